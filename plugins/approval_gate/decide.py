@@ -1,0 +1,113 @@
+"""Making a decision: ``invoke approve`` and ``invoke reject`` in library form.
+
+The same rules that judge the site refuse a decision that would not count: a signer who
+does not hold the role now, a role whose turn has not come, a file that already exists.
+Sign-off files are created exclusively (``open(..., "x")``): no tool ever rewrites one.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .errors import SigningError
+from .ledger import Ledger
+from .records import canonical_payload, render_signoff, signoff_path
+from .roster import Person
+from .signatures import SIGNOFF_NAMESPACE, SignatureInvalid, normalise_key, \
+    sign_with_ssh_keygen, signing_key
+
+
+@dataclass(frozen=True)
+class Made:
+    """A sign-off file that was written."""
+
+    path: Path
+    item: str
+    role: str
+    decision: str
+    digest: str
+    signer: str
+
+
+def public_key_of(key_file: Path) -> str:
+    """Return the public key for a private key file (its ``.pub``) or a ``.pub`` file."""
+    candidates = [key_file] if key_file.suffix == ".pub" else [Path(f"{key_file}.pub")]
+    for candidate in candidates:
+        if candidate.is_file():
+            return normalise_key(candidate.read_text())
+    if not key_file.is_file():
+        raise SigningError(f"Kunci tidak ditemukan: {key_file}.",
+                           hint="Buat kunci dengan 'invoke keygen' atau sebutkan --key.")
+    done = subprocess.run(["ssh-keygen", "-y", "-f", str(key_file)], capture_output=True,
+                          text=True, check=False)
+    if done.returncode != 0:
+        raise SigningError(f"Kunci publik dari {key_file} tidak dapat dibaca.",
+                           hint=done.stderr.strip())
+    return normalise_key(done.stdout)
+
+
+def _signer(ledger: Ledger, key: str, role_id: str, now: datetime) -> Person:
+    roster = ledger.roster
+    role = roster.role(role_id)
+    if role is None:
+        raise SigningError(f"Peran tidak dikenal: {role_id!r}.",
+                           hint=f"Pilih salah satu: {', '.join(r.id for r in roster.roles)}.")
+    person = roster.person_with_key(key)
+    if person is None:
+        raise SigningError("Kunci Anda tidak terdaftar di roster.",
+                           hint="Kirim kunci publik Anda ke Ketua KPU untuk dimasukkan ke roster.")
+    if any(k.key == key and k.revoked for k in person.keys):
+        raise SigningError("Kunci Anda sudah dicabut di roster.", hint="Pakai kunci baru Anda.")
+    if roster.holding(role_id, person.id, now) is None:
+        holders = ", ".join(p.name for p in roster.holders(role_id, now)) or "tidak ada"
+        raise SigningError(f"{person.name} bukan pemegang jabatan {role.name} saat ini "
+                           f"(pemegangnya: {holders}).",
+                           hint="Hanya pejabat yang sedang menjabat yang boleh menandatangani.")
+    return person
+
+
+def decide(ledger: Ledger, item: str, role_id: str, decision: str, note: str,
+           key_file: Path, now: datetime) -> Made:
+    """Sign and write one decision on the current version of ``item``, or refuse."""
+    if not (ledger.content / item).is_file():
+        raise SigningError(f"Item tidak ditemukan: content/{item}.",
+                           hint="Tulis jalurnya relatif terhadap folder content/.")
+    if decision == "tolak" and not note.strip():
+        raise SigningError("Penolakan wajib disertai alasan.", hint="Tambahkan --note \"...\".")
+    key = public_key_of(key_file)
+    person = _signer(ledger, key, role_id, now)
+    verdict = ledger.verdict(item)
+    earlier = [r for r in ledger.roster.roles if r.step < ledger.roster.role(role_id).step]
+    approved = {d.role for d in verdict.chain}
+    waiting = [r.name for r in earlier if r.id not in approved]
+    if waiting:
+        raise SigningError(f"Belum bisa: {', '.join(waiting)} belum menyetujui versi ini "
+                           f"({verdict.reason}).", hint="Tunggu giliran Anda sesuai urutan SOP.")
+    if any(d.role == role_id and d.person == person.id and d.decision == decision
+           for d in ledger.decisions.get(item, []) if d.digest == verdict.digest):
+        raise SigningError(f"Anda sudah memberi keputusan '{decision}' untuk versi ini.",
+                           hint="Tidak perlu menandatangani dua kali.")
+    digest = verdict.digest
+    fields = {"item": item, "role": role_id, "signer": person.id, "decision": decision,
+              "note": note.strip(), "signed_at": now.isoformat(timespec="seconds"),
+              "digest": digest}
+    payload = canonical_payload(fields).encode("utf-8")
+    try:
+        signature = sign_with_ssh_keygen(payload, key_file, SIGNOFF_NAMESPACE)
+        if signing_key(payload, signature, SIGNOFF_NAMESPACE) != key:
+            raise SigningError("Tanda tangan dibuat dengan kunci lain.", hint=str(key_file))
+    except SignatureInvalid as error:
+        raise SigningError(str(error), hint="Periksa kunci dan ssh-agent Anda.") from None
+    approvals = Path(ledger.roster.path).parent
+    target = approvals / signoff_path(item, role_id, decision, now)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(target, "x", encoding="utf-8", newline="\n") as handle:
+            handle.write(render_signoff(fields, signature))
+    except FileExistsError:
+        raise SigningError(f"Berkas keputusan sudah ada: {target}.",
+                           hint="Berkas persetujuan tidak pernah ditimpa.") from None
+    return Made(target, item, role_id, decision, digest, person.id)

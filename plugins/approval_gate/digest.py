@@ -1,0 +1,80 @@
+"""Content digests: what exactly an approver approved.
+
+Canonical form (documented in docs/approval-records.md, reproducible with ``sha256sum``):
+the digest is ``sha256:`` + hex SHA-256 of the UTF-8 text
+
+    kpu-rembang-digest-v1\\n
+    <sha256 hex of the item's source bytes>  <item path>\\n
+    <sha256 hex of each referenced file>  <its path>\\n      (sorted by path, once each)
+
+Paths are POSIX paths relative to the content folder. A referenced file that does not
+exist is listed as ``MISSING  <path>`` so it cannot be added later unnoticed. Referenced
+files are those linked with ``{attach}``, ``{static}`` or ``{filename}`` (the latter only
+when it points at a non-source file such as a PDF), in the body or the metadata.
+Files are hashed as bytes: no end-of-line or encoding conversion, ever.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+DIGEST_HEADER = "kpu-rembang-digest-v1\n"
+SOURCE_SUFFIXES = frozenset({".md", ".markdown", ".mkd", ".rst", ".html", ".htm"})
+_LINK = re.compile(r"[{|](attach|static|filename)[}|]([^\s\"'()<>\[\]]+)")
+
+
+@dataclass(frozen=True)
+class ContentDigest:
+    """The digest of one item and the files it covers (the item's source first)."""
+
+    item: str
+    value: str
+    files: tuple[str, ...]
+    missing: tuple[str, ...]
+
+
+def referenced_files(item: str, source_text: str) -> list[str]:
+    """Return the content-relative paths of local files the item links to, sorted."""
+    found: set[str] = set()
+    base = posixpath.dirname(item)
+    for match in _LINK.finditer(source_text):
+        kind, raw = match.groups()
+        path = unquote(urlparse(raw).path)
+        if not path:
+            continue
+        if kind == "filename" and posixpath.splitext(path)[1].lower() in SOURCE_SUFFIXES:
+            continue  # a link to another item, not a file published with this one
+        joined = path.lstrip("/") if path.startswith("/") else posixpath.join(base, path)
+        normal = posixpath.normpath(joined)
+        if not normal.startswith("../") and normal != "..":
+            found.add(normal)
+    return sorted(found)
+
+
+def _sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def content_digest(content_root: Path, item: str) -> ContentDigest:
+    """Compute the digest of ``item`` (a path under ``content_root``) in canonical form."""
+    source = (content_root / item).read_bytes()
+    lines = [DIGEST_HEADER, f"{hashlib.sha256(source).hexdigest()}  {item}\n"]
+    files = [item]
+    missing = []
+    for ref in referenced_files(item, source.decode("utf-8", errors="replace")):
+        if ref == item:
+            continue
+        target = content_root / ref
+        if target.is_file():
+            lines.append(f"{_sha256_file(target)}  {ref}\n")
+            files.append(ref)
+        else:
+            lines.append(f"MISSING  {ref}\n")
+            missing.append(ref)
+    value = hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+    return ContentDigest(item, f"sha256:{value}", tuple(files), tuple(missing))

@@ -1,0 +1,228 @@
+"""Pelican glue: the only module that imports Pelican.
+
+The gate removes every article, page and translation whose record is not complete
+before Pelican builds listings, feeds and taxonomies from them, drops the static files
+that only removed items link to, and fails the build (raises) whenever it cannot vouch
+for the output. It never mutates content objects beyond what Pelican itself does
+(translation links), because Pelican pickles them into its cache.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pelican import signals
+from pelican.utils import order_content, process_translations
+
+from .digest import content_digest
+from .errors import GateError
+from .ledger import Ledger, open_ledger
+from .manifest import Manifest
+from .roster import Roster, check_version, load_roster
+from .settings import GateSettings, load_settings
+from .yamlfile import WIB
+
+logger = logging.getLogger(__name__)
+
+ARTICLE_LISTS = ("articles", "translations", "hidden_articles", "hidden_translations")
+PAGE_LISTS = ("pages", "translations", "hidden_pages", "hidden_translations")
+
+
+@dataclass
+class BuildRun:
+    """The gate's state for one run of Pelican (one shared context)."""
+
+    settings: GateSettings
+    roster: Roster
+    ledger: Ledger
+    manifest: Manifest
+    included_links: set[str] = field(default_factory=set)
+    excluded_links: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Site:
+    """The gate's state for one Pelican instance (survives autoreload runs)."""
+
+    settings: GateSettings
+    roster: Roster
+    runs: dict[int, BuildRun] = field(default_factory=dict)
+
+
+_sites: dict[int, Site] = {}
+
+
+def _site(settings: dict[str, Any]) -> Site:
+    site = _sites.get(id(settings))
+    if site is None:
+        raise GateError("Gerbang persetujuan tidak dimulai (sinyal 'initialized' tidak "
+                        "diterima).", hint="Jalankan build dengan 'invoke build'.")
+    return site
+
+
+def _run(generator: Any) -> BuildRun:
+    site = _site(generator.settings)
+    key = id(generator.context)
+    if key not in site.runs:
+        gs = site.settings
+        now = gs.now or datetime.now(WIB)
+        ledger = open_ledger(site.roster, gs.approvals_path, gs.content_path, now,
+                             gs.cache_path)
+        manifest = Manifest(gs.build_id, now, {
+            "version": site.roster.version, "anchor": site.roster.anchor,
+            "file": site.roster.path}, gs.allow_demo_keys)
+        site.runs = {key: BuildRun(gs, site.roster, ledger, manifest)}
+    return site.runs[key]
+
+
+def on_initialized(pelican: Any) -> None:
+    """Validate settings, roster and anchor before anything is read; raise to stop."""
+    gs = load_settings(pelican.settings)
+    roster = load_roster(gs.approvals_path, gs.anchor, gs.allow_demo_keys)
+    check_version(roster, gs.cache_path)
+    _sites[id(pelican.settings)] = Site(gs, roster)
+    logger.info("Gerbang persetujuan aktif: roster versi %s, jangkar %s",
+                roster.version, roster.anchor)
+
+
+def _item_path(run: BuildRun, content: Any) -> str:
+    return Path(content.source_path).resolve().relative_to(
+        run.settings.content_path).as_posix()
+
+
+def _links(run: BuildRun, content: Any, item: str) -> set[str]:
+    links = set(content.get_static_links())
+    links.update(content_digest(run.settings.content_path, item).files[1:])
+    return {posixpath.normpath(link) for link in links}
+
+
+def _admit(run: BuildRun, generator: Any, content: Any) -> bool:
+    item = _item_path(run, content)
+    verdict = run.ledger.verdict(item)
+    for finding in verdict.findings:
+        logger.warning("%s", finding.render())
+        run.manifest.findings.append(finding)
+    if verdict.publishable:
+        run.manifest.include(verdict, content.url, content.save_as, content.lang)
+        run.included_links |= _links(run, content, item)
+        return True
+    logger.warning("Tidak diterbitkan: %s (%s)", item, verdict.reason)
+    run.manifest.exclude(item, verdict.state, verdict.reason, verdict.digest)
+    run.excluded_links |= _links(run, content, item)
+    generator.context["generated_content"].pop(content.get_relative_source_path(), None)
+    return False
+
+
+def _drop_drafts(run: BuildRun, generator: Any, contents: list[Any]) -> None:
+    for content in contents:
+        item = _item_path(run, content)
+        run.manifest.exclude(item, "draft", "berstatus 'draft' di metadata; draf tidak "
+                             "pernah diterbitkan")
+        run.excluded_links |= _links(run, content, item)
+        generator.context["generated_content"].pop(content.get_relative_source_path(), None)
+
+
+def _relink(kept: dict[str, list[Any]], main: str, trans: str, id_key: Any,
+            order_key: Any) -> tuple[list[Any], list[Any]]:
+    origs, translations = process_translations(kept[main] + kept[trans], id_key)
+    return order_content(origs, order_key), translations
+
+
+def on_article_pretaxonomy(generator: Any) -> None:
+    """Remove unapproved articles before taxonomies, feeds and listings are built."""
+    run = _run(generator)
+    kept = {name: [c for c in getattr(generator, name) if _admit(run, generator, c)]
+            for name in ARTICLE_LISTS}
+    _drop_drafts(run, generator, generator.drafts + generator.drafts_translations)
+    ident, order = generator.settings["ARTICLE_TRANSLATION_ID"], \
+        generator.settings["ARTICLE_ORDER_BY"]
+    generator.articles, generator.translations = _relink(
+        kept, "articles", "translations", ident, order)
+    generator.hidden_articles, generator.hidden_translations = _relink(
+        kept, "hidden_articles", "hidden_translations", ident, order)
+    generator.drafts, generator.drafts_translations = [], []
+    run.manifest.stages.append("articles")
+
+
+def on_page_finalized(generator: Any) -> None:
+    """Remove unapproved pages in place (pages have no pretaxonomy signal)."""
+    run = _run(generator)
+    kept = {name: [c for c in getattr(generator, name) if _admit(run, generator, c)]
+            for name in PAGE_LISTS}
+    _drop_drafts(run, generator, generator.draft_pages + generator.draft_translations)
+    ident, order = generator.settings["PAGE_TRANSLATION_ID"], \
+        generator.settings["PAGE_ORDER_BY"]
+    pages, translations = _relink(kept, "pages", "translations", ident, order)
+    hidden, hidden_translations = _relink(kept, "hidden_pages", "hidden_translations",
+                                          ident, order)
+    generator.pages[:] = pages
+    generator.translations[:] = translations
+    generator.hidden_pages[:] = hidden
+    generator.hidden_translations[:] = hidden_translations
+    generator.draft_pages[:] = []
+    generator.draft_translations[:] = []
+    run.manifest.stages.append("pages")
+
+
+def on_static_finalized(generator: Any) -> None:
+    """Drop static files that only unapproved items link to (attachments, images)."""
+    run = _run(generator)
+    drop = run.excluded_links - run.included_links
+    kept = []
+    for static in generator.staticfiles:
+        path = posixpath.normpath(static.get_relative_source_path())
+        if path in drop:
+            run.manifest.dropped_files.append(path)
+        else:
+            kept.append(static)
+    generator.staticfiles[:] = kept
+    run.manifest.stages.append("static")
+
+
+def on_finalized(pelican: Any) -> None:
+    """Write the manifest, or fail the build if any stage of the gate did not run."""
+    site = _site(pelican.settings)
+    runs = list(site.runs.values())
+    if not runs or not {"articles", "pages", "static"} <= set(runs[-1].manifest.stages):
+        raise GateError("Gerbang persetujuan tidak berjalan pada semua tahap build; "
+                        "hasil build tidak boleh diterbitkan.",
+                        hint="Periksa PLUGINS di pengaturan dan pesan galat di atas.")
+    run = runs[-1]
+    run.manifest.findings.extend(run.ledger.orphans(
+        {e["item"] for e in run.manifest.included + run.manifest.excluded}))
+    run.manifest.write(site.settings.manifest_path)
+
+
+def _seal_factory(generator: Any) -> Any:
+    def approval_gate_seal() -> str:
+        runs = _site(generator.settings).runs.values()
+        if not any({"articles", "pages"} <= set(r.manifest.stages) for r in runs):
+            raise GateError("Templat dirender sebelum gerbang persetujuan berjalan.")
+        return ""
+    return approval_gate_seal
+
+
+def on_generator_init(generator: Any) -> None:
+    """Give templates ``approval_gate_seal()``: the theme renders nothing without the gate."""
+    generator.env.globals["approval_gate_seal"] = _seal_factory(generator)
+
+
+def register() -> None:
+    """Connect the gate to Pelican's signals."""
+    # Before any content is read: a broken roster or anchor must stop the build.
+    signals.initialized.connect(on_initialized)
+    # Articles: before taxonomies, feeds and period archives are built from the lists.
+    signals.article_generator_pretaxonomy.connect(on_article_pretaxonomy)
+    # Pages: no pretaxonomy signal; the lists are shared with the context, so edit in place.
+    signals.page_generator_finalized.connect(on_page_finalized)
+    # Static files: after links were collected, before anything is copied.
+    signals.static_generator_finalized.connect(on_static_finalized)
+    # After everything is written: refuse a build where a stage was skipped.
+    signals.finalized.connect(on_finalized)
+    # Last, so a failed registration above leaves templates without their seal.
+    signals.generator_init.connect(on_generator_init)

@@ -1,0 +1,70 @@
+"""The build manifest: the audit trail of what one build published and left out, and why.
+
+Written outside the deployable output (``APPROVAL_GATE_MANIFEST_PATH``), atomically, at
+the end of a build; ``invoke build`` refuses the output unless the manifest exists and
+carries this build's id.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import Finding
+from .rules import Verdict
+
+MANIFEST_FORMAT = 1
+
+
+@dataclass
+class Manifest:
+    """What the gate decided in one build."""
+
+    build_id: str | None
+    generated_at: datetime
+    roster: dict[str, Any]
+    demo_keys_allowed: bool
+    included: list[dict[str, Any]] = field(default_factory=list)
+    excluded: list[dict[str, Any]] = field(default_factory=list)
+    dropped_files: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    stages: list[str] = field(default_factory=list)
+
+    def include(self, verdict: Verdict, url: str, save_as: str, lang: str) -> None:
+        """Record a published item with the sign-offs that allowed it."""
+        self.included.append({
+            "item": verdict.item, "digest": verdict.digest, "url": url, "save_as": save_as,
+            "lang": lang,
+            "signoffs": [{"role": d.role, "signer": d.person,
+                          "signed_at": d.signed_at.isoformat(), "file": d.path}
+                         for d in verdict.chain]})
+
+    def exclude(self, item: str, state: str, reason: str, digest: str | None = None) -> None:
+        """Record an item left out, with the reason people read."""
+        self.excluded.append({"item": item, "state": state, "reason": reason,
+                              "digest": digest})
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        unique = {f.render(): f for f in self.findings}
+        return {
+            "format": MANIFEST_FORMAT, "build_id": self.build_id,
+            "generated_at": self.generated_at.isoformat(), "roster": self.roster,
+            "demo_keys_allowed": self.demo_keys_allowed, "stages": self.stages,
+            "included": sorted(self.included, key=lambda e: e["item"]),
+            "excluded": sorted(self.excluded, key=lambda e: e["item"]),
+            "dropped_files": sorted(self.dropped_files),
+            "findings": [f.as_dict() for f in unique.values()],
+        }
+
+    def write(self, path: Path) -> None:
+        """Write the manifest atomically (a reader never sees half a file)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temp.write_text(json.dumps(self.as_dict(), ensure_ascii=False, indent=2) + "\n",
+                        encoding="utf-8")
+        temp.replace(path)

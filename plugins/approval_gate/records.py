@@ -1,0 +1,141 @@
+"""Sign-off files: one YAML file per decision, written once, never edited.
+
+Layout: ``approvals/<item path without suffix>/<YYYYMMDDTHHMMSS>-<role>-<decision>.yml``,
+so a person opening ``approvals/berita/2026-11-10-rapat-pleno-dpt/`` sees the item's whole
+history in the order it happened. The signed payload is stored verbatim (``payload``)
+beside the readable fields, so an auditor can cut it out and run ``ssh-keygen -Y verify``;
+the gate accepts a file only when the fields and the payload agree exactly.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import posixpath
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePosixPath
+
+from .errors import Finding
+from .yamlfile import YamlDoc, YamlProblem, as_moment, parse
+
+PAYLOAD_HEADER = "kpu-rembang-persetujuan-v1"
+FIELDS = ("item", "role", "signer", "decision", "note", "signed_at", "digest")
+KEYS = (*FIELDS, "payload", "signature")
+DECISIONS = ("setuju", "tolak")
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+_HINT = ("Berkas persetujuan tidak boleh diubah; bila keliru, minta pejabat yang "
+         "bersangkutan membuat keputusan baru dengan 'invoke approve' atau 'invoke reject'.")
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """A well-formed sign-off file; ``key`` is who really signed it (None if nobody)."""
+
+    path: str
+    item: str
+    role: str
+    signer: str
+    decision: str
+    note: str
+    signed_at: datetime
+    digest: str
+    payload: str
+    signature: str
+    key: str | None = None
+    signature_error: str | None = None
+
+
+def canonical_payload(fields: dict[str, str]) -> str:
+    """Return the exact text that is signed for a decision (see docs/approval-records.md)."""
+    lines = [PAYLOAD_HEADER]
+    lines += [f"{name}: {json.dumps(fields[name], ensure_ascii=False)}" for name in FIELDS]
+    return "\n".join(lines) + "\n"
+
+
+def item_folder(item: str) -> str:
+    """Return the folder (under approvals/) that holds the sign-offs of ``item``."""
+    return str(PurePosixPath(item).with_suffix(""))
+
+
+def signoff_path(item: str, role: str, decision: str, signed_at: datetime) -> str:
+    """Return the path, relative to approvals/, of a new sign-off file."""
+    stamp = signed_at.strftime("%Y%m%dT%H%M%S")
+    return f"{item_folder(item)}/{stamp}-{role}-{decision}.yml"
+
+
+def _quoted(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def render_signoff(fields: dict[str, str], signature: str) -> str:
+    """Return the YAML text of a sign-off file, readable fields first."""
+    head = ["# Keputusan persetujuan (SOP 11/2023). Ditulis sekali, JANGAN diubah.",
+            "# Periksa dengan: ssh-keygen -Y verify (lihat docs/approval-records.md)."]
+    body = [f"{name}: {_quoted(fields[name])}" for name in FIELDS]
+    payload = "".join(f"  {line}\n" for line in canonical_payload(fields).splitlines())
+    sig = "".join(f"  {line}\n" for line in signature.strip().splitlines())
+    return "\n".join(head + body) + f"\npayload: |\n{payload}signature: |\n{sig}"
+
+
+def _finding(path: str, doc: YamlDoc | None, message: str, key: str | None = None,
+             item: str | None = None) -> Finding:
+    line = doc.line(key) if doc is not None and key else None
+    return Finding(path, message, _HINT, line, item)
+
+
+def parse_signoff(path: str, rel: str, text: str) -> SignOff | Finding:
+    """Check the shape of one sign-off file; return it, or the first problem found.
+
+    ``path`` is what messages show; ``rel`` is the file's path under approvals/.
+    """
+    try:
+        doc = parse(text)
+    except YamlProblem as error:
+        return Finding(path, str(error), "Perbaiki susunan YAML-nya atau buat keputusan baru.",
+                       error.line)
+    data = doc.data
+    if not isinstance(data, dict):
+        return _finding(path, None, "Berkas persetujuan harus berupa pemetaan YAML.")
+    for key in data:
+        if key not in KEYS:
+            close = difflib.get_close_matches(str(key), KEYS, n=1)
+            extra = f" Mungkin maksudnya {close[0]!r}?" if close else ""
+            return _finding(path, doc, f"Kolom tidak dikenal: {key!r}.{extra}", str(key))
+    for key in KEYS:
+        if key not in data:
+            return _finding(path, doc, f"Kolom {key!r} tidak ada.")
+    fields: dict[str, str] = {}
+    for key in FIELDS:
+        value = data[key]
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        if not isinstance(value, str):
+            return _finding(path, doc, f"Kolom {key!r} harus teks, diterima {value!r}.", key)
+        fields[key] = value
+    item = fields["item"]
+    if fields["decision"] not in DECISIONS:
+        return _finding(path, doc, f"Keputusan {fields['decision']!r} tidak dikenal; pilih "
+                        "'setuju' atau 'tolak'.", "decision", item)
+    if fields["decision"] == "tolak" and not fields["note"].strip():
+        return _finding(path, doc, "Penolakan wajib disertai catatan alasan.", "note", item)
+    if not _DIGEST.match(fields["digest"]):
+        return _finding(path, doc, f"Digest {fields['digest']!r} tidak sah.", "digest", item)
+    signed_at = as_moment(fields["signed_at"])
+    if signed_at is None:
+        return _finding(path, doc, f"Waktu tanda tangan {fields['signed_at']!r} harus ISO "
+                        "8601 dengan zona waktu.", "signed_at", item)
+    if posixpath.dirname(rel) != item_folder(item):
+        return _finding(path, doc, f"Berkas ini untuk item {item!r} tetapi berada di folder "
+                        f"{posixpath.dirname(rel)!r}; seharusnya di approvals/"
+                        f"{item_folder(item)}/.", "item", item)
+    payload, signature = data["payload"], data["signature"]
+    if not isinstance(payload, str) or payload != canonical_payload(fields):
+        return _finding(path, doc, "Isi berkas tidak sama dengan teks yang ditandatangani "
+                        "(payload); berkas ini telah diubah.", "payload", item)
+    if not isinstance(signature, str):
+        return _finding(path, doc, "Kolom 'signature' harus berisi tanda tangan SSH.",
+                        "signature", item)
+    return SignOff(path, item, fields["role"], fields["signer"], fields["decision"],
+                   fields["note"], signed_at, fields["digest"], payload, signature)

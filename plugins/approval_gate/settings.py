@@ -1,0 +1,125 @@
+"""The gate's settings: one prefix, declared once, validated before the build starts.
+
+Every setting the gate reads is declared in ``SPECS`` with its type and default. An
+unknown ``APPROVAL_GATE_*`` key is an error with a close-match hint, so a typo in
+``publishconf.py`` can never silently switch a protection off.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ConfigError
+
+PREFIX = "APPROVAL_GATE_"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How one setting is typed, defaulted and explained."""
+
+    kind: str  # "path", "str", "bool", "time"
+    required: bool
+    default: Any
+    help: str
+
+
+SPECS: dict[str, Spec] = {
+    "APPROVALS_PATH": Spec("path", True, None, "folder approvals/ (roster dan berkas persetujuan)"),
+    "ANCHOR": Spec("str", True, None, "sidik jari kunci jangkar, bentuk 'SHA256:...'"),
+    "ALLOW_DEMO_KEYS": Spec("bool", False, False, "True hanya untuk situs contoh"),
+    "MANIFEST_PATH": Spec("path", True, None, "berkas manifest JSON di luar folder output"),
+    "CACHE_PATH": Spec("path", True, None, "folder cache verifikasi di luar folder output"),
+    "BUILD_ID": Spec("str", False, None, "penanda build dari 'invoke build'"),
+    "SETTINGS_FILE": Spec("str", False, "pelicanconf.py", "nama berkas pengaturan ini"),
+    "NOW": Spec("time", False, None, "waktu tetap 'YYYY-MM-DDTHH:MM:SS+07:00' (untuk uji)"),
+}
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    """The validated settings of one build."""
+
+    approvals_path: Path
+    anchor: str
+    allow_demo_keys: bool
+    manifest_path: Path
+    cache_path: Path
+    build_id: str | None
+    now: datetime | None
+    content_path: Path
+    output_path: Path
+    source: str
+
+
+def _expected(key: str, spec: Spec, value: object, source: str) -> ConfigError:
+    return ConfigError(
+        f"Nilai pengaturan '{PREFIX}{key}': diharapkan {spec.help}, tetapi diterima {value!r}.",
+        path=source, hint="Perbaiki nilai itu lalu jalankan build lagi.")
+
+
+def _convert(key: str, spec: Spec, value: object, source: str) -> object:
+    if spec.kind == "bool":
+        if not isinstance(value, bool):
+            raise _expected(key, spec, value, source)
+        return value
+    if spec.kind == "time":
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError:
+            raise _expected(key, spec, value, source) from None
+        if parsed.tzinfo is None:
+            raise _expected(key, spec, value, source)
+        return parsed
+    if not isinstance(value, (str, Path)) or not str(value).strip():
+        raise _expected(key, spec, value, source)
+    return Path(value).resolve() if spec.kind == "path" else str(value)
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    return child == parent or parent in child.parents
+
+
+def load_settings(settings: Mapping[str, Any]) -> GateSettings:
+    """Validate the ``APPROVAL_GATE_*`` settings of a Pelican settings dict, or raise."""
+    source = str(settings.get(PREFIX + "SETTINGS_FILE") or "pelicanconf.py")
+    known = [PREFIX + name for name in SPECS]
+    for key in settings:
+        if key.startswith(PREFIX) and key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"Mungkin maksud Anda {close[0]!r}?" if close else \
+                f"Pengaturan yang dikenal: {', '.join(known)}."
+            raise ConfigError(f"Pengaturan tidak dikenal: {key!r}.", path=source, hint=hint)
+    values: dict[str, object] = {}
+    for name, spec in SPECS.items():
+        raw = settings.get(PREFIX + name, spec.default)
+        if raw is None:
+            if spec.required:
+                raise ConfigError(f"Pengaturan '{PREFIX}{name}' belum diisi ({spec.help}).",
+                                  path=source, hint="Tambahkan pengaturan itu.")
+            values[name] = None
+            continue
+        values[name] = _convert(name, spec, raw, source)
+    output = Path(settings["OUTPUT_PATH"]).resolve()
+    for name in ("MANIFEST_PATH", "CACHE_PATH", "APPROVALS_PATH"):
+        if _inside(Path(str(values[name])), output):
+            raise ConfigError(
+                f"Pengaturan '{PREFIX}{name}' ({values[name]}) berada di dalam folder output "
+                f"({output}); isinya bisa ikut terbit.", path=source,
+                hint="Pindahkan ke luar folder output.")
+    approvals = Path(str(values["APPROVALS_PATH"]))
+    if not (approvals / "roster.yml").is_file():
+        raise ConfigError(f"Roster tidak ditemukan: {approvals / 'roster.yml'}.", path=source,
+                          hint=f"Periksa '{PREFIX}APPROVALS_PATH'.")
+    return GateSettings(
+        approvals_path=approvals, anchor=str(values["ANCHOR"]),
+        allow_demo_keys=bool(values["ALLOW_DEMO_KEYS"]),
+        manifest_path=Path(str(values["MANIFEST_PATH"])),
+        cache_path=Path(str(values["CACHE_PATH"])),
+        build_id=values["BUILD_ID"] if isinstance(values["BUILD_ID"], str) else None,
+        now=values["NOW"] if isinstance(values["NOW"], datetime) else None,
+        content_path=Path(settings["PATH"]).resolve(), output_path=output, source=source)

@@ -1,0 +1,1 @@
+"""Building and (later) deploying the gated site; the library behind ``tasks.py``."""

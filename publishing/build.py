@@ -1,0 +1,108 @@
+"""A gated build that fails closed: a fresh folder, a manifest check, then one swap.
+
+Pelican is run as a child process into a new, empty staging folder with a fresh build
+id. Its output replaces the target folder only when Pelican exited cleanly and the
+gate's manifest for exactly this build id says every stage of the gate ran. Otherwise
+the staging folder is deleted and the previous output stays as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class BuildFailed(Exception):
+    """The build did not produce a trustworthy output; nothing was replaced."""
+
+    exit_code = 10
+
+    def __init__(self, message: str, log: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.log = log
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """A successful gated build."""
+
+    output: Path
+    manifest: dict[str, Any]
+    log: str
+
+
+def _settings_value(settings_file: Path, key: str) -> Any:
+    sys.path.insert(0, str(settings_file.parent))
+    try:
+        from pelican.settings import read_settings
+
+        return read_settings(str(settings_file)).get(key)
+    finally:
+        sys.path.remove(str(settings_file.parent))
+
+
+def run_pelican(settings_file: Path, output: Path, build_id: str,
+                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run Pelican with the given settings into ``output`` (a child process)."""
+    command = [sys.executable, "-m", "pelican", "-s", str(settings_file), "-o", str(output),
+               "--fatal", "errors", "-e", f"APPROVAL_GATE_BUILD_ID={json.dumps(build_id)}"]
+    return subprocess.run(command, capture_output=True, text=True, check=False,
+                          cwd=settings_file.parent, env={**os.environ, **(env or {})})
+
+
+def read_manifest(path: Path, build_id: str) -> dict[str, Any]:
+    """Return the manifest of this build, or raise ``BuildFailed`` if it is not."""
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise BuildFailed(f"Manifest gerbang tidak ada atau rusak: {path}. Gerbang "
+                          "persetujuan tidak berjalan; tidak ada yang diterbitkan.") from None
+    if manifest.get("build_id") != build_id:
+        raise BuildFailed(f"Manifest {path} bukan milik build ini (build lama?). Tidak ada "
+                          "yang diterbitkan.")
+    missing = {"articles", "pages", "static"} - set(manifest.get("stages", []))
+    if missing:
+        raise BuildFailed(f"Gerbang tidak menjalankan tahap: {', '.join(sorted(missing))}.")
+    return manifest
+
+
+def _swap(staging: Path, output: Path) -> None:
+    old = output.with_name(f".{output.name}.old-{os.getpid()}")
+    if output.exists():
+        output.rename(old)
+    staging.rename(output)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def build_site(settings_file: Path, output: Path,
+               env: dict[str, str] | None = None) -> BuildResult:
+    """Build the gated site into ``output``, replacing it only when the gate vouches."""
+    build_id = uuid.uuid4().hex
+    manifest_path = Path(_settings_value(settings_file, "APPROVAL_GATE_MANIFEST_PATH"))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = output.with_name(f".{output.name}.staging-{build_id[:12]}")
+    try:
+        done = run_pelican(settings_file, staging, build_id, env)
+        log = done.stdout + done.stderr
+        if done.returncode != 0:
+            raise BuildFailed(f"Pelican gagal (kode keluar {done.returncode}); tidak ada yang "
+                              "diterbitkan.", log)
+        manifest = read_manifest(manifest_path, build_id)
+        _swap(staging, output)
+        return BuildResult(output, manifest, log)
+    except BuildFailed as error:
+        if not error.log:
+            error.log = locals().get("log", "")
+        raise
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)

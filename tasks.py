@@ -1,0 +1,203 @@
+"""Commands for writers, approvers and the web admin (``invoke --list``).
+
+Everything here is glue: the rules live in ``plugins/approval_gate`` and the build in
+``publishing``. Failures end with an Indonesian message and an exit code, no traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from invoke import Exit, task
+
+ROOT = Path(__file__).resolve().parent
+sys.path[:0] = [str(ROOT / "plugins"), str(ROOT)]
+
+DEFAULT_KEY = Path.home() / ".ssh" / "kpu-rembang_ed25519"
+
+
+def _gate(settings: str = "pelicanconf.py"):  # type: ignore[no-untyped-def]
+    """Load settings, roster and ledger the way the build does (imports are lazy)."""
+    from approval_gate.errors import GateError
+    from approval_gate.ledger import open_ledger
+    from approval_gate.roster import load_roster
+    from approval_gate.settings import load_settings
+    from approval_gate.yamlfile import WIB
+    from pelican.settings import read_settings
+
+    try:
+        gs = load_settings(read_settings(str(ROOT / settings)))
+        roster = load_roster(gs.approvals_path, gs.anchor, gs.allow_demo_keys)
+        now = gs.now or datetime.now(WIB)
+        return open_ledger(roster, gs.approvals_path, gs.content_path, now, gs.cache_path)
+    except GateError as error:
+        raise Exit(error.render(), code=error.exit_code) from None
+
+
+def _item(ledger, item: str) -> str:  # type: ignore[no-untyped-def]
+    path = Path(item)
+    if path.is_absolute():
+        path = path.relative_to(ledger.content)
+    elif path.parts and path.parts[0] == "content":
+        path = Path(*path.parts[1:])
+    return path.as_posix()
+
+
+@task(help={"settings": "berkas pengaturan (pelicanconf.py atau publishconf.py)"})
+def build(c, settings="pelicanconf.py"):
+    """Bangun situs: hanya item yang disetujui lengkap yang masuk ke output/."""
+    from publishing.build import BuildFailed, build_site
+
+    try:
+        result = build_site(ROOT / settings, ROOT / "output")
+    except BuildFailed as error:
+        print(error.log[-4000:], file=sys.stderr)
+        raise Exit(f"Build GAGAL: {error.message}", code=error.exit_code) from None
+    manifest = result.manifest
+    print(f"Build selesai: {len(manifest['included'])} item terbit, "
+          f"{len(manifest['excluded'])} ditahan -> {result.output}")
+    for entry in manifest["excluded"]:
+        print(f"  ditahan: {entry['item']}: {entry['reason']}")
+    if manifest["findings"]:
+        print(f"Ada {len(manifest['findings'])} catatan masalah; lihat 'invoke status'.")
+
+
+@task(help={"port": "port lokal", "settings": "berkas pengaturan"})
+def serve(c, port=8000, settings="pelicanconf.py"):
+    """Bangun lalu sajikan situs di http://127.0.0.1:PORT (Ctrl-C untuk berhenti)."""
+    import functools
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    build(c, settings=settings)
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(ROOT / "output"))
+    with ThreadingHTTPServer(("127.0.0.1", int(port)), handler) as server:
+        print(f"Situs tersaji di http://127.0.0.1:{port}/ (Ctrl-C untuk berhenti)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
+def _duration(minutes: int | None) -> str:
+    if minutes is None:
+        return "-"
+    hours, mins = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    return f"{days}h {hours}j {mins}m" if days else f"{hours}j {mins}m" if hours else f"{mins}m"
+
+
+@task(name="status", help={"json": "keluaran JSON untuk mesin",
+                           "settings": "berkas pengaturan"})
+def status_(c, json_=False, settings="pelicanconf.py"):
+    """Tampilkan posisi setiap item dalam alur SOP dan siapa yang harus bertindak."""
+    from approval_gate.status import discover_items, status_rows
+
+    ledger = _gate(settings)
+    items = discover_items(ledger.content)
+    rows = status_rows(ledger, items)
+    orphans = ledger.orphans(set(items))
+    if json_:
+        print(json.dumps({"now": ledger.now.isoformat(), "roster_version": ledger.roster.version,
+                          "items": [row.as_dict() for row in rows],
+                          "problems": [f.as_dict() for f in orphans]},
+                         ensure_ascii=False, indent=2))
+        return
+    width = max((len(row.verdict.item) for row in rows), default=4)
+    print(f"{'ITEM':<{width}}  {'STATUS':<48}  {'MENUNGGU':>10}  STANDAR")
+    for row in rows:
+        waited = _duration(row.waited_minutes)
+        standard = f"{row.standard_minutes}m" if row.standard_minutes else "-"
+        flag = "  TERLAMBAT" if row.overdue else ""
+        print(f"{row.verdict.item:<{width}}  {row.verdict.reason[:48]:<48}  {waited:>10}  "
+              f"{standard}{flag}")
+        for finding in row.verdict.findings:
+            print(f"    ! {finding.render()}")
+    for finding in orphans:
+        print(f"! {finding.render()}")
+    ready = sum(row.verdict.publishable for row in rows)
+    print(f"\n{ready} dari {len(rows)} item siap terbit.")
+
+
+def _decide(item: str, role: str, decision: str, note: str, key: str | None) -> None:
+    from approval_gate.decide import decide
+    from approval_gate.errors import GateError
+
+    ledger = _gate()
+    key_file = Path(key or os.environ.get("KPU_SIGNING_KEY") or DEFAULT_KEY).expanduser()
+    try:
+        made = decide(ledger, _item(ledger, item), role, decision, note, key_file, ledger.now)
+    except GateError as error:
+        raise Exit(f"Tidak ditandatangani: {error.render()}", code=error.exit_code) from None
+    word = "DISETUJUI" if decision == "setuju" else "DITOLAK"
+    print(f"{word} oleh {made.signer} sebagai {made.role}: {made.item}\n"
+          f"  berkas: {made.path.relative_to(ROOT)}\n  digest: {made.digest}\n"
+          "  Langkah berikut: commit berkas itu ke repositori, lalu lihat 'invoke status'.")
+
+
+@task(help={"item": "jalur item di bawah content/", "role": "peran Anda (mis. web-admin)",
+            "key": "kunci SSH Anda (bawaan ~/.ssh/kpu-rembang_ed25519)"})
+def approve(c, item, role, key=None):
+    """Setujui versi terkini sebuah item dengan tanda tangan SSH Anda."""
+    _decide(item, role, "setuju", "", key)
+
+
+@task(help={"item": "jalur item di bawah content/", "role": "peran Anda",
+            "note": "alasan penolakan (wajib)", "key": "kunci SSH Anda"})
+def reject(c, item, role, note="", key=None):
+    """Tolak versi terkini sebuah item, dengan alasan, sehingga kembali ke penulis."""
+    _decide(item, role, "tolak", note, key)
+
+
+@task(help={"name": "nama Anda (komentar kunci)", "file": "lokasi kunci baru",
+            "no_passphrase": "tanpa frasa sandi (hanya untuk uji/otomasi)"})
+def keygen(c, name, file=None, no_passphrase=False):
+    """Buat kunci tanda tangan SSH baru untuk seorang pejabat penyetuju."""
+    import subprocess
+
+    from approval_gate.signatures import fingerprint, normalise_key
+
+    target = Path(file or DEFAULT_KEY).expanduser()
+    if target.exists():
+        raise Exit(f"Kunci sudah ada: {target}. Tidak ditimpa; pakai --file untuk lokasi lain.",
+                   code=6)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    command = ["ssh-keygen", "-q", "-t", "ed25519", "-f", str(target), "-C", name]
+    if no_passphrase:
+        command += ["-N", ""]
+    if subprocess.run(command, check=False).returncode != 0:
+        raise Exit("ssh-keygen gagal membuat kunci.", code=6)
+    public = normalise_key(Path(f"{target}.pub").read_text())
+    print(f"Kunci dibuat: {target}\nKunci publik (kirim ke Ketua KPU untuk roster):\n"
+          f"  {public}\nSidik jari: {fingerprint(public)}")
+
+
+@task(name="allowed-signers", help={"output": "tulis ke berkas ini (bawaan: layar)"})
+def allowed_signers_(c, output=None):
+    """Ekspor roster sebagai berkas allowed_signers untuk 'ssh-keygen -Y verify'."""
+    from approval_gate.allowed import allowed_signers
+
+    text = allowed_signers(_gate().roster)
+    if output:
+        Path(output).write_text(text)
+        print(f"Ditulis: {output}")
+    else:
+        print(text, end="")
+
+
+@task(name="sign-roster", help={"key": "kunci jangkar Ketua KPU"})
+def sign_roster(c, key):
+    """(Ketua KPU) Tandatangani approvals/roster.yml dengan kunci jangkar."""
+    from approval_gate.signatures import ROSTER_NAMESPACE, fingerprint, sign_with_ssh_keygen, \
+        signing_key
+
+    roster = ROOT / "approvals" / "roster.yml"
+    payload = roster.read_bytes()
+    signature = sign_with_ssh_keygen(payload, Path(key).expanduser(), ROSTER_NAMESPACE)
+    (roster.parent / "roster.yml.sig").write_text(signature)
+    anchor = fingerprint(signing_key(payload, signature, ROSTER_NAMESPACE))
+    print(f"Roster ditandatangani. Sidik jari jangkar: {anchor}\n"
+          "Pasang di mesin penerbit: KPU_ROSTER_ANCHOR atau ~/.config/kpu-rembang/roster-anchor")
