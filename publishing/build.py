@@ -39,21 +39,17 @@ class BuildResult:
     log: str
 
 
-def _settings_value(settings_file: Path, key: str) -> Any:
-    sys.path.insert(0, str(settings_file.parent))
-    try:
-        from pelican.settings import read_settings
-
-        return read_settings(str(settings_file)).get(key)
-    finally:
-        sys.path.remove(str(settings_file.parent))
-
-
-def run_pelican(settings_file: Path, output: Path, build_id: str,
+def run_pelican(settings_file: Path, output: Path, build_id: str, manifest: Path,
                 env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run Pelican with the given settings into ``output`` (a child process)."""
+    """Run Pelican with the given settings into ``output`` (a child process).
+
+    ``--fatal errors`` turns Pelican's logged-only failures (a plugin that cannot be
+    loaded or registered) into a failed build.
+    """
     command = [sys.executable, "-m", "pelican", "-s", str(settings_file), "-o", str(output),
-               "--fatal", "errors", "-e", f"APPROVAL_GATE_BUILD_ID={json.dumps(build_id)}"]
+               "--fatal", "errors", "--log-handler", "plain",
+               "-e", f"APPROVAL_GATE_BUILD_ID={json.dumps(build_id)}",
+               f"APPROVAL_GATE_MANIFEST_PATH={json.dumps(str(manifest))}"]
     return subprocess.run(command, capture_output=True, text=True, check=False,
                           cwd=settings_file.parent, env={**os.environ, **(env or {})})
 
@@ -83,21 +79,27 @@ def _swap(staging: Path, output: Path) -> None:
         shutil.rmtree(old)
 
 
-def build_site(settings_file: Path, output: Path,
-               env: dict[str, str] | None = None) -> BuildResult:
-    """Build the gated site into ``output``, replacing it only when the gate vouches."""
+def build_site(settings_file: Path, output: Path, env: dict[str, str] | None = None,
+               state_dir: Path | None = None) -> BuildResult:
+    """Build the gated site into ``output``, replacing it only when the gate vouches.
+
+    Each build's manifest goes to ``state_dir/builds/<id>.json``; the last good one is
+    copied to ``state_dir/gate-manifest.json``.
+    """
     build_id = uuid.uuid4().hex
-    manifest_path = Path(_settings_value(settings_file, "APPROVAL_GATE_MANIFEST_PATH"))
+    state = state_dir or settings_file.parent / "var"
+    manifest_path = state / "builds" / f"{build_id}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = output.with_name(f".{output.name}.staging-{build_id[:12]}")
     try:
-        done = run_pelican(settings_file, staging, build_id, env)
+        done = run_pelican(settings_file, staging, build_id, manifest_path, env)
         log = done.stdout + done.stderr
         if done.returncode != 0:
             raise BuildFailed(f"Pelican gagal (kode keluar {done.returncode}); tidak ada yang "
                               "diterbitkan.", log)
         manifest = read_manifest(manifest_path, build_id)
         _swap(staging, output)
+        shutil.copyfile(manifest_path, state / "gate-manifest.json")
         return BuildResult(output, manifest, log)
     except BuildFailed as error:
         if not error.log:

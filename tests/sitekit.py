@@ -99,7 +99,8 @@ class Site:
             f"APPROVAL_GATE_CACHE_PATH = {str(self.root / '.cache' / 'gate')!r}\n"
             f"APPROVAL_GATE_ANCHOR = {self.anchor!r}\n"
             f"APPROVAL_GATE_ALLOW_DEMO_KEYS = False\n"
-            f"APPROVAL_GATE_NOW = {NOW.isoformat()!r}\n{extra}")
+            f"APPROVAL_GATE_NOW = {NOW.isoformat()!r}\n"
+            f"APPROVAL_GATE_SETTINGS_FILE = {name!r}\n{extra}")
         return path
 
     def write_roster(self, text: str, signer: str = "anchor") -> None:

@@ -176,7 +176,7 @@ def test_manifest_records_digests_and_sign_offs_outside_the_output(site: Site) -
     site.article("berita/a.md", "A", "Isi.")
     site.approve_all("berita/a.md")
     result = site.build()
-    manifest = json.loads((site.root / "var" / "manifest.json").read_text())
+    manifest = json.loads((site.root / "var" / "gate-manifest.json").read_text())
     assert manifest == result.manifest
     entry = manifest["included"][0]
     assert entry["digest"] == site.digest("berita/a.md")

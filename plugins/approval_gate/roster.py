@@ -234,16 +234,16 @@ def load_roster(approvals: Path, anchor: str, allow_demo_keys: bool) -> Roster:
     """Load ``roster.yml``, verify it against the anchor and return it, or raise."""
     path = approvals / "roster.yml"
     sig_path = approvals / "roster.yml.sig"
-    shown = str(path)
+    shown = f"{approvals.name}/roster.yml"
     if anchor in DEMO_FINGERPRINTS and not allow_demo_keys:
         raise AnchorError(f"Kunci jangkar {anchor} adalah kunci CONTOH (demo-keys/) yang "
                           "diketahui umum.", path=shown,
                           hint="Tetapkan KPU_ROSTER_ANCHOR ke sidik jari kunci Ketua KPU.")
     if not sig_path.is_file():
-        raise AnchorError("Tanda tangan roster (roster.yml.sig) tidak ada.", path=str(sig_path),
+        raise AnchorError("Tanda tangan roster (roster.yml.sig) tidak ada.", path=f"{shown}.sig",
                           hint="Minta Ketua KPU menjalankan 'invoke sign-roster'.")
     raw = path.read_bytes()
-    verify_anchor(raw, sig_path.read_text(), anchor, str(sig_path))
+    verify_anchor(raw, sig_path.read_text(), anchor, f"{shown}.sig")
     try:
         doc = parse(raw.decode("utf-8"))
     except (YamlProblem, UnicodeDecodeError) as error:

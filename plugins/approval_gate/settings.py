@@ -8,6 +8,7 @@ unknown ``APPROVAL_GATE_*`` key is an error with a close-match hint, so a typo i
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,13 +17,14 @@ from typing import Any, Mapping
 from .errors import ConfigError
 
 PREFIX = "APPROVAL_GATE_"
+_FINGERPRINT = re.compile(r"^SHA256:[A-Za-z0-9+/]{43}$")
 
 
 @dataclass(frozen=True)
 class Spec:
     """How one setting is typed, defaulted and explained."""
 
-    kind: str  # "path", "str", "bool", "time"
+    kind: str  # "path", "str", "bool", "time", "fingerprint"
     required: bool
     default: Any
     help: str
@@ -30,7 +32,7 @@ class Spec:
 
 SPECS: dict[str, Spec] = {
     "APPROVALS_PATH": Spec("path", True, None, "folder approvals/ (roster dan berkas persetujuan)"),
-    "ANCHOR": Spec("str", True, None, "sidik jari kunci jangkar, bentuk 'SHA256:...'"),
+    "ANCHOR": Spec("fingerprint", True, None, "sidik jari kunci jangkar, bentuk 'SHA256:...'"),
     "ALLOW_DEMO_KEYS": Spec("bool", False, False, "True hanya untuk situs contoh"),
     "MANIFEST_PATH": Spec("path", True, None, "berkas manifest JSON di luar folder output"),
     "CACHE_PATH": Spec("path", True, None, "folder cache verifikasi di luar folder output"),
@@ -76,6 +78,8 @@ def _convert(key: str, spec: Spec, value: object, source: str) -> object:
             raise _expected(key, spec, value, source)
         return parsed
     if not isinstance(value, (str, Path)) or not str(value).strip():
+        raise _expected(key, spec, value, source)
+    if spec.kind == "fingerprint" and not _FINGERPRINT.match(str(value)):
         raise _expected(key, spec, value, source)
     return Path(value).resolve() if spec.kind == "path" else str(value)
 
