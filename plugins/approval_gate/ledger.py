@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import posixpath
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -133,24 +134,29 @@ class Ledger:
     decisions: dict[str, list[Decision]]
     findings: list[Finding] = field(default_factory=list)
 
+    def _concerns(self, finding: Finding, item: str) -> bool:
+        if finding.item is not None:
+            return finding.item == item
+        folder = posixpath.dirname(finding.path).split("/", 1)[-1]
+        return folder == item_folder(item)  # a file too broken to name its item
+
     def verdict(self, item: str, changed_at: datetime | None = None) -> Verdict:
         """Judge ``item`` (a path under content/) at its current digest."""
         digest = content_digest(self.content, item)
         verdict = judge(item, digest.value, self.roster.roles,
                         self.decisions.get(item, []), changed_at)
-        own = tuple(f for f in self.findings if f.item == item)
+        own = tuple(f for f in self.findings if self._concerns(f, item))
         missing = tuple(Finding(item, f"Lampiran tidak ditemukan: {path}.",
                                 "Tambahkan berkasnya atau perbaiki tautannya.", None, item)
                         for path in digest.missing)
         if own or missing:
-            from dataclasses import replace
             verdict = replace(verdict, findings=own + missing + verdict.findings)
         return verdict
 
     def orphans(self, items: set[str]) -> list[Finding]:
         """Return findings for sign-offs that name no existing item."""
-        return [Finding(f.path, f.message, f.hint, f.line, f.item) for f in self.findings
-                if f.item is not None and f.item not in items] + [
+        return [f for f in self.findings
+                if not any(self._concerns(f, item) for item in items)] + [
             Finding(d.path, f"Item {d.item!r} tidak ada di folder content/.",
                     "Periksa nama berkasnya; mungkin item itu dipindah atau dihapus.",
                     None, d.item)
