@@ -122,11 +122,12 @@ def status_(c, json_=False, settings="pelicanconf.py"):
     print(f"\n{ready} dari {len(rows)} item siap terbit.")
 
 
-def _decide(item: str, role: str, decision: str, note: str, key: str | None) -> None:
+def _decide(item: str, role: str, decision: str, note: str, key: str | None,
+            settings: str) -> None:
     from approval_gate.decide import decide
     from approval_gate.errors import GateError
 
-    ledger = _gate()
+    ledger = _gate(settings)
     key_file = Path(key or os.environ.get("KPU_SIGNING_KEY") or DEFAULT_KEY).expanduser()
     try:
         made = decide(ledger, _item(ledger, item), role, decision, note, key_file, ledger.now)
@@ -134,22 +135,24 @@ def _decide(item: str, role: str, decision: str, note: str, key: str | None) -> 
         raise Exit(f"Tidak ditandatangani: {error.render()}", code=error.exit_code) from None
     word = "DISETUJUI" if decision == "setuju" else "DITOLAK"
     print(f"{word} oleh {made.signer} sebagai {made.role}: {made.item}\n"
-          f"  berkas: {made.path.relative_to(ROOT)}\n  digest: {made.digest}\n"
+          f"  berkas: {made.path.relative_to(ledger.approvals.parent)}\n  digest: {made.digest}\n"
           "  Langkah berikut: commit berkas itu ke repositori, lalu lihat 'invoke status'.")
 
 
 @task(help={"item": "jalur item di bawah content/", "role": "peran Anda (mis. web-admin)",
-            "key": "kunci SSH Anda (bawaan ~/.ssh/kpu-rembang_ed25519)"})
-def approve(c, item, role, key=None):
+            "key": "kunci SSH Anda (bawaan ~/.ssh/kpu-rembang_ed25519)",
+            "settings": "berkas pengaturan"})
+def approve(c, item, role, key=None, settings="pelicanconf.py"):
     """Setujui versi terkini sebuah item dengan tanda tangan SSH Anda."""
-    _decide(item, role, "setuju", "", key)
+    _decide(item, role, "setuju", "", key, settings)
 
 
 @task(help={"item": "jalur item di bawah content/", "role": "peran Anda",
-            "note": "alasan penolakan (wajib)", "key": "kunci SSH Anda"})
-def reject(c, item, role, note="", key=None):
+            "note": "alasan penolakan (wajib)", "key": "kunci SSH Anda",
+            "settings": "berkas pengaturan"})
+def reject(c, item, role, note="", key=None, settings="pelicanconf.py"):
     """Tolak versi terkini sebuah item, dengan alasan, sehingga kembali ke penulis."""
-    _decide(item, role, "tolak", note, key)
+    _decide(item, role, "tolak", note, key, settings)
 
 
 @task(help={"name": "nama Anda (komentar kunci)", "file": "lokasi kunci baru",
@@ -175,12 +178,13 @@ def keygen(c, name, file=None, no_passphrase=False):
           f"  {public}\nSidik jari: {fingerprint(public)}")
 
 
-@task(name="allowed-signers", help={"output": "tulis ke berkas ini (bawaan: layar)"})
-def allowed_signers_(c, output=None):
+@task(name="allowed-signers", help={"output": "tulis ke berkas ini (bawaan: layar)",
+                                    "settings": "berkas pengaturan"})
+def allowed_signers_(c, output=None, settings="pelicanconf.py"):
     """Ekspor roster sebagai berkas allowed_signers untuk 'ssh-keygen -Y verify'."""
     from approval_gate.allowed import allowed_signers
 
-    text = allowed_signers(_gate().roster)
+    text = allowed_signers(_gate(settings).roster)
     if output:
         Path(output).write_text(text)
         print(f"Ditulis: {output}")
@@ -188,15 +192,19 @@ def allowed_signers_(c, output=None):
         print(text, end="")
 
 
-@task(name="sign-roster", help={"key": "kunci jangkar Ketua KPU"})
-def sign_roster(c, key):
+@task(name="sign-roster", help={"key": "kunci jangkar Ketua KPU",
+                                "approvals": "folder approvals/ (bawaan: milik proyek ini)"})
+def sign_roster(c, key, approvals=None):
     """(Ketua KPU) Tandatangani approvals/roster.yml dengan kunci jangkar."""
-    from approval_gate.signatures import ROSTER_NAMESPACE, fingerprint, sign_with_ssh_keygen, \
-        signing_key
+    from approval_gate.signatures import ROSTER_NAMESPACE, SignatureInvalid, fingerprint, \
+        sign_with_ssh_keygen, signing_key
 
-    roster = ROOT / "approvals" / "roster.yml"
+    roster = Path(approvals or ROOT / "approvals") / "roster.yml"
     payload = roster.read_bytes()
-    signature = sign_with_ssh_keygen(payload, Path(key).expanduser(), ROSTER_NAMESPACE)
+    try:
+        signature = sign_with_ssh_keygen(payload, Path(key).expanduser(), ROSTER_NAMESPACE)
+    except SignatureInvalid as error:
+        raise Exit(f"Roster tidak ditandatangani: {error}.", code=6) from None
     (roster.parent / "roster.yml.sig").write_text(signature)
     anchor = fingerprint(signing_key(payload, signature, ROSTER_NAMESPACE))
     print(f"Roster ditandatangani. Sidik jari jangkar: {anchor}\n"

@@ -101,8 +101,7 @@ def decide(ledger: Ledger, item: str, role_id: str, decision: str, note: str,
             raise SigningError("Tanda tangan dibuat dengan kunci lain.", hint=str(key_file))
     except SignatureInvalid as error:
         raise SigningError(str(error), hint="Periksa kunci dan ssh-agent Anda.") from None
-    approvals = Path(ledger.roster.path).parent
-    target = approvals / signoff_path(item, role_id, decision, now)
+    target = ledger.approvals / signoff_path(item, role_id, decision, now)
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         with open(target, "x", encoding="utf-8", newline="\n") as handle:

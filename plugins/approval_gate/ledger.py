@@ -129,6 +129,7 @@ class Ledger:
     """All counted decisions by item, plus the problems found on the way."""
 
     roster: Roster
+    approvals: Path
     content: Path
     now: datetime
     decisions: dict[str, list[Decision]]
@@ -174,7 +175,7 @@ def open_ledger(roster: Roster, approvals: Path, content: Path, now: datetime,
             findings.append(admitted)
         else:
             decisions[signoff.item].append(admitted)
-    return Ledger(roster, content, now, dict(decisions), findings)
+    return Ledger(roster, approvals, content, now, dict(decisions), findings)
 
 
 __all__ = ["Ledger", "open_ledger", "read_signoffs", "VerificationCache", "item_folder"]
