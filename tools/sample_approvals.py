@@ -1,0 +1,113 @@
+"""Write the sample site's sign-off files with the demo keys (run once; never rewrites).
+
+The sample must show every state of the SOP: complete, waiting for each role, rejected,
+approved-then-edited (stale) and forged. This script signs through ``ssh-keygen -Y sign``
+like ``invoke approve`` does, with fixed times, and skips files that already exist.
+Usage: ``python tools/sample_approvals.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "plugins"))
+
+from approval_gate.digest import content_digest  # noqa: E402
+from approval_gate.records import canonical_payload, render_signoff, signoff_path  # noqa: E402
+from approval_gate.signatures import SIGNOFF_NAMESPACE, sign_with_ssh_keygen  # noqa: E402
+from approval_gate.yamlfile import WIB  # noqa: E402
+
+CONTENT = ROOT / "content"
+APPROVALS = ROOT / "approvals"
+KEYS = ROOT / "demo-keys"
+ROLES = (("web-admin", "andi"), ("kasubbag-tekmas", "sri"), ("sekretaris", "bambang"),
+         ("komisioner", "dewi"))
+COMPLETE = [
+    "berita/2026-11-10-rapat-pleno-dpt.md",
+    "artikel/2026-10-28-mengenal-tahapan-pilkada.md",
+    "artikel/2026-10-28-mengenal-tahapan-pilkada-en.md",
+    "pengumuman/2026-11-15-pendaftaran-pantarlih.md",
+    "regulasi/pkpu-2-2024-tahapan.md",
+    "data/2026-11-01-rekapitulasi-dpt.md",
+    "dokumentasi/2026-11-05-sosialisasi-pemilih-pemula.md",
+    "bahan-sosialisasi/2026-10-20-ayo-cek-dpt.md",
+    "liputan-kegiatan/2026-11-12-bimtek-ppk.md",
+    "pages/profil.md",
+]
+WAITING = {  # item: how many roles have approved
+    "berita/2026-11-20-persiapan-logistik.md": 0,
+    "berita/2026-11-21-rakor-ppk-kragan.md": 1,
+    "pengumuman/2026-11-22-seleksi-kpps.md": 2,
+    "artikel/2026-11-18-partisipasi-pemilih-muda.md": 3,
+}
+REJECTED = "berita/2026-11-19-hasil-rapat-evaluasi.md"
+STALE = "data/2026-11-16-daftar-tps.md"
+FORGED = "pengumuman/2026-11-17-jadwal-kampanye.md"
+
+
+def item_date(item: str) -> datetime:
+    """Return the item's Date metadata (or 1 November 2026 for pages) in WIB."""
+    match = re.search(r"^Date:\s*(\S+ \S+)", (CONTENT / item).read_text(), re.M)
+    text = match.group(1) if match else "2026-11-01 08:00"
+    return datetime.fromisoformat(text).replace(tzinfo=WIB)
+
+
+def sign(item: str, role: str, person: str, at: datetime, *, decision: str = "setuju",
+         note: str = "", digest: str | None = None, key: str | None = None) -> None:
+    """Write one sign-off unless it exists."""
+    target = APPROVALS / signoff_path(item, role, decision, at)
+    if target.exists():
+        return
+    fields = {"item": item, "role": role, "signer": person, "decision": decision,
+              "note": note, "signed_at": at.isoformat(timespec="seconds"),
+              "digest": digest or content_digest(CONTENT, item).value}
+    signature = sign_with_ssh_keygen(canonical_payload(fields).encode(),
+                                     KEYS / (key or person), SIGNOFF_NAMESPACE)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "x", encoding="utf-8", newline="\n") as handle:
+        handle.write(render_signoff(fields, signature))
+
+
+def chain(item: str, count: int = 4, digest: str | None = None) -> datetime:
+    """Sign the first ``count`` roles in order, 25 minutes apart; return the last time."""
+    at = item_date(item) + timedelta(hours=1)
+    for role, person in ROLES[:count]:
+        sign(item, role, person, at, digest=digest)
+        at += timedelta(minutes=25)
+    return at
+
+
+def old_digest(item: str, old: str, new: str) -> str:
+    """Return the digest the item had before ``old`` was edited into ``new``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "content"
+        shutil.copytree(CONTENT, copy)
+        for path in copy.rglob("*"):
+            if path.is_file() and path.suffix in {".md", ".csv"}:
+                path.write_bytes(path.read_bytes().replace(new.encode(), old.encode()))
+        return content_digest(copy, item).value
+
+
+def main() -> None:
+    """Write every missing sample sign-off."""
+    for item in COMPLETE:
+        chain(item)
+    for item, count in WAITING.items():
+        chain(item, count)
+    at = chain(REJECTED, 2)
+    sign(REJECTED, "sekretaris", "bambang", at, decision="tolak",
+         note="Daftar hadir PPK belum dilampirkan dan angka partisipasi belum bersumber. "
+              "Mohon dilengkapi lalu diajukan kembali.")
+    chain(STALE, 4, old_digest(STALE, "Jumlah-TPS-Pamotan", "Jumlah-TPS-Pamotan-Revisi"))
+    at = chain(FORGED, 3)
+    sign(FORGED, "komisioner", "dewi", at, key="pemalsu")
+
+
+if __name__ == "__main__":
+    main()
