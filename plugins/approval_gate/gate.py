@@ -19,7 +19,6 @@ from typing import Any
 from pelican import signals
 from pelican.utils import order_content, process_translations
 
-from .digest import content_digest
 from .errors import GateError
 from .ledger import Ledger, open_ledger
 from .manifest import Manifest
@@ -97,7 +96,7 @@ def _item_path(run: BuildRun, content: Any) -> str:
 
 def _links(run: BuildRun, content: Any, item: str) -> set[str]:
     links = set(content.get_static_links())
-    links.update(content_digest(run.settings.content_path, item).files[1:])
+    links.update(run.ledger.digest(item).files[1:])
     return {posixpath.normpath(link) for link in links}
 
 

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from .digest import content_digest
+from .digest import ContentDigest, content_digest
 from .errors import Finding
 from .records import SignOff, item_folder, parse_signoff
 from .roster import Roster
@@ -134,6 +134,13 @@ class Ledger:
     now: datetime
     decisions: dict[str, list[Decision]]
     findings: list[Finding] = field(default_factory=list)
+    _digests: dict[str, ContentDigest] = field(default_factory=dict, repr=False)
+
+    def digest(self, item: str) -> ContentDigest:
+        """Return the item's digest, computed once per ledger (one build or command)."""
+        if item not in self._digests:
+            self._digests[item] = content_digest(self.content, item)
+        return self._digests[item]
 
     def _concerns(self, finding: Finding, item: str) -> bool:
         if finding.item is not None:
@@ -143,7 +150,7 @@ class Ledger:
 
     def verdict(self, item: str, changed_at: datetime | None = None) -> Verdict:
         """Judge ``item`` (a path under content/) at its current digest."""
-        digest = content_digest(self.content, item)
+        digest = self.digest(item)
         verdict = judge(item, digest.value, self.roster.roles,
                         self.decisions.get(item, []), changed_at)
         own = tuple(f for f in self.findings if self._concerns(f, item))
