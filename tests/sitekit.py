@@ -66,7 +66,7 @@ def roster_text(keys: Keys, *, version: int = 1, extra_people: str = "",
                "  - {role: sekretaris, person: bambang, from: 2023-01-12}\n"
                "  - {role: komisioner, person: dewi, from: 2024-03-01}\n")
     roles = "".join(f"  - {{id: {r}, name: {n}, standard_minutes: 30}}\n" for r, n in zip(
-        ROLES, ("Web Admin", "Kasubbag Tekmas", "Sekretaris", "Komisioner")))
+        ROLES, ("Web Admin", "Kasubbag Tekmas", "Sekretaris", "Komisioner"), strict=False))
     return (f"version: {version}\nroles:\n{roles}people:\n{people}{extra_people}"
             f"holders:\n{holders}{extra_holders}")
 

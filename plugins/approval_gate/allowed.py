@@ -8,7 +8,7 @@ docs/approval-records.md. Revoked keys are left out: their signatures no longer 
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from .roster import Roster
 from .signatures import SIGNOFF_NAMESPACE
@@ -20,7 +20,7 @@ def principal(person: str, role: str) -> str:
 
 
 def _stamp(moment) -> str:  # type: ignore[no-untyped-def]
-    return moment.astimezone(timezone.utc).strftime("%Y%m%d%H%M%SZ")
+    return moment.astimezone(UTC).strftime("%Y%m%d%H%M%SZ")
 
 
 def allowed_signers(roster: Roster) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from .errors import SigningError
 from .ledger import Ledger
 from .records import canonical_payload, render_signoff, signoff_path
-from .roster import Person
+from .roster import Person, Role
 from .signatures import SIGNOFF_NAMESPACE, SignatureInvalid, normalise_key, \
     sign_with_ssh_keygen, signing_key
 
@@ -49,12 +49,17 @@ def public_key_of(key_file: Path) -> str:
     return normalise_key(done.stdout)
 
 
+def _role(ledger: Ledger, role_id: str) -> Role:
+    role = ledger.roster.role(role_id)
+    if role is None:
+        ids = ", ".join(r.id for r in ledger.roster.roles)
+        raise SigningError(f"Peran tidak dikenal: {role_id!r}.", hint=f"Pilih salah satu: {ids}.")
+    return role
+
+
 def _signer(ledger: Ledger, key: str, role_id: str, now: datetime) -> Person:
     roster = ledger.roster
-    role = roster.role(role_id)
-    if role is None:
-        raise SigningError(f"Peran tidak dikenal: {role_id!r}.",
-                           hint=f"Pilih salah satu: {', '.join(r.id for r in roster.roles)}.")
+    role = _role(ledger, role_id)
     person = roster.person_with_key(key)
     if person is None:
         raise SigningError("Kunci Anda tidak terdaftar di roster.",
@@ -80,7 +85,7 @@ def decide(ledger: Ledger, item: str, role_id: str, decision: str, note: str,
     key = public_key_of(key_file)
     person = _signer(ledger, key, role_id, now)
     verdict = ledger.verdict(item)
-    earlier = [r for r in ledger.roster.roles if r.step < ledger.roster.role(role_id).step]
+    earlier = ledger.roster.roles[:ledger.roster.roles.index(_role(ledger, role_id))]
     approved = {d.role for d in verdict.chain}
     waiting = [r.name for r in earlier if r.id not in approved]
     if waiting:

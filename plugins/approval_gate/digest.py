@@ -1,4 +1,4 @@
-"""Content digests: what exactly an approver approved.
+r"""Content digests: what exactly an approver approved.
 
 Canonical form (documented in docs/approval-records.md, reproducible with ``sha256sum``):
 the digest is ``sha256:`` + hex SHA-256 of the UTF-8 text

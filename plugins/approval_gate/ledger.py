@@ -57,8 +57,8 @@ class VerificationCache:
         if entry is None:
             return None
         self.used.add(key)
-        values = dict(entry, path=path)
-        values["signed_at"] = datetime.fromisoformat(str(values["signed_at"]))
+        values: dict[str, object] = dict(entry, path=path)
+        values["signed_at"] = datetime.fromisoformat(str(entry["signed_at"]))
         return SignOff(**values)  # type: ignore[arg-type]
 
     def put(self, key: str, signoff: SignOff) -> None:
@@ -116,7 +116,7 @@ def read_signoffs(approvals: Path, cache: VerificationCache
             results = list(pool.map(_verify, jobs, chunksize=256))
     else:
         results = [_verify(job) for job in jobs]
-    for (key, signoff), (signer_key, error) in zip(pending, results):
+    for (key, signoff), (signer_key, error) in zip(pending, results, strict=False):
         verified = SignOff(**{**asdict(signoff), "key": signer_key, "signature_error": error})
         cache.put(key, verified)
         done.append(verified)

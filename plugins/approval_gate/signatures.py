@@ -57,9 +57,9 @@ def signing_key(payload: bytes, armored: str, namespace: str) -> str:
     except (ValueError, NotImplementedError, UnicodeError) as error:
         raise SignatureInvalid(f"tanda tangan tidak dapat dibaca ({error})") from None
     if outer.namespace != namespace.encode():
+        used = outer.namespace.decode(errors="replace")
         raise SignatureInvalid(
-            f"tanda tangan dibuat untuk keperluan lain ({outer.namespace.decode(errors='replace')!r}, "
-            f"seharusnya {namespace!r})")
+            f"tanda tangan dibuat untuk keperluan lain ({used!r}, seharusnya {namespace!r})")
     if outer.hash_algo not in _HASHES:
         raise SignatureInvalid(f"algoritma hash {outer.hash_algo!r} tidak diizinkan")
     try:
@@ -83,7 +83,7 @@ def sign_with_ssh_keygen(payload: bytes, key_file: Path, namespace: str) -> str:
         try:
             done = subprocess.run(
                 ["ssh-keygen", "-q", "-Y", "sign", "-f", str(key_file), "-n", namespace,
-                 str(message)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+                 str(message)], capture_output=True, check=False)
         except FileNotFoundError:
             raise SignatureInvalid("program ssh-keygen tidak ditemukan; pasang paket "
                                    "openssh-client") from None

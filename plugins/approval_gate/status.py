@@ -82,8 +82,8 @@ def changed_times(content: Path, items: list[str]) -> dict[str, datetime]:
         elif line and stamp is not None and line not in times:
             times[line] = stamp
     prefix = "".join(_git(content, "rev-parse", "--show-prefix"))
-    edited = {line[3:].strip('"')[len(prefix):]
-              for line in _git(content, "status", "--porcelain", "--untracked-files=all", "--", ".")}
+    status = _git(content, "status", "--porcelain", "--untracked-files=all", "--", ".")
+    edited = {line[3:].strip('"')[len(prefix):] for line in status}
     for item in items:
         if item not in times or item in edited:
             times[item] = datetime.fromtimestamp((content / item).stat().st_mtime, WIB)
