@@ -113,7 +113,7 @@ class Site:
 
     def article(self, item: str, title: str, body: str, **meta: str) -> str:
         """Write a Markdown item under content/ and return its item path."""
-        lines = [f"Title: {title}", "Date: 2026-11-20 08:00"]
+        lines = [f"Title: {title}", f"Date: {meta.pop('date', '2026-11-20 08:00')}"]
         lines += [f"{key.title()}: {value}" for key, value in meta.items()]
         (self.content / item).parent.mkdir(parents=True, exist_ok=True)
         (self.content / item).write_text("\n".join(lines) + f"\n\n{body}\n")

@@ -48,6 +48,30 @@ def test_only_the_complete_item_reaches_any_output_file(site: Site) -> None:
     assert [e["item"] for e in result.manifest["included"]] == ["berita/lengkap.md"]
 
 
+def test_period_archives_hold_no_excluded_item(site: Site) -> None:
+    site.article("berita/lama.md", "Lama", "TOKENLAMA1999", date="1999-05-01 08:00")
+    site.article("berita/baru.md", "Baru", "TOKENBARU", date="2026-11-20 08:00")
+    site.approve_all("berita/baru.md")
+    site.build()
+    assert (site.output / "arsip" / "2026" / "11" / "index.html").is_file()
+    assert not (site.output / "arsip" / "1999").exists()
+    assert site.hits("TOKENLAMA1999") == [] and site.hits("arsip/1999") == []
+
+
+def test_acting_official_may_approve_for_two_roles(site: Site) -> None:
+    from sitekit import roster_text
+
+    site.write_roster(roster_text(site.keys, version=2, extra_holders=(
+        "  - {role: sekretaris, person: sri, from: 2026-11-01, until: 2026-11-30, "
+        "acting: true}\n")))
+    site.article("berita/plt.md", "Plt", "TOKENPLT")
+    site.approve_all("berita/plt.md", ROLES[:2])
+    site.sign("berita/plt.md", "sekretaris", "sri")
+    site.sign("berita/plt.md", "komisioner")
+    site.build()
+    assert site.hits("TOKENPLT")
+
+
 def test_feeds_and_sitemap_list_only_approved_items(site: Site) -> None:
     _kept_and_left_out(site)
     site.build()
