@@ -114,6 +114,8 @@ def status_(c, json_=False, settings="pelicanconf.py"):
         flag = "  TERLAMBAT" if row.overdue else ""
         print(f"{row.verdict.item:<{width}}  {row.verdict.reason[:48]:<48}  {waited:>10}  "
               f"{standard}{flag}")
+        if len(row.verdict.reason) > 48:
+            print(f"    {row.verdict.reason}")
         for finding in row.verdict.findings:
             print(f"    ! {finding.render()}")
     for finding in orphans:
