@@ -99,6 +99,7 @@ def status_(c, json_=False, settings="pelicanconf.py"):
     ledger = _gate(settings)
     items = discover_items(ledger.content)
     rows = status_rows(ledger, items)
+    ledger.save_cache()
     orphans = ledger.orphans(set(items))
     if json_:
         print(json.dumps({"now": ledger.now.isoformat(), "roster_version": ledger.roster.version,

@@ -56,25 +56,39 @@ def referenced_files(item: str, source_text: str) -> list[str]:
     return sorted(found)
 
 
-def _sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+class ContentFiles:
+    """Reads content files for digests; ``CachedContentFiles`` in ledger.py remembers them."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def source(self, item: str) -> tuple[str, list[str]]:
+        """Return the SHA-256 of the item's source and the files it references."""
+        data = (self.root / item).read_bytes()
+        refs = referenced_files(item, data.decode("utf-8", errors="replace"))
+        return hashlib.sha256(data).hexdigest(), [ref for ref in refs if ref != item]
+
+    def sha256(self, rel: str) -> str | None:
+        """Return the SHA-256 of a referenced file, or None if it does not exist."""
+        path = self.root / rel
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 
-def content_digest(content_root: Path, item: str) -> ContentDigest:
+def content_digest(content_root: Path, item: str,
+                   files: ContentFiles | None = None) -> ContentDigest:
     """Compute the digest of ``item`` (a path under ``content_root``) in canonical form."""
-    source = (content_root / item).read_bytes()
-    lines = [DIGEST_HEADER, f"{hashlib.sha256(source).hexdigest()}  {item}\n"]
-    files = [item]
+    files = files or ContentFiles(content_root)
+    source_sha, refs = files.source(item)
+    lines = [DIGEST_HEADER, f"{source_sha}  {item}\n"]
+    covered = [item]
     missing = []
-    for ref in referenced_files(item, source.decode("utf-8", errors="replace")):
-        if ref == item:
-            continue
-        target = content_root / ref
-        if target.is_file():
-            lines.append(f"{_sha256_file(target)}  {ref}\n")
-            files.append(ref)
+    for ref in refs:
+        sha = files.sha256(ref)
+        if sha is not None:
+            lines.append(f"{sha}  {ref}\n")
+            covered.append(ref)
         else:
             lines.append(f"MISSING  {ref}\n")
             missing.append(ref)
     value = hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
-    return ContentDigest(item, f"sha256:{value}", tuple(files), tuple(missing))
+    return ContentDigest(item, f"sha256:{value}", tuple(covered), tuple(missing))

@@ -1,22 +1,21 @@
 """The ledger: every sign-off of the site read, verified and admitted in one place.
 
-This is the only module that reads ``approvals/``. Signature checks are cached on disk,
-keyed by the SHA-256 of each file's path and bytes, so a warm build verifies only the
-files that are new; a cold run with many files spreads the checks over all cores.
+This is the only module that reads ``approvals/``. Results are cached on disk keyed on
+each file's identity (see cache.py), so a warm build reads only new or changed files; a
+cold run with many files spreads parsing and signature checks over all cores.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import posixpath
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+from .cache import CachedContentFiles, GateCache, identity
 from .digest import ContentDigest, content_digest
 from .errors import Finding
 from .records import SignOff, item_folder, parse_signoff
@@ -24,103 +23,70 @@ from .roster import Roster
 from .rules import Decision, Verdict, admit, judge
 from .signatures import SIGNOFF_NAMESPACE, SignatureInvalid, signing_key
 
-CACHE_FORMAT = 1
 PARALLEL_THRESHOLD = 400
 
 
-def _verify(job: tuple[str, str]) -> tuple[str | None, str | None]:
-    payload, signature = job
+def _check_file(job: tuple[str, str, str]) -> SignOff | Finding:
+    """Parse and verify one sign-off file (runs in worker processes on cold runs)."""
+    path, rel, text = job
+    parsed = parse_signoff(path, rel, text)
+    if isinstance(parsed, Finding):
+        return parsed
     try:
-        return signing_key(payload.encode("utf-8"), signature, SIGNOFF_NAMESPACE), None
+        key = signing_key(parsed.payload.encode("utf-8"), parsed.signature, SIGNOFF_NAMESPACE)
     except SignatureInvalid as error:
-        return None, str(error)
+        return replace(parsed, signature_error=str(error))
+    return replace(parsed, key=key)
 
 
-class VerificationCache:
-    """Parsed and verified sign-offs by file hash, persisted as JSON outside the output."""
-
-    def __init__(self, folder: Path | None) -> None:
-        self.file = folder / "signoffs.json" if folder else None
-        self.entries: dict[str, dict[str, str | None]] = {}
-        self.used: set[str] = set()
-        if self.file and self.file.is_file():
-            try:
-                data = json.loads(self.file.read_text())
-                if data.get("format") == CACHE_FORMAT:
-                    self.entries = data["entries"]
-            except (ValueError, KeyError, TypeError):
-                self.entries = {}  # a broken cache is only a slower build
-
-    def get(self, key: str, path: str) -> SignOff | None:
-        """Return the cached sign-off for this file hash, if any."""
-        entry = self.entries.get(key)
-        if entry is None:
-            return None
-        self.used.add(key)
-        values: dict[str, object] = dict(entry, path=path)
-        values["signed_at"] = datetime.fromisoformat(str(entry["signed_at"]))
-        return SignOff(**values)  # type: ignore[arg-type]
-
-    def put(self, key: str, signoff: SignOff) -> None:
-        """Remember a verified sign-off."""
-        entry = asdict(signoff)
-        del entry["path"]
-        entry["signed_at"] = signoff.signed_at.isoformat()
-        self.entries[key] = entry
-        self.used.add(key)
-
-    def save(self) -> None:
-        """Write the entries used in this run atomically; forget the rest."""
-        if not self.file:
-            return
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        kept = {key: self.entries[key] for key in sorted(self.used)}
-        temp = self.file.with_suffix(f".tmp{os.getpid()}")
-        temp.write_text(json.dumps({"format": CACHE_FORMAT, "entries": kept}))
-        temp.replace(self.file)
-
-
-def read_signoffs(approvals: Path, cache: VerificationCache
-                  ) -> tuple[list[SignOff], list[Finding]]:
-    """Read, shape-check and verify every sign-off file under ``approvals``."""
-    root = approvals.parent
-    done: list[SignOff] = []
-    pending: list[tuple[str, SignOff]] = []
-    findings: list[Finding] = []
-    for file in sorted(approvals.rglob("*")):
-        if file.is_dir() or file.parent == approvals:
+def _walk(approvals: Path) -> list[tuple[str, os.DirEntry[str]]]:
+    found = []
+    for folder, _dirs, _names in os.walk(approvals):
+        rel_folder = os.path.relpath(folder, approvals).replace(os.sep, "/")
+        if rel_folder == ".":
             continue  # the roster and its signature live at the top
-        shown = file.relative_to(root).as_posix()
-        if file.suffix != ".yml":
+        with os.scandir(folder) as entries:
+            found += [(f"{rel_folder}/{e.name}", e) for e in entries if e.is_file()]
+    return sorted(found, key=lambda pair: pair[0])
+
+
+def read_signoffs(approvals: Path, cache: GateCache) -> tuple[list[SignOff], list[Finding]]:
+    """Read, shape-check and verify every sign-off file under ``approvals``."""
+    prefix = f"{approvals.name}/"
+    done: list[SignOff] = []
+    jobs: list[tuple[str, str, str, str]] = []
+    findings: list[Finding] = []
+    for rel, entry in _walk(approvals):
+        shown = prefix + rel
+        if not rel.endswith(".yml"):
             findings.append(Finding(shown, "Berkas ini bukan berkas persetujuan (.yml).",
                                     "Pindahkan dari folder approvals/."))
             continue
-        raw = file.read_bytes()
-        rel = file.relative_to(approvals).as_posix()
-        key = hashlib.sha256(rel.encode() + b"\0" + raw).hexdigest()
-        cached = cache.get(key, shown)
+        ident = identity(entry.stat())
+        cached = cache.signoff(rel, ident, shown)
         if cached is not None:
             done.append(cached)
             continue
         try:
-            parsed = parse_signoff(shown, rel, raw.decode("utf-8"))
+            text = Path(entry.path).read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            parsed = Finding(shown, "Berkas bukan teks UTF-8.", "Buat keputusan baru.")
-        if isinstance(parsed, Finding):
-            findings.append(parsed)
-        else:
-            pending.append((key, parsed))
-    jobs = [(s.payload, s.signature) for _, s in pending]
-    if len(jobs) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
+            findings.append(Finding(shown, "Berkas bukan teks UTF-8.", "Buat keputusan baru."))
+            continue
+        jobs.append((ident, shown, rel, text))
+    work = [(shown, rel, text) for _, shown, rel, text in jobs]
+    if len(work) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
         with ProcessPoolExecutor() as pool:
-            results = list(pool.map(_verify, jobs, chunksize=256))
+            size = max(1, len(work) // ((os.cpu_count() or 1) * 4))
+            results = list(pool.map(_check_file, work, chunksize=size))
     else:
-        results = [_verify(job) for job in jobs]
-    for (key, signoff), (signer_key, error) in zip(pending, results, strict=False):
-        verified = SignOff(**{**asdict(signoff), "key": signer_key, "signature_error": error})
-        cache.put(key, verified)
-        done.append(verified)
-    cache.save()
+        results = [_check_file(job) for job in work]
+    for (ident, _, rel, _), result in zip(jobs, results, strict=True):
+        if isinstance(result, Finding):
+            findings.append(result)
+        else:
+            cache.put_signoff(rel, ident, result)
+            done.append(result)
+    cache.forget_unseen_signoffs()
     return done, findings
 
 
@@ -134,13 +100,19 @@ class Ledger:
     now: datetime
     decisions: dict[str, list[Decision]]
     findings: list[Finding] = field(default_factory=list)
+    cache: GateCache = field(default_factory=lambda: GateCache(None), repr=False)
     _digests: dict[str, ContentDigest] = field(default_factory=dict, repr=False)
 
     def digest(self, item: str) -> ContentDigest:
         """Return the item's digest, computed once per ledger (one build or command)."""
         if item not in self._digests:
-            self._digests[item] = content_digest(self.content, item)
+            files = CachedContentFiles(self.content, self.cache)
+            self._digests[item] = content_digest(self.content, item, files)
         return self._digests[item]
+
+    def save_cache(self) -> None:
+        """Keep this run's verifications and hashes for the next run."""
+        self.cache.save()
 
     def _concerns(self, finding: Finding, item: str) -> bool:
         if finding.item is not None:
@@ -174,7 +146,8 @@ class Ledger:
 def open_ledger(roster: Roster, approvals: Path, content: Path, now: datetime,
                 cache_path: Path | None) -> Ledger:
     """Read every sign-off and keep the decisions that count under ``roster``."""
-    signoffs, findings = read_signoffs(approvals, VerificationCache(cache_path))
+    cache = GateCache(cache_path)
+    signoffs, findings = read_signoffs(approvals, cache)
     decisions: dict[str, list[Decision]] = defaultdict(list)
     for signoff in signoffs:
         admitted = admit(signoff, roster, now)
@@ -182,7 +155,4 @@ def open_ledger(roster: Roster, approvals: Path, content: Path, now: datetime,
             findings.append(admitted)
         else:
             decisions[signoff.item].append(admitted)
-    return Ledger(roster, approvals, content, now, dict(decisions), findings)
-
-
-__all__ = ["Ledger", "open_ledger", "read_signoffs", "VerificationCache", "item_folder"]
+    return Ledger(roster, approvals, content, now, dict(decisions), findings, cache)

@@ -65,6 +65,6 @@ class Manifest:
         """Write the manifest atomically (a reader never sees half a file)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temp.write_text(json.dumps(self.as_dict(), ensure_ascii=False, indent=2) + "\n",
+        temp.write_text(json.dumps(self.as_dict(), ensure_ascii=False, indent=None) + "\n",
                         encoding="utf-8")
         temp.replace(path)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -90,14 +91,29 @@ class Roster:
     anchor: str
     path: str
 
+    @cached_property
+    def _roles_by_id(self) -> dict[str, Role]:
+        return {role.id: role for role in self.roles}
+
+    @cached_property
+    def _owners(self) -> dict[str, Person]:
+        return {k.key: person for person in self.people.values() for k in person.keys}
+
+    @cached_property
+    def _holdings_by(self) -> dict[tuple[str, str], list[Holding]]:
+        index: dict[tuple[str, str], list[Holding]] = {}
+        for h in self.holdings:
+            index.setdefault((h.role, h.person), []).append(h)
+        return index
+
     def role(self, role_id: str) -> Role | None:
         """Return the role with this id, if any."""
-        return next((role for role in self.roles if role.id == role_id), None)
+        return self._roles_by_id.get(role_id)
 
     def holding(self, role: str, person: str, moment: datetime) -> Holding | None:
         """Return the holding that lets ``person`` act as ``role`` at ``moment``."""
-        return next((h for h in self.holdings
-                     if h.role == role and h.person == person and h.covers(moment)), None)
+        return next((h for h in self._holdings_by.get((role, person), ())
+                     if h.covers(moment)), None)
 
     def holders(self, role: str, moment: datetime) -> list[Person]:
         """Return the people who hold ``role`` at ``moment``."""
@@ -106,8 +122,7 @@ class Roster:
 
     def person_with_key(self, key: str) -> Person | None:
         """Return the person owning ``key`` (normalised), whether revoked or not."""
-        return next((p for p in self.people.values() if any(k.key == key for k in p.keys)),
-                    None)
+        return self._owners.get(key)
 
 
 def _fail(doc: YamlDoc, path: str, message: str, *keys: str | int) -> RosterError:

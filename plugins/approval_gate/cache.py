@@ -1,0 +1,116 @@
+"""The gate's cache: verified sign-offs and content hashes, keyed on file identity.
+
+A warm build must not re-read, re-parse and re-verify tens of thousands of unchanged
+files. Entries are keyed on the file's path plus its inode, size, modification time and
+change time (``ctime``, which no user-space tool can set back), the same identity git's
+index trusts. Any write to a file changes that identity and the file is read again.
+
+The cache lives on the publishing machine, outside the output and outside the
+repository's tracked files; it holds only results of checks this machine made. Signed
+payloads and signatures are not stored: a restored sign-off was verified when cached.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .digest import ContentFiles
+from .records import SignOff
+
+CACHE_FORMAT = 2
+_SIGNOFF_FIELDS = ("item", "role", "signer", "decision", "note", "signed_at", "digest",
+                   "key", "signature_error")
+
+
+def identity(stat: os.stat_result) -> str:
+    """Return the identity of a file version: inode, size, mtime and ctime."""
+    return f"{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}"
+
+
+class GateCache:
+    """Results of earlier runs, loaded once and written back only when they changed."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.file = folder / "gate-cache.json" if folder else None
+        self.data: dict[str, dict[str, Any]] = {"signoffs": {}, "sources": {}, "files": {}}
+        self.changed = False
+        self.seen: set[str] = set()
+        if self.file and self.file.is_file():
+            try:
+                loaded = json.loads(self.file.read_text())
+                if loaded.get("format") == CACHE_FORMAT:
+                    self.data = {key: loaded[key] for key in self.data}
+            except (ValueError, KeyError, TypeError, AttributeError):
+                pass  # a broken cache only makes this run slower
+
+    def signoff(self, rel: str, ident: str, path: str) -> SignOff | None:
+        """Return the verified sign-off cached for this file version, if any."""
+        self.seen.add(rel)
+        entry = self.data["signoffs"].get(rel)
+        if entry is None or entry[0] != ident:
+            return None
+        values = dict(zip(_SIGNOFF_FIELDS, entry[1:], strict=True))
+        values["signed_at"] = datetime.fromisoformat(values["signed_at"])
+        return SignOff(path=path, payload="", signature="", **values)
+
+    def put_signoff(self, rel: str, ident: str, signoff: SignOff) -> None:
+        """Remember a verified sign-off for this file version."""
+        entry = [ident] + [getattr(signoff, name) for name in _SIGNOFF_FIELDS]
+        entry[_SIGNOFF_FIELDS.index("signed_at") + 1] = signoff.signed_at.isoformat()
+        self.data["signoffs"][rel] = entry
+        self.changed = True
+
+    def forget_unseen_signoffs(self) -> None:
+        """Drop entries of sign-off files that no longer exist."""
+        stale = set(self.data["signoffs"]) - self.seen
+        for rel in stale:
+            del self.data["signoffs"][rel]
+        self.changed |= bool(stale)
+
+    def save(self) -> None:
+        """Write the cache atomically, only if something changed."""
+        if not self.file or not self.changed:
+            return
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        temp = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
+        temp.write_text(json.dumps({"format": CACHE_FORMAT, **self.data},
+                                   separators=(",", ":")))
+        temp.replace(self.file)
+        self.changed = False
+
+
+class CachedContentFiles(ContentFiles):
+    """Content hashes and link lists, recomputed only for files whose identity changed."""
+
+    def __init__(self, root: Path, cache: GateCache) -> None:
+        super().__init__(root)
+        self.cache = cache
+
+    def source(self, item: str) -> tuple[str, list[str]]:
+        """Return the source's SHA-256 and references, from the cache when unchanged."""
+        ident = identity(os.stat(self.root / item))
+        entry = self.cache.data["sources"].get(item)
+        if entry is not None and entry[0] == ident:
+            return entry[1], entry[2]
+        sha, refs = super().source(item)
+        self.cache.data["sources"][item] = [ident, sha, refs]
+        self.cache.changed = True
+        return sha, refs
+
+    def sha256(self, rel: str) -> str | None:
+        """Return a referenced file's SHA-256, from the cache when unchanged."""
+        try:
+            ident = identity(os.stat(self.root / rel))
+        except FileNotFoundError:
+            return None
+        entry = self.cache.data["files"].get(rel)
+        if entry is not None and entry[0] == ident:
+            return str(entry[1])
+        sha = super().sha256(rel)
+        self.cache.data["files"][rel] = [ident, sha]
+        self.cache.changed = True
+        return sha
