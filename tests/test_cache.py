@@ -14,7 +14,8 @@ def test_tampered_sign_off_is_caught_on_a_warm_build_even_with_its_old_mtime(
     last = site.sign("berita/a.md", "komisioner")
     site.build()
     assert site.hits("TOKENCACHE")
-    assert (site.root / ".cache" / "gate" / "gate-cache.json").is_file()
+    assert (site.root / ".cache" / "gate" / "signoffs.json").is_file()
+    assert (site.root / ".cache" / "gate" / "content.json").is_file()
     before = os.stat(last)
     text = last.read_text()
     # same size, same modification time: only the inode change time betrays the edit
@@ -44,6 +45,7 @@ def test_broken_cache_file_only_makes_the_build_slower(site: Site) -> None:
     site.article("berita/a.md", "A", "TOKENRUSAK")
     site.approve_all("berita/a.md")
     site.build()
-    (site.root / ".cache" / "gate" / "gate-cache.json").write_text("{rusak")
+    for name in ("signoffs.json", "content.json"):
+        (site.root / ".cache" / "gate" / name).write_text("{rusak")
     site.build()
     assert site.hits("TOKENRUSAK")

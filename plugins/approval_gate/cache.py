@@ -31,21 +31,45 @@ def identity(stat: os.stat_result) -> str:
     return f"{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}"
 
 
-class GateCache:
-    """Results of earlier runs, loaded once and written back only when they changed."""
+class _JsonCache:
+    """A JSON file of named tables, loaded once and written back only when changed."""
+
+    name = ""
+    tables: tuple[str, ...] = ()
 
     def __init__(self, folder: Path | None) -> None:
-        self.file = folder / "gate-cache.json" if folder else None
-        self.data: dict[str, dict[str, Any]] = {"signoffs": {}, "sources": {}, "files": {}}
+        self.file = folder / self.name if folder else None
+        self.data: dict[str, dict[str, Any]] = {table: {} for table in self.tables}
         self.changed = False
-        self.seen: set[str] = set()
         if self.file and self.file.is_file():
             try:
                 loaded = json.loads(self.file.read_text())
                 if loaded.get("format") == CACHE_FORMAT:
-                    self.data = {key: loaded[key] for key in self.data}
+                    self.data = {table: dict(loaded[table]) for table in self.tables}
             except (ValueError, KeyError, TypeError, AttributeError):
                 pass  # a broken cache only makes this run slower
+
+    def save(self) -> None:
+        """Write the cache atomically, only if something changed."""
+        if not self.file or not self.changed:
+            return
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        temp = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
+        temp.write_text(json.dumps({"format": CACHE_FORMAT, **self.data},
+                                   separators=(",", ":")))
+        temp.replace(self.file)
+        self.changed = False
+
+
+class SignoffCache(_JsonCache):
+    """Verified sign-offs by file identity."""
+
+    name = "signoffs.json"
+    tables = ("signoffs",)
+
+    def __init__(self, folder: Path | None) -> None:
+        super().__init__(folder)
+        self.seen: set[str] = set()
 
     def signoff(self, rel: str, ident: str, path: str) -> SignOff | None:
         """Return the verified sign-off cached for this file version, if any."""
@@ -64,32 +88,27 @@ class GateCache:
         self.data["signoffs"][rel] = entry
         self.changed = True
 
-    def forget_unseen_signoffs(self) -> None:
+    def forget_unseen(self) -> None:
         """Drop entries of sign-off files that no longer exist."""
         stale = set(self.data["signoffs"]) - self.seen
         for rel in stale:
             del self.data["signoffs"][rel]
         self.changed |= bool(stale)
 
-    def save(self) -> None:
-        """Write the cache atomically, only if something changed."""
-        if not self.file or not self.changed:
-            return
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        temp = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
-        temp.write_text(json.dumps({"format": CACHE_FORMAT, **self.data},
-                                   separators=(",", ":")))
-        temp.replace(self.file)
-        self.changed = False
+
+class ContentCache(_JsonCache):
+    """Content hashes and link lists by file identity."""
+
+    name = "content.json"
+    tables = ("sources", "files")
 
 
 class CachedContentFiles(ContentFiles):
     """Content hashes and link lists, recomputed only for files whose identity changed."""
 
-    def __init__(self, root: Path, cache: GateCache) -> None:
+    def __init__(self, root: Path, cache: ContentCache) -> None:
         super().__init__(root)
         self.cache = cache
-
     def source(self, item: str) -> tuple[str, list[str]]:
         """Return the source's SHA-256 and references, from the cache when unchanged."""
         ident = identity(os.stat(self.root / item))

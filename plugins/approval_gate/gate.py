@@ -14,6 +14,7 @@ import logging
 import os
 import posixpath
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,7 +24,9 @@ from pelican import signals
 from pelican.utils import order_content, process_translations
 
 from .errors import GateError
-from .ledger import Ledger, open_ledger
+from .errors import Finding
+from .ledger import Ledger, open_ledger, start_reading
+from .records import SignOff
 from .manifest import Manifest
 from .roster import Roster, check_version, load_roster
 from .settings import GateSettings, load_settings
@@ -54,6 +57,7 @@ class Site:
     settings: GateSettings
     roster: Roster
     runs: dict[int, BuildRun] = field(default_factory=dict)
+    reading: Future[tuple[list[SignOff], list[Finding]]] | None = None
 
 
 _sites: dict[int, Site] = {}
@@ -74,7 +78,8 @@ def _run(generator: Any) -> BuildRun:
         gs = site.settings
         now = gs.now or datetime.now(WIB)
         ledger = open_ledger(site.roster, gs.approvals_path, gs.content_path, now,
-                             gs.cache_path)
+                             gs.cache_path, site.reading)
+        site.reading = None  # later runs (autoreload) read again, through the cache
         manifest = Manifest(gs.build_id, now, {
             "version": site.roster.version, "anchor": site.roster.anchor,
             "file": site.roster.path}, gs.allow_demo_keys)
@@ -87,7 +92,8 @@ def on_initialized(pelican: Any) -> None:
     gs = load_settings(pelican.settings)
     roster = load_roster(gs.approvals_path, gs.anchor, gs.allow_demo_keys)
     check_version(roster, gs.cache_path)
-    _sites[id(pelican.settings)] = Site(gs, roster)
+    _sites[id(pelican.settings)] = Site(gs, roster,
+                                        reading=start_reading(gs.approvals_path, gs.cache_path))
     logger.info("Gerbang persetujuan aktif: roster versi %s, jangkar %s",
                 roster.version, roster.anchor)
 
