@@ -25,12 +25,11 @@ def _gate(settings: str = "pelicanconf.py"):  # type: ignore[no-untyped-def]
     from approval_gate.errors import GateError
     from approval_gate.ledger import open_ledger
     from approval_gate.roster import load_roster
-    from approval_gate.settings import load_settings
+    from approval_gate.settings import load_settings, read_settings_file
     from approval_gate.yamlfile import WIB
-    from pelican.settings import read_settings
 
     try:
-        gs = load_settings(read_settings(str(ROOT / settings)))
+        gs = load_settings(read_settings_file(ROOT / settings))
         roster = load_roster(gs.approvals_path, gs.anchor, gs.allow_demo_keys)
         now = gs.now or datetime.now(WIB)
         return open_ledger(roster, gs.approvals_path, gs.content_path, now, gs.cache_path)

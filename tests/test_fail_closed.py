@@ -63,6 +63,7 @@ def test_plain_pelican_without_the_gate_exits_non_zero(built: Site) -> None:
 def test_gate_that_cannot_be_imported_stops_pelican(built: Site, tmp_path: Path) -> None:
     copy = tmp_path / "salinan"
     shutil.copytree(REPO / "plugins", copy / "plugins")
+    shutil.copytree(REPO / "theme", copy / "theme")
     shutil.copy(REPO / "pelicanconf.py", copy / "pelicanconf.py")
     (copy / "plugins" / "approval_gate" / "rules.py").write_text("def broken(:\n")
     settings = built.root / "rusak.py"

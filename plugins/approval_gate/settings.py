@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import runpy
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -83,6 +84,21 @@ def _convert(key: str, spec: Spec, value: object, source: str) -> object:
     if spec.kind == "fingerprint" and not _FINGERPRINT.match(str(value)):
         raise _expected(key, spec, value, source)
     return Path(value).resolve() if spec.kind == "path" else str(value)
+
+
+def read_settings_file(path: Path) -> dict[str, Any]:
+    """Run a Pelican settings file and return its upper-case names, without Pelican.
+
+    ``invoke status`` and ``approve`` only need the paths and the gate's settings;
+    importing Pelican would cost them a noticeable share of their run time. Relative
+    ``PATH``/``OUTPUT_PATH`` are resolved against the file's folder, as Pelican does.
+    """
+    namespace = runpy.run_path(str(path))
+    settings = {key: value for key, value in namespace.items() if key.isupper()}
+    for key, default in (("PATH", "."), ("OUTPUT_PATH", "output")):
+        value = Path(str(settings.get(key, default)))
+        settings[key] = str(value if value.is_absolute() else path.parent / value)
+    return settings
 
 
 def _inside(child: Path, parent: Path) -> bool:
