@@ -109,9 +109,10 @@ class CachedContentFiles(ContentFiles):
     def __init__(self, root: Path, cache: ContentCache) -> None:
         super().__init__(root)
         self.cache = cache
+        self.base = str(root)  # plain strings: pathlib costs show at thousands of files
     def source(self, item: str) -> tuple[str, list[str]]:
         """Return the source's SHA-256 and references, from the cache when unchanged."""
-        ident = identity(os.stat(self.root / item))
+        ident = identity(os.stat(os.path.join(self.base, item)))
         entry = self.cache.data["sources"].get(item)
         if entry is not None and entry[0] == ident:
             return entry[1], entry[2]
@@ -123,7 +124,7 @@ class CachedContentFiles(ContentFiles):
     def sha256(self, rel: str) -> str | None:
         """Return a referenced file's SHA-256, from the cache when unchanged."""
         try:
-            ident = identity(os.stat(self.root / rel))
+            ident = identity(os.stat(os.path.join(self.base, rel)))
         except FileNotFoundError:
             return None
         entry = self.cache.data["files"].get(rel)

@@ -7,6 +7,7 @@ with the time standard of the role that must act.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from datetime import datetime
@@ -84,9 +85,11 @@ def changed_times(content: Path, items: list[str]) -> dict[str, datetime]:
     prefix = "".join(_git(content, "rev-parse", "--show-prefix"))
     status = _git(content, "status", "--porcelain", "--untracked-files=all", "--", ".")
     edited = {line[3:].strip('"')[len(prefix):] for line in status}
+    base = str(content)
     for item in items:
         if item not in times or item in edited:
-            times[item] = datetime.fromtimestamp((content / item).stat().st_mtime, WIB)
+            times[item] = datetime.fromtimestamp(os.stat(os.path.join(base, item)).st_mtime,
+                                                 WIB)
     return times
 
 
