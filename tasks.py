@@ -54,8 +54,11 @@ def build(c, settings="pelicanconf.py"):
     try:
         result = build_site(ROOT / settings, ROOT / "output")
     except BuildFailed as error:
-        print(error.log[-4000:], file=sys.stderr)
-        raise Exit(f"Build GAGAL: {error.message}", code=error.exit_code) from None
+        log = ROOT / "var" / "build-gagal.log"
+        log.parent.mkdir(exist_ok=True)
+        log.write_text(error.log)
+        raise Exit(f"Build GAGAL: {error.message}\nCatatan lengkap: {log}",
+                   code=error.exit_code) from None
     manifest = result.manifest
     print(f"Build selesai: {len(manifest['included'])} item terbit, "
           f"{len(manifest['excluded'])} ditahan -> {result.output}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -54,6 +55,23 @@ def run_pelican(settings_file: Path, output: Path, build_id: str, manifest: Path
                           cwd=settings_file.parent, env={**os.environ, **(env or {})})
 
 
+_GATE_ERROR = re.compile(r"(?:GateError|ConfigError|RosterError|AnchorError): (.+)$")
+
+
+def reason_in(log: str) -> str:
+    """Return the one line of Pelican's log that tells a person what went wrong."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    for line in reversed(lines):
+        match = _GATE_ERROR.search(line)
+        if match:
+            return match.group(1)
+    for marker in ("CRITICAL", "ERROR"):
+        for line in reversed(lines):
+            if marker in line:
+                return line
+    return lines[-1] if lines else "Pelican tidak menulis pesan apa pun."
+
+
 def read_manifest(path: Path, build_id: str) -> dict[str, Any]:
     """Return the manifest of this build, or raise ``BuildFailed`` if it is not."""
     try:
@@ -95,8 +113,8 @@ def build_site(settings_file: Path, output: Path, env: dict[str, str] | None = N
         done = run_pelican(settings_file, staging, build_id, manifest_path, env)
         log = done.stdout + done.stderr
         if done.returncode != 0:
-            raise BuildFailed(f"Pelican gagal (kode keluar {done.returncode}); tidak ada yang "
-                              "diterbitkan.", log)
+            raise BuildFailed(f"{reason_in(log)}\nPelican gagal (kode keluar "
+                              f"{done.returncode}); tidak ada yang diterbitkan.", log)
         manifest = read_manifest(manifest_path, build_id)
         _swap(staging, output)
         shutil.copyfile(manifest_path, state / "gate-manifest.json")

@@ -126,6 +126,8 @@ def test_publishconf_refuses_the_demo_anchor_unless_allowed(tmp_path: Path) -> N
     with pytest.raises(BuildFailed) as caught:
         build_site(REPO / "publishconf.py", tmp_path / "out", env, tmp_path / "var")
     assert "kunci CONTOH" in caught.value.log
+    assert caught.value.message.startswith("approvals/roster.yml: Kunci jangkar "
+                                           f"{DEMO_ANCHOR} adalah kunci CONTOH")
     assert not (tmp_path / "out").exists()
     allowed = build_site(REPO / "publishconf.py", tmp_path / "out",
                          {**env, "KPU_ALLOW_DEMO_KEYS": "1"}, tmp_path / "var")
