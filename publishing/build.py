@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .audit import audit_output
+
 
 class BuildFailed(Exception):
     """The build did not produce a trustworthy output; nothing was replaced."""
@@ -98,11 +100,12 @@ def _swap(staging: Path, output: Path) -> None:
 
 
 def build_site(settings_file: Path, output: Path, env: dict[str, str] | None = None,
-               state_dir: Path | None = None) -> BuildResult:
+               state_dir: Path | None = None, allow_demo_keys: bool = True) -> BuildResult:
     """Build the gated site into ``output``, replacing it only when the gate vouches.
 
     Each build's manifest goes to ``state_dir/builds/<id>.json``; the last good one is
-    copied to ``state_dir/gate-manifest.json``.
+    copied to ``state_dir/gate-manifest.json``. The output is audited (audit.py) before
+    it replaces anything; ``allow_demo_keys=False`` also refuses a demo-key build.
     """
     build_id = uuid.uuid4().hex
     state = state_dir or settings_file.parent / "var"
@@ -116,6 +119,11 @@ def build_site(settings_file: Path, output: Path, env: dict[str, str] | None = N
             raise BuildFailed(f"{reason_in(log)}\nPelican gagal (kode keluar "
                               f"{done.returncode}); tidak ada yang diterbitkan.", log)
         manifest = read_manifest(manifest_path, build_id)
+        findings = audit_output(staging, manifest, build_id, allow_demo_keys)
+        if findings:
+            report = "\n".join(f"  {f.render()}" for f in findings[:50])
+            raise BuildFailed(f"Audit hasil build menemukan {len(findings)} masalah; tidak ada "
+                              f"yang diterbitkan:\n{report}", log)
         _swap(staging, output)
         shutil.copyfile(manifest_path, state / "gate-manifest.json")
         return BuildResult(output, manifest, log)

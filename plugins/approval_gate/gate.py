@@ -204,6 +204,7 @@ def on_static_finalized(generator: Any) -> None:
             run.manifest.dropped_files.append(path)
         else:
             kept.append(static)
+            run.manifest.static_files.append(str(static.save_as).replace(os.sep, "/"))
     generator.staticfiles[:] = kept
     run.manifest.stages.append("static")
 

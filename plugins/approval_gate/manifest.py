@@ -31,6 +31,7 @@ class Manifest:
     included: list[dict[str, Any]] = field(default_factory=list)
     excluded: list[dict[str, Any]] = field(default_factory=list)
     dropped_files: list[str] = field(default_factory=list)
+    static_files: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     stages: list[str] = field(default_factory=list)
 
@@ -58,6 +59,7 @@ class Manifest:
             "included": sorted(self.included, key=lambda e: e["item"]),
             "excluded": sorted(self.excluded, key=lambda e: e["item"]),
             "dropped_files": sorted(self.dropped_files),
+            "static_files": sorted(self.static_files),
             "findings": [f.as_dict() for f in unique.values()],
         }
 

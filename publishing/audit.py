@@ -1,0 +1,121 @@
+"""Audit of a built output before anything leaves the machine.
+
+The gate decides what is built; the audit checks the result independently, from the
+files themselves and the gate's manifest: every page, feed entry, sitemap URL and
+copied file must belong to an approved item or to the site's furniture (listings,
+theme, static assets), and nothing private (sign-off files, caches, manifests, private
+keys) may be in the output. Any finding stops the build or publish.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+#: Output folders and files that are site furniture, not items (see pelicanconf.py).
+FURNITURE_PREFIXES = ("kategori/", "topik/", "penulis/", "arsip/", "feeds/", "theme/",
+                      "static/", "pagefind/")
+FURNITURE_FILES = frozenset({"index.html", "archives.html", "tags.html", "categories.html",
+                             "authors.html", "sitemap.xml", "robots.txt", "404.html"})
+PRIVATE_MARKERS = (b"PRIVATE KEY-----", b"kpu-rembang-persetujuan-v1", b'"build_id"')
+PRIVATE_NAMES = frozenset({"roster.yml", "roster.yml.sig", "signoffs.json", "content.json",
+                           "gate-manifest.json"})
+
+
+@dataclass(frozen=True)
+class AuditFinding:
+    """One reason the output must not be published."""
+
+    path: str
+    message: str
+
+    def render(self) -> str:
+        """Return ``path: message`` for the report."""
+        return f"{self.path}: {self.message}"
+
+
+def _is_pagination(name: str) -> bool:
+    stem = name.removesuffix(".html")
+    return name.endswith(".html") and stem.startswith("index") and stem[5:].isdigit()
+
+
+def _url_path(url: str) -> str:
+    path = urlparse(url).path.lstrip("/")
+    return path + "index.html" if path.endswith("/") or not path else path
+
+
+class _Allowed:
+    """What the manifest says may be in the output."""
+
+    def __init__(self, manifest: dict[str, Any]) -> None:
+        self.pages = {entry["save_as"] for entry in manifest["included"]}
+        self.folders = {posixpath.dirname(page) for page in self.pages}
+        self.statics = set(manifest.get("static_files", []))
+
+    def page(self, rel: str) -> bool:
+        if rel in self.pages or rel in FURNITURE_FILES or _is_pagination(rel):
+            return True
+        return rel.startswith(FURNITURE_PREFIXES)
+
+    def file(self, rel: str) -> bool:
+        return rel.startswith(FURNITURE_PREFIXES) or rel in FURNITURE_FILES or \
+            rel in self.statics or posixpath.dirname(rel) in self.folders - {""}
+
+
+def _links_in(xml_file: Path) -> list[str]:
+    try:
+        root = ET.parse(xml_file).getroot()
+    except ET.ParseError as error:
+        return [f"!{error}"]
+    links = []
+    for element in root.iter():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "link" and element.get("href") and element.get("rel", "alternate") == \
+                "alternate" and element is not root:
+            links.append(element.get("href", ""))
+        elif tag in {"loc"} or (tag == "link" and element.text and element.text.strip()):
+            links.append((element.text or "").strip())
+    return links
+
+
+def _check_xml(rel: str, file: Path, allowed: _Allowed) -> list[AuditFinding]:
+    findings = []
+    for link in _links_in(file):
+        if link.startswith("!"):
+            findings.append(AuditFinding(rel, f"XML tidak dapat dibaca: {link[1:]}"))
+            continue
+        target = _url_path(link)
+        if not allowed.page(target):
+            findings.append(AuditFinding(rel, f"menautkan ke {link!r} yang bukan item "
+                                         "disetujui"))
+    return findings
+
+
+def audit_output(output: Path, manifest: dict[str, Any], build_id: str,
+                 allow_demo_keys: bool) -> list[AuditFinding]:
+    """Check every file in ``output`` against the manifest; return what is wrong."""
+    findings = []
+    if manifest.get("build_id") != build_id:
+        findings.append(AuditFinding("manifest", "manifest bukan milik build ini"))
+    if manifest.get("demo_keys_allowed") and not allow_demo_keys:
+        findings.append(AuditFinding("manifest", "build ini menerima kunci CONTOH (demo)"))
+    allowed = _Allowed(manifest)
+    for file in sorted(p for p in output.rglob("*") if p.is_file()):
+        rel = file.relative_to(output).as_posix()
+        data = file.read_bytes()
+        if file.name in PRIVATE_NAMES or file.suffix in {".yml", ".yaml"} or \
+                any(marker in data for marker in PRIVATE_MARKERS):
+            findings.append(AuditFinding(rel, "berkas pribadi (kunci, persetujuan, cache "
+                                         "atau manifest) tidak boleh terbit"))
+        elif file.suffix == ".html" and not allowed.page(rel):
+            findings.append(AuditFinding(rel, "halaman ini bukan milik item yang disetujui"))
+        elif file.suffix != ".html" and not allowed.file(rel):
+            findings.append(AuditFinding(rel, "berkas ini tidak ditautkan item yang "
+                                         "disetujui"))
+        if file.suffix == ".xml":
+            findings += _check_xml(rel, file, allowed)
+    return findings
