@@ -12,7 +12,7 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 
@@ -38,7 +38,7 @@ def publish_lock(path: Path) -> Iterator[None]:
         handle.seek(0)
         handle.truncate()
         handle.write(f"{getpass.getuser()}@{socket.gethostname()}, pid {os.getpid()}, sejak "
-                     f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}\n")
+                     f"{datetime.now(UTC).isoformat(timespec='seconds')}\n")
         handle.flush()
         yield
     finally:
