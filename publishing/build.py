@@ -118,7 +118,10 @@ def build_site(settings_file: Path, output: Path, env: dict[str, str] | None = N
         if done.returncode != 0:
             raise BuildFailed(f"{reason_in(log)}\nPelican gagal (kode keluar "
                               f"{done.returncode}); tidak ada yang diterbitkan.", log)
-        manifest = read_manifest(manifest_path, build_id)
+        try:
+            manifest = read_manifest(manifest_path, build_id)
+        except BuildFailed as error:
+            raise BuildFailed(error.message, log) from None
         findings = audit_output(staging, manifest, build_id, allow_demo_keys)
         if findings:
             report = "\n".join(f"  {f.render()}" for f in findings[:50])
@@ -127,10 +130,6 @@ def build_site(settings_file: Path, output: Path, env: dict[str, str] | None = N
         _swap(staging, output)
         shutil.copyfile(manifest_path, state / "gate-manifest.json")
         return BuildResult(output, manifest, log)
-    except BuildFailed as error:
-        if not error.log:
-            error.log = locals().get("log", "")
-        raise
     finally:
         if staging.exists():
             shutil.rmtree(staging)

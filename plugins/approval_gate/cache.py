@@ -110,6 +110,7 @@ class CachedContentFiles(ContentFiles):
         super().__init__(root)
         self.cache = cache
         self.base = str(root)  # plain strings: pathlib costs show at thousands of files
+
     def source(self, item: str) -> tuple[str, list[str]]:
         """Return the source's SHA-256 and references, from the cache when unchanged."""
         ident = identity(os.stat(os.path.join(self.base, item)))

@@ -57,7 +57,7 @@ def referenced_files(item: str, source_text: str) -> list[str]:
 
 
 class ContentFiles:
-    """Reads content files for digests; ``CachedContentFiles`` in ledger.py remembers them."""
+    """Reads content files for digests; ``cache.CachedContentFiles`` remembers them."""
 
     def __init__(self, root: Path) -> None:
         self.root = root

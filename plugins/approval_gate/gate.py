@@ -23,8 +23,7 @@ from typing import Any
 from pelican import signals
 from pelican.utils import order_content, process_translations
 
-from .errors import GateError
-from .errors import Finding
+from .errors import Finding, GateError
 from .ledger import Ledger, open_ledger, start_reading
 from .records import SignOff
 from .manifest import Manifest

@@ -136,7 +136,7 @@ class Ledger:
         return self._digests[item]
 
     def save_cache(self) -> None:
-        """Keep this run's verifications and hashes for the next run."""
+        """Keep this run's content hashes for the next run (sign-offs save themselves)."""
         self.cache.save()
 
     def _concerns(self, finding: Finding, item: str) -> bool:

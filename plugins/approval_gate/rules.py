@@ -21,9 +21,6 @@ from .records import SignOff
 from .roster import Role, Roster
 from .signatures import fingerprint
 
-STATES = ("draf", "menunggu", "ditolak", "kedaluwarsa", "lengkap")
-
-
 @dataclass(frozen=True)
 class Decision:
     """A sign-off that counts: validly signed by the holder of its role at that time."""
@@ -45,7 +42,7 @@ class Verdict:
 
     item: str
     digest: str
-    state: str
+    state: str  # draf, menunggu, ditolak, kedaluwarsa or lengkap
     role: str | None
     reason: str
     chain: tuple[Decision, ...] = ()
