@@ -65,7 +65,7 @@ TRANSLATION_FEED_ATOM = "feeds/semua-{lang}.atom.xml"
 DEFAULT_PAGINATION = 10
 
 SITEMAP = {"format": "xml"}
-PLUGINS = [approval_gate, "sitemap"]
+PLUGINS = [approval_gate, "sitemap", "stable_sitemap"]
 
 # The approval gate. The anchor is the fingerprint of the KPU chair's key that signs the
 # roster; it is pinned outside the repository (KPU_ROSTER_ANCHOR or the machine's

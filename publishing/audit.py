@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from .search import audit_search
+
 #: Output folders and files that are site furniture, not items (see pelicanconf.py).
 FURNITURE_PREFIXES = ("kategori/", "topik/", "penulis/", "arsip/", "feeds/", "theme/",
                       "static/", "pagefind/")
@@ -118,4 +120,6 @@ def audit_output(output: Path, manifest: dict[str, Any], build_id: str,
                                          "disetujui"))
         if file.suffix == ".xml":
             findings += _check_xml(rel, file, allowed)
+    findings += [AuditFinding(path, problem)
+                 for path, problem in audit_search(output, set(allowed.pages))]
     return findings

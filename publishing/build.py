@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .audit import audit_output
+from .search import index_site
 
 
 class BuildFailed(Exception):
@@ -122,6 +123,7 @@ def build_site(settings_file: Path, output: Path, env: dict[str, str] | None = N
             manifest = read_manifest(manifest_path, build_id)
         except BuildFailed as error:
             raise BuildFailed(error.message, log) from None
+        index_site(staging, manifest)  # the search index is made from the gated output only
         findings = audit_output(staging, manifest, build_id, allow_demo_keys)
         if findings:
             report = "\n".join(f"  {f.render()}" for f in findings[:50])

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from publishing.local import DeployError, current_release, deploy_local, releases, \
+from publishing.targets.local import DeployError, current_release, deploy_local, releases, \
     rollback_local
 from publishing.lock import LockHeld, publish_lock
 from sitekit import REPO
@@ -52,7 +52,7 @@ def test_publish_killed_while_copying_leaves_the_live_site_as_it_was(tmp_path: P
     script = textwrap.dedent(f"""
         import sys; sys.path.insert(0, {str(REPO)!r})
         from pathlib import Path
-        from publishing.local import deploy_local
+        from publishing.targets.local import deploy_local
         deploy_local(Path({str(big)!r}), Path({str(target)!r}), "r2")
     """)
     child = subprocess.Popen([sys.executable, "-c", script])
