@@ -18,6 +18,7 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from pelican import signals
@@ -28,6 +29,7 @@ from .ledger import Ledger, open_ledger, start_reading
 from .records import SignOff
 from .manifest import Manifest
 from .roster import Roster, check_version, load_roster
+from .schedule import EXPIRY_KEY, parse_expiry, timing
 from .settings import GateSettings, load_settings
 from .yamlfile import WIB
 
@@ -113,15 +115,35 @@ def _admit(run: BuildRun, generator: Any, content: Any) -> bool:
     for finding in verdict.findings:
         logger.warning("%s", finding.render())
         run.manifest.findings.append(finding)
+    state, reason = verdict.state, verdict.reason
     if verdict.publishable:
-        run.manifest.include(verdict, content.url, content.save_as, content.lang)
-        run.included_links |= _links(run, content, item)
-        return True
-    logger.warning("Tidak diterbitkan: %s (%s)", item, verdict.reason)
-    run.manifest.exclude(item, verdict.state, verdict.reason, verdict.digest)
+        state, reason = _on_schedule(run, content, item)
+        if state == "tayang":
+            run.manifest.include(verdict, content.url, content.save_as, content.lang)
+            run.included_links |= _links(run, content, item)
+            return True
+    logger.warning("Tidak diterbitkan: %s (%s)", item, reason)
+    run.manifest.exclude(item, state, reason, verdict.digest)
     run.excluded_links |= _links(run, content, item)
     generator.context["generated_content"].pop(content.get_relative_source_path(), None)
     return False
+
+
+def _on_schedule(run: BuildRun, content: Any, item: str) -> tuple[str, str]:
+    """Apply embargo (a future ``Date``) and expiry (``berlaku_sampai``) to an approved item."""
+    source = Path(content.source_path) if getattr(content, "source_path", None) else None
+    ends = parse_expiry(content.metadata.get(EXPIRY_KEY), source, f"content/{item}", item)
+    if isinstance(ends, Finding):
+        logger.warning("%s", ends.render())
+        run.manifest.findings.append(ends)
+        return "ditahan", ends.message
+    starts = getattr(content, "date", None)
+    if starts is not None and starts.tzinfo is None:
+        starts = starts.replace(tzinfo=WIB)
+    when = timing(starts, ends, run.ledger.now)
+    if when.next_change is not None:
+        run.manifest.schedule(item, when.state, when.next_change)
+    return when.state, when.reason
 
 
 def _drop_drafts(run: BuildRun, generator: Any, contents: list[Any]) -> None:

@@ -34,6 +34,7 @@ class Manifest:
     static_files: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     stages: list[str] = field(default_factory=list)
+    upcoming: list[dict[str, Any]] = field(default_factory=list)
 
     def include(self, verdict: Verdict, url: str, save_as: str, lang: str) -> None:
         """Record a published item with the sign-offs that allowed it."""
@@ -49,6 +50,11 @@ class Manifest:
         self.excluded.append({"item": item, "state": state, "reason": reason,
                               "digest": digest})
 
+    def schedule(self, item: str, state: str, moment: datetime) -> None:
+        """Record a moment at which a rebuild would change the site for ``item``."""
+        change = "terbit" if state == "terjadwal" else "berakhir"
+        self.upcoming.append({"item": item, "change": change, "at": moment.isoformat()})
+
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON form."""
         unique = {f.render(): f for f in self.findings}
@@ -61,6 +67,9 @@ class Manifest:
             "dropped_files": sorted(self.dropped_files),
             "static_files": sorted(self.static_files),
             "findings": [f.as_dict() for f in unique.values()],
+            "upcoming": sorted(self.upcoming, key=lambda e: (e["at"], e["item"])),
+            "next_change": min((e["at"] for e in self.upcoming), default=None,
+                               key=datetime.fromisoformat),
         }
 
     def write(self, path: Path) -> None:
