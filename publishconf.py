@@ -1,8 +1,9 @@
 """Pelican settings for publishing: the same site, with the demo keys refused.
 
 The roster anchor must be pinned on the publishing machine (KPU_ROSTER_ANCHOR or
-~/.config/kpu-rembang/roster-anchor); there is no fallback. Demo keys are refused unless
-KPU_ALLOW_DEMO_KEYS=1 is set explicitly (for the sample site only).
+~/.config/kpu-rembang/roster-anchor); there is no fallback. Demo keys and the demo anchor
+are refused unless KPU_DEMO=1 is set explicitly (``invoke publish --demo``: the sample
+site, to the local target only). Publishing targets: see docs/publishing.md.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pelicanconf import *  # noqa: E402,F403
 from pelicanconf import ROOT  # noqa: E402
-from approval_gate.anchor import pinned_anchor  # noqa: E402
+from approval_gate.anchor import DEMO_ANCHOR, pinned_anchor  # noqa: E402
 
 SITEURL = os.environ.get("KPU_SITEURL", "https://kab-rembang.kpu.go.id")
 FEED_DOMAIN = SITEURL
@@ -23,6 +24,20 @@ RELATIVE_URLS = False
 LOAD_CONTENT_CACHE = False
 OUTPUT_PATH = str(ROOT / "output")
 
-APPROVAL_GATE_ANCHOR = pinned_anchor()  # (None stops the build: no fallback)
-APPROVAL_GATE_ALLOW_DEMO_KEYS = os.environ.get("KPU_ALLOW_DEMO_KEYS") == "1"
+DEMO = os.environ.get("KPU_DEMO") == "1"
+APPROVAL_GATE_ANCHOR = pinned_anchor() or (DEMO_ANCHOR if DEMO else None)  # None: no build
+APPROVAL_GATE_ALLOW_DEMO_KEYS = DEMO
+
+# Where `invoke publish` deploys (docs/publishing.md). Options only: credentials come from
+# the environment of the publishing machine, never from this repository.
+PUBLISH_TARGET = os.environ.get("KPU_PUBLISH_TARGET", "lokal")
+PUBLISH_TARGETS = {
+    # A folder on this machine; a web server serves var/situs/current.
+    "lokal": {"type": "lokal", "path": "var/situs", "keep": 20},
+    # Examples, switched on by filling them in:
+    # "server": {"type": "rsync", "host": "deploy@web.kpu-rembang.example", "path": "/srv/situs"},
+    # "s3": {"type": "s3", "bucket": "kpu-rembang-situs", "region": "ap-southeast-3"},
+    # "github": {"type": "github-pages", "remote": "git@github.com:kpu-rembang/situs.git"},
+}
+PUBLISH_ARCHIVE_COMMIT = True
 APPROVAL_GATE_SETTINGS_FILE = "publishconf.py"

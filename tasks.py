@@ -68,20 +68,97 @@ def build(c, settings="pelicanconf.py"):
         print(f"Ada {len(manifest['findings'])} catatan masalah; lihat 'invoke status'.")
 
 
-@task(help={"port": "port lokal", "settings": "berkas pengaturan"})
-def serve(c, port=8000, settings="pelicanconf.py"):
+def _published_folder(settings: str) -> Path:
+    """Return the ``current`` folder of the local publishing target."""
+    from approval_gate.settings import read_settings_file
+    from publishing.config import load_config
+    from publishing.targets import TargetError
+
+    try:
+        config = load_config(read_settings_file(ROOT / settings), settings)
+    except TargetError as error:
+        raise Exit(str(error), code=error.exit_code) from None
+    local = next((o for o in config.targets.values() if o["type"] == "lokal"), None)
+    if local is None:
+        raise Exit(f"Tidak ada target lokal di PUBLISH_TARGETS ({settings}).", code=3)
+    current = ROOT / local.get("path", "var/situs") / "current"
+    if not current.is_dir():
+        raise Exit(f"Belum ada situs terbit di {current}. Jalankan 'invoke publish' dulu.",
+                   code=12)
+    return current
+
+
+@task(help={"port": "port lokal", "settings": "berkas pengaturan",
+            "published": "sajikan situs yang sudah terbit (target lokal), tanpa build"})
+def serve(c, port=8000, settings="pelicanconf.py", published=False):
     """Bangun lalu sajikan situs di http://127.0.0.1:PORT (Ctrl-C untuk berhenti)."""
     import functools
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
-    build(c, settings=settings)
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(ROOT / "output"))
+    if published:
+        folder = _published_folder("publishconf.py" if settings == "pelicanconf.py"
+                                   else settings)
+    else:
+        build(c, settings=settings)
+        folder = ROOT / "output"
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(folder))
     with ThreadingHTTPServer(("127.0.0.1", int(port)), handler) as server:
-        print(f"Situs tersaji di http://127.0.0.1:{port}/ (Ctrl-C untuk berhenti)")
+        print(f"Situs tersaji di http://127.0.0.1:{port}/ dari {folder} (Ctrl-C untuk "
+              "berhenti)")
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             pass
+
+
+@task(help={"target": "nama target di PUBLISH_TARGETS (bawaan: PUBLISH_TARGET)",
+            "dry_run": "tunjukkan apa yang akan terbit dan dikirim, tanpa mengubah apa pun",
+            "demo": "situs contoh dengan kunci CONTOH, ke target lokal saja",
+            "settings": "berkas pengaturan penerbitan"})
+def publish(c, target=None, dry_run=False, demo=False, settings="publishconf.py"):
+    """Terbitkan: build bergerbang, audit, kirim ke target secara atomik, lalu arsipkan."""
+    from approval_gate.errors import GateError
+    from publishing.build import BuildFailed
+    from publishing.lock import LockHeld
+    from publishing.publish import publish as run_publish
+    from publishing.summary import render
+    from publishing.targets import TargetError
+
+    try:
+        result = run_publish(ROOT / settings, target=target, dry_run=dry_run, demo=demo)
+    except BuildFailed as error:
+        log = (ROOT / settings).parent / "var" / "build-gagal.log"
+        log.parent.mkdir(exist_ok=True)
+        log.write_text(error.log)
+        raise Exit(f"Penerbitan DIBATALKAN, situs tayang tidak berubah.\n{error.message}\n"
+                   f"Catatan lengkap: {log}", code=error.exit_code) from None
+    except GateError as error:
+        raise Exit(f"Penerbitan DIBATALKAN: {error.render()}", code=error.exit_code) from None
+    except (LockHeld, TargetError) as error:
+        raise Exit(f"Penerbitan DIBATALKAN, situs tayang tidak berubah.\n{error}",
+                   code=error.exit_code) from None
+    print(render(result))
+
+
+@task(help={"target": "nama target di PUBLISH_TARGETS", "settings": "berkas pengaturan"})
+def rollback(c, target=None, settings="publishconf.py"):
+    """Kembalikan situs tayang ke rilis sebelumnya (tanpa build)."""
+    from approval_gate.errors import GateError
+    from publishing.lock import LockHeld, publish_lock
+    from publishing.publish import prepare
+    from publishing.targets import TargetError
+
+    try:
+        chosen = prepare(ROOT / settings, target, dict(os.environ), demo=False).target
+        with publish_lock(ROOT / "var" / "publish.lock"):
+            previous = chosen.rollback()
+    except GateError as error:
+        raise Exit(f"Rollback gagal: {error.render()}", code=error.exit_code) from None
+    except (LockHeld, TargetError) as error:
+        raise Exit(f"Rollback gagal: {error}", code=error.exit_code) from None
+    print(f"Situs tayang di {chosen.describe()} kembali ke rilis {previous}.\n"
+          "Catatan: arsip publikasi tidak diubah; jalankan 'invoke publish' untuk kembali "
+          "ke isi terbaru.")
 
 
 def _duration(minutes: int | None) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .audit import audit_output
+from .failpoints import failpoint
 from .search import index_site
 
 
@@ -47,11 +48,11 @@ def run_pelican(settings_file: Path, output: Path, build_id: str, manifest: Path
                 env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run Pelican with the given settings into ``output`` (a child process).
 
-    ``--fatal errors`` turns Pelican's logged-only failures (a plugin that cannot be
-    loaded or registered) into a failed build.
+    The log lines carry their level (pelican_child.py); ``judge_log`` decides which
+    errors only leave out one item and which fail the build.
     """
-    command = [sys.executable, "-m", "pelican", "-s", str(settings_file), "-o", str(output),
-               "--fatal", "errors", "--log-handler", "plain",
+    command = [sys.executable, str(Path(__file__).with_name("pelican_child.py")),
+               "-s", str(settings_file), "-o", str(output),
                "-e", f"APPROVAL_GATE_BUILD_ID={json.dumps(build_id)}",
                f"APPROVAL_GATE_MANIFEST_PATH={json.dumps(str(manifest))}"]
     return subprocess.run(command, capture_output=True, text=True, check=False,
@@ -75,6 +76,41 @@ def reason_in(log: str) -> str:
     return lines[-1] if lines else "Pelican tidak menulis pesan apa pun."
 
 
+#: Pelican errors that only mean "this one file was skipped": the item is left out and
+#: reported; every other error or critical line fails the build (fail closed).
+_SKIPPED = (
+    (re.compile(r"^ERROR: Skipping (?P<file>.+?): could not find information about "
+                r"'(?P<what>[^']+)'$"),
+     "metadata wajib '{what}' tidak ada; tambahkan (mis. 'Title: ...') lalu ajukan lagi"),
+    (re.compile(r"^ERROR: Unknown status '(?P<what>[^']*)' for file (?P<file>.+), skipping"),
+     "status '{what}' tidak dikenal; pakai published, hidden atau draft"),
+    (re.compile(r"^ERROR: Skipping (?P<file>.+?): file .+ would be written outside output"),
+     "alamat simpan (save_as) berada di luar folder output; perbaiki metadata itu"),
+    (re.compile(r"^ERROR: Could not process (?P<file>.+)$"),
+     "berkas tidak dapat dibaca Pelican; periksa isinya (lihat catatan build)"),
+)
+
+
+def judge_log(log: str, content: Path) -> tuple[list[dict[str, Any]], str | None]:
+    """Return the items Pelican skipped (with reasons) and the first fatal error line."""
+    skipped: list[dict[str, Any]] = []
+    fatal = None
+    for line in log.splitlines():
+        if not line.startswith(("ERROR: ", "CRITICAL: ")):
+            continue
+        for pattern, reason in _SKIPPED:
+            match = pattern.match(line)
+            if match:
+                file = Path(match["file"])
+                item = file.relative_to(content) if file.is_relative_to(content) else file
+                skipped.append({"item": item.as_posix(), "state": "rusak", "digest": None,
+                                "reason": reason.format(what=match.groupdict().get("what"))})
+                break
+        else:
+            fatal = fatal or line
+    return skipped, fatal
+
+
 def read_manifest(path: Path, build_id: str) -> dict[str, Any]:
     """Return the manifest of this build, or raise ``BuildFailed`` if it is not."""
     try:
@@ -89,6 +125,15 @@ def read_manifest(path: Path, build_id: str) -> dict[str, Any]:
     if missing:
         raise BuildFailed(f"Gerbang tidak menjalankan tahap: {', '.join(sorted(missing))}.")
     return manifest
+
+
+def _content_path(settings_file: Path) -> Path:
+    from approval_gate.settings import read_settings_file
+
+    try:
+        return Path(read_settings_file(settings_file)["PATH"]).resolve()
+    except Exception:  # the child already ran this file; a failure here only costs names
+        return settings_file.parent / "content"
 
 
 def _swap(staging: Path, output: Path) -> None:
@@ -116,19 +161,31 @@ def build_site(settings_file: Path, output: Path, env: dict[str, str] | None = N
     try:
         done = run_pelican(settings_file, staging, build_id, manifest_path, env)
         log = done.stdout + done.stderr
+        failpoint("build")  # Pelican has written the staging folder; nothing checked yet
         if done.returncode != 0:
             raise BuildFailed(f"{reason_in(log)}\nPelican gagal (kode keluar "
                               f"{done.returncode}); tidak ada yang diterbitkan.", log)
+        skipped, fatal = judge_log(log, _content_path(settings_file))
+        if fatal:
+            reason = reason_in(log) if _GATE_ERROR.search(log) else fatal
+            raise BuildFailed(f"{reason}\nPelican melaporkan galat; tidak ada yang "
+                              "diterbitkan.", log)
         try:
             manifest = read_manifest(manifest_path, build_id)
         except BuildFailed as error:
             raise BuildFailed(error.message, log) from None
+        if skipped:
+            manifest["excluded"] = sorted(manifest["excluded"] + skipped,
+                                          key=lambda entry: entry["item"])
+            manifest_path.write_text(json.dumps(manifest, ensure_ascii=False) + "\n",
+                                     encoding="utf-8")
         index_site(staging, manifest)  # the search index is made from the gated output only
         findings = audit_output(staging, manifest, build_id, allow_demo_keys)
         if findings:
             report = "\n".join(f"  {f.render()}" for f in findings[:50])
             raise BuildFailed(f"Audit hasil build menemukan {len(findings)} masalah; tidak ada "
                               f"yang diterbitkan:\n{report}", log)
+        failpoint("audit")  # audited, not yet moved into place
         _swap(staging, output)
         shutil.copyfile(manifest_path, state / "gate-manifest.json")
         return BuildResult(output, manifest, log)

@@ -220,3 +220,23 @@ def test_sign_off_for_an_item_that_does_not_exist_is_reported(site: Site) -> Non
     result = site.build()
     messages = [f["message"] for f in result.manifest["findings"]]
     assert "Item 'berita/x.md' tidak ada di folder content/." in messages
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("Date: 2026-11-20 08:00\n\nTanpa judul TOKENRUSAK.\n",
+     "metadata wajib 'title' tidak ada; tambahkan (mis. 'Title: ...') lalu ajukan lagi"),
+    ("Title: Status Aneh\nDate: 2026-11-20 08:00\nStatus: tayang\n\nIsi TOKENRUSAK.\n",
+     "status 'tayang' tidak dikenal; pakai published, hidden atau draft"),
+], ids=["no-title", "unknown-status"])
+def test_file_pelican_cannot_use_is_left_out_and_the_rest_builds(site: Site, text: str,
+                                                                 reason: str) -> None:
+    (site.content / "berita").mkdir(parents=True)
+    (site.content / "berita" / "rusak.md").write_text(text)
+    site.approve_all("berita/rusak.md")
+    site.article("berita/baik.md", "Baik", "Isi TOKENBAIK.")
+    site.approve_all("berita/baik.md")
+    result = site.build()
+    assert site.hits("TOKENBAIK") and site.hits("TOKENRUSAK") == []
+    entry = {e["item"]: e for e in result.manifest["excluded"]}["berita/rusak.md"]
+    assert entry == {"item": "berita/rusak.md", "state": "rusak", "digest": None,
+                     "reason": reason}

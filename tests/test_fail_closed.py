@@ -122,7 +122,7 @@ def test_bad_gate_settings_stop_the_build_naming_file_and_key(built: Site, extra
 
 
 def test_publishconf_refuses_the_demo_anchor_unless_allowed(tmp_path: Path) -> None:
-    env = {"KPU_ROSTER_ANCHOR": DEMO_ANCHOR, "KPU_ALLOW_DEMO_KEYS": ""}
+    env = {"KPU_ROSTER_ANCHOR": DEMO_ANCHOR, "KPU_DEMO": ""}
     with pytest.raises(BuildFailed) as caught:
         build_site(REPO / "publishconf.py", tmp_path / "out", env, tmp_path / "var")
     assert "kunci CONTOH" in caught.value.log
@@ -130,7 +130,7 @@ def test_publishconf_refuses_the_demo_anchor_unless_allowed(tmp_path: Path) -> N
                                            f"{DEMO_ANCHOR} adalah kunci CONTOH")
     assert not (tmp_path / "out").exists()
     allowed = build_site(REPO / "publishconf.py", tmp_path / "out",
-                         {**env, "KPU_ALLOW_DEMO_KEYS": "1"}, tmp_path / "var")
+                         {**env, "KPU_DEMO": "1"}, tmp_path / "var")
     assert allowed.manifest["demo_keys_allowed"] is True
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from .cache import CachedContentFiles, ContentCache, SignoffCache, identity
 from .digest import ContentDigest, content_digest
 from .errors import Finding
-from .records import SignOff, item_folder, parse_signoff
+from .records import ARCHIVE_FOLDER, SignOff, item_folder, parse_signoff
 from .roster import Roster
 from .rules import Decision, Verdict, admit, judge
 from .signatures import SIGNOFF_NAMESPACE, SignatureInvalid, signing_key
@@ -44,7 +44,8 @@ def _walk(folder: str, rel: str, found: list[tuple[str, os.DirEntry[str]]]) -> N
         for entry in entries:
             name = f"{rel}/{entry.name}" if rel else entry.name
             if entry.is_dir():
-                _walk(entry.path, name, found)
+                if name != ARCHIVE_FOLDER:  # the publication archive holds no sign-offs
+                    _walk(entry.path, name, found)
             elif rel:  # the roster and its signature live at the top
                 found.append((name, entry))
 

@@ -60,6 +60,11 @@ def item_folder(item: str) -> str:
     return posixpath.splitext(item)[0]
 
 
+#: Folder under approvals/ holding the publication archive (publishing/archive.py), not
+#: sign-offs. An item whose path starts with it can never collect sign-offs: fail closed.
+ARCHIVE_FOLDER = "_arsip"
+
+
 def signoff_path(item: str, role: str, decision: str, signed_at: datetime) -> str:
     """Return the path, relative to approvals/, of a new sign-off file."""
     stamp = signed_at.strftime("%Y%m%dT%H%M%S")

@@ -1,0 +1,143 @@
+"""``invoke publish``: build, audit, deploy, archive, in that order, or nothing at all.
+
+1. Settings and the target (options, credentials, reachability) are checked first, so
+   a publish that cannot finish never starts.
+2. One publish at a time (publish lock).
+3. A fresh gated build with the publish settings into a new folder, audited
+   (publishing/build.py); any finding stops here and nothing leaves the machine.
+4. The target compares and deploys atomically; an unchanged site sends nothing.
+5. The archive record is written once and committed (publishing/archive.py).
+A failure at any step raises a typed error whose message is Indonesian; the live site
+is then the previous one.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from approval_gate.errors import GateError
+from approval_gate.settings import GateSettings, load_settings, read_settings_file
+from approval_gate.yamlfile import WIB
+
+from . import archive
+from .build import BuildFailed, build_site
+from .config import PublishConfig, PublishConfigError, load_config, make_target
+from .lock import publish_lock
+from .targets import Plan, Sent, Target, TargetError
+
+#: Environment that makes the publish settings accept the sample's demo keys and serve
+#: the result on this machine (``invoke publish --demo``; the local target only).
+DEMO_ENV = {"KPU_DEMO": "1", "KPU_SITEURL": "http://127.0.0.1:8000"}
+
+
+@dataclass
+class PublishResult:
+    """What a publish (or a dry run) did."""
+
+    release: str
+    dry_run: bool
+    target: Target
+    manifest: dict[str, Any]
+    plan: Plan
+    sent: Sent | None
+    build: Path
+    archive: Path | None = None
+    warning: str | None = None
+    uncommitted: bool = False
+
+
+def _settings(settings_file: Path, env: Mapping[str, str]) -> dict[str, Any]:
+    """Run the settings file with ``env`` as the environment it reads."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        return read_settings_file(settings_file)
+    except GateError:
+        raise
+    except Exception as error:  # a broken settings file: report it, do not trace back
+        raise PublishConfigError(f"berkas pengaturan tidak dapat dijalankan: "
+                                 f"{type(error).__name__}: {error}", str(settings_file),
+                                 "Perbaiki berkas itu lalu ulangi.") from None
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def release_name(now: datetime) -> str:
+    """Return a new release name: WIB time first (sorts by age), then a random tail."""
+    local = now.astimezone(WIB)
+    return f"{local:%Y%m%dT%H%M%S}.{local.microsecond // 1000:03d}-{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Validated settings and a checked target: everything a publish needs to start."""
+
+    gate: GateSettings
+    config: PublishConfig
+    target: Target
+    state: Path
+
+
+def prepare(settings_file: Path, target: str | None, env: Mapping[str, str],
+            demo: bool) -> Prepared:
+    """Validate settings and check the target before anything is built."""
+    settings = _settings(settings_file, env)
+    gate = load_settings(settings)
+    config = load_config(settings, settings_file.name, target)
+    state = settings_file.parent / "var"
+    chosen = make_target(config, env, settings_file.parent, state)
+    if demo and chosen.kind != "lokal":
+        raise TargetError("Mode contoh (--demo) hanya boleh menerbitkan ke target lokal, "
+                          f"bukan ke '{chosen.name}' ({chosen.kind}).")
+    chosen.check()
+    return Prepared(gate, config, chosen, state)
+
+
+def publish(settings_file: Path, *, target: str | None = None, dry_run: bool = False,
+            demo: bool = False, env: Mapping[str, str] | None = None) -> PublishResult:
+    """Publish the approved site to the configured target; see the module docstring."""
+    env = dict(env if env is not None else os.environ)
+    if demo:
+        env["KPU_DEMO"] = DEMO_ENV["KPU_DEMO"]
+        env.setdefault("KPU_SITEURL", DEMO_ENV["KPU_SITEURL"])
+    ready = prepare(settings_file, target, env, demo)
+    gate, config, chosen, state = ready.gate, ready.config, ready.target, ready.state
+    with publish_lock(state / "publish.lock"):
+        now = datetime.now(WIB)
+        release = release_name(now)
+        builds = state / "terbit"
+        if builds.exists():  # earlier builds (dry runs, killed publishes) are disposable
+            shutil.rmtree(builds)
+        output = builds / release
+        result = build_site(settings_file, output, env=env, state_dir=state,
+                            allow_demo_keys=gate.allow_demo_keys)
+        plan = chosen.plan(output)
+        outcome = PublishResult(release, dry_run, chosen, result.manifest, plan, None, output)
+        if dry_run:
+            return outcome
+        outcome.sent = chosen.deploy(output, release) if not plan.empty else \
+            Sent(location=chosen.describe())
+        source = archive.provenance(settings_file.parent)
+        outcome.uncommitted = source.dirty
+        data = archive.record(release=release, at=now, by=archive.who(), source=source,
+                              target=chosen.name, kind=chosen.kind,
+                              location=outcome.sent.location, manifest=result.manifest,
+                              plan=plan, sent=outcome.sent, demo=gate.allow_demo_keys)
+        folder = archive.archive_folder(gate.approvals_path, state, demo)
+        outcome.archive = archive.write_record(folder, data)
+        if config.archive_commit and not demo:
+            outcome.warning = archive.commit_record(settings_file.parent, outcome.archive,
+                                                    release)
+        shutil.rmtree(output)
+        return outcome
+
+
+__all__ = ["BuildFailed", "PublishResult", "publish", "release_name"]

@@ -1,0 +1,269 @@
+"""SOP step 9: ``invoke publish`` builds, audits, deploys atomically and archives.
+
+Every test runs the real command on a real site (real keys, real Pelican) and looks at
+what readers of the target would see, what the archive holds and what the web admin is
+told.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from publishkit import kill, local_targets, publish_settings, run, snapshot, start, wait_for
+from sitekit import ROLES, Site
+
+
+def _sample(site: Site) -> None:
+    site.article("berita/rapat.md", "Rapat Pleno", "Isi TOKENRAPAT. [unduh]({attach}sk.pdf)",
+                 category="Berita")
+    site.attach("berita/sk.pdf", b"%PDF TOKENSK")
+    site.approve_all("berita/rapat.md")
+    site.article("berita/tunggu.md", "Menunggu Sekretaris", "Isi TOKENTUNGGU.",
+                 category="Berita")
+    site.approve_all("berita/tunggu.md", ROLES[:2])
+    site.article("pengumuman/nanti.md", "Jadwal Nanti", "Isi TOKENNANTI.",
+                 category="Pengumuman", date="2026-11-25 09:00")
+    site.approve_all("pengumuman/nanti.md")
+
+
+@pytest.fixture
+def published(site: Site, tmp_path: Path) -> tuple[Site, Path, Path]:
+    """A site published once to a local target; returns site, settings, live folder."""
+    _sample(site)
+    settings = publish_settings(site, local_targets(tmp_path / "web"))
+    done = run(settings)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return site, settings, tmp_path / "web" / "current"
+
+
+def _records(site: Site) -> list[Path]:
+    return sorted((site.approvals / "_arsip").rglob("*.yml"))
+
+
+def test_publish_puts_only_approved_items_live_and_says_so(site: Site, tmp_path: Path
+                                                          ) -> None:
+    _sample(site)
+    settings = publish_settings(site, local_targets(tmp_path / "web"))
+    done = run(settings)
+    assert done.returncode == 0, done.stderr
+    live = snapshot(tmp_path / "web" / "current")
+    assert any(b"TOKENRAPAT" in data for data in live.values())
+    assert "berita/sk.pdf" in live
+    assert not any(b"TOKENTUNGGU" in d or b"TOKENNANTI" in d for d in live.values())
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("Penerbitan ") and lines[0].endswith(" selesai.")
+    assert lines[1] == f"  Target: uji (folder lokal {tmp_path / 'web' / 'current'})"
+    assert lines[2] == "  terbit 1, ditahan 2"
+    assert "    ditahan: berita/tunggu.md: menunggu Sekretaris" in lines
+    assert "    ditahan: pengumuman/nanti.md: disetujui; dijadwalkan terbit 2026-11-25 " \
+           "09:00 WIB" in lines
+    assert "  Perubahan berikut: 2026-11-25 09:00 WIB; jalankan 'invoke publish' lagi pada " \
+           "saat itu (lihat docs/publishing.md, penjadwal)." in lines
+
+
+def test_the_archive_records_who_what_where_and_why_not(published) -> None:
+    site, _, _ = published
+    [path] = _records(site)
+    text = path.read_text()
+    assert text.startswith("# Arsip publikasi situs KPU Kabupaten Rembang")
+    record = yaml.safe_load(text)
+    assert record["target"]["name"] == "uji" and record["target"]["type"] == "lokal"
+    assert record["by"] and record["published_at"].startswith("20")
+    [item] = record["published"]
+    assert item["item"] == "berita/rapat.md" and item["digest"] == site.digest("berita/rapat.md")
+    assert [s["role"] for s in item["signoffs"]] == list(ROLES)
+    assert {w["item"]: w["state"] for w in record["withheld"]} == {
+        "berita/tunggu.md": "menunggu", "pengumuman/nanti.md": "terjadwal"}
+    assert record["next_change"] == "2026-11-25T09:00:00+07:00"
+    assert record["sent"]["files"] > 0
+
+
+def test_unchanged_republish_sends_nothing_but_is_archived(published) -> None:
+    site, settings, live = published
+    before = snapshot(live)
+    releases = sorted(p.name for p in (live.parent / "releases").iterdir())
+    done = run(settings)
+    assert done.returncode == 0, done.stderr
+    assert "  Situs tidak berubah: tidak ada berkas yang dikirim." in done.stdout.splitlines()
+    assert sorted(p.name for p in (live.parent / "releases").iterdir()) == releases
+    assert snapshot(live) == before
+    second = yaml.safe_load(_records(site)[-1].read_text())
+    assert len(_records(site)) == 2 and second["sent"] == {
+        "files": 0, "bytes": 0, "deleted": 0, "unchanged": len(before)}
+
+
+def test_a_change_sends_only_the_changed_files(published) -> None:
+    site, settings, live = published
+    site.article("berita/baru.md", "Berita Baru", "Isi TOKENBARU.", category="Berita")
+    site.approve_all("berita/baru.md")
+    done = run(settings)
+    assert done.returncode == 0, done.stderr
+    assert any(b"TOKENBARU" in d for d in snapshot(live).values())
+    record = yaml.safe_load(_records(site)[-1].read_text())
+    old, new = sorted((live.parent / "releases").iterdir())
+    assert 0 < record["sent"]["files"] < len(snapshot(new)) and record["sent"]["unchanged"] > 0
+    assert (old / "berita/sk.pdf").stat().st_ino == (new / "berita/sk.pdf").stat().st_ino
+
+
+def test_dry_run_changes_nothing_and_lists_what_would_be_sent(published) -> None:
+    site, settings, live = published
+    before = snapshot(live)
+    site.article("berita/baru.md", "Berita Baru", "Isi TOKENBARU.", category="Berita")
+    site.approve_all("berita/baru.md")
+    done = run(settings, "publish", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "UJI COBA (--dry-run): tidak ada yang dikirim atau dicatat."
+    assert "  akan terbit 2, ditahan 2" in lines
+    assert "    kirim: berita/berita-baru/index.html" in lines
+    assert snapshot(live) == before and len(_records(site)) == 1
+
+
+def test_expired_announcement_is_removed_by_the_next_publish(site: Site, tmp_path: Path
+                                                            ) -> None:
+    site.article("pengumuman/kpps.md", "Pendaftaran KPPS", "Isi TOKENKPPS.",
+                 category="Pengumuman", berlaku_sampai="2026-11-30")
+    site.approve_all("pengumuman/kpps.md")
+    targets = local_targets(tmp_path / "web")
+    assert run(publish_settings(site, targets)).returncode == 0
+    assert any(b"TOKENKPPS" in d for d in snapshot(tmp_path / "web" / "current").values())
+    later = site.write_settings("desember.py", extra=f"PUBLISH_TARGETS = {targets}\n"
+                                "PUBLISH_TARGET = 'uji'\n"
+                                "APPROVAL_GATE_NOW = '2026-12-01T00:00:00+07:00'\n")
+    done = run(later)
+    assert done.returncode == 0, done.stderr
+    assert not any(b"TOKENKPPS" in d for d in snapshot(tmp_path / "web" / "current").values())
+    assert "    ditahan: pengumuman/kpps.md: masa berlaku berakhir 2026-12-01 00:00 WIB; " \
+           "arsip tetap menyimpan catatannya" in done.stdout.splitlines()
+    first = yaml.safe_load(_records(site)[0].read_text())
+    assert first["published"][0]["item"] == "pengumuman/kpps.md"  # the record stays
+
+
+def test_audit_finding_deploys_nothing(published) -> None:
+    site, _, live = published
+    before = snapshot(live)
+    site.attach("bocor/halaman.html", b"<html>TOKENBOCOR</html>")
+    leaky = site.write_settings("bocor.py", extra=f"PUBLISH_TARGETS = "
+                                f"{local_targets(live.parent)}\nPUBLISH_TARGET = 'uji'\n"
+                                "STATIC_PATHS = STATIC_PATHS + ['bocor']\n"
+                                "READERS = {'html': None}\n")
+    done = run(leaky)
+    assert done.returncode == 10
+    assert "Penerbitan DIBATALKAN, situs tayang tidak berubah." in done.stderr
+    assert "bocor/halaman.html: halaman ini bukan milik item yang disetujui" in done.stderr
+    assert snapshot(live) == before and len(_records(site)) == 1
+
+
+def test_bad_target_setting_stops_before_anything_is_built(site: Site, tmp_path: Path
+                                                          ) -> None:
+    _sample(site)
+    settings = publish_settings(site, repr({"uji": {"type": "lokal", "path": "web",
+                                                    "keep": -1}}))
+    done = run(settings)
+    assert done.returncode == 12
+    assert "PUBLISH_TARGETS['uji']['keep'] harus bilangan bulat >= 0" in done.stderr
+    assert not (site.root / "var" / "terbit").exists() and not site.output.exists()
+
+
+@pytest.mark.parametrize(("targets", "expected"), [
+    ("{'uji': {'type': 'lokall'}}", "PUBLISH_TARGETS['uji']['type'] tidak dikenal: 'lokall'. "
+                                    "Mungkin maksud Anda 'lokal'?"),
+    ("{'web': {'type': 'lokal'}}", "Target 'uji' tidak ada di PUBLISH_TARGETS. Pilihan: "
+                                   "'web'."),
+], ids=["unknown-type", "unknown-target"])
+def test_settings_mistakes_name_the_file_and_key(site: Site, targets: str, expected: str
+                                                 ) -> None:
+    done = run(publish_settings(site, targets))
+    assert done.returncode == 3
+    assert f"terbitcfg.py: {expected}" in done.stderr
+
+
+def test_unknown_publish_setting_suggests_the_right_one(site: Site) -> None:
+    settings = site.write_settings("typo.py", extra="PUBLISH_ARSIP_COMMIT = False\n")
+    done = run(settings)
+    assert done.returncode == 3
+    assert "typo.py: Pengaturan tidak dikenal: 'PUBLISH_ARSIP_COMMIT'. Mungkin maksud " \
+           "Anda 'PUBLISH_ARCHIVE_COMMIT'?" in done.stderr
+
+
+def test_rollback_returns_to_the_previous_release(published) -> None:
+    site, settings, live = published
+    first = snapshot(live)
+    site.article("berita/baru.md", "Berita Baru", "Isi TOKENBARU.", category="Berita")
+    site.approve_all("berita/baru.md")
+    assert run(settings).returncode == 0
+    done = run(settings, "rollback")
+    assert done.returncode == 0, done.stderr
+    assert snapshot(live) == first
+    assert "Catatan: arsip publikasi tidak diubah" in done.stdout
+
+
+@pytest.mark.parametrize("point", ["build", "audit", "upload"])
+def test_publish_killed_midway_leaves_the_live_site_complete(published, tmp_path: Path,
+                                                             point: str) -> None:
+    site, settings, live = published
+    before = snapshot(live)
+    site.article("berita/baru.md", "Berita Baru", "Isi TOKENBARU.", category="Berita")
+    site.approve_all("berita/baru.md")
+    marker = tmp_path / "berhenti"
+    child = start(settings, failpoint=point, marker=marker)
+    wait_for(marker, child)
+    kill(child)
+    assert snapshot(live) == before
+    assert len(_records(site)) == 1
+    done = run(settings)  # the lock died with the process; the next publish succeeds
+    assert done.returncode == 0, done.stderr
+    assert any(b"TOKENBARU" in d for d in snapshot(live).values())
+
+
+def test_publish_killed_while_pelican_runs_leaves_the_live_site(published) -> None:
+    site, settings, live = published
+    before = snapshot(live)
+    for index in range(150):
+        site.article(f"berita/massal-{index}.md", f"Massal {index}", "Isi.", category="Berita")
+    child = start(settings)
+    builds = site.root / "var" / "terbit"
+    while not list(builds.glob(".*.staging-*/*")):  # Pelican has started writing
+        assert child.poll() is None, child.communicate()
+    kill(child)
+    assert snapshot(live) == before and len(_records(site)) == 1
+
+
+def test_second_publish_is_refused_and_told_who_holds_the_lock(published, tmp_path: Path
+                                                               ) -> None:
+    site, settings, live = published
+    marker = tmp_path / "berhenti"
+    first = start(settings, failpoint="upload", marker=marker)
+    site.article("berita/baru.md", "Berita Baru", "Isi TOKENBARU.", category="Berita")
+    site.approve_all("berita/baru.md")
+    wait_for(marker, first)
+    second = run(settings)
+    assert second.returncode == 11
+    assert "Penerbitan lain sedang berjalan (" in second.stderr
+    assert f"pid {marker.read_text().split()[1]}" in second.stderr
+    kill(first)
+    assert run(settings).returncode == 0
+
+
+def test_archive_record_is_committed_alone_in_a_git_repository(site: Site, tmp_path: Path
+                                                              ) -> None:
+    _sample(site)
+    git = ["git", "-C", str(site.root), "-c", "user.name=Uji", "-c", "user.email=uji@kpu"]
+    subprocess.run([*git[:3], "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "isi"], check=True)
+    (site.root / "catatan.txt").write_text("pekerjaan lain")
+    subprocess.run([*git[:3], "add", "catatan.txt"], check=True)
+    done = run(publish_settings(site, local_targets(tmp_path / "web")))
+    assert done.returncode == 0, done.stderr
+    log = subprocess.run([*git[:3], "log", "--format=%s", "--name-only", "-1"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert log[:3] == ["Arsip", "publikasi", log[2]]
+    assert log[3].startswith("approvals/_arsip/2026/") and len(log) == 4
+    staged = subprocess.run([*git[:3], "diff", "--cached", "--name-only"],
+                            capture_output=True, text=True, check=True).stdout.split()
+    assert staged == ["catatan.txt"]  # other staged work is left alone
