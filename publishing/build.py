@@ -136,6 +136,13 @@ def _content_path(settings_file: Path) -> Path:
         return settings_file.parent / "content"
 
 
+def _prune(builds: Path, keep: int = 50) -> None:
+    """Keep the newest ``keep`` build manifests (the archive keeps what was published)."""
+    done = sorted(builds.glob("*.json"), key=lambda p: p.stat().st_mtime)
+    for old in done[:-keep]:
+        old.unlink(missing_ok=True)
+
+
 def _swap(staging: Path, output: Path) -> None:
     old = output.with_name(f".{output.name}.old-{os.getpid()}")
     if output.exists():
@@ -188,6 +195,7 @@ def build_site(settings_file: Path, output: Path, env: dict[str, str] | None = N
         failpoint("audit")  # audited, not yet moved into place
         _swap(staging, output)
         shutil.copyfile(manifest_path, state / "gate-manifest.json")
+        _prune(manifest_path.parent)
         return BuildResult(output, manifest, log)
     finally:
         if staging.exists():
