@@ -1,0 +1,184 @@
+"""The GitHub Pages target: the site as a commit on a branch, made live by one push.
+
+The work happens in a repository of its own under ``var/ghpages/<target name>`` (never
+the project's repository): the remote branch is fetched so history continues, ghp-import
+commits the output onto it (with ``.nojekyll`` and ``CNAME``), and ``git push`` without
+force moves the remote branch. That push is the switch: the remote updates the ref only
+after it has received every object, so readers get the old commit or the new one, and a
+publish killed before it leaves the remote exactly as it was. An unchanged site makes the
+same tree; then nothing is pushed. Rollback pushes a new commit with an older tree:
+history is never rewritten. GitHub then rebuilds the Pages site from the branch, which
+takes it a minute or so; that delay is GitHub's, not a mixture of two releases.
+
+An https remote needs a token in ``KPU_GITHUB_TOKEN``. It is handed to git only in the
+environment of the git processes (``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_0``/
+``GIT_CONFIG_VALUE_0``: an ``http.<host>.extraHeader`` that exists for that process only),
+so it is never written to a file, the repository config or a URL. ``Sent.bytes`` is the
+size of the changed files; git actually sends them as a compressed pack, usually smaller.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ..failpoints import failpoint
+from . import Plan, Sent, Target, TargetError, credential, option
+from .gitrun import Git, remote_kind
+
+TOKEN_VARIABLE = "KPU_GITHUB_TOKEN"
+IDENTITY = {"GIT_AUTHOR_NAME": "KPU Rembang Publikasi",
+            "GIT_AUTHOR_EMAIL": "publikasi@kpu-rembang.invalid",
+            "GIT_COMMITTER_NAME": "KPU Rembang Publikasi",
+            "GIT_COMMITTER_EMAIL": "publikasi@kpu-rembang.invalid"}
+_SUBJECT = re.compile(r"^(?:Rilis|Kembali ke rilis) (\S+)$")
+
+
+def blob_ids(git: Git, output: Path, extra: dict[str, bytes]) -> dict[str, tuple[str, int]]:
+    """Return path -> (git blob id, size) for the tree a deploy would commit."""
+    files = sorted(p for p in output.rglob("*") if p.is_file() and not p.is_symlink())
+    ids = git.run("hash-object", "--no-filters", "--stdin-paths",
+                  input="".join(f"{p}\n" for p in files)).split() if files else []
+    tree = {p.relative_to(output).as_posix(): (blob, p.stat().st_size)
+            for p, blob in zip(files, ids, strict=True)}
+    for rel, data in extra.items():
+        tree[rel] = (git.run("hash-object", "--stdin", input_bytes=data).strip(), len(data))
+    return tree
+
+
+class GhPagesTarget(Target):
+    """``{"type": "github-pages", "remote": "https://github.com/kpu/situs.git"}``."""
+
+    kind = "github-pages"
+
+    @property
+    def branch(self) -> str:
+        """Return the Pages branch (``gh-pages`` unless set)."""
+        branch = str(option(self, "branch", "gh-pages"))
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]*", branch) or ".." in branch:
+            raise TargetError(f"PUBLISH_TARGETS['{self.name}']['branch'] tidak sah: "
+                              f"{branch!r}. Contoh: 'gh-pages'.")
+        return branch
+
+    def _extra(self) -> dict[str, bytes]:
+        """Return the files ghp-import adds: ``.nojekyll`` and ``CNAME``."""
+        extra = {".nojekyll": b""} if option(self, "nojekyll", True) else {}
+        cname = option(self, "cname")
+        if cname:
+            if not re.fullmatch(r"[A-Za-z0-9.-]+", str(cname)):
+                raise TargetError(f"PUBLISH_TARGETS['{self.name}']['cname'] harus nama "
+                                  f"domain saja (misalnya 'kpu-rembang.example'), bukan "
+                                  f"{cname!r}.")
+            extra["CNAME"] = str(cname).encode()
+        return extra
+
+    def git(self) -> Git:
+        """Return git bound to this target's working repository, remote and credentials."""
+        remote = str(option(self, "remote", required=True))
+        kind = remote_kind(remote, self.name)
+        env = {k: v for k, v in self.env.items() if not k.startswith("GIT_TRACE")}
+        env.update(IDENTITY, GIT_TERMINAL_PROMPT="0")
+        if kind == "https":
+            token = credential(self, TOKEN_VARIABLE, "token GitHub dengan izin menulis "
+                               "isi repositori")
+            parts = urlsplit(remote)
+            index = int(env.get("GIT_CONFIG_COUNT", "0") or 0)
+            basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+            env.update({"GIT_CONFIG_COUNT": str(index + 1),
+                        f"GIT_CONFIG_KEY_{index}":
+                            f"http.{parts.scheme}://{parts.netloc}/.extraHeader",
+                        f"GIT_CONFIG_VALUE_{index}": f"Authorization: Basic {basic}"})
+        elif kind == "ssh":
+            env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
+        else:
+            remote = str((self.root / Path(remote.removeprefix("file://"))).resolve())
+        return Git(self.state / "ghpages" / self.name, remote, self.branch, env, self.name)
+
+    def describe(self) -> str:
+        """Return the remote and branch readers are served from."""
+        return f"GitHub Pages: cabang {self.branch} di {option(self, 'remote')}"
+
+    def check(self) -> None:
+        """Check options and credentials, then ask the remote for its branches."""
+        self._extra()
+        self.git().ls_remote()
+
+    def plan(self, output: Path) -> Plan:
+        """Compare blob ids of the output (plus .nojekyll/CNAME) with the remote branch."""
+        git = self.git()
+        head = git.fetch()
+        before = git.tree(head) if head else {}
+        after = blob_ids(git, output, self._extra())
+        plan = Plan(delete=sorted(set(before) - set(after)))
+        for rel, (blob, size) in after.items():
+            if before.get(rel, ("", 0))[0] == blob:
+                plan.unchanged += 1
+            else:
+                plan.upload.append(rel)
+                plan.upload_bytes += size
+        return plan
+
+    def deploy(self, output: Path, release: str) -> Sent:
+        """Commit the output onto the fetched branch with ghp-import, then push it."""
+        if any(p.is_symlink() for p in output.rglob("*")):
+            raise TargetError(f"Keluaran {output} berisi symlink; situs tidak boleh memuat "
+                              "symlink. Bangun ulang situs.")
+        git = self.git()
+        head = git.fetch()
+        git.reset_branch(head)
+        extra = self._extra()
+        flags = ["-n"] if ".nojekyll" in extra else []
+        if "CNAME" in extra:
+            flags += ["-c", extra["CNAME"].decode()]
+        command = [sys.executable, "-m", "ghp_import", *flags, "-b", self.branch,
+                   "-m", f"Rilis {release}", str(output)]
+        done = subprocess.run(command, cwd=git.repo, env={**git.env, "GIT_DIR": str(git.repo)},
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              check=False)
+        new = git.head()
+        if done.returncode != 0 or not new or new == head:
+            git.reset_branch(head)
+            raise TargetError(f"ghp-import gagal membuat commit untuk rilis {release}: "
+                              f"{(done.stderr or done.stdout).strip()[-300:]}. Situs di "
+                              "remote tidak berubah.")
+        sent = Sent(location=f"{git.remote} (cabang {self.branch})", release=release)
+        if head and git.rev(f"{new}^{{tree}}") == git.rev(f"{head}^{{tree}}"):
+            git.reset_branch(head)  # same site: nothing to send
+            return sent
+        changed, sent.deleted = git.changes(head, new)
+        sent.objects, sent.bytes = len(changed), sum(changed.values())
+        failpoint("upload")  # committed here; the remote ref has not moved
+        git.push(new)
+        return sent
+
+    def rollback(self) -> str:
+        """Push a new commit whose tree is the previous release's; return its name."""
+        git = self.git()
+        head = git.fetch()
+        if not head:
+            raise TargetError(f"Cabang {self.branch} belum ada di {git.remote}; tidak ada "
+                              "rilis untuk dikembalikan.")
+        history = git.log(head)  # (commit, tree, subject), newest first
+        names = [_SUBJECT.match(subject) for _, _, subject in history]
+        current = names[0].group(1) if names[0] else None
+        releases = [(m.group(1), tree) for (_, tree, subject), m in zip(history, names,
+                                                                       strict=True)
+                    if m and subject.startswith("Rilis ")][::-1]  # oldest first
+        order = [name for name, _ in releases]
+        if current in order:
+            index = order.index(current)
+            if index == 0:
+                raise TargetError("Tidak ada rilis sebelumnya untuk dikembalikan.")
+            name, tree = releases[index - 1]
+        else:  # commits not made by this tool: go back to the previous different tree
+            older = [(c, t) for c, t, _ in history[1:] if t != history[0][1]]
+            if not older:
+                raise TargetError("Tidak ada rilis sebelumnya untuk dikembalikan.")
+            name, tree = older[0][0][:12], older[0][1]
+        commit = git.run("commit-tree", tree, "-p", head, "-m", f"Kembali ke rilis {name}")
+        git.push(commit.strip())
+        return name

@@ -1,0 +1,232 @@
+"""The rsync target: the site goes over SSH to a web server, changed files only.
+
+Mode ``rilis`` (default) keeps the local target's layout on the server: every release in
+``<path>/releases/<release>`` and a ``<path>/current`` symlink that the web server's
+document root points at. rsync fills ``releases/.<release>.partial`` with
+``--link-dest`` to the current release, so an unchanged file becomes a hard link to it
+(no file data sent); only when the upload is complete is the folder renamed and
+``current`` replaced with one ``rename`` (``mv -T``) on the server. A reader sees the old
+site or the new one; a publish killed at any point leaves ``current`` as it was.
+
+Mode ``langsung`` is for hosts whose document root cannot be a symlink. The changed files
+are first uploaded into a staging folder beside the document root (``staging``, default
+``<path>.kpu-unggah``; outside it, so nothing there is ever served, and on the same disk,
+so unchanged files are hard links to the live ones), then a server-side
+``rsync --delay-updates --delete-after`` copies them into place: new files are renamed in
+only at the very end, removed files are deleted after that. During those renames
+(milliseconds) a reader may see a mixture; a kill before them leaves the live site
+unchanged, and the next publish reuses the staging folder. There is no previous release to
+roll back to in this mode. Files the server keeps for itself in the document root
+(``protect``, default ``.well-known/`` for certificates and ``.htaccess``) are never
+deleted.
+
+Flags: ``--checksum`` because Pelican writes every file anew (fresh mtimes), so rsync's
+size-and-mtime check would resend the whole site; times are not preserved (no ``-t``)
+so that an unchanged file can be hard-linked to the previous release (rsync links only
+when the attributes match); symlinks are not sent (the output listing ignores them too,
+and one could expose files of the server); ``--chmod=D755,F644`` so the web server can
+read everything whatever the publisher's umask.
+
+``Sent.bytes`` is rsync's "Total bytes sent": everything that left this machine for the
+server, including the file list and checksums (a few dozen bytes per file even when
+nothing changed), and counting a changed file only by what its delta actually needed.
+That is the honest figure for an office uplink; "Total transferred file size" would count
+whole files that the delta algorithm did not send. ``Sent.objects`` is rsync's
+"Number of regular files transferred".
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+from ..failpoints import failpoint
+from . import Plan, Sent, Target, TargetError, option
+from .rsync_remote import STATE, Remote, itemized, local_files, parse_state, stats, \
+    switch_script
+from .ssh import Ssh, ssh_for
+
+MODES = ("rilis", "langsung")
+STAGING = ".kpu-unggah"  # langsung mode: suffix of the default staging folder
+RSYNC = ("rsync", "--recursive", "--perms", "--chmod=D755,F644", "--checksum",
+         "--8-bit-output", "--out-format=%i %l %n")
+_RELEASE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+class RsyncTarget(Target):
+    """``{"type": "rsync", "host": "deploy@web.kpu.example", "path": "/srv/kpu"}``."""
+
+    kind = "rsync"
+
+    @property
+    def path(self) -> str:
+        """Return the server folder (``<path>/current`` is the document root in rilis)."""
+        path = str(option(self, "path", required=True)).rstrip("/")
+        if not path or path.startswith("-"):
+            raise TargetError(f"PUBLISH_TARGETS['{self.name}']['path'] tidak sah: "
+                              f"{option(self, 'path')!r}. Isi folder di server, misalnya "
+                              "'/srv/kpu-rembang'.")
+        return path
+
+    @property
+    def mode(self) -> str:
+        """Return ``rilis`` (atomic releases) or ``langsung`` (straight into the folder)."""
+        mode = option(self, "mode", "rilis")
+        if mode not in MODES:
+            raise TargetError(f"PUBLISH_TARGETS['{self.name}']['mode'] harus salah satu dari "
+                              f"{', '.join(MODES)}, bukan {mode!r}.")
+        return str(mode)
+
+    def _keep(self) -> int:
+        keep = option(self, "keep", 20)
+        if not isinstance(keep, int) or isinstance(keep, bool) or keep < 0:
+            raise TargetError(f"PUBLISH_TARGETS['{self.name}']['keep'] harus bilangan bulat "
+                              f">= 0 (jumlah rilis yang disimpan), bukan {keep!r}.")
+        return keep
+
+    def describe(self) -> str:
+        """Return the server folder readers are served from."""
+        where = f"{option(self, 'host')}:{option(self, 'path')}".rstrip("/")
+        return f"rsync ke {where}/current" if self.mode == "rilis" else f"rsync ke {where}"
+
+    def check(self) -> None:
+        """Check options and credentials, then log in once (``ssh ... true``)."""
+        self._keep()
+        if self.mode == "langsung":
+            self.staging()  # also checks path
+            self._protect()
+        else:
+            _ = self.path
+        ssh_for(self).run("true", "masuk ke server lewat SSH")
+
+    def _state(self, ssh: Ssh) -> Remote:
+        remote = parse_state(ssh.run(STATE.format(path=shlex.quote(self.path)),
+                                     "membaca keadaan folder di server"))
+        if self.mode == "rilis" and remote.not_a_link:
+            raise TargetError(f"{self.path}/current di server {ssh.host} ada tetapi bukan "
+                              "symlink (mungkin bekas mode 'langsung'). Pindahkan isinya, "
+                              "atau pakai mode 'langsung'.")
+        if self.mode == "langsung" and (remote.current or remote.releases):
+            raise TargetError(f"{ssh.host}:{self.path} berisi rilis dari mode 'rilis'; mode "
+                              "'langsung' akan menghapusnya. Pakai mode 'rilis' atau folder "
+                              "lain.")
+        return remote
+
+    def _protect(self) -> list[str]:
+        """Return rsync filters that keep the server's own files in langsung mode."""
+        protect = option(self, "protect", [".well-known/", ".htaccess"])
+        if not isinstance(protect, list | tuple) or not all(isinstance(p, str) and p.strip()
+                                                            for p in protect):
+            raise TargetError(f"PUBLISH_TARGETS['{self.name}']['protect'] harus daftar nama "
+                              f"berkas/folder di server yang tidak boleh dihapus, bukan "
+                              f"{protect!r}.")
+        return [f"--filter=P /{entry.strip().lstrip('/')}" for entry in protect]
+
+    def _rsync(self, ssh: Ssh, args: list[str], doing: str) -> str:
+        done = subprocess.run([*RSYNC, "-e", ssh.shell(), *args], env=ssh.env,
+                              stdin=subprocess.DEVNULL, capture_output=True,
+                              encoding="utf-8", errors="replace", check=False)
+        if done.returncode != 0:
+            raise ssh.fail(done.stderr or done.stdout, doing)
+        return done.stdout
+
+    def plan(self, output: Path) -> Plan:
+        """Dry-run rsync against what the server serves now; nothing is changed."""
+        ssh = ssh_for(self)
+        remote = self._state(ssh)
+        if self.mode == "rilis":
+            base = f"{self.path}/releases/{remote.current}/" if remote.current else None
+        else:
+            base = f"{self.path}/" if remote.exists else None
+        files = local_files(output)
+        plan = Plan()
+        if base is None:  # nothing there yet: every file is new
+            plan.upload = sorted(files)
+            plan.upload_bytes = sum((output / rel).stat().st_size for rel in files)
+            return plan
+        protect = self._protect() if self.mode == "langsung" else []
+        text = self._rsync(ssh, ["--dry-run", "--delete", *protect, f"{output}/",
+                                 f"{ssh.host}:{base}"], "membandingkan dengan isi server")
+        sent, plan.delete = itemized(text)
+        plan.upload = [name for name, _ in sent]
+        plan.upload_bytes = sum(size for _, size in sent)
+        plan.unchanged = len(files) - len(plan.upload)
+        return plan
+
+    def deploy(self, output: Path, release: str) -> Sent:
+        """Upload the changed files, then make them live in one step (see module doc)."""
+        if not _RELEASE.fullmatch(release):
+            raise TargetError(f"Nama rilis tidak sah: {release!r}.")
+        ssh = ssh_for(self)
+        remote = self._state(ssh)
+        if self.mode == "langsung":
+            return self._deploy_in_place(ssh, remote, output)
+        if release in remote.releases:
+            raise TargetError(f"Rilis {release} sudah ada di {ssh.host}:{self.path}/releases;"
+                              " rilis tidak pernah ditimpa.")
+        q = shlex.quote(self.path)
+        ssh.run(f"mkdir -p -- {q}/releases && rm -rf -- {q}/releases/.*.partial",
+                "menyiapkan folder rilis di server")
+        link = [f"--link-dest=../{remote.current}"] if remote.current else []
+        counts = stats(self._rsync(ssh, ["--delete", "--stats", *link, f"{output}/",
+                                         f"{ssh.host}:{self.path}/releases/.{release}.partial/"],
+                                   "mengunggah rilis"))
+        sent = Sent(location=f"{ssh.host}:{self.path}/current", release=release,
+                    objects=counts.get("Number of regular files transferred", 0),
+                    bytes=counts.get("Total bytes sent", 0),
+                    deleted=len(remote.files - local_files(output)))
+        failpoint("upload")  # on the server, complete, but not live
+        keep = self._keep()
+        drop = [n for n in sorted({*remote.releases, release})[:-keep] if n != release] \
+            if keep else []
+        ssh.run(switch_script(self.path, release, finish=True, drop=drop),
+                "mengganti rilis aktif")
+        return sent
+
+    def staging(self) -> str:
+        """Return the langsung mode's staging folder: beside ``path``, never inside it."""
+        staging = str(option(self, "staging", "") or f"{self.path}{STAGING}").rstrip("/")
+        if staging.startswith("-") or f"{staging}/".startswith(f"{self.path}/") \
+                or f"{self.path}/".startswith(f"{staging}/"):
+            raise TargetError(f"PUBLISH_TARGETS['{self.name}']['staging'] ({staging!r}) "
+                              "harus folder di luar folder situs (path), agar berkas yang "
+                              "belum dipasang tidak pernah tampil. Pilih folder lain.")
+        return staging
+
+    def _deploy_in_place(self, ssh: Ssh, remote: Remote, output: Path) -> Sent:
+        q, staging = shlex.quote(self.path), self.staging()
+        live = ssh.run(f"mkdir -p -- {q} {shlex.quote(staging)} && cd -- {q} && pwd -P",
+                       "membuat folder di server").strip()  # absolute, for --link-dest
+        counts = stats(self._rsync(ssh, ["--delete", "--stats", f"--link-dest={live}",
+                                         f"{output}/", f"{ssh.host}:{staging}/"],
+                                   "mengunggah berkas"))
+        sent = Sent(location=f"{ssh.host}:{self.path}",
+                    objects=counts.get("Number of regular files transferred", 0),
+                    bytes=counts.get("Total bytes sent", 0))
+        failpoint("upload")  # in the staging folder, nothing live has changed
+        protect = " ".join(shlex.quote(f) for f in self._protect())
+        applied = ssh.run(f"rsync --recursive --perms --checksum --delay-updates "
+                          f"--delete-after {protect} --out-format='%i %l %n' "
+                          f"{shlex.quote(staging)}/ {q}/ && rm -rf -- {shlex.quote(staging)}",
+                          "memasang berkas baru", unchanged=False)
+        sent.deleted = len(itemized(applied)[1])
+        return sent
+
+    def rollback(self) -> str:
+        """Switch ``current`` on the server back to the release before it."""
+        if self.mode != "rilis":
+            raise TargetError(f"Target '{self.name}' memakai mode 'langsung', yang tidak "
+                              "menyimpan rilis sebelumnya, jadi tidak bisa dikembalikan. "
+                              "Kembalikan dengan menerbitkan ulang isi lama, atau pakai "
+                              "mode 'rilis'.")
+        ssh = ssh_for(self)
+        remote = self._state(ssh)
+        done = remote.releases
+        if remote.current not in done or done.index(remote.current) == 0:
+            raise TargetError(f"Tidak ada rilis sebelumnya di {ssh.host}:{self.path} "
+                              "untuk dikembalikan.")
+        previous = done[done.index(remote.current) - 1]
+        ssh.run(switch_script(self.path, previous), "mengembalikan rilis sebelumnya")
+        return previous
