@@ -16,8 +16,9 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ class PublishResult:
     archive: Path | None = None
     warning: str | None = None
     uncommitted: bool = False
+    seconds: dict[str, float] = field(default_factory=dict)  # per step, for bench/
 
 
 def _settings(settings_file: Path, env: Mapping[str, str]) -> dict[str, Any]:
@@ -108,8 +110,17 @@ def publish(settings_file: Path, *, target: str | None = None, dry_run: bool = F
     if demo:
         env["KPU_DEMO"] = DEMO_ENV["KPU_DEMO"]
         env.setdefault("KPU_SITEURL", DEMO_ENV["KPU_SITEURL"])
+    clock = time.perf_counter()
+    seconds: dict[str, float] = {}
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[step], clock = now - clock, now
+
     ready = prepare(settings_file, target, env, demo)
     gate, config, chosen, state = ready.gate, ready.config, ready.target, ready.state
+    lap("check")
     with publish_lock(state / "publish.lock"):
         now = datetime.now(WIB)
         release = release_name(now)
@@ -119,12 +130,16 @@ def publish(settings_file: Path, *, target: str | None = None, dry_run: bool = F
         output = builds / release
         result = build_site(settings_file, output, env=env, state_dir=state,
                             allow_demo_keys=gate.allow_demo_keys)
+        lap("build")
         plan = chosen.plan(output)
-        outcome = PublishResult(release, dry_run, chosen, result.manifest, plan, None, output)
+        lap("plan")
+        outcome = PublishResult(release, dry_run, chosen, result.manifest, plan, None, output,
+                                seconds=seconds)
         if dry_run:
             return outcome
         outcome.sent = chosen.deploy(output, release) if not plan.empty else \
             Sent(location=chosen.describe())
+        lap("deploy")
         source = archive.provenance(settings_file.parent)
         outcome.uncommitted = source.dirty
         data = archive.record(release=release, at=now, by=archive.who(), source=source,
@@ -137,6 +152,7 @@ def publish(settings_file: Path, *, target: str | None = None, dry_run: bool = F
             outcome.warning = archive.commit_record(settings_file.parent, outcome.archive,
                                                     release)
         shutil.rmtree(output)
+        lap("archive")
         return outcome
 
 
