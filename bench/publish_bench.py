@@ -61,7 +61,8 @@ def one(settings: Path, target: str, first: bool) -> Run:
     wall = time.perf_counter() - before
     assert result.sent is not None and result.archive is not None
     if not first:
-        assert result.plan.empty, f"{target}: an unchanged site planned changes"
+        assert result.plan.empty, (f"{target}: an unchanged site planned changes: "
+                                   f"{result.plan.upload[:10]} {result.plan.delete[:10]}")
     requests = dict(getattr(result.target, "requests", {}) or {})
     return Run(first, wall, dict(result.seconds), result.sent.objects, result.sent.bytes,
                result.sent.deleted, result.plan.unchanged, result.archive.stat().st_size,
