@@ -13,12 +13,13 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "plugins"))
 
 import approval_gate  # noqa: E402  (must fail loudly: the gate is not optional)
+import site_theme  # noqa: E402  (the public theme's helpers; templates need them)
 from approval_gate.anchor import DEMO_ANCHOR, pinned_anchor  # noqa: E402
 
 AUTHOR = "KPU Kabupaten Rembang"
 SITENAME = "KPU Kabupaten Rembang"
 SITESUBTITLE = "Informasi publik Komisi Pemilihan Umum Kabupaten Rembang"
-SITEURL = ""
+SITEURL = "http://127.0.0.1:8000"  # absolute for sitemap, canonical and Open Graph
 RELATIVE_URLS = True
 FEED_DOMAIN = "http://127.0.0.1:8000"
 
@@ -31,8 +32,7 @@ DEFAULT_DATE_FORMAT = "%Y-%m-%d"
 
 PAGE_PATHS = ["pages"]
 ARTICLE_EXCLUDES = ["pages", "static", "extra"]
-STATIC_PATHS = ["static", "extra/robots.txt"]
-EXTRA_PATH_METADATA = {"extra/robots.txt": {"path": "robots.txt"}}
+STATIC_PATHS = ["static"]
 DELETE_OUTPUT_DIRECTORY = True
 CACHE_PATH = str(ROOT / ".cache" / "pelican")
 
@@ -64,8 +64,8 @@ AUTHOR_FEED_RSS = None
 TRANSLATION_FEED_ATOM = "feeds/semua-{lang}.atom.xml"
 DEFAULT_PAGINATION = 10
 
-SITEMAP = {"format": "xml"}
-PLUGINS = [approval_gate, "sitemap", "stable_sitemap"]
+SITEMAP = {"format": "xml", "exclude": [r"^404\.html$", r"^robots\.txt$", r"^cari/$"]}
+PLUGINS = [approval_gate, "sitemap", "stable_sitemap", site_theme]
 
 # The approval gate. The anchor is the fingerprint of the KPU chair's key that signs the
 # roster; it is pinned outside the repository (KPU_ROSTER_ANCHOR or the machine's
@@ -76,3 +76,26 @@ APPROVAL_GATE_ALLOW_DEMO_KEYS = True
 APPROVAL_GATE_MANIFEST_PATH = str(ROOT / "var" / "gate-manifest.json")
 APPROVAL_GATE_CACHE_PATH = str(ROOT / ".cache" / "approval-gate")
 APPROVAL_GATE_SETTINGS_FILE = "pelicanconf.py"
+
+# --- Public theme (issue 3; docs/theme.md) ------------------------------------------------
+# Identity, navigation and the provenance display. plugins/site_theme checks every SITE_*
+# key at start-up: an unknown key or a bad value stops the build naming this file and key.
+SITE_ORGANISATION = "Komisi Pemilihan Umum Kabupaten Rembang"
+SITE_LOGO = str(ROOT / "content" / "static" / "logo-kpu.svg")  # .svg/.png/.jpg/.webp, or None
+SITE_COLOURS = {"primary": "#a50e24", "primary_dark": "#6e0918", "accent": "#f5c400",
+                "text": "#1b1b1b", "background": "#ffffff"}  # contrast >= 4.5:1 is checked
+SITE_ADDRESS = "Jl. Pemuda Barat No. 18, Rembang, Jawa Tengah 59211"
+SITE_KINDS = ["Berita", "Artikel", "Pengumuman", "Regulasi", "Data", "Dokumentasi",
+              "Bahan Sosialisasi", "Liputan Kegiatan"]  # the SOP's kinds, in menu order
+SITE_NAV_PAGES = [("profil", "Profil"), ("ppid", "Informasi Publik (PPID)"),
+                  ("kontak", "Kontak")]  # static pages in the menu: (slug, label)
+SITE_DOCUMENT_KINDS = ["Regulasi", "Data"]  # documents listed beside the HTML summary
+SITE_GALLERY_KINDS = ["Dokumentasi"]  # images shown as a photo gallery
+SITE_ANNOUNCEMENT_KIND = "Pengumuman"  # "current" ones lead the home page
+SITE_ANNOUNCEMENT_DAYS = 30  # current for this long when no "Berlaku: ... s.d. ..." is given
+SITE_PROVENANCE = "peran-dan-tanggal"  # or "peran-nama-dan-tanggal", "ringkas"
+DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "cari",
+                    "persetujuan", "404", "robots"]
+CARI_SAVE_AS = "cari/index.html"  # search (Pagefind, indexed after the gate)
+PERSETUJUAN_SAVE_AS = "persetujuan/index.html"  # how to verify the approvals
+ROBOTS_SAVE_AS = "robots.txt"

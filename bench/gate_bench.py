@@ -215,9 +215,14 @@ def settings_text(root: Path, keys: Keys, *, gated: bool) -> str:
     text = (f"import sys\nsys.path.insert(0, {str(REPO)!r})\nfrom pelicanconf import *\n"
             f"PATH = {str(root / 'content')!r}\nOUTPUT_PATH = {str(root / 'output')!r}\n"
             f"CACHE_PATH = {str(root / '.cache' / 'pelican')!r}\n"
-            "LOAD_CONTENT_CACHE = False\nCACHE_CONTENT = False\n")
+            "LOAD_CONTENT_CACHE = False\nCACHE_CONTENT = False\n"
+            # The gate's own cost: both builds use Pelican's plain theme; the public
+            # theme's cost is measured by bench/budgets.py (docs/theme.md).
+            "THEME = 'simple'\nDIRECT_TEMPLATES = ['index', 'tags', 'categories', "
+            "'authors', 'archives']\n")
     if gated:
         return text + (
+            "PLUGINS = [approval_gate, 'sitemap', 'stable_sitemap']\n"
             f"APPROVAL_GATE_APPROVALS_PATH = {str(root / 'approvals')!r}\n"
             f"APPROVAL_GATE_MANIFEST_PATH = {str(root / 'var' / 'manifest.json')!r}\n"
             f"APPROVAL_GATE_CACHE_PATH = {str(root / '.cache' / 'gate')!r}\n"
@@ -278,7 +283,8 @@ def run_gated(root: Path, items: list[Item], *, cold: bool) -> float:
         clear(root / ".cache" / "gate")
     start = time.perf_counter()
     try:
-        result = build_site(root / "gated.py", root / "output", state_dir=root / "var")
+        result = build_site(root / "gated.py", root / "output", state_dir=root / "var",
+                            search=False)  # the gate's cost; search is timed in docs/theme.md
     except BuildFailed as error:
         raise SystemExit(f"gated build failed: {error.message}\n{error.log[-3000:]}") from None
     elapsed = time.perf_counter() - start

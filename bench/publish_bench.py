@@ -75,6 +75,7 @@ def settings_for(root: Path, bucket: str, url: str) -> Path:
                "s3": {"type": "s3", "bucket": bucket, "endpoint_url": url}}
     path = root / "terbit.py"
     path.write_text((root / "gated.py").read_text() +
+                    "from pelicanconf import DIRECT_TEMPLATES, PLUGINS, THEME  # the real site\n"
                     f"PUBLISH_TARGETS = {targets!r}\nPUBLISH_ARCHIVE_COMMIT = False\n")
     return path
 

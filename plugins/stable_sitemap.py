@@ -33,6 +33,19 @@ def on_all_generators_finalized(generators: list[Any]) -> None:
         sitemap.generator.now = newest
 
 
+def _fix_translation_links() -> None:
+    """Write ``href=`` in the sitemap's ``xhtml:link`` (pelican-sitemap 1.2.2 writes ``ref=``).
+
+    Crawlers ignore a translation link without ``href``, the sitemap then fails the
+    sitemaps.org schema (tests/test_theme_site.py), and the audit, which reads ``href``,
+    could not check where it points.
+    """
+    from pelican.plugins.sitemap import sitemap
+
+    sitemap.XML_TRANSLATION = sitemap.XML_TRANSLATION.replace(' ref="', ' href="')
+
+
 def register() -> None:
     """Connect to Pelican after every generator has its (gated) context."""
+    _fix_translation_links()
     signals.all_generators_finalized.connect(on_all_generators_finalized)

@@ -16,14 +16,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from .provenance import audit_provenance
 from .search import audit_search
 
 #: Output folders and files that are site furniture, not items (see pelicanconf.py).
 FURNITURE_PREFIXES = ("kategori/", "topik/", "penulis/", "arsip/", "feeds/", "theme/",
                       "static/", "pagefind/")
 FURNITURE_FILES = frozenset({"index.html", "archives.html", "tags.html", "categories.html",
-                             "authors.html", "sitemap.xml", "robots.txt", "404.html"})
+                             "authors.html", "sitemap.xml", "robots.txt", "404.html",
+                             # the theme's search page and provenance record (docs/theme.md)
+                             "cari/index.html", "persetujuan/index.html",
+                             "persetujuan/catatan.json", "persetujuan/allowed_signers"})
 PRIVATE_MARKERS = (b"PRIVATE KEY-----", b"kpu-rembang-persetujuan-v1", b'"build_id"')
+#: Every file of the editorial preview carries this (editorial/preview_inject.py MARKER_NAME):
+#: a preview shows unapproved items, so no part of one may ever be published.
+PREVIEW_MARKER = b"kpu-pratinjau"
 PRIVATE_NAMES = frozenset({"roster.yml", "roster.yml.sig", "signoffs.json", "content.json",
                            "gate-manifest.json"})
 
@@ -109,7 +116,10 @@ def audit_output(output: Path, manifest: dict[str, Any], build_id: str,
     for file in sorted(p for p in output.rglob("*") if p.is_file()):
         rel = file.relative_to(output).as_posix()
         data = file.read_bytes()
-        if file.name in PRIVATE_NAMES or file.suffix in {".yml", ".yaml"} or \
+        if PREVIEW_MARKER in data:
+            findings.append(AuditFinding(rel, "halaman PRATINJAU (dapat memuat item yang belum "
+                                         "disetujui) tidak boleh terbit"))
+        elif file.name in PRIVATE_NAMES or file.suffix in {".yml", ".yaml"} or \
                 any(marker in data for marker in PRIVATE_MARKERS):
             findings.append(AuditFinding(rel, "berkas pribadi (kunci, persetujuan, cache "
                                          "atau manifest) tidak boleh terbit"))
@@ -122,4 +132,6 @@ def audit_output(output: Path, manifest: dict[str, Any], build_id: str,
             findings += _check_xml(rel, file, allowed)
     findings += [AuditFinding(path, problem)
                  for path, problem in audit_search(output, set(allowed.pages))]
+    findings += [AuditFinding(path, problem)
+                 for path, problem in audit_provenance(output, manifest)]
     return findings

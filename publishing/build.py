@@ -21,7 +21,7 @@ from typing import Any
 
 from .audit import audit_output
 from .failpoints import failpoint
-from .search import index_site
+from .search import SearchIndexError, index_site
 
 
 class BuildFailed(Exception):
@@ -153,12 +153,15 @@ def _swap(staging: Path, output: Path) -> None:
 
 
 def build_site(settings_file: Path, output: Path, env: dict[str, str] | None = None,
-               state_dir: Path | None = None, allow_demo_keys: bool = True) -> BuildResult:
+               state_dir: Path | None = None, allow_demo_keys: bool = True,
+               search: bool = True) -> BuildResult:
     """Build the gated site into ``output``, replacing it only when the gate vouches.
 
     Each build's manifest goes to ``state_dir/builds/<id>.json``; the last good one is
     copied to ``state_dir/gate-manifest.json``. The output is audited (audit.py) before
     it replaces anything; ``allow_demo_keys=False`` also refuses a demo-key build.
+    ``search=False`` skips the search index (only bench/gate_bench.py, which measures
+    the gate alone; the audit still refuses any search index it finds).
     """
     build_id = uuid.uuid4().hex
     state = state_dir or settings_file.parent / "var"
@@ -186,7 +189,11 @@ def build_site(settings_file: Path, output: Path, env: dict[str, str] | None = N
                                           key=lambda entry: entry["item"])
             manifest_path.write_text(json.dumps(manifest, ensure_ascii=False) + "\n",
                                      encoding="utf-8")
-        index_site(staging, manifest)  # the search index is made from the gated output only
+        try:
+            if search:  # the search index is made from the gated output only
+                index_site(staging, manifest)
+        except SearchIndexError as error:
+            raise BuildFailed(error.message, log + error.log) from None
         findings = audit_output(staging, manifest, build_id, allow_demo_keys)
         if findings:
             report = "\n".join(f"  {f.render()}" for f in findings[:50])

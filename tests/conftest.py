@@ -17,3 +17,11 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
 def site(tmp_path, keys: Keys) -> Site:
     """An empty project with a signed roster, ready for content and sign-offs."""
     return Site(tmp_path / "site", keys)
+
+
+@pytest.fixture(scope="session")
+def theme_sample(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The shipped sample site, built once per run with a pinned clock (theme tests)."""
+    from themekit import build_sample
+
+    return build_sample(tmp_path_factory.mktemp("tema"))

@@ -41,7 +41,7 @@ def test_sample_has_every_sop_state(sample: tuple[Path, BuildResult]) -> None:
     _, result = sample
     states = {e["item"]: e["state"] for e in result.manifest["excluded"]}
     assert states == {item: state for item, (state, _, _) in EXCLUDED.items()}
-    assert len(result.manifest["included"]) == 10
+    assert len(result.manifest["included"]) == 12
     forged = [f for f in result.manifest["findings"] if "jadwal-kampanye" in f["path"]]
     assert "tidak terdaftar di roster" in forged[0]["message"]
 

@@ -39,6 +39,8 @@ COMPLETE = [
     "bahan-sosialisasi/2026-10-20-ayo-cek-dpt.md",
     "liputan-kegiatan/2026-11-12-bimtek-ppk.md",
     "pages/profil.md",
+    "pages/ppid.md",
+    "pages/kontak.md",
 ]
 WAITING = {  # item: how many roles have approved
     "berita/2026-11-20-persiapan-logistik.md": 0,

@@ -254,6 +254,27 @@ def _seal_factory(generator: Any) -> Any:
     return approval_gate_seal
 
 
+@dataclass(frozen=True)
+class Approved:
+    """What a theme may show of this run's approvals: the roster and the admitted items."""
+
+    roster: Roster
+    items: dict[str, dict[str, Any]]  # item path -> its manifest entry (with sign-offs)
+
+
+def approved(settings: dict[str, Any]) -> Approved:
+    """Return the items this run admitted, once articles and pages have passed the gate.
+
+    The theme shows each item's sign-offs and publishes the provenance record from
+    these entries only: they are the gate's own decisions, so an excluded item has none.
+    """
+    site = _site(settings)
+    runs = [r for r in site.runs.values() if {"articles", "pages"} <= set(r.manifest.stages)]
+    if not runs:
+        raise GateError("Catatan persetujuan diminta sebelum gerbang persetujuan berjalan.")
+    return Approved(site.roster, {e["item"]: e for e in runs[-1].manifest.included})
+
+
 def on_generator_init(generator: Any) -> None:
     """Give templates ``approval_gate_seal()``: the theme renders nothing without the gate."""
     generator.env.globals["approval_gate_seal"] = _seal_factory(generator)

@@ -1,0 +1,65 @@
+"""Indonesian dates, times, file sizes and format names, from CLDR data (Babel).
+
+The machine building the site may have no Indonesian locale installed (most servers and
+CI images have none), so ``strftime`` would print English month names. Babel carries
+the CLDR data itself: "24 November 2026" comes out the same everywhere.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from datetime import date, datetime
+
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
+
+LOCALE = "id"
+
+#: How a file's format is named to readers (by suffix); anything else shows its suffix.
+FORMAT_NAMES = {
+    ".pdf": "PDF", ".csv": "CSV", ".xlsx": "Excel", ".xls": "Excel", ".ods": "ODS",
+    ".docx": "Word", ".doc": "Word", ".odt": "ODT", ".pptx": "PowerPoint", ".zip": "ZIP",
+    ".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WebP", ".json": "JSON",
+    ".txt": "Teks", ".mp3": "MP3", ".mp4": "MP4",
+}
+
+
+def tanggal(moment: date | datetime | None) -> str:
+    """Return a date as people in Indonesia write it: ``24 November 2026``."""
+    if moment is None:
+        return ""
+    return format_date(moment, "d MMMM y", locale=LOCALE)
+
+
+def tanggal_waktu(moment: datetime | None) -> str:
+    """Return a moment as ``10 November 2026 pukul 15.30 WIB`` (in the moment's zone)."""
+    if moment is None:
+        return ""
+    offset = moment.utcoffset()
+    zone = {7: "WIB", 8: "WITA", 9: "WIT"}.get(
+        int(offset.total_seconds() // 3600) if offset is not None else -1, "")
+    text = f"{tanggal(moment)} pukul {format_time(moment, 'HH.mm', locale=LOCALE)}"
+    return f"{text} {zone}".strip()
+
+
+def iso(moment: date | datetime | None) -> str:
+    """Return the machine-readable form for ``<time datetime>``."""
+    return moment.isoformat() if moment is not None else ""
+
+
+def ukuran(size: int) -> str:
+    """Return a file size as readers' phones show it (SI units): ``1,2 MB``, ``850 KB``."""
+    if size < 1000:
+        return f"{size} B"
+    for unit, scale in (("KB", 1e3), ("MB", 1e6), ("GB", 1e9)):
+        value = size / scale
+        if value < 999.95 or unit == "GB":
+            pattern = "#,##0.0" if value < 100 else "#,##0"
+            return f"{format_decimal(value, pattern, locale=LOCALE)} {unit}"
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def nama_format(path: str) -> str:
+    """Return the reader-facing name of a file's format, from its suffix."""
+    suffix = posixpath.splitext(path)[1].lower()
+    return FORMAT_NAMES.get(suffix, suffix.lstrip(".").upper() or "Berkas")

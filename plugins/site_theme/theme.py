@@ -1,0 +1,259 @@
+"""Pelican glue of the public theme: settings at start-up, template helpers, extra files.
+
+The theme reads what the approval gate admitted (``approval_gate.gate.approved``) and
+nothing else: sign-offs shown on a page and the public provenance record both come
+from the gate's decisions of this very run.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import pass_context
+from markupsafe import Markup
+from pelican import signals
+
+from approval_gate.allowed import allowed_signers, principal
+from approval_gate.errors import GateError
+from approval_gate.gate import Approved, approved
+from approval_gate.signatures import SIGNOFF_NAMESPACE
+
+from . import formats
+from .enhance import Enhanced, Resolver, enhance, image_size
+from .provenance import SignOffView, public_record, signoffs_for_page, verify_time, \
+    write_record
+from .settings import ThemeSettings, load_theme_settings
+
+logger = logging.getLogger(__name__)
+WIB = ZoneInfo("Asia/Jakarta")
+_BERLAKU = re.compile(r"(\d{4}-\d{2}-\d{2})\s*$")
+_COMMENTS = re.compile(r"/\*.*?\*/", re.S)
+
+
+@dataclass
+class Build:
+    """The theme's state for one Pelican instance."""
+
+    settings: ThemeSettings
+    css: str
+    logo: dict[str, Any] | None
+    approved: Approved | None = None
+    files: dict[str, Path] = field(default_factory=dict)  # output path -> source file
+    urls: dict[str, str] = field(default_factory=dict)  # content path -> output path
+    titles: dict[str, str] = field(default_factory=dict)  # item path -> title
+    views: dict[tuple[int, str | None], Any] = field(default_factory=dict)  # per page
+
+
+_builds: dict[int, Build] = {}
+
+
+def _build(settings: dict[str, Any]) -> Build:
+    build = _builds.get(id(settings))
+    if build is None:
+        raise GateError("Tema situs tidak dimulai (sinyal 'initialized' tidak diterima).",
+                        hint="Periksa PLUGINS di pengaturan.")
+    return build
+
+
+def _css(theme: Path, colours: dict[str, str]) -> str:
+    """Return the screen style sheet, minified, with the identity colours as variables."""
+    text = (theme / "styles" / "situs.css").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", _COMMENTS.sub("", text))
+    text = re.sub(r"\s*([{};,>])\s*", r"\1", text)  # not before ":" (".a :focus")
+    text = re.sub(r":\s+", ":", text).replace(";}", "}")
+    names = ";".join(f"--{name.replace('_', '-')}:{value}" for name, value in colours.items())
+    return f":root{{{names}}}{text.strip()}"
+
+
+def _logo(path: Path | None) -> dict[str, Any] | None:
+    """Return the logo's output name and display size (48 px high, width to scale)."""
+    if path is None:
+        return None
+    if path.suffix.lower() == ".svg":
+        head = path.read_text(encoding="utf-8", errors="replace")[:2000]
+        box = re.search(r'viewBox="\s*[-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)[\s,]+([\d.]+)', head)
+        size = (float(box.group(1)), float(box.group(2))) if box else (48.0, 48.0)
+    else:
+        found = image_size(path)
+        size = (float(found[0]), float(found[1])) if found else (48.0, 48.0)
+    return {"name": f"theme/logo{path.suffix.lower()}", "source": path, "height": 48,
+            "width": round(48 * size[0] / size[1])}
+
+
+def on_initialized(pelican: Any) -> None:
+    """Validate the SITE_* settings before anything is read; raise to stop the build."""
+    theme = load_theme_settings(pelican.settings)
+    _builds[id(pelican.settings)] = Build(
+        theme, _css(Path(pelican.settings["THEME"]), theme.colours), _logo(theme.logo))
+
+
+def on_all_generators_finalized(generators: list[Any]) -> None:
+    """Take the gate's admitted items and the copied files, before any page is written."""
+    build = _build(generators[0].settings)
+    build.approved = approved(generators[0].settings)
+    build.files, build.urls, build.titles, build.views = {}, {}, {}, {}
+    for generator in generators:
+        for static in getattr(generator, "staticfiles", []) or []:
+            source = static.relative_source_path.replace("\\", "/")
+            build.files[static.save_as.replace("\\", "/")] = Path(static.source_path)
+            build.urls[source] = static.url
+        for name in ("articles", "translations", "hidden_articles", "hidden_translations",
+                     "pages", "hidden_pages"):
+            for content in getattr(generator, name, []) or []:
+                build.titles[content.relative_source_path.replace("\\", "/")] = \
+                    Markup(content.title).striptags()
+
+
+def on_finalized(pelican: Any) -> None:
+    """Write the provenance record, the allowed-signers file and the logo."""
+    build = _build(pelican.settings)
+    if build.approved is None:
+        raise GateError("Tema tidak menerima daftar item yang disetujui dari gerbang.")
+    output = Path(pelican.output_path)
+    settings = pelican.settings
+    record = public_record(
+        build.approved.items, build.approved.roster,
+        Path(settings["APPROVAL_GATE_APPROVALS_PATH"]).resolve(), Path(settings["PATH"]),
+        build.titles, build.urls, settings["SITENAME"],
+        build.settings.provenance == "peran-nama-dan-tanggal")
+    write_record(output, record, allowed_signers(build.approved.roster))
+    if build.logo is not None:
+        target = output / build.logo["name"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(build.logo["source"], target)
+
+
+@dataclass
+class ItemView:
+    """What an item's page shows besides its title: body, documents, sign-offs."""
+
+    body: Enhanced
+    signoffs: list[SignOffView]
+    documents_beside: bool
+    gallery: bool
+
+
+def _today(settings: dict[str, Any]) -> date:
+    fixed = settings.get("APPROVAL_GATE_NOW")
+    moment = datetime.fromisoformat(str(fixed)) if fixed else datetime.now(WIB)
+    return moment.astimezone(WIB).date()
+
+
+def _valid_until(article: Any) -> date | None:
+    for key in ("berlaku_sampai", "berlaku"):
+        value = getattr(article, key, None)
+        if isinstance(value, datetime):
+            return value.date()
+        match = _BERLAKU.search(str(value)) if value else None
+        if match:
+            return date.fromisoformat(match.group(1))
+    return None
+
+
+def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
+    """Return the functions and values templates use (see theme/templates/)."""
+    build = _build(settings)
+    theme = build.settings
+    siteurl = str(settings.get("SITEURL") or "")
+
+    @pass_context
+    def item_view(context: Any, content: Any) -> ItemView:
+        key = (id(content), context.get("output_file"))
+        if key not in build.views:
+            build.views[key] = _item_view(context, content)
+        return build.views[key]
+
+    def _item_view(context: Any, content: Any) -> ItemView:
+        if build.approved is None:
+            raise GateError("Templat dirender sebelum gerbang persetujuan berjalan.")
+        item = content.relative_source_path.replace("\\", "/")
+        entry = build.approved.items.get(item)
+        if entry is None:  # fail closed: only admitted items have pages
+            raise GateError(f"Item {item!r} dirender tanpa persetujuan lengkap.")
+        kind = getattr(getattr(content, "category", None), "name", None)
+        resolver = Resolver(context.get("output_file") or content.save_as, siteurl,
+                            build.files.get)
+        gallery = kind in theme.gallery_kinds
+        return ItemView(enhance(content.content, resolver, gallery),
+                        signoffs_for_page(entry, build.approved.roster),
+                        kind in theme.document_kinds, gallery)
+
+    def kinds_nav(categories: list[Any]) -> list[tuple[Any, int]]:
+        found = {category.name: (category, len(items)) for category, items in categories}
+        return [found[name] for name in theme.kinds if name in found]
+
+    def nav_pages(pages: list[Any]) -> list[tuple[Any, str]]:
+        found = {page.slug: page for page in pages}
+        return [(found[slug], label) for slug, label in theme.nav_pages if slug in found]
+
+    def current_announcements(articles: list[Any]) -> list[tuple[Any, date | None]]:
+        today = _today(settings)
+        current = []
+        for article in articles:
+            if getattr(getattr(article, "category", None), "name", None) != \
+                    theme.announcement_kind:
+                continue
+            until = _valid_until(article)
+            published = article.date.astimezone(WIB).date()
+            if (until is not None and until >= today) or \
+                    (until is None and (today - published).days <= theme.announcement_days):
+                current.append((article, until))
+        return current
+
+    def provenance_example() -> dict[str, str] | None:
+        """Return the first sign-off of the record, as the verification page's example."""
+        if build.approved is None or not build.approved.items:
+            return None
+        item = min(build.approved.items)
+        first = build.approved.items[item]["signoffs"][0]
+        return {"title": build.titles.get(item, item),
+                "principal": principal(first["signer"], first["role"]),
+                "verify_time": verify_time(first["signed_at"])}
+
+    def roster() -> Any:
+        if build.approved is None:
+            raise GateError("Templat dirender sebelum gerbang persetujuan berjalan.")
+        return build.approved.roster
+
+    return {
+        "provenance_example": provenance_example,
+        "provenance_roles": lambda: [role.name for role in roster().roles],
+        "provenance_anchor": lambda: roster().anchor,
+        "provenance_namespace": lambda: SIGNOFF_NAMESPACE,
+        "tema": theme, "tema_css": Markup(build.css), "tema_logo": build.logo,
+        "item_view": item_view, "kinds_nav": kinds_nav, "nav_pages": nav_pages,
+        "current_announcements": current_announcements,
+        "canonical_base": str(settings.get("FEED_DOMAIN") or siteurl).rstrip("/"),
+        "provenance_count": lambda: len(build.approved.items) if build.approved else 0,
+    }
+
+
+def on_generator_init(generator: Any) -> None:
+    """Give templates the Indonesian formats and the theme's helpers.
+
+    They are functions, not filters: an unknown filter fails when a template is compiled,
+    before ``approval_gate_seal()`` could say that the gate is missing.
+    """
+    generator.env.globals.update({
+        "tanggal": formats.tanggal, "tanggal_waktu": formats.tanggal_waktu,
+        "iso": formats.iso, "ukuran": formats.ukuran})
+    generator.env.globals.update(make_helpers(generator.settings))
+
+
+def register() -> None:
+    """Connect the theme to Pelican's signals."""
+    # Before anything is read: a bad identity or display setting stops the build.
+    signals.initialized.connect(on_initialized)
+    # Every template environment gets the helpers (articles, pages, direct templates).
+    signals.generator_init.connect(on_generator_init)
+    # After the gate filtered every list, before any page is written.
+    signals.all_generators_finalized.connect(on_all_generators_finalized)
+    # After the pages: the record and the files beside it.
+    signals.finalized.connect(on_finalized)
