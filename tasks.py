@@ -170,8 +170,9 @@ def _duration(minutes: int | None) -> str:
 
 
 @task(name="status", help={"json": "keluaran JSON untuk mesin",
-                           "settings": "berkas pengaturan"})
-def status_(c, json_=False, settings="pelicanconf.py"):
+                           "settings": "berkas pengaturan",
+                           "pesan": "sertakan pesan serah terima (teks dan tautan WhatsApp)"})
+def status_(c, json_=False, settings="pelicanconf.py", pesan=False):
     """Tampilkan posisi setiap item dalam alur SOP dan siapa yang harus bertindak."""
     from approval_gate.status import discover_items, status_rows
 
@@ -180,9 +181,13 @@ def status_(c, json_=False, settings="pelicanconf.py"):
     rows = status_rows(ledger, items)
     ledger.save_cache()
     orphans = ledger.orphans(set(items))
+    from editorial.handoff import status_messages, with_message
+
+    messages = status_messages(ledger, [r.verdict for r in rows], ROOT / settings) \
+        if pesan else {}
     if json_:
         print(json.dumps({"now": ledger.now.isoformat(), "roster_version": ledger.roster.version,
-                          "items": [row.as_dict() for row in rows],
+                          "items": [with_message(row.as_dict(), messages) for row in rows],
                           "problems": [f.as_dict() for f in orphans]},
                          ensure_ascii=False, indent=2))
         return
@@ -198,6 +203,8 @@ def status_(c, json_=False, settings="pelicanconf.py"):
             print(f"    {row.verdict.reason}")
         for finding in row.verdict.findings:
             print(f"    ! {finding.render()}")
+        if row.verdict.item in messages:
+            print(messages[row.verdict.item].render())
     for finding in orphans:
         print(f"! {finding.render()}")
     ready = sum(row.verdict.publishable for row in rows)
@@ -291,3 +298,7 @@ def sign_roster(c, key, approvals=None):
     anchor = fingerprint(signing_key(payload, signature, ROSTER_NAMESPACE))
     print(f"Roster ditandatangani. Sidik jari jangkar: {anchor}\n"
           "Pasang di mesin penerbit: KPU_ROSTER_ANCHOR atau ~/.config/kpu-rembang/roster-anchor")
+
+
+from editorial.workflow_tasks import new, report, sheet  # noqa: E402,F401
+from editorial.preview_tasks import preview, watch  # noqa: E402,F401

@@ -138,6 +138,7 @@ class ItemView:
     signoffs: list[SignOffView]
     documents_beside: bool
     gallery: bool
+    approved: bool = True  # False only in the editorial preview, for unapproved items
 
 
 def _today(settings: dict[str, Any]) -> date:
@@ -183,7 +184,8 @@ def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
         gallery = kind in theme.gallery_kinds
         return ItemView(enhance(content.content, resolver, gallery),
                         signoffs_for_page(entry, build.approved.roster),
-                        kind in theme.document_kinds, gallery)
+                        kind in theme.document_kinds, gallery,
+                        item in build.approved.items)  # the preview lists complete ones only
 
     def kinds_nav(categories: list[Any]) -> list[tuple[Any, int]]:
         found = {category.name: (category, len(items)) for category, items in categories}

@@ -1,0 +1,1 @@
+"""Editorial workflow: drafting, previewing, hand-offs, reports and approval sheets."""

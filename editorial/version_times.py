@@ -1,0 +1,226 @@
+"""When each version of an item came into being, from git: where a review step starts.
+
+A sign-off names the digest of the text it approves, not a time or a commit. The start
+of a version is the commit that first made the item (with its attachments) hash to that
+digest: the history of the item and of every file it ever linked to is replayed through
+the gate's own digest code (``content_digest`` over blobs read with one
+``git cat-file --batch`` process). When a digest is not found (signed before it was
+committed, or no git at all), the current version falls back to its files' modification
+time and an older one to the file's first commit, and the report says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+from approval_gate.digest import ContentFiles, content_digest, referenced_files
+from approval_gate.yamlfile import WIB
+
+#: How a start time was found, as the reports name it.
+SOURCES = {
+    "commit": "commit versi",
+    "draf-pertama": "commit pertama berkas",
+    "commit-pertama": "commit pertama berkas (perkiraan)",
+    "berkas": "waktu berkas (perkiraan, belum di-commit)",
+    "tidak-diketahui": "tidak diketahui",
+    "sesudah-tanda-tangan": "tidak diketahui: di-commit sesudah ditandatangani",
+    "persetujuan": "persetujuan peran sebelumnya",
+}
+
+
+@dataclass(frozen=True)
+class Start:
+    """When a version started, and how that was found (a key of ``SOURCES``)."""
+
+    at: datetime | None
+    source: str
+
+    @property
+    def estimated(self) -> bool:
+        """Tell whether this start is a fallback the report must point out."""
+        return self.source not in ("commit", "draf-pertama", "persetujuan")
+
+
+class _Blobs:
+    """File contents at any commit, through one long-running ``git cat-file --batch``."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=cwd,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL)
+
+    def read(self, spec: str) -> bytes | None:
+        """Return the bytes of ``<commit>:<path>``, or None if there is no such file."""
+        stdin: IO[bytes] = self.process.stdin  # type: ignore[assignment]
+        stdout: IO[bytes] = self.process.stdout  # type: ignore[assignment]
+        stdin.write(spec.encode("utf-8") + b"\n")
+        stdin.flush()
+        header = stdout.readline().decode("utf-8", "replace").split()
+        if len(header) != 3 or header[1] != "blob":
+            return None
+        data = stdout.read(int(header[2]))
+        stdout.read(1)  # the newline after each object
+        return data
+
+    def close(self) -> None:
+        """Stop the git process."""
+        if self.process.stdin:
+            self.process.stdin.close()
+        self.process.wait()
+
+
+class _FilesAt(ContentFiles):
+    """The gate's digest inputs, read from one commit instead of the working tree."""
+
+    def __init__(self, blobs: _Blobs, commit: str, prefix: str) -> None:
+        super().__init__(Path())
+        self.blobs, self.commit, self.prefix = blobs, commit, prefix
+
+    def _bytes(self, rel: str) -> bytes | None:
+        return self.blobs.read(f"{self.commit}:{self.prefix}{rel}")
+
+    def source(self, item: str) -> tuple[str, list[str]]:
+        """Return the SHA-256 of the item at this commit and the files it references."""
+        data = self._bytes(item)
+        if data is None:
+            raise FileNotFoundError(item)
+        refs = referenced_files(item, data.decode("utf-8", errors="replace"))
+        return hashlib.sha256(data).hexdigest(), [ref for ref in refs if ref != item]
+
+    def sha256(self, rel: str) -> str | None:
+        """Return the SHA-256 of a referenced file at this commit, or None."""
+        data = self._bytes(rel)
+        return hashlib.sha256(data).hexdigest() if data is not None else None
+
+
+def _git(cwd: Path, *args: str) -> list[str] | None:
+    try:
+        done = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=cwd,
+                              capture_output=True, text=True, check=False)
+    except OSError:
+        return None
+    return done.stdout.splitlines() if done.returncode == 0 else None
+
+
+class History:
+    """The git history of a content folder: which commits touched which file, and when."""
+
+    def __init__(self, content: Path) -> None:
+        self.content = content
+        prefix = _git(content, "rev-parse", "--show-prefix")
+        self.available = prefix is not None
+        self.prefix = prefix[0] if prefix else ""
+        #: path under content/ -> [(sequence, commit, time)], oldest first
+        self.touched: dict[str, list[tuple[int, str, datetime]]] = {}
+        self._blobs: _Blobs | None = None
+        if self.available:
+            self._read_log()
+
+    def _read_log(self) -> None:
+        lines = _git(self.content, "log", "--format=%x00%H %ct", "--name-only",
+                     "--relative", "--", ".") or []
+        commits: list[tuple[str, datetime, list[str]]] = []
+        for line in lines:
+            if line.startswith("\0"):
+                commit, stamp = line[1:].split()
+                commits.append((commit, datetime.fromtimestamp(int(stamp), WIB), []))
+            elif line and commits:
+                commits[-1][2].append(line)
+        for sequence, (commit, at, paths) in enumerate(reversed(commits)):
+            for path in paths:
+                self.touched.setdefault(path, []).append((sequence, commit, at))
+
+    def first_commit(self, item: str) -> datetime | None:
+        """Return when ``item`` was first committed, or None."""
+        touched = self.touched.get(item)
+        return touched[0][2] if touched else None
+
+    def _reader(self) -> _Blobs:
+        if self._blobs is None:
+            self._blobs = _Blobs(self.content)
+        return self._blobs
+
+    def _digest_at(self, commit: str, item: str) -> str | None:
+        files = _FilesAt(self._reader(), commit, self.prefix)
+        try:
+            return content_digest(Path(), item, files).value
+        except FileNotFoundError:
+            return None
+
+    def version_times(self, item: str, digests: Iterable[str],
+                      current_refs: Iterable[str] = ()) -> dict[str, datetime]:
+        """Return, for each digest found, the time of the commit that first produced it."""
+        wanted = set(digests)
+        found: dict[str, datetime] = {}
+        if not wanted or item not in self.touched:
+            return found
+        refs = set(current_refs)
+        for _, commit, _ in self.touched[item]:
+            data = self._reader().read(f"{commit}:{self.prefix}{item}")
+            if data is not None:
+                refs.update(referenced_files(item, data.decode("utf-8", errors="replace")))
+        candidates = sorted({entry for path in {item} | refs
+                             for entry in self.touched.get(path, ())})
+        for _, commit, at in candidates:
+            digest = self._digest_at(commit, item)
+            if digest is not None and digest not in found:
+                found[digest] = at
+                if wanted <= found.keys():
+                    break
+        return found
+
+    def close(self) -> None:
+        """Stop the git process, if one was started."""
+        if self._blobs is not None:
+            self._blobs.close()
+            self._blobs = None
+
+
+def file_time(content: Path, item: str, refs: Iterable[str] = ()) -> datetime | None:
+    """Return the latest modification time of the item and its files (None if missing)."""
+    times = []
+    for rel in (item, *refs):
+        try:
+            times.append(os.stat(content / rel).st_mtime)
+        except OSError:
+            continue
+    return datetime.fromtimestamp(max(times), WIB) if times else None
+
+
+def version_starts(history: History, content: Path, item: str, current: str,
+                   current_refs: tuple[str, ...], digests: Iterable[str]) -> dict[str, Start]:
+    """Return the start of every version of ``item`` in ``digests`` plus the current one.
+
+    Found in git: the commit that produced it. Otherwise the current version started
+    when its files were last written (uncommitted edits), and an older version at the
+    file's first commit (without git it is unknown).
+    """
+    wanted = set(digests) | {current}
+    times = history.version_times(item, wanted, current_refs) if history.available else {}
+    first = history.first_commit(item) if history.available else None
+    starts: dict[str, Start] = {}
+    for digest in wanted:
+        if digest in times:
+            starts[digest] = Start(times[digest], "commit")
+        elif digest == current:
+            starts[digest] = Start(file_time(content, item, current_refs), "berkas")
+        elif first is not None:
+            starts[digest] = Start(first, "commit-pertama")
+        else:
+            starts[digest] = Start(None, "tidak-diketahui")
+    return starts
+
+
+def first_seen(history: History, content: Path, item: str) -> Start:
+    """Return when the item first entered the repository (its first draft), or its file time."""
+    first = history.first_commit(item) if history.available else None
+    if first is not None:
+        return Start(first, "draf-pertama")
+    return Start(file_time(content, item), "berkas")

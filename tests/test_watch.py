@@ -1,0 +1,136 @@
+"""``invoke watch``: the preview served locally and rebuilt as people edit and sign.
+
+Each test runs the real command on a site in a temporary folder, changes files the way
+a writer or an approver does, and reads the served pages over HTTP until they show the
+change (no time is asserted: a test fails only if the change never shows). One test
+drives a real browser (chromium) to see the open page reload by itself.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from previewkit import Watch, panel
+from sitekit import ROLES, Site
+
+ITEM = "berita/rapat.md"
+URL = "berita/rapat-pleno/"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def watched(site: Site) -> Iterator[tuple[Site, Watch]]:
+    site.article(ITEM, "Rapat Pleno", "Isi TOKENPERTAMA.")
+    site.article("berita/lain.md", "Berita Lain", "Isi lain.")
+    site.approve_all("berita/lain.md")
+    watch = Watch(site.settings)
+    try:
+        yield site, watch
+    finally:
+        assert watch.stop() == 0
+        assert watch.lines[-1] == "Pratinjau berhenti."
+
+
+def _version(watch: Watch, path: str) -> dict[str, object]:
+    status, text = watch.get(f"__pratinjau/versi?halaman=/{path}")
+    assert status == 200
+    return dict(json.loads(text))
+
+
+def test_edited_article_is_rebuilt_and_served(watched: tuple[Site, Watch]) -> None:
+    site, watch = watched
+    status, first = watch.get(URL)
+    assert status == 200 and "TOKENPERTAMA" in first and "DRAF - belum disetujui" in first
+    with urllib.request.urlopen(watch.url + URL) as answer:
+        assert answer.headers["X-Robots-Tag"] == "noindex, nofollow"
+        assert answer.headers["Cache-Control"] == "no-store"
+    assert "kpu-pratinjau: muat ulang otomatis" in first
+    before = _version(watch, URL)
+    other = _version(watch, "berita/berita-lain/")
+    site.article(ITEM, "Rapat Pleno", "Isi TOKENKEDUA.")
+    text = watch.until(URL, lambda t: "TOKENKEDUA" in t)
+    assert "TOKENPERTAMA" not in text
+    assert _version(watch, URL)["versi"] != before["versi"]
+    watch.wait_for_line("Pratinjau diperbarui (semua halaman)")
+    assert _version(watch, "berita/berita-lain/")["versi"] == other["versi"]
+
+
+def test_a_new_sign_off_updates_the_panel(watched: tuple[Site, Watch]) -> None:
+    site, watch = watched
+    site.sign(ITEM, ROLES[0])
+    text = watch.until(URL, lambda t: "Disetujui" in panel(t)[1])
+    rows, body = panel(text)
+    assert rows[1] == ["Web Admin", "Disetujui", "Pejabat Andi", "2026-11-21 09:00 WIB"]
+    assert rows[2] == ["Kasubbag Tekmas", "Menunggu (giliran sekarang)", "Pejabat Sri", "-"]
+    assert "Berikutnya: Kasubbag Tekmas (Pejabat Sri)" in body
+
+
+def test_a_new_article_appears_and_a_deleted_one_goes(watched: tuple[Site, Watch]) -> None:
+    site, watch = watched
+    site.article("berita/baru.md", "Berita Baru", "Isi TOKENBARU.")
+    watch.until("berita/berita-baru/", lambda t: "TOKENBARU" in t)
+    (site.content / "berita" / "baru.md").unlink()
+    missing = watch.until("berita/berita-baru/", lambda t: True, status=404)
+    assert "Halaman ini belum ada di pratinjau" in missing
+    assert "kpu-pratinjau: muat ulang otomatis" in missing  # it reloads when it comes back
+    watch.wait_for_line("Pratinjau diperbarui (semua halaman)")
+    watch.until(URL, lambda t: "TOKENPERTAMA" in t)
+    assert watch.get("berita/berita-baru/")[0] == 404
+
+
+def test_a_broken_item_shows_the_error_until_it_is_fixed(watched: tuple[Site, Watch]) -> None:
+    site, watch = watched
+    source = site.content / ITEM
+    good = source.read_text()
+    source.write_text(good.replace("Date: 2026-11-20 08:00", "Date: bukan-tanggal"))
+    line = watch.wait_for_line("Build pratinjau GAGAL")
+    error = _version(watch, URL)["galat"]
+    assert isinstance(error, str) and error in line
+    source.write_text(good.replace("TOKENPERTAMA", "TOKENPULIH"))
+    watch.until(URL, lambda t: "TOKENPULIH" in t)
+    watch.until(f"__pratinjau/versi?halaman=/{URL}", lambda t: json.loads(t)["galat"] is None)
+
+
+def test_a_theme_change_rebuilds_every_page(site: Site, tmp_path: Path) -> None:
+    theme = tmp_path / "tema"
+    (theme / "templates").mkdir(parents=True)
+    (theme / "templates" / "base.html").write_text(
+        "{% extends '!simple/base.html' %}{% block html_lang %}{{ approval_gate_seal() }}"
+        "{{ DEFAULT_LANG }}{% endblock %}")
+    site.write_settings(extra=f"THEME = {str(theme)!r}\nPLUGINS = [approval_gate]\n"
+                        'DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", '
+                        '"archives"]\n')
+    site.article(ITEM, "Rapat Pleno", "Isi.")
+    watch = Watch(site.settings)
+    try:
+        (theme / "templates" / "base.html").write_text(
+            "{% extends '!simple/base.html' %}{% block html_lang %}{{ approval_gate_seal() }}"
+            "{{ DEFAULT_LANG }}{% endblock %}{% block footer %}TOKENTEMA{% endblock %}")
+        watch.until(URL, lambda t: "TOKENTEMA" in t)
+        watch.until("", lambda t: "TOKENTEMA" in t)
+    finally:
+        assert watch.stop() == 0
+
+
+def test_the_open_page_reloads_itself_in_a_real_browser(watched: tuple[Site, Watch]) -> None:
+    assert Path(CHROMIUM).is_file(), "chromium is installed by .ci/run (APT_PACKAGES)"
+    site, watch = watched
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                         args=["--no-sandbox", "--disable-gpu"])
+        try:
+            tab = browser.new_page()
+            tab.goto(watch.url + URL)
+            assert "TOKENPERTAMA" in tab.inner_text("body")
+            site.article(ITEM, "Rapat Pleno", "Isi TOKENDIBROWSER.")
+            # Nobody touches the tab: the page's own script notices and reloads it.
+            expect(tab.locator("body")).to_contain_text("TOKENDIBROWSER", timeout=90_000)
+            assert "DRAF - belum disetujui" in tab.inner_text("body")
+        finally:
+            browser.close()
