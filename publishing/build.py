@@ -191,7 +191,7 @@ def build_site(settings_file: Path, output: Path, env: dict[str, str] | None = N
                                      encoding="utf-8")
         try:
             if search:  # the search index is made from the gated output only
-                index_site(staging, manifest)
+                index_site(staging, manifest, state / "pagefind-cache")
         except SearchIndexError as error:
             raise BuildFailed(error.message, log + error.log) from None
         findings = audit_output(staging, manifest, build_id, allow_demo_keys)

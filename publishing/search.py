@@ -11,6 +11,8 @@ approved page. Anything else is a finding, and the build publishes nothing.
 from __future__ import annotations
 
 import gzip
+import hashlib
+import importlib.metadata
 import json
 import os
 import re
@@ -69,18 +71,59 @@ def _approved_pages(output: Path, manifest: dict[str, Any], folder: Path) -> int
     return count
 
 
-def index_site(output: Path, manifest: dict[str, Any]) -> None:
+def _input_key(folder: Path, command: list[str]) -> str:
+    """Return a digest of exactly what Pagefind would index, and how."""
+    try:
+        version = importlib.metadata.version("pagefind")
+    except importlib.metadata.PackageNotFoundError:
+        version = "?"
+    digest = hashlib.sha256("\0".join([version, *command[1:]]).encode())
+    for page in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(page.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(page.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _reuse(cache: Path | None, key: str, target: Path) -> bool:
+    """Copy the cached index built from the same input, if there is one."""
+    if cache is None or not (cache / "key").is_file() or \
+            (cache / "key").read_text(encoding="utf-8") != key:
+        return False
+    shutil.copytree(cache / FOLDER, target)
+    return True
+
+
+def _remember(cache: Path | None, key: str, built: Path) -> None:
+    """Keep the newest index and its input key (written whole, then renamed)."""
+    if cache is None:
+        return
+    fresh = cache.with_name(f".{cache.name}.{os.getpid()}")
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(built, fresh / FOLDER)
+    (fresh / "key").write_text(key, encoding="utf-8")
+    shutil.rmtree(cache, ignore_errors=True)
+    fresh.rename(cache)
+
+
+def index_site(output: Path, manifest: dict[str, Any], cache: Path | None = None) -> None:
     """Build the search index of the approved item pages of ``output`` (Pagefind).
 
     Pagefind is given a folder holding only the pages of the items the manifest lists
     as included, so no listing, no theme page and nothing else can become a record,
-    whatever the theme's markup.
+    whatever the theme's markup. Pagefind's output is not byte-for-byte repeatable (its
+    filter and meta files differ between runs of the same input), so the index of the
+    previous build is reused from ``cache`` when the indexed pages are identical: an
+    unchanged site then publishes an unchanged index. The audit checks a reused index
+    record by record like a new one.
     """
     with tempfile.TemporaryDirectory(prefix=".pagefind-", dir=output.parent) as tmp:
         if not _approved_pages(output, manifest, Path(tmp)):
             return  # nothing approved, nothing to find; the search page says so
         command = [*pagefind_command(), "--site", tmp, "--output-path",
                    str(output / FOLDER), "--quiet"]
+        key = _input_key(Path(tmp), [*pagefind_command(), "--quiet"])
+        if _reuse(cache, key, output / FOLDER):
+            return
         try:
             done = subprocess.run(command, capture_output=True, text=True, check=False,
                                   timeout=600)
@@ -94,6 +137,7 @@ def index_site(output: Path, manifest: dict[str, Any]) -> None:
                                done.stdout + done.stderr)
     for name in UNUSED:
         (output / FOLDER / name).unlink(missing_ok=True)
+    _remember(cache, key, output / FOLDER)
 
 
 def _page_of(url: str) -> str:

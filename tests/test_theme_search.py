@@ -89,3 +89,28 @@ def test_site_without_approved_items_has_no_index(site: Site) -> None:
     site.build()
     assert not (site.output / "pagefind").exists()
     assert (site.output / "cari" / "index.html").is_file()
+
+
+def test_unchanged_pages_give_a_byte_identical_search_index(site, tmp_path) -> None:
+    """Pagefind is not repeatable by itself; the index of identical pages is reused."""
+    from publishing.build import build_site
+
+    for name in ("satu", "dua"):
+        site.article(f"berita/{name}.md", f"Berita {name.title()}", f"Isi TOKEN{name.upper()}.",
+                     category="Berita")
+        site.approve_all(f"berita/{name}.md")
+    first = build_site(site.settings, tmp_path / "a", state_dir=site.root / "var").output
+    again = build_site(site.settings, tmp_path / "b", state_dir=site.root / "var").output
+
+    def index(folder):
+        return {p.relative_to(folder).as_posix(): p.read_bytes()
+                for p in (folder / "pagefind").rglob("*") if p.is_file()}
+
+    assert index(first) and index(first) == index(again)
+    site.article("berita/tiga.md", "Berita Tiga", "Isi TOKENTIGA.", category="Berita")
+    site.approve_all("berita/tiga.md")
+    third = build_site(site.settings, tmp_path / "c", state_dir=site.root / "var").output
+    from publishing.search import _record_url
+
+    urls = {_record_url(data) for rel, data in index(third).items() if "fragment" in rel}
+    assert any(url and "berita-tiga" in url for url in urls)  # not the cached index
