@@ -46,6 +46,8 @@ def _entries(data: object, shown: str, demo: bool) -> list[Publication]:
         raise ValueError("bukan pemetaan YAML")
     at = as_moment(data.get("published_at"))
     target = data.get("target")
+    if isinstance(data.get("published_same_as"), str) and "published" not in data:
+        return []  # an unchanged re-publish: the record it names lists the items
     if at is None or not isinstance(target, dict) or not isinstance(data.get("published"), list):
         raise ValueError("kolom published_at, target atau published tidak sesuai")
     found = []

@@ -11,6 +11,9 @@ ignores this folder (it holds no sign-offs). The record is committed to git on i
 from __future__ import annotations
 
 import getpass
+import hashlib
+import json
+import re
 import socket
 import subprocess
 from dataclasses import dataclass
@@ -60,12 +63,50 @@ def who() -> str:
     return f"{getpass.getuser()}@{socket.gethostname()}"
 
 
+def published_list(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return every published item with its URL, digest and sign-offs, as recorded."""
+    return [{"item": e["item"], "url": e["url"], "lang": e["lang"], "digest": e["digest"],
+             "signoffs": [{"role": s["role"], "signer": s["signer"],
+                           "signed_at": s["signed_at"], "file": s["file"]}
+                          for s in e["signoffs"]]}
+            for e in manifest["included"]]
+
+
+def published_digest(published: list[dict[str, Any]]) -> str:
+    """Return a digest of the published list (items, digests, sign-offs), order included."""
+    text = json.dumps(published, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+_DIGEST_LINE = re.compile(r"^published_sha256: (sha256:[0-9a-f]{64})$", re.M)
+
+
+def previous_same(folder: Path, target: str, digest: str) -> str | None:
+    """Return the newest earlier record of ``target`` that published exactly ``digest``."""
+    records = sorted(folder.glob(f"*/*-{target}.yml"), key=lambda p: p.name)
+    for path in reversed(records):
+        with path.open(encoding="utf-8") as handle:
+            head = handle.read(4096)
+        match = _DIGEST_LINE.search(head)
+        if match:
+            return path.relative_to(folder).as_posix() if match[1] == digest else None
+    return None
+
+
 def record(*, release: str, at: datetime, by: str, source: Provenance, target: str,
            kind: str, location: str, manifest: dict[str, Any], plan: Plan,
-           sent: Sent | None, demo: bool) -> dict[str, Any]:
-    """Return the archive record of one publish (plain data, ready for YAML)."""
-    return {
+           sent: Sent | None, demo: bool, same_as: str | None = None) -> dict[str, Any]:
+    """Return the archive record of one publish (plain data, ready for YAML).
+
+    With ``same_as`` (an earlier record of this target that published exactly the same
+    items, digests and sign-offs, and nothing was sent) the list of published items is
+    replaced by that reference, so frequent scheduled re-publishes of an unchanged site
+    stay small; ``published_sha256`` lets anyone check the reference.
+    """
+    published = published_list(manifest)
+    data: dict[str, Any] = {
         "release": release, "published_at": at.isoformat(timespec="seconds"),
+        "published_sha256": published_digest(published), "published_count": len(published),
         "by": by, "git_user": source.git_user, "commit": source.commit,
         "uncommitted_changes": source.dirty, "demo_keys": demo,
         "roster_version": manifest["roster"]["version"],
@@ -73,15 +114,14 @@ def record(*, release: str, at: datetime, by: str, source: Provenance, target: s
         "sent": {"files": sent.objects if sent else 0, "bytes": sent.bytes if sent else 0,
                  "deleted": sent.deleted if sent else 0, "unchanged": plan.unchanged},
         "next_change": manifest.get("next_change"),
-        "published": [{"item": e["item"], "url": e["url"], "lang": e["lang"],
-                       "digest": e["digest"],
-                       "signoffs": [{"role": s["role"], "signer": s["signer"],
-                                     "signed_at": s["signed_at"], "file": s["file"]}
-                                    for s in e["signoffs"]]}
-                      for e in manifest["included"]],
-        "withheld": [{"item": e["item"], "state": e["state"], "reason": e["reason"]}
-                     for e in manifest["excluded"]],
     }
+    if same_as is not None:
+        data["published_same_as"] = same_as
+    else:
+        data["published"] = published
+    data["withheld"] = [{"item": e["item"], "state": e["state"], "reason": e["reason"]}
+                        for e in manifest["excluded"]]
+    return data
 
 
 def archive_folder(approvals: Path, state: Path, demo: bool) -> Path:

@@ -142,11 +142,14 @@ def publish(settings_file: Path, *, target: str | None = None, dry_run: bool = F
         lap("deploy")
         source = archive.provenance(settings_file.parent)
         outcome.uncommitted = source.dirty
+        folder = archive.archive_folder(gate.approvals_path, state, demo)
+        same = archive.previous_same(folder, chosen.name, archive.published_digest(
+            archive.published_list(result.manifest))) if plan.empty else None
         data = archive.record(release=release, at=now, by=archive.who(), source=source,
                               target=chosen.name, kind=chosen.kind,
                               location=outcome.sent.location, manifest=result.manifest,
-                              plan=plan, sent=outcome.sent, demo=gate.allow_demo_keys)
-        folder = archive.archive_folder(gate.approvals_path, state, demo)
+                              plan=plan, sent=outcome.sent, demo=gate.allow_demo_keys,
+                              same_as=same)
         outcome.archive = archive.write_record(folder, data)
         if config.archive_commit and not demo:
             outcome.warning = archive.commit_record(settings_file.parent, outcome.archive,

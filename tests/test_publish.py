@@ -91,9 +91,15 @@ def test_unchanged_republish_sends_nothing_but_is_archived(published) -> None:
     assert "  Situs tidak berubah: tidak ada berkas yang dikirim." in done.stdout.splitlines()
     assert sorted(p.name for p in (live.parent / "releases").iterdir()) == releases
     assert snapshot(live) == before
-    second = yaml.safe_load(_records(site)[-1].read_text())
-    assert len(_records(site)) == 2 and second["sent"] == {
-        "files": 0, "bytes": 0, "deleted": 0, "unchanged": len(before)}
+    first_path, second_path = _records(site)
+    first, second = (yaml.safe_load(p.read_text()) for p in (first_path, second_path))
+    assert second["sent"] == {"files": 0, "bytes": 0, "deleted": 0, "unchanged": len(before)}
+    # nothing new was published: the record names the earlier one instead of repeating it
+    assert "published" not in second and second["published_count"] == 1
+    assert second["published_same_as"] == first_path.relative_to(
+        site.approvals / "_arsip").as_posix()
+    assert second["published_sha256"] == first["published_sha256"]
+    assert second["withheld"] == first["withheld"]
 
 
 def test_a_change_sends_only_the_changed_files(published) -> None:
