@@ -11,7 +11,6 @@ the preview says so instead of guessing.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import subprocess
 from dataclasses import dataclass
 from datetime import datetime
@@ -60,18 +59,8 @@ class _GitFiles(ContentFiles):
         self.revision = revision
 
     def read(self, rel: str) -> bytes | None:
+        """Return the file's bytes at this revision, or None if it has no such file."""
         return _git(self.root, "show", f"{self.revision}:./{rel}")
-
-    def source(self, item: str) -> tuple[str, list[str]]:
-        data = self.read(item)
-        if data is None:
-            raise FileNotFoundError(item)
-        refs = referenced_files(item, data.decode("utf-8", errors="replace"))
-        return hashlib.sha256(data).hexdigest(), [ref for ref in refs if ref != item]
-
-    def sha256(self, rel: str) -> str | None:
-        data = self.read(rel)
-        return hashlib.sha256(data).hexdigest() if data is not None else None
 
 
 def _revisions(content: Path, item: str) -> list[tuple[str, datetime | None]]:

@@ -11,7 +11,6 @@ time and an older one to the file's first commit, and the report says so.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 from collections.abc import Iterable
@@ -83,21 +82,9 @@ class _FilesAt(ContentFiles):
         super().__init__(Path())
         self.blobs, self.commit, self.prefix = blobs, commit, prefix
 
-    def _bytes(self, rel: str) -> bytes | None:
+    def read(self, rel: str) -> bytes | None:
+        """Return the file's bytes at this commit, or None if it has no such file."""
         return self.blobs.read(f"{self.commit}:{self.prefix}{rel}")
-
-    def source(self, item: str) -> tuple[str, list[str]]:
-        """Return the SHA-256 of the item at this commit and the files it references."""
-        data = self._bytes(item)
-        if data is None:
-            raise FileNotFoundError(item)
-        refs = referenced_files(item, data.decode("utf-8", errors="replace"))
-        return hashlib.sha256(data).hexdigest(), [ref for ref in refs if ref != item]
-
-    def sha256(self, rel: str) -> str | None:
-        """Return the SHA-256 of a referenced file at this commit, or None."""
-        data = self._bytes(rel)
-        return hashlib.sha256(data).hexdigest() if data is not None else None
 
 
 def _git(cwd: Path, *args: str) -> list[str] | None:

@@ -57,21 +57,32 @@ def referenced_files(item: str, source_text: str) -> list[str]:
 
 
 class ContentFiles:
-    """Reads content files for digests; ``cache.CachedContentFiles`` remembers them."""
+    """Reads content files for digests; ``cache.CachedContentFiles`` remembers them.
+
+    Subclasses that read another version of the files (a git commit, for the editorial
+    preview and report) override only ``read``.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    def read(self, rel: str) -> bytes | None:
+        """Return the bytes of a content file, or None if it does not exist."""
+        path = self.root / rel
+        return path.read_bytes() if path.is_file() else None
+
     def source(self, item: str) -> tuple[str, list[str]]:
         """Return the SHA-256 of the item's source and the files it references."""
-        data = (self.root / item).read_bytes()
+        data = self.read(item)
+        if data is None:
+            raise FileNotFoundError(item)
         refs = referenced_files(item, data.decode("utf-8", errors="replace"))
         return hashlib.sha256(data).hexdigest(), [ref for ref in refs if ref != item]
 
     def sha256(self, rel: str) -> str | None:
         """Return the SHA-256 of a referenced file, or None if it does not exist."""
-        path = self.root / rel
-        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+        data = self.read(rel)
+        return hashlib.sha256(data).hexdigest() if data is not None else None
 
 
 def content_digest(content_root: Path, item: str,
