@@ -20,7 +20,8 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
-from sitekit import NOW, REPO, Site
+from sitekit import REPO, Site
+from themekit import write_settings
 
 #: How long a test waits for something the watcher must do before it fails (no timing
 #: is asserted; this only keeps a broken watcher from hanging the test run).
@@ -98,19 +99,8 @@ def panel(html: str) -> tuple[list[list[str]], str]:
 
 def sample_settings(root: Path) -> Path:
     """Write settings for the shipped sample: its content, temporary outputs, fixed clock."""
-    settings = root / "contohcfg.py"
     root.mkdir(parents=True, exist_ok=True)
-    settings.write_text(
-        f"import sys\nsys.path.insert(0, {str(REPO)!r})\nfrom pelicanconf import *\n"
-        "from approval_gate.anchor import DEMO_ANCHOR\n"
-        f"OUTPUT_PATH = {str(root / 'output')!r}\n"
-        f"CACHE_PATH = {str(root / '.cache' / 'pelican')!r}\n"
-        f"APPROVAL_GATE_MANIFEST_PATH = {str(root / 'var' / 'manifest.json')!r}\n"
-        f"APPROVAL_GATE_CACHE_PATH = {str(root / '.cache' / 'gate')!r}\n"
-        "APPROVAL_GATE_ANCHOR = DEMO_ANCHOR\n"
-        f"APPROVAL_GATE_NOW = {NOW.isoformat()!r}\n"
-        "APPROVAL_GATE_SETTINGS_FILE = 'contohcfg.py'\n")
-    return settings
+    return write_settings(root)
 
 
 def fetch(url: str) -> tuple[int, str]:
