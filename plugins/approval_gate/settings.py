@@ -105,16 +105,28 @@ def _inside(child: Path, parent: Path) -> bool:
     return child == parent or parent in child.parents
 
 
+def unknown_setting(settings: Mapping[str, Any], prefix: str, known: list[str]
+                    ) -> tuple[str, str] | None:
+    """Return the first ``prefix`` key not in ``known`` with a "did you mean" hint, if any.
+
+    Shared by every settings family with a prefix (gate, theme), so a typo is never
+    silently ignored and the hint reads the same everywhere.
+    """
+    for key in settings:
+        if key.startswith(prefix) and key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            return key, (f"Mungkin maksud Anda {close[0]!r}?" if close else
+                         f"Pengaturan yang dikenal: {', '.join(known)}.")
+    return None
+
+
 def load_settings(settings: Mapping[str, Any]) -> GateSettings:
     """Validate the ``APPROVAL_GATE_*`` settings of a Pelican settings dict, or raise."""
     source = str(settings.get(PREFIX + "SETTINGS_FILE") or "pelicanconf.py")
-    known = [PREFIX + name for name in SPECS]
-    for key in settings:
-        if key.startswith(PREFIX) and key not in known:
-            close = difflib.get_close_matches(key, known, n=1)
-            hint = f"Mungkin maksud Anda {close[0]!r}?" if close else \
-                f"Pengaturan yang dikenal: {', '.join(known)}."
-            raise ConfigError(f"Pengaturan tidak dikenal: {key!r}.", path=source, hint=hint)
+    unknown = unknown_setting(settings, PREFIX, [PREFIX + name for name in SPECS])
+    if unknown:
+        raise ConfigError(f"Pengaturan tidak dikenal: {unknown[0]!r}.", path=source,
+                          hint=unknown[1])
     values: dict[str, object] = {}
     for name, spec in SPECS.items():
         raw = settings.get(PREFIX + name, spec.default)

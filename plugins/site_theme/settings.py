@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from approval_gate.errors import ConfigError
+from approval_gate.settings import unknown_setting
 
 PREFIX = "SITE_"
 PROVENANCE_STYLES = ("peran-dan-tanggal", "peran-nama-dan-tanggal", "ringkas")
@@ -157,14 +158,10 @@ class _Checker:
 def load_theme_settings(settings: Mapping[str, Any]) -> ThemeSettings:
     """Validate the ``SITE_*`` settings of a Pelican settings dict, or raise ConfigError."""
     source = str(settings.get("APPROVAL_GATE_SETTINGS_FILE") or "pelicanconf.py")
-    known = [PREFIX + name for name in SPECS]
-    for key in settings:
-        if key.startswith(PREFIX) and key not in known:
-            close = difflib.get_close_matches(key, known, n=1)
-            hint = f"Mungkin maksud Anda {close[0]!r}?" if close else \
-                f"Pengaturan yang dikenal: {', '.join(known)}."
-            raise ConfigError(f"Pengaturan tema tidak dikenal: {key!r}.", path=source,
-                              hint=hint)
+    unknown = unknown_setting(settings, PREFIX, [PREFIX + name for name in SPECS])
+    if unknown:
+        raise ConfigError(f"Pengaturan tema tidak dikenal: {unknown[0]!r}.", path=source,
+                          hint=unknown[1])
     checker = _Checker(source)
     values: dict[str, Any] = {}
     for name, (kind, default, _) in SPECS.items():
