@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..failpoints import failpoint
-from ..tree import list_output
+from ..tree import OutputFile, list_output
 from . import Plan, Sent, Target, TargetError, option
 
 #: Kept for backwards compatibility with the first tests: the local target's error.
@@ -44,42 +45,61 @@ def _switch(target: Path, release: str) -> None:
     os.replace(temp, target / "current")  # rename(2): atomic for readers
 
 
-def plan_local(output: Path, target: Path) -> Plan:
+@dataclass(frozen=True)
+class Trees:
+    """A build and the live release it is compared with, each file hashed once."""
+
+    new: dict[str, OutputFile]
+    live: str | None  # the release ``current`` pointed at
+    old: dict[str, OutputFile]
+
+
+def compare(output: Path, target: Path) -> Trees:
+    """List and hash ``output`` and the current release at ``target``."""
+    live = current_release(target)
+    return Trees(list_output(output), live,
+                 list_output(target / "releases" / live) if live else {})
+
+
+def plan_local(output: Path, target: Path, trees: Trees | None = None) -> Plan:
     """Compare ``output`` with the current release file by file."""
-    new = list_output(output)
-    live_name = current_release(target)
-    old = list_output(target / "releases" / live_name) if live_name else {}
+    trees = trees or compare(output, target)
     plan = Plan()
-    for rel, file in new.items():
-        before = old.get(rel)
+    for rel, file in trees.new.items():
+        before = trees.old.get(rel)
         if before is not None and before.sha256 == file.sha256:
             plan.unchanged += 1
         else:
             plan.upload.append(rel)
             plan.upload_bytes += file.size
-    plan.delete = sorted(set(old) - set(new))
+    plan.delete = sorted(set(trees.old) - set(trees.new))
     return plan
 
 
-def deploy_local(output: Path, target: Path, release: str, keep: int = 0) -> Sent:
-    """Assemble ``output`` as a new release folder and make it current."""
+def deploy_local(output: Path, target: Path, release: str, keep: int = 0,
+                 trees: Trees | None = None) -> Sent:
+    """Assemble ``output`` as a new release folder and make it current.
+
+    ``trees`` (from ``compare``, e.g. made for the plan) saves hashing both trees again;
+    it is used only while ``current`` still points where it did.
+    """
     folder = target / "releases"
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / release
     if final.exists():
         raise TargetError(f"Rilis {release} sudah ada di {folder}; rilis tidak pernah "
                           "ditimpa.")
-    live_name = current_release(target)
-    live = folder / live_name if live_name else None
-    old = list_output(live) if live else {}
+    if trees is None or trees.live != current_release(target):
+        trees = compare(output, target)
+    live = folder / trees.live if trees.live else None
     partial = folder / f".{release}.partial"
     if partial.exists():
         shutil.rmtree(partial)
     sent = Sent(location=str(target / "current"), release=release)
-    for rel, file in list_output(output).items():
+    for rel, file in trees.new.items():
         destination = partial / rel
         destination.parent.mkdir(parents=True, exist_ok=True)
-        before = old.get(rel)
+        before = trees.old.get(rel)
         if live is not None and before is not None and before.sha256 == file.sha256:
             os.link(live / rel, destination)
         else:
@@ -88,8 +108,7 @@ def deploy_local(output: Path, target: Path, release: str, keep: int = 0) -> Sen
             sent.bytes += file.size
             if sent.objects == 1:
                 failpoint("upload")
-    sent.deleted = len(set(old) - {p.relative_to(partial).as_posix()
-                                   for p in partial.rglob("*") if p.is_file()})
+    sent.deleted = len(set(trees.old) - set(trees.new))
     os.rename(partial, final)
     _switch(target, release)
     if keep:
@@ -136,12 +155,16 @@ class LocalTarget(Target):
                                   f"berada di dalam {inner}/. Pilih folder lain.")
 
     def plan(self, output: Path) -> Plan:
-        """Compare with the current release."""
-        return plan_local(output, self.path)
+        """Compare with the current release (the hashes are kept for ``deploy``)."""
+        self._compared = (output, compare(output, self.path))
+        return plan_local(output, self.path, self._compared[1])
 
     def deploy(self, output: Path, release: str) -> Sent:
         """Add a release and switch ``current`` to it."""
-        return deploy_local(output, self.path, release, keep=option(self, "keep", 20))
+        compared = getattr(self, "_compared", None)
+        trees = compared[1] if compared and compared[0] == output else None
+        return deploy_local(output, self.path, release, keep=option(self, "keep", 20),
+                            trees=trees)
 
     def rollback(self) -> str:
         """Switch ``current`` back to the previous release."""
