@@ -14,7 +14,7 @@ sys.path.insert(0, str(ROOT / "plugins"))
 
 import approval_gate  # noqa: E402  (must fail loudly: the gate is not optional)
 import site_theme  # noqa: E402  (the public theme's helpers; templates need them)
-from approval_gate.anchor import DEMO_ANCHOR, pinned_anchor  # noqa: E402
+from approval_gate import api as gate_api  # noqa: E402  (lower case: not a setting)
 
 AUTHOR = "KPU Kabupaten Rembang"
 SITENAME = "KPU Kabupaten Rembang"
@@ -71,7 +71,7 @@ PLUGINS = [approval_gate, "sitemap", "stable_sitemap", site_theme]
 # roster; it is pinned outside the repository (KPU_ROSTER_ANCHOR or the machine's
 # ~/.config/kpu-rembang/roster-anchor). Without one, local builds use the demo anchor.
 APPROVAL_GATE_APPROVALS_PATH = str(ROOT / "approvals")
-APPROVAL_GATE_ANCHOR = pinned_anchor() or DEMO_ANCHOR
+APPROVAL_GATE_ANCHOR = gate_api.pinned_anchor() or gate_api.DEMO_ANCHOR
 APPROVAL_GATE_ALLOW_DEMO_KEYS = True
 APPROVAL_GATE_MANIFEST_PATH = str(ROOT / "var" / "gate-manifest.json")
 APPROVAL_GATE_CACHE_PATH = str(ROOT / ".cache" / "approval-gate")
@@ -85,8 +85,7 @@ SITE_LOGO = str(ROOT / "content" / "static" / "logo-kpu.svg")  # .svg/.png/.jpg/
 SITE_COLOURS = {"primary": "#a50e24", "primary_dark": "#6e0918", "accent": "#f5c400",
                 "text": "#1b1b1b", "background": "#ffffff"}  # contrast >= 4.5:1 is checked
 SITE_ADDRESS = "Jl. Pemuda Barat No. 18, Rembang, Jawa Tengah 59211"
-SITE_KINDS = ["Berita", "Artikel", "Pengumuman", "Regulasi", "Data", "Dokumentasi",
-              "Bahan Sosialisasi", "Liputan Kegiatan"]  # the SOP's kinds, in menu order
+SITE_KINDS = list(gate_api.CATEGORIES)  # the SOP's kinds in menu order (approval_gate/sop.py)
 SITE_NAV_PAGES = [("profil", "Profil"), ("ppid", "Informasi Publik (PPID)"),
                   ("kontak", "Kontak")]  # static pages in the menu: (slug, label)
 SITE_DOCUMENT_KINDS = ["Regulasi", "Data"]  # documents listed beside the HTML summary

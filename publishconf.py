@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pelicanconf import *  # noqa: E402,F403
 from pelicanconf import ROOT  # noqa: E402
-from approval_gate.anchor import DEMO_ANCHOR, pinned_anchor  # noqa: E402
+from approval_gate import api as gate_api  # noqa: E402  (lower case: not a setting)
 
 SITEURL = os.environ.get("KPU_SITEURL", "https://kab-rembang.kpu.go.id")
 FEED_DOMAIN = SITEURL
@@ -25,7 +25,8 @@ LOAD_CONTENT_CACHE = False
 OUTPUT_PATH = str(ROOT / "output")
 
 DEMO = os.environ.get("KPU_DEMO") == "1"
-APPROVAL_GATE_ANCHOR = pinned_anchor() or (DEMO_ANCHOR if DEMO else None)  # None: no build
+# No pinned anchor and no --demo: None, and the gate refuses to build.
+APPROVAL_GATE_ANCHOR = gate_api.pinned_anchor() or (gate_api.DEMO_ANCHOR if DEMO else None)
 APPROVAL_GATE_ALLOW_DEMO_KEYS = DEMO
 
 # Where `invoke publish` deploys (docs/publishing.md). Options only: credentials come from

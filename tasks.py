@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from invoke import Exit, task
@@ -22,18 +21,11 @@ DEFAULT_KEY = Path.home() / ".ssh" / "kpu-rembang_ed25519"
 
 def _gate(settings: str = "pelicanconf.py"):  # type: ignore[no-untyped-def]
     """Load settings, roster and ledger the way the build does (imports are lazy)."""
-    from approval_gate.errors import GateError
-    from approval_gate.ledger import open_ledger
-    from approval_gate.roster import load_roster
-    from approval_gate.settings import load_settings, read_settings_file
-    from approval_gate.yamlfile import WIB
+    from approval_gate.api import KpuError, open_ledger
 
     try:
-        gs = load_settings(read_settings_file(ROOT / settings))
-        roster = load_roster(gs.approvals_path, gs.anchor, gs.allow_demo_keys)
-        now = gs.now or datetime.now(WIB)
-        return open_ledger(roster, gs.approvals_path, gs.content_path, now, gs.cache_path)
-    except GateError as error:
+        return open_ledger(ROOT / settings)
+    except KpuError as error:
         raise Exit(error.render(), code=error.exit_code) from None
 
 
@@ -174,7 +166,7 @@ def _duration(minutes: int | None) -> str:
                            "pesan": "sertakan pesan serah terima (teks dan tautan WhatsApp)"})
 def status_(c, json_=False, settings="pelicanconf.py", pesan=False):
     """Tampilkan posisi setiap item dalam alur SOP dan siapa yang harus bertindak."""
-    from approval_gate.status import discover_items, status_rows
+    from approval_gate.api import discover_items, status_rows
 
     ledger = _gate(settings)
     items = discover_items(ledger.content)

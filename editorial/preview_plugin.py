@@ -8,8 +8,8 @@ removes nothing. What it adds, independently of the theme:
   (``preview_inject.mark``); an item's own page also gets the banner and approval panel;
 * ``robots.txt`` disallows everything, and the page of each item is recorded beside the
   preview folder for ``invoke status --pesan``;
-* ``approval_gate_seal()`` for the theme, which calls it on every page, and answers for
-  the gate to plugins that ask it which items it admitted (``preview_standin``);
+* the approvals provider for the theme, in the slot the gate fills in a real build
+  (``preview_provider``): every item may render, complete ones as published;
 * a writer that writes no feeds, and only the pages of changed items when ``invoke
   watch`` asks for it (Pelican 4.12 removed ``WRITE_SELECTED``), the full pass following.
 
@@ -27,14 +27,12 @@ from typing import Any
 from pelican import signals
 from pelican.writers import Writer
 
-from approval_gate.roster import load_roster
-from approval_gate.settings import load_settings
+from approval_gate.api import install, load_trusted
 
 from .preview_errors import PreviewInterrupted
 from .preview_inject import ROBOTS_TXT, is_marked, mark
 from .preview_panel import banner_html, panel_html
 from .preview_settings import load_config
-from .preview_standin import stand_in
 from .preview_state import PreviewState
 
 _states: dict[int, PreviewState] = {}
@@ -54,11 +52,8 @@ def _state_for_file(path: str) -> PreviewState | None:
 
 def on_initialized(pelican: Any) -> None:
     """Validate settings and read the roster once (as the gate does), or raise."""
-    gate = load_settings(pelican.settings)
-    roster = load_roster(gate.approvals_path, gate.anchor, gate.allow_demo_keys)
-    state = PreviewState(gate, load_config(pelican.settings), roster)
-    _states[id(pelican.settings)] = state
-    stand_in(pelican.settings, state.approved_items)
+    gate, roster = load_trusted(pelican.settings)
+    _states[id(pelican.settings)] = PreviewState(gate, load_config(pelican.settings), roster)
 
 
 def on_run_started(pelican: Any) -> None:
@@ -148,14 +143,11 @@ def on_finalized(pelican: Any) -> None:
     state.finished = True
 
 
-def approval_gate_seal() -> str:
-    """Stand in for the gate's seal: the preview renders every page, and says so itself."""
-    return ""
-
-
 def on_generator_init(generator: Any) -> None:
-    """Give templates ``approval_gate_seal()``, which the theme calls on every page."""
-    generator.env.globals["approval_gate_seal"] = approval_gate_seal
+    """Put this run's approvals provider where the theme looks for it (as the gate does)."""
+    state = state_of(generator.settings)
+    assert state.approvals is not None
+    install(generator.context, state.approvals)
 
 
 def register() -> None:
@@ -164,7 +156,7 @@ def register() -> None:
     signals.initialized.connect(on_initialized)
     # First signal of every run (also autoreload runs): reset per-run state.
     signals.get_generators.connect(on_run_started)
-    # Templates call approval_gate_seal(); the gate is not here to provide it.
+    # The theme reads approvals from the shared context; the gate is not here to fill it.
     signals.generator_init.connect(on_generator_init)
     # Everything is read, nothing written yet: judge items, choose what to write.
     signals.all_generators_finalized.connect(on_all_read)

@@ -15,21 +15,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from approval_gate.cache import ContentCache
-from approval_gate.digest import SOURCE_SUFFIXES
-from approval_gate.errors import Finding
-from approval_gate.ledger import Ledger, open_ledger
-from approval_gate.records import item_folder
-from approval_gate.roster import Roster
-from approval_gate.rules import Decision, Verdict
-from approval_gate.settings import GateSettings
-from approval_gate.yamlfile import WIB
+from approval_gate.api import SOURCE_SUFFIXES, GateSettings, Ledger, Roster, Verdict, \
+    item_folder, open_ledger
+from approval_gate.api import now as clock_now
 
 from .handoff import handoff, item_title
 from .preview_history import Change, changes_since
 from .preview_panel import ItemRecord
 from .preview_settings import PreviewConfig
-from .preview_standin import approved_items
+from .preview_provider import PreviewApprovals
 
 #: Files changed within this long before a run started are checked for the marker too
 #: (file times come from a coarse kernel clock).
@@ -60,30 +54,33 @@ class PreviewState:
     interrupt: Callable[[], bool] | None = None
     # per run
     started_ns: int = 0
-    now: datetime = field(default_factory=lambda: datetime.now(WIB))
+    now: datetime = field(default_factory=clock_now)
     ledger: Ledger | None = None
     contents: list[Any] = field(default_factory=list)
     selection: set[str] | None = None
     verdicts: dict[str, Verdict] = field(default_factory=dict)
-    approved: Any = None
+    approvals: PreviewApprovals | None = None  # this run's provider (see start_run)
     marked: set[str] = field(default_factory=set)  # pages marked (absolute paths)
     flagged: set[str] = field(default_factory=set)  # items shown with the draft banner
     finished: bool = False
     # across runs
     changes: dict[tuple[str, str, str], Change] = field(default_factory=dict)
-    signoffs: tuple[dict[str, list[Decision]], tuple[Finding, ...]] | None = None
+    last_reading: Ledger | None = None  # the sign-offs as last read (reused if unchanged)
 
     def start_run(self) -> None:
         """Forget the previous run."""
         self.started_ns = time.time_ns() - CLOCK_SLACK_NS
-        self.now = self.gate.now or datetime.now(WIB)
-        self.ledger, self.contents, self.selection, self.approved = None, [], None, None
+        self.now = clock_now(self.gate.now)
+        self.ledger, self.contents, self.selection = None, [], None
+        self.approvals = PreviewApprovals(self.roster)
         self.verdicts, self.marked, self.flagged, self.finished = {}, set(), set(), False
 
     def read(self, contents: list[Any]) -> None:
         """Take this run's content objects and sign-offs; choose the pages to write."""
         self.contents = contents
         self.ledger = self._open_ledger()
+        assert self.approvals is not None
+        self.approvals.fill(self.now, contents, self.verdict)
         if self.request is None:
             self.selection = None
         else:
@@ -91,15 +88,11 @@ class PreviewState:
 
     def _open_ledger(self) -> Ledger:
         """Read the sign-offs, or reuse the last reading when no sign-off changed."""
-        gate, request = self.gate, self.request
-        if self.signoffs is None or request is None or request.approvals:
-            ledger = open_ledger(self.roster, gate.approvals_path, gate.content_path,
-                                 self.now, gate.cache_path)
-            self.signoffs = (ledger.decisions, tuple(ledger.findings))
-            return ledger
-        decisions, findings = self.signoffs
-        return Ledger(self.roster, gate.approvals_path, gate.content_path, self.now,
-                      decisions, list(findings), ContentCache(gate.cache_path))
+        request = self.request
+        if self.last_reading is None or request is None or request.approvals:
+            self.last_reading = open_ledger(self.gate, roster=self.roster, now=self.now)
+            return self.last_reading
+        return self.last_reading.reuse(self.now)
 
     def _concerned(self, item: str) -> bool:
         """Tell whether an incremental run must rewrite ``item``'s page."""
@@ -122,11 +115,7 @@ class PreviewState:
             self.verdicts[item] = self.ledger.verdict(item)
         return self.verdicts[item]
 
-    def approved_items(self) -> Any:
-        """Answer ``approval_gate.gate.approved`` for this preview (see preview_standin)."""
-        if self.approved is None:
-            self.approved = approved_items(self.roster, self.now, self.contents, self.verdict)
-        return self.approved
+
 
     def _change(self, item: str, digest: str) -> Change | None:
         assert self.ledger is not None

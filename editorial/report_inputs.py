@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from approval_gate.ledger import Ledger
-from approval_gate.status import discover_items
+from approval_gate.items import discover_items
 
 from .meta import read_metadata
 from .published import archive_folders, read_publications

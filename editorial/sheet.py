@@ -21,7 +21,7 @@ from pathlib import Path
 
 from approval_gate.ledger import Ledger
 from approval_gate.records import item_folder
-from approval_gate.status import discover_items
+from approval_gate.items import discover_items
 
 from .meta import read_metadata
 from .published import Publication, archive_folders, read_publications

@@ -36,16 +36,11 @@ def _settings(settings: str) -> GateSettings:
 
 
 def _ledger(gs: GateSettings) -> Ledger:
-    from approval_gate.errors import GateError
-    from approval_gate.ledger import open_ledger
-    from approval_gate.roster import load_roster
-    from approval_gate.yamlfile import WIB
+    from approval_gate.api import KpuError, open_ledger
 
     try:
-        roster = load_roster(gs.approvals_path, gs.anchor, gs.allow_demo_keys)
-        return open_ledger(roster, gs.approvals_path, gs.content_path,
-                           gs.now or datetime.now(WIB), gs.cache_path)
-    except GateError as error:
+        return open_ledger(gs)
+    except KpuError as error:
         raise Exit(error.render(), code=error.exit_code) from None
 
 

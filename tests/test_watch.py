@@ -101,7 +101,7 @@ def test_a_theme_change_rebuilds_every_page(site: Site, tmp_path: Path) -> None:
     theme = tmp_path / "tema"
     (theme / "templates").mkdir(parents=True)
     (theme / "templates" / "base.html").write_text(
-        "{% extends '!simple/base.html' %}{% block html_lang %}{{ approval_gate_seal() }}"
+        "{% extends '!simple/base.html' %}{% block html_lang %}{{ approvals.seal() }}"
         "{{ DEFAULT_LANG }}{% endblock %}")
     site.write_settings(extra=f"THEME = {str(theme)!r}\nPLUGINS = [approval_gate]\n"
                         'DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", '
@@ -110,7 +110,7 @@ def test_a_theme_change_rebuilds_every_page(site: Site, tmp_path: Path) -> None:
     watch = Watch(site.settings)
     try:
         (theme / "templates" / "base.html").write_text(
-            "{% extends '!simple/base.html' %}{% block html_lang %}{{ approval_gate_seal() }}"
+            "{% extends '!simple/base.html' %}{% block html_lang %}{{ approvals.seal() }}"
             "{{ DEFAULT_LANG }}{% endblock %}{% block footer %}TOKENTEMA{% endblock %}")
         watch.until(URL, lambda t: "TOKENTEMA" in t)
         watch.until("", lambda t: "TOKENTEMA" in t)

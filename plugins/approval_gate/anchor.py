@@ -10,6 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .errors import SigningError
+from .signatures import ROSTER_NAMESPACE, SignatureInvalid, fingerprint, sign_with_ssh_keygen, \
+    signing_key
+
 #: Fingerprint of demo-keys/anchor-ketua: for the sample site only, refused when publishing.
 DEMO_ANCHOR = "SHA256:c+UH1X5069oeuBAMXiHEKKMmgD4M1aoQE8a0GkAyHis"
 
@@ -29,3 +33,19 @@ def pinned_anchor() -> str | None:
     if file.is_file():
         return file.read_text().strip() or None
     return None
+
+
+def sign_roster(roster: Path, key_file: Path) -> str:
+    """Sign ``roster`` (roster.yml) with the anchor key beside it; return the fingerprint.
+
+    Only the KPU chair runs this (``invoke sign-roster``). The signature is written to
+    ``roster.yml.sig``; the returned fingerprint is what publishing machines pin.
+    """
+    payload = roster.read_bytes()
+    try:
+        signature = sign_with_ssh_keygen(payload, key_file, ROSTER_NAMESPACE)
+        key = signing_key(payload, signature, ROSTER_NAMESPACE)
+    except SignatureInvalid as error:
+        raise SigningError(f"Roster tidak ditandatangani: {error}.") from None
+    (roster.parent / "roster.yml.sig").write_text(signature)
+    return fingerprint(key)

@@ -38,6 +38,7 @@ class _JsonCache:
     tables: tuple[str, ...] = ()
 
     def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
         self.file = folder / self.name if folder else None
         self.data: dict[str, dict[str, Any]] = {table: {} for table in self.tables}
         self.changed = False

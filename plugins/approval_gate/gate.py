@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +24,14 @@ from pelican import signals
 from pelican.utils import order_content, process_translations
 
 from .errors import Finding, GateError
-from .ledger import Ledger, open_ledger, start_reading
-from .records import SignOff
+from .clock import WIB, now as clock_now
+from .ledger import Ledger, load_trusted, open_ledger, start_reading
 from .manifest import Manifest
-from .roster import Roster, check_version, load_roster
+from .provider import Approvals, Entry, install
+from .records import SignOff
+from .roster import Roster, check_version
 from .schedule import EXPIRY_KEY, parse_expiry, timing
-from .settings import GateSettings, load_settings
-from .yamlfile import WIB
+from .settings import GateSettings
 
 logger = logging.getLogger(__name__)
 
@@ -77,9 +77,8 @@ def _run(generator: Any) -> BuildRun:
     key = id(generator.context)
     if key not in site.runs:
         gs = site.settings
-        now = gs.now or datetime.now(WIB)
-        ledger = open_ledger(site.roster, gs.approvals_path, gs.content_path, now,
-                             gs.cache_path, site.reading)
+        now = clock_now(gs.now)
+        ledger = open_ledger(gs, roster=site.roster, now=now, reading=site.reading)
         site.reading = None  # later runs (autoreload) read again, through the cache
         manifest = Manifest(gs.build_id, now, {
             "version": site.roster.version, "anchor": site.roster.anchor,
@@ -90,8 +89,7 @@ def _run(generator: Any) -> BuildRun:
 
 def on_initialized(pelican: Any) -> None:
     """Validate settings, roster and anchor before anything is read; raise to stop."""
-    gs = load_settings(pelican.settings)
-    roster = load_roster(gs.approvals_path, gs.anchor, gs.allow_demo_keys)
+    gs, roster = load_trusted(pelican.settings)
     check_version(roster, gs.cache_path)
     _sites[id(pelican.settings)] = Site(gs, roster,
                                         reading=start_reading(gs.approvals_path, gs.cache_path))
@@ -245,39 +243,50 @@ def on_finalized(pelican: Any) -> None:
     run.ledger.save_cache()
 
 
-def _seal_factory(generator: Any) -> Any:
-    def approval_gate_seal() -> str:
-        runs = _site(generator.settings).runs.values()
-        if not any({"articles", "pages"} <= set(r.manifest.stages) for r in runs):
+class GateApprovals(Approvals):
+    """The gate's provider: the items this run admitted, once articles and pages passed.
+
+    The theme shows each item's sign-offs and publishes the provenance record from these
+    entries only: they are the gate's own decisions, so an excluded item has none.
+    """
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self._settings = settings
+
+    def _passed(self) -> BuildRun | None:
+        runs = [r for r in _site(self._settings).runs.values()
+                if {"articles", "pages"} <= set(r.manifest.stages)]
+        return runs[-1] if runs else None
+
+    @property
+    def roster(self) -> Roster:
+        """Return the roster verified at ``initialized``."""
+        return _site(self._settings).roster
+
+    def seal(self) -> str:
+        """Refuse rendering until the gate has filtered articles and pages."""
+        if self._passed() is None:
             raise GateError("Templat dirender sebelum gerbang persetujuan berjalan.")
         return ""
-    return approval_gate_seal
 
+    def published(self) -> dict[str, Entry]:
+        """Return the admitted items' entries (raise before the gate ran)."""
+        run = self._passed()
+        if run is None:
+            raise GateError("Catatan persetujuan diminta sebelum gerbang persetujuan berjalan.")
+        return {e["item"]: e for e in run.manifest.included}
 
-@dataclass(frozen=True)
-class Approved:
-    """What a theme may show of this run's approvals: the roster and the admitted items."""
-
-    roster: Roster
-    items: dict[str, dict[str, Any]]  # item path -> its manifest entry (with sign-offs)
-
-
-def approved(settings: dict[str, Any]) -> Approved:
-    """Return the items this run admitted, once articles and pages have passed the gate.
-
-    The theme shows each item's sign-offs and publishes the provenance record from
-    these entries only: they are the gate's own decisions, so an excluded item has none.
-    """
-    site = _site(settings)
-    runs = [r for r in site.runs.values() if {"articles", "pages"} <= set(r.manifest.stages)]
-    if not runs:
-        raise GateError("Catatan persetujuan diminta sebelum gerbang persetujuan berjalan.")
-    return Approved(site.roster, {e["item"]: e for e in runs[-1].manifest.included})
+    def for_page(self, item: str) -> Entry:
+        """Return an admitted item's entry; any other item must not render (fail closed)."""
+        entry = self.published().get(item)
+        if entry is None:
+            raise GateError(f"Item {item!r} dirender tanpa persetujuan lengkap.")
+        return entry
 
 
 def on_generator_init(generator: Any) -> None:
-    """Give templates ``approval_gate_seal()``: the theme renders nothing without the gate."""
-    generator.env.globals["approval_gate_seal"] = _seal_factory(generator)
+    """Publish the gate's provider in the shared context: the theme renders nothing without."""
+    install(generator.context, GateApprovals(generator.settings))
 
 
 def register() -> None:
@@ -292,5 +301,5 @@ def register() -> None:
     signals.static_generator_finalized.connect(on_static_finalized)
     # After everything is written: refuse a build where a stage was skipped.
     signals.finalized.connect(on_finalized)
-    # Last, so a failed registration above leaves templates without their seal.
+    # Last, so a failed registration above leaves templates without a provider.
     signals.generator_init.connect(on_generator_init)

@@ -10,17 +10,21 @@ from __future__ import annotations
 import os
 import posixpath
 from collections import defaultdict
+from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from . import clock
 from .cache import CachedContentFiles, ContentCache, SignoffCache, identity
 from .digest import ContentDigest, content_digest
 from .errors import Finding
 from .records import ARCHIVE_FOLDER, SignOff, item_folder, parse_signoff
-from .roster import Roster
+from .roster import Roster, load_roster
 from .rules import Decision, Verdict, admit, judge
+from .settings import GateSettings, load_settings, read_settings_file
 from .signatures import SIGNOFF_NAMESPACE, SignatureInvalid, signing_key
 
 PARALLEL_THRESHOLD = 400
@@ -136,6 +140,11 @@ class Ledger:
             self._digests[item] = content_digest(self.content, item, files)
         return self._digests[item]
 
+    def reuse(self, now: datetime) -> Ledger:
+        """Return a ledger with these decisions at ``now`` (no sign-off changed since)."""
+        return Ledger(self.roster, self.approvals, self.content, now, self.decisions,
+                      list(self.findings), ContentCache(self.cache.folder))
+
     def save_cache(self) -> None:
         """Keep this run's content hashes for the next run (sign-offs save themselves)."""
         self.cache.save()
@@ -169,7 +178,7 @@ class Ledger:
             for item, ds in self.decisions.items() if item not in items for d in ds]
 
 
-def open_ledger(roster: Roster, approvals: Path, content: Path, now: datetime,
+def read_ledger(roster: Roster, approvals: Path, content: Path, now: datetime,
                 cache_path: Path | None,
                 reading: Future[tuple[list[SignOff], list[Finding]]] | None = None) -> Ledger:
     """Read every sign-off (or collect ``start_reading``'s result) and admit them."""
@@ -186,3 +195,26 @@ def open_ledger(roster: Roster, approvals: Path, content: Path, now: datetime,
             decisions[signoff.item].append(admitted)
     return Ledger(roster, approvals, content, now, dict(decisions), findings,
                   ContentCache(cache_path))
+
+
+def load_trusted(settings: Mapping[str, Any]) -> tuple[GateSettings, Roster]:
+    """Validate the gate's settings and load the roster verified against the anchor."""
+    gs = load_settings(settings)
+    return gs, load_roster(gs.approvals_path, gs.anchor, gs.allow_demo_keys)
+
+
+def open_ledger(settings: Path | GateSettings, *, roster: Roster | None = None,
+                now: datetime | None = None,
+                reading: Future[tuple[list[SignOff], list[Finding]]] | None = None) -> Ledger:
+    """Open the ledger of a site: settings file (or settings) -> roster -> sign-offs.
+
+    The one way every command, the build and the preview load what the gate knows; a
+    broken setting, roster or anchor raises the gate's error with its exit code.
+    """
+    if isinstance(settings, Path):
+        gs, roster = load_trusted(read_settings_file(settings))
+    else:
+        gs = settings
+        roster = roster or load_roster(gs.approvals_path, gs.anchor, gs.allow_demo_keys)
+    return read_ledger(roster, gs.approvals_path, gs.content_path, now or clock.now(gs.now),
+                       gs.cache_path, reading)

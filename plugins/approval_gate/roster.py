@@ -18,10 +18,8 @@ from typing import Any
 
 from .errors import AnchorError, RosterError
 from .signatures import ROSTER_NAMESPACE, SignatureInvalid, fingerprint, normalise_key, signing_key
+from .sop import ROLE_IDS, number_word
 from .yamlfile import YamlDoc, YamlProblem, as_moment, parse
-
-#: The SOP's order of sign-off (steps 4 to 6). Rosters must list exactly these roles.
-SOP_ROLES = ("web-admin", "kasubbag-tekmas", "sekretaris", "komisioner")
 
 #: Fingerprints of the demo keys shipped in ``demo-keys/`` for the sample site. They are
 #: public knowledge, so ``publishconf.py`` refuses them unless explicitly allowed.
@@ -140,7 +138,8 @@ def _text(doc: YamlDoc, path: str, entry: dict[str, Any], key: str, *where: str 
 def _parse_roles(doc: YamlDoc, path: str) -> tuple[Role, ...]:
     raw = doc.data.get("roles")
     if not isinstance(raw, list):
-        raise _fail(doc, path, "Kolom 'roles' harus berupa daftar empat peran.", "roles")
+        raise _fail(doc, path, f"Kolom 'roles' harus berupa daftar "
+                    f"{number_word(len(ROLE_IDS))} peran.", "roles")
     roles = []
     for index, entry in enumerate(raw):
         if not isinstance(entry, dict):
@@ -152,8 +151,8 @@ def _parse_roles(doc: YamlDoc, path: str) -> tuple[Role, ...]:
                         f"{minutes!r}.", "roles", index, "standard_minutes")
         roles.append(Role(_text(doc, path, entry, "id", "roles", index),
                           _text(doc, path, entry, "name", "roles", index), minutes, index + 1))
-    if tuple(role.id for role in roles) != SOP_ROLES:
-        raise _fail(doc, path, f"Peran harus tepat {', '.join(SOP_ROLES)} dalam urutan SOP, "
+    if tuple(role.id for role in roles) != ROLE_IDS:
+        raise _fail(doc, path, f"Peran harus tepat {', '.join(ROLE_IDS)} dalam urutan SOP, "
                     f"diterima {[r.id for r in roles]}.", "roles")
     return tuple(roles)
 

@@ -20,6 +20,8 @@ from .errors import Finding
 from .records import SignOff
 from .roster import Role, Roster
 from .signatures import fingerprint
+from .sop import number_word
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -128,8 +130,10 @@ def _chain(roles: tuple[Role, ...], current: list[Decision]
             if after is not None and d.signed_at < after:
                 continue
             if d.person in used and not (d.acting or used[d.person]):
+                count = number_word(len(roles))
                 findings.append(Finding(d.path, f"{d.person!r} sudah menyetujui item ini untuk "
-                                        "peran lain; empat persetujuan harus dari empat orang.",
+                                        f"peran lain; {count} persetujuan harus dari {count} "
+                                        "orang.",
                                         "Hanya pejabat pelaksana tugas (acting) yang boleh "
                                         "merangkap.", None, d.item))
                 continue

@@ -22,6 +22,8 @@ from pathlib import Path
 from sshsig import PublicKey
 from sshsig.sshsig import InvalidSignature, SshsigSignature, do_sshsig_verify
 
+from .errors import SigningError
+
 SIGNOFF_NAMESPACE = "kpu-rembang-persetujuan"
 ROSTER_NAMESPACE = "kpu-rembang-roster"
 _HASHES = frozenset({b"sha256", b"sha512"})
@@ -92,3 +94,25 @@ def sign_with_ssh_keygen(payload: bytes, key_file: Path, namespace: str) -> str:
             detail = done.stderr.decode(errors="replace").strip()
             raise SignatureInvalid(f"ssh-keygen gagal menandatangani: {detail}")
         return signature.read_text()
+
+
+def generate_key(target: Path, comment: str, passphrase: bool = True) -> str:
+    """Make a new ed25519 key pair at ``target`` with ``ssh-keygen``; return the public key.
+
+    Never overwrites: an existing key is somebody's identity. Without ``passphrase``
+    the key is unprotected (tests and automation only); otherwise ssh-keygen asks.
+    """
+    if target.exists():
+        raise SigningError(f"Kunci sudah ada: {target}. Tidak ditimpa; pakai --file untuk "
+                           "lokasi lain.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    command = ["ssh-keygen", "-q", "-t", "ed25519", "-f", str(target), "-C", comment]
+    if not passphrase:
+        command += ["-N", ""]
+    try:
+        made = subprocess.run(command, check=False).returncode == 0
+    except FileNotFoundError:
+        made = False
+    if not made:
+        raise SigningError("ssh-keygen gagal membuat kunci.")
+    return normalise_key(Path(f"{target}.pub").read_text())

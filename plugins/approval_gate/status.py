@@ -8,17 +8,14 @@ with the time standard of the role that must act.
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .digest import SOURCE_SUFFIXES
+from .clock import WIB
+from .git import git_lines
 from .ledger import Ledger
 from .rules import Verdict
-from .yamlfile import WIB
-
-SKIPPED_FOLDERS = frozenset({"static", "extra"})
 
 
 @dataclass(frozen=True)
@@ -53,38 +50,20 @@ class StatusRow:
         }
 
 
-def discover_items(content: Path) -> list[str]:
-    """Return every content source under ``content`` as a POSIX path, sorted."""
-    items = []
-    for path in content.rglob("*"):
-        rel = path.relative_to(content)
-        if path.is_file() and path.suffix.lower() in SOURCE_SUFFIXES - {".html", ".htm"} \
-                and rel.parts[0] not in SKIPPED_FOLDERS:
-            items.append(rel.as_posix())
-    return sorted(items)
-
-
-def _git(content: Path, *args: str) -> list[str]:
-    try:
-        done = subprocess.run(["git", *args], cwd=content, capture_output=True, text=True,
-                              check=False)
-    except FileNotFoundError:
-        return []  # no git: file times are used
-    return done.stdout.splitlines() if done.returncode == 0 else []
-
-
 def changed_times(content: Path, items: list[str]) -> dict[str, datetime]:
     """Return when each item last changed: its last commit, or the file time if edited since."""
     times: dict[str, datetime] = {}
     stamp = None
-    for line in _git(content, "log", "--format=%x00%ct", "--name-only", "--relative", "--", "."):
+    # No git (or not a repository): every item's time is its file's.
+    log = git_lines(content, "log", "--format=%x00%ct", "--name-only", "--relative", "--", ".")
+    for line in log or []:
         if line.startswith("\0"):
             stamp = datetime.fromtimestamp(int(line[1:]), WIB)
         elif line and stamp is not None and line not in times:
             times[line] = stamp
-    prefix = "".join(_git(content, "rev-parse", "--show-prefix"))
-    status = _git(content, "status", "--porcelain", "--untracked-files=all", "--", ".")
-    edited = {line[3:].strip('"')[len(prefix):] for line in status}
+    prefix = "".join(git_lines(content, "rev-parse", "--show-prefix") or [])
+    status = git_lines(content, "status", "--porcelain", "--untracked-files=all", "--", ".")
+    edited = {line[3:].strip('"')[len(prefix):] for line in status or []}
     base = str(content)
     for item in items:
         if item not in times or item in edited:

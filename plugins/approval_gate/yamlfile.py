@@ -8,13 +8,14 @@ only when an error must point at a line.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import yaml
 
+from .clock import WIB
+
 Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-WIB = timezone(timedelta(hours=7), "WIB")
 
 
 class YamlProblem(ValueError):

@@ -23,12 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from approval_gate.allowed import principal
-from approval_gate.digest import DIGEST_HEADER, ContentFiles
-from approval_gate.errors import Finding, GateError
-from approval_gate.records import parse_signoff
-from approval_gate.roster import Roster
-from approval_gate.signatures import SIGNOFF_NAMESPACE
+from approval_gate.api import DIGEST_HEADER, SIGNOFF_NAMESPACE, ContentFiles, Finding, \
+    GateError, Roster, parse_signoff, principal
 
 RECORD_FORMAT = "kpu-rembang-catatan-terbit-1"
 RECORD_PATH = "persetujuan/catatan.json"

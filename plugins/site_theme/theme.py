@@ -1,8 +1,8 @@
 """Pelican glue of the public theme: settings at start-up, template helpers, extra files.
 
-The theme reads what the approval gate admitted (``approval_gate.gate.approved``) and
-nothing else: sign-offs shown on a page and the public provenance record both come
-from the gate's decisions of this very run.
+The theme reads approvals from the provider in Pelican's shared context (the gate's, or
+the editorial preview's) and nothing else: sign-offs shown on a page and the public
+provenance record both come from the decisions of this very run.
 """
 
 from __future__ import annotations
@@ -14,16 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import pass_context
 from markupsafe import Markup
 from pelican import signals
 
-from approval_gate.allowed import allowed_signers, principal
-from approval_gate.errors import GateError
-from approval_gate.gate import Approved, approved
-from approval_gate.signatures import SIGNOFF_NAMESPACE
+from approval_gate.api import SIGNOFF_NAMESPACE, Approvals, GateError, allowed_signers, \
+    WIB, approvals_in, number_word, principal, settings_now
 
 from . import formats
 from .enhance import Enhanced, Resolver, enhance, image_size
@@ -32,7 +29,6 @@ from .provenance import SignOffView, public_record, signoffs_for_page, verify_ti
 from .settings import ThemeSettings, load_theme_settings
 
 logger = logging.getLogger(__name__)
-WIB = ZoneInfo("Asia/Jakarta")
 _BERLAKU = re.compile(r"(\d{4}-\d{2}-\d{2})\s*$")
 _COMMENTS = re.compile(r"/\*.*?\*/", re.S)
 
@@ -44,7 +40,7 @@ class Build:
     settings: ThemeSettings
     css: str
     logo: dict[str, Any] | None
-    approved: Approved | None = None
+    approvals: Approvals | None = None
     files: dict[str, Path] = field(default_factory=dict)  # output path -> source file
     urls: dict[str, str] = field(default_factory=dict)  # content path -> output path
     titles: dict[str, str] = field(default_factory=dict)  # item path -> title
@@ -95,9 +91,9 @@ def on_initialized(pelican: Any) -> None:
 
 
 def on_all_generators_finalized(generators: list[Any]) -> None:
-    """Take the gate's admitted items and the copied files, before any page is written."""
+    """Take the approvals provider and the copied files, before any page is written."""
     build = _build(generators[0].settings)
-    build.approved = approved(generators[0].settings)
+    build.approvals = approvals_in(generators[0].context)
     build.files, build.urls, build.titles, build.views = {}, {}, {}, {}
     for generator in generators:
         for static in getattr(generator, "staticfiles", []) or []:
@@ -114,16 +110,16 @@ def on_all_generators_finalized(generators: list[Any]) -> None:
 def on_finalized(pelican: Any) -> None:
     """Write the provenance record, the allowed-signers file and the logo."""
     build = _build(pelican.settings)
-    if build.approved is None:
+    if build.approvals is None:
         raise GateError("Tema tidak menerima daftar item yang disetujui dari gerbang.")
     output = Path(pelican.output_path)
     settings = pelican.settings
     record = public_record(
-        build.approved.items, build.approved.roster,
+        build.approvals.published(), build.approvals.roster,
         Path(settings["APPROVAL_GATE_APPROVALS_PATH"]).resolve(), Path(settings["PATH"]),
         build.titles, build.urls, settings["SITENAME"],
         build.settings.provenance == "peran-nama-dan-tanggal")
-    write_record(output, record, allowed_signers(build.approved.roster))
+    write_record(output, record, allowed_signers(build.approvals.roster))
     if build.logo is not None:
         target = output / build.logo["name"]
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -138,13 +134,10 @@ class ItemView:
     signoffs: list[SignOffView]
     documents_beside: bool
     gallery: bool
-    approved: bool = True  # False only in the editorial preview, for unapproved items
 
 
 def _today(settings: dict[str, Any]) -> date:
-    fixed = settings.get("APPROVAL_GATE_NOW")
-    moment = datetime.fromisoformat(str(fixed)) if fixed else datetime.now(WIB)
-    return moment.astimezone(WIB).date()
+    return settings_now(settings).astimezone(WIB).date()
 
 
 def _valid_until(article: Any) -> date | None:
@@ -172,20 +165,17 @@ def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
         return build.views[key]
 
     def _item_view(context: Any, content: Any) -> ItemView:
-        if build.approved is None:
+        if build.approvals is None:
             raise GateError("Templat dirender sebelum gerbang persetujuan berjalan.")
         item = content.relative_source_path.replace("\\", "/")
-        entry = build.approved.items.get(item)
-        if entry is None:  # fail closed: only admitted items have pages
-            raise GateError(f"Item {item!r} dirender tanpa persetujuan lengkap.")
+        entry = build.approvals.for_page(item)  # raises for an item that may not render
         kind = getattr(getattr(content, "category", None), "name", None)
         resolver = Resolver(context.get("output_file") or content.save_as, siteurl,
                             build.files.get)
         gallery = kind in theme.gallery_kinds
         return ItemView(enhance(content.content, resolver, gallery),
-                        signoffs_for_page(entry, build.approved.roster),
-                        kind in theme.document_kinds, gallery,
-                        item in build.approved.items)  # the preview lists complete ones only
+                        signoffs_for_page(entry, build.approvals.roster),
+                        kind in theme.document_kinds, gallery)
 
     def kinds_nav(categories: list[Any]) -> list[tuple[Any, int]]:
         found = {category.name: (category, len(items)) for category, items in categories}
@@ -211,18 +201,19 @@ def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
 
     def provenance_example() -> dict[str, str] | None:
         """Return the first sign-off of the record, as the verification page's example."""
-        if build.approved is None or not build.approved.items:
+        published = build.approvals.published() if build.approvals else {}
+        if not published:
             return None
-        item = min(build.approved.items)
-        first = build.approved.items[item]["signoffs"][0]
+        item = min(published)
+        first = published[item]["signoffs"][0]
         return {"title": build.titles.get(item, item),
                 "principal": principal(first["signer"], first["role"]),
                 "verify_time": verify_time(first["signed_at"])}
 
     def roster() -> Any:
-        if build.approved is None:
+        if build.approvals is None:
             raise GateError("Templat dirender sebelum gerbang persetujuan berjalan.")
-        return build.approved.roster
+        return build.approvals.roster
 
     return {
         "provenance_example": provenance_example,
@@ -233,7 +224,8 @@ def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
         "item_view": item_view, "kinds_nav": kinds_nav, "nav_pages": nav_pages,
         "current_announcements": current_announcements,
         "canonical_base": str(settings.get("FEED_DOMAIN") or siteurl).rstrip("/"),
-        "provenance_count": lambda: len(build.approved.items) if build.approved else 0,
+        "provenance_count": lambda: len(build.approvals.published()) if build.approvals else 0,
+        "jumlah_pejabat": lambda: number_word(len(roster().roles)),
     }
 
 
@@ -241,7 +233,7 @@ def on_generator_init(generator: Any) -> None:
     """Give templates the Indonesian formats and the theme's helpers.
 
     They are functions, not filters: an unknown filter fails when a template is compiled,
-    before ``approval_gate_seal()`` could say that the gate is missing.
+    before ``approvals.seal()`` could say that the gate is missing.
     """
     generator.env.globals.update({
         "tanggal": formats.tanggal, "tanggal_waktu": formats.tanggal_waktu,

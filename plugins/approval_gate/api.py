@@ -1,0 +1,117 @@
+"""The approval gate's one front door: everything other packages may use, and nothing else.
+
+Publishing, the editorial tools, the theme, the commands, tools, benchmarks and tests
+import from here only (``tests/test_architecture.py`` fails otherwise), so the modules
+behind it can change without breaking their users. Names are loaded on first use: a
+settings file that needs only the anchor or the content kinds does not pay for the
+signature libraries.
+
+What is here, by concern:
+
+* errors and exit codes: ``KpuError`` (the base of every family in the project),
+  ``ExitCode``, the gate's families and ``Finding``;
+* settings: the option engine (``options``), ``load_settings``, ``read_settings_file``;
+* the clock (``WIB``, ``now``) and the SOP's facts (``ROLE_IDS``, ``KINDS``);
+* trust: the roster, the anchor, signatures, the allowed-signers file;
+* decisions: ``open_ledger`` (settings file -> roster -> sign-offs), verdicts, ``judge``
+  and ``admit``, digests, sign-off records, ``decide``, status rows;
+* the approvals provider a theme reads from Pelican's shared context;
+* ``run_git``, the one way to ask git.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: Public name -> module (under approval_gate) that defines it.
+_EXPORTS: dict[str, str] = {
+    # errors and exit codes
+    **dict.fromkeys(("KpuError", "ExitCode", "GateError", "ConfigError", "RosterError",
+                     "AnchorError", "SigningError", "UnknownItem", "Finding"), "errors"),
+    # settings
+    **dict.fromkeys(("GateSettings", "load_settings", "read_settings_file",
+                     "settings_source"), "settings"),
+    # the clock and the SOP's facts
+    **dict.fromkeys(("WIB", "now", "settings_now"), "clock"),
+    **dict.fromkeys(("ROLE_IDS", "KINDS", "CATEGORIES", "ContentKind", "kind_by_id",
+                     "kind_fields", "number_word", "all_of"), "sop"),
+    # trust: roster, anchor, signatures
+    **dict.fromkeys(("Roster", "Role", "Person", "Holding", "load_roster", "check_version",
+                     "DEMO_FINGERPRINTS"), "roster"),
+    **dict.fromkeys(("DEMO_ANCHOR", "pinned_anchor", "anchor_file", "sign_roster"), "anchor"),
+    **dict.fromkeys(("SIGNOFF_NAMESPACE", "ROSTER_NAMESPACE", "SignatureInvalid",
+                     "fingerprint", "normalise_key", "signing_key", "sign_with_ssh_keygen",
+                     "generate_key"), "signatures"),
+    **dict.fromkeys(("allowed_signers", "principal"), "allowed"),
+    # decisions
+    **dict.fromkeys(("Ledger", "open_ledger", "load_trusted"), "ledger"),
+    **dict.fromkeys(("Decision", "Verdict", "admit", "judge"), "rules"),
+    **dict.fromkeys(("ContentDigest", "ContentFiles", "content_digest", "referenced_files",
+                     "DIGEST_HEADER", "SOURCE_SUFFIXES"), "digest"),
+    **dict.fromkeys(("SignOff", "canonical_payload", "render_signoff", "signoff_path",
+                     "item_folder", "parse_signoff", "ARCHIVE_FOLDER", "DECISIONS"),
+                    "records"),
+    **dict.fromkeys(("discover_items", "item_name", "existing_item"), "items"),
+    **dict.fromkeys(("StatusRow", "status_rows"), "status"),
+    **dict.fromkeys(("Made", "decide", "public_key_of"), "decide"),
+    **dict.fromkeys(("Manifest",), "manifest"),
+    **dict.fromkeys(("EXPIRY_KEY",), "schedule"),
+    **dict.fromkeys(("as_moment",), "yamlfile"),
+    # the approvals provider in Pelican's shared context
+    **dict.fromkeys(("Approvals", "Entry", "APPROVALS_KEY", "install", "approvals_in"),
+                    "provider"),
+    # git
+    **dict.fromkeys(("GitOutput", "run_git", "git_text", "git_lines"), "git"),
+}
+
+#: Modules exported whole (their names are a vocabulary of their own).
+_MODULES = ("options",)
+
+__all__ = sorted([*_EXPORTS, *_MODULES])
+
+
+def __getattr__(name: str) -> Any:
+    """Load an exported name from its module on first use."""
+    if name in _MODULES:
+        return importlib.import_module(f"{__package__}.{name}")
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"approval_gate.api has no public name {name!r}")
+    value = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # the same names, for type checkers and editors
+    from . import options
+    from .allowed import allowed_signers, principal
+    from .anchor import DEMO_ANCHOR, anchor_file, pinned_anchor, sign_roster
+    from .clock import WIB, now, settings_now
+    from .decide import Made, decide, public_key_of
+    from .digest import DIGEST_HEADER, SOURCE_SUFFIXES, ContentDigest, ContentFiles, \
+        content_digest, referenced_files
+    from .errors import AnchorError, ConfigError, ExitCode, Finding, GateError, KpuError, \
+        RosterError, SigningError, UnknownItem
+    from .git import GitOutput, git_lines, git_text, run_git
+    from .items import discover_items, existing_item, item_name
+    from .ledger import Ledger, load_trusted, open_ledger
+    from .manifest import Manifest
+    from .provider import APPROVALS_KEY, Approvals, Entry, approvals_in, install
+    from .records import ARCHIVE_FOLDER, DECISIONS, SignOff, canonical_payload, item_folder, \
+        parse_signoff, render_signoff, signoff_path
+    from .roster import DEMO_FINGERPRINTS, Holding, Person, Role, Roster, check_version, \
+        load_roster
+    from .rules import Decision, Verdict, admit, judge
+    from .schedule import EXPIRY_KEY
+    from .settings import GateSettings, load_settings, read_settings_file, settings_source
+    from .signatures import ROSTER_NAMESPACE, SIGNOFF_NAMESPACE, SignatureInvalid, \
+        fingerprint, generate_key, normalise_key, sign_with_ssh_keygen, signing_key
+    from .sop import CATEGORIES, KINDS, ROLE_IDS, ContentKind, all_of, kind_by_id, \
+        kind_fields, number_word
+    from .status import StatusRow, status_rows
+    from .yamlfile import as_moment
