@@ -37,8 +37,8 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("ROLE_IDS", "KINDS", "CATEGORIES", "ContentKind", "kind_by_id",
                      "kind_fields", "number_word", "all_of"), "sop"),
     # trust: roster, anchor, signatures
-    **dict.fromkeys(("Roster", "Role", "Person", "Holding", "load_roster", "check_version",
-                     "DEMO_FINGERPRINTS"), "roster"),
+    **dict.fromkeys(("Roster", "Role", "Person", "PersonKey", "Holding", "load_roster",
+                     "check_version", "DEMO_FINGERPRINTS"), "roster"),
     **dict.fromkeys(("DEMO_ANCHOR", "pinned_anchor", "anchor_file", "sign_roster"), "anchor"),
     **dict.fromkeys(("SIGNOFF_NAMESPACE", "ROSTER_NAMESPACE", "SignatureInvalid",
                      "fingerprint", "normalise_key", "signing_key", "sign_with_ssh_keygen",
@@ -104,8 +104,8 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     from .provider import APPROVALS_KEY, Approvals, Entry, approvals_in, install
     from .records import ARCHIVE_FOLDER, DECISIONS, SignOff, canonical_payload, item_folder, \
         parse_signoff, render_signoff, signoff_path
-    from .roster import DEMO_FINGERPRINTS, Holding, Person, Role, Roster, check_version, \
-        load_roster
+    from .roster import DEMO_FINGERPRINTS, Holding, Person, PersonKey, Role, Roster, \
+        check_version, load_roster
     from .rules import Decision, Verdict, admit, judge
     from .schedule import EXPIRY_KEY
     from .settings import GateSettings, load_settings, read_settings_file, settings_source

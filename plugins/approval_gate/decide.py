@@ -91,8 +91,12 @@ def decide(ledger: Ledger, item: str, role_id: str, decision: str, note: str,
     if waiting:
         raise SigningError(f"Belum bisa: {', '.join(waiting)} belum menyetujui versi ini "
                            f"({verdict.reason}).", hint="Tunggu giliran Anda sesuai urutan SOP.")
+    # An approval counts once; one given out of SOP order does not count and may be
+    # given again now that the roles before have approved.
+    done = verdict.chain if decision == "setuju" else [
+        d for d in ledger.decisions.get(item, []) if d.digest == verdict.digest]
     if any(d.role == role_id and d.person == person.id and d.decision == decision
-           for d in ledger.decisions.get(item, []) if d.digest == verdict.digest):
+           for d in done):
         raise SigningError(f"Anda sudah memberi keputusan '{decision}' untuk versi ini.",
                            hint="Tidak perlu menandatangani dua kali.")
     digest = verdict.digest

@@ -84,9 +84,9 @@ class OptionSet:
                 continue
             if key not in names:
                 shown = [self.label.format(key=name) for name in names]
-                close = close_match(self.label.format(key=key), shown)
-                return self.label.format(key=key), (
-                    f"Mungkin maksud Anda {close!r}?" if close else
+                close = close_match(key, names)  # keys, not labels: a label's text is shared
+                return self.label.format(key=key), (  # quoted by hand: labels hold quotes
+                    f"Mungkin maksud Anda '{self.label.format(key=close)}'?" if close else
                     f"Pengaturan yang dikenal: {', '.join(shown)}.")
         return None
 
@@ -94,7 +94,7 @@ class OptionSet:
         """Return every option converted (keyed without prefix), or raise ``ConfigError``."""
         unknown = self.unknown(values)
         if unknown:
-            raise ConfigError(f"{self.noun} tidak dikenal: {unknown[0]!r}.", path=source,
+            raise ConfigError(f"{self.noun} tidak dikenal: '{unknown[0]}'.", path=source,
                               hint=unknown[1])
         result: dict[str, Any] = {}
         for option in self.options:

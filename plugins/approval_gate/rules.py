@@ -97,19 +97,24 @@ def admit(signoff: SignOff, roster: Roster, now: datetime) -> Decision | Finding
                     signoff.decision, signoff.note, signoff.signed_at, holding.acting)
 
 
-def _deduplicate(decisions: list[Decision]) -> tuple[list[Decision], list[Finding]]:
+def _repeats(decisions: list[Decision], counted: set[str], reported: set[str]
+             ) -> list[Finding]:
+    """Report a decision that repeats an earlier identical one and does not count.
+
+    A repeat that counts is the approval given again after an out-of-order one (which
+    the order finding asked for); a repeat already reported as out of order is not
+    reported twice.
+    """
     seen: set[tuple[str, str, str, str]] = set()
-    kept, findings = [], []
-    for decision in sorted(decisions, key=lambda d: (d.signed_at, d.path)):
+    findings = []
+    for decision in decisions:
         key = (decision.digest, decision.role, decision.person, decision.decision)
-        if key in seen:
+        if key in seen and decision.path not in counted | reported:
             findings.append(Finding(decision.path, "Keputusan ganda: pejabat yang sama sudah "
                                     "memberi keputusan yang sama untuk versi ini.",
                                     "Berkas ini diabaikan.", None, decision.item))
-            continue
         seen.add(key)
-        kept.append(decision)
-    return kept, findings
+    return findings
 
 
 def _chain(roles: tuple[Role, ...], current: list[Decision]
@@ -150,13 +155,14 @@ def judge(item: str, digest: str, roles: tuple[Role, ...], decisions: list[Decis
           changed_at: datetime | None = None) -> Verdict:
     """Decide whether ``item`` at ``digest`` may be published, with the reason."""
     names = {role.id: role.name for role in roles}
-    kept, findings = _deduplicate([d for d in decisions if d.item == item])
-    current = [d for d in kept if d.digest == digest]
+    mine = sorted((d for d in decisions if d.item == item), key=lambda d: (d.signed_at, d.path))
+    current = [d for d in mine if d.digest == digest]
     latest: dict[str, Decision] = {}
     for decision in current:
         latest[decision.role] = decision
     rejections = [d for d in latest.values() if d.decision == "tolak"]
     chain, due, order_findings = _chain(roles, current)
+    findings = _repeats(mine, {d.path for d in chain}, {f.path for f in order_findings})
     findings += order_findings
     common = {"findings": tuple(findings), "chain": tuple(chain)}
     if rejections:
@@ -170,7 +176,7 @@ def judge(item: str, digest: str, roles: tuple[Role, ...], decisions: list[Decis
     if chain:
         return Verdict(item, digest, "menunggu", due.id, f"menunggu {names[due.id]}",
                        waiting_since=chain[-1].signed_at, **common)  # type: ignore[arg-type]
-    older = [d for d in kept if d.digest != digest and d.decision == "setuju"]
+    older = [d for d in mine if d.digest != digest and d.decision == "setuju"]
     if older:
         return Verdict(item, digest, "kedaluwarsa", due.id,
                        "kedaluwarsa: persetujuan yang ada untuk versi lama; isi telah berubah "
