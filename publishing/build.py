@@ -1,37 +1,44 @@
 """A gated build that fails closed: a fresh folder, a manifest check, then one swap.
 
 Pelican is run as a child process into a new, empty staging folder with a fresh build
-id. Its output replaces the target folder only when Pelican exited cleanly and the
-gate's manifest for exactly this build id says every stage of the gate ran. Otherwise
-the staging folder is deleted and the previous output stays as it was.
+id. Its output replaces the target folder only when Pelican exited cleanly and its
+result (data written by pelican_child.py, never its log text) reports no error, and
+the gate's manifest for exactly this build id says every stage of the gate ran.
+Otherwise the staging folder is deleted and the previous output stays as it was.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from approval_gate.api import ExitCode, KpuError
 
 from .audit import audit_output
 from .failpoints import failpoint
 from .search import SearchIndexError, index_site
 
 
-class BuildFailed(Exception):
-    """The build did not produce a trustworthy output; nothing was replaced."""
+class BuildFailed(KpuError):
+    """The build did not produce a trustworthy output; nothing was replaced.
 
-    exit_code = 10
+    ``log`` is Pelican's full log (and Pagefind's), kept for ``var/build-gagal.log``.
+    When Pelican stopped on a project error (a tampered roster, a setting typo), the
+    build fails with that error's exit code, so ``invoke build`` ends as the gate would.
+    """
 
-    def __init__(self, message: str, log: str = "") -> None:
-        super().__init__(message)
-        self.message = message
+    exit_code = ExitCode.BUILD
+
+    def __init__(self, message: str, log: str = "", *, exit_code: int | None = None) -> None:
+        super().__init__(message, exit_code=exit_code)
         self.log = log
 
 
@@ -45,13 +52,15 @@ class BuildResult:
 
 
 def run_pelican(settings_file: Path, output: Path, build_id: str, manifest: Path,
-                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+                result: Path, env: dict[str, str] | None = None,
+                ) -> subprocess.CompletedProcess[str]:
     """Run Pelican with the given settings into ``output`` (a child process).
 
-    The log lines carry their level (pelican_child.py); ``judge_log`` decides which
-    errors only leave out one item and which fail the build.
+    The child (pelican_child.py) writes its outcome as data to ``result``; the log it
+    prints is for people only.
     """
     command = [sys.executable, str(Path(__file__).with_name("pelican_child.py")),
+               "--result", str(result),
                "-s", str(settings_file), "-o", str(output),
                "-e", f"APPROVAL_GATE_BUILD_ID={json.dumps(build_id)}",
                f"APPROVAL_GATE_MANIFEST_PATH={json.dumps(str(manifest))}"]
@@ -59,56 +68,84 @@ def run_pelican(settings_file: Path, output: Path, build_id: str, manifest: Path
                           cwd=settings_file.parent, env={**os.environ, **(env or {})})
 
 
-_GATE_ERROR = re.compile(r"(?:GateError|ConfigError|RosterError|AnchorError): (.+)$")
+#: Why Pelican skipped a file (the child's reason ids), for the people who must fix it.
+#: Such a file only leaves out its item; every other error fails the build.
+SKIPPED = {
+    "missing-metadata": "metadata wajib '{detail}' tidak ada; tambahkan (mis. 'Title: "
+                        "...') lalu ajukan lagi",
+    "unknown-status": "status '{detail}' tidak dikenal; pakai published, hidden atau draft",
+    "outside-output": "alamat simpan (save_as) berada di luar folder output; perbaiki "
+                      "metadata itu",
+    "unreadable": "berkas tidak dapat dibaca Pelican; periksa isinya (lihat catatan build)",
+}
 
 
-def reason_in(log: str) -> str:
-    """Return the one line of Pelican's log that tells a person what went wrong."""
-    lines = [line.strip() for line in log.splitlines() if line.strip()]
-    for line in reversed(lines):
-        match = _GATE_ERROR.search(line)
-        if match:
-            return match.group(1)
-    for marker in ("CRITICAL", "ERROR"):
-        for line in reversed(lines):
-            if marker in line:
-                return line
-    return lines[-1] if lines else "Pelican tidak menulis pesan apa pun."
+#: The shape of the child's result; anything else counts as no result (fail closed).
+_SHAPE: dict[str, type | tuple[type, ...]] = {"status": int, "fatal": (dict, type(None)),
+                                              "skipped": list, "errors": list}
 
 
-#: Pelican errors that only mean "this one file was skipped": the item is left out and
-#: reported; every other error or critical line fails the build (fail closed).
-_SKIPPED = (
-    (re.compile(r"^ERROR: Skipping (?P<file>.+?): could not find information about "
-                r"'(?P<what>[^']+)'$"),
-     "metadata wajib '{what}' tidak ada; tambahkan (mis. 'Title: ...') lalu ajukan lagi"),
-    (re.compile(r"^ERROR: Unknown status '(?P<what>[^']*)' for file (?P<file>.+), skipping"),
-     "status '{what}' tidak dikenal; pakai published, hidden atau draft"),
-    (re.compile(r"^ERROR: Skipping (?P<file>.+?): file .+ would be written outside output"),
-     "alamat simpan (save_as) berada di luar folder output; perbaiki metadata itu"),
-    (re.compile(r"^ERROR: Could not process (?P<file>.+)$"),
-     "berkas tidak dapat dibaca Pelican; periksa isinya (lihat catatan build)"),
-)
+def read_result(path: Path) -> dict[str, Any] | None:
+    """Return the child's result, or None if there is none (killed) or it is malformed."""
+    try:
+        result = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(result, dict) or not all(
+            isinstance(result.get(key), kind) for key, kind in _SHAPE.items()):
+        return None
+    if not all(isinstance(entry, dict) for entry in result["skipped"] + result["errors"]):
+        return None
+    return result
 
 
-def judge_log(log: str, content: Path) -> tuple[list[dict[str, Any]], str | None]:
-    """Return the items Pelican skipped (with reasons) and the first fatal error line."""
-    skipped: list[dict[str, Any]] = []
-    fatal = None
-    for line in log.splitlines():
-        if not line.startswith(("ERROR: ", "CRITICAL: ")):
+def _reason(fatal: dict[str, Any] | None, errors: list[dict[str, Any]]) -> tuple[str, int]:
+    """Return the text that tells a person what went wrong, and the exit code it means."""
+    if fatal and isinstance(fatal.get("exit_code"), int):  # a project error: its own code
+        error = KpuError(str(fatal.get("message")), path=fatal.get("path") or None,
+                         line=fatal.get("line") or None, hint=str(fatal.get("hint") or ""),
+                         exit_code=fatal["exit_code"])
+        return error.render(), error.exit_code
+    if fatal:
+        return f"CRITICAL: {fatal.get('class')}: {fatal.get('message')}", ExitCode.BUILD
+    if errors:
+        return f"{errors[0].get('level')}: {errors[0].get('message')}", ExitCode.BUILD
+    return "Pelican tidak menulis pesan apa pun.", ExitCode.BUILD
+
+
+def _skipped(result: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Return the manifest entries of the files Pelican skipped, and unknown reports."""
+    entries, unknown = [], []
+    for skip in result["skipped"]:
+        reason = SKIPPED.get(skip.get("reason"))  # type: ignore[arg-type]
+        if reason is None or not skip.get("item"):
+            unknown.append({"level": "ERROR", "message": "Pelican melewati berkas dengan "
+                            f"alasan yang tidak dikenal: {skip}"})
             continue
-        for pattern, reason in _SKIPPED:
-            match = pattern.match(line)
-            if match:
-                file = Path(match["file"])
-                item = file.relative_to(content) if file.is_relative_to(content) else file
-                skipped.append({"item": item.as_posix(), "state": "rusak", "digest": None,
-                                "reason": reason.format(what=match.groupdict().get("what"))})
-                break
-        else:
-            fatal = fatal or line
-    return skipped, fatal
+        entries.append({"item": str(skip["item"]), "state": "rusak", "digest": None,
+                        "reason": reason.format(detail=skip.get("detail"))})
+    return entries, unknown
+
+
+def judge_result(result: dict[str, Any] | None, returncode: int,
+                 log: str = "") -> list[dict[str, Any]]:
+    """Return the items Pelican skipped (manifest entries), or raise ``BuildFailed``.
+
+    No result (the child was killed), a non-zero exit, a fatal error, or any error that
+    is not a known "file skipped" fails the build (fail closed). A fatal project error
+    keeps its exit code and text: a tampered roster ends the build as the gate would.
+    """
+    if result is None:
+        raise BuildFailed("Pelican berhenti tanpa melaporkan hasilnya.\nPelican gagal "
+                          f"(kode keluar {returncode}); tidak ada yang diterbitkan.", log)
+    skipped, unknown = _skipped(result)
+    errors = [*result["errors"], *unknown]
+    status = returncode or result["status"]
+    if status == 0 and not result["fatal"] and not errors:
+        return skipped
+    reason, code = _reason(result["fatal"], errors)
+    ending = f"Pelican gagal (kode keluar {status})" if status else "Pelican melaporkan galat"
+    raise BuildFailed(f"{reason}\n{ending}; tidak ada yang diterbitkan.", log, exit_code=code)
 
 
 def read_manifest(path: Path, build_id: str) -> dict[str, Any]:
@@ -125,15 +162,6 @@ def read_manifest(path: Path, build_id: str) -> dict[str, Any]:
     if missing:
         raise BuildFailed(f"Gerbang tidak menjalankan tahap: {', '.join(sorted(missing))}.")
     return manifest
-
-
-def _content_path(settings_file: Path) -> Path:
-    from approval_gate.settings import read_settings_file
-
-    try:
-        return Path(read_settings_file(settings_file)["PATH"]).resolve()
-    except Exception:  # the child already ran this file; a failure here only costs names
-        return settings_file.parent / "content"
 
 
 def _prune(builds: Path, keep: int = 50) -> None:
@@ -169,17 +197,13 @@ def build_site(settings_file: Path, output: Path, env: dict[str, str] | None = N
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = output.with_name(f".{output.name}.staging-{build_id[:12]}")
     try:
-        done = run_pelican(settings_file, staging, build_id, manifest_path, env)
+        with tempfile.TemporaryDirectory(prefix=".pelican-result-") as folder:
+            result = Path(folder) / "result.json"
+            done = run_pelican(settings_file, staging, build_id, manifest_path, result, env)
+            outcome = read_result(result)
         log = done.stdout + done.stderr
         failpoint("build")  # Pelican has written the staging folder; nothing checked yet
-        if done.returncode != 0:
-            raise BuildFailed(f"{reason_in(log)}\nPelican gagal (kode keluar "
-                              f"{done.returncode}); tidak ada yang diterbitkan.", log)
-        skipped, fatal = judge_log(log, _content_path(settings_file))
-        if fatal:
-            reason = reason_in(log) if _GATE_ERROR.search(log) else fatal
-            raise BuildFailed(f"{reason}\nPelican melaporkan galat; tidak ada yang "
-                              "diterbitkan.", log)
+        skipped = judge_result(outcome, done.returncode, log)
         try:
             manifest = read_manifest(manifest_path, build_id)
         except BuildFailed as error:
@@ -193,7 +217,8 @@ def build_site(settings_file: Path, output: Path, env: dict[str, str] | None = N
             if search:  # the search index is made from the gated output only
                 index_site(staging, manifest, state / "pagefind-cache")
         except SearchIndexError as error:
-            raise BuildFailed(error.message, log + error.log) from None
+            raise BuildFailed(error.message, log + error.log,
+                              exit_code=error.exit_code) from None
         findings = audit_output(staging, manifest, build_id, allow_demo_keys)
         if findings:
             report = "\n".join(f"  {f.render()}" for f in findings[:50])

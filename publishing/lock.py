@@ -12,14 +12,16 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, UTC
+from datetime import UTC
 from pathlib import Path
 
+from approval_gate.api import ExitCode, KpuError, now
 
-class LockHeld(Exception):
+
+class LockHeld(KpuError):
     """Another publish is running; the message names its holder."""
 
-    exit_code = 11
+    exit_code = ExitCode.LOCK
 
 
 @contextmanager
@@ -38,7 +40,7 @@ def publish_lock(path: Path) -> Iterator[None]:
         handle.seek(0)
         handle.truncate()
         handle.write(f"{getpass.getuser()}@{socket.gethostname()}, pid {os.getpid()}, sejak "
-                     f"{datetime.now(UTC).isoformat(timespec='seconds')}\n")
+                     f"{now().astimezone(UTC).isoformat(timespec='seconds')}\n")
         handle.flush()
         yield
     finally:

@@ -1,27 +1,159 @@
-"""Run Pelican with every log line prefixed by its level, for the build to judge.
+"""Run Pelican and report its outcome as data (a JSON result file) for the build to judge.
 
 Pelican's ``--fatal errors`` would stop the whole build at the first broken content file
-(a missing title, an unknown status), which must instead leave out only that item.
-Without it, Pelican's plain log does not say which lines are errors. This wrapper
-installs the log handler before Pelican does (Pelican's ``basicConfig`` then leaves it
-alone), so ``build.py`` can tell an item Pelican skipped from a real failure.
-Usage: ``python publishing/pelican_child.py <pelican arguments>``.
+(a missing title, an unknown status), which must instead leave out only that item. So
+Pelican runs without it, and this wrapper watches its log records instead of its text:
+a handler installed before Pelican's own (Pelican's ``basicConfig`` then leaves the root
+logger alone) keeps the human-readable log on stderr and collects, from each record's
+format template and arguments (never from the rendered English line), the items
+Pelican skipped, the fatal error (a ``KpuError`` with its exit code, path and line) and
+every other error. ``build.py`` decides from that file only; a child that dies before
+writing it leaves no result, and the build fails closed.
+
+Usage: ``python publishing/pelican_child.py --result FILE <pelican arguments>``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+#: Pelican 4.12's templates for "this one file was skipped" (contents.py, generators.py),
+#: each with the reason id build.py explains, and where the file and detail sit in the
+#: record's arguments.
+SKIPPED = {
+    "Skipping %s: could not find information about '%s'": ("missing-metadata", 0, 1),
+    "Unknown status '%s' for file %s, skipping it. (Not in %s)": ("unknown-status", 1, 0),
+    "Skipping %s: file %r would be written outside output path": ("outside-output", 0, 1),
+    "Could not process %s": ("unreadable", 0, None),
+}
+#: The template of Pelican's ``main()`` for the exception that ended the run.
+FATAL = "%s: %s"
+#: Pelican's ``main()`` logs an interrupted run only as a warning, then returns 0.
+INTERRUPTED = "Keyboard interrupt received. Exiting."
+
+
+class Outcome(logging.Handler):
+    """Collect what the build must know from Pelican's log records."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.content: str | None = None  # Pelican's PATH, learned on ``initialized``
+        self.fatal: dict[str, Any] | None = None
+        self.skipped: list[dict[str, Any]] = []
+        self.errors: list[dict[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Sort one record; a record that cannot be sorted is itself an error."""
+        if record.levelno < logging.ERROR and record.msg != INTERRUPTED:
+            return
+        try:
+            self.sort(record)
+        except Exception:  # never lose an error: it fails the build instead
+            self.errors.append({"level": record.levelname, "message": str(record.msg)})
+
+    def sort(self, record: logging.LogRecord) -> None:
+        """File the record as a skipped file, the fatal error, or any other error."""
+        args = record.args if isinstance(record.args, tuple) else ()
+        known = SKIPPED.get(record.msg) if isinstance(record.msg, str) else None
+        if known and record.levelno == logging.ERROR and len(args) > known[1]:
+            reason, file, detail = known
+            self.skipped.append({"item": self.item(args[file]), "reason": reason,
+                                 "detail": None if detail is None else str(args[detail])})
+        elif record.msg == FATAL and record.levelno == logging.CRITICAL and len(args) == 2 \
+                and isinstance(args[1], BaseException) and self.fatal is None:
+            self.fatal = describe(args[1])
+        else:
+            self.errors.append({"level": record.levelname, "message": self.text(record)})
+
+    def item(self, source: object) -> str:
+        """Return a content file's path relative to Pelican's PATH (posix form)."""
+        path = str(getattr(source, "source_path", None) or source)
+        if self.content and os.path.isabs(path):
+            relative = os.path.relpath(path, self.content)
+            if relative.split(os.sep)[0] != os.pardir:
+                return Path(relative).as_posix()
+        return Path(os.path.normpath(path)).as_posix()
+
+    @staticmethod
+    def text(record: logging.LogRecord) -> str:
+        """Return the record's message, or its template if the arguments do not fit."""
+        try:
+            return record.getMessage()
+        except Exception:  # a plugin's broken log call is still an error, never lost
+            return str(record.msg)
+
+    def learn_path(self, pelican: Any) -> None:
+        """Remember Pelican's PATH (the ``initialized`` signal hands over the instance)."""
+        self.content = os.path.abspath(str(pelican.settings["PATH"]))
+
+    def result(self, status: int) -> dict[str, Any]:
+        """Return the JSON-ready result of this run."""
+        return {"status": status, "content": self.content, "fatal": self.fatal,
+                "skipped": self.skipped, "errors": self.errors}
+
+
+def describe(error: BaseException) -> dict[str, Any]:
+    """Return the fatal error as data: a project error whole, any other its class and text.
+
+    The gate is never imported before Pelican runs: the settings file imports it, from
+    the path it chooses, so a ``KpuError`` can only exist once that has happened.
+    """
+    if "approval_gate" in sys.modules:
+        from approval_gate.api import KpuError
+
+        if isinstance(error, KpuError):
+            return dict(error.as_dict())
+    return {"class": type(error).__name__, "message": str(error)}
+
+
+def write_atomically(path: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` as JSON to ``path`` whole or not at all (temporary file, rename)."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(data, stream, ensure_ascii=False, default=str)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def run(argv: list[str], result: Path) -> int:
+    """Run Pelican's own command line with the collector installed; write ``result``."""
+    outcome = Outcome()
+    readable = logging.StreamHandler(sys.stderr)
+    readable.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    logging.getLogger().addHandler(readable)
+    logging.getLogger().addHandler(outcome)
+    status = 1
+    try:
+        from pelican import main as pelican_main, signals
+
+        # Every ``initialized`` receiver runs before any content is read, so PATH is
+        # known before the first file can be skipped.
+        signals.initialized.connect(outcome.learn_path, weak=False)
+        pelican_main(argv)
+        status = 0
+    except SystemExit as stop:  # Pelican's main ends a failed run with sys.exit(code)
+        status = 0 if stop.code is None else stop.code if isinstance(stop.code, int) else 1
+    except BaseException as error:  # noqa: BLE001 (reported as data; the run fails)
+        outcome.fatal = outcome.fatal or describe(error)
+    write_atomically(result, outcome.result(status))
+    return status
 
 
 def main() -> None:
-    """Configure logging, then hand over to Pelican's own command line."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-    logging.getLogger().addHandler(handler)
-    from pelican import main as pelican_main
-
-    pelican_main(sys.argv[1:])
+    """Consume ``--result FILE``, run Pelican, exit with Pelican's status."""
+    args = sys.argv[1:]
+    if len(args) < 2 or args[0] != "--result":
+        sys.exit("pemakaian: pelican_child.py --result BERKAS <argumen pelican>")
+    sys.exit(run(args[2:], Path(args[1])))
 
 
 if __name__ == "__main__":

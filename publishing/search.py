@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from approval_gate.api import ExitCode, KpuError
+
 FOLDER = "pagefind"
 #: Pagefind's ready-made interfaces; the theme has its own (theme/static/js/cari.js).
 UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js",
@@ -38,14 +40,13 @@ KNOWN = re.compile(r"^(?:pagefind\.js|pagefind-worker\.js|pagefind-entry\.json"
 FRAGMENT_SIGNATURE = b"pagefind_dcd"
 
 
-class SearchIndexError(Exception):
+class SearchIndexError(KpuError):
     """Pagefind could not build the index; the build must not publish."""
 
-    exit_code = 10
+    exit_code = ExitCode.SEARCH
 
     def __init__(self, message: str, log: str = "") -> None:
         super().__init__(message)
-        self.message = message
         self.log = log
 
 

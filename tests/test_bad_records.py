@@ -15,6 +15,9 @@ import pytest
 
 from sitekit import ROLES, Site, roster_text
 
+#: Whole-site builds and commands in child processes: seconds each (docs/architecture.md).
+pytestmark = pytest.mark.slow
+
 ITEM = "berita/x.md"
 T = datetime.fromisoformat
 
