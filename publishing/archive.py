@@ -15,7 +15,6 @@ import hashlib
 import json
 import re
 import socket
-import subprocess
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,10 +22,12 @@ from typing import Any
 
 import yaml
 
-from approval_gate.records import ARCHIVE_FOLDER
+from approval_gate.api import ARCHIVE_FOLDER, git_text
 
 from .targets import Plan, Sent
 
+#: Seconds a git command may take before the archive treats git as unavailable.
+GIT_TIMEOUT = 30
 HEADER = ("# Arsip publikasi situs KPU Kabupaten Rembang (SOP 11/2023, langkah terakhir).\n"
           "# Ditulis sekali oleh 'invoke publish'. JANGAN diubah atau dihapus.\n")
 
@@ -40,22 +41,14 @@ class Provenance:
     git_user: str | None
 
 
-def _git(root: Path, *args: str) -> str | None:
-    try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
-                              text=True, check=False, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
 def provenance(root: Path) -> Provenance:
     """Return the commit being published and whether content or approvals differ from it."""
-    commit = _git(root, "rev-parse", "HEAD")
-    changes = _git(root, "status", "--porcelain", "--", "content", "approvals",
-                   f":(exclude)approvals/{ARCHIVE_FOLDER}", "theme", "plugins",
-                   "pelicanconf.py", "publishconf.py")
-    return Provenance(commit, bool(changes), _git(root, "config", "user.name") or None)
+    commit = git_text(root, "rev-parse", "HEAD", timeout=GIT_TIMEOUT)
+    changes = git_text(root, "status", "--porcelain", "--", "content", "approvals",
+                       f":(exclude)approvals/{ARCHIVE_FOLDER}", "theme", "plugins",
+                       "pelicanconf.py", "publishconf.py", timeout=GIT_TIMEOUT)
+    user = git_text(root, "config", "user.name", timeout=GIT_TIMEOUT)
+    return Provenance(commit, bool(changes), user or None)
 
 
 def who() -> str:
@@ -146,15 +139,18 @@ def write_record(folder: Path, data: dict[str, Any]) -> Path:
 
 def commit_record(root: Path, path: Path, release: str) -> str | None:
     """Commit only the record to git; return a warning (Indonesian) if that failed."""
-    if _git(root, "rev-parse", "--git-dir") is None or not path.is_relative_to(root):
+    def git(*args: str) -> str | None:
+        return git_text(root, *args, timeout=GIT_TIMEOUT)
+
+    if git("rev-parse", "--git-dir") is None or not path.is_relative_to(root):
         return f"Catatan arsip {path} ditulis, tetapi folder ini bukan repositori git."
     rel = path.relative_to(root).as_posix()
-    identity = [] if _git(root, "config", "user.name") and _git(root, "config", "user.email") \
+    identity = [] if git("config", "user.name") and git("config", "user.email") \
         else ["-c", "user.name=Penerbit KPU Rembang", "-c", f"user.email={getpass.getuser()}@"
               f"{socket.gethostname()}"]
-    added = _git(root, "add", "--", rel)
-    done = added is not None and _git(root, *identity, "commit", "-q", "--only", "-m",
-                                      f"Arsip publikasi {release}", "--", rel) is not None
+    added = git("add", "--", rel)
+    done = added is not None and git(*identity, "commit", "-q", "--only", "-m",
+                                     f"Arsip publikasi {release}", "--", rel) is not None
     if not done:
         return (f"Catatan arsip {rel} ditulis, tetapi commit git gagal. Commit berkas itu "
                 "secara manual (git add lalu git commit).")

@@ -23,15 +23,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from approval_gate.errors import GateError
-from approval_gate.settings import GateSettings, load_settings, read_settings_file
-from approval_gate.yamlfile import WIB
+from approval_gate.api import WIB, ConfigError, GateSettings, load_settings, now, \
+    read_settings_file
 
 from . import archive
 from .build import BuildFailed, build_site
-from .config import PublishConfig, PublishConfigError, load_config, make_target
+from .config import PublishConfig, load_config, make_target
 from .lock import publish_lock
 from .targets import Plan, Sent, Target, TargetError
+from .targets.local import LocalTarget
 
 #: Environment that makes the publish settings accept the sample's demo keys and serve
 #: the result on this machine (``invoke publish --demo``; the local target only).
@@ -56,25 +56,19 @@ class PublishResult:
 
 
 def _settings(settings_file: Path, env: Mapping[str, str]) -> dict[str, Any]:
-    """Run the settings file with ``env`` as the environment it reads."""
+    """Run the settings file with ``env`` as the environment it reads (``ConfigError``)."""
     saved = dict(os.environ)
     os.environ.update(env)
     try:
         return read_settings_file(settings_file)
-    except GateError:
-        raise
-    except Exception as error:  # a broken settings file: report it, do not trace back
-        raise PublishConfigError(f"berkas pengaturan tidak dapat dijalankan: "
-                                 f"{type(error).__name__}: {error}", str(settings_file),
-                                 "Perbaiki berkas itu lalu ulangi.") from None
     finally:
         os.environ.clear()
         os.environ.update(saved)
 
 
-def release_name(now: datetime) -> str:
+def release_name(moment: datetime) -> str:
     """Return a new release name: WIB time first (sorts by age), then a random tail."""
-    local = now.astimezone(WIB)
+    local = moment.astimezone(WIB)
     return f"{local:%Y%m%dT%H%M%S}.{local.microsecond // 1000:03d}-{secrets.token_hex(3)}"
 
 
@@ -115,15 +109,15 @@ def publish(settings_file: Path, *, target: str | None = None, dry_run: bool = F
 
     def lap(step: str) -> None:
         nonlocal clock
-        now = time.perf_counter()
-        seconds[step], clock = now - clock, now
+        tick = time.perf_counter()
+        seconds[step], clock = tick - clock, tick
 
     ready = prepare(settings_file, target, env, demo)
     gate, config, chosen, state = ready.gate, ready.config, ready.target, ready.state
     lap("check")
     with publish_lock(state / "publish.lock"):
-        now = datetime.now(WIB)
-        release = release_name(now)
+        moment = now()
+        release = release_name(moment)
         builds = state / "terbit"
         if builds.exists():  # earlier builds (dry runs, killed publishes) are disposable
             shutil.rmtree(builds)
@@ -145,7 +139,7 @@ def publish(settings_file: Path, *, target: str | None = None, dry_run: bool = F
         folder = archive.archive_folder(gate.approvals_path, state, demo)
         same = archive.previous_same(folder, chosen.name, archive.published_digest(
             archive.published_list(result.manifest))) if plan.empty else None
-        data = archive.record(release=release, at=now, by=archive.who(), source=source,
+        data = archive.record(release=release, at=moment, by=archive.who(), source=source,
                               target=chosen.name, kind=chosen.kind,
                               location=outcome.sent.location, manifest=result.manifest,
                               plan=plan, sent=outcome.sent, demo=gate.allow_demo_keys,
@@ -159,4 +153,25 @@ def publish(settings_file: Path, *, target: str | None = None, dry_run: bool = F
         return outcome
 
 
-__all__ = ["BuildFailed", "PublishResult", "publish", "release_name"]
+def published_folder(settings_file: Path, env: Mapping[str, str] | None = None) -> Path:
+    """Return the live folder of the local target, for ``invoke serve --published``.
+
+    ``ConfigError`` when no target is local, ``TargetError`` when nothing was published.
+    """
+    env = dict(env if env is not None else os.environ)
+    config = load_config(_settings(settings_file, env), settings_file.name)
+    local = next((name for name, entry in config.targets.items()
+                  if entry["type"] == LocalTarget.kind), None)
+    if local is None:
+        raise ConfigError(f"Tidak ada target lokal di PUBLISH_TARGETS ({settings_file.name}).")
+    root = settings_file.parent
+    target = LocalTarget(local, config.targets[local], env, root, root / "var",
+                         source=config.source)
+    current = target.path / "current"
+    if not current.is_dir():
+        raise TargetError(f"Belum ada situs terbit di {current}. Jalankan 'invoke publish' "
+                          "dulu.")
+    return current
+
+
+__all__ = ["BuildFailed", "PublishResult", "publish", "published_folder", "release_name"]

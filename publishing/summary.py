@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from approval_gate.yamlfile import WIB
+from approval_gate.api import WIB
 
 from .publish import PublishResult
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from approval_gate.api import ConfigError
 from publishing.targets import TargetError
 from publishing.targets.ghpages import GhPagesTarget
 from httpgit import git_https
@@ -140,7 +141,7 @@ def test_publish_killed_before_the_push_leaves_the_remote_as_it_was(tmp_path: Pa
     new = build(tmp_path / "b2", {"index.html": "<h1>Baru</h1>", "berita/lama.html": None})
     marker = tmp_path / "failpoint"
     script = textwrap.dedent(f"""
-        import json, sys; sys.path.insert(0, {str(REPO)!r})
+        import json, sys; sys.path[:0] = [{str(REPO)!r}, {str(REPO / 'plugins')!r}]
         from pathlib import Path
         from publishing.targets.ghpages import GhPagesTarget
         options, env = json.loads({json.dumps([target.options, dict(target.env)])!r})
@@ -220,15 +221,35 @@ def test_https_token_travels_only_in_request_headers(tmp_path: Path) -> None:
     ("http://github.com/kpu-rembang/situs.git", "skema 'http'"),
 ], ids=["token-in-url", "plain-http"])
 def test_unsafe_remote_is_refused(tmp_path: Path, url: str, message: str) -> None:
-    target = pages(tmp_path, url, env(tmp_path, KPU_GITHUB_TOKEN="ghp_contoh"))
-    with pytest.raises(TargetError, match=message):
-        target.check()
+    with pytest.raises(ConfigError, match=f"^publishconf.py: .*{message}") as error:
+        pages(tmp_path, url, env(tmp_path, KPU_GITHUB_TOKEN="ghp_contoh"))
+    assert error.value.exit_code == 3 and "rahasia" not in str(error.value)
 
 
 def test_missing_remote_option_is_named(tmp_path: Path) -> None:
-    target = GhPagesTarget("pages", {}, env(tmp_path), REPO, tmp_path / "var")
-    with pytest.raises(TargetError, match=r"\['pages'\]\['remote'\] belum diisi"):
-        target.check()
+    with pytest.raises(ConfigError) as error:
+        GhPagesTarget("pages", {}, env(tmp_path), REPO, tmp_path / "var")
+    assert str(error.value) == (
+        "publishconf.py: Pengaturan 'PUBLISH_TARGETS['pages']['remote']' belum diisi (alamat "
+        "repositori, mis. 'https://github.com/kpu/situs.git'). Isi pengaturan itu di "
+        "PUBLISH_TARGETS.")
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"branch": "../main"}, "Nilai pengaturan 'PUBLISH_TARGETS['pages']['branch']': "
+                            "diharapkan nama cabang, mis. 'gh-pages', tetapi diterima "
+                            "'../main'."),
+    ({"cname": "https://kpu.example/"}, "Nilai pengaturan 'PUBLISH_TARGETS['pages']"
+                                        "['cname']': diharapkan nama domain saja"),
+    ({"nojekyll": "ya"}, "Nilai pengaturan 'PUBLISH_TARGETS['pages']['nojekyll']': "
+                         "diharapkan True atau False, tetapi diterima 'ya'."),
+], ids=["branch", "cname", "nojekyll"])
+def test_bad_option_is_refused_when_the_target_is_made(tmp_path: Path, remote: Path,
+                                                       options: dict[str, Any],
+                                                       message: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        pages(tmp_path, remote, **options)
+    assert str(error.value).startswith(f"publishconf.py: {message}")
 
 
 def test_unreachable_remote_is_reported_before_the_build(tmp_path: Path) -> None:

@@ -50,7 +50,7 @@ def test_publish_killed_while_copying_leaves_the_live_site_as_it_was(tmp_path: P
     for index in range(3000):
         (big / f"f{index}.html").write_text("x" * 2000)
     script = textwrap.dedent(f"""
-        import sys; sys.path.insert(0, {str(REPO)!r})
+        import sys; sys.path[:0] = [{str(REPO)!r}, {str(REPO / 'plugins')!r}]
         from pathlib import Path
         from publishing.targets.local import deploy_local
         deploy_local(Path({str(big)!r}), Path({str(target)!r}), "r2")
@@ -71,7 +71,7 @@ def test_publish_killed_while_copying_leaves_the_live_site_as_it_was(tmp_path: P
 def test_second_publish_is_told_who_holds_the_lock(tmp_path: Path) -> None:
     lock = tmp_path / "var" / "publish.lock"
     with publish_lock(lock):
-        script = (f"import sys; sys.path.insert(0, {str(REPO)!r})\n"
+        script = (f"import sys; sys.path[:0] = [{str(REPO)!r}, {str(REPO / 'plugins')!r}]\n"
                   "from pathlib import Path\nfrom publishing.lock import publish_lock\n"
                   f"with publish_lock(Path({str(lock)!r})): pass\n")
         done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
@@ -84,7 +84,7 @@ def test_second_publish_is_told_who_holds_the_lock(tmp_path: Path) -> None:
 
 def test_lock_of_a_killed_publish_is_released_by_the_kernel(tmp_path: Path) -> None:
     lock = tmp_path / "publish.lock"
-    script = (f"import sys, time; sys.path.insert(0, {str(REPO)!r})\n"
+    script = (f"import sys, time; sys.path[:0] = [{str(REPO)!r}, {str(REPO / 'plugins')!r}]\n"
               "from pathlib import Path\nfrom publishing.lock import publish_lock\n"
               f"with publish_lock(Path({str(lock)!r})):\n    print('ok', flush=True)\n"
               "    time.sleep(60)\n")

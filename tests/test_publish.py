@@ -7,14 +7,22 @@ told.
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
+from approval_gate.api import ConfigError, KpuError
+from publishing.config import load_config, make_target
+from publishing.publish import published_folder
+from publishing.targets import TargetError, target_types
 from publishkit import kill, local_targets, publish_settings, run, snapshot, start, wait_for
 from sitekit import ROLES, Site
+
+#: Whole-site builds and commands in child processes: seconds each (docs/architecture.md).
+pytestmark = pytest.mark.slow
 
 
 def _sample(site: Site) -> None:
@@ -170,9 +178,61 @@ def test_bad_target_setting_stops_before_anything_is_built(site: Site, tmp_path:
     settings = publish_settings(site, repr({"uji": {"type": "lokal", "path": "web",
                                                     "keep": -1}}))
     done = run(settings)
-    assert done.returncode == 12
-    assert "PUBLISH_TARGETS['uji']['keep'] harus bilangan bulat >= 0" in done.stderr
+    assert done.returncode == 3
+    assert "Penerbitan DIBATALKAN, situs tayang tidak berubah.\nterbitcfg.py: Nilai " \
+           "pengaturan 'PUBLISH_TARGETS['uji']['keep']': diharapkan bilangan bulat >= 0 " \
+           "(jumlah rilis yang disimpan), tetapi diterima -1." in done.stderr
     assert not (site.root / "var" / "terbit").exists() and not site.output.exists()
+
+
+#: One misspelled option per kind of target, and the option it should have been.
+MISSPELLED = {
+    "lokal": ({"pth": "web"}, "pth", "path"),
+    "rsync": ({"host": "deploy@web.kpu.example", "path": "/srv/kpu", "porrt": 2222},
+              "porrt", "port"),
+    "s3": ({"bucket": "kpu-situs", "endpoint": "http://127.0.0.1:9000"}, "endpoint",
+           "endpoint_url"),
+    "github-pages": ({"remote": "https://github.com/kpu/situs.git", "brach": "main"},
+                     "brach", "branch"),
+}
+
+
+def _misspelled(kind: str) -> tuple[dict[str, dict[str, object]], str]:
+    options, wrong, right = MISSPELLED[kind]
+    return ({"uji": {"type": kind, **options}},
+            f"Pengaturan tidak dikenal: 'PUBLISH_TARGETS['uji']['{wrong}']'. Mungkin maksud "
+            f"Anda 'PUBLISH_TARGETS['uji']['{right}']'?")
+
+
+@pytest.mark.parametrize("kind", sorted(MISSPELLED))
+def test_misspelled_target_option_is_refused_when_the_target_is_made(kind: str,
+                                                                     tmp_path: Path) -> None:
+    targets, message = _misspelled(kind)
+    config = load_config({"PUBLISH_TARGETS": targets, "PUBLISH_TARGET": "uji"}, "uji.py")
+    with pytest.raises(ConfigError) as error:
+        make_target(config, {}, tmp_path, tmp_path / "var")
+    assert error.value.exit_code == 3
+    assert str(error.value) == f"uji.py: {message}"
+
+
+@pytest.mark.parametrize("kind", sorted(MISSPELLED))
+def test_misspelled_target_option_stops_the_publish_before_the_build(site: Site, kind: str
+                                                                     ) -> None:
+    _sample(site)
+    targets, message = _misspelled(kind)
+    done = run(publish_settings(site, repr(targets)))
+    assert done.returncode == 3, done.stderr
+    assert f"Penerbitan DIBATALKAN, situs tayang tidak berubah.\nterbitcfg.py: {message}" \
+        in done.stderr
+    assert not (site.root / "var" / "terbit").exists() and not site.output.exists()
+
+
+def test_every_target_module_is_a_type_without_a_list_to_update() -> None:
+    types = target_types()
+    assert sorted(types) == ["github-pages", "lokal", "rsync", "s3"]
+    for kind, where in types.items():
+        module, _, name = where.partition(":")
+        assert getattr(importlib.import_module(module), name).kind == kind
 
 
 @pytest.mark.parametrize(("targets", "expected"), [
@@ -273,3 +333,23 @@ def test_archive_record_is_committed_alone_in_a_git_repository(site: Site, tmp_p
     staged = subprocess.run([*git[:3], "diff", "--cached", "--name-only"],
                             capture_output=True, text=True, check=True).stdout.split()
     assert staged == ["catatan.txt"]  # other staged work is left alone
+
+
+def test_serve_published_finds_the_live_folder_of_the_local_target(published) -> None:
+    _, settings, live = published
+    assert published_folder(settings) == live  # the link, so a new release is served at once
+
+
+@pytest.mark.parametrize(("entry", "error", "expected"), [
+    ({"type": "s3", "bucket": "kpu-situs"}, ConfigError,
+     "Tidak ada target lokal di PUBLISH_TARGETS (terbitcfg.py)."),
+    ({"type": "lokal", "path": "belum"}, TargetError,
+     "Belum ada situs terbit di {root}/belum/current. Jalankan 'invoke publish' dulu."),
+], ids=["no-local-target", "nothing-published"])
+def test_serve_published_says_why_there_is_nothing_to_serve(
+        site: Site, entry: dict[str, str], error: type[KpuError], expected: str) -> None:
+    settings = publish_settings(site, repr({"uji": entry}))
+    with pytest.raises(error) as raised:
+        published_folder(settings)
+    assert str(raised.value) == expected.format(root=site.root.resolve())
+    assert raised.value.exit_code == (3 if error is ConfigError else 12)

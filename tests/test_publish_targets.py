@@ -18,10 +18,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from publishing.targets import target_types
 from publishkit import kill, publish_settings, run, snapshot, start, wait_for
 from s3kit import CREDENTIALS, admin_client, live_objects, moto_server, new_bucket
 from sitekit import Site
 from sshkit import SshServer, ssh_server
+
+#: Whole-site builds and commands in child processes: seconds each (docs/architecture.md).
+pytestmark = pytest.mark.slow
 
 
 @dataclass
@@ -96,7 +100,15 @@ def _ghpages(tmp_path: Path, request: pytest.FixtureRequest) -> Kit:
 KITS = {"lokal": _local, "rsync": _rsync, "github-pages": _ghpages, "s3": _s3}
 
 
-@pytest.fixture(params=sorted(KITS))
+def test_every_target_type_has_a_kit_here() -> None:
+    assert sorted(KITS) == sorted(target_types())
+
+
+#: The servers some kits need, for ``-m "not sshd"`` and ``-m "not s3"``.
+SERVICE = {"rsync": pytest.mark.sshd, "s3": pytest.mark.s3}
+
+
+@pytest.fixture(params=[pytest.param(name, marks=SERVICE.get(name, ())) for name in sorted(KITS)])
 def kit(request: pytest.FixtureRequest, tmp_path: Path) -> Kit:
     return KITS[request.param](tmp_path, request)
 
@@ -148,7 +160,7 @@ def test_unchanged_republish_sends_nothing(site: Site, kit: Kit) -> None:
     assert record["sent"]["files"] == 0 and record["sent"]["bytes"] == 0
 
 
-@pytest.mark.parametrize("name", ["rsync", "s3"])
+@pytest.mark.parametrize("name", [pytest.param(name, marks=SERVICE[name]) for name in SERVICE])
 def test_missing_credential_stops_before_the_build(site: Site, name: str, tmp_path: Path,
                                                    request: pytest.FixtureRequest) -> None:
     kit = KITS[name](tmp_path, request)

@@ -16,10 +16,14 @@ from typing import Any
 
 import pytest
 
+from approval_gate.api import ConfigError
 from publishing.targets import TargetError
 from publishing.targets.rsync import RsyncTarget
 from sitekit import REPO, Site
 from sshkit import SshServer, keygen, ssh_server
+
+#: A real OpenSSH server on 127.0.0.1 (docs/architecture.md).
+pytestmark = pytest.mark.sshd
 
 PAGES = {"index.html": "<h1>Beranda</h1>", "berita/rapat-pleno.html": "<p>Rapat pleno</p>",
          "berita/lama.html": "<p>Berita lama</p>", "theme/css/main.css": "body{}"}
@@ -119,10 +123,35 @@ def test_missing_key_stops_before_anything_is_built(sshd: SshServer, tmp_path: P
     assert not (tmp_path / "srv").exists()
 
 
-def test_missing_host_option_is_named(sshd: SshServer, tmp_path: Path) -> None:
-    web = RsyncTarget("web", {"path": "/srv/kpu"}, sshd.env(), REPO, tmp_path)
-    with pytest.raises(TargetError, match=r"PUBLISH_TARGETS\['web'\]\['host'\] belum diisi"):
-        web.check()
+def test_missing_host_option_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        RsyncTarget("web", {"path": "/srv/kpu"}, {}, REPO, tmp_path)
+    assert str(error.value) == (
+        "publishconf.py: Pengaturan 'PUBLISH_TARGETS['web']['host']' belum diisi "
+        "(pengguna@server, mis. 'deploy@web.kpu.example'). Isi pengaturan itu di "
+        "PUBLISH_TARGETS.")
+    assert error.value.exit_code == 3
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"mode": "rilsi"}, "Nilai pengaturan 'PUBLISH_TARGETS['web']['mode']': diharapkan "
+                        "'rilis' atau 'langsung', tetapi diterima 'rilsi'. Mungkin maksud "
+                        "Anda 'rilis'?"),
+    ({"port": 70000}, "Nilai pengaturan 'PUBLISH_TARGETS['web']['port']': diharapkan nomor "
+                      "port 1-65535, tetapi diterima 70000."),
+    ({"keep": -1}, "Nilai pengaturan 'PUBLISH_TARGETS['web']['keep']': diharapkan bilangan "
+                   "bulat >= 0 (jumlah rilis yang disimpan), tetapi diterima -1."),
+    ({"host": "-oProxyCommand=x"}, "Nilai pengaturan 'PUBLISH_TARGETS['web']['host']': "
+                                   "diharapkan pengguna@server"),
+    ({"path": "-rf"}, "Nilai pengaturan 'PUBLISH_TARGETS['web']['path']': diharapkan "
+                      "folder di server"),
+], ids=["mode", "port", "keep", "host", "path"])
+def test_bad_option_is_refused_when_the_target_is_made(tmp_path: Path, options: dict[str, Any],
+                                                       message: str) -> None:
+    settings = {"host": "deploy@web.kpu.example", "path": "/srv/kpu", **options}
+    with pytest.raises(ConfigError) as error:
+        RsyncTarget("web", settings, {}, REPO, tmp_path)
+    assert str(error.value).startswith(f"publishconf.py: {message}")
 
 
 def test_unknown_host_key_is_refused(sshd: SshServer, tmp_path: Path) -> None:
@@ -157,7 +186,7 @@ def test_publish_killed_after_upload_leaves_the_live_site_as_it_was(
                                   "berita/tambahan.html": "<p>Tambahan</p>"})
     marker = tmp_path / "failpoint"
     script = textwrap.dedent(f"""
-        import json, sys; sys.path.insert(0, {str(REPO)!r})
+        import json, sys; sys.path[:0] = [{str(REPO)!r}, {str(REPO / 'plugins')!r}]
         from pathlib import Path
         from publishing.targets.rsync import RsyncTarget
         options, env = json.loads({json.dumps([web.options, dict(web.env)])!r})
@@ -245,9 +274,12 @@ def test_langsung_mode_refuses_a_folder_holding_releases(sshd: SshServer,
 
 def test_langsung_staging_folder_must_be_outside_the_site(sshd: SshServer,
                                                           tmp_path: Path) -> None:
-    web = target(sshd, tmp_path / "srv", mode="langsung", staging=str(tmp_path / "srv/tmp"))
-    with pytest.raises(TargetError, match="harus folder di luar folder situs"):
-        web.deploy(build(tmp_path / "b1"), "r1")
+    with pytest.raises(ConfigError) as error:
+        target(sshd, tmp_path / "srv", mode="langsung", staging=str(tmp_path / "srv/tmp"))
+    assert str(error.value) == (
+        f"publishconf.py: PUBLISH_TARGETS['web']['staging'] ({str(tmp_path / 'srv/tmp')!r}) "
+        "harus folder di luar folder situs (path), agar berkas yang belum dipasang tidak "
+        "pernah tampil. Pilih folder lain.")
     assert not (tmp_path / "srv" / "tmp").exists()
 
 

@@ -23,11 +23,15 @@ from typing import Any
 
 import pytest
 
+from approval_gate.api import ConfigError
 from publishing.targets import TargetError
 from publishing.targets.s3 import S3Target
 from s3kit import CREDENTIALS, admin_client, free_port, leftovers, live_objects, moto_server, \
     new_bucket
 from sitekit import REPO
+
+#: A local S3 server (moto) (docs/architecture.md).
+pytestmark = pytest.mark.s3
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 SITE = {
@@ -222,22 +226,32 @@ def test_wrong_bucket_and_unreachable_server_are_explained(
 
 
 @pytest.mark.parametrize(("options", "message"), [
-    ({"bucket": ""}, "Pengaturan PUBLISH_TARGETS['awan']['bucket'] belum diisi (target "
-                     "jenis s3). Isi di publishconf.py."),
-    ({"endpoint": "http://x"}, "PUBLISH_TARGETS['awan'] memuat pengaturan yang tidak "
-                               "dikenal: 'endpoint'. Maksudnya 'endpoint_url'?"),
-    ({"endpoint_url": "127.0.0.1:9000"}, "PUBLISH_TARGETS['awan']['endpoint_url'] harus "
-                                         "diawali http:// atau https://"),
-    ({"keep": 1}, "PUBLISH_TARGETS['awan']['keep'] harus bilangan bulat >= 2"),
+    ({"bucket": None}, "Pengaturan 'PUBLISH_TARGETS['awan']['bucket']' belum diisi (nama "
+                       "bucket). Isi pengaturan itu di PUBLISH_TARGETS."),
+    ({"bucket": ""}, "Nilai pengaturan 'PUBLISH_TARGETS['awan']['bucket']': diharapkan nama "
+                     "bucket, tetapi diterima ''."),
+    ({"endpoint": "http://x"}, "Pengaturan tidak dikenal: 'PUBLISH_TARGETS['awan']"
+                               "['endpoint']'. Mungkin maksud Anda 'PUBLISH_TARGETS['awan']"
+                               "['endpoint_url']'?"),
+    ({"endpoint_url": "127.0.0.1:9000"}, "Nilai pengaturan 'PUBLISH_TARGETS['awan']"
+                                         "['endpoint_url']': diharapkan alamat yang diawali "
+                                         "http:// atau https://, tetapi diterima "
+                                         "'127.0.0.1:9000'."),
+    ({"keep": 1}, "Nilai pengaturan 'PUBLISH_TARGETS['awan']['keep']': diharapkan bilangan "
+                  "bulat >= 2 (jumlah rilis yang bisa dikembalikan), tetapi diterima 1."),
+    ({"prefix": 5}, "Nilai pengaturan 'PUBLISH_TARGETS['awan']['prefix']': diharapkan "
+                    "awalan kunci objek (teks)"),
     ({"rollback_bucket": "kpu-situs"}, "PUBLISH_TARGETS['awan']['rollback_bucket'] harus "
                                        "bucket lain yang tidak bisa dibaca publik"),
-], ids=["no-bucket", "typo", "endpoint-scheme", "keep", "rollback-same-bucket"])
+], ids=["no-bucket", "empty-bucket", "typo", "endpoint-scheme", "keep", "prefix",
+        "rollback-same-bucket"])
 def test_bad_settings_are_refused_with_the_setting_named(
         tmp_path: Path, options: dict[str, Any], message: str) -> None:
     settings = {"type": "s3", "bucket": "kpu-situs", **options}
-    with pytest.raises(TargetError) as error:
-        S3Target("awan", settings, CREDENTIALS, tmp_path, tmp_path / "var").check()
-    assert str(error.value).startswith(message)
+    with pytest.raises(ConfigError) as error:
+        S3Target("awan", settings, CREDENTIALS, tmp_path, tmp_path / "var", source="uji.py")
+    assert str(error.value).startswith(f"uji.py: {message}")
+    assert error.value.exit_code == 3
 
 
 def test_machine_aws_settings_are_ignored(s3_url: str, admin: Any, bucket: str,
@@ -260,7 +274,7 @@ def test_machine_aws_settings_are_ignored(s3_url: str, admin: Any, bucket: str,
 
 CHILD = """
 import os, sys
-sys.path.insert(0, {repo!r})
+sys.path[:0] = [{repo!r}, {repo!r} + '/plugins']
 from pathlib import Path
 from publishing.targets.s3 import S3Target
 target = S3Target("awan", {options!r}, dict(os.environ), Path({tmp!r}), Path({tmp!r}) / "var")

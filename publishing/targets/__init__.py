@@ -3,27 +3,50 @@
 ``invoke publish`` builds and audits the site, then hands the output folder to a
 ``Target``. Every target must be atomic from a reader's point of view (old site or new
 site, never a broken mixture), must send only what changed, must delete removed files
-last, and must leave the live site as it was if the publish is killed. Targets read
-their options from the ``PUBLISH_TARGETS`` setting and their credentials from the
-environment (never from the repository); ``check()`` runs before anything is built.
+last, and must leave the live site as it was if the publish is killed. Each target class
+declares its ``PUBLISH_TARGETS`` options as an ``OptionSet`` (``OPTIONS``), read once
+when the target is made, so a misspelled or malformed option is a ``ConfigError`` (exit
+3) before anything is built. Credentials come from the environment (never from the
+repository); ``check()`` looks at them and at the target, also before the build.
 """
 
 from __future__ import annotations
 
+import ast
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
+
+from approval_gate.api import ConfigError, ExitCode, KpuError, options
+
+#: How a target's option is shown to people; ``{name}`` is the target's name.
+LABEL = "PUBLISH_TARGETS['{name}']['{key}']"
 
 
-class TargetError(Exception):
-    """The target is misconfigured, unreachable or refused the release.
+class TargetError(KpuError):
+    """The target is unreachable, lacks credentials or refused the release.
 
     The message is Indonesian and says what to do; the live site is unchanged.
     """
 
-    exit_code = 12
+    exit_code = ExitCode.TARGET
+
+
+def target_options(*declared: options.Option) -> options.OptionSet:
+    """Return the ``OptionSet`` of a target class: its options, shown as in settings."""
+    return options.OptionSet(declared, label=LABEL, ignored=("type",),
+                             hint="Perbaiki nilai itu di PUBLISH_TARGETS lalu ulangi.",
+                             missing_hint="Isi pengaturan itu di PUBLISH_TARGETS.")
+
+
+def folder(value: Any) -> Path:
+    """Accept a non-empty folder name (text or path), kept as written (not resolved)."""
+    if not isinstance(value, (str, Path)) or not str(value).strip():
+        raise options.Invalid("")
+    return Path(value)
 
 
 @dataclass
@@ -57,15 +80,33 @@ class Target(ABC):
 
     #: The ``type`` value in settings that selects this class.
     kind: str = ""
+    #: The options of this kind of target (``target_options(...)``).
+    OPTIONS: ClassVar[options.OptionSet] = target_options()
 
-    def __init__(self, name: str, options: Mapping[str, Any], env: Mapping[str, str],
-                 root: Path, state: Path) -> None:
-        """Keep the options; ``root`` is the project folder, ``state`` its var/ folder."""
+    def __init__(self, name: str, settings: Mapping[str, Any], env: Mapping[str, str],
+                 root: Path, state: Path, *, source: str = "publishconf.py") -> None:
+        """Read the options once (``ConfigError`` naming ``source``), then ``configure``.
+
+        ``root`` is the project folder, ``state`` its var/ folder; ``settings`` is kept as
+        written in ``options`` (a test hands it to a child process).
+        """
         self.name = name
-        self.options = dict(options)
+        self.options = dict(settings)
         self.env = env
         self.root = root
         self.state = state
+        self.source = source
+        label = LABEL.replace("{name}", name.replace("{", "{{").replace("}", "}}"))
+        self.configure(replace(self.OPTIONS, label=label).read(self.options, source))
+
+    @abstractmethod
+    def configure(self, values: dict[str, Any]) -> None:
+        """Keep the typed option values; rules across options raise ``ConfigError``."""
+
+    def setting_error(self, key: str, message: str) -> ConfigError:
+        """Return the error for a rule about option ``key``, naming the settings file."""
+        return ConfigError(f"PUBLISH_TARGETS['{self.name}']['{key}'] {message}",
+                           path=self.source)
 
     @abstractmethod
     def describe(self) -> str:
@@ -73,7 +114,7 @@ class Target(ABC):
 
     @abstractmethod
     def check(self) -> None:
-        """Raise ``TargetError`` if options or credentials are missing or it is unreachable.
+        """Raise ``TargetError`` if credentials are missing or the target is unreachable.
 
         Runs before the build, so a publish that cannot deploy never starts.
         """
@@ -95,15 +136,6 @@ class Target(ABC):
         """Make the previous release live again; return its name. ``TargetError`` if none."""
 
 
-def option(target: Target, key: str, default: Any = None, *, required: bool = False) -> Any:
-    """Return an option of ``target``, or raise a ``TargetError`` naming the setting."""
-    value = target.options.get(key, default)
-    if required and value in (None, ""):
-        raise TargetError(f"Pengaturan PUBLISH_TARGETS['{target.name}']['{key}'] belum "
-                          f"diisi (target jenis {target.kind}). Isi di publishconf.py.")
-    return value
-
-
 def credential(target: Target, variable: str, what: str) -> str:
     """Return the environment variable ``variable`` or raise a ``TargetError`` saying so."""
     value = target.env.get(variable, "")
@@ -112,3 +144,27 @@ def credential(target: Target, variable: str, what: str) -> str:
                           f"lingkungan {variable} ({what}) kosong. Atur variabel itu di "
                           "komputer penerbit (jangan di repositori), lalu ulangi.")
     return value
+
+
+@cache
+def target_types() -> dict[str, str]:
+    """Return every target type: ``kind`` -> ``"module:Class"``, from this folder's sources.
+
+    A type is registered by existing: a module here with a class that derives from
+    ``Target`` and sets ``kind = "..."``. The sources are read, not imported, so choosing
+    one target never loads another's libraries (boto3 alone takes a quarter second) and
+    adding a target touches no list elsewhere.
+    """
+    found: dict[str, str] = {}
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if not isinstance(node, ast.ClassDef) or not any(
+                    isinstance(base, ast.Name) and base.id == "Target" for base in node.bases):
+                continue
+            for statement in node.body:
+                if isinstance(statement, ast.Assign) and \
+                        any(isinstance(t, ast.Name) and t.id == "kind" for t in statement.targets) \
+                        and isinstance(statement.value, ast.Constant) and statement.value.value:
+                    found[str(statement.value.value)] = f"{__name__}.{source.stem}:{node.name}"
+    return found

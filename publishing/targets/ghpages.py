@@ -24,10 +24,13 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+from approval_gate.api import options
+
 from ..failpoints import failpoint
-from . import Plan, Sent, Target, TargetError, credential, option
+from . import Plan, Sent, Target, TargetError, credential, target_options
 from .gitrun import Git, remote_kind
 
 TOKEN_VARIABLE = "KPU_GITHUB_TOKEN"
@@ -50,36 +53,43 @@ def blob_ids(git: Git, output: Path, extra: dict[str, bytes]) -> dict[str, tuple
     return tree
 
 
+def _remote(value: Any) -> str:
+    """Accept a remote as text, or a local repository as a path."""
+    return options.text(str(value) if isinstance(value, Path) else value)
+
+
+def _branch(value: Any) -> str:
+    """Accept a git branch name such as ``gh-pages`` (no ``..``, not an option)."""
+    found = options.text_of(pattern=r"[A-Za-z0-9][A-Za-z0-9._/-]*")(value)
+    if ".." in found:
+        raise options.Invalid("")
+    return found
+
+
 class GhPagesTarget(Target):
     """``{"type": "github-pages", "remote": "https://github.com/kpu/situs.git"}``."""
 
     kind = "github-pages"
+    OPTIONS = target_options(
+        options.Option("remote", "alamat repositori, mis. 'https://github.com/kpu/situs.git'",
+                       _remote, required=True),
+        options.Option("branch", "nama cabang, mis. 'gh-pages'", _branch, default="gh-pages"),
+        options.Option("cname", "nama domain saja, mis. 'kpu-rembang.example'",
+                       options.optional(options.text_of(pattern=r"[A-Za-z0-9.-]+"))),
+        options.Option("nojekyll", "True atau False", options.boolean, default=True))
 
-    @property
-    def branch(self) -> str:
-        """Return the Pages branch (``gh-pages`` unless set)."""
-        branch = str(option(self, "branch", "gh-pages"))
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]*", branch) or ".." in branch:
-            raise TargetError(f"PUBLISH_TARGETS['{self.name}']['branch'] tidak sah: "
-                              f"{branch!r}. Contoh: 'gh-pages'.")
-        return branch
-
-    def _extra(self) -> dict[str, bytes]:
-        """Return the files ghp-import adds: ``.nojekyll`` and ``CNAME``."""
-        extra = {".nojekyll": b""} if option(self, "nojekyll", True) else {}
-        cname = option(self, "cname")
-        if cname:
-            if not re.fullmatch(r"[A-Za-z0-9.-]+", str(cname)):
-                raise TargetError(f"PUBLISH_TARGETS['{self.name}']['cname'] harus nama "
-                                  f"domain saja (misalnya 'kpu-rembang.example'), bukan "
-                                  f"{cname!r}.")
-            extra["CNAME"] = str(cname).encode()
-        return extra
+    def configure(self, values: dict[str, Any]) -> None:
+        """Keep the typed options; a remote with a token in it or a bad scheme is refused."""
+        self.remote: str = values["remote"]
+        self.remote_kind = remote_kind(self.remote, self.name, self.source)
+        self.branch: str = values["branch"]
+        self.extra: dict[str, bytes] = {".nojekyll": b""} if values["nojekyll"] else {}
+        if values["cname"]:
+            self.extra["CNAME"] = values["cname"].encode()
 
     def git(self) -> Git:
         """Return git bound to this target's working repository, remote and credentials."""
-        remote = str(option(self, "remote", required=True))
-        kind = remote_kind(remote, self.name)
+        remote, kind = self.remote, self.remote_kind
         env = {k: v for k, v in self.env.items() if not k.startswith("GIT_TRACE")}
         env.update(IDENTITY, GIT_TERMINAL_PROMPT="0")
         if kind == "https":
@@ -100,11 +110,10 @@ class GhPagesTarget(Target):
 
     def describe(self) -> str:
         """Return the remote and branch readers are served from."""
-        return f"GitHub Pages: cabang {self.branch} di {option(self, 'remote')}"
+        return f"GitHub Pages: cabang {self.branch} di {self.remote}"
 
     def check(self) -> None:
-        """Check options and credentials, then ask the remote for its branches."""
-        self._extra()
+        """Check credentials, then ask the remote for its branches."""
         self.git().ls_remote()
 
     def plan(self, output: Path) -> Plan:
@@ -112,7 +121,7 @@ class GhPagesTarget(Target):
         git = self.git()
         head = git.fetch()
         before = git.tree(head) if head else {}
-        after = blob_ids(git, output, self._extra())
+        after = blob_ids(git, output, self.extra)
         plan = Plan(delete=sorted(set(before) - set(after)))
         for rel, (blob, size) in after.items():
             if before.get(rel, ("", 0))[0] == blob:
@@ -130,7 +139,7 @@ class GhPagesTarget(Target):
         git = self.git()
         head = git.fetch()
         git.reset_branch(head)
-        extra = self._extra()
+        extra = self.extra
         flags = ["-n"] if ".nojekyll" in extra else []
         if "CNAME" in extra:
             flags += ["-c", extra["CNAME"].decode()]

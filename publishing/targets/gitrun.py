@@ -1,17 +1,19 @@
 """Git plumbing for the GitHub Pages target, in its own bare working repository.
 
-Every command runs with ``--git-dir`` pointing at ``var/ghpages/<target>``, so the
-project's repository, index and working tree are never touched, and with the target's
-environment (identity, credentials, no prompts). Failures become ``TargetError`` with
-git's last lines and what to do.
+Every command runs through the project's one git runner (``api.run_git``) with
+``--git-dir`` pointing at ``var/ghpages/<target>``, so the project's repository, index and
+working tree are never touched, and with the target's environment (identity,
+credentials, no prompts). Failures become ``TargetError`` with git's last lines and what
+to do.
 """
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from approval_gate.api import ConfigError, run_git
 
 from . import TargetError
 
@@ -35,19 +37,22 @@ _DIAGNOSES = (
 )
 
 
-def remote_kind(remote: str, target: str) -> str:
-    """Return ``https``, ``ssh`` or ``local`` for a remote, refusing unsafe forms."""
+def remote_kind(remote: str, target: str, source: str = "publishconf.py") -> str:
+    """Return ``https``, ``ssh`` or ``local`` for a remote; unsafe forms are ``ConfigError``.
+
+    The remote is not repeated in the message: it may hold a password or token.
+    """
     if "://" in remote:
         parts = urlsplit(remote)
         if parts.scheme == "https" and "@" in parts.netloc:
-            raise TargetError(f"PUBLISH_TARGETS['{target}']['remote'] memuat nama pengguna "
+            raise ConfigError(f"PUBLISH_TARGETS['{target}']['remote'] memuat nama pengguna "
                               "atau token di URL. Hapus bagian itu; token hanya lewat "
-                              "variabel lingkungan KPU_GITHUB_TOKEN.")
+                              "variabel lingkungan KPU_GITHUB_TOKEN.", path=source)
         if parts.scheme in ("https", "ssh", "file"):
             return "local" if parts.scheme == "file" else parts.scheme
-        raise TargetError(f"PUBLISH_TARGETS['{target}']['remote'] memakai skema "
+        raise ConfigError(f"PUBLISH_TARGETS['{target}']['remote'] memakai skema "
                           f"{parts.scheme!r}; gunakan https://, ssh:// (atau git@host:...) "
-                          "atau folder lokal.")
+                          "atau folder lokal.", path=source)
     return "ssh" if ":" in remote.split("/")[0] else "local"
 
 
@@ -80,16 +85,21 @@ class Git:
         """Run git in the working repository (made on first use); return its stdout."""
         if not (self.repo / "HEAD").is_file():
             self.repo.mkdir(parents=True, exist_ok=True)
-            subprocess.run(["git", "init", "--bare", "-q", str(self.repo)], env=self.env,
-                           check=True, capture_output=True)
+            self._git(None, "init", "--bare", "-q", str(self.repo),
+                      doing="membuat repositori kerja")
         data = input_bytes if input_bytes is not None else (input or "").encode()
-        done = subprocess.run(["git", f"--git-dir={self.repo}", *args], env=self.env,
-                              input=data, capture_output=True, check=False)
-        if done.returncode != 0:
+        return self._git(data, f"--git-dir={self.repo}", *args, doing=doing)
+
+    def _git(self, data: bytes | None, *args: str, doing: str) -> str:
+        done = run_git(None, *args, env=self.env, input=data)
+        if done is None:
+            raise TargetError(f"Target '{self.target}': gagal {doing}: git tidak dapat "
+                              "dijalankan. Pasang git di komputer penerbit, lalu ulangi.")
+        if not done.ok:
             raise TargetError(f"Target '{self.target}': gagal {doing}: "
-                              f"{explain(done.stderr.decode(errors='replace'))}. Situs di "
-                              "remote tidak berubah oleh kegagalan ini.")
-        return done.stdout.decode(errors="replace")
+                              f"{explain(done.error)}. Situs di remote tidak berubah oleh "
+                              "kegagalan ini.")
+        return done.text
 
     def rev(self, expression: str) -> str | None:
         """Return the object id of ``expression``, or None if it does not exist."""

@@ -14,10 +14,13 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from approval_gate.api import options
 
 from ..failpoints import failpoint
 from ..tree import OutputFile, list_output
-from . import Plan, Sent, Target, TargetError, option
+from . import Plan, Sent, Target, TargetError, folder, target_options
 
 #: Kept for backwards compatibility with the first tests: the local target's error.
 DeployError = TargetError
@@ -133,26 +136,26 @@ class LocalTarget(Target):
     """``{"type": "lokal", "path": "var/situs", "keep": 20}``: a folder on this machine."""
 
     kind = "lokal"
+    OPTIONS = target_options(
+        options.Option("path", "folder tujuan, mis. 'var/situs'", folder, default="var/situs"),
+        options.Option("keep", "bilangan bulat >= 0 (jumlah rilis yang disimpan)",
+                       options.integer(0), default=20))
 
-    @property
-    def path(self) -> Path:
-        """Return the target folder (relative paths are relative to the project)."""
-        return (self.root / option(self, "path", "var/situs")).resolve()
+    def configure(self, values: dict[str, Any]) -> None:
+        """Resolve the folder (relative to the project) and refuse one inside the sources."""
+        self.path: Path = (self.root / values["path"]).resolve()
+        self.keep: int = values["keep"]
+        for inner in ("content", "approvals", "theme", "plugins"):
+            if self.path.is_relative_to(self.root / inner):
+                raise self.setting_error("path", f"({self.path}) berada di dalam {inner}/. "
+                                                 "Pilih folder lain.")
 
     def describe(self) -> str:
         """Return the folder readers are served from."""
         return f"folder lokal {self.path / 'current'}"
 
     def check(self) -> None:
-        """Refuse a target folder inside the project's content or approvals."""
-        keep = option(self, "keep", 20)
-        if not isinstance(keep, int) or isinstance(keep, bool) or keep < 0:
-            raise TargetError(f"PUBLISH_TARGETS['{self.name}']['keep'] harus bilangan bulat "
-                              f">= 0 (jumlah rilis yang disimpan), bukan {keep!r}.")
-        for inner in ("content", "approvals", "theme", "plugins"):
-            if self.path.is_relative_to(self.root / inner):
-                raise TargetError(f"PUBLISH_TARGETS['{self.name}']['path'] ({self.path}) "
-                                  f"berada di dalam {inner}/. Pilih folder lain.")
+        """Nothing to reach: the options were checked when the target was made."""
 
     def plan(self, output: Path) -> Plan:
         """Compare with the current release (the hashes are kept for ``deploy``)."""
@@ -163,8 +166,7 @@ class LocalTarget(Target):
         """Add a release and switch ``current`` to it."""
         compared = getattr(self, "_compared", None)
         trees = compared[1] if compared and compared[0] == output else None
-        return deploy_local(output, self.path, release, keep=option(self, "keep", 20),
-                            trees=trees)
+        return deploy_local(output, self.path, release, keep=self.keep, trees=trees)
 
     def rollback(self) -> str:
         """Switch ``current`` back to the previous release."""

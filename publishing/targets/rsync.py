@@ -41,9 +41,12 @@ import re
 import shlex
 import subprocess
 from pathlib import Path
+from typing import Any
+
+from approval_gate.api import options
 
 from ..failpoints import failpoint
-from . import Plan, Sent, Target, TargetError, option
+from . import Plan, Sent, Target, TargetError, target_options
 from .rsync_remote import STATE, Remote, itemized, local_files, parse_state, stats, \
     switch_script
 from .ssh import Ssh, ssh_for
@@ -55,51 +58,60 @@ RSYNC = ("rsync", "--recursive", "--perms", "--chmod=D755,F644", "--checksum",
 _RELEASE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
+def _server_folder(value: Any) -> str:
+    """Accept a folder on the server: no trailing slash, not an option (leading -)."""
+    found = options.text(str(value) if isinstance(value, Path) else value).rstrip("/")
+    if not found or found.startswith("-"):
+        raise options.Invalid("")
+    return found
+
+
 class RsyncTarget(Target):
     """``{"type": "rsync", "host": "deploy@web.kpu.example", "path": "/srv/kpu"}``."""
 
     kind = "rsync"
+    OPTIONS = target_options(
+        options.Option("host", "pengguna@server, mis. 'deploy@web.kpu.example'",
+                       options.text_of(pattern=r"[^\s-]\S*"), required=True),
+        options.Option("path", "folder di server, mis. '/srv/kpu-rembang'", _server_folder,
+                       required=True),
+        options.Option("port", "nomor port 1-65535", options.integer(1, 65535)),
+        options.Option("mode", "'rilis' atau 'langsung'", options.choice(*MODES),
+                       default="rilis"),
+        options.Option("keep", "bilangan bulat >= 0 (jumlah rilis yang disimpan)",
+                       options.integer(0), default=20),
+        options.Option("staging", "folder di server di luar path (mode 'langsung')",
+                       options.optional(_server_folder)),
+        options.Option("protect", "daftar nama berkas/folder di server yang tidak boleh "
+                       "dihapus", options.names, default=(".well-known/", ".htaccess")))
 
-    @property
-    def path(self) -> str:
-        """Return the server folder (``<path>/current`` is the document root in rilis)."""
-        path = str(option(self, "path", required=True)).rstrip("/")
-        if not path or path.startswith("-"):
-            raise TargetError(f"PUBLISH_TARGETS['{self.name}']['path'] tidak sah: "
-                              f"{option(self, 'path')!r}. Isi folder di server, misalnya "
-                              "'/srv/kpu-rembang'.")
-        return path
+    def configure(self, values: dict[str, Any]) -> None:
+        """Keep the typed options; the staging folder must lie outside the site folder."""
+        self.host: str = values["host"]
+        self.path: str = values["path"]  # ``<path>/current`` is the document root in rilis
+        self.port: int | None = values["port"]
+        self.mode: str = values["mode"]
+        self.keep: int = values["keep"]
+        self.protect: list[str] = [f"--filter=P /{entry.lstrip('/')}"
+                                   for entry in values["protect"]]
+        self.staging: str = values["staging"] or f"{self.path}{STAGING}"
+        if self.mode == "langsung" and (f"{self.staging}/".startswith(f"{self.path}/")
+                                        or f"{self.path}/".startswith(f"{self.staging}/")):
+            raise self.setting_error("staging", f"({self.staging!r}) harus folder di luar "
+                                     "folder situs (path), agar berkas yang belum dipasang "
+                                     "tidak pernah tampil. Pilih folder lain.")
 
-    @property
-    def mode(self) -> str:
-        """Return ``rilis`` (atomic releases) or ``langsung`` (straight into the folder)."""
-        mode = option(self, "mode", "rilis")
-        if mode not in MODES:
-            raise TargetError(f"PUBLISH_TARGETS['{self.name}']['mode'] harus salah satu dari "
-                              f"{', '.join(MODES)}, bukan {mode!r}.")
-        return str(mode)
-
-    def _keep(self) -> int:
-        keep = option(self, "keep", 20)
-        if not isinstance(keep, int) or isinstance(keep, bool) or keep < 0:
-            raise TargetError(f"PUBLISH_TARGETS['{self.name}']['keep'] harus bilangan bulat "
-                              f">= 0 (jumlah rilis yang disimpan), bukan {keep!r}.")
-        return keep
+    def _ssh(self) -> Ssh:
+        return ssh_for(self, self.host, self.port)
 
     def describe(self) -> str:
         """Return the server folder readers are served from."""
-        where = f"{option(self, 'host')}:{option(self, 'path')}".rstrip("/")
+        where = f"{self.host}:{self.path}"
         return f"rsync ke {where}/current" if self.mode == "rilis" else f"rsync ke {where}"
 
     def check(self) -> None:
-        """Check options and credentials, then log in once (``ssh ... true``)."""
-        self._keep()
-        if self.mode == "langsung":
-            self.staging()  # also checks path
-            self._protect()
-        else:
-            _ = self.path
-        ssh_for(self).run("true", "masuk ke server lewat SSH")
+        """Check credentials, then log in once (``ssh ... true``)."""
+        self._ssh().run("true", "masuk ke server lewat SSH")
 
     def _state(self, ssh: Ssh) -> Remote:
         remote = parse_state(ssh.run(STATE.format(path=shlex.quote(self.path)),
@@ -114,16 +126,6 @@ class RsyncTarget(Target):
                               "lain.")
         return remote
 
-    def _protect(self) -> list[str]:
-        """Return rsync filters that keep the server's own files in langsung mode."""
-        protect = option(self, "protect", [".well-known/", ".htaccess"])
-        if not isinstance(protect, list | tuple) or not all(isinstance(p, str) and p.strip()
-                                                            for p in protect):
-            raise TargetError(f"PUBLISH_TARGETS['{self.name}']['protect'] harus daftar nama "
-                              f"berkas/folder di server yang tidak boleh dihapus, bukan "
-                              f"{protect!r}.")
-        return [f"--filter=P /{entry.strip().lstrip('/')}" for entry in protect]
-
     def _rsync(self, ssh: Ssh, args: list[str], doing: str) -> str:
         done = subprocess.run([*RSYNC, "-e", ssh.shell(), *args], env=ssh.env,
                               stdin=subprocess.DEVNULL, capture_output=True,
@@ -134,7 +136,7 @@ class RsyncTarget(Target):
 
     def plan(self, output: Path) -> Plan:
         """Dry-run rsync against what the server serves now; nothing is changed."""
-        ssh = ssh_for(self)
+        ssh = self._ssh()
         remote = self._state(ssh)
         if self.mode == "rilis":
             base = f"{self.path}/releases/{remote.current}/" if remote.current else None
@@ -146,7 +148,7 @@ class RsyncTarget(Target):
             plan.upload = sorted(files)
             plan.upload_bytes = sum((output / rel).stat().st_size for rel in files)
             return plan
-        protect = self._protect() if self.mode == "langsung" else []
+        protect = self.protect if self.mode == "langsung" else []
         text = self._rsync(ssh, ["--dry-run", "--delete", *protect, f"{output}/",
                                  f"{ssh.host}:{base}"], "membandingkan dengan isi server")
         sent, plan.delete = itemized(text)
@@ -159,7 +161,7 @@ class RsyncTarget(Target):
         """Upload the changed files, then make them live in one step (see module doc)."""
         if not _RELEASE.fullmatch(release):
             raise TargetError(f"Nama rilis tidak sah: {release!r}.")
-        ssh = ssh_for(self)
+        ssh = self._ssh()
         remote = self._state(ssh)
         if self.mode == "langsung":
             return self._deploy_in_place(ssh, remote, output)
@@ -178,25 +180,14 @@ class RsyncTarget(Target):
                     bytes=counts.get("Total bytes sent", 0),
                     deleted=len(remote.files - local_files(output)))
         failpoint("upload")  # on the server, complete, but not live
-        keep = self._keep()
-        drop = [n for n in sorted({*remote.releases, release})[:-keep] if n != release] \
-            if keep else []
+        drop = [n for n in sorted({*remote.releases, release})[:-self.keep]
+                if n != release] if self.keep else []
         ssh.run(switch_script(self.path, release, finish=True, drop=drop),
                 "mengganti rilis aktif")
         return sent
 
-    def staging(self) -> str:
-        """Return the langsung mode's staging folder: beside ``path``, never inside it."""
-        staging = str(option(self, "staging", "") or f"{self.path}{STAGING}").rstrip("/")
-        if staging.startswith("-") or f"{staging}/".startswith(f"{self.path}/") \
-                or f"{self.path}/".startswith(f"{staging}/"):
-            raise TargetError(f"PUBLISH_TARGETS['{self.name}']['staging'] ({staging!r}) "
-                              "harus folder di luar folder situs (path), agar berkas yang "
-                              "belum dipasang tidak pernah tampil. Pilih folder lain.")
-        return staging
-
     def _deploy_in_place(self, ssh: Ssh, remote: Remote, output: Path) -> Sent:
-        q, staging = shlex.quote(self.path), self.staging()
+        q, staging = shlex.quote(self.path), self.staging
         live = ssh.run(f"mkdir -p -- {q} {shlex.quote(staging)} && cd -- {q} && pwd -P",
                        "membuat folder di server").strip()  # absolute, for --link-dest
         counts = stats(self._rsync(ssh, ["--delete", "--stats", f"--link-dest={live}",
@@ -206,7 +197,7 @@ class RsyncTarget(Target):
                     objects=counts.get("Number of regular files transferred", 0),
                     bytes=counts.get("Total bytes sent", 0))
         failpoint("upload")  # in the staging folder, nothing live has changed
-        protect = " ".join(shlex.quote(f) for f in self._protect())
+        protect = " ".join(shlex.quote(f) for f in self.protect)
         applied = ssh.run(f"rsync --recursive --perms --checksum --delay-updates "
                           f"--delete-after {protect} --out-format='%i %l %n' "
                           f"{shlex.quote(staging)}/ {q}/ && rm -rf -- {shlex.quote(staging)}",
@@ -221,7 +212,7 @@ class RsyncTarget(Target):
                               "menyimpan rilis sebelumnya, jadi tidak bisa dikembalikan. "
                               "Kembalikan dengan menerbitkan ulang isi lama, atau pakai "
                               "mode 'rilis'.")
-        ssh = ssh_for(self)
+        ssh = self._ssh()
         remote = self._state(ssh)
         done = remote.releases
         if remote.current not in done or done.index(remote.current) == 0:

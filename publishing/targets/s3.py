@@ -25,12 +25,10 @@ prefix must not cost anyone their files). Rollback needs a private ``rollback_bu
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -38,105 +36,81 @@ from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from approval_gate.api import options
+
 from ..failpoints import failpoint
 from ..tree import OutputFile, list_output
-from . import Plan, Sent, Target, TargetError, credential, option
+from . import Plan, Sent, Target, TargetError, credential, target_options
 from .s3_releases import History
 from .s3_store import Bucket, Stored, count_requests, each, explain, is_missing, make_client, \
     reader_order
 
 #: Keys under ``<prefix>.kpu-`` belong to the publisher (staging, journal), not the site.
 RESERVED = ".kpu-"
-OPTIONS = ("type", "bucket", "prefix", "endpoint_url", "region", "rollback_bucket", "keep")
 _RELEASE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _UNCHANGED = "Situs yang tayang tidak berubah."
 _RESUME = ("Penggantian berkas di bucket terhenti di tengah jalan; jalankan `invoke publish` "
            "lagi, penerbitan berikutnya menyelesaikannya lebih dulu.")
 
 
-@dataclass(frozen=True)
-class S3Options:
-    """The validated ``PUBLISH_TARGETS`` entry of an S3 target."""
-
-    bucket: str
-    prefix: str  # "" or ending in "/"
-    endpoint_url: str | None
-    region: str
-    rollback_bucket: str | None
-    keep: int
-
-
-def read_options(target: Target) -> S3Options:
-    """Validate the settings entry; every problem names the setting and the fix."""
-    where = f"PUBLISH_TARGETS['{target.name}']"
-    for key in target.options:
-        if key not in OPTIONS:
-            hint = difflib.get_close_matches(key, OPTIONS, n=1)
-            raise TargetError(f"{where} memuat pengaturan yang tidak dikenal: {key!r}."
-                              + (f" Maksudnya {hint[0]!r}?" if hint else "")
-                              + f" Pilihan: {', '.join(OPTIONS[1:])}.")
-    values = {key: option(target, key) for key in OPTIONS[1:]}
-    option(target, "bucket", required=True)
-    for key in ("bucket", "prefix", "endpoint_url", "region", "rollback_bucket"):
-        if values[key] is not None and not isinstance(values[key], str):
-            raise TargetError(f"{where}['{key}'] harus teks, bukan {values[key]!r}.")
-    endpoint = values["endpoint_url"] or None
-    if endpoint and not endpoint.startswith(("http://", "https://")):
-        raise TargetError(f"{where}['endpoint_url'] harus diawali http:// atau https://, "
-                          f"bukan {endpoint!r}.")
-    keep = 10 if values["keep"] is None else values["keep"]
-    if not isinstance(keep, int) or isinstance(keep, bool) or keep < 2:
-        raise TargetError(f"{where}['keep'] harus bilangan bulat >= 2 (jumlah rilis yang "
-                          f"bisa dikembalikan), bukan {keep!r}.")
-    if values["rollback_bucket"] and values["rollback_bucket"] == values["bucket"]:
-        raise TargetError(f"{where}['rollback_bucket'] harus bucket lain yang tidak bisa "
-                          "dibaca publik: bucket itu menyimpan halaman yang sudah diganti "
-                          "atau ditarik.")
-    prefix = (values["prefix"] or "").strip("/")
-    return S3Options(values["bucket"], f"{prefix}/" if prefix else "", endpoint,
-                     values["region"] or "us-east-1", values["rollback_bucket"] or None, keep)
+def _prefix(value: Any) -> str:
+    """Accept a key prefix (text, may be empty); return it as ``""`` or ``"situs/"``."""
+    if not isinstance(value, str):
+        raise options.Invalid("")
+    return f"{value.strip('/')}/" if value.strip("/") else ""
 
 
 class S3Target(Target):
     """``{"type": "s3", "bucket": ..., "prefix": ..., "endpoint_url": ..., ...}``."""
 
     kind = "s3"
+    OPTIONS = target_options(
+        options.Option("bucket", "nama bucket", options.text, required=True),
+        options.Option("prefix", "awalan kunci objek (teks), mis. 'situs'", _prefix,
+                       default=""),
+        options.Option("endpoint_url", "alamat yang diawali http:// atau https://",
+                       options.optional(options.text_of(prefixes=("http://", "https://")))),
+        options.Option("region", "nama region (teks)", options.optional(options.text)),
+        options.Option("rollback_bucket", "nama bucket lain yang tidak bisa dibaca publik",
+                       options.optional(options.text)),
+        options.Option("keep", "bilangan bulat >= 2 (jumlah rilis yang bisa dikembalikan)",
+                       options.integer(2), default=10))
 
-    def __init__(self, name: str, options: Mapping[str, Any], env: Mapping[str, str],
-                 root: Path, state: Path) -> None:
-        """Also start the per-operation request counts shown after a publish."""
-        super().__init__(name, options, env, root, state)
-        self.requests: Counter[str] = Counter()
-
-    @cached_property
-    def settings(self) -> S3Options:
-        """Return the validated options (raises ``TargetError`` naming the setting)."""
-        return read_options(self)
+    def configure(self, values: dict[str, Any]) -> None:
+        """Keep the typed options; the rollback bucket must not be the public one."""
+        self.bucket: str = values["bucket"]
+        self.prefix: str = values["prefix"]  # "" or ending in "/"
+        self.endpoint_url: str | None = values["endpoint_url"]
+        self.region: str = values["region"] or "us-east-1"
+        self.rollback_bucket: str | None = values["rollback_bucket"]
+        self.keep: int = values["keep"]
+        if self.rollback_bucket == self.bucket:
+            raise self.setting_error("rollback_bucket", "harus bucket lain yang tidak bisa "
+                                     "dibaca publik: bucket itu menyimpan halaman yang sudah "
+                                     "diganti atau ditarik.")
+        self.requests: Counter[str] = Counter()  # per operation, shown after a publish
 
     @cached_property
     def client(self) -> Any:
         """Return the S3 client, built from the options and the environment mapping only."""
         access = credential(self, "AWS_ACCESS_KEY_ID", "ID kunci akses S3")
         secret = credential(self, "AWS_SECRET_ACCESS_KEY", "kunci rahasia S3")
-        client = make_client(self.settings.endpoint_url, self.settings.region, access,
-                             secret, self.env.get("AWS_SESSION_TOKEN"))
+        client = make_client(self.endpoint_url, self.region, access, secret,
+                             self.env.get("AWS_SESSION_TOKEN"))
         count_requests(client, self.requests)
         return client
 
     @property
     def site(self) -> Bucket:
         """Return the bucket readers are served from."""
-        return Bucket(self.client, self.settings.bucket)
+        return Bucket(self.client, self.bucket)
 
     @property
     def location(self) -> str:
         """Return ``s3://bucket/prefix``, with the endpoint (without any password)."""
-        bucket = self.options.get("bucket", "?")
-        prefix = str(self.options.get("prefix") or "").strip("/")
-        where = f"s3://{bucket}/{prefix + '/' if prefix else ''}"
-        endpoint = self.options.get("endpoint_url")
-        if endpoint:
-            parts = urlsplit(str(endpoint))
+        where = f"s3://{self.bucket}/{self.prefix}"
+        if self.endpoint_url:
+            parts = urlsplit(self.endpoint_url)
             where += f" (endpoint {parts.scheme}://{parts.hostname}" + (
                 f":{parts.port})" if parts.port else ")")
         return where
@@ -146,7 +120,7 @@ class S3Target(Target):
         return f"S3 {self.location}"
 
     def _key(self, name: str) -> str:
-        return f"{self.settings.prefix}{RESERVED}{name}"
+        return f"{self.prefix}{RESERVED}{name}"
 
     @contextmanager
     def _talking(self, after: str, bucket: str | None = None) -> Iterator[None]:
@@ -154,21 +128,21 @@ class S3Target(Target):
         try:
             yield
         except (ClientError, BotoCoreError) as error:
-            what = explain(error, self.name, bucket or self.settings.bucket)
+            what = explain(error, self.name, bucket or self.bucket)
             raise TargetError(f"Target S3 '{self.name}': {what} {after}".rstrip()) from error
 
     def check(self) -> None:
-        """Check settings, credentials (before any request) and that the buckets answer."""
-        buckets = [self.settings.bucket] + [b for b in [self.settings.rollback_bucket] if b]
+        """Check credentials (before any request) and that the buckets answer."""
+        buckets = [self.bucket] + [b for b in [self.rollback_bucket] if b]
         for bucket in buckets:
             with self._talking("", bucket):
                 self.client.head_bucket(Bucket=bucket)
 
     def _history(self) -> History | None:
-        if not self.settings.rollback_bucket:
+        if not self.rollback_bucket:
             return None
-        return History(self.site, self.settings.prefix,
-                       Bucket(self.client, self.settings.rollback_bucket), self.settings.keep)
+        return History(self.site, self.prefix,
+                       Bucket(self.client, self.rollback_bucket), self.keep)
 
     def _output(self, output: Path) -> dict[str, OutputFile]:
         files = list_output(output)
@@ -180,7 +154,7 @@ class S3Target(Target):
 
     def _compare(self, files: dict[str, OutputFile]) -> tuple[Plan, dict[str, Stored], bool]:
         """Return the plan, the live objects and whether this prefix is known to be ours."""
-        prefix = self.settings.prefix
+        prefix = self.prefix
         listed = {item.key[len(prefix):]: item for item in self.site.objects(prefix)
                   if not item.key.endswith("/")}
         live = {rel: item for rel, item in listed.items() if not rel.startswith(RESERVED)}
@@ -246,7 +220,7 @@ class S3Target(Target):
         it that is not part of the site.
         """
         if plan.delete:
-            shown = ", ".join(self.settings.prefix + rel for rel in plan.delete[:3])
+            shown = ", ".join(self.prefix + rel for rel in plan.delete[:3])
             raise TargetError(
                 f"Target S3 '{self.name}': {self.location} berisi {len(plan.delete)} objek "
                 f"yang bukan bagian dari situs ini (misalnya {shown}) dan belum pernah "
@@ -276,7 +250,7 @@ class S3Target(Target):
         """Commit a journaled release: copies in reader order, deletions, record, cleanup."""
         if journal is None:
             return
-        release, upload, prefix = journal["release"], journal["upload"], self.settings.prefix
+        release, upload, prefix = journal["release"], journal["upload"], self.prefix
         staging = self._key(f"staging/{release}/")
         try:
             for number, group in enumerate(reader_order(upload)):
@@ -291,7 +265,7 @@ class S3Target(Target):
                 f"Target S3 '{self.name}': penerbitan {release} terputus dan objek "
                 f"sementaranya di {staging} sudah tidak lengkap, jadi tidak bisa "
                 f"diselesaikan. Hapus objek {self._key('journal.json')} dari bucket "
-                f"'{self.settings.bucket}', lalu jalankan `invoke publish` lagi.") from error
+                f"'{self.bucket}', lalu jalankan `invoke publish` lagi.") from error
         self.site.delete([prefix + rel for rel in journal["delete"]])
         history = self._history()
         if history is not None and journal.get("record") is not None:

@@ -15,7 +15,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import Target, TargetError, credential, option
+from . import Target, TargetError, credential
 
 KEY_VARIABLE = "KPU_RSYNC_SSH_KEY"
 KNOWN_HOSTS_VARIABLE = "KPU_SSH_KNOWN_HOSTS"
@@ -88,17 +88,8 @@ class Ssh:
         return done.stdout
 
 
-def ssh_for(target: Target) -> Ssh:
-    """Return the ssh access of an rsync target, or raise if options or credentials lack."""
-    host = str(option(target, "host", required=True))
-    if host.startswith("-") or any(c.isspace() for c in host):
-        raise TargetError(f"PUBLISH_TARGETS['{target.name}']['host'] tidak sah: {host!r}. "
-                          "Tulis seperti 'deploy@web.kpu.example'.")
-    port = option(target, "port")
-    if port is not None and (isinstance(port, bool) or not isinstance(port, int)
-                             or not 0 < port < 65536):
-        raise TargetError(f"PUBLISH_TARGETS['{target.name}']['port'] harus nomor port "
-                          f"1-65535, bukan {port!r}.")
+def ssh_for(target: Target, host: str, port: int | None) -> Ssh:
+    """Return the ssh access to ``host`` (checked options), or raise if credentials lack."""
     options = ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
                "-o", "ConnectTimeout=30"]
     known = target.env.get(KNOWN_HOSTS_VARIABLE, "")
