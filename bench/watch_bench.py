@@ -45,7 +45,7 @@ sys.path[:0] = [str(REPO / "plugins"), str(REPO), str(REPO / "tests"), str(REPO 
 import gate_bench  # noqa: E402
 from sitekit import make_keys  # noqa: E402
 
-from editorial.preview_server import POLL_MS  # noqa: E402
+from editorial.watch.server import POLL_MS  # noqa: E402
 
 LIMIT_S = 2.0
 

@@ -21,9 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from approval_gate.ledger import Ledger
-from approval_gate.roster import Roster
-from approval_gate.rules import Verdict
+from approval_gate.api import Ledger, Roster, Verdict
 
 from .meta import read_metadata
 
@@ -82,6 +80,11 @@ def item_title(content: Path, item: str) -> str:
     return read_metadata(content / item).get("title") or item
 
 
+def first_role(roster: Roster) -> str:
+    """Return the name of the role every draft goes to first (the roster's first)."""
+    return roster.roles[0].name
+
+
 def _holders(roster: Roster, role: str, now: datetime) -> str:
     names = [person.name for person in roster.holders(role, now)]
     return ", ".join(names) if names else "belum ada pejabat"
@@ -99,7 +102,7 @@ def handoff(verdict: Verdict, roster: Roster, now: datetime, title: str,
         reason = verdict.reason if verdict.reason.endswith((".", "!", "?")) else \
             verdict.reason + "."
         text = (f'Mohon perbaikan untuk "{title}" ({item}): {reason}\n{where}\n'
-                "Setelah diperbaiki, ajukan kembali ke Web Admin.")
+                f"Setelah diperbaiki, ajukan kembali ke {first_role(roster)}.")
         return Handoff(item, "Pengampu Konsep (penulis)", text, whatsapp_link(text))
     role = roster.role(verdict.role)
     if role is None:
@@ -120,6 +123,11 @@ def handoff(verdict: Verdict, roster: Roster, now: datetime, title: str,
 def default_preview_dir(settings_file: Path) -> Path:
     """Return the preview folder of a site: ``var/pratinjau`` beside its settings file."""
     return settings_file.resolve().parent / "var" / "pratinjau"
+
+
+def preview_folder(settings_file: Path, given: str | None = None) -> Path:
+    """Return the preview folder named on the command line, else the site's default."""
+    return Path(given).absolute() if given else default_preview_dir(settings_file)
 
 
 def address_map_path(preview: Path) -> Path:

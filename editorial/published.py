@@ -15,8 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from approval_gate.records import ARCHIVE_FOLDER
-from approval_gate.yamlfile import as_moment
+from approval_gate.api import ARCHIVE_FOLDER, as_moment
 
 DEMO_FOLDER = "arsip-contoh"
 

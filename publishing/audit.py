@@ -28,7 +28,7 @@ FURNITURE_FILES = frozenset({"index.html", "archives.html", "tags.html", "catego
                              "cari/index.html", "persetujuan/index.html",
                              "persetujuan/catatan.json", "persetujuan/allowed_signers"})
 PRIVATE_MARKERS = (b"PRIVATE KEY-----", b"kpu-rembang-persetujuan-v1", b'"build_id"')
-#: Every file of the editorial preview carries this (editorial/preview_inject.py MARKER_NAME):
+#: Every file of the editorial preview carries this (editorial/preview/inject.py MARKER_NAME):
 #: a preview shows unapproved items, so no part of one may ever be published.
 PREVIEW_MARKER = b"kpu-pratinjau"
 PRIVATE_NAMES = frozenset({"roster.yml", "roster.yml.sig", "signoffs.json", "content.json",

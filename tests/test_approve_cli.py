@@ -18,6 +18,9 @@ import yaml
 
 from sitekit import NOW, REPO, ROLES, PEOPLE, Site, roster_text
 
+#: Whole-site builds and commands in child processes: seconds each (docs/architecture.md).
+pytestmark = pytest.mark.slow
+
 ITEM = "berita/rapat.md"
 
 

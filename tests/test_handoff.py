@@ -15,6 +15,9 @@ from editorial.handoff import whatsapp_link
 from previewkit import invoke, page, panel, preview
 from sitekit import ROLES, Site
 
+#: Whole-site builds and commands in child processes: seconds each (docs/architecture.md).
+pytestmark = pytest.mark.slow
+
 ITEM = "berita/rapat.md"
 ASK_SRI = ('Mohon persetujuan Kasubbag Tekmas (Pejabat Sri) untuk "Rapat Pleno" '
            "(berita/rapat.md).\n"

@@ -12,6 +12,7 @@ import pytest
 
 from editorial.meta import parse_metadata
 from publishing.build import build_site
+from approval_gate import api
 from sitekit import Site
 from workflowkit import run, run_with, sample_copy
 
@@ -33,6 +34,11 @@ COMMON = {"tags": "[ISI: kata kunci dipisah koma]",
           "authors": "[ISI: nama tim atau subbagian penulis]",
           "summary": "[ISI: ringkasan satu atau dua kalimat yang tampil di daftar dan hasil "
                      "pencarian]"}
+
+
+def test_every_dated_kind_of_the_sop_has_its_expected_draft_here() -> None:
+    assert [(k, f, c) for k, f, c, _ in KINDS] == [
+        (kind.id, kind.folder, kind.category) for kind in api.KINDS if kind.dated]
 
 
 @pytest.mark.parametrize(("kind", "folder", "category", "extra"), KINDS,
@@ -106,6 +112,7 @@ def test_regulation_number_and_year_are_taken_from_the_title(site: Site) -> None
                                   "kampanye.pdf)")
 
 
+@pytest.mark.slow
 def test_every_new_draft_builds_and_is_held_back_as_draf(site: Site) -> None:
     for kind, *_ in KINDS:
         assert run(site, "new", kind, f"Draf {kind}").returncode == 0
@@ -118,6 +125,7 @@ def test_every_new_draft_builds_and_is_held_back_as_draf(site: Site) -> None:
     assert site.hits("PETUNJUK") == [] and site.hits("Draf berita") == []
 
 
+@pytest.mark.slow
 def test_a_new_draft_once_approved_is_published_at_the_announced_address(site: Site) -> None:
     run(site, "new", "berita", "Rapat Pleno Terbuka")
     run(site, "new", "pengumuman", "Pendaftaran KPPS", "--berlaku-sampai", "2026-12-05 16:00")
@@ -209,6 +217,7 @@ def test_expiry_date_alone_means_the_end_of_that_day(site: Site) -> None:
                                                          "2026-12-05 23:59")
 
 
+@pytest.mark.slow
 def test_new_on_a_copy_of_the_sample_site(tmp_path) -> None:
     settings = sample_copy(tmp_path)
     taken = run_with(settings, "new", "berita", "Rapat Pleno DPT")

@@ -13,11 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from editorial.preview_inject import MARKER, ROBOTS_META, ROBOTS_TXT
+from editorial.preview.inject import MARKER, ROBOTS_META, ROBOTS_TXT
 from previewkit import invoke, page, panel, preview, preview_dir, sample_settings
 from publishing.audit import PREVIEW_MARKER, audit_output
 from publishing.build import BuildFailed
 from sitekit import ROLES, Site
+
+#: Whole-site builds and commands in child processes: seconds each (docs/architecture.md).
+pytestmark = pytest.mark.slow
 
 ITEM = "berita/rapat.md"
 URL = "berita/rapat-pleno/"

@@ -15,15 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from sitekit import Site
+from sitekit import ROLES, Site
 from workflowkit import at, commit, init_repo, run
+
+#: Whole-site builds and commands in child processes: seconds each (docs/architecture.md).
+pytestmark = pytest.mark.slow
 
 PERIOD = ("--dari", "2026-11-01", "--sampai", "2026-11-30")
 
 
 def _sign_chain(site: Site, item: str, *times: str) -> None:
-    for role, moment in zip(("web-admin", "kasubbag-tekmas", "sekretaris", "komisioner"),
-                            times, strict=False):
+    for role, moment in zip(ROLES, times, strict=False):
         site.sign(item, role, at=at(moment))
 
 

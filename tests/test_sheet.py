@@ -149,6 +149,7 @@ def test_published_item_shows_when_where_and_its_address(reviewed: Site, tmp_pat
     assert "Belum diterbitkan" not in page
 
 
+@pytest.mark.browser
 def test_pdf_is_printed_with_the_installed_browser(reviewed: Site, tmp_path: Path) -> None:
     assert shutil.which("chromium"), "chromium is installed by .ci/run (APT_PACKAGES)"
     done, _ = _sheet(reviewed, tmp_path)
@@ -209,6 +210,7 @@ def test_unknown_item_gets_a_close_match(reviewed: Site) -> None:
                                    "di 'invoke status'.")
 
 
+@pytest.mark.slow
 def test_sheet_of_the_sample_site(tmp_path: Path) -> None:
     target = tmp_path / "contoh.html"
     done = subprocess.run([sys.executable, "-m", "invoke", "-r", str(REPO), "sheet",

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 from datetime import datetime
 
 from sitekit import ROLES, Site
 from test_approve_cli import invoke
+
+#: Whole-site builds and commands in child processes: seconds each (docs/architecture.md).
+pytestmark = pytest.mark.slow
 
 
 def _items_in_every_state(site: Site) -> None:

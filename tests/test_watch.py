@@ -19,6 +19,9 @@ from playwright.sync_api import expect, sync_playwright
 from previewkit import Watch, panel
 from sitekit import ROLES, Site
 
+#: Whole-site builds and commands in child processes: seconds each (docs/architecture.md).
+pytestmark = pytest.mark.slow
+
 ITEM = "berita/rapat.md"
 URL = "berita/rapat-pleno/"
 CHROMIUM = "/usr/bin/chromium"
@@ -118,6 +121,7 @@ def test_a_theme_change_rebuilds_every_page(site: Site, tmp_path: Path) -> None:
         assert watch.stop() == 0
 
 
+@pytest.mark.browser
 def test_the_open_page_reloads_itself_in_a_real_browser(watched: tuple[Site, Watch]) -> None:
     assert Path(CHROMIUM).is_file(), "chromium is installed by .ci/run (APT_PACKAGES)"
     site, watch = watched

@@ -1,4 +1,9 @@
-"""The content kinds of SOP 11/2023 and the draft each one starts from (``invoke new``).
+"""The draft each SOP content kind starts from (``invoke new``), and the names people type.
+
+The kinds themselves (id, folder under content/, category) are the gate's
+(``approval_gate.api.KINDS``, the one list); this module adds only what a writer
+starts from: the metadata block, the body with its instructions and the attachments
+the body links to. A kind without a draft of its own starts from the general one.
 
 A draft is written for someone who has never seen Markdown metadata: every value to
 fill is marked ``[ISI: ...]`` and every instruction ``[PETUNJUK: ...]``, both visible in
@@ -10,6 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from string import Template
+
+from approval_gate.api import KINDS as SOP_KINDS
+from approval_gate.api import EXPIRY_KEY, ContentKind
 
 GUIDE = """[PETUNJUK: Ganti setiap teks dalam kurung siku yang diawali ISI dengan isi
 sebenarnya, termasuk pada baris-baris teratas (metadata). Jangan mengubah nama kolom di
@@ -34,20 +42,50 @@ class Attachment:
 
 
 @dataclass(frozen=True)
-class Kind:
-    """One SOP content kind: where its items live and the draft it starts from."""
+class Draft:
+    """What a new item of one kind starts from: metadata, body, expected attachments."""
 
-    id: str
-    folder: str
-    category: str | None  # None: a page (no date, no category)
     meta: str
     body: str
     attachments: tuple[Attachment, ...] = ()
 
+
+@dataclass(frozen=True)
+class Kind:
+    """One SOP content kind (the gate's) with the draft it starts from (ours)."""
+
+    sop: ContentKind
+    draft: Draft
+
+    @property
+    def id(self) -> str:
+        """Return the kind's id (``berita``), as typed and as used in addresses."""
+        return self.sop.id
+
+    @property
+    def folder(self) -> str:
+        """Return the kind's folder under content/."""
+        return self.sop.folder
+
+    @property
+    def category(self) -> str | None:
+        """Return the category shown on the site (None: a page)."""
+        return self.sop.category
+
     @property
     def dated(self) -> bool:
         """Tell whether items of this kind are dated (file name and ``Date``)."""
-        return self.category is not None
+        return self.sop.dated
+
+    @property
+    def expires(self) -> bool:
+        """Tell whether items of this kind carry ``berlaku_sampai`` (taken down then)."""
+        return any(key == EXPIRY_KEY for key, _ in self.sop.fields)
+
+    @property
+    def attachments(self) -> tuple[Attachment, ...]:
+        """Return the files the draft links to, which the writer puts beside it."""
+        return self.draft.attachments
 
 
 _BERITA = """$guide
@@ -210,26 +248,37 @@ _HALAMAN = """$guide
 [ISI: uraian.]
 """
 
-KINDS: dict[str, Kind] = {kind.id: kind for kind in (
-    Kind("berita", "berita", "Berita", COMMON_META, _BERITA),
-    Kind("artikel", "artikel", "Artikel", COMMON_META, _ARTIKEL),
-    Kind("pengumuman", "pengumuman", "Pengumuman",
-         COMMON_META + "Berlaku: $today s.d. $until_date\nberlaku_sampai: $until\n",
-         _PENGUMUMAN),
-    Kind("regulasi", "regulasi", "Regulasi", COMMON_META + "Nomor: $nomor\nTahun: $tahun\n",
-         _REGULASI, (Attachment("$stem.pdf", "naskah resmi peraturan (PDF)"),)),
-    Kind("data", "data", "Data",
-         COMMON_META + "Periode: [ISI: periode data, mis. Oktober 2026]\n"
-         "Sumber: [ISI: asal data, mis. rekapitulasi tingkat kecamatan]\n",
-         _DATA, (Attachment("$stem.csv", "berkas data (CSV)"),)),
-    Kind("dokumentasi", "dokumentasi", "Dokumentasi", COMMON_META, _DOKUMENTASI,
-         tuple(Attachment(f"$stem-{n}.jpg", f"foto {n} (JPG)") for n in (1, 2, 3))),
-    Kind("bahan-sosialisasi", "bahan-sosialisasi", "Bahan Sosialisasi", COMMON_META, _BAHAN),
-    Kind("liputan-kegiatan", "liputan-kegiatan", "Liputan Kegiatan", COMMON_META, _LIPUTAN),
-    Kind("halaman", "pages", None,
-         "Title: $title\nSlug: $slug\nAuthors: [ISI: nama tim atau subbagian penulis]\n"
-         "Summary: [ISI: ringkasan satu atau dua kalimat tentang halaman ini]\n", _HALAMAN),
-)}
+_PAGE_META = ("Title: $title\nSlug: $slug\nAuthors: [ISI: nama tim atau subbagian penulis]\n"
+              "Summary: [ISI: ringkasan satu atau dua kalimat tentang halaman ini]\n")
+
+#: The draft of each kind, by the id of the gate's kind.
+DRAFTS: dict[str, Draft] = {
+    "berita": Draft(COMMON_META, _BERITA),
+    "artikel": Draft(COMMON_META, _ARTIKEL),
+    "pengumuman": Draft(COMMON_META + "Berlaku: $today s.d. $until_date\n"
+                        "berlaku_sampai: $until\n", _PENGUMUMAN),
+    "regulasi": Draft(COMMON_META + "Nomor: $nomor\nTahun: $tahun\n", _REGULASI,
+                      (Attachment("$stem.pdf", "naskah resmi peraturan (PDF)"),)),
+    "data": Draft(COMMON_META + "Periode: [ISI: periode data, mis. Oktober 2026]\n"
+                  "Sumber: [ISI: asal data, mis. rekapitulasi tingkat kecamatan]\n", _DATA,
+                  (Attachment("$stem.csv", "berkas data (CSV)"),)),
+    "dokumentasi": Draft(COMMON_META, _DOKUMENTASI,
+                         tuple(Attachment(f"$stem-{n}.jpg", f"foto {n} (JPG)")
+                               for n in (1, 2, 3))),
+    "bahan-sosialisasi": Draft(COMMON_META, _BAHAN),
+    "liputan-kegiatan": Draft(COMMON_META, _LIPUTAN),
+    "halaman": Draft(_PAGE_META, _HALAMAN),
+}
+
+
+def _draft_of(kind: ContentKind) -> Draft:
+    """Return the kind's own draft, or the general one (an article, or a page)."""
+    return DRAFTS.get(kind.id) or (Draft(COMMON_META, _ARTIKEL) if kind.dated
+                                   else Draft(_PAGE_META, _HALAMAN))
+
+
+#: Every SOP kind with its draft, by id, in the gate's order.
+KINDS: dict[str, Kind] = {kind.id: Kind(kind, _draft_of(kind)) for kind in SOP_KINDS}
 
 #: Other names people type for a kind.
 ALIASES = {"liputan": "liputan-kegiatan", "bahan": "bahan-sosialisasi",
@@ -239,5 +288,5 @@ ALIASES = {"liputan": "liputan-kegiatan", "bahan": "bahan-sosialisasi",
 def render_draft(kind: Kind, values: dict[str, str]) -> str:
     """Return the full text of a new draft of ``kind`` with ``values`` filled in."""
     values = {**values, "guide": GUIDE, "category": kind.category or ""}
-    return Template(kind.meta).substitute(values) + "\n" + \
-        Template(kind.body).substitute(values)
+    return Template(kind.draft.meta).substitute(values) + "\n" + \
+        Template(kind.draft.body).substitute(values)

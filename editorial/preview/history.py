@@ -11,13 +11,12 @@ the preview says so instead of guessing.
 from __future__ import annotations
 
 import difflib
-import subprocess
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from approval_gate.digest import ContentFiles, content_digest, referenced_files
-from approval_gate.yamlfile import WIB
+from approval_gate.api import WIB, ContentFiles, content_digest, referenced_files, \
+    git_lines, run_git
 
 #: How many commits of one item are examined before giving up.
 HISTORY_LIMIT = 50
@@ -43,14 +42,6 @@ class Change:
     attachments: tuple[str, ...]  # attachments added, removed or changed
 
 
-def _git(content: Path, *args: str) -> bytes | None:
-    try:
-        done = subprocess.run(["git", *args], cwd=content, capture_output=True, check=False)
-    except FileNotFoundError:
-        return None  # no git on this machine
-    return done.stdout if done.returncode == 0 else None
-
-
 class _GitFiles(ContentFiles):
     """Content files as they were at one git revision (for ``content_digest``)."""
 
@@ -60,16 +51,17 @@ class _GitFiles(ContentFiles):
 
     def read(self, rel: str) -> bytes | None:
         """Return the file's bytes at this revision, or None if it has no such file."""
-        return _git(self.root, "show", f"{self.revision}:./{rel}")
+        done = run_git(self.root, "show", f"{self.revision}:./{rel}")
+        return done.stdout if done is not None and done.ok else None
 
 
 def _revisions(content: Path, item: str) -> list[tuple[str, datetime | None]]:
     """Return the commits that touched the item or a file it links to now, newest first."""
     links = ContentFiles(content).source(item)[1] if (content / item).is_file() else []
-    log = _git(content, "log", f"-n{HISTORY_LIMIT}", "--format=%H %ct", "--", item,
-               *links) or b""
+    log = git_lines(content, "log", f"-n{HISTORY_LIMIT}", "--format=%H %ct", "--", item,
+                    *links) or []
     found: list[tuple[str, datetime | None]] = []
-    for line in log.decode().splitlines():
+    for line in log:
         commit, stamp = line.split()
         found.append((commit, datetime.fromtimestamp(int(stamp), WIB)))
     return found + [("", None)]  # last, the index: approved while staged, never committed

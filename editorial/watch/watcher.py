@@ -1,16 +1,10 @@
 """``invoke watch``: serve the preview and rebuild it as files change.
 
-Watched (with watchdog): the content, the approvals, the theme, the code of the gate
-and the preview (``plugins/``, ``editorial/``) and the settings files. Changes are
-collected until things are quiet for ``DEBOUNCE_S`` (an editor's save is several
-events), then turned into one plan:
-
-* items or attachments edited, or sign-offs added: an incremental run in the warm
-  worker (only those items' pages, then the listings);
-* a content file deleted or renamed: a clean full build (its old page must go);
-* settings, the roster, the theme or code changed: a fresh worker process (modules are
-  not reloaded in place, and plugins read some theme files once at start), which starts
-  with a clean full build.
+The watchdog observer collects changes until things are quiet for ``DEBOUNCE_S`` (an
+editor's save is several events), ``plan.plan_for`` turns them into one plan, and the
+build worker (a child process, ``worker.py``) carries it out: an incremental run, a
+clean full build, or a fresh worker when settings, the roster, the theme or code
+changed. The server (``server.py``) tells open pages when their file changed.
 """
 
 from __future__ import annotations
@@ -18,111 +12,28 @@ from __future__ import annotations
 import json
 import os
 import queue
-import re
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from approval_gate.settings import read_settings_file
+from approval_gate.api import read_settings_file
 
-from .preview_server import LiveState, PreviewServer
-from .preview_errors import WatchError
+from ..errors import WatchError
+from ..preview.settings import check_folder
+from .plan import REPO, Event, Plan, Roots, plan_for
+from .server import LiveState, PreviewServer
 
-REPO = Path(__file__).absolute().parent.parent
 DEBOUNCE_S = 0.1
 MAX_BATCH_S = 1.0
-#: Editor back-up, swap and lock files, hidden files, Python byte code: never content.
-IGNORED = re.compile(r"(^\.|~$|\.sw[a-p]x?$|\.tmp$|^4913$|^#.*#$|\.py[co]$)")
-Event = tuple[str, str, str | None, bool]  # kind, path, moved-to path, is a folder
-
-
-@dataclass(frozen=True)
-class Roots:
-    """The folders and files whose changes matter to the preview."""
-
-    content: Path
-    approvals: Path
-    theme: Path
-    code: tuple[Path, ...]
-    settings: tuple[Path, ...]
-
-    @classmethod
-    def of(cls, settings_file: Path) -> Roots:
-        """Read the paths from the settings file (without Pelican)."""
-        settings = read_settings_file(settings_file)
-        base = settings_file.parent
-
-        def where(key: str, default: str) -> Path:
-            value = Path(str(settings.get(key) or default))
-            return (value if value.is_absolute() else base / value).resolve()
-
-        return cls(where("PATH", "content"), where("APPROVAL_GATE_APPROVALS_PATH", "approvals"),
-                   where("THEME", "theme"), (REPO / "plugins", REPO / "editorial"),
-                   (settings_file.resolve(), (REPO / "pelicanconf.py").resolve()))
-
-
-@dataclass
-class Plan:
-    """What one batch of changes asks the worker to do."""
-
-    restart: bool = False
-    clean: bool = False
-    content: set[str] = field(default_factory=set)
-    approvals: set[str] = field(default_factory=set)
-
-    def empty(self) -> bool:
-        """Tell whether nothing that matters changed."""
-        return not (self.restart or self.clean or self.content or self.approvals)
-
-    def message(self) -> dict[str, Any]:
-        """Return the request line for the worker."""
-        return {"content": sorted(self.content), "approvals": sorted(self.approvals),
-                "clean": self.clean}
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    return folder in path.parents
-
-
-def _note(plan: Plan, path: Path, roots: Roots, gone: bool) -> None:
-    """Add one changed (or vanished) path to the plan."""
-    if IGNORED.search(path.name) or "__pycache__" in path.parts or ".git" in path.parts:
-        return
-    gone = gone and not path.exists()  # an editor's save by rename leaves the file there
-    if path in roots.settings or any(_inside(path, folder) for folder in roots.code) or \
-            _inside(path, roots.theme):  # plugins read theme files at start (its CSS)
-        plan.restart = True
-    elif _inside(path, roots.approvals):
-        rel = path.relative_to(roots.approvals).as_posix()
-        if "/" not in rel:
-            plan.restart = True  # the roster: read once per worker, like the gate does
-        else:
-            plan.approvals.update({rel.rsplit("/", 1)[0], rel})
-    elif _inside(path, roots.content):
-        if gone:
-            plan.clean = True
-        else:
-            plan.content.add(path.relative_to(roots.content).as_posix())
-
-
-def plan_for(events: list[Event], roots: Roots) -> Plan:
-    """Turn a batch of file-system events into one plan."""
-    plan = Plan()
-    for kind, src, dest, folder in events:
-        if folder and kind in {"modified", "created", "closed"}:
-            continue  # the files inside have their own events
-        _note(plan, Path(src), roots, gone=kind in {"deleted", "moved"})
-        if dest:
-            _note(plan, Path(dest), roots, gone=False)
-    return plan
+#: The build worker, run as ``python -m WORKER``.
+WORKER = "editorial.watch.worker"
 
 
 class _Collector(FileSystemEventHandler):
@@ -140,14 +51,14 @@ class _Collector(FileSystemEventHandler):
 
 
 class WorkerProcess:
-    """The build worker (``editorial.preview_worker``) and a thread reading its answers."""
+    """The build worker (``WORKER``) and a thread reading its answers."""
 
     def __init__(self, settings_file: Path, output: Path, base_url: str,
                  on_answer: Callable[[dict[str, Any]], None]) -> None:
         path = os.pathsep.join([str(REPO), str(REPO / "plugins"),
                                 os.environ.get("PYTHONPATH", "")])
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "editorial.preview_worker", str(settings_file),
+            [sys.executable, "-m", WORKER, str(settings_file),
              str(output), base_url], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             cwd=settings_file.parent, env={**os.environ, "PYTHONPATH": path})
         self.on_answer = on_answer
@@ -199,7 +110,9 @@ class Watcher:
                  base_url: str | None, say: Callable[[str], None], verbose: bool = False
                  ) -> None:
         self.settings_file, self.output, self.say = settings_file, output, say
-        self.roots = Roots.of(settings_file)
+        settings = read_settings_file(settings_file)
+        check_folder(output, settings, settings_file)
+        self.roots = Roots.of(settings_file, settings)
         self.live = LiveState()
         self.events: queue.Queue[Event] = queue.Queue()
         output.mkdir(parents=True, exist_ok=True)

@@ -20,11 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .preview_errors import PreviewError
-from .preview_inject import is_marked
-from .preview_plugin import state_of
-from .preview_state import PreviewState, Request
-from .preview_settings import preview_settings
+from ..errors import PreviewError
+from .inject import is_marked
+from .plugin import state_of
+from .settings import PLUGIN, preview_settings
+from .state import PreviewState, Request
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class BuildReport:
 
 
 def setup_logging() -> None:
-    """Log Pelican's warnings plainly and make its errors fatal (as ``invoke build`` does)."""
+    """Log Pelican's warnings plainly and make its errors fatal (``invoke build`` fails on them)."""
     from pelican.log import console, init
 
     init(level=logging.WARNING, fatal="errors", handler=None)
@@ -65,8 +65,8 @@ class PreviewBuilder:
         try:
             self.state: PreviewState = state_of(self.pelican.settings)
         except KeyError:
-            raise PreviewError("Plugin pratinjau tidak terpasang (editorial.preview_plugin "
-                               "tidak berjalan).", path=settings_file.name,
+            raise PreviewError(f"Plugin pratinjau tidak terpasang ({PLUGIN} tidak berjalan).",
+                               path=settings_file.name,
                                hint="Periksa pesan galat Pelican di atas.") from None
         self.output = self.state.config.output
 
@@ -103,6 +103,13 @@ class PreviewBuilder:
 
 def build_preview(settings_file: Path, output: Path | None = None,
                   base_url: str | None = None) -> BuildReport:
-    """Build the whole preview once, into a clean folder (``invoke preview``)."""
+    """Build the whole preview once, into a clean folder (``invoke preview``).
+
+    Pelican turns an error it logged into a bare ``RuntimeError`` (its errors are
+    fatal here); the message a person needs is the log line above, so say so.
+    """
     setup_logging()
-    return PreviewBuilder(settings_file, output, base_url).build(clean=True)
+    try:
+        return PreviewBuilder(settings_file, output, base_url).build(clean=True)
+    except RuntimeError as error:
+        raise PreviewError(f"{error}; lihat pesan Pelican di atas.") from None

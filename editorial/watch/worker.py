@@ -1,6 +1,6 @@
 """The build worker of ``invoke watch``: a warm Pelican in a child process.
 
-The watcher starts ``python -m editorial.preview_worker SETTINGS OUTPUT URL`` and sends
+The watcher starts ``python -m editorial.watch.worker SETTINGS OUTPUT URL`` and sends
 it one JSON line per batch of changes on stdin; the worker answers one JSON line per
 finished run on stdout (everything else it prints goes to stderr). Keeping Pelican in a
 long-lived process keeps its parsed content and the gate's caches in memory and on
@@ -24,9 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from .preview_build import PreviewBuilder, setup_logging
-from .preview_errors import PreviewInterrupted
-from .preview_state import Request
+from approval_gate.api import KpuError
+
+from ..errors import PreviewInterrupted
+from ..preview.build import PreviewBuilder, setup_logging
+from ..preview.state import Request
 
 
 class Inbox:
@@ -102,9 +104,8 @@ def merge(first: dict[str, Any], inbox: Inbox) -> Wanted:
 
 def describe(error: BaseException, last: LastError) -> str:
     """Return the message a person needs for a failed run."""
-    render = getattr(error, "render", None)
-    if callable(render):
-        return str(render())
+    if isinstance(error, KpuError):
+        return error.render()
     return last.message or f"{type(error).__name__}: {error}"
 
 

@@ -19,8 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from approval_gate.digest import ContentFiles, content_digest, referenced_files
-from approval_gate.yamlfile import WIB
+from approval_gate.api import WIB, ContentFiles, content_digest, git_lines, referenced_files
 
 #: How a start time was found, as the reports name it.
 SOURCES = {
@@ -48,7 +47,11 @@ class Start:
 
 
 class _Blobs:
-    """File contents at any commit, through one long-running ``git cat-file --batch``."""
+    """File contents at any commit, through one long-running ``git cat-file --batch``.
+
+    A stream, not a command: one process answers every read of a report, so it is
+    started here rather than through ``run_git`` (which runs one command to its end).
+    """
 
     def __init__(self, cwd: Path) -> None:
         self.process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=cwd,
@@ -87,21 +90,12 @@ class _FilesAt(ContentFiles):
         return self.blobs.read(f"{self.commit}:{self.prefix}{rel}")
 
 
-def _git(cwd: Path, *args: str) -> list[str] | None:
-    try:
-        done = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=cwd,
-                              capture_output=True, text=True, check=False)
-    except OSError:
-        return None
-    return done.stdout.splitlines() if done.returncode == 0 else None
-
-
 class History:
     """The git history of a content folder: which commits touched which file, and when."""
 
     def __init__(self, content: Path) -> None:
         self.content = content
-        prefix = _git(content, "rev-parse", "--show-prefix")
+        prefix = git_lines(content, "rev-parse", "--show-prefix")
         self.available = prefix is not None
         self.prefix = prefix[0] if prefix else ""
         #: path under content/ -> [(sequence, commit, time)], oldest first
@@ -111,7 +105,7 @@ class History:
             self._read_log()
 
     def _read_log(self) -> None:
-        lines = _git(self.content, "log", "--format=%x00%H %ct", "--name-only",
+        lines = git_lines(self.content, "log", "--format=%x00%H %ct", "--name-only",
                      "--relative", "--", ".") or []
         commits: list[tuple[str, datetime, list[str]]] = []
         for line in lines:

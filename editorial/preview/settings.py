@@ -3,35 +3,41 @@
 The preview is derived from whichever settings file the site builds with (the project's
 ``pelicanconf.py`` or a test site's), so it looks like the real site, except that:
 
-* the approval gate is replaced by ``editorial.preview_plugin`` (every item is built,
+* the approval gate is replaced by ``editorial.preview.plugin`` (every item is built,
   each page marked as a preview, unapproved ones with banner and panel);
 * it is written to its own folder (``var/pratinjau/`` beside the settings file), which
   may not overlap the gated output, the content, the approvals, the theme or a local
   publishing target: a preview can never be published or deployed by mistake;
-* no sitemap, and no feeds are written (``preview_plugin.PreviewWriter``): nothing that
+* no sitemap, and no feeds are written (``plugin.PreviewWriter``): nothing that
   lists unapproved items without the preview marker;
 * Pelican's content cache is on, in a folder of its own, so ``invoke watch`` re-reads
   only what changed.
 
-Settings of the preview plugin itself use the prefix ``PRATINJAU_`` and are validated.
+Settings of the preview plugin itself use the prefix ``PRATINJAU_`` and are declared
+on the project's option engine (a typo is a ``ConfigError`` with a close match).
 """
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .handoff import address_map_path, default_preview_dir, preview_base_url
-from .preview_errors import PreviewError
-from .preview_inject import MARKER_NAME
+from approval_gate.api import options as o
+from approval_gate.api import settings_source
 
-PREFIX = "PRATINJAU_"
-KNOWN = ("PRATINJAU_URL", "PRATINJAU_ALAMAT")
+from ..errors import PreviewError
+from ..handoff import address_map_path, default_preview_dir, preview_base_url
+from .inject import MARKER_NAME
+
 GATE = "approval_gate"
-PLUGIN = "editorial.preview_plugin"
+PLUGIN = "editorial.preview.plugin"
+#: The preview plugin's own settings (written by ``preview_settings`` below).
+OPTIONS = o.OptionSet((
+    o.Option("URL", "alamat pratinjau, mis. 'http://127.0.0.1:8001/'", o.optional(o.text)),
+    o.Option("ALAMAT", "jalur berkas peta alamat item pratinjau", o.optional(o.path)),
+), prefix="PRATINJAU_")
 #: Plugins left out of the preview: they list every page without the preview marker.
 DROPPED_PLUGINS = frozenset({"sitemap", "stable_sitemap"})
 
@@ -126,16 +132,8 @@ def preview_settings(settings_file: Path, output: Path | None = None,
 
 
 def load_config(settings: Mapping[str, Any]) -> PreviewConfig:
-    """Validate the ``PRATINJAU_*`` settings (a typo is an error with a close match)."""
-    source = str(settings.get("APPROVAL_GATE_SETTINGS_FILE") or "pengaturan pratinjau")
-    for key in settings:
-        if key.startswith(PREFIX) and key not in KNOWN:
-            close = difflib.get_close_matches(key, KNOWN, n=1)
-            raise PreviewError(f"Pengaturan tidak dikenal: {key!r}.", path=source,
-                               hint=f"Mungkin maksud Anda {close[0]!r}?" if close else
-                               f"Pengaturan yang dikenal: {', '.join(KNOWN)}.")
+    """Read the ``PRATINJAU_*`` settings (a typo is an error with a close match)."""
+    values = OPTIONS.read(settings, settings_source(settings))
     output = Path(str(settings["OUTPUT_PATH"])).resolve()
-    url = settings.get("PRATINJAU_URL")
-    return PreviewConfig(preview_base_url(url if isinstance(url, str) else None),
-                         Path(str(settings.get("PRATINJAU_ALAMAT")
-                                  or address_map_path(output))), output)
+    return PreviewConfig(preview_base_url(values["URL"]),
+                         values["ALAMAT"] or address_map_path(output), output)

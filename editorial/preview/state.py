@@ -19,11 +19,11 @@ from approval_gate.api import SOURCE_SUFFIXES, GateSettings, Ledger, Roster, Ver
     item_folder, open_ledger
 from approval_gate.api import now as clock_now
 
-from .handoff import handoff, item_title
-from .preview_history import Change, changes_since
-from .preview_panel import ItemRecord
-from .preview_settings import PreviewConfig
-from .preview_provider import PreviewApprovals
+from ..handoff import handoff, item_title
+from .history import Change, changes_since
+from .panel import ItemRecord
+from .provider import PreviewApprovals
+from .settings import PreviewConfig
 
 #: Files changed within this long before a run started are checked for the marker too
 #: (file times come from a coarse kernel clock).
@@ -114,8 +114,6 @@ class PreviewState:
         if item not in self.verdicts:
             self.verdicts[item] = self.ledger.verdict(item)
         return self.verdicts[item]
-
-
 
     def _change(self, item: str, digest: str) -> Change | None:
         assert self.ledger is not None

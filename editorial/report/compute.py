@@ -1,8 +1,8 @@
 """How long each SOP step took, against the SOP's time standards: pure computation.
 
-No I/O: the task gathers the roster's roles, every item's counted decisions, the start
-of each version (``version_times``) and its publications (``published``), and this
-module returns figures; ``report_render`` turns them into a table, CSV or HTML.
+No I/O: ``inputs`` gathers the roster's roles, every item's counted decisions, the
+start of each version (``version_times``) and its publications (``editorial.published``),
+and this module returns figures; ``render`` turns them into a table, CSV or HTML.
 
 A *round* is one version of the text going through the approvers. Each review step
 runs from the moment the item reached the role (the version's commit for Web Admin,
@@ -19,13 +19,12 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 
-from approval_gate.rules import Decision, judge
-from approval_gate.roster import Role
-from approval_gate.yamlfile import WIB
+from approval_gate.api import Decision, Role, judge
 
-from .published import Publication
+from ..published import Publication
+from .period import Period
 from .version_times import SOURCES, Start
 
 #: SOP 11/2023: the whole procedure, first draft to publication ("Mutu Baku" total).
@@ -33,37 +32,6 @@ END_TO_END_MINUTES = 175
 END_TO_END = "ujung-ke-ujung"
 END_TO_END_NAME = "Ujung ke ujung"
 WAITING = {"draf", "menunggu", "kedaluwarsa"}
-
-
-@dataclass(frozen=True)
-class Period:
-    """Days from ``first`` to ``last`` inclusive, in WIB; None leaves that side open."""
-
-    first: date | None = None
-    last: date | None = None
-
-    @property
-    def start(self) -> datetime | None:
-        """Return the first moment inside the period."""
-        return datetime.combine(self.first, time.min, WIB) if self.first else None
-
-    @property
-    def end(self) -> datetime | None:
-        """Return the first moment after the period."""
-        return datetime.combine(self.last + timedelta(days=1), time.min, WIB) \
-            if self.last else None
-
-    def contains(self, moment: datetime) -> bool:
-        """Tell whether ``moment`` falls within the period."""
-        return (self.start is None or self.start <= moment) and \
-            (self.end is None or moment < self.end)
-
-    @property
-    def label(self) -> str:
-        """Return the period as the report's heading shows it."""
-        if self.first is None and self.last is None:
-            return "semua waktu"
-        return f"{self.first or 'awal'} s.d. {self.last or 'sekarang'}"
 
 
 @dataclass(frozen=True)

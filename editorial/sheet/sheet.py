@@ -11,27 +11,19 @@ and the sheet says how to check them.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import subprocess
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from pathlib import Path
 
-from approval_gate.ledger import Ledger
-from approval_gate.records import item_folder
-from approval_gate.items import discover_items
+from approval_gate.api import Ledger, git_text, item_folder, kind_fields
 
-from .meta import read_metadata
-from .published import Publication, archive_folders, read_publications
-from .workflow_errors import UnknownItem
+from ..meta import read_metadata
+from ..published import Publication, archive_folders, read_publications
 
-
-#: Metadata of particular kinds worth printing (see draft_kinds.py), with their labels.
-KIND_FIELDS = (("nomor", "Nomor"), ("tahun", "Tahun"), ("berlaku", "Masa berlaku"),
-               ("berlaku_sampai", "Turun dari situs"), ("periode", "Periode data"),
-               ("sumber", "Sumber data"))
+#: Where sheets go unless ``--output`` says otherwise (under the site's var/).
+SHEET_FOLDER = "lembar-persetujuan"
 
 
 @dataclass(frozen=True)
@@ -70,41 +62,15 @@ class SheetData:
     roster_version: int
 
 
-def item_path(content: Path, given: str) -> str:
-    """Return ``given`` as an item path under content/, or raise with a close match."""
-    path = Path(given)
-    if path.is_absolute():
-        try:
-            path = path.resolve().relative_to(content.resolve())
-        except ValueError:
-            raise UnknownItem(f"Berkas {given!r} tidak berada di folder {content}.",
-                              hint="Sebutkan item di bawah content/, mis. "
-                              "content/berita/2026-11-10-rapat-pleno-dpt.md.") from None
-    elif path.parts and path.parts[0] == "content":
-        path = Path(*path.parts[1:])
-    rel = path.as_posix()
-    items = discover_items(content)
-    if rel not in items:
-        close = difflib.get_close_matches(rel, items, n=1, cutoff=0.5)
-        guess = f" Mungkin maksudnya content/{close[0]}?" if close else ""
-        raise UnknownItem(f"Item content/{rel} tidak ditemukan.{guess}",
-                          hint="Daftar semua item ada di 'invoke status'.")
-    return rel
+def sheet_path(state: Path, item: str) -> Path:
+    """Return the default file of ``item``'s sheet: ``var/lembar-persetujuan/<path>.html``."""
+    return state / SHEET_FOLDER / f"{item.rsplit('.', 1)[0].replace('/', '--')}.html"
 
 
 def _folder_kind(item: str) -> str:
     """Return the kind Pelican gives an item without ``Category`` (its folder's name)."""
     folder = item.split("/")[0] if "/" in item else ""
     return "Halaman" if folder in ("pages", "") else folder
-
-
-def _head_commit(folder: Path) -> str | None:
-    try:
-        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True,
-                              text=True, check=False)
-    except OSError:
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
 
 
 def gather_sheet(ledger: Ledger, state: Path, item: str) -> tuple[SheetData, list[str]]:
@@ -130,9 +96,10 @@ def gather_sheet(ledger: Ledger, state: Path, item: str) -> tuple[SheetData, lis
     data = SheetData(
         item, meta.get("title") or item, meta.get("category") or _folder_kind(item),
         meta.get("date", "-"), digest.value, verdict.state, verdict.reason,
-        tuple((label, meta[key]) for key, label in KIND_FIELDS if meta.get(key)), files,
+        tuple((label, meta[key]) for key, label in kind_fields() if meta.get(key)), files,
         tuple(decisions), tuple(f.render() for f in verdict.findings),
-        tuple(publications.get(item, ())), ledger.now, _head_commit(ledger.content),
+        tuple(publications.get(item, ())), ledger.now,
+        git_text(ledger.content, "rev-parse", "HEAD"),
         roster.version)
     return data, problems
 
@@ -152,6 +119,16 @@ th{background:#eee}thead{display:table-header-group}tr,tbody{break-inside:avoid}
 .id th{width:28%}.kode{font-family:"DejaVu Sans Mono",monospace;font-size:8pt;
 word-break:break-all}.kecil{font-size:8.5pt}.lama{color:#444}
 footer{margin-top:10pt;font-size:8.5pt;border-top:1px solid #000;padding-top:4pt}"""
+
+
+def write_sheet(ledger: Ledger, state: Path, item: str, target: Path | None = None
+                ) -> tuple[Path, list[str]]:
+    """Write ``item``'s sheet as HTML (to ``target`` or its default file); say where."""
+    data, problems = gather_sheet(ledger, state, item)
+    target = target or sheet_path(state, item)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_sheet(data), encoding="utf-8")
+    return target, problems
 
 
 def _decision_rows(data: SheetData) -> str:

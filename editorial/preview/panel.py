@@ -12,12 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-from approval_gate.roster import Roster
-from approval_gate.rules import Decision, Verdict
-from approval_gate.yamlfile import WIB
+from approval_gate.api import WIB, Decision, Roster, Verdict, all_of
 
-from .handoff import Handoff
-from .preview_history import Change
+from ..handoff import Handoff, first_role
+from .history import Change
 
 BANNER_TEXT = "DRAF - belum disetujui"
 #: At most this many diff lines are shown; the rest is summarised.
@@ -92,9 +90,10 @@ def _role_rows(record: ItemRecord, roster: Roster, now: datetime) -> list[str]:
 def _next_step(record: ItemRecord, roster: Roster, now: datetime) -> str:
     verdict = record.verdict
     if verdict.publishable:
-        return "Lengkap: keempat pejabat telah menyetujui versi ini."
+        return f"Lengkap: {all_of(len(roster.roles))} pejabat telah menyetujui versi ini."
     if verdict.state == "ditolak":
-        return "Pengampu Konsep (penulis): perbaiki naskah, lalu ajukan kembali ke Web Admin."
+        return ("Pengampu Konsep (penulis): perbaiki naskah, lalu ajukan kembali ke "
+                f"{first_role(roster)}.")
     role = roster.role(verdict.role or "")
     if role is None:
         return "-"

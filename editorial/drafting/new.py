@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from string import Template
 
-from .draft_kinds import ALIASES, KINDS, Kind, render_draft
-from .meta import read_metadata
-from .workflow_errors import BadValue, ItemExists, UnknownKind
+from ..errors import BadValue, ItemExists, UnknownKind
+from ..meta import read_metadata
+from .kinds import ALIASES, KINDS, Kind, render_draft
 
 SOURCE_SUFFIXES = (".md", ".markdown", ".mkd")
 SLUG_LENGTH = 60
@@ -95,6 +95,10 @@ def _slug_owner(folder: Path, slug: str) -> Path | None:
 def plan_draft(content: Path, kind: Kind, title: str, now: datetime, *,
                slug: str | None = None, until: str | None = None) -> Draft:
     """Work out the file, text and address of a new draft; raise if any is taken."""
+    if until and not kind.expires:
+        expiring = ", ".join(k.id for k in KINDS.values() if k.expires)
+        raise BadValue(f"--berlaku-sampai hanya untuk jenis {expiring}.",
+                       hint=f"Hapus pilihan itu, atau pilih jenis {expiring}.")
     title = " ".join(title.split())
     if not title:
         raise BadValue("Judul kosong.", hint='Tulis judulnya, mis. invoke new berita '

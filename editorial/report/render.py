@@ -1,6 +1,6 @@
 """The report for people: a terminal table, a CSV file and an HTML page with an SVG chart.
 
-Rendering only; the figures come from ``report.build_report``. The HTML page is a
+Rendering only; the figures come from ``compute.build_report``. The HTML page is a
 single file with its style and chart inline (no script, no font or CDN), so it can be
 mailed, archived or opened offline on any office computer.
 """
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from .report import END_TO_END, Cycle, Report, Step, Total
+from .compute import END_TO_END, Cycle, Report, Step, Total
 from .version_times import SOURCES
 
 STEP_HEADERS = ("ITEM", "PUTARAN", "PERAN", "MULAI", "SELESAI", "WAKTU", "STANDAR",

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .workflow_errors import WorkflowError
+from ..errors import PdfFailed
 
 CANDIDATES = (
     ("chromium", ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")),
@@ -23,12 +23,6 @@ CANDIDATES = (
     ("libreoffice", ("soffice", "libreoffice")),
 )
 TIMEOUT = 180
-
-
-class PdfFailed(WorkflowError):
-    """The converter ran but made no PDF; the HTML is still there."""
-
-    exit_code = 25
 
 
 @dataclass(frozen=True)

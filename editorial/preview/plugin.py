@@ -1,19 +1,20 @@
 """The preview's Pelican plugin: every item built, every page marked, drafts explained.
 
-It takes the approval gate's place in the preview settings (``preview_settings.py``)
+It takes the approval gate's place in the preview settings (``settings.py``)
 and uses the gate's read-only parts (roster, ledger, rules) to judge each item, but
 removes nothing. What it adds, independently of the theme:
 
 * every HTML page written gets the preview marker, ``noindex`` and a preview strip
-  (``preview_inject.mark``); an item's own page also gets the banner and approval panel;
+  (``inject.mark``); an item's own page also gets the banner and approval panel;
 * ``robots.txt`` disallows everything, and the page of each item is recorded beside the
   preview folder for ``invoke status --pesan``;
 * the approvals provider for the theme, in the slot the gate fills in a real build
-  (``preview_provider``): every item may render, complete ones as published;
+  (``provider``): every item may render, complete ones as published;
 * a writer that writes no feeds, and only the pages of changed items when ``invoke
   watch`` asks for it (Pelican 4.12 removed ``WRITE_SELECTED``), the full pass following.
 
-This module and ``preview_build.py`` are the only editorial modules importing Pelican.
+This module, ``build.py`` and ``settings.preview_settings`` are the only editorial code
+importing Pelican.
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ from pelican.writers import Writer
 
 from approval_gate.api import install, load_trusted
 
-from .preview_errors import PreviewInterrupted
-from .preview_inject import ROBOTS_TXT, is_marked, mark
-from .preview_panel import banner_html, panel_html
-from .preview_settings import load_config
-from .preview_state import PreviewState
+from ..errors import PreviewInterrupted
+from .inject import ROBOTS_TXT, is_marked, mark
+from .panel import banner_html, panel_html
+from .settings import load_config
+from .state import PreviewState
 
 _states: dict[int, PreviewState] = {}
 

@@ -1,6 +1,6 @@
-"""Gather what ``report.build_report`` needs from the ledger, git and the archive.
+"""Gather what ``compute.build_report`` needs from the ledger, git and the archive.
 
-Kept apart from ``report.py`` so the computation stays pure and testable with plain
+Kept apart from ``compute.py`` so the computation stays pure and testable with plain
 data, and apart from the task so the same gathering serves tests and the command.
 """
 
@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from approval_gate.ledger import Ledger
-from approval_gate.items import discover_items
+from approval_gate.api import Ledger, discover_items
 
-from .meta import read_metadata
-from .published import archive_folders, read_publications
-from .report import ItemInput, Period, Report, build_report
+from ..meta import read_metadata
+from ..published import archive_folders, read_publications
+from .compute import ItemInput, Report, build_report
+from .period import Period
 from .version_times import History, first_seen, version_starts
 
 
