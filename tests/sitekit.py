@@ -12,19 +12,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from approval_gate.digest import content_digest
-from approval_gate.records import canonical_payload, render_signoff, signoff_path
-from approval_gate.signatures import ROSTER_NAMESPACE, SIGNOFF_NAMESPACE, fingerprint, \
-    normalise_key, sign_with_ssh_keygen
+from approval_gate.api import ROLE_IDS, ROSTER_NAMESPACE, SIGNOFF_NAMESPACE, \
+    canonical_payload, content_digest, fingerprint, normalise_key, render_signoff, \
+    sign_with_ssh_keygen, signoff_path
 
 from publishing.build import BuildResult, build_site
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime.fromisoformat("2026-11-24T10:00:00+07:00")
-ROLES = ("web-admin", "kasubbag-tekmas", "sekretaris", "komisioner")
-PEOPLE = {"web-admin": "andi", "kasubbag-tekmas": "sri", "sekretaris": "bambang",
-          "komisioner": "dewi"}
-NAMES = ("anchor", "andi", "sri", "bambang", "dewi", "rudi", "luar")
+ROLES = ROLE_IDS
+#: The sample's officials hold the roles in SOP order; a role added to the SOP gets a
+#: made-up holder, so nothing here needs an edit.
+OFFICIALS = ("andi", "sri", "bambang", "dewi")
+PEOPLE = {role: OFFICIALS[step] if step < len(OFFICIALS) else f"pejabat{step + 1}"
+          for step, role in enumerate(ROLES)}
+FORMER = "rudi"  # held the first role until 2025-12-31
+NAMES = ("anchor", *PEOPLE.values(), FORMER, "luar")
+#: When a holder took office, if not 2023-01-12.
+SINCE = {"komisioner": "2024-03-01"}
 
 
 @dataclass(frozen=True)
@@ -59,14 +64,16 @@ def roster_text(keys: Keys, *, version: int = 1, extra_people: str = "",
                 extra_holders: str = "") -> str:
     """Return a roster like the sample's, with the test keys."""
     people = "".join(f"  - id: {n}\n    name: Pejabat {n.title()}\n    keys:\n"
-                     f"      - key: {keys.public(n)}\n" for n in NAMES[1:6])
-    holders = ("  - {role: web-admin, person: rudi, from: 2023-01-12, until: 2025-12-31}\n"
-               "  - {role: web-admin, person: andi, from: 2026-01-01}\n"
-               "  - {role: kasubbag-tekmas, person: sri, from: 2023-01-12}\n"
-               "  - {role: sekretaris, person: bambang, from: 2023-01-12}\n"
-               "  - {role: komisioner, person: dewi, from: 2024-03-01}\n")
-    roles = "".join(f"  - {{id: {r}, name: {n}, standard_minutes: 30}}\n" for r, n in zip(
-        ROLES, ("Web Admin", "Kasubbag Tekmas", "Sekretaris", "Komisioner"), strict=False))
+                     f"      - key: {keys.public(n)}\n" for n in NAMES[1:-1])
+    first = ROLES[0]
+    holders = (f"  - {{role: {first}, person: {FORMER}, from: 2023-01-12, until: 2025-12-31}}\n"
+               f"  - {{role: {first}, person: {PEOPLE[first]}, from: 2026-01-01}}\n")
+    holders += "".join(f"  - {{role: {r}, person: {PEOPLE[r]}, from: "
+                       f"{SINCE.get(r, '2023-01-12')}}}\n" for r in ROLES[1:])
+    # Named like the roles' ids ("Kasubbag Tekmas"); the sample roster names the last one
+    # in full, which the theme's tests see.
+    roles = "".join(f"  - {{id: {r}, name: {r.replace('-', ' ').title()}, "
+                    "standard_minutes: 30}\n" for r in ROLES)
     return (f"version: {version}\nroles:\n{roles}people:\n{people}{extra_people}"
             f"holders:\n{holders}{extra_holders}")
 

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from approval_gate.digest import content_digest
+from approval_gate.api import content_digest
 from sitekit import REPO
 
 SIGNOFF = "approvals/berita/2026-11-10-rapat-pleno-dpt/20261110T153000-web-admin-setuju.yml"

@@ -17,8 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from approval_gate import api
 from publishing.audit import audit_output
 from themekit import Sample
+
+#: Whole-site builds and commands in child processes: seconds each (docs/architecture.md).
+pytestmark = pytest.mark.slow
 
 
 def _commands(sample: Sample) -> list[str]:
@@ -49,8 +53,7 @@ def test_record_lists_exactly_the_published_items(theme_sample: Sample) -> None:
     for item in record["items"]:
         entry = included[item["item"]]
         assert (item["digest"], item["url"]) == (entry["digest"], entry["url"])
-        assert [s["role"] for s in item["signoffs"]] == ["web-admin", "kasubbag-tekmas",
-                                                          "sekretaris", "komisioner"]
+        assert [s["role"] for s in item["signoffs"]] == list(api.ROLE_IDS)
     assert record["namespace"] == "kpu-rembang-persetujuan"
 
 

@@ -15,13 +15,16 @@ import feedparser
 import pytest
 import xmlschema
 
+from approval_gate import api
 from test_sample_site import EXCLUDED
 from themekit import Sample
 
+#: Whole-site builds and commands in child processes: seconds each (docs/architecture.md).
+pytestmark = pytest.mark.slow
+
 SCHEMAS = Path(__file__).parent / "data"
-KINDS = {"Berita": "berita", "Artikel": "artikel", "Pengumuman": "pengumuman",
-         "Regulasi": "regulasi", "Data": "data", "Dokumentasi": "dokumentasi",
-         "Bahan Sosialisasi": "bahan-sosialisasi", "Liputan Kegiatan": "liputan-kegiatan"}
+#: Category -> its slug on the site, for every SOP kind (the ids are the slugs).
+KINDS = {kind.category: kind.id for kind in api.KINDS if kind.category}
 BASE = "http://127.0.0.1:8000"  # FEED_DOMAIN of pelicanconf.py: absolute URLs start here
 
 

@@ -62,7 +62,7 @@ def write_settings(root: Path, extra: str = "", name: str = "contohcfg.py") -> P
     settings = root / name
     settings.write_text(
         f"import sys\nsys.path.insert(0, {str(REPO)!r})\nfrom pelicanconf import *\n"
-        "from approval_gate.anchor import DEMO_ANCHOR\n"
+        "from approval_gate.api import DEMO_ANCHOR\n"
         f"OUTPUT_PATH = {str(root / 'output')!r}\n"
         f"CACHE_PATH = {str(root / '.cache' / 'pelican')!r}\n"
         f"APPROVAL_GATE_MANIFEST_PATH = {str(root / 'var' / 'manifest.json')!r}\n"

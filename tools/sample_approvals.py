@@ -13,21 +13,19 @@ import shutil
 import sys
 import tempfile
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "plugins"))
 
-from approval_gate.digest import content_digest  # noqa: E402
-from approval_gate.records import canonical_payload, render_signoff, signoff_path  # noqa: E402
-from approval_gate.signatures import SIGNOFF_NAMESPACE, sign_with_ssh_keygen  # noqa: E402
-from approval_gate.yamlfile import WIB  # noqa: E402
+from approval_gate.api import DEMO_ANCHOR, SIGNOFF_NAMESPACE, WIB, Role, Roster, \
+    canonical_payload, content_digest, load_roster, render_signoff, sign_with_ssh_keygen, \
+    signoff_path  # noqa: E402
 
 CONTENT = ROOT / "content"
 APPROVALS = ROOT / "approvals"
 KEYS = ROOT / "demo-keys"
-ROLES = (("web-admin", "andi"), ("kasubbag-tekmas", "sri"), ("sekretaris", "bambang"),
-         ("komisioner", "dewi"))
 COMPLETE = [
     "berita/2026-11-10-rapat-pleno-dpt.md",
     "artikel/2026-10-28-mengenal-tahapan-pilkada.md",
@@ -53,6 +51,20 @@ STALE = "data/2026-11-16-daftar-tps.md"
 FORGED = "pengumuman/2026-11-17-jadwal-kampanye.md"
 
 
+@cache
+def roster() -> Roster:
+    """Return the sample's roster (demo keys): its roles, in order, and who held them when."""
+    return load_roster(APPROVALS, DEMO_ANCHOR, allow_demo_keys=True)
+
+
+def holder(role: Role, at: datetime) -> str:
+    """Return the id of the one person holding ``role`` at ``at`` (signed with their key)."""
+    people = roster().holders(role.id, at)
+    if len(people) != 1:
+        raise SystemExit(f"{role.id}: {len(people)} pemegang jabatan pada {at.isoformat()}")
+    return people[0].id
+
+
 def item_date(item: str) -> datetime:
     """Return the item's Date metadata (or 1 November 2026 for pages) in WIB."""
     match = re.search(r"^Date:\s*(\S+ \S+)", (CONTENT / item).read_text(), re.M)
@@ -76,11 +88,14 @@ def sign(item: str, role: str, person: str, at: datetime, *, decision: str = "se
         handle.write(render_signoff(fields, signature))
 
 
-def chain(item: str, count: int = 4, digest: str | None = None) -> datetime:
-    """Sign the first ``count`` roles in order, 25 minutes apart; return the last time."""
+def chain(item: str, count: int | None = None, digest: str | None = None) -> datetime:
+    """Sign the first ``count`` roles (all by default) in order, 25 minutes apart.
+
+    Return the time of the next step, for the decision that follows.
+    """
     at = item_date(item) + timedelta(hours=1)
-    for role, person in ROLES[:count]:
-        sign(item, role, person, at, digest=digest)
+    for role in roster().roles[:count]:
+        sign(item, role.id, holder(role, at), at, digest=digest)
         at += timedelta(minutes=25)
     return at
 
@@ -102,13 +117,14 @@ def main() -> None:
         chain(item)
     for item, count in WAITING.items():
         chain(item, count)
-    at = chain(REJECTED, 2)
-    sign(REJECTED, "sekretaris", "bambang", at, decision="tolak",
+    roles = roster().roles
+    at = chain(REJECTED, 2)  # the third role rejects
+    sign(REJECTED, roles[2].id, holder(roles[2], at), at, decision="tolak",
          note="Daftar hadir PPK belum dilampirkan dan angka partisipasi belum bersumber. "
               "Mohon dilengkapi lalu diajukan kembali.")
-    chain(STALE, 4, old_digest(STALE, "Jumlah-TPS-Pamotan", "Jumlah-TPS-Pamotan-Revisi"))
-    at = chain(FORGED, 3)
-    sign(FORGED, "komisioner", "dewi", at, key="pemalsu")
+    chain(STALE, None, old_digest(STALE, "Jumlah-TPS-Pamotan", "Jumlah-TPS-Pamotan-Revisi"))
+    at = chain(FORGED, len(roles) - 1)  # the last role's approval is forged
+    sign(FORGED, roles[-1].id, holder(roles[-1], at), at, key="pemalsu")
 
 
 if __name__ == "__main__":
