@@ -12,6 +12,9 @@ from publishing.audit import audit_output
 from publishing.build import BuildFailed
 from sitekit import Site
 
+#: Whole-site builds and commands in child processes: seconds each (docs/architecture.md).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def built(site: Site) -> tuple[Site, dict, Path]:

@@ -21,6 +21,9 @@ from sitekit import REPO
 from test_sample_site import EXCLUDED
 from themekit import CHROMIUM, CHROMIUM_ARGS, Sample, serve
 
+#: Debian chromium through Playwright (docs/architecture.md).
+pytestmark = pytest.mark.browser
+
 SCREENSHOTS = REPO / "test-artefacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 import os
 
 from sitekit import ROLES, Site
+
+#: Whole-site builds and commands in child processes: seconds each (docs/architecture.md).
+pytestmark = pytest.mark.slow
 
 
 def test_tampered_sign_off_is_caught_on_a_warm_build_even_with_its_old_mtime(

@@ -13,6 +13,9 @@ import pytest
 
 from sitekit import ROLES, Site
 
+#: Whole-site builds and commands in child processes: seconds each (docs/architecture.md).
+pytestmark = pytest.mark.slow
+
 
 def _kept_and_left_out(site: Site) -> None:
     site.article("berita/lengkap.md", "Berita Lengkap", "Isi TOKENLENGKAP. "

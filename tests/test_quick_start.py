@@ -6,6 +6,8 @@ the project without its state (no var/, output/ or caches), on a free port.
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import re
 import shutil
@@ -18,6 +20,9 @@ from pathlib import Path
 
 from sitekit import REPO
 from test_sample_site import EXCLUDED
+
+#: Whole-site builds and commands in child processes: seconds each (docs/architecture.md).
+pytestmark = pytest.mark.slow
 
 
 def _quick_start() -> list[str]:

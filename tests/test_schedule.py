@@ -7,7 +7,12 @@ The manifest tells the publisher the next moment at which a rebuild changes the 
 
 from __future__ import annotations
 
+import pytest
+
 from sitekit import NOW, Site
+
+#: Whole-site builds and commands in child processes: seconds each (docs/architecture.md).
+pytestmark = pytest.mark.slow
 
 
 def _at(site: Site, moment: str):

@@ -19,6 +19,9 @@ from publishing.build import BuildFailed
 from sitekit import Site
 from themekit import Sample
 
+#: Whole-site builds and commands in child processes: seconds each (docs/architecture.md).
+pytestmark = pytest.mark.slow
+
 
 def _audit(sample: Sample, output: Path) -> list[str]:
     manifest = sample.manifest

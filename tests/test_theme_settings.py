@@ -14,6 +14,9 @@ from PIL import Image
 from publishing.build import BuildFailed
 from sitekit import Site
 
+#: Whole-site builds and commands in child processes: seconds each (docs/architecture.md).
+pytestmark = pytest.mark.slow
+
 
 def _approved(site: Site) -> None:
     site.article("berita/a.md", "Berita A", "Isi TOKENA.", category="Berita")
