@@ -252,6 +252,7 @@ class GateApprovals(Approvals):
 
     def __init__(self, settings: dict[str, Any]) -> None:
         self._settings = settings
+        self._entries: tuple[BuildRun, dict[str, Entry]] | None = None  # per run, once
 
     def _passed(self) -> BuildRun | None:
         runs = [r for r in _site(self._settings).runs.values()
@@ -274,7 +275,9 @@ class GateApprovals(Approvals):
         run = self._passed()
         if run is None:
             raise GateError("Catatan persetujuan diminta sebelum gerbang persetujuan berjalan.")
-        return {e["item"]: e for e in run.manifest.included}
+        if self._entries is None or self._entries[0] is not run:  # every page asks: index once
+            self._entries = (run, {e["item"]: e for e in run.manifest.included})
+        return self._entries[1]
 
     def for_page(self, item: str) -> Entry:
         """Return an admitted item's entry; any other item must not render (fail closed)."""
