@@ -82,19 +82,36 @@ APPROVAL_GATE_SETTINGS_FILE = "pelicanconf.py"
 # key at start-up: an unknown key or a bad value stops the build naming this file and key.
 SITE_ORGANISATION = "Komisi Pemilihan Umum Kabupaten Rembang"
 SITE_LOGO = str(ROOT / "content" / "static" / "logo-kpu.svg")  # .svg/.png/.jpg/.webp, or None
-SITE_COLOURS = {"primary": "#a50e24", "primary_dark": "#6e0918", "accent": "#f5c400",
-                "text": "#1b1b1b", "background": "#ffffff"}  # contrast >= 4.5:1 is checked
+SITE_COLOURS = {
+    "primary": "#a50e24",
+    "primary_dark": "#6e0918",
+    "accent": "#f5c400",
+    "text": "#1b1b1b",
+    "background": "#ffffff",
+}  # contrast >= 4.5:1 is checked
 SITE_ADDRESS = "Jl. Pemuda Barat No. 18, Rembang, Jawa Tengah 59211"
 SITE_KINDS = list(gate_api.CATEGORIES)  # the SOP's kinds in menu order (approval_gate/sop.py)
-SITE_NAV_PAGES = [("profil", "Profil"), ("ppid", "Informasi Publik (PPID)"),
-                  ("kontak", "Kontak")]  # static pages in the menu: (slug, label)
+SITE_NAV_PAGES = [
+    ("profil", "Profil"),
+    ("ppid", "Informasi Publik (PPID)"),
+    ("kontak", "Kontak"),
+]  # static pages in the menu: (slug, label)
 SITE_DOCUMENT_KINDS = ["Regulasi", "Data"]  # documents listed beside the HTML summary
 SITE_GALLERY_KINDS = ["Dokumentasi"]  # images shown as a photo gallery
 SITE_ANNOUNCEMENT_KIND = "Pengumuman"  # "current" ones lead the home page
 SITE_ANNOUNCEMENT_DAYS = 30  # current for this long when no "Berlaku: ... s.d. ..." is given
 SITE_PROVENANCE = "peran-dan-tanggal"  # or "peran-nama-dan-tanggal", "ringkas"
-DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "cari",
-                    "persetujuan", "404", "robots"]
+DIRECT_TEMPLATES = [
+    "index",
+    "tags",
+    "categories",
+    "authors",
+    "archives",
+    "cari",
+    "persetujuan",
+    "404",
+    "robots",
+]
 CARI_SAVE_AS = "cari/index.html"  # search (Pagefind, indexed after the gate)
 PERSETUJUAN_SAVE_AS = "persetujuan/index.html"  # how to verify the approvals
 ROBOTS_SAVE_AS = "robots.txt"

@@ -20,5 +20,20 @@ from commands.editorial import new, report, sheet  # noqa: E402
 from commands.preview import preview, watch  # noqa: E402
 from commands.site import build, publish, rollback, serve  # noqa: E402
 
-__all__ = ["allowed_signers_", "approve", "build", "keygen", "new", "preview", "publish",
-           "reject", "report", "rollback", "serve", "sheet", "sign_roster", "status_", "watch"]
+__all__ = [
+    "allowed_signers_",
+    "approve",
+    "build",
+    "keygen",
+    "new",
+    "preview",
+    "publish",
+    "reject",
+    "report",
+    "rollback",
+    "serve",
+    "sheet",
+    "sign_roster",
+    "status_",
+    "watch",
+]

@@ -30,17 +30,29 @@ from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 
 from themekit import CHROMIUM, CHROMIUM_ARGS, build_sample  # noqa: E402
 
-PAGES = {"artikel": "/berita/rapat-pleno-dpt/", "beranda": "/",
-         "regulasi": "/regulasi/pkpu-2-2024-tahapan/",
-         "dokumentasi": "/dokumentasi/sosialisasi-pemilih-pemula/"}
+PAGES = {
+    "artikel": "/berita/rapat-pleno-dpt/",
+    "beranda": "/",
+    "regulasi": "/regulasi/pkpu-2-2024-tahapan/",
+    "dokumentasi": "/dokumentasi/sosialisasi-pemilih-pemula/",
+}
 BUDGET = {"bytes": 30 * 1024, "lcp_ms": 1800, "cls": 0.1}
-MOBILE = {"viewport": {"width": 412, "height": 823}, "device_scale_factor": 1.75,
-          "is_mobile": True, "has_touch": True, "locale": "id-ID",
-          "user_agent": "Mozilla/5.0 (Linux; Android 11; moto g power (2022)) "
-                        "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Mobile "
-                        "Safari/537.36"}
-SLOW_4G = {"offline": False, "latency": 150, "downloadThroughput": 1.6 * 1024 * 1024 / 8,
-           "uploadThroughput": 750 * 1024 / 8}
+MOBILE = {
+    "viewport": {"width": 412, "height": 823},
+    "device_scale_factor": 1.75,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "id-ID",
+    "user_agent": "Mozilla/5.0 (Linux; Android 11; moto g power (2022)) "
+    "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Mobile "
+    "Safari/537.36",
+}
+SLOW_4G = {
+    "offline": False,
+    "latency": 150,
+    "downloadThroughput": 1.6 * 1024 * 1024 / 8,
+    "uploadThroughput": 750 * 1024 / 8,
+}
 COMPRESSIBLE = (".html", ".css", ".js", ".json", ".xml", ".svg", ".txt")
 OBSERVE = """() => new Promise(resolve => {
   let lcp = 0, cls = 0;
@@ -60,8 +72,11 @@ class GzipHandler(SimpleHTTPRequestHandler):
         path = Path(self.translate_path(self.path))
         if path.is_dir():
             path = path / "index.html"
-        if "gzip" not in self.headers.get("Accept-Encoding", "") or \
-                path.suffix not in COMPRESSIBLE or not path.is_file():
+        if (
+            "gzip" not in self.headers.get("Accept-Encoding", "")
+            or path.suffix not in COMPRESSIBLE
+            or not path.is_file()
+        ):
             return super().send_head()
         body = gzip.compress(path.read_bytes(), 6)
         self.send_response(200)
@@ -70,6 +85,7 @@ class GzipHandler(SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         import io
+
         return io.BytesIO(body)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
@@ -87,10 +103,14 @@ def visit(browser: Browser, url: str) -> dict[str, Any]:
     cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
     sizes: dict[str, int] = {}
     kinds: dict[str, str] = {}
-    cdp.on("Network.responseReceived",
-           lambda e: kinds.__setitem__(e["requestId"], e["type"] + " " + e["response"]["url"]))
-    cdp.on("Network.loadingFinished",
-           lambda e: sizes.__setitem__(e["requestId"], int(e["encodedDataLength"])))
+    cdp.on(
+        "Network.responseReceived",
+        lambda e: kinds.__setitem__(e["requestId"], e["type"] + " " + e["response"]["url"]),
+    )
+    cdp.on(
+        "Network.loadingFinished",
+        lambda e: sizes.__setitem__(e["requestId"], int(e["encodedDataLength"])),
+    )
     page.goto(url, wait_until="load")
     metrics = page.evaluate(OBSERVE)
     page.wait_for_timeout(200)
@@ -98,7 +118,8 @@ def visit(browser: Browser, url: str) -> dict[str, Any]:
     origin = url.split("/", 3)[:3]
     requests = [(kinds[r], sizes.get(r, 0)) for r in kinds]
     return {
-        "lcp_ms": metrics["lcp"], "cls": metrics["cls"],
+        "lcp_ms": metrics["lcp"],
+        "cls": metrics["cls"],
         "bytes": sum(n for k, n in requests if k.split()[0] in ("Document", "Stylesheet")),
         "all_bytes": sum(n for _, n in requests),
         "requests": len(requests),
@@ -119,13 +140,15 @@ def measure(runs: int) -> dict[str, dict[str, Any]]:
         results: dict[str, dict[str, Any]] = {}
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                                     args=CHROMIUM_ARGS, headless=True)
+                browser = playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+                )
                 visit(browser, base + "/")  # warm the server and the browser once
                 for name, path in PAGES.items():
                     samples = [visit(browser, base + path) for _ in range(runs)]
-                    results[name] = {key: statistics.median(s[key] for s in samples)
-                                     for key in samples[0]}
+                    results[name] = {
+                        key: statistics.median(s[key] for s in samples) for key in samples[0]
+                    }
                     results[name]["lcp_max"] = max(s["lcp_ms"] for s in samples)
                 browser.close()
         finally:
@@ -139,14 +162,18 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
     results = measure(runs)
-    print(f"| page | HTML+CSS gzip | all bytes | requests | other hosts | scripts | fonts | "
-          f"LCP median (max of {runs}) | CLS |")
+    print(
+        f"| page | HTML+CSS gzip | all bytes | requests | other hosts | scripts | fonts | "
+        f"LCP median (max of {runs}) | CLS |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, r in results.items():
-        print(f"| {name} | {r['bytes'] / 1024:.1f} KB | {r['all_bytes'] / 1024:.1f} KB | "
-              f"{r['requests']:.0f} | {r['third_party']:.0f} | {r['scripts']:.0f} | "
-              f"{r['fonts']:.0f} | {r['lcp_ms']:.0f} ms ({r['lcp_max']:.0f} ms) | "
-              f"{r['cls']:.3f} |")
+        print(
+            f"| {name} | {r['bytes'] / 1024:.1f} KB | {r['all_bytes'] / 1024:.1f} KB | "
+            f"{r['requests']:.0f} | {r['third_party']:.0f} | {r['scripts']:.0f} | "
+            f"{r['fonts']:.0f} | {r['lcp_ms']:.0f} ms ({r['lcp_max']:.0f} ms) | "
+            f"{r['cls']:.3f} |"
+        )
     article = results["artikel"]
     missed = [key for key in ("bytes", "lcp_ms", "cls") if article[key] > BUDGET[key]]
     missed += [key for key in ("third_party", "scripts", "fonts") if article[key]]

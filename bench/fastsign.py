@@ -28,18 +28,30 @@ class FastSigner:
         key = serialization.load_ssh_private_key(key_file.read_bytes(), password=None)
         assert isinstance(key, Ed25519PrivateKey)
         self.key = key
-        raw = key.public_key().public_bytes(serialization.Encoding.Raw,
-                                            serialization.PublicFormat.Raw)
+        raw = key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
         self.public_blob = _string(b"ssh-ed25519") + _string(raw)
 
     def sign(self, payload: bytes, namespace: str) -> str:
         """Return the armored SSHSIG signature of ``payload`` in ``namespace``."""
         digest = hashlib.sha512(payload).digest()
-        to_sign = (b"SSHSIG" + _string(namespace.encode()) + _string(b"")
-                   + _string(b"sha512") + _string(digest))
+        to_sign = (
+            b"SSHSIG"
+            + _string(namespace.encode())
+            + _string(b"")
+            + _string(b"sha512")
+            + _string(digest)
+        )
         raw_sig = self.key.sign(to_sign)
         sig_blob = _string(b"ssh-ed25519") + _string(raw_sig)
-        blob = (b"SSHSIG" + struct.pack(">I", 1) + _string(self.public_blob)
-                + _string(namespace.encode()) + _string(b"") + _string(b"sha512")
-                + _string(sig_blob))
+        blob = (
+            b"SSHSIG"
+            + struct.pack(">I", 1)
+            + _string(self.public_blob)
+            + _string(namespace.encode())
+            + _string(b"")
+            + _string(b"sha512")
+            + _string(sig_blob)
+        )
         return ssh_enarmor_sshsig(blob)

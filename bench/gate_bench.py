@@ -48,9 +48,18 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "plugins"), str(REPO), str(REPO / "tests"), str(REPO / "bench")]
 
-from approval_gate.api import APPROVALS_KEY, CATEGORIES, ROSTER_NAMESPACE, \
-    SIGNOFF_NAMESPACE, WIB, canonical_payload, content_digest, render_signoff, \
-    sign_with_ssh_keygen, signoff_path  # noqa: E402
+from approval_gate.api import (  # noqa: E402
+    APPROVALS_KEY,
+    CATEGORIES,
+    ROSTER_NAMESPACE,
+    SIGNOFF_NAMESPACE,
+    WIB,
+    canonical_payload,
+    content_digest,
+    render_signoff,
+    sign_with_ssh_keygen,
+    signoff_path,
+)
 from fastsign import FastSigner  # noqa: E402
 from sitekit import FORMER, PEOPLE, ROLES, Keys, make_keys, roster_text  # noqa: E402
 
@@ -63,15 +72,61 @@ FIRST_DAY = datetime(2025, 1, 1, 7, 0, tzinfo=WIB)
 LAST_DAY = datetime(2026, 12, 28, 7, 0, tzinfo=WIB)
 #: When the first role passes from FORMER to its holder (see sitekit.roster_text).
 HANDOVER = datetime(2026, 1, 1, tzinfo=WIB)
-TAGS = ("daftar pemilih", "DPT", "rapat pleno", "logistik", "PPK", "PPS", "KPPS",
-        "pantarlih", "sosialisasi", "pemilih pemula", "kampanye", "tahapan", "PKPU",
-        "rekapitulasi", "TPS", "bimtek", "partisipasi", "disabilitas", "coklit", "anggaran",
-        "pilkada", "pemilu", "hukum", "humas", "data pemilih", "evaluasi", "Bawaslu",
-        "partai politik", "desa", "kecamatan")
-AUTHORS = ("Tim Teknis dan Hupmas", "Subbag Hukum dan SDM", "Subbag Perencanaan dan Data",
-           "Subbag Keuangan dan Logistik", "Sekretariat KPU Kabupaten Rembang")
-PLACES = ("Rembang", "Kragan", "Sarang", "Lasem", "Pamotan", "Sulang", "Kaliori", "Sluke",
-          "Sedan", "Pancur", "Sumber", "Bulu", "Gunem", "Sale")
+TAGS = (
+    "daftar pemilih",
+    "DPT",
+    "rapat pleno",
+    "logistik",
+    "PPK",
+    "PPS",
+    "KPPS",
+    "pantarlih",
+    "sosialisasi",
+    "pemilih pemula",
+    "kampanye",
+    "tahapan",
+    "PKPU",
+    "rekapitulasi",
+    "TPS",
+    "bimtek",
+    "partisipasi",
+    "disabilitas",
+    "coklit",
+    "anggaran",
+    "pilkada",
+    "pemilu",
+    "hukum",
+    "humas",
+    "data pemilih",
+    "evaluasi",
+    "Bawaslu",
+    "partai politik",
+    "desa",
+    "kecamatan",
+)
+AUTHORS = (
+    "Tim Teknis dan Hupmas",
+    "Subbag Hukum dan SDM",
+    "Subbag Perencanaan dan Data",
+    "Subbag Keuangan dan Logistik",
+    "Sekretariat KPU Kabupaten Rembang",
+)
+PLACES = (
+    "Rembang",
+    "Kragan",
+    "Sarang",
+    "Lasem",
+    "Pamotan",
+    "Sulang",
+    "Kaliori",
+    "Sluke",
+    "Sedan",
+    "Pancur",
+    "Sumber",
+    "Bulu",
+    "Gunem",
+    "Sale",
+)
 WORDS = (
     "KPU Kabupaten Rembang menggelar rapat koordinasi bersama jajaran badan adhoc di aula "
     "kantor pada hari Senin pagi untuk membahas tahapan pemutakhiran data pemilih "
@@ -89,7 +144,8 @@ WORDS = (
     "pemungutan suara setempat sosialisasi juga menyasar pemilih pemula penyandang "
     "disabilitas dan kelompok marginal agar tidak ada warga yang tertinggal dalam proses "
     "demokrasi ketua menegaskan komitmen lembaga untuk bekerja secara transparan akuntabel "
-    "profesional dan berintegritas dalam setiap tahapan penyelenggaraan pemilihan").split()
+    "profesional dan berintegritas dalam setiap tahapan penyelenggaraan pemilihan"
+).split()
 
 
 @dataclass(frozen=True)
@@ -151,7 +207,7 @@ def body(rng: random.Random, words: int = 300) -> str:
     while count < words:
         para = " ".join(sentence(rng) for _ in range(rng.randint(3, 6)))
         if rng.random() < 0.25:
-            para = f"**{para.split('.')[0]}.**{para[len(para.split('.')[0]) + 1:]}"
+            para = f"**{para.split('.')[0]}.**{para[len(para.split('.')[0]) + 1 :]}"
         paragraphs.append(para)
         count += len(para.split())
         if rng.random() < 0.15:
@@ -171,15 +227,22 @@ def write_articles(content: Path, n: int) -> list[Item]:
         date = FIRST_DAY + timedelta(seconds=int(span * index / max(n - 1, 1)))
         date = date.replace(minute=rng.choice((0, 15, 30, 45)), second=0)
         place = rng.choice(PLACES)
-        title = f"{rng.choice(('Rapat', 'Sosialisasi', 'Bimtek', 'Rekapitulasi', 'Evaluasi'))}" \
-                f" {rng.choice(('Data Pemilih', 'Tahapan', 'Logistik', 'Badan Adhoc'))} di " \
-                f"Kecamatan {place} ({index + 1})"
+        title = (
+            f"{rng.choice(('Rapat', 'Sosialisasi', 'Bimtek', 'Rekapitulasi', 'Evaluasi'))}"
+            f" {rng.choice(('Data Pemilih', 'Tahapan', 'Logistik', 'Badan Adhoc'))} di "
+            f"Kecamatan {place} ({index + 1})"
+        )
         slug = f"{slugify(title.split(' (')[0])}-{index + 1:05d}"
         path = f"{slugify(category)}/{date:%Y-%m-%d}-{slug}.md"
-        meta = [f"Title: {title}", f"Date: {date:%Y-%m-%d %H:%M}", f"Category: {category}",
-                f"Tags: {', '.join(rng.sample(TAGS, rng.randint(1, 3)))}", f"Slug: {slug}",
-                f"Authors: {rng.choice(AUTHORS)}",
-                f"Summary: {sentence(rng)}"]
+        meta = [
+            f"Title: {title}",
+            f"Date: {date:%Y-%m-%d %H:%M}",
+            f"Category: {category}",
+            f"Tags: {', '.join(rng.sample(TAGS, rng.randint(1, 3)))}",
+            f"Slug: {slug}",
+            f"Authors: {rng.choice(AUTHORS)}",
+            f"Summary: {sentence(rng)}",
+        ]
         target = content / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text("\n".join(meta) + f"\n\n{body(rng)}\n", encoding="utf-8")
@@ -196,11 +259,16 @@ def sign_all(keys: Keys, content: Path, approvals: Path, items: list[Item]) -> N
             at = item.date + timedelta(hours=2, minutes=25 * step)
             assert at < NOW
             person = FORMER if step == 0 and at < HANDOVER else PEOPLE[role]
-            fields = {"item": item.path, "role": role, "signer": person, "decision": "setuju",
-                      "note": "", "signed_at": at.isoformat(timespec="seconds"),
-                      "digest": digest}
-            signature = signers[person].sign(canonical_payload(fields).encode(),
-                                             SIGNOFF_NAMESPACE)
+            fields = {
+                "item": item.path,
+                "role": role,
+                "signer": person,
+                "decision": "setuju",
+                "note": "",
+                "signed_at": at.isoformat(timespec="seconds"),
+                "digest": digest,
+            }
+            signature = signers[person].sign(canonical_payload(fields).encode(), SIGNOFF_NAMESPACE)
             target = approvals / signoff_path(item.path, role, "setuju", at)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(render_signoff(fields, signature))
@@ -208,14 +276,16 @@ def sign_all(keys: Keys, content: Path, approvals: Path, items: list[Item]) -> N
 
 def settings_text(root: Path, keys: Keys, *, gated: bool) -> str:
     """Return a settings file reusing the project's pelicanconf with this site's paths."""
-    text = (f"import sys\nsys.path.insert(0, {str(REPO)!r})\nfrom pelicanconf import *\n"
-            f"PATH = {str(root / 'content')!r}\nOUTPUT_PATH = {str(root / 'output')!r}\n"
-            f"CACHE_PATH = {str(root / '.cache' / 'pelican')!r}\n"
-            "LOAD_CONTENT_CACHE = False\nCACHE_CONTENT = False\n"
-            # The gate's own cost: both builds use Pelican's plain theme; the public
-            # theme's cost is measured by bench/budgets.py (docs/theme.md).
-            "THEME = 'simple'\nDIRECT_TEMPLATES = ['index', 'tags', 'categories', "
-            "'authors', 'archives']\n")
+    text = (
+        f"import sys\nsys.path.insert(0, {str(REPO)!r})\nfrom pelicanconf import *\n"
+        f"PATH = {str(root / 'content')!r}\nOUTPUT_PATH = {str(root / 'output')!r}\n"
+        f"CACHE_PATH = {str(root / '.cache' / 'pelican')!r}\n"
+        "LOAD_CONTENT_CACHE = False\nCACHE_CONTENT = False\n"
+        # The gate's own cost: both builds use Pelican's plain theme; the public
+        # theme's cost is measured by bench/budgets.py (docs/theme.md).
+        "THEME = 'simple'\nDIRECT_TEMPLATES = ['index', 'tags', 'categories', "
+        "'authors', 'archives']\n"
+    )
     if gated:
         return text + (
             "PLUGINS = [approval_gate, 'sitemap', 'stable_sitemap']\n"
@@ -225,7 +295,8 @@ def settings_text(root: Path, keys: Keys, *, gated: bool) -> str:
             f"APPROVAL_GATE_ANCHOR = {keys.fingerprint('anchor')!r}\n"
             "APPROVAL_GATE_ALLOW_DEMO_KEYS = False\n"
             f"APPROVAL_GATE_NOW = {NOW.isoformat()!r}\n"
-            "APPROVAL_GATE_SETTINGS_FILE = 'gated.py'\n")
+            "APPROVAL_GATE_SETTINGS_FILE = 'gated.py'\n"
+        )
     return text + 'PLUGINS = ["sitemap"]\n'
 
 
@@ -236,8 +307,9 @@ def make_site(root: Path, keys: Keys, n: int) -> list[Item]:
     items = write_articles(content, n)
     roster = approvals / "roster.yml"
     roster.write_text(roster_text(keys))
-    (approvals / "roster.yml.sig").write_text(sign_with_ssh_keygen(
-        roster.read_bytes(), keys.private("anchor"), ROSTER_NAMESPACE))
+    (approvals / "roster.yml.sig").write_text(
+        sign_with_ssh_keygen(roster.read_bytes(), keys.private("anchor"), ROSTER_NAMESPACE)
+    )
     sign_all(keys, content, approvals, items)
     (root / "plain.py").write_text(settings_text(root, keys, gated=False))
     (root / "gated.py").write_text(settings_text(root, keys, gated=True))
@@ -255,14 +327,24 @@ def clear(*paths: Path) -> None:
 def check_pages(root: Path, items: list[Item], what: str) -> None:
     missing = [i.page for i in items if not (root / "output" / i.page).is_file()]
     if missing:
-        raise SystemExit(f"{what}: {len(missing)} of {len(items)} article pages missing, "
-                         f"e.g. {missing[0]}")
+        raise SystemExit(
+            f"{what}: {len(missing)} of {len(items)} article pages missing, e.g. {missing[0]}"
+        )
 
 
 def run_plain(root: Path, items: list[Item]) -> float:
     clear(root / "output", root / ".cache" / "pelican")
-    command = [PYTHON, "-m", "pelican", "-s", str(root / "plain.py"), "-o",
-               str(root / "output"), "--log-handler", "plain"]
+    command = [
+        PYTHON,
+        "-m",
+        "pelican",
+        "-s",
+        str(root / "plain.py"),
+        "-o",
+        str(root / "output"),
+        "--log-handler",
+        "plain",
+    ]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, cwd=root, check=False)
     elapsed = time.perf_counter() - start
@@ -278,15 +360,18 @@ def run_gated(root: Path, items: list[Item], *, cold: bool) -> float:
         clear(root / ".cache" / "gate")
     start = time.perf_counter()
     try:
-        result = build_site(root / "gated.py", root / "output", state_dir=root / "var",
-                            search=False)  # the gate's cost; search is timed in docs/theme.md
+        result = build_site(
+            root / "gated.py", root / "output", state_dir=root / "var", search=False
+        )  # the gate's cost; search is timed in docs/theme.md
     except BuildFailed as error:
         raise SystemExit(f"gated build failed: {error.message}\n{error.log[-3000:]}") from None
     elapsed = time.perf_counter() - start
     included = len(result.manifest["included"])
     if included != len(items) or result.manifest["excluded"]:
-        raise SystemExit(f"gated build published {included} of {len(items)} items "
-                         f"({len(result.manifest['excluded'])} excluded)")
+        raise SystemExit(
+            f"gated build published {included} of {len(items)} items "
+            f"({len(result.manifest['excluded'])} excluded)"
+        )
     check_pages(root, items, "gated build")
     shutil.rmtree(root / "var" / "builds", ignore_errors=True)
     return elapsed
@@ -298,8 +383,14 @@ def run_timed(root: Path, items: list[Item], *, cold: bool) -> tuple[float, floa
     if cold:
         clear(root / ".cache" / "gate")
     report = root / "var" / "timing.json"
-    command = [PYTHON, str(Path(__file__).resolve()), "--timed-build", str(root / "gated.py"),
-               str(root / "output"), str(report)]
+    command = [
+        PYTHON,
+        str(Path(__file__).resolve()),
+        "--timed-build",
+        str(root / "gated.py"),
+        str(root / "output"),
+        str(report),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, cwd=root, check=False)
     if done.returncode != 0 or not report.is_file():
         raise SystemExit(f"timed gated build failed ({done.returncode}):\n{done.stderr[-3000:]}")
@@ -320,6 +411,7 @@ class Spent(dict[str, float]):
 
 def timer(spent: Spent, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     """Return ``function`` adding the seconds spent in it to ``spent[name]``."""
+
     def timed(*args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
         spent.depth += 1
@@ -329,6 +421,7 @@ def timer(spent: Spent, name: str, function: Callable[..., Any]) -> Callable[...
             spent.depth -= 1
             if spent.depth == 0:  # the provider's for_page() calls its published()
                 spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
+
     return timed
 
 
@@ -370,6 +463,7 @@ def time_the_gate(spent: Spent) -> None:
                     return _timed(sender, *args, **kwargs)
                 finally:
                     time_the_provider(spent, sender)
+
             signal.receivers[receiver_id] = handler
 
 
@@ -390,23 +484,34 @@ def timed_build(settings: str, output: str, report: str) -> int:
     total = time.perf_counter() - start
     if not spent:
         raise SystemExit("no approval_gate receiver found on Pelican's signals")
-    Path(report).write_text(json.dumps({"gate": sum(spent.values()), "total": total,
-                                        "handlers": spent}))
+    Path(report).write_text(
+        json.dumps({"gate": sum(spent.values()), "total": total, "handlers": spent})
+    )
     return 0
 
 
 def run_status(root: Path, n: int, *, cold: bool) -> float:
     if cold:
         clear(root / ".cache" / "gate")
-    command = [PYTHON, "-m", "invoke", "-r", str(REPO), "status", "--settings",
-               str(root / "gated.py")]
+    command = [
+        PYTHON,
+        "-m",
+        "invoke",
+        "-r",
+        str(REPO),
+        "status",
+        "--settings",
+        str(root / "gated.py"),
+    ]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, cwd=root, check=False)
     elapsed = time.perf_counter() - start
     expected = f"{n} dari {n} item siap terbit"
     if done.returncode != 0 or expected not in done.stdout:
-        raise SystemExit(f"invoke status failed ({done.returncode}) or did not report "
-                         f"{expected!r}:\n{done.stdout[-1500:]}\n{done.stderr[-1500:]}")
+        raise SystemExit(
+            f"invoke status failed ({done.returncode}) or did not report "
+            f"{expected!r}:\n{done.stdout[-1500:]}\n{done.stderr[-1500:]}"
+        )
     return elapsed
 
 
@@ -416,23 +521,28 @@ def bench(n: int, keys: Keys, workdir: Path, repeat: int) -> Result:
     start = time.perf_counter()
     items = make_site(root, keys, n)
     result.generate = time.perf_counter() - start
-    print(f"[{n}] generated {n} items and {len(ROLES) * n} sign-offs in "
-          f"{result.generate:.1f} s",
-          flush=True)
-    builds = {"plain": lambda: run_plain(root, items),
-              "cold": lambda: run_gated(root, items, cold=True),
-              "warm": lambda: run_gated(root, items, cold=False)}
+    print(
+        f"[{n}] generated {n} items and {len(ROLES) * n} sign-offs in {result.generate:.1f} s",
+        flush=True,
+    )
+    builds = {
+        "plain": lambda: run_plain(root, items),
+        "cold": lambda: run_gated(root, items, cold=True),
+        "warm": lambda: run_gated(root, items, cold=False),
+    }
     # The VM slows down under sustained load, so whatever runs first in a round is
     # fastest. Rotate the order of the three builds (warm always after cold, which
     # fills the cache) so that no kind of build always gets the same position.
     orders = (("plain", "cold", "warm"), ("cold", "warm", "plain"), ("cold", "plain", "warm"))
     for round_ in range(1, repeat + 1):
         order = orders[(round_ - 1) % len(orders)]
-        for name, run in (*((kind, builds[kind]) for kind in order),
-                          ("timed_cold", lambda: run_timed(root, items, cold=True)),
-                          ("timed_warm", lambda: run_timed(root, items, cold=False)),
-                          ("status_cold", lambda: run_status(root, n, cold=True)),
-                          ("status_warm", lambda: run_status(root, n, cold=False))):
+        for name, run in (
+            *((kind, builds[kind]) for kind in order),
+            ("timed_cold", lambda: run_timed(root, items, cold=True)),
+            ("timed_warm", lambda: run_timed(root, items, cold=False)),
+            ("status_cold", lambda: run_status(root, n, cold=True)),
+            ("status_warm", lambda: run_status(root, n, cold=False)),
+        ):
             outcome = run()
             if isinstance(outcome, tuple):
                 kind = name.split("_")[1]
@@ -440,8 +550,11 @@ def bench(n: int, keys: Keys, workdir: Path, repeat: int) -> Result:
                 getattr(result, f"gate_{kind}").append(gate)
                 getattr(result, f"total_{kind}").append(total)
                 result.handlers[f"{kind} {round_}"] = handlers
-                print(f"[{n}] round {round_}/{repeat} {name:<12} {total:8.2f} s, of which "
-                      f"gate {gate:.2f} s", flush=True)
+                print(
+                    f"[{n}] round {round_}/{repeat} {name:<12} {total:8.2f} s, of which "
+                    f"gate {gate:.2f} s",
+                    flush=True,
+                )
                 continue
             getattr(result, name).append(outcome)
             print(f"[{n}] round {round_}/{repeat} {name:<12} {outcome:8.2f} s", flush=True)
@@ -459,9 +572,13 @@ def machine() -> dict[str, str]:
         pass
     import pelican
 
-    return {"nproc": str(os.cpu_count()), "cpu": model,
-            "python": platform.python_version(), "pelican": pelican.__version__,
-            "os": platform.platform()}
+    return {
+        "nproc": str(os.cpu_count()),
+        "cpu": model,
+        "python": platform.python_version(),
+        "pelican": pelican.__version__,
+        "os": platform.platform(),
+    }
 
 
 # Targets from the issue. The overhead targets are judged on the wall-clock medians.
@@ -469,25 +586,45 @@ def verdicts(results: list[Result]) -> list[tuple[str, str, bool]]:
     rows = []
     for r in results:
         if r.n in (1000, 5000):
-            rows.append((f"Gate overhead, cold, {r.n:,} items: at most 10 %",
-                         f"{r.overhead('cold'):+.1f} % (in-process {r.share('cold'):.1f} %)",
-                         r.overhead("cold") <= 10))
-            rows.append((f"Gate overhead, warm, {r.n:,} items: at most 3 %",
-                         f"{r.overhead('warm'):+.1f} % (in-process {r.share('warm'):.1f} %)",
-                         r.overhead("warm") <= 3))
+            rows.append(
+                (
+                    f"Gate overhead, cold, {r.n:,} items: at most 10 %",
+                    f"{r.overhead('cold'):+.1f} % (in-process {r.share('cold'):.1f} %)",
+                    r.overhead("cold") <= 10,
+                )
+            )
+            rows.append(
+                (
+                    f"Gate overhead, warm, {r.n:,} items: at most 3 %",
+                    f"{r.overhead('warm'):+.1f} % (in-process {r.share('warm'):.1f} %)",
+                    r.overhead("warm") <= 3,
+                )
+            )
         if r.n == 5000:
-            rows.append(("`invoke status`, cold, 5,000 items: under 5 s",
-                         f"{r.median('status_cold'):.2f} s", r.median("status_cold") < 5))
-            rows.append(("`invoke status`, warm, 5,000 items: under 1 s",
-                         f"{r.median('status_warm'):.2f} s", r.median("status_warm") < 1))
+            rows.append(
+                (
+                    "`invoke status`, cold, 5,000 items: under 5 s",
+                    f"{r.median('status_cold'):.2f} s",
+                    r.median("status_cold") < 5,
+                )
+            )
+            rows.append(
+                (
+                    "`invoke status`, warm, 5,000 items: under 1 s",
+                    f"{r.median('status_warm'):.2f} s",
+                    r.median("status_warm") < 1,
+                )
+            )
     return rows
 
 
 def table(results: list[Result]) -> list[str]:
-    lines = ["| Items | Sign-offs | Plain build | Gated, cold | Gated, warm | Overhead cold "
-             "| Overhead warm | Gate time cold | Gate time warm | `status` cold "
-             "| `status` warm |",
-             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "| Items | Sign-offs | Plain build | Gated, cold | Gated, warm | Overhead cold "
+        "| Overhead warm | Gate time cold | Gate time warm | `status` cold "
+        "| `status` warm |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for r in results:
         lines.append(
             f"| {r.n:,} | {len(ROLES) * r.n:,} | {r.median('plain'):.2f} s "
@@ -496,41 +633,76 @@ def table(results: list[Result]) -> list[str]:
             f"| {r.overhead('warm'):+.1f} % "
             f"| {r.median('gate_cold'):.2f} s ({r.share('cold'):.1f} %) "
             f"| {r.median('gate_warm'):.2f} s ({r.share('warm'):.1f} %) "
-            f"| {r.median('status_cold'):.2f} s | {r.median('status_warm'):.2f} s |")
+            f"| {r.median('status_cold'):.2f} s | {r.median('status_warm'):.2f} s |"
+        )
     return lines
 
 
 def handler_table(results: list[Result]) -> list[str]:
     names = sorted({name for r in results for h in r.handlers.values() for name in h})
-    lines = ["| Items | Run | " + " | ".join(f"`{n}`" for n in names) + " |",
-             "| ---: | --- |" + " ---: |" * len(names)]
+    lines = [
+        "| Items | Run | " + " | ".join(f"`{n}`" for n in names) + " |",
+        "| ---: | --- |" + " ---: |" * len(names),
+    ]
     for r in results:
         for run, spent in r.handlers.items():
-            lines.append(f"| {r.n:,} | {run} | "
-                         + " | ".join(f"{spent.get(n, 0):.2f}" for n in names) + " |")
+            lines.append(
+                f"| {r.n:,} | {run} | " + " | ".join(f"{spent.get(n, 0):.2f}" for n in names) + " |"
+            )
     return lines
 
 
-RUNS = ("plain", "cold", "warm", "status_cold", "status_warm", "total_cold", "gate_cold",
-        "total_warm", "gate_warm")
+RUNS = (
+    "plain",
+    "cold",
+    "warm",
+    "status_cold",
+    "status_warm",
+    "total_cold",
+    "gate_cold",
+    "total_warm",
+    "gate_warm",
+)
 
 
 def markdown(results: list[Result], repeat: int, info: dict[str, str]) -> str:
-    out = [f"Median of {repeat} run(s) each. Build and `status` columns are wall time of the "
-           "child process; overhead is (gated - plain) / plain. Gate time is the time inside "
-           "the gate's handlers in a separate timed gated build, and in brackets its share "
-           "of the rest of that same build.", "",
-           *table(results), "", "| Target | Measured | Result |", "| --- | --- | --- |"]
-    out += [f"| {what} | {value} | {'pass' if ok else '**FAIL**'} |"
-            for what, value, ok in verdicts(results)]
-    out += ["", "Seconds inside each gate handler, per timed build:", "",
-            *handler_table(results), "", "Every run (seconds):", ""]
+    out = [
+        f"Median of {repeat} run(s) each. Build and `status` columns are wall time of the "
+        "child process; overhead is (gated - plain) / plain. Gate time is the time inside "
+        "the gate's handlers in a separate timed gated build, and in brackets its share "
+        "of the rest of that same build.",
+        "",
+        *table(results),
+        "",
+        "| Target | Measured | Result |",
+        "| --- | --- | --- |",
+    ]
+    out += [
+        f"| {what} | {value} | {'pass' if ok else '**FAIL**'} |"
+        for what, value, ok in verdicts(results)
+    ]
+    out += [
+        "",
+        "Seconds inside each gate handler, per timed build:",
+        "",
+        *handler_table(results),
+        "",
+        "Every run (seconds):",
+        "",
+    ]
     for r in results:
-        out.append(f"- {r.n:,} items (site generated in {r.generate:.1f} s): "
-                   + "; ".join(f"{name} " + ", ".join(f"{s:.2f}" for s in getattr(r, name))
-                               for name in RUNS))
-    out += ["", f"Machine: {info['nproc']} CPUs ({info['cpu']}), Python {info['python']}, "
-            f"Pelican {info['pelican']}, {info['os']}.", ""]
+        out.append(
+            f"- {r.n:,} items (site generated in {r.generate:.1f} s): "
+            + "; ".join(
+                f"{name} " + ", ".join(f"{s:.2f}" for s in getattr(r, name)) for name in RUNS
+            )
+        )
+    out += [
+        "",
+        f"Machine: {info['nproc']} CPUs ({info['cpu']}), Python {info['python']}, "
+        f"Pelican {info['pelican']}, {info['os']}.",
+        "",
+    ]
     return "\n".join(out)
 
 
@@ -542,8 +714,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the raw timings as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the generated sites")
     parser.add_argument("--workdir", type=Path, help="parent folder for the temporary sites")
-    parser.add_argument("--timed-build", nargs=3, metavar=("SETTINGS", "OUTPUT", "REPORT"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--timed-build", nargs=3, metavar=("SETTINGS", "OUTPUT", "REPORT"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     if args.timed_build:
         return timed_build(*args.timed_build)
@@ -572,8 +745,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         args.markdown.write_text(markdown(results, args.repeat, info))
     if args.json:
-        args.json.write_text(json.dumps({"machine": info, "repeat": args.repeat,
-                                         "results": [vars(r) for r in results]}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {"machine": info, "repeat": args.repeat, "results": [vars(r) for r in results]},
+                indent=2,
+            )
+        )
     return 0
 
 

@@ -61,30 +61,45 @@ def one(settings: Path, target: str, first: bool) -> Run:
     wall = time.perf_counter() - before
     assert result.sent is not None and result.archive is not None
     if not first:
-        assert result.plan.empty, (f"{target}: an unchanged site planned changes: "
-                                   f"{result.plan.upload[:10]} {result.plan.delete[:10]}")
+        assert result.plan.empty, (
+            f"{target}: an unchanged site planned changes: "
+            f"{result.plan.upload[:10]} {result.plan.delete[:10]}"
+        )
     requests = dict(getattr(result.target, "requests", {}) or {})
-    return Run(first, wall, dict(result.seconds), result.sent.objects, result.sent.bytes,
-               result.sent.deleted, result.plan.unchanged, result.archive.stat().st_size,
-               requests)
+    return Run(
+        first,
+        wall,
+        dict(result.seconds),
+        result.sent.objects,
+        result.sent.bytes,
+        result.sent.deleted,
+        result.plan.unchanged,
+        result.archive.stat().st_size,
+        requests,
+    )
 
 
 def settings_for(root: Path, bucket: str, url: str) -> Path:
     """Write the publish settings: the generated site's gated settings plus two targets."""
-    targets = {"lokal": {"type": "lokal", "path": str(root / "web")},
-               "s3": {"type": "s3", "bucket": bucket, "endpoint_url": url}}
+    targets = {
+        "lokal": {"type": "lokal", "path": str(root / "web")},
+        "s3": {"type": "s3", "bucket": bucket, "endpoint_url": url},
+    }
     path = root / "terbit.py"
-    path.write_text((root / "gated.py").read_text() +
-                    "from pelicanconf import DIRECT_TEMPLATES, PLUGINS, THEME  # the real site\n"
-                    f"PUBLISH_TARGETS = {targets!r}\nPUBLISH_ARCHIVE_COMMIT = False\n")
+    path.write_text(
+        (root / "gated.py").read_text()
+        + "from pelicanconf import DIRECT_TEMPLATES, PLUGINS, THEME  # the real site\n"
+        f"PUBLISH_TARGETS = {targets!r}\nPUBLISH_ARCHIVE_COMMIT = False\n"
+    )
     return path
 
 
 def table(results: dict[str, list[Run]]) -> list[str]:
-    lines = ["| target | run | wall s | build s | plan s | deploy s | archive s | files sent "
-             "| bytes sent | deleted | unchanged | archive record | S3 requests |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-             "| --- |"]
+    lines = [
+        "| target | run | wall s | build s | plan s | deploy s | archive s | files sent "
+        "| bytes sent | deleted | unchanged | archive record | S3 requests |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
     for target, runs in results.items():
         for index, run in enumerate(runs):
             s = run.seconds
@@ -94,7 +109,8 @@ def table(results: dict[str, list[Run]]) -> list[str]:
                 f"{run.wall:.1f} | {s.get('build', 0):.1f} | {s.get('plan', 0):.2f} | "
                 f"{s.get('deploy', 0):.2f} | {s.get('archive', 0):.2f} | {run.files} | "
                 f"{run.bytes:,} | {run.deleted} | {run.unchanged} | {run.record_bytes:,} B | "
-                f"{requests} |")
+                f"{requests} |"
+            )
     return lines
 
 
@@ -108,7 +124,8 @@ def summary(results: dict[str, list[Run]]) -> list[str]:
             f"(build {statistics.median(r.seconds['build'] for r in again):.1f} s, compare "
             f"{statistics.median(r.seconds['plan'] for r in again):.2f} s); sent "
             f"{max(r.files for r in again)} files / {max(r.bytes for r in again)} bytes; "
-            f"archive record {statistics.median(r.record_bytes for r in again):,.0f} bytes.")
+            f"archive record {statistics.median(r.record_bytes for r in again):,.0f} bytes."
+        )
     return lines
 
 
@@ -136,8 +153,15 @@ def main(argv: list[str] | None = None) -> int:
                 results[target] = runs
                 print(f"{target}: done", file=sys.stderr)
         info = machine()
-        text = "\n".join([f"{args.items} items, {args.repeat} unchanged re-publishes per "
-                          f"target; {info}", "", *table(results), "", *summary(results)])
+        text = "\n".join(
+            [
+                f"{args.items} items, {args.repeat} unchanged re-publishes per target; {info}",
+                "",
+                *table(results),
+                "",
+                *summary(results),
+            ]
+        )
         print(text)
         if args.markdown:
             args.markdown.write_text(text + "\n")

@@ -54,10 +54,25 @@ class Watch:
     """The real ``invoke watch`` on a site, with its output lines on a queue."""
 
     def __init__(self, settings: Path) -> None:
-        command = [sys.executable, "-m", "invoke", "-r", str(REPO), "watch", "--port", "0",
-                   "--settings", str(settings)]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True, cwd=settings.parent)
+        command = [
+            sys.executable,
+            "-m",
+            "invoke",
+            "-r",
+            str(REPO),
+            "watch",
+            "--port",
+            "0",
+            "--settings",
+            str(settings),
+        ]
+        self.process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=settings.parent,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
         self.url = self.wait_for("tersaji di").split("tersaji di ")[1].split()[0]
@@ -101,32 +116,46 @@ def fetch(url: str) -> bytes:
 
 def settings_text(site: Path, anchor: str) -> str:
     """The project's own settings (public theme included) with this site's paths."""
-    return (f"import sys\nsys.path.insert(0, {str(REPO)!r})\nfrom pelicanconf import *\n"
-            f"PATH = {str(site / 'content')!r}\nOUTPUT_PATH = {str(site / 'output')!r}\n"
-            f"CACHE_PATH = {str(site / '.cache' / 'pelican')!r}\n"
-            f"APPROVAL_GATE_APPROVALS_PATH = {str(site / 'approvals')!r}\n"
-            f"APPROVAL_GATE_MANIFEST_PATH = {str(site / 'var' / 'manifest.json')!r}\n"
-            f"APPROVAL_GATE_CACHE_PATH = {str(site / '.cache' / 'gate')!r}\n"
-            f"APPROVAL_GATE_ANCHOR = {anchor!r}\nAPPROVAL_GATE_ALLOW_DEMO_KEYS = False\n"
-            f"APPROVAL_GATE_NOW = {gate_bench.NOW.isoformat()!r}\n"
-            "APPROVAL_GATE_SETTINGS_FILE = 'situs.py'\n")
+    return (
+        f"import sys\nsys.path.insert(0, {str(REPO)!r})\nfrom pelicanconf import *\n"
+        f"PATH = {str(site / 'content')!r}\nOUTPUT_PATH = {str(site / 'output')!r}\n"
+        f"CACHE_PATH = {str(site / '.cache' / 'pelican')!r}\n"
+        f"APPROVAL_GATE_APPROVALS_PATH = {str(site / 'approvals')!r}\n"
+        f"APPROVAL_GATE_MANIFEST_PATH = {str(site / 'var' / 'manifest.json')!r}\n"
+        f"APPROVAL_GATE_CACHE_PATH = {str(site / '.cache' / 'gate')!r}\n"
+        f"APPROVAL_GATE_ANCHOR = {anchor!r}\nAPPROVAL_GATE_ALLOW_DEMO_KEYS = False\n"
+        f"APPROVAL_GATE_NOW = {gate_bench.NOW.isoformat()!r}\n"
+        "APPROVAL_GATE_SETTINGS_FILE = 'situs.py'\n"
+    )
 
 
 def make_site(root: Path, n: int) -> list[gate_bench.Item]:
     keys = make_keys(root / "keys")
     items = gate_bench.make_site(root / "site", keys, n)
-    (root / "site" / "situs.py").write_text(settings_text(root / "site",
-                                                          keys.fingerprint("anchor")))
+    (root / "site" / "situs.py").write_text(
+        settings_text(root / "site", keys.fingerprint("anchor"))
+    )
     approvals = root / "site" / "approvals"
     for index, item in enumerate(items):
         if index % 10 == 3:  # a draft: keep the first (index // 10) % 4 sign-offs
             folder = approvals / item.path.removesuffix(".md")
-            for signoff in sorted(folder.iterdir())[(index // 10) % 4:]:
+            for signoff in sorted(folder.iterdir())[(index // 10) % 4 :]:
                 signoff.unlink()
     site = root / "site"
-    for command in (["init", "-q"], ["add", "content"],
-                    ["-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit",
-                     "-q", "-m", "content"]):
+    for command in (
+        ["init", "-q"],
+        ["add", "content"],
+        [
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=bench@localhost",
+            "commit",
+            "-q",
+            "-m",
+            "content",
+        ],
+    ):
         subprocess.run(["git", *command], cwd=site, check=True)
     return items
 
@@ -163,8 +192,10 @@ def run(n: int, rounds: int, workdir: str | None) -> dict[str, object]:
         runs: dict[str, list[float]] = {"incremental": [], "full": []}
         try:
             for number in range(rounds):
-                for kind, item in (("draft", items[10 * number + 3]),
-                                   ("approved", items[10 * number + 5])):
+                for kind, item in (
+                    ("draft", items[10 * number + 3]),
+                    ("approved", items[10 * number + 5]),
+                ):
                     results[kind].append(edit_round(watch, site, item, f"TOKEN{kind}{number}"))
                     runs["incremental"].append(seconds(watch.wait_for("halaman yang berubah")))
                     runs["full"].append(seconds(watch.wait_for("semua halaman")))
@@ -174,8 +205,15 @@ def run(n: int, rounds: int, workdir: str | None) -> dict[str, object]:
             watch.wait_for("semua halaman")
         finally:
             watch.stop()
-        return {"n": n, "first": first, "first_line": full, "results": results,
-                "busy": busy, "runs": runs, "load": (load, os.getloadavg()[0])}
+        return {
+            "n": n,
+            "first": first,
+            "first_line": full,
+            "results": results,
+            "busy": busy,
+            "runs": runs,
+            "load": (load, os.getloadavg()[0]),
+        }
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -184,28 +222,43 @@ def report(result: dict[str, object]) -> str:
     results, runs = result["results"], result["runs"]
     assert isinstance(results, dict) and isinstance(runs, dict)
     rows = []
-    for kind, label in (("draft", "draft item (stays a draft)"),
-                        ("approved", "approved item (becomes stale: diff from git)")):
+    for kind, label in (
+        ("draft", "draft item (stays a draft)"),
+        ("approved", "approved item (becomes stale: diff from git)"),
+    ):
         times = results[kind]
         worst = max(times) + POLL_MS / 1000
-        rows.append(f"| {label} | {len(times)} | {statistics.median(times):.2f} s | "
-                    f"{max(times):.2f} s | {worst:.2f} s | "
-                    f"{'met' if worst < LIMIT_S else 'MISSED'} |")
-    machine = (f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
-               f"{platform.system()} {platform.release()}, load average "
-               f"{result['load'][0]:.1f} before and {result['load'][1]:.1f} after")
-    return "\n".join([
-        f"Items: {result['n']:,}; machine: {machine}.", "",
-        "| Edit | Rounds | Served page shows it (median) | (max) | Max + poll interval | "
-        f"< {LIMIT_S:.0f} s |", "| --- | ---: | ---: | ---: | ---: | --- |", *rows, "",
-        "Every round (s): " + "; ".join(
-            f"{kind} {', '.join(f'{t:.2f}' for t in times)}" for kind, times in results.items()),
-        f"Edit during a full pass (the pass is abandoned): {result['busy']:.2f} s.",
-        f"Worker's incremental run (only the edited item's page): median "
-        f"{statistics.median(runs['incremental']):.2f} s; the full pass that follows "
-        f"(listings, every page): median {statistics.median(runs['full']):.2f} s.",
-        f"First full build after start (worker start, cold caches): {result['first']:.1f} s"
-        f" ({result['first_line'].split(': ', 1)[1]})."])
+        rows.append(
+            f"| {label} | {len(times)} | {statistics.median(times):.2f} s | "
+            f"{max(times):.2f} s | {worst:.2f} s | "
+            f"{'met' if worst < LIMIT_S else 'MISSED'} |"
+        )
+    machine = (
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}, load average "
+        f"{result['load'][0]:.1f} before and {result['load'][1]:.1f} after"
+    )
+    return "\n".join(
+        [
+            f"Items: {result['n']:,}; machine: {machine}.",
+            "",
+            "| Edit | Rounds | Served page shows it (median) | (max) | Max + poll interval | "
+            f"< {LIMIT_S:.0f} s |",
+            "| --- | ---: | ---: | ---: | ---: | --- |",
+            *rows,
+            "",
+            "Every round (s): "
+            + "; ".join(
+                f"{kind} {', '.join(f'{t:.2f}' for t in times)}" for kind, times in results.items()
+            ),
+            f"Edit during a full pass (the pass is abandoned): {result['busy']:.2f} s.",
+            f"Worker's incremental run (only the edited item's page): median "
+            f"{statistics.median(runs['incremental']):.2f} s; the full pass that follows "
+            f"(listings, every page): median {statistics.median(runs['full']):.2f} s.",
+            f"First full build after start (worker start, cold caches): {result['first']:.1f} s"
+            f" ({result['first_line'].split(': ', 1)[1]}).",
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,11 +29,17 @@ def _duration(minutes: int | None) -> str:
     return f"{days}h {hours}j {mins}m" if days else f"{hours}j {mins}m" if hours else f"{mins}m"
 
 
-@task(name="status", help={"json": "keluaran JSON untuk mesin",
-                           "settings": "berkas pengaturan",
-                           "pesan": "sertakan pesan serah terima (teks dan tautan WhatsApp)"})
-def status_(c: Context, json_: bool = False, settings: str = "pelicanconf.py",
-            pesan: bool = False) -> None:
+@task(
+    name="status",
+    help={
+        "json": "keluaran JSON untuk mesin",
+        "settings": "berkas pengaturan",
+        "pesan": "sertakan pesan serah terima (teks dan tautan WhatsApp)",
+    },
+)
+def status_(
+    c: Context, json_: bool = False, settings: str = "pelicanconf.py", pesan: bool = False
+) -> None:
     """Tampilkan posisi setiap item dalam alur SOP dan siapa yang harus bertindak."""
     from approval_gate.api import discover_items, status_rows
 
@@ -45,13 +51,22 @@ def status_(c: Context, json_: bool = False, settings: str = "pelicanconf.py",
     rows = status_rows(ledger, items)
     ledger.save_cache()
     orphans = ledger.orphans(set(items))
-    messages = status_messages(ledger, [r.verdict for r in rows], settings_file(settings)) \
-        if pesan else {}
+    messages = (
+        status_messages(ledger, [r.verdict for r in rows], settings_file(settings)) if pesan else {}
+    )
     if json_:
-        print(json.dumps({"now": ledger.now.isoformat(), "roster_version": ledger.roster.version,
-                          "items": [with_message(row.as_dict(), messages) for row in rows],
-                          "problems": [f.as_dict() for f in orphans]},
-                         ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    "now": ledger.now.isoformat(),
+                    "roster_version": ledger.roster.version,
+                    "items": [with_message(row.as_dict(), messages) for row in rows],
+                    "problems": [f.as_dict() for f in orphans],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     width = max((len(row.verdict.item) for row in rows), default=4)
     print(f"{'ITEM':<{width}}  {'STATUS':<{REASON_WIDTH}}  {'MENUNGGU':>10}  STANDAR")
@@ -59,8 +74,10 @@ def status_(c: Context, json_: bool = False, settings: str = "pelicanconf.py",
         reason = row.verdict.reason
         standard = f"{row.standard_minutes}m" if row.standard_minutes else "-"
         flag = "  TERLAMBAT" if row.overdue else ""
-        print(f"{row.verdict.item:<{width}}  {reason[:REASON_WIDTH]:<{REASON_WIDTH}}  "
-              f"{_duration(row.waited_minutes):>10}  {standard}{flag}")
+        print(
+            f"{row.verdict.item:<{width}}  {reason[:REASON_WIDTH]:<{REASON_WIDTH}}  "
+            f"{_duration(row.waited_minutes):>10}  {standard}{flag}"
+        )
         if len(reason) > REASON_WIDTH:
             print(f"    {reason}")
         for finding in row.verdict.findings:
@@ -73,8 +90,7 @@ def status_(c: Context, json_: bool = False, settings: str = "pelicanconf.py",
     print(f"\n{ready} dari {len(rows)} item siap terbit.")
 
 
-def _decide(item: str, role: str, decision: str, note: str, key: str | None,
-            settings: str) -> None:
+def _decide(item: str, role: str, decision: str, note: str, key: str | None, settings: str) -> None:
     """Sign one decision on the item's current version; print what was made."""
     from approval_gate.api import decide, item_name
 
@@ -85,31 +101,56 @@ def _decide(item: str, role: str, decision: str, note: str, key: str | None,
         with reported("Tidak ditandatangani: "):
             made = decide(ledger, name, role, decision, note, key_file, ledger.now)
     word = "DISETUJUI" if decision == "setuju" else "DITOLAK"
-    print(f"{word} oleh {made.signer} sebagai {made.role}: {made.item}\n"
-          f"  berkas: {made.path.relative_to(ledger.approvals.parent)}\n  digest: {made.digest}\n"
-          "  Langkah berikut: commit berkas itu ke repositori, lalu lihat 'invoke status'.")
+    print(
+        f"{word} oleh {made.signer} sebagai {made.role}: {made.item}\n"
+        f"  berkas: {made.path.relative_to(ledger.approvals.parent)}\n  digest: {made.digest}\n"
+        "  Langkah berikut: commit berkas itu ke repositori, lalu lihat 'invoke status'."
+    )
 
 
-@task(help={"item": "jalur item di bawah content/", "role": "peran Anda (mis. web-admin)",
-            "key": "kunci SSH Anda (bawaan ~/.ssh/kpu-rembang_ed25519)",
-            "settings": "berkas pengaturan"})
-def approve(c: Context, item: str, role: str, key: str | None = None,
-            settings: str = "pelicanconf.py") -> None:
+@task(
+    help={
+        "item": "jalur item di bawah content/",
+        "role": "peran Anda (mis. web-admin)",
+        "key": "kunci SSH Anda (bawaan ~/.ssh/kpu-rembang_ed25519)",
+        "settings": "berkas pengaturan",
+    }
+)
+def approve(
+    c: Context, item: str, role: str, key: str | None = None, settings: str = "pelicanconf.py"
+) -> None:
     """Setujui versi terkini sebuah item dengan tanda tangan SSH Anda."""
     _decide(item, role, "setuju", "", key, settings)
 
 
-@task(help={"item": "jalur item di bawah content/", "role": "peran Anda",
-            "note": "alasan penolakan (wajib)", "key": "kunci SSH Anda",
-            "settings": "berkas pengaturan"})
-def reject(c: Context, item: str, role: str, note: str = "", key: str | None = None,
-           settings: str = "pelicanconf.py") -> None:
+@task(
+    help={
+        "item": "jalur item di bawah content/",
+        "role": "peran Anda",
+        "note": "alasan penolakan (wajib)",
+        "key": "kunci SSH Anda",
+        "settings": "berkas pengaturan",
+    }
+)
+def reject(
+    c: Context,
+    item: str,
+    role: str,
+    note: str = "",
+    key: str | None = None,
+    settings: str = "pelicanconf.py",
+) -> None:
     """Tolak versi terkini sebuah item, dengan alasan, sehingga kembali ke penulis."""
     _decide(item, role, "tolak", note, key, settings)
 
 
-@task(help={"name": "nama Anda (komentar kunci)", "file": "lokasi kunci baru",
-            "no_passphrase": "tanpa frasa sandi (hanya untuk uji/otomasi)"})
+@task(
+    help={
+        "name": "nama Anda (komentar kunci)",
+        "file": "lokasi kunci baru",
+        "no_passphrase": "tanpa frasa sandi (hanya untuk uji/otomasi)",
+    }
+)
 def keygen(c: Context, name: str, file: str | None = None, no_passphrase: bool = False) -> None:
     """Buat kunci tanda tangan SSH baru untuk seorang pejabat penyetuju."""
     from approval_gate.api import fingerprint, generate_key
@@ -117,14 +158,19 @@ def keygen(c: Context, name: str, file: str | None = None, no_passphrase: bool =
     target = Path(file or DEFAULT_KEY).expanduser()
     with reported():
         public = generate_key(target, name, passphrase=not no_passphrase)
-    print(f"Kunci dibuat: {target}\nKunci publik (kirim ke Ketua KPU untuk roster):\n"
-          f"  {public}\nSidik jari: {fingerprint(public)}")
+    print(
+        f"Kunci dibuat: {target}\nKunci publik (kirim ke Ketua KPU untuk roster):\n"
+        f"  {public}\nSidik jari: {fingerprint(public)}"
+    )
 
 
-@task(name="allowed-signers", help={"output": "tulis ke berkas ini (bawaan: layar)",
-                                    "settings": "berkas pengaturan"})
-def allowed_signers_(c: Context, output: str | None = None,
-                     settings: str = "pelicanconf.py") -> None:
+@task(
+    name="allowed-signers",
+    help={"output": "tulis ke berkas ini (bawaan: layar)", "settings": "berkas pengaturan"},
+)
+def allowed_signers_(
+    c: Context, output: str | None = None, settings: str = "pelicanconf.py"
+) -> None:
     """Ekspor roster sebagai berkas allowed_signers untuk 'ssh-keygen -Y verify'."""
     from approval_gate.api import allowed_signers
 
@@ -138,8 +184,13 @@ def allowed_signers_(c: Context, output: str | None = None,
         print(text, end="")
 
 
-@task(name="sign-roster", help={"key": "kunci jangkar Ketua KPU",
-                                "approvals": "folder approvals/ (bawaan: milik proyek ini)"})
+@task(
+    name="sign-roster",
+    help={
+        "key": "kunci jangkar Ketua KPU",
+        "approvals": "folder approvals/ (bawaan: milik proyek ini)",
+    },
+)
 def sign_roster(c: Context, key: str, approvals: str | None = None) -> None:
     """(Ketua KPU) Tandatangani approvals/roster.yml dengan kunci jangkar."""
     from approval_gate.api import sign_roster as sign
@@ -147,5 +198,7 @@ def sign_roster(c: Context, key: str, approvals: str | None = None) -> None:
     roster = Path(approvals or ROOT / "approvals") / "roster.yml"
     with reported():
         anchor = sign(roster, Path(key).expanduser())
-    print(f"Roster ditandatangani. Sidik jari jangkar: {anchor}\n"
-          "Pasang di mesin penerbit: KPU_ROSTER_ANCHOR atau ~/.config/kpu-rembang/roster-anchor")
+    print(
+        f"Roster ditandatangani. Sidik jari jangkar: {anchor}\n"
+        "Pasang di mesin penerbit: KPU_ROSTER_ANCHOR atau ~/.config/kpu-rembang/roster-anchor"
+    )

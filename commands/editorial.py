@@ -24,14 +24,24 @@ if TYPE_CHECKING:
     from editorial.drafting.new import Draft
 
 
-@task(help={"kind": f"jenis: {', '.join(kind.id for kind in KINDS)}",
-            "title": "judul naskah (dalam tanda kutip)",
-            "slug": "alamat di situs (bawaan: dari judul)",
-            "berlaku_sampai": "pengumuman: batas tayang 'YYYY-MM-DD HH:MM' WIB "
-                              "(bawaan: 14 hari lagi, 23:59)",
-            "settings": "berkas pengaturan"})
-def new(c: Context, kind: str, title: str, slug: str | None = None,
-        berlaku_sampai: str | None = None, settings: str = "pelicanconf.py") -> None:
+@task(
+    help={
+        "kind": f"jenis: {', '.join(kind.id for kind in KINDS)}",
+        "title": "judul naskah (dalam tanda kutip)",
+        "slug": "alamat di situs (bawaan: dari judul)",
+        "berlaku_sampai": "pengumuman: batas tayang 'YYYY-MM-DD HH:MM' WIB "
+        "(bawaan: 14 hari lagi, 23:59)",
+        "settings": "berkas pengaturan",
+    }
+)
+def new(
+    c: Context,
+    kind: str,
+    title: str,
+    slug: str | None = None,
+    berlaku_sampai: str | None = None,
+    settings: str = "pelicanconf.py",
+) -> None:
     """Buat draf naskah baru (SOP langkah 1) dengan nama berkas dan metadata yang benar."""
     from approval_gate.api import now
 
@@ -39,8 +49,9 @@ def new(c: Context, kind: str, title: str, slug: str | None = None,
 
     with reported():
         gs, roster = trusted(settings)
-        draft = plan_draft(gs.content_path, find_kind(kind), title, now(gs.now), slug=slug,
-                           until=berlaku_sampai)
+        draft = plan_draft(
+            gs.content_path, find_kind(kind), title, now(gs.now), slug=slug, until=berlaku_sampai
+        )
         path = write_draft(gs.content_path, draft)
     print(render_new(draft, path, gs.content_path, roster.roles))
 
@@ -49,15 +60,19 @@ def render_new(draft: Draft, path: Path, content: Path, roles: tuple[Role, ...])
     """Return what ``invoke new`` tells the writer: where to write and what comes next."""
     item = f"content/{draft.item}"
     first = roles[0]
-    lines = [f"Draf baru dibuat: {shown(path)}",
-             f"  Jenis: {draft.kind.category or 'Halaman'}; alamat setelah terbit: {draft.url}"]
+    lines = [
+        f"Draf baru dibuat: {shown(path)}",
+        f"  Jenis: {draft.kind.category or 'Halaman'}; alamat setelah terbit: {draft.url}",
+    ]
     if draft.kind.expires:
-        until = next(line for line in draft.text.splitlines()
-                     if line.startswith("berlaku_sampai:"))
+        until = next(line for line in draft.text.splitlines() if line.startswith("berlaku_sampai:"))
         lines.append(f"  Batas tayang ({until}); ubah di berkas bila perlu.")
-    lines += ["", "Langkah berikutnya:",
-              "  1. Buka berkas itu di penyunting teks. Ganti setiap [ISI: ...] dan hapus "
-              "setiap [PETUNJUK: ...]."]
+    lines += [
+        "",
+        "Langkah berikutnya:",
+        "  1. Buka berkas itu di penyunting teks. Ganti setiap [ISI: ...] dan hapus "
+        "setiap [PETUNJUK: ...].",
+    ]
     number = 2
     if draft.attachments:
         lines.append(f"  {number}. Simpan lampirannya dengan nama persis ini:")
@@ -75,18 +90,28 @@ def render_new(draft: Draft, path: Path, content: Path, roles: tuple[Role, ...])
         "     atau mengembalikan dengan alasan:",
         f'       invoke reject {item} --role {first.id} --note "alasan"',
         f"Sampai {all_of(len(roles))} pejabat ({', '.join(role.name for role in roles)}) "
-        "menyetujui, item ini berstatus draf dan tidak tampil di situs."]
+        "menyetujui, item ini berstatus draf dan tidak tampil di situs.",
+    ]
     return "\n".join(lines)
 
 
-@task(help={"dari": "awal periode YYYY-MM-DD (bawaan: sejak awal)",
-            "sampai": "akhir periode YYYY-MM-DD, termasuk hari itu (bawaan: sampai sekarang)",
-            "csv": "tulis juga tabel per langkah ke berkas CSV ini",
-            "html": "tulis juga halaman HTML dengan grafik ke berkas ini",
-            "settings": "berkas pengaturan"})
-def report(c: Context, dari: str | None = None, sampai: str | None = None,
-           csv: str | None = None, html: str | None = None,
-           settings: str = "pelicanconf.py") -> None:
+@task(
+    help={
+        "dari": "awal periode YYYY-MM-DD (bawaan: sejak awal)",
+        "sampai": "akhir periode YYYY-MM-DD, termasuk hari itu (bawaan: sampai sekarang)",
+        "csv": "tulis juga tabel per langkah ke berkas CSV ini",
+        "html": "tulis juga halaman HTML dengan grafik ke berkas ini",
+        "settings": "berkas pengaturan",
+    }
+)
+def report(
+    c: Context,
+    dari: str | None = None,
+    sampai: str | None = None,
+    csv: str | None = None,
+    html: str | None = None,
+    settings: str = "pelicanconf.py",
+) -> None:
     """Laporkan lama setiap langkah persetujuan dibanding standar waktu SOP."""
     from editorial.report.period import Period
     from editorial.report.inputs import gather
@@ -107,12 +132,21 @@ def report(c: Context, dari: str | None = None, sampai: str | None = None,
             print(f"Ditulis: {shown(path)}")
 
 
-@task(help={"item": "jalur item di bawah content/ (mis. content/berita/x.md)",
-            "output": "berkas HTML hasil (bawaan: var/lembar-persetujuan/<jenis>--<item>.html)",
-            "pdf": "buat juga PDF bila pengubah PDF terpasang (--no-pdf: HTML saja)",
-            "settings": "berkas pengaturan"})
-def sheet(c: Context, item: str, output: str | None = None, pdf: bool = True,
-          settings: str = "pelicanconf.py") -> None:
+@task(
+    help={
+        "item": "jalur item di bawah content/ (mis. content/berita/x.md)",
+        "output": "berkas HTML hasil (bawaan: var/lembar-persetujuan/<jenis>--<item>.html)",
+        "pdf": "buat juga PDF bila pengubah PDF terpasang (--no-pdf: HTML saja)",
+        "settings": "berkas pengaturan",
+    }
+)
+def sheet(
+    c: Context,
+    item: str,
+    output: str | None = None,
+    pdf: bool = True,
+    settings: str = "pelicanconf.py",
+) -> None:
     """Cetak Lembar Persetujuan Publikasi sebuah item untuk arsip kertas (HTML A4 dan PDF)."""
     from approval_gate.api import existing_item
 
@@ -122,8 +156,9 @@ def sheet(c: Context, item: str, output: str | None = None, pdf: bool = True,
     with reported():
         ledger = open_ledger(settings_file(settings))
         name = existing_item(ledger.content, item)
-    target, problems = write_sheet(ledger, state_folder(settings), name,
-                                   Path(output) if output else None)
+    target, problems = write_sheet(
+        ledger, state_folder(settings), name, Path(output) if output else None
+    )
     for problem in problems:
         print(f"! {problem}")
     print(f"Lembar persetujuan (HTML, A4): {shown(target)}")
@@ -131,9 +166,11 @@ def sheet(c: Context, item: str, output: str | None = None, pdf: bool = True,
         return
     converter = find_converter(os.environ)
     if converter is None:
-        print("PDF tidak dibuat: tidak ada pengubah PDF yang terpasang (chromium, "
-              "wkhtmltopdf atau LibreOffice). Buka berkas HTML itu di peramban lalu pilih "
-              "Cetak (Ctrl+P), ukuran kertas A4.")
+        print(
+            "PDF tidak dibuat: tidak ada pengubah PDF yang terpasang (chromium, "
+            "wkhtmltopdf atau LibreOffice). Buka berkas HTML itu di peramban lalu pilih "
+            "Cetak (Ctrl+P), ukuran kertas A4."
+        )
         return
     with reported():
         made = convert(converter, target, target.with_suffix(".pdf"))

@@ -32,18 +32,26 @@ def build(c: Context, settings: str = "pelicanconf.py") -> None:
     with reported("Build GAGAL: ", failed_log=ROOT / FAILED_BUILD_LOG):
         result = build_site(settings_file(settings), ROOT / "output")
     manifest = result.manifest
-    print(f"Build selesai: {len(manifest['included'])} item terbit, "
-          f"{len(manifest['excluded'])} ditahan -> {result.output}")
+    print(
+        f"Build selesai: {len(manifest['included'])} item terbit, "
+        f"{len(manifest['excluded'])} ditahan -> {result.output}"
+    )
     for entry in manifest["excluded"]:
         print(f"  ditahan: {entry['item']}: {entry['reason']}")
     if manifest["findings"]:
         print(f"Ada {len(manifest['findings'])} catatan masalah; lihat 'invoke status'.")
 
 
-@task(help={"port": "port lokal", "settings": "berkas pengaturan",
-            "published": "sajikan situs yang sudah terbit (target lokal), tanpa build"})
-def serve(c: Context, port: int = 8000, settings: str = "pelicanconf.py",
-          published: bool = False) -> None:
+@task(
+    help={
+        "port": "port lokal",
+        "settings": "berkas pengaturan",
+        "published": "sajikan situs yang sudah terbit (target lokal), tanpa build",
+    }
+)
+def serve(
+    c: Context, port: int = 8000, settings: str = "pelicanconf.py", published: bool = False
+) -> None:
     """Bangun lalu sajikan situs di http://127.0.0.1:PORT (Ctrl-C untuk berhenti)."""
     import functools
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -52,27 +60,36 @@ def serve(c: Context, port: int = 8000, settings: str = "pelicanconf.py",
 
     if published:
         with reported():
-            folder = published_folder(settings_file(
-                "publishconf.py" if settings == "pelicanconf.py" else settings))
+            folder = published_folder(
+                settings_file("publishconf.py" if settings == "pelicanconf.py" else settings)
+            )
     else:
         build(c, settings=settings)
         folder = ROOT / "output"
     handler = functools.partial(SimpleHTTPRequestHandler, directory=str(folder))
     with ThreadingHTTPServer(("127.0.0.1", int(port)), handler) as server:
-        print(f"Situs tersaji di http://127.0.0.1:{port}/ dari {folder} (Ctrl-C untuk "
-              "berhenti)")
+        print(f"Situs tersaji di http://127.0.0.1:{port}/ dari {folder} (Ctrl-C untuk berhenti)")
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             pass
 
 
-@task(help={"target": "nama target di PUBLISH_TARGETS (bawaan: PUBLISH_TARGET)",
-            "dry_run": "tunjukkan apa yang akan terbit dan dikirim, tanpa mengubah apa pun",
-            "demo": "situs contoh dengan kunci CONTOH, ke target lokal saja",
-            "settings": "berkas pengaturan penerbitan"})
-def publish(c: Context, target: str | None = None, dry_run: bool = False, demo: bool = False,
-            settings: str = "publishconf.py") -> None:
+@task(
+    help={
+        "target": "nama target di PUBLISH_TARGETS (bawaan: PUBLISH_TARGET)",
+        "dry_run": "tunjukkan apa yang akan terbit dan dikirim, tanpa mengubah apa pun",
+        "demo": "situs contoh dengan kunci CONTOH, ke target lokal saja",
+        "settings": "berkas pengaturan penerbitan",
+    }
+)
+def publish(
+    c: Context,
+    target: str | None = None,
+    dry_run: bool = False,
+    demo: bool = False,
+    settings: str = "publishconf.py",
+) -> None:
     """Terbitkan: build bergerbang, audit, kirim ke target secara atomik, lalu arsipkan."""
     from publishing.publish import publish as run_publish
     from publishing.summary import render
@@ -93,6 +110,8 @@ def rollback(c: Context, target: str | None = None, settings: str = "publishconf
         chosen = prepare(settings_file(settings), target, dict(os.environ), demo=False).target
         with publish_lock(ROOT / "var" / "publish.lock"):
             previous = chosen.rollback()
-    print(f"Situs tayang di {chosen.describe()} kembali ke rilis {previous}.\n"
-          "Catatan: arsip publikasi tidak diubah; jalankan 'invoke publish' untuk kembali "
-          "ke isi terbaru.")
+    print(
+        f"Situs tayang di {chosen.describe()} kembali ke rilis {previous}.\n"
+        "Catatan: arsip publikasi tidak diubah; jalankan 'invoke publish' untuk kembali "
+        "ke isi terbaru."
+    )

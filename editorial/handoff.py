@@ -90,33 +90,40 @@ def _holders(roster: Roster, role: str, now: datetime) -> str:
     return ", ".join(names) if names else "belum ada pejabat"
 
 
-def handoff(verdict: Verdict, roster: Roster, now: datetime, title: str,
-            url: str | None) -> Handoff | None:
+def handoff(
+    verdict: Verdict, roster: Roster, now: datetime, title: str, url: str | None
+) -> Handoff | None:
     """Return the message for whoever must act next on the item, or None if nobody must."""
     item = verdict.item
-    where = f"Pratinjau: {url}" if url else \
-        "Pratinjau: belum dibangun (jalankan 'invoke preview')."
+    where = f"Pratinjau: {url}" if url else "Pratinjau: belum dibangun (jalankan 'invoke preview')."
     if verdict.state == "lengkap" or verdict.role is None:
         return None
     if verdict.state == "ditolak":
-        reason = verdict.reason if verdict.reason.endswith((".", "!", "?")) else \
-            verdict.reason + "."
-        text = (f'Mohon perbaikan untuk "{title}" ({item}): {reason}\n{where}\n'
-                f"Setelah diperbaiki, ajukan kembali ke {first_role(roster)}.")
+        reason = (
+            verdict.reason if verdict.reason.endswith((".", "!", "?")) else verdict.reason + "."
+        )
+        text = (
+            f'Mohon perbaikan untuk "{title}" ({item}): {reason}\n{where}\n'
+            f"Setelah diperbaiki, ajukan kembali ke {first_role(roster)}."
+        )
         return Handoff(item, "Pengampu Konsep (penulis)", text, whatsapp_link(text))
     role = roster.role(verdict.role)
     if role is None:
         return None
     who = f"{role.name} ({_holders(roster, role.id, now)})"
     if verdict.state == "kedaluwarsa":
-        ask = f'Mohon persetujuan ulang {who} untuk "{title}" ({item}): isinya berubah ' \
-              "setelah disetujui."
+        ask = (
+            f'Mohon persetujuan ulang {who} untuk "{title}" ({item}): isinya berubah '
+            "setelah disetujui."
+        )
     else:
         ask = f'Mohon persetujuan {who} untuk "{title}" ({item}).'
-    text = (f"{ask}\n{where}\n"
-            f"Setujui: invoke approve content/{item} --role {role.id}\n"
-            f'Bila perlu perbaikan: invoke reject content/{item} --role {role.id} '
-            '--note "alasan"')
+    text = (
+        f"{ask}\n{where}\n"
+        f"Setujui: invoke approve content/{item} --role {role.id}\n"
+        f"Bila perlu perbaikan: invoke reject content/{item} --role {role.id} "
+        '--note "alasan"'
+    )
     return Handoff(item, who, text, whatsapp_link(text))
 
 
@@ -144,8 +151,14 @@ def read_address_map(preview: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
-def status_handoffs(verdicts: list[Verdict], roster: Roster, now: datetime, content: Path,
-                    preview: Path, base_url: str | None = None) -> dict[str, Handoff]:
+def status_handoffs(
+    verdicts: list[Verdict],
+    roster: Roster,
+    now: datetime,
+    content: Path,
+    preview: Path,
+    base_url: str | None = None,
+) -> dict[str, Handoff]:
     """Return the hand-off of every waiting item, for ``invoke status --pesan``."""
     pages = read_address_map(preview)
     base = preview_base_url(base_url)
@@ -159,11 +172,13 @@ def status_handoffs(verdicts: list[Verdict], roster: Roster, now: datetime, cont
     return found
 
 
-def status_messages(ledger: Ledger, verdicts: list[Verdict], settings_file: Path
-                    ) -> dict[str, Handoff]:
+def status_messages(
+    ledger: Ledger, verdicts: list[Verdict], settings_file: Path
+) -> dict[str, Handoff]:
     """Return the hand-offs ``invoke status --pesan`` prints, by item."""
-    return status_handoffs(verdicts, ledger.roster, ledger.now, ledger.content,
-                           default_preview_dir(settings_file))
+    return status_handoffs(
+        verdicts, ledger.roster, ledger.now, ledger.content, default_preview_dir(settings_file)
+    )
 
 
 def with_message(entry: dict[str, object], messages: dict[str, Handoff]) -> dict[str, object]:

@@ -52,15 +52,25 @@ def _entries(data: object, shown: str, demo: bool) -> list[Publication]:
     found = []
     for entry in data["published"]:
         if isinstance(entry, dict) and isinstance(entry.get("item"), str):
-            found.append(Publication(
-                entry["item"], at, str(target.get("name", "")), str(target.get("type", "")),
-                str(target.get("location", "")), str(entry.get("url", "")),
-                str(entry.get("digest", "")), shown, demo))
+            found.append(
+                Publication(
+                    entry["item"],
+                    at,
+                    str(target.get("name", "")),
+                    str(target.get("type", "")),
+                    str(target.get("location", "")),
+                    str(entry.get("url", "")),
+                    str(entry.get("digest", "")),
+                    shown,
+                    demo,
+                )
+            )
     return found
 
 
-def read_publications(folders: list[tuple[Path, bool]], root: Path
-                      ) -> tuple[dict[str, list[Publication]], list[str]]:
+def read_publications(
+    folders: list[tuple[Path, bool]], root: Path
+) -> tuple[dict[str, list[Publication]], list[str]]:
     """Return every item's publications (oldest first) and problems with records."""
     found: dict[str, list[Publication]] = {}
     problems: list[str] = []
@@ -72,9 +82,11 @@ def read_publications(folders: list[tuple[Path, bool]], root: Path
             try:
                 entries = _entries(yaml.safe_load(path.read_text(encoding="utf-8")), shown, demo)
             except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as error:
-                problems.append(f"{shown}: catatan arsip tidak dapat dibaca ({error}); "
-                                "periksa berkas itu, jangan diubah tanpa sepengetahuan "
-                                "Web Admin.")
+                problems.append(
+                    f"{shown}: catatan arsip tidak dapat dibaca ({error}); "
+                    "periksa berkas itu, jangan diubah tanpa sepengetahuan "
+                    "Web Admin."
+                )
                 continue
             for entry in entries:
                 found.setdefault(entry.item, []).append(entry)

@@ -28,8 +28,10 @@ from .targets import Plan, Sent
 
 #: Seconds a git command may take before the archive treats git as unavailable.
 GIT_TIMEOUT = 30
-HEADER = ("# Arsip publikasi situs KPU Kabupaten Rembang (SOP 11/2023, langkah terakhir).\n"
-          "# Ditulis sekali oleh 'invoke publish'. JANGAN diubah atau dihapus.\n")
+HEADER = (
+    "# Arsip publikasi situs KPU Kabupaten Rembang (SOP 11/2023, langkah terakhir).\n"
+    "# Ditulis sekali oleh 'invoke publish'. JANGAN diubah atau dihapus.\n"
+)
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,20 @@ class Provenance:
 def provenance(root: Path) -> Provenance:
     """Return the commit being published and whether content or approvals differ from it."""
     commit = git_text(root, "rev-parse", "HEAD", timeout=GIT_TIMEOUT)
-    changes = git_text(root, "status", "--porcelain", "--", "content", "approvals",
-                       f":(exclude)approvals/{ARCHIVE_FOLDER}", "theme", "plugins",
-                       "pelicanconf.py", "publishconf.py", timeout=GIT_TIMEOUT)
+    changes = git_text(
+        root,
+        "status",
+        "--porcelain",
+        "--",
+        "content",
+        "approvals",
+        f":(exclude)approvals/{ARCHIVE_FOLDER}",
+        "theme",
+        "plugins",
+        "pelicanconf.py",
+        "publishconf.py",
+        timeout=GIT_TIMEOUT,
+    )
     user = git_text(root, "config", "user.name", timeout=GIT_TIMEOUT)
     return Provenance(commit, bool(changes), user or None)
 
@@ -58,11 +71,24 @@ def who() -> str:
 
 def published_list(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     """Return every published item with its URL, digest and sign-offs, as recorded."""
-    return [{"item": e["item"], "url": e["url"], "lang": e["lang"], "digest": e["digest"],
-             "signoffs": [{"role": s["role"], "signer": s["signer"],
-                           "signed_at": s["signed_at"], "file": s["file"]}
-                          for s in e["signoffs"]]}
-            for e in manifest["included"]]
+    return [
+        {
+            "item": e["item"],
+            "url": e["url"],
+            "lang": e["lang"],
+            "digest": e["digest"],
+            "signoffs": [
+                {
+                    "role": s["role"],
+                    "signer": s["signer"],
+                    "signed_at": s["signed_at"],
+                    "file": s["file"],
+                }
+                for s in e["signoffs"]
+            ],
+        }
+        for e in manifest["included"]
+    ]
 
 
 def published_digest(published: list[dict[str, Any]]) -> str:
@@ -86,9 +112,21 @@ def previous_same(folder: Path, target: str, digest: str) -> str | None:
     return None
 
 
-def record(*, release: str, at: datetime, by: str, source: Provenance, target: str,
-           kind: str, location: str, manifest: dict[str, Any], plan: Plan,
-           sent: Sent | None, demo: bool, same_as: str | None = None) -> dict[str, Any]:
+def record(
+    *,
+    release: str,
+    at: datetime,
+    by: str,
+    source: Provenance,
+    target: str,
+    kind: str,
+    location: str,
+    manifest: dict[str, Any],
+    plan: Plan,
+    sent: Sent | None,
+    demo: bool,
+    same_as: str | None = None,
+) -> dict[str, Any]:
     """Return the archive record of one publish (plain data, ready for YAML).
 
     With ``same_as`` (an earlier record of this target that published exactly the same
@@ -98,22 +136,33 @@ def record(*, release: str, at: datetime, by: str, source: Provenance, target: s
     """
     published = published_list(manifest)
     data: dict[str, Any] = {
-        "release": release, "published_at": at.isoformat(timespec="seconds"),
-        "published_sha256": published_digest(published), "published_count": len(published),
-        "by": by, "git_user": source.git_user, "commit": source.commit,
-        "uncommitted_changes": source.dirty, "demo_keys": demo,
+        "release": release,
+        "published_at": at.isoformat(timespec="seconds"),
+        "published_sha256": published_digest(published),
+        "published_count": len(published),
+        "by": by,
+        "git_user": source.git_user,
+        "commit": source.commit,
+        "uncommitted_changes": source.dirty,
+        "demo_keys": demo,
         "roster_version": manifest["roster"]["version"],
         "target": {"name": target, "type": kind, "location": location},
-        "sent": {"files": sent.objects if sent else 0, "bytes": sent.bytes if sent else 0,
-                 "deleted": sent.deleted if sent else 0, "unchanged": plan.unchanged},
+        "sent": {
+            "files": sent.objects if sent else 0,
+            "bytes": sent.bytes if sent else 0,
+            "deleted": sent.deleted if sent else 0,
+            "unchanged": plan.unchanged,
+        },
         "next_change": manifest.get("next_change"),
     }
     if same_as is not None:
         data["published_same_as"] = same_as
     else:
         data["published"] = published
-    data["withheld"] = [{"item": e["item"], "state": e["state"], "reason": e["reason"]}
-                        for e in manifest["excluded"]]
+    data["withheld"] = [
+        {"item": e["item"], "state": e["state"], "reason": e["reason"]}
+        for e in manifest["excluded"]
+    ]
     return data
 
 
@@ -139,19 +188,32 @@ def write_record(folder: Path, data: dict[str, Any]) -> Path:
 
 def commit_record(root: Path, path: Path, release: str) -> str | None:
     """Commit only the record to git; return a warning (Indonesian) if that failed."""
+
     def git(*args: str) -> str | None:
         return git_text(root, *args, timeout=GIT_TIMEOUT)
 
     if git("rev-parse", "--git-dir") is None or not path.is_relative_to(root):
         return f"Catatan arsip {path} ditulis, tetapi folder ini bukan repositori git."
     rel = path.relative_to(root).as_posix()
-    identity = [] if git("config", "user.name") and git("config", "user.email") \
-        else ["-c", "user.name=Penerbit KPU Rembang", "-c", f"user.email={getpass.getuser()}@"
-              f"{socket.gethostname()}"]
+    identity = (
+        []
+        if git("config", "user.name") and git("config", "user.email")
+        else [
+            "-c",
+            "user.name=Penerbit KPU Rembang",
+            "-c",
+            f"user.email={getpass.getuser()}@{socket.gethostname()}",
+        ]
+    )
     added = git("add", "--", rel)
-    done = added is not None and git(*identity, "commit", "-q", "--only", "-m",
-                                     f"Arsip publikasi {release}", "--", rel) is not None
+    done = (
+        added is not None
+        and git(*identity, "commit", "-q", "--only", "-m", f"Arsip publikasi {release}", "--", rel)
+        is not None
+    )
     if not done:
-        return (f"Catatan arsip {rel} ditulis, tetapi commit git gagal. Commit berkas itu "
-                "secara manual (git add lalu git commit).")
+        return (
+            f"Catatan arsip {rel} ditulis, tetapi commit git gagal. Commit berkas itu "
+            "secara manual (git add lalu git commit)."
+        )
     return None

@@ -20,19 +20,40 @@ from .provenance import audit_provenance
 from .search import audit_search
 
 #: Output folders and files that are site furniture, not items (see pelicanconf.py).
-FURNITURE_PREFIXES = ("kategori/", "topik/", "penulis/", "arsip/", "feeds/", "theme/",
-                      "static/", "pagefind/")
-FURNITURE_FILES = frozenset({"index.html", "archives.html", "tags.html", "categories.html",
-                             "authors.html", "sitemap.xml", "robots.txt", "404.html",
-                             # the theme's search page and provenance record (docs/theme.md)
-                             "cari/index.html", "persetujuan/index.html",
-                             "persetujuan/catatan.json", "persetujuan/allowed_signers"})
+FURNITURE_PREFIXES = (
+    "kategori/",
+    "topik/",
+    "penulis/",
+    "arsip/",
+    "feeds/",
+    "theme/",
+    "static/",
+    "pagefind/",
+)
+FURNITURE_FILES = frozenset(
+    {
+        "index.html",
+        "archives.html",
+        "tags.html",
+        "categories.html",
+        "authors.html",
+        "sitemap.xml",
+        "robots.txt",
+        "404.html",
+        # the theme's search page and provenance record (docs/theme.md)
+        "cari/index.html",
+        "persetujuan/index.html",
+        "persetujuan/catatan.json",
+        "persetujuan/allowed_signers",
+    }
+)
 PRIVATE_MARKERS = (b"PRIVATE KEY-----", b"kpu-rembang-persetujuan-v1", b'"build_id"')
 #: Every file of the editorial preview carries this (editorial/preview/inject.py MARKER_NAME):
 #: a preview shows unapproved items, so no part of one may ever be published.
 PREVIEW_MARKER = b"kpu-pratinjau"
-PRIVATE_NAMES = frozenset({"roster.yml", "roster.yml.sig", "signoffs.json", "content.json",
-                           "gate-manifest.json"})
+PRIVATE_NAMES = frozenset(
+    {"roster.yml", "roster.yml.sig", "signoffs.json", "content.json", "gate-manifest.json"}
+)
 
 
 @dataclass(frozen=True)
@@ -71,8 +92,12 @@ class _Allowed:
         return rel.startswith(FURNITURE_PREFIXES)
 
     def file(self, rel: str) -> bool:
-        return rel.startswith(FURNITURE_PREFIXES) or rel in FURNITURE_FILES or \
-            rel in self.statics or posixpath.dirname(rel) in self.folders - {""}
+        return (
+            rel.startswith(FURNITURE_PREFIXES)
+            or rel in FURNITURE_FILES
+            or rel in self.statics
+            or posixpath.dirname(rel) in self.folders - {""}
+        )
 
 
 def _links_in(xml_file: Path) -> list[str]:
@@ -83,8 +108,12 @@ def _links_in(xml_file: Path) -> list[str]:
     links = []
     for element in root.iter():
         tag = element.tag.rsplit("}", 1)[-1]
-        if tag == "link" and element.get("href") and element.get("rel", "alternate") == \
-                "alternate" and element is not root:
+        if (
+            tag == "link"
+            and element.get("href")
+            and element.get("rel", "alternate") == "alternate"
+            and element is not root
+        ):
             links.append(element.get("href", ""))
         elif tag in {"loc"} or (tag == "link" and element.text and element.text.strip()):
             links.append((element.text or "").strip())
@@ -99,13 +128,13 @@ def _check_xml(rel: str, file: Path, allowed: _Allowed) -> list[AuditFinding]:
             continue
         target = _url_path(link)
         if not allowed.page(target):
-            findings.append(AuditFinding(rel, f"menautkan ke {link!r} yang bukan item "
-                                         "disetujui"))
+            findings.append(AuditFinding(rel, f"menautkan ke {link!r} yang bukan item disetujui"))
     return findings
 
 
-def audit_output(output: Path, manifest: dict[str, Any], build_id: str,
-                 allow_demo_keys: bool) -> list[AuditFinding]:
+def audit_output(
+    output: Path, manifest: dict[str, Any], build_id: str, allow_demo_keys: bool
+) -> list[AuditFinding]:
     """Check every file in ``output`` against the manifest; return what is wrong."""
     findings = []
     if manifest.get("build_id") != build_id:
@@ -117,21 +146,33 @@ def audit_output(output: Path, manifest: dict[str, Any], build_id: str,
         rel = file.relative_to(output).as_posix()
         data = file.read_bytes()
         if PREVIEW_MARKER in data:
-            findings.append(AuditFinding(rel, "halaman PRATINJAU (dapat memuat item yang belum "
-                                         "disetujui) tidak boleh terbit"))
-        elif file.name in PRIVATE_NAMES or file.suffix in {".yml", ".yaml"} or \
-                any(marker in data for marker in PRIVATE_MARKERS):
-            findings.append(AuditFinding(rel, "berkas pribadi (kunci, persetujuan, cache "
-                                         "atau manifest) tidak boleh terbit"))
+            findings.append(
+                AuditFinding(
+                    rel,
+                    "halaman PRATINJAU (dapat memuat item yang belum disetujui) tidak boleh terbit",
+                )
+            )
+        elif (
+            file.name in PRIVATE_NAMES
+            or file.suffix in {".yml", ".yaml"}
+            or any(marker in data for marker in PRIVATE_MARKERS)
+        ):
+            findings.append(
+                AuditFinding(
+                    rel,
+                    "berkas pribadi (kunci, persetujuan, cache atau manifest) tidak boleh terbit",
+                )
+            )
         elif file.suffix == ".html" and not allowed.page(rel):
             findings.append(AuditFinding(rel, "halaman ini bukan milik item yang disetujui"))
         elif file.suffix != ".html" and not allowed.file(rel):
-            findings.append(AuditFinding(rel, "berkas ini tidak ditautkan item yang "
-                                         "disetujui"))
+            findings.append(AuditFinding(rel, "berkas ini tidak ditautkan item yang disetujui"))
         if file.suffix == ".xml":
             findings += _check_xml(rel, file, allowed)
-    findings += [AuditFinding(path, problem)
-                 for path, problem in audit_search(output, set(allowed.pages))]
-    findings += [AuditFinding(path, problem)
-                 for path, problem in audit_provenance(output, manifest)]
+    findings += [
+        AuditFinding(path, problem) for path, problem in audit_search(output, set(allowed.pages))
+    ]
+    findings += [
+        AuditFinding(path, problem) for path, problem in audit_provenance(output, manifest)
+    ]
     return findings

@@ -51,38 +51,60 @@ class BuildResult:
     log: str
 
 
-def run_pelican(settings_file: Path, output: Path, build_id: str, manifest: Path,
-                result: Path, env: dict[str, str] | None = None,
-                ) -> subprocess.CompletedProcess[str]:
+def run_pelican(
+    settings_file: Path,
+    output: Path,
+    build_id: str,
+    manifest: Path,
+    result: Path,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     """Run Pelican with the given settings into ``output`` (a child process).
 
     The child (pelican_child.py) writes its outcome as data to ``result``; the log it
     prints is for people only.
     """
-    command = [sys.executable, str(Path(__file__).with_name("pelican_child.py")),
-               "--result", str(result),
-               "-s", str(settings_file), "-o", str(output),
-               "-e", f"APPROVAL_GATE_BUILD_ID={json.dumps(build_id)}",
-               f"APPROVAL_GATE_MANIFEST_PATH={json.dumps(str(manifest))}"]
-    return subprocess.run(command, capture_output=True, text=True, check=False,
-                          cwd=settings_file.parent, env={**os.environ, **(env or {})})
+    command = [
+        sys.executable,
+        str(Path(__file__).with_name("pelican_child.py")),
+        "--result",
+        str(result),
+        "-s",
+        str(settings_file),
+        "-o",
+        str(output),
+        "-e",
+        f"APPROVAL_GATE_BUILD_ID={json.dumps(build_id)}",
+        f"APPROVAL_GATE_MANIFEST_PATH={json.dumps(str(manifest))}",
+    ]
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=settings_file.parent,
+        env={**os.environ, **(env or {})},
+    )
 
 
 #: Why Pelican skipped a file (the child's reason ids), for the people who must fix it.
 #: Such a file only leaves out its item; every other error fails the build.
 SKIPPED = {
     "missing-metadata": "metadata wajib '{detail}' tidak ada; tambahkan (mis. 'Title: "
-                        "...') lalu ajukan lagi",
+    "...') lalu ajukan lagi",
     "unknown-status": "status '{detail}' tidak dikenal; pakai published, hidden atau draft",
-    "outside-output": "alamat simpan (save_as) berada di luar folder output; perbaiki "
-                      "metadata itu",
+    "outside-output": "alamat simpan (save_as) berada di luar folder output; perbaiki metadata itu",
     "unreadable": "berkas tidak dapat dibaca Pelican; periksa isinya (lihat catatan build)",
 }
 
 
 #: The shape of the child's result; anything else counts as no result (fail closed).
-_SHAPE: dict[str, type | tuple[type, ...]] = {"status": int, "fatal": (dict, type(None)),
-                                              "skipped": list, "errors": list}
+_SHAPE: dict[str, type | tuple[type, ...]] = {
+    "status": int,
+    "fatal": (dict, type(None)),
+    "skipped": list,
+    "errors": list,
+}
 
 
 def read_result(path: Path) -> dict[str, Any] | None:
@@ -92,7 +114,8 @@ def read_result(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     if not isinstance(result, dict) or not all(
-            isinstance(result.get(key), kind) for key, kind in _SHAPE.items()):
+        isinstance(result.get(key), kind) for key, kind in _SHAPE.items()
+    ):
         return None
     if not all(isinstance(entry, dict) for entry in result["skipped"] + result["errors"]):
         return None
@@ -102,9 +125,13 @@ def read_result(path: Path) -> dict[str, Any] | None:
 def _reason(fatal: dict[str, Any] | None, errors: list[dict[str, Any]]) -> tuple[str, int]:
     """Return the text that tells a person what went wrong, and the exit code it means."""
     if fatal and isinstance(fatal.get("exit_code"), int):  # a project error: its own code
-        error = KpuError(str(fatal.get("message")), path=fatal.get("path") or None,
-                         line=fatal.get("line") or None, hint=str(fatal.get("hint") or ""),
-                         exit_code=fatal["exit_code"])
+        error = KpuError(
+            str(fatal.get("message")),
+            path=fatal.get("path") or None,
+            line=fatal.get("line") or None,
+            hint=str(fatal.get("hint") or ""),
+            exit_code=fatal["exit_code"],
+        )
         return error.render(), error.exit_code
     if fatal:
         return f"CRITICAL: {fatal.get('class')}: {fatal.get('message')}", ExitCode.BUILD
@@ -119,16 +146,27 @@ def _skipped(result: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[st
     for skip in result["skipped"]:
         reason = SKIPPED.get(skip.get("reason"))  # type: ignore[arg-type]
         if reason is None or not skip.get("item"):
-            unknown.append({"level": "ERROR", "message": "Pelican melewati berkas dengan "
-                            f"alasan yang tidak dikenal: {skip}"})
+            unknown.append(
+                {
+                    "level": "ERROR",
+                    "message": f"Pelican melewati berkas dengan alasan yang tidak dikenal: {skip}",
+                }
+            )
             continue
-        entries.append({"item": str(skip["item"]), "state": "rusak", "digest": None,
-                        "reason": reason.format(detail=skip.get("detail"))})
+        entries.append(
+            {
+                "item": str(skip["item"]),
+                "state": "rusak",
+                "digest": None,
+                "reason": reason.format(detail=skip.get("detail")),
+            }
+        )
     return entries, unknown
 
 
-def judge_result(result: dict[str, Any] | None, returncode: int,
-                 log: str = "") -> list[dict[str, Any]]:
+def judge_result(
+    result: dict[str, Any] | None, returncode: int, log: str = ""
+) -> list[dict[str, Any]]:
     """Return the items Pelican skipped (manifest entries), or raise ``BuildFailed``.
 
     No result (the child was killed), a non-zero exit, a fatal error, or any error that
@@ -136,8 +174,11 @@ def judge_result(result: dict[str, Any] | None, returncode: int,
     keeps its exit code and text: a tampered roster ends the build as the gate would.
     """
     if result is None:
-        raise BuildFailed("Pelican berhenti tanpa melaporkan hasilnya.\nPelican gagal "
-                          f"(kode keluar {returncode}); tidak ada yang diterbitkan.", log)
+        raise BuildFailed(
+            "Pelican berhenti tanpa melaporkan hasilnya.\nPelican gagal "
+            f"(kode keluar {returncode}); tidak ada yang diterbitkan.",
+            log,
+        )
     skipped, unknown = _skipped(result)
     errors = [*result["errors"], *unknown]
     status = returncode or result["status"]
@@ -153,11 +194,14 @@ def read_manifest(path: Path, build_id: str) -> dict[str, Any]:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise BuildFailed(f"Manifest gerbang tidak ada atau rusak: {path}. Gerbang "
-                          "persetujuan tidak berjalan; tidak ada yang diterbitkan.") from None
+        raise BuildFailed(
+            f"Manifest gerbang tidak ada atau rusak: {path}. Gerbang "
+            "persetujuan tidak berjalan; tidak ada yang diterbitkan."
+        ) from None
     if manifest.get("build_id") != build_id:
-        raise BuildFailed(f"Manifest {path} bukan milik build ini (build lama?). Tidak ada "
-                          "yang diterbitkan.")
+        raise BuildFailed(
+            f"Manifest {path} bukan milik build ini (build lama?). Tidak ada yang diterbitkan."
+        )
     missing = {"articles", "pages", "static"} - set(manifest.get("stages", []))
     if missing:
         raise BuildFailed(f"Gerbang tidak menjalankan tahap: {', '.join(sorted(missing))}.")
@@ -180,9 +224,14 @@ def _swap(staging: Path, output: Path) -> None:
         shutil.rmtree(old)
 
 
-def build_site(settings_file: Path, output: Path, env: dict[str, str] | None = None,
-               state_dir: Path | None = None, allow_demo_keys: bool = True,
-               search: bool = True) -> BuildResult:
+def build_site(
+    settings_file: Path,
+    output: Path,
+    env: dict[str, str] | None = None,
+    state_dir: Path | None = None,
+    allow_demo_keys: bool = True,
+    search: bool = True,
+) -> BuildResult:
     """Build the gated site into ``output``, replacing it only when the gate vouches.
 
     Each build's manifest goes to ``state_dir/builds/<id>.json``; the last good one is
@@ -209,21 +258,25 @@ def build_site(settings_file: Path, output: Path, env: dict[str, str] | None = N
         except BuildFailed as error:
             raise BuildFailed(error.message, log) from None
         if skipped:
-            manifest["excluded"] = sorted(manifest["excluded"] + skipped,
-                                          key=lambda entry: entry["item"])
-            manifest_path.write_text(json.dumps(manifest, ensure_ascii=False) + "\n",
-                                     encoding="utf-8")
+            manifest["excluded"] = sorted(
+                manifest["excluded"] + skipped, key=lambda entry: entry["item"]
+            )
+            manifest_path.write_text(
+                json.dumps(manifest, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
         try:
             if search:  # the search index is made from the gated output only
                 index_site(staging, manifest, state / "pagefind-cache")
         except SearchIndexError as error:
-            raise BuildFailed(error.message, log + error.log,
-                              exit_code=error.exit_code) from None
+            raise BuildFailed(error.message, log + error.log, exit_code=error.exit_code) from None
         findings = audit_output(staging, manifest, build_id, allow_demo_keys)
         if findings:
             report = "\n".join(f"  {f.render()}" for f in findings[:50])
-            raise BuildFailed(f"Audit hasil build menemukan {len(findings)} masalah; tidak ada "
-                              f"yang diterbitkan:\n{report}", log)
+            raise BuildFailed(
+                f"Audit hasil build menemukan {len(findings)} masalah; tidak ada "
+                f"yang diterbitkan:\n{report}",
+                log,
+            )
         failpoint("audit")  # audited, not yet moved into place
         _swap(staging, output)
         shutil.copyfile(manifest_path, state / "gate-manifest.json")

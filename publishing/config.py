@@ -21,6 +21,7 @@ from .targets import Target, target_types
 
 DEFAULT_TARGETS = {"lokal": {"type": "lokal", "path": "var/situs"}}
 
+
 def _targets(value: Any) -> dict[str, dict[str, Any]]:
     """Accept a non-empty dict of target name -> options (each checked by ``load_config``)."""
     if not isinstance(value, dict) or not value:
@@ -28,12 +29,17 @@ def _targets(value: Any) -> dict[str, dict[str, Any]]:
     return {str(name): entry for name, entry in value.items()}
 
 
-OPTIONS = options.OptionSet((
-    options.Option("TARGET", "nama target di PUBLISH_TARGETS", options.text, default="lokal"),
-    options.Option("TARGETS", "dict nama -> pengaturan target", _targets,
-                   default=DEFAULT_TARGETS),
-    options.Option("ARCHIVE_COMMIT", "True atau False", options.boolean, default=True),
-), prefix="PUBLISH_", hint="Perbaiki nilai itu lalu jalankan perintahnya lagi.")
+OPTIONS = options.OptionSet(
+    (
+        options.Option("TARGET", "nama target di PUBLISH_TARGETS", options.text, default="lokal"),
+        options.Option(
+            "TARGETS", "dict nama -> pengaturan target", _targets, default=DEFAULT_TARGETS
+        ),
+        options.Option("ARCHIVE_COMMIT", "True atau False", options.boolean, default=True),
+    ),
+    prefix="PUBLISH_",
+    hint="Perbaiki nilai itu lalu jalankan perintahnya lagi.",
+)
 
 
 @dataclass(frozen=True)
@@ -46,29 +52,42 @@ class PublishConfig:
     source: str
 
 
-def load_config(settings: Mapping[str, Any], source: str,
-                target: str | None = None) -> PublishConfig:
+def load_config(
+    settings: Mapping[str, Any], source: str, target: str | None = None
+) -> PublishConfig:
     """Validate the ``PUBLISH_*`` settings; ``target`` (from --target) overrides the default."""
     values = OPTIONS.read(settings, source)
     targets: dict[str, dict[str, Any]] = values["TARGETS"]
     for name, entry in targets.items():
         if not isinstance(entry, dict) or "type" not in entry:
-            raise ConfigError(f"PUBLISH_TARGETS[{name!r}] harus dict dengan kunci 'type', "
-                              f"bukan {entry!r}.", path=source)
+            raise ConfigError(
+                f"PUBLISH_TARGETS[{name!r}] harus dict dengan kunci 'type', bukan {entry!r}.",
+                path=source,
+            )
         if entry["type"] not in target_types():
-            raise ConfigError(f"PUBLISH_TARGETS[{name!r}]['type'] tidak dikenal: "
-                              f"{entry['type']!r}.", path=source,
-                              hint=options.did_you_mean(str(entry["type"]), target_types()))
+            raise ConfigError(
+                f"PUBLISH_TARGETS[{name!r}]['type'] tidak dikenal: {entry['type']!r}.",
+                path=source,
+                hint=options.did_you_mean(str(entry["type"]), target_types()),
+            )
     chosen = target or values["TARGET"]
     if chosen not in targets:
-        raise ConfigError(f"Target {chosen!r} tidak ada di PUBLISH_TARGETS.", path=source,
-                          hint=options.did_you_mean(str(chosen), targets))
-    return PublishConfig(chosen, {name: dict(entry) for name, entry in targets.items()},
-                         values["ARCHIVE_COMMIT"], source)
+        raise ConfigError(
+            f"Target {chosen!r} tidak ada di PUBLISH_TARGETS.",
+            path=source,
+            hint=options.did_you_mean(str(chosen), targets),
+        )
+    return PublishConfig(
+        chosen,
+        {name: dict(entry) for name, entry in targets.items()},
+        values["ARCHIVE_COMMIT"],
+        source,
+    )
 
 
-def make_target(config: PublishConfig, env: Mapping[str, str], root: Path, state: Path,
-                name: str | None = None) -> Target:
+def make_target(
+    config: PublishConfig, env: Mapping[str, str], root: Path, state: Path, name: str | None = None
+) -> Target:
     """Return the chosen (or the ``name``d) target, its options read and checked.
 
     Its module is imported only now, so a site without S3 needs no S3 library.

@@ -35,12 +35,16 @@ def publish_lock(path: Path) -> Iterator[None]:
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "proses lain"
-            raise LockHeld(f"Penerbitan lain sedang berjalan ({holder}). Tunggu sampai "
-                           "selesai, lalu coba lagi.") from None
+            raise LockHeld(
+                f"Penerbitan lain sedang berjalan ({holder}). Tunggu sampai "
+                "selesai, lalu coba lagi."
+            ) from None
         handle.seek(0)
         handle.truncate()
-        handle.write(f"{getpass.getuser()}@{socket.gethostname()}, pid {os.getpid()}, sejak "
-                     f"{now().astimezone(UTC).isoformat(timespec='seconds')}\n")
+        handle.write(
+            f"{getpass.getuser()}@{socket.gethostname()}, pid {os.getpid()}, sejak "
+            f"{now().astimezone(UTC).isoformat(timespec='seconds')}\n"
+        )
         handle.flush()
         yield
     finally:

@@ -63,10 +63,20 @@ class Outcome(logging.Handler):
         known = SKIPPED.get(record.msg) if isinstance(record.msg, str) else None
         if known and record.levelno == logging.ERROR and len(args) > known[1]:
             reason, file, detail = known
-            self.skipped.append({"item": self.item(args[file]), "reason": reason,
-                                 "detail": None if detail is None else str(args[detail])})
-        elif record.msg == FATAL and record.levelno == logging.CRITICAL and len(args) == 2 \
-                and isinstance(args[1], BaseException) and self.fatal is None:
+            self.skipped.append(
+                {
+                    "item": self.item(args[file]),
+                    "reason": reason,
+                    "detail": None if detail is None else str(args[detail]),
+                }
+            )
+        elif (
+            record.msg == FATAL
+            and record.levelno == logging.CRITICAL
+            and len(args) == 2
+            and isinstance(args[1], BaseException)
+            and self.fatal is None
+        ):
             self.fatal = describe(args[1])
         else:
             self.errors.append({"level": record.levelname, "message": self.text(record)})
@@ -94,8 +104,13 @@ class Outcome(logging.Handler):
 
     def result(self, status: int) -> dict[str, Any]:
         """Return the JSON-ready result of this run."""
-        return {"status": status, "content": self.content, "fatal": self.fatal,
-                "skipped": self.skipped, "errors": self.errors}
+        return {
+            "status": status,
+            "content": self.content,
+            "fatal": self.fatal,
+            "skipped": self.skipped,
+            "errors": self.errors,
+        }
 
 
 def describe(error: BaseException) -> dict[str, Any]:

@@ -35,22 +35,33 @@ def _payload_fields(encoded: object) -> dict[str, str] | None:
     return fields
 
 
-def _check_signoffs(item: str, listed: list[Any], counted: list[dict[str, Any]],
-                    digest: str) -> list[str]:
+def _check_signoffs(
+    item: str, listed: list[Any], counted: list[dict[str, Any]], digest: str
+) -> list[str]:
     problems = []
-    shown = [(s.get("role"), s.get("signer"), s.get("signed_at")) for s in listed
-             if isinstance(s, dict)]
+    shown = [
+        (s.get("role"), s.get("signer"), s.get("signed_at")) for s in listed if isinstance(s, dict)
+    ]
     if shown != [(s["role"], s["signer"], s["signed_at"]) for s in counted]:
         problems.append(f"persetujuan {item!r} tidak sama dengan yang dihitung gerbang")
     for signoff in listed:
-        fields = _payload_fields(signoff.get("payload_base64") if isinstance(signoff, dict)
-                                 else None)
-        expected = {"item": item, "decision": "setuju", "digest": digest,
-                    **{k: signoff.get(k) for k in ("role", "signer", "signed_at")}} \
-            if isinstance(signoff, dict) else {}
+        fields = _payload_fields(
+            signoff.get("payload_base64") if isinstance(signoff, dict) else None
+        )
+        expected = (
+            {
+                "item": item,
+                "decision": "setuju",
+                "digest": digest,
+                **{k: signoff.get(k) for k in ("role", "signer", "signed_at")},
+            }
+            if isinstance(signoff, dict)
+            else {}
+        )
         if fields is None or any(fields.get(k) != expected.get(k) for k in _PAYLOAD_FIELDS):
-            problems.append(f"teks bertanda tangan untuk {item!r} tidak cocok dengan "
-                            "persetujuannya")
+            problems.append(
+                f"teks bertanda tangan untuk {item!r} tidak cocok dengan persetujuannya"
+            )
     return problems
 
 
@@ -79,10 +90,15 @@ def audit_provenance(output: Path, manifest: dict[str, Any]) -> list[tuple[str, 
             findings.append((RECORD, f"mencantumkan {item!r} yang bukan item disetujui"))
             continue
         if listed.get("digest") != entry["digest"] or listed.get("url") != entry["url"]:
-            findings.append((RECORD, f"sidik isi atau alamat {item!r} tidak sama dengan "
-                                     "manifest"))
+            findings.append((RECORD, f"sidik isi atau alamat {item!r} tidak sama dengan manifest"))
         signoffs = listed.get("signoffs")
-        findings += [(RECORD, problem) for problem in _check_signoffs(
-            entry["item"], signoffs if isinstance(signoffs, list) else [],
-            entry["signoffs"], entry["digest"])]
+        findings += [
+            (RECORD, problem)
+            for problem in _check_signoffs(
+                entry["item"],
+                signoffs if isinstance(signoffs, list) else [],
+                entry["signoffs"],
+                entry["digest"],
+            )
+        ]
     return findings

@@ -23,8 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from approval_gate.api import WIB, ConfigError, GateSettings, load_settings, now, \
-    read_settings_file
+from approval_gate.api import WIB, ConfigError, GateSettings, load_settings, now, read_settings_file
 
 from . import archive
 from .build import BuildFailed, build_site
@@ -82,8 +81,9 @@ class Prepared:
     state: Path
 
 
-def prepare(settings_file: Path, target: str | None, env: Mapping[str, str],
-            demo: bool) -> Prepared:
+def prepare(
+    settings_file: Path, target: str | None, env: Mapping[str, str], demo: bool
+) -> Prepared:
     """Validate settings and check the target before anything is built."""
     settings = _settings(settings_file, env)
     gate = load_settings(settings)
@@ -91,14 +91,22 @@ def prepare(settings_file: Path, target: str | None, env: Mapping[str, str],
     state = settings_file.parent / "var"
     chosen = make_target(config, env, settings_file.parent, state)
     if demo and chosen.kind != "lokal":
-        raise TargetError("Mode contoh (--demo) hanya boleh menerbitkan ke target lokal, "
-                          f"bukan ke '{chosen.name}' ({chosen.kind}).")
+        raise TargetError(
+            "Mode contoh (--demo) hanya boleh menerbitkan ke target lokal, "
+            f"bukan ke '{chosen.name}' ({chosen.kind})."
+        )
     chosen.check()
     return Prepared(gate, config, chosen, state)
 
 
-def publish(settings_file: Path, *, target: str | None = None, dry_run: bool = False,
-            demo: bool = False, env: Mapping[str, str] | None = None) -> PublishResult:
+def publish(
+    settings_file: Path,
+    *,
+    target: str | None = None,
+    dry_run: bool = False,
+    demo: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> PublishResult:
     """Publish the approved site to the configured target; see the module docstring."""
     env = dict(env if env is not None else os.environ)
     if demo:
@@ -122,32 +130,50 @@ def publish(settings_file: Path, *, target: str | None = None, dry_run: bool = F
         if builds.exists():  # earlier builds (dry runs, killed publishes) are disposable
             shutil.rmtree(builds)
         output = builds / release
-        result = build_site(settings_file, output, env=env, state_dir=state,
-                            allow_demo_keys=gate.allow_demo_keys)
+        result = build_site(
+            settings_file, output, env=env, state_dir=state, allow_demo_keys=gate.allow_demo_keys
+        )
         lap("build")
         plan = chosen.plan(output)
         lap("plan")
-        outcome = PublishResult(release, dry_run, chosen, result.manifest, plan, None, output,
-                                seconds=seconds)
+        outcome = PublishResult(
+            release, dry_run, chosen, result.manifest, plan, None, output, seconds=seconds
+        )
         if dry_run:
             return outcome
-        outcome.sent = chosen.deploy(output, release) if not plan.empty else \
-            Sent(location=chosen.describe())
+        outcome.sent = (
+            chosen.deploy(output, release) if not plan.empty else Sent(location=chosen.describe())
+        )
         lap("deploy")
         source = archive.provenance(settings_file.parent)
         outcome.uncommitted = source.dirty
         folder = archive.archive_folder(gate.approvals_path, state, demo)
-        same = archive.previous_same(folder, chosen.name, archive.published_digest(
-            archive.published_list(result.manifest))) if plan.empty else None
-        data = archive.record(release=release, at=moment, by=archive.who(), source=source,
-                              target=chosen.name, kind=chosen.kind,
-                              location=outcome.sent.location, manifest=result.manifest,
-                              plan=plan, sent=outcome.sent, demo=gate.allow_demo_keys,
-                              same_as=same)
+        same = (
+            archive.previous_same(
+                folder,
+                chosen.name,
+                archive.published_digest(archive.published_list(result.manifest)),
+            )
+            if plan.empty
+            else None
+        )
+        data = archive.record(
+            release=release,
+            at=moment,
+            by=archive.who(),
+            source=source,
+            target=chosen.name,
+            kind=chosen.kind,
+            location=outcome.sent.location,
+            manifest=result.manifest,
+            plan=plan,
+            sent=outcome.sent,
+            demo=gate.allow_demo_keys,
+            same_as=same,
+        )
         outcome.archive = archive.write_record(folder, data)
         if config.archive_commit and not demo:
-            outcome.warning = archive.commit_record(settings_file.parent, outcome.archive,
-                                                    release)
+            outcome.warning = archive.commit_record(settings_file.parent, outcome.archive, release)
         shutil.rmtree(output)
         lap("archive")
         return outcome
@@ -160,17 +186,18 @@ def published_folder(settings_file: Path, env: Mapping[str, str] | None = None) 
     """
     env = dict(env if env is not None else os.environ)
     config = load_config(_settings(settings_file, env), settings_file.name)
-    local = next((name for name, entry in config.targets.items()
-                  if entry["type"] == LocalTarget.kind), None)
+    local = next(
+        (name for name, entry in config.targets.items() if entry["type"] == LocalTarget.kind), None
+    )
     if local is None:
         raise ConfigError(f"Tidak ada target lokal di PUBLISH_TARGETS ({settings_file.name}).")
     root = settings_file.parent
-    target = LocalTarget(local, config.targets[local], env, root, root / "var",
-                         source=config.source)
+    target = LocalTarget(
+        local, config.targets[local], env, root, root / "var", source=config.source
+    )
     current = target.path / "current"
     if not current.is_dir():
-        raise TargetError(f"Belum ada situs terbit di {current}. Jalankan 'invoke publish' "
-                          "dulu.")
+        raise TargetError(f"Belum ada situs terbit di {current}. Jalankan 'invoke publish' dulu.")
     return current
 
 

@@ -29,14 +29,22 @@ from approval_gate.api import ExitCode, KpuError
 
 FOLDER = "pagefind"
 #: Pagefind's ready-made interfaces; the theme has its own (theme/static/js/cari.js).
-UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js",
-          "pagefind-modular-ui.css", "pagefind-component-ui.js", "pagefind-component-ui.css",
-          "pagefind-highlight.js")
+UNUSED = (
+    "pagefind-ui.js",
+    "pagefind-ui.css",
+    "pagefind-modular-ui.js",
+    "pagefind-modular-ui.css",
+    "pagefind-component-ui.js",
+    "pagefind-component-ui.css",
+    "pagefind-highlight.js",
+)
 #: Every file Pagefind writes that the site keeps (paths under pagefind/).
-KNOWN = re.compile(r"^(?:pagefind\.js|pagefind-worker\.js|pagefind-entry\.json"
-                   r"|pagefind\.[\w-]+\.pf_meta|wasm\.[\w-]+\.pagefind"
-                   r"|fragment/[\w-]+\.pf_fragment|index/[\w-]+\.pf_index"
-                   r"|filter/[\w-]+\.pf_filter)$")
+KNOWN = re.compile(
+    r"^(?:pagefind\.js|pagefind-worker\.js|pagefind-entry\.json"
+    r"|pagefind\.[\w-]+\.pf_meta|wasm\.[\w-]+\.pagefind"
+    r"|fragment/[\w-]+\.pf_fragment|index/[\w-]+\.pf_index"
+    r"|filter/[\w-]+\.pf_filter)$"
+)
 FRAGMENT_SIGNATURE = b"pagefind_dcd"
 
 
@@ -87,8 +95,11 @@ def _input_key(folder: Path, command: list[str]) -> str:
 
 def _reuse(cache: Path | None, key: str, target: Path) -> bool:
     """Copy the cached index built from the same input, if there is one."""
-    if cache is None or not (cache / "key").is_file() or \
-            (cache / "key").read_text(encoding="utf-8") != key:
+    if (
+        cache is None
+        or not (cache / "key").is_file()
+        or (cache / "key").read_text(encoding="utf-8") != key
+    ):
         return False
     shutil.copytree(cache / FOLDER, target)
     return True
@@ -120,22 +131,31 @@ def index_site(output: Path, manifest: dict[str, Any], cache: Path | None = None
     with tempfile.TemporaryDirectory(prefix=".pagefind-", dir=output.parent) as tmp:
         if not _approved_pages(output, manifest, Path(tmp)):
             return  # nothing approved, nothing to find; the search page says so
-        command = [*pagefind_command(), "--site", tmp, "--output-path",
-                   str(output / FOLDER), "--quiet"]
+        command = [
+            *pagefind_command(),
+            "--site",
+            tmp,
+            "--output-path",
+            str(output / FOLDER),
+            "--quiet",
+        ]
         key = _input_key(Path(tmp), [*pagefind_command(), "--quiet"])
         if _reuse(cache, key, output / FOLDER):
             return
         try:
-            done = subprocess.run(command, capture_output=True, text=True, check=False,
-                                  timeout=600)
+            done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=600)
         except (OSError, subprocess.TimeoutExpired) as error:
-            raise SearchIndexError(f"Indeks pencarian tidak dapat dibuat: {error}. Periksa "
-                                   "pemasangan paket 'pagefind[bin]'; tidak ada yang "
-                                   "diterbitkan.") from None
+            raise SearchIndexError(
+                f"Indeks pencarian tidak dapat dibuat: {error}. Periksa "
+                "pemasangan paket 'pagefind[bin]'; tidak ada yang "
+                "diterbitkan."
+            ) from None
     if done.returncode != 0:
-        raise SearchIndexError(f"Indeks pencarian gagal dibuat (Pagefind, kode keluar "
-                               f"{done.returncode}); tidak ada yang diterbitkan.",
-                               done.stdout + done.stderr)
+        raise SearchIndexError(
+            f"Indeks pencarian gagal dibuat (Pagefind, kode keluar "
+            f"{done.returncode}); tidak ada yang diterbitkan.",
+            done.stdout + done.stderr,
+        )
     for name in UNUSED:
         (output / FOLDER / name).unlink(missing_ok=True)
     _remember(cache, key, output / FOLDER)
@@ -155,7 +175,7 @@ def _record_url(data: bytes) -> str | None:
     if not raw.startswith(FRAGMENT_SIGNATURE):
         return None
     try:
-        url = json.loads(raw[len(FRAGMENT_SIGNATURE):]).get("url")
+        url = json.loads(raw[len(FRAGMENT_SIGNATURE) :]).get("url")
     except (ValueError, AttributeError):
         return None
     return url if isinstance(url, str) else None
@@ -180,20 +200,29 @@ def audit_search(output: Path, pages: set[str]) -> list[tuple[str, str]]:
         rel = file.relative_to(folder).as_posix()
         shown = f"{FOLDER}/{rel}"
         if not KNOWN.match(rel):
-            findings.append((shown, "berkas ini bukan bagian indeks pencarian; tidak boleh "
-                                    "terbit"))
+            findings.append((shown, "berkas ini bukan bagian indeks pencarian; tidak boleh terbit"))
             continue
         if not rel.startswith("fragment/"):
             continue
         fragments += 1
         url = _record_url(file.read_bytes())
         if url is None:
-            findings.append((shown, "rekaman indeks pencarian tidak dapat dibaca; tidak "
-                                    "boleh terbit"))
+            findings.append(
+                (shown, "rekaman indeks pencarian tidak dapat dibaca; tidak boleh terbit")
+            )
         elif _page_of(url) not in pages:
-            findings.append((shown, f"rekaman indeks pencarian menunjuk ke {url!r} yang "
-                                    "bukan halaman item disetujui"))
+            findings.append(
+                (
+                    shown,
+                    f"rekaman indeks pencarian menunjuk ke {url!r} yang "
+                    "bukan halaman item disetujui",
+                )
+            )
     if _page_count(folder) != fragments:
-        findings.append((f"{FOLDER}/pagefind-entry.json", f"jumlah halaman indeks tidak sama "
-                         f"dengan {fragments} rekaman yang diperiksa"))
+        findings.append(
+            (
+                f"{FOLDER}/pagefind-entry.json",
+                f"jumlah halaman indeks tidak sama dengan {fragments} rekaman yang diperiksa",
+            )
+        )
     return findings

@@ -34,8 +34,10 @@ def _upcoming(manifest: dict) -> list[str]:
     if not upcoming:
         return ["  Tidak ada perubahan terjadwal (embargo/masa berlaku)."]
     first = manifest["next_change"]
-    lines = [f"  Perubahan berikut: {moment(first)}; jalankan 'invoke publish' lagi pada "
-             "saat itu (lihat docs/publishing.md, penjadwal)."]
+    lines = [
+        f"  Perubahan berikut: {moment(first)}; jalankan 'invoke publish' lagi pada "
+        "saat itu (lihat docs/publishing.md, penjadwal)."
+    ]
     for entry in upcoming[:10]:
         lines.append(f"    {moment(entry['at'])}: {entry['item']} {entry['change']}")
     return lines
@@ -45,16 +47,24 @@ def render(result: PublishResult) -> str:
     """Return the whole summary of a publish or a dry run."""
     manifest, plan = result.manifest, result.plan
     published, held = manifest["included"], manifest["excluded"]
-    head = "UJI COBA (--dry-run): tidak ada yang dikirim atau dicatat." if result.dry_run \
+    head = (
+        "UJI COBA (--dry-run): tidak ada yang dikirim atau dicatat."
+        if result.dry_run
         else f"Penerbitan {result.release} selesai."
+    )
     verb = "akan terbit" if result.dry_run else "terbit"
-    lines = [head, f"  Target: {result.target.name} ({result.target.describe()})",
-             f"  {verb} {len(published)}, ditahan {len(held)}"]
+    lines = [
+        head,
+        f"  Target: {result.target.name} ({result.target.describe()})",
+        f"  {verb} {len(published)}, ditahan {len(held)}",
+    ]
     for entry in held:
         lines.append(f"    ditahan: {entry['item']}: {entry['reason']}")
     if result.dry_run:
-        lines.append(f"  Akan dikirim: {len(plan.upload)} berkas ({size(plan.upload_bytes)}), "
-                     f"dihapus {len(plan.delete)}, tidak berubah {plan.unchanged}.")
+        lines.append(
+            f"  Akan dikirim: {len(plan.upload)} berkas ({size(plan.upload_bytes)}), "
+            f"dihapus {len(plan.delete)}, tidak berubah {plan.unchanged}."
+        )
         lines += [f"    kirim: {rel}" for rel in plan.upload[:20]]
         lines += [f"    hapus: {rel}" for rel in plan.delete[:20]]
         if len(plan.upload) + len(plan.delete) > 40:
@@ -65,14 +75,18 @@ def render(result: PublishResult) -> str:
         if plan.empty:
             lines.append("  Situs tidak berubah: tidak ada berkas yang dikirim.")
         else:
-            lines.append(f"  Dikirim: {sent.objects} berkas ({size(sent.bytes)}), dihapus "
-                         f"{sent.deleted}, tidak berubah {plan.unchanged}.")
+            lines.append(
+                f"  Dikirim: {sent.objects} berkas ({size(sent.bytes)}), dihapus "
+                f"{sent.deleted}, tidak berubah {plan.unchanged}."
+            )
         lines.append(f"  Situs tayang: {sent.location}")
         lines.append(f"  Arsip: {result.archive}")
     lines += _upcoming(manifest)
     if result.uncommitted:
-        lines.append("  Perhatian: ada perubahan di content/ atau approvals/ yang belum "
-                     "di-commit; arsip mencatat commit terakhir ditambah perubahan itu.")
+        lines.append(
+            "  Perhatian: ada perubahan di content/ atau approvals/ yang belum "
+            "di-commit; arsip mencatat commit terakhir ditambah perubahan itu."
+        )
     if result.warning:
         lines.append(f"  Perhatian: {result.warning}")
     return "\n".join(lines)

@@ -29,16 +29,27 @@ class OutputFile:
         return content_type(self.rel)
 
 
-_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
-          ".js": "text/javascript; charset=utf-8", ".xml": "application/xml; charset=utf-8",
-          ".json": "application/json; charset=utf-8", ".txt": "text/plain; charset=utf-8",
-          ".svg": "image/svg+xml", ".pdf": "application/pdf", ".webp": "image/webp",
-          ".woff2": "font/woff2", ".ico": "image/x-icon", ".csv": "text/csv; charset=utf-8",
-          ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-          ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-          ".pf_meta": "application/octet-stream", ".pf_fragment": "application/octet-stream",
-          ".pf_index": "application/octet-stream", ".pagefind": "application/octet-stream",
-          ".wasm": "application/wasm"}
+_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".pdf": "application/pdf",
+    ".webp": "image/webp",
+    ".woff2": "font/woff2",
+    ".ico": "image/x-icon",
+    ".csv": "text/csv; charset=utf-8",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".pf_meta": "application/octet-stream",
+    ".pf_fragment": "application/octet-stream",
+    ".pf_index": "application/octet-stream",
+    ".pagefind": "application/octet-stream",
+    ".wasm": "application/wasm",
+}
 
 
 def content_type(rel: str) -> str:

@@ -28,12 +28,17 @@ from themekit import write_settings
 PATIENCE_S = 90
 
 
-def invoke(*args: str, cwd: Path | None = None,
-           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def invoke(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``invoke`` of this repository with ``args``."""
-    return subprocess.run([sys.executable, "-m", "invoke", "-r", str(REPO), *args],
-                          capture_output=True, text=True, cwd=cwd,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", "-r", str(REPO), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def preview(site: Site, *args: str) -> subprocess.CompletedProcess[str]:
@@ -117,9 +122,22 @@ class Watch:
 
     def __init__(self, settings: Path) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "invoke", "-r", str(REPO), "watch", "--port", "0",
-             "--settings", str(settings)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True)
+            [
+                sys.executable,
+                "-m",
+                "invoke",
+                "-r",
+                str(REPO),
+                "watch",
+                "--port",
+                "0",
+                "--settings",
+                str(settings),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.lines: list[str] = []
         self.new: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -159,8 +177,9 @@ class Watch:
             if answer == status and check(text):
                 return text
             time.sleep(0.05)
-        raise AssertionError(f"{path} never passed the check; watch said:\n" +
-                             "\n".join(self.lines))
+        raise AssertionError(
+            f"{path} never passed the check; watch said:\n" + "\n".join(self.lines)
+        )
 
     def stop(self) -> int:
         """Stop the watcher as a service manager would (SIGTERM); return its exit code."""

@@ -17,11 +17,13 @@ from pathlib import Path
 from sitekit import REPO, Site
 
 
-def publish_settings(site: Site, targets: str, name: str = "terbitcfg.py",
-                     target: str = "uji") -> Path:
+def publish_settings(
+    site: Site, targets: str, name: str = "terbitcfg.py", target: str = "uji"
+) -> Path:
     """Write a settings file for ``site`` whose ``PUBLISH_TARGETS`` is ``targets``."""
-    return site.write_settings(name, extra=f"PUBLISH_TARGETS = {targets}\n"
-                               f"PUBLISH_TARGET = {target!r}\n")
+    return site.write_settings(
+        name, extra=f"PUBLISH_TARGETS = {targets}\nPUBLISH_TARGET = {target!r}\n"
+    )
 
 
 def local_targets(folder: Path) -> str:
@@ -32,27 +34,52 @@ def local_targets(folder: Path) -> str:
 def command(settings: Path, *args: str) -> list[str]:
     """Return the command line of ``invoke publish`` (or another task) for ``settings``."""
     task, *rest = args or ("publish",)
-    return [sys.executable, "-m", "invoke", "-r", str(REPO), task, "--settings",
-            str(settings), *rest]
+    return [
+        sys.executable,
+        "-m",
+        "invoke",
+        "-r",
+        str(REPO),
+        task,
+        "--settings",
+        str(settings),
+        *rest,
+    ]
 
 
-def run(settings: Path, *args: str, env: dict[str, str] | None = None
-        ) -> subprocess.CompletedProcess[str]:
+def run(
+    settings: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run a task to completion and return its result."""
-    return subprocess.run(command(settings, *args), capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=300)
+    return subprocess.run(
+        command(settings, *args),
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
 
 
-def start(settings: Path, *args: str, env: dict[str, str] | None = None,
-          failpoint: str | None = None, marker: Path | None = None) -> subprocess.Popen[str]:
+def start(
+    settings: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    failpoint: str | None = None,
+    marker: Path | None = None,
+) -> subprocess.Popen[str]:
     """Start a task in its own process group, optionally pausing at ``failpoint``."""
     extra = dict(env or {})
     if failpoint:
         assert marker is not None
         extra |= {"KPU_FAILPOINT": failpoint, "KPU_FAILPOINT_FILE": str(marker)}
-    return subprocess.Popen(command(settings, *args), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            env={**os.environ, **extra})
+    return subprocess.Popen(
+        command(settings, *args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, **extra},
+    )
 
 
 def wait_for(path: Path, child: subprocess.Popen[str], seconds: float = 240) -> None:
@@ -61,8 +88,9 @@ def wait_for(path: Path, child: subprocess.Popen[str], seconds: float = 240) -> 
     while not path.exists():
         if child.poll() is not None:
             out, err = child.communicate()
-            raise AssertionError(f"publish ended (code {child.returncode}) before {path}:\n"
-                                 f"{out}\n{err}")
+            raise AssertionError(
+                f"publish ended (code {child.returncode}) before {path}:\n{out}\n{err}"
+            )
         if time.monotonic() > deadline:
             kill(child)
             raise AssertionError(f"publish never reached {path}")
@@ -80,5 +108,8 @@ def kill(child: subprocess.Popen[str]) -> None:
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Return every file under ``folder`` (following the ``current`` link) with its bytes."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }

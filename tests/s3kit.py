@@ -40,8 +40,11 @@ def moto_server(folder: Path) -> Iterator[str]:
     port = free_port()
     log_path = folder / "moto-server.log"
     with log_path.open("wb") as log:
-        server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
-                                   "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             for _ in range(600):  # up to a minute on a busy machine
@@ -62,9 +65,14 @@ def moto_server(folder: Path) -> Iterator[str]:
 
 def admin_client(url: str) -> Any:
     """Return the bucket owner's client, for setting up and looking behind the scenes."""
-    return boto3.client("s3", endpoint_url=url, region_name="us-east-1",
-                        aws_access_key_id="pemilik", aws_secret_access_key="pemilik",
-                        config=Config(s3={"addressing_style": "path"}))
+    return boto3.client(
+        "s3",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="pemilik",
+        aws_secret_access_key="pemilik",
+        config=Config(s3={"addressing_style": "path"}),
+    )
 
 
 def new_bucket(admin: Any, public: bool) -> str:
@@ -72,10 +80,22 @@ def new_bucket(admin: Any, public: bool) -> str:
     name = f"kpu-{uuid.uuid4().hex[:16]}"
     admin.create_bucket(Bucket=name)
     if public:
-        admin.put_bucket_policy(Bucket=name, Policy=json.dumps({
-            "Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-                 "Resource": f"arn:aws:s3:::{name}/*"}]}))
+        admin.put_bucket_policy(
+            Bucket=name,
+            Policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": "*",
+                            "Action": "s3:GetObject",
+                            "Resource": f"arn:aws:s3:::{name}/*",
+                        }
+                    ],
+                }
+            ),
+        )
     return name
 
 
@@ -85,7 +105,7 @@ def live_objects(admin: Any, bucket: str, prefix: str = "") -> dict[str, bytes]:
     pages = admin.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
     for page in pages:
         for item in page.get("Contents", []):
-            rel = item["Key"][len(prefix):]
+            rel = item["Key"][len(prefix) :]
             if not rel.startswith(".kpu-"):
                 site[rel] = admin.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
     return site
@@ -93,5 +113,8 @@ def live_objects(admin: Any, bucket: str, prefix: str = "") -> dict[str, bytes]:
 
 def leftovers(admin: Any, bucket: str) -> list[str]:
     """The publisher's objects other than the marker that claims the prefix for the site."""
-    return [item["Key"] for item in admin.list_objects_v2(Bucket=bucket).get("Contents", [])
-            if ".kpu-" in item["Key"] and not item["Key"].endswith(".kpu-site.json")]
+    return [
+        item["Key"]
+        for item in admin.list_objects_v2(Bucket=bucket).get("Contents", [])
+        if ".kpu-" in item["Key"] and not item["Key"].endswith(".kpu-site.json")
+    ]

@@ -12,9 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from approval_gate.api import ROLE_IDS, ROSTER_NAMESPACE, SIGNOFF_NAMESPACE, \
-    canonical_payload, content_digest, fingerprint, normalise_key, render_signoff, \
-    sign_with_ssh_keygen, signoff_path
+from approval_gate.api import (
+    ROLE_IDS,
+    ROSTER_NAMESPACE,
+    SIGNOFF_NAMESPACE,
+    canonical_payload,
+    content_digest,
+    fingerprint,
+    normalise_key,
+    render_signoff,
+    sign_with_ssh_keygen,
+    signoff_path,
+)
 
 from publishing.build import BuildResult, build_site
 
@@ -24,8 +33,10 @@ ROLES = ROLE_IDS
 #: The sample's officials hold the roles in SOP order; a role added to the SOP gets a
 #: made-up holder, so nothing here needs an edit.
 OFFICIALS = ("andi", "sri", "bambang", "dewi")
-PEOPLE = {role: OFFICIALS[step] if step < len(OFFICIALS) else f"pejabat{step + 1}"
-          for step, role in enumerate(ROLES)}
+PEOPLE = {
+    role: OFFICIALS[step] if step < len(OFFICIALS) else f"pejabat{step + 1}"
+    for step, role in enumerate(ROLES)
+}
 FORMER = "rudi"  # held the first role until 2025-12-31
 NAMES = ("anchor", *PEOPLE.values(), FORMER, "luar")
 #: When a holder took office, if not 2023-01-12.
@@ -55,27 +66,51 @@ def make_keys(folder: Path) -> Keys:
     """Generate one key per person in ``NAMES`` with ssh-keygen."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in NAMES:
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"uji-{name}",
-                        "-f", str(folder / name)], check=True)
+        subprocess.run(
+            [
+                "ssh-keygen",
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                f"uji-{name}",
+                "-f",
+                str(folder / name),
+            ],
+            check=True,
+        )
     return Keys(folder)
 
 
-def roster_text(keys: Keys, *, version: int = 1, extra_people: str = "",
-                extra_holders: str = "") -> str:
+def roster_text(
+    keys: Keys, *, version: int = 1, extra_people: str = "", extra_holders: str = ""
+) -> str:
     """Return a roster like the sample's, with the test keys."""
-    people = "".join(f"  - id: {n}\n    name: Pejabat {n.title()}\n    keys:\n"
-                     f"      - key: {keys.public(n)}\n" for n in NAMES[1:-1])
+    people = "".join(
+        f"  - id: {n}\n    name: Pejabat {n.title()}\n    keys:\n      - key: {keys.public(n)}\n"
+        for n in NAMES[1:-1]
+    )
     first = ROLES[0]
-    holders = (f"  - {{role: {first}, person: {FORMER}, from: 2023-01-12, until: 2025-12-31}}\n"
-               f"  - {{role: {first}, person: {PEOPLE[first]}, from: 2026-01-01}}\n")
-    holders += "".join(f"  - {{role: {r}, person: {PEOPLE[r]}, from: "
-                       f"{SINCE.get(r, '2023-01-12')}}}\n" for r in ROLES[1:])
+    holders = (
+        f"  - {{role: {first}, person: {FORMER}, from: 2023-01-12, until: 2025-12-31}}\n"
+        f"  - {{role: {first}, person: {PEOPLE[first]}, from: 2026-01-01}}\n"
+    )
+    holders += "".join(
+        f"  - {{role: {r}, person: {PEOPLE[r]}, from: {SINCE.get(r, '2023-01-12')}}}\n"
+        for r in ROLES[1:]
+    )
     # Named like the roles' ids ("Kasubbag Tekmas"); the sample roster names the last one
     # in full, which the theme's tests see.
-    roles = "".join(f"  - {{id: {r}, name: {r.replace('-', ' ').title()}, "
-                    "standard_minutes: 30}\n" for r in ROLES)
-    return (f"version: {version}\nroles:\n{roles}people:\n{people}{extra_people}"
-            f"holders:\n{holders}{extra_holders}")
+    roles = "".join(
+        f"  - {{id: {r}, name: {r.replace('-', ' ').title()}, standard_minutes: 30}}\n"
+        for r in ROLES
+    )
+    return (
+        f"version: {version}\nroles:\n{roles}people:\n{people}{extra_people}"
+        f"holders:\n{holders}{extra_holders}"
+    )
 
 
 class Site:
@@ -93,8 +128,9 @@ class Site:
         self.write_roster(roster_text(keys))
         self.settings = self.write_settings()
 
-    def write_settings(self, name: str = "sitecfg.py", base: str = "pelicanconf",
-                       extra: str = "") -> Path:
+    def write_settings(
+        self, name: str = "sitecfg.py", base: str = "pelicanconf", extra: str = ""
+    ) -> Path:
         """Write a settings file that reuses the project's settings with this site's paths."""
         path = self.root / name
         path.write_text(
@@ -107,15 +143,17 @@ class Site:
             f"APPROVAL_GATE_ANCHOR = {self.anchor!r}\n"
             f"APPROVAL_GATE_ALLOW_DEMO_KEYS = False\n"
             f"APPROVAL_GATE_NOW = {NOW.isoformat()!r}\n"
-            f"APPROVAL_GATE_SETTINGS_FILE = {name!r}\n{extra}")
+            f"APPROVAL_GATE_SETTINGS_FILE = {name!r}\n{extra}"
+        )
         return path
 
     def write_roster(self, text: str, signer: str = "anchor") -> None:
         """Write roster.yml and sign it with ``signer``'s key (the anchor by default)."""
         roster = self.approvals / "roster.yml"
         roster.write_text(text)
-        signature = sign_with_ssh_keygen(roster.read_bytes(), self.keys.private(signer),
-                                         ROSTER_NAMESPACE)
+        signature = sign_with_ssh_keygen(
+            roster.read_bytes(), self.keys.private(signer), ROSTER_NAMESPACE
+        )
         (self.approvals / "roster.yml.sig").write_text(signature)
 
     def article(self, item: str, title: str, body: str, **meta: str) -> str:
@@ -135,18 +173,35 @@ class Site:
         """Return the item's current content digest."""
         return content_digest(self.content, item).value
 
-    def sign(self, item: str, role: str, person: str | None = None, *,
-             decision: str = "setuju", note: str = "", at: datetime | None = None,
-             digest: str | None = None, key: str | None = None) -> Path:
+    def sign(
+        self,
+        item: str,
+        role: str,
+        person: str | None = None,
+        *,
+        decision: str = "setuju",
+        note: str = "",
+        at: datetime | None = None,
+        digest: str | None = None,
+        key: str | None = None,
+    ) -> Path:
         """Write one signed sign-off file exactly as ``invoke approve`` would."""
         person = person or PEOPLE[role]
         at = at or datetime.fromisoformat("2026-11-21T09:00:00+07:00") + timedelta(
-            minutes=20 * (ROLES.index(role) if role in ROLES else 0))
-        fields = {"item": item, "role": role, "signer": person, "decision": decision,
-                  "note": note, "signed_at": at.isoformat(timespec="seconds"),
-                  "digest": digest or self.digest(item)}
-        signature = sign_with_ssh_keygen(canonical_payload(fields).encode(),
-                                         self.keys.private(key or person), SIGNOFF_NAMESPACE)
+            minutes=20 * (ROLES.index(role) if role in ROLES else 0)
+        )
+        fields = {
+            "item": item,
+            "role": role,
+            "signer": person,
+            "decision": decision,
+            "note": note,
+            "signed_at": at.isoformat(timespec="seconds"),
+            "digest": digest or self.digest(item),
+        }
+        signature = sign_with_ssh_keygen(
+            canonical_payload(fields).encode(), self.keys.private(key or person), SIGNOFF_NAMESPACE
+        )
         target = self.approvals / signoff_path(item, role, decision, at)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(render_signoff(fields, signature))
@@ -157,8 +212,7 @@ class Site:
         for role in roles:
             self.sign(item, role)
 
-    def build(self, settings: Path | None = None,
-              env: dict[str, str] | None = None) -> BuildResult:
+    def build(self, settings: Path | None = None, env: dict[str, str] | None = None) -> BuildResult:
         """Build like ``invoke build`` does; raises ``BuildFailed`` when the gate refuses."""
         return build_site(settings or self.settings, self.output, env)
 
@@ -169,5 +223,8 @@ class Site:
     def hits(self, token: str) -> list[str]:
         """Return the output files (relative) whose bytes or names contain ``token``."""
         needle = token.encode()
-        return [p.relative_to(self.output).as_posix() for p in self.files()
-                if needle in p.read_bytes() or token in p.relative_to(self.output).as_posix()]
+        return [
+            p.relative_to(self.output).as_posix()
+            for p in self.files()
+            if needle in p.read_bytes() or token in p.relative_to(self.output).as_posix()
+        ]

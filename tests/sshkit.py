@@ -23,8 +23,9 @@ SSHD = Path("/usr/sbin/sshd")
 
 def keygen(path: Path, comment: str) -> Path:
     """Make an ed25519 key pair with ssh-keygen; return the private key's path."""
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment,
-                    "-f", str(path)], check=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)], check=True
+    )
     return path
 
 
@@ -45,9 +46,12 @@ class SshServer:
 
     def env(self, **extra: str) -> dict[str, str]:
         """Return a clean environment with the client key and known_hosts set."""
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-               "KPU_RSYNC_SSH_KEY": str(self.client_key),
-               "KPU_SSH_KNOWN_HOSTS": str(self.known_hosts)}
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "KPU_RSYNC_SSH_KEY": str(self.client_key),
+            "KPU_SSH_KNOWN_HOSTS": str(self.known_hosts),
+        }
         env.update(extra)
         return {k: v for k, v in env.items() if v}
 
@@ -91,14 +95,19 @@ def ssh_server(folder: Path) -> Iterator[SshServer]:
         f"AuthorizedKeysFile {authorized}\nPidFile {folder / 'sshd.pid'}\n"
         "StrictModes no\nUsePAM no\nPermitRootLogin prohibit-password\n"
         "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-        "AllowAgentForwarding no\nX11Forwarding no\nPrintMotd no\nMaxStartups 50\n")
+        "AllowAgentForwarding no\nX11Forwarding no\nPrintMotd no\nMaxStartups 50\n"
+    )
     known = folder / "known_hosts"
     known.write_text(f"[127.0.0.1]:{port} {(folder / 'host_ed25519.pub').read_text()}")
     log = folder / "sshd.log"
     with log.open("wb") as stderr:
-        child = subprocess.Popen([str(SSHD), "-D", "-e", "-f", str(config)],
-                                 stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr,
-                                 start_new_session=True)
+        child = subprocess.Popen(
+            [str(SSHD), "-D", "-e", "-f", str(config)],
+            stdin=subprocess.DEVNULL,
+            stdout=stderr,
+            stderr=stderr,
+            start_new_session=True,
+        )
     try:
         _wait_for_banner(port, child, log)
         yield SshServer(port, getpass.getuser(), client_key, known, folder)

@@ -24,19 +24,29 @@ pytestmark = pytest.mark.slow
 ITEM = "berita/rapat.md"
 
 
-def invoke(site: Site, *args: str, env: dict[str, str] | None = None
-           ) -> subprocess.CompletedProcess[str]:
+def invoke(
+    site: Site, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "invoke", "-r", str(REPO), *args]
     if args[0] in {"approve", "reject", "status", "allowed-signers"}:
         command += ["--settings", str(site.settings)]
-    return subprocess.run(command, capture_output=True, text=True,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        command, capture_output=True, text=True, env={**os.environ, **(env or {})}
+    )
 
 
-def approve(site: Site, role: str, key: str | None = None, item: str = ITEM
-            ) -> subprocess.CompletedProcess[str]:
-    return invoke(site, "approve", f"content/{item}", "--role", role,
-                  "--key", str(site.keys.private(key or PEOPLE[role])))
+def approve(
+    site: Site, role: str, key: str | None = None, item: str = ITEM
+) -> subprocess.CompletedProcess[str]:
+    return invoke(
+        site,
+        "approve",
+        f"content/{item}",
+        "--role",
+        role,
+        "--key",
+        str(site.keys.private(key or PEOPLE[role])),
+    )
 
 
 @pytest.fixture
@@ -51,14 +61,14 @@ def test_four_approvals_by_invoke_publish_the_item(draft: Site) -> None:
         assert done.returncode == 0, done.stderr
         assert f"DISETUJUI oleh {PEOPLE[role]} sebagai {role}: {ITEM}" in done.stdout
     files = sorted((draft.approvals / "berita" / "rapat").iterdir())
-    assert [f.name for f in files] == sorted(
-        f"20261124T100000-{role}-setuju.yml" for role in ROLES)
+    assert [f.name for f in files] == sorted(f"20261124T100000-{role}-setuju.yml" for role in ROLES)
     draft.build()
     assert draft.hits("TOKENRAPAT")
 
 
 def test_sign_off_made_by_invoke_approve_verifies_with_plain_ssh_keygen(
-        draft: Site, tmp_path: Path) -> None:
+    draft: Site, tmp_path: Path
+) -> None:
     assert approve(draft, "web-admin").returncode == 0
     allowed = tmp_path / "allowed_signers"
     assert invoke(draft, "allowed-signers", "--output", str(allowed)).returncode == 0
@@ -66,9 +76,21 @@ def test_sign_off_made_by_invoke_approve_verifies_with_plain_ssh_keygen(
     record = yaml.safe_load(signoff.read_text())
     (tmp_path / "payload").write_text(record["payload"])
     (tmp_path / "payload.sig").write_text(record["signature"])
-    verify = ["ssh-keygen", "-Y", "verify", "-f", str(allowed), "-I", "andi@web-admin",
-              "-n", "kpu-rembang-persetujuan", "-s", str(tmp_path / "payload.sig"),
-              "-O", "verify-time=20261124030000Z"]
+    verify = [
+        "ssh-keygen",
+        "-Y",
+        "verify",
+        "-f",
+        str(allowed),
+        "-I",
+        "andi@web-admin",
+        "-n",
+        "kpu-rembang-persetujuan",
+        "-s",
+        str(tmp_path / "payload.sig"),
+        "-O",
+        "verify-time=20261124030000Z",
+    ]
     with open(tmp_path / "payload", "rb") as payload:
         good = subprocess.run(verify, stdin=payload, capture_output=True, text=True)
     assert good.returncode == 0, good.stderr
@@ -78,8 +100,7 @@ def test_sign_off_made_by_invoke_approve_verifies_with_plain_ssh_keygen(
         bad = subprocess.run(verify, stdin=payload, capture_output=True, text=True)
     assert bad.returncode != 0
     # rudi's term as Web Admin ended in 2025: his line carries valid-before
-    assert re.search(r'^rudi@web-admin .*valid-before="20251231170000Z"',
-                     allowed.read_text(), re.M)
+    assert re.search(r'^rudi@web-admin .*valid-before="20251231170000Z"', allowed.read_text(), re.M)
 
 
 def test_komisioner_cannot_sign_before_sekretaris(draft: Site) -> None:
@@ -87,16 +108,20 @@ def test_komisioner_cannot_sign_before_sekretaris(draft: Site) -> None:
     assert approve(draft, "kasubbag-tekmas").returncode == 0
     done = approve(draft, "komisioner")
     assert done.returncode == 6
-    assert "Tidak ditandatangani: Belum bisa: Sekretaris belum menyetujui versi ini " \
-           "(menunggu Sekretaris)." in done.stderr
+    assert (
+        "Tidak ditandatangani: Belum bisa: Sekretaris belum menyetujui versi ini "
+        "(menunggu Sekretaris)." in done.stderr
+    )
     assert len(list((draft.approvals / "berita" / "rapat").iterdir())) == 2
 
 
 def test_former_official_cannot_sign(draft: Site) -> None:
     done = approve(draft, "web-admin", key="rudi")
     assert done.returncode == 6
-    assert "Pejabat Rudi bukan pemegang jabatan Web Admin saat ini (pemegangnya: " \
-           "Pejabat Andi)." in done.stderr
+    assert (
+        "Pejabat Rudi bukan pemegang jabatan Web Admin saat ini (pemegangnya: "
+        "Pejabat Andi)." in done.stderr
+    )
 
 
 def test_key_not_in_roster_cannot_sign(draft: Site) -> None:
@@ -120,11 +145,21 @@ def test_existing_sign_off_file_is_never_overwritten(draft: Site) -> None:
 
 
 def test_reject_needs_a_reason_and_sends_the_item_back(draft: Site) -> None:
-    done = invoke(draft, "reject", ITEM, "--role", "web-admin",
-                  "--key", str(draft.keys.private("andi")))
+    done = invoke(
+        draft, "reject", ITEM, "--role", "web-admin", "--key", str(draft.keys.private("andi"))
+    )
     assert done.returncode == 6 and "Penolakan wajib disertai alasan." in done.stderr
-    done = invoke(draft, "reject", ITEM, "--role", "web-admin", "--note",
-                  "Foto belum ada keterangan.", "--key", str(draft.keys.private("andi")))
+    done = invoke(
+        draft,
+        "reject",
+        ITEM,
+        "--role",
+        "web-admin",
+        "--note",
+        "Foto belum ada keterangan.",
+        "--key",
+        str(draft.keys.private("andi")),
+    )
     assert done.returncode == 0 and "DITOLAK oleh andi" in done.stdout
     status = invoke(draft, "status")
     assert "ditolak Web Admin: Foto belum ada keterangan." in status.stdout
@@ -132,20 +167,24 @@ def test_reject_needs_a_reason_and_sends_the_item_back(draft: Site) -> None:
 
 def test_unknown_role_lists_the_roles(draft: Site) -> None:
     done = approve(draft, "web-admin")
-    done = invoke(draft, "approve", ITEM, "--role", "bendahara",
-                  "--key", str(draft.keys.private("andi")))
+    done = invoke(
+        draft, "approve", ITEM, "--role", "bendahara", "--key", str(draft.keys.private("andi"))
+    )
     assert done.returncode == 6
-    assert "Peran tidak dikenal: 'bendahara'. Pilih salah satu: web-admin, " \
-           "kasubbag-tekmas, sekretaris, komisioner." in done.stderr
+    assert (
+        "Peran tidak dikenal: 'bendahara'. Pilih salah satu: web-admin, "
+        "kasubbag-tekmas, sekretaris, komisioner." in done.stderr
+    )
 
 
 def test_passphrase_key_held_in_ssh_agent_signs(draft: Site, tmp_path: Path) -> None:
     key = tmp_path / "andi-baru"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "kata sandi rahasia", "-f",
-                    str(key)], check=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "kata sandi rahasia", "-f", str(key)],
+        check=True,
+    )
     public = key.with_suffix(".pub").read_text().split()[:2]
-    text = roster_text(draft.keys, version=2).replace(
-        draft.keys.public("andi"), " ".join(public))
+    text = roster_text(draft.keys, version=2).replace(draft.keys.public("andi"), " ".join(public))
     draft.write_roster(text)
     askpass = tmp_path / "askpass.sh"
     askpass.write_text("#!/bin/sh\necho 'kata sandi rahasia'\n")
@@ -153,13 +192,30 @@ def test_passphrase_key_held_in_ssh_agent_signs(draft: Site, tmp_path: Path) -> 
     agent = subprocess.run(["ssh-agent", "-s"], capture_output=True, text=True, check=True)
     env = dict(re.findall(r"(SSH_AUTH_SOCK|SSH_AGENT_PID)=([^;]+);", agent.stdout))
     try:
-        added = subprocess.run(["ssh-add", str(key)], capture_output=True, text=True,
-                               stdin=subprocess.DEVNULL, env={
-                                   **os.environ, **env, "SSH_ASKPASS": str(askpass),
-                                   "SSH_ASKPASS_REQUIRE": "force", "DISPLAY": ":0"})
+        added = subprocess.run(
+            ["ssh-add", str(key)],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            env={
+                **os.environ,
+                **env,
+                "SSH_ASKPASS": str(askpass),
+                "SSH_ASKPASS_REQUIRE": "force",
+                "DISPLAY": ":0",
+            },
+        )
         assert added.returncode == 0, added.stderr
-        done = invoke(draft, "approve", ITEM, "--role", "web-admin", "--key",
-                      str(key.with_suffix(".pub")), env=env)
+        done = invoke(
+            draft,
+            "approve",
+            ITEM,
+            "--role",
+            "web-admin",
+            "--key",
+            str(key.with_suffix(".pub")),
+            env=env,
+        )
         assert done.returncode == 0, done.stderr
     finally:
         subprocess.run(["kill", env["SSH_AGENT_PID"]], check=False)
@@ -168,8 +224,9 @@ def test_passphrase_key_held_in_ssh_agent_signs(draft: Site, tmp_path: Path) -> 
 
 def test_keygen_makes_a_key_and_never_overwrites_one(tmp_path: Path, site: Site) -> None:
     target = tmp_path / "kunci"
-    done = invoke(site, "keygen", "--name", "Pejabat Baru", "--file", str(target),
-                  "--no-passphrase")
+    done = invoke(
+        site, "keygen", "--name", "Pejabat Baru", "--file", str(target), "--no-passphrase"
+    )
     assert done.returncode == 0, done.stderr
     assert "Kunci publik (kirim ke Ketua KPU untuk roster):" in done.stdout
     assert "SHA256:" in done.stdout and target.is_file()

@@ -38,15 +38,20 @@ def test_clean_build_passes_the_audit(built: tuple[Site, dict, Path]) -> None:
     assert _audit(manifest, output) == []
 
 
-@pytest.mark.parametrize(("path", "data", "message"), [
-    ("berita/bocor/index.html", b"<html>bocor</html>", "bukan milik item yang disetujui"),
-    ("berita/bocor/lampiran.pdf", b"%PDF", "tidak ditautkan item yang disetujui"),
-    ("approvals/berita/x/1-web-admin-setuju.yml", b"item: x", "berkas pribadi"),
-    ("static/kunci", b"-----BEGIN OPENSSH PRIVATE KEY-----\n", "berkas pribadi"),
-    ("var/gate-manifest.json", b'{"build_id": "x"}', "berkas pribadi"),
-], ids=["halaman-bocor", "lampiran-bocor", "berkas-persetujuan", "kunci-privat", "manifest"])
-def test_planted_file_is_found(built: tuple[Site, dict, Path], path: str, data: bytes,
-                               message: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "data", "message"),
+    [
+        ("berita/bocor/index.html", b"<html>bocor</html>", "bukan milik item yang disetujui"),
+        ("berita/bocor/lampiran.pdf", b"%PDF", "tidak ditautkan item yang disetujui"),
+        ("approvals/berita/x/1-web-admin-setuju.yml", b"item: x", "berkas pribadi"),
+        ("static/kunci", b"-----BEGIN OPENSSH PRIVATE KEY-----\n", "berkas pribadi"),
+        ("var/gate-manifest.json", b'{"build_id": "x"}', "berkas pribadi"),
+    ],
+    ids=["halaman-bocor", "lampiran-bocor", "berkas-persetujuan", "kunci-privat", "manifest"],
+)
+def test_planted_file_is_found(
+    built: tuple[Site, dict, Path], path: str, data: bytes, message: str
+) -> None:
     _, manifest, output = built
     (output / path).parent.mkdir(parents=True, exist_ok=True)
     (output / path).write_bytes(data)
@@ -58,19 +63,25 @@ def test_feed_entry_for_an_unapproved_item_is_found(built: tuple[Site, dict, Pat
     _, manifest, output = built
     feed = output / "feeds" / "semua.atom.xml"
     text = feed.read_text()
-    entry = ('<entry><title>Bocor</title><link href="http://127.0.0.1:8000/berita/bocor/" '
-             'rel="alternate"/><id>x</id><updated>2026-11-20T08:00:00+07:00</updated></entry>')
+    entry = (
+        '<entry><title>Bocor</title><link href="http://127.0.0.1:8000/berita/bocor/" '
+        'rel="alternate"/><id>x</id><updated>2026-11-20T08:00:00+07:00</updated></entry>'
+    )
     feed.write_text(text.replace("</feed>", entry + "</feed>"))
     assert _audit(manifest, output) == [
         "feeds/semua.atom.xml: menautkan ke 'http://127.0.0.1:8000/berita/bocor/' yang bukan "
-        "item disetujui"]
+        "item disetujui"
+    ]
 
 
 def test_sitemap_url_of_an_unapproved_item_is_found(built: tuple[Site, dict, Path]) -> None:
     _, manifest, output = built
     sitemap = output / "sitemap.xml"
-    sitemap.write_text(sitemap.read_text().replace(
-        "</urlset>", "<url><loc>http://127.0.0.1:8000/berita/bocor/</loc></url></urlset>"))
+    sitemap.write_text(
+        sitemap.read_text().replace(
+            "</urlset>", "<url><loc>http://127.0.0.1:8000/berita/bocor/</loc></url></urlset>"
+        )
+    )
     assert len(_audit(manifest, output)) == 1
 
 
@@ -82,7 +93,8 @@ def test_demo_keys_are_refused_unless_allowed(built: tuple[Site, dict, Path]) ->
 
 
 def test_build_that_would_copy_approvals_into_the_output_publishes_nothing(
-        built: tuple[Site, dict, Path]) -> None:
+    built: tuple[Site, dict, Path],
+) -> None:
     site, _, _ = built
     before = sorted(p.name for p in site.files())
     (site.content / "static").mkdir(exist_ok=True)

@@ -14,9 +14,20 @@ SIGNOFF = "approvals/berita/2026-11-10-rapat-pleno-dpt/20261110T153000-web-admin
 
 
 def test_documented_shell_commands_verify_a_sample_sign_off(tmp_path) -> None:
-    subprocess.run([sys.executable, "-m", "invoke", "-r", str(REPO), "allowed-signers",
-                    "--output", str(tmp_path / "allowed_signers")], check=True,
-                   env={**os.environ, "KPU_ROSTER_ANCHOR": ""})
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "invoke",
+            "-r",
+            str(REPO),
+            "allowed-signers",
+            "--output",
+            str(tmp_path / "allowed_signers"),
+        ],
+        check=True,
+        env={**os.environ, "KPU_ROSTER_ANCHOR": ""},
+    )
     script = f"""
         set -e
         f={REPO / SIGNOFF}
@@ -33,8 +44,13 @@ def test_documented_shell_commands_verify_a_sample_sign_off(tmp_path) -> None:
 def test_digest_is_reproducible_with_sha256sum() -> None:
     item = "regulasi/pkpu-2-2024-tahapan.md"
     digest = content_digest(REPO / "content", item)
-    listing = subprocess.run(["sha256sum", *digest.files], cwd=REPO / "content",
-                             capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(
+        ["sha256sum", *digest.files],
+        cwd=REPO / "content",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     text = "kpu-rembang-digest-v1\n" + listing
     assert len(digest.files) == 2  # the page and its PDF
     assert digest.value == "sha256:" + hashlib.sha256(text.encode()).hexdigest()

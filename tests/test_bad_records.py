@@ -51,8 +51,11 @@ def key_of_another_person(site: Site) -> Path:
 def edited_after_signing(site: Site) -> Path:
     _three_then(site)
     path = site.sign(ITEM, "komisioner")
-    path.write_text(path.read_text().replace('role: "komisioner"', 'role: "komisioner" ', 1)
-                    .replace('note: ""', 'note: "diubah"', 1))
+    path.write_text(
+        path.read_text()
+        .replace('role: "komisioner"', 'role: "komisioner" ', 1)
+        .replace('note: ""', 'note: "diubah"', 1)
+    )
     return path
 
 
@@ -70,7 +73,7 @@ def signature_missing(site: Site) -> Path:
     _three_then(site)
     path = site.sign(ITEM, "komisioner")
     text = path.read_text()
-    path.write_text(text[:text.index("signature: |")])
+    path.write_text(text[: text.index("signature: |")])
     return path
 
 
@@ -115,7 +118,8 @@ def revoked_key(site: Site) -> Path:
     text = roster_text(site.keys, version=2).replace(
         f"key: {site.keys.public('dewi')}\n",
         f"key: {site.keys.public('dewi')}\n        revoked: 2026-11-01\n"
-        f"      - key: {site.keys.public('luar')}\n")
+        f"      - key: {site.keys.public('luar')}\n",
+    )
     site.write_roster(text)
     site.sign("berita/baik.md", "komisioner", key="luar", at=T("2026-11-22T08:00:00+07:00"))
     _three_then(site)
@@ -123,8 +127,13 @@ def revoked_key(site: Site) -> Path:
 
 
 def same_person_twice(site: Site) -> Path:
-    site.write_roster(roster_text(site.keys, version=2, extra_holders=(
-        "  - {role: sekretaris, person: sri, from: 2023-01-12}\n")))
+    site.write_roster(
+        roster_text(
+            site.keys,
+            version=2,
+            extra_holders=("  - {role: sekretaris, person: sri, from: 2023-01-12}\n"),
+        )
+    )
     site.approve_all(ITEM, ROLES[:2])
     path = site.sign(ITEM, "sekretaris", "sri")
     site.sign(ITEM, "komisioner", at=T("2026-11-21T11:00:00+07:00"))
@@ -140,37 +149,65 @@ def unknown_field(site: Site) -> Path:
 
 CASES: list[tuple[str, Callable[[Site], Path], str, str]] = [
     ("yaml-rusak", broken_yaml, "YAML tidak valid", "menunggu Komisioner"),
-    ("peran-tak-dikenal", unknown_role, "Peran tidak dikenal: 'bendahara'",
-     "menunggu Komisioner"),
-    ("kunci-luar-roster", key_not_in_roster, "yang tidak terdaftar di roster",
-     "menunggu Komisioner"),
-    ("kunci-orang-lain", key_of_another_person, "kunci milik 'bambang', bukan 'dewi'",
-     "menunggu Komisioner"),
+    ("peran-tak-dikenal", unknown_role, "Peran tidak dikenal: 'bendahara'", "menunggu Komisioner"),
+    (
+        "kunci-luar-roster",
+        key_not_in_roster,
+        "yang tidak terdaftar di roster",
+        "menunggu Komisioner",
+    ),
+    (
+        "kunci-orang-lain",
+        key_of_another_person,
+        "kunci milik 'bambang', bukan 'dewi'",
+        "menunggu Komisioner",
+    ),
     ("isi-diubah", edited_after_signing, "berkas ini telah diubah", "menunggu Komisioner"),
     ("tanda-tangan-rusak", signature_garbled, "Tanda tangan tidak sah", "menunggu Komisioner"),
-    ("tanda-tangan-hilang", signature_missing, "Kolom 'signature' tidak ada",
-     "menunggu Komisioner"),
-    ("tidak-menjabat", signer_out_of_office, "tidak menjabat Web Admin",
-     "draf, menunggu Web Admin"),
+    (
+        "tanda-tangan-hilang",
+        signature_missing,
+        "Kolom 'signature' tidak ada",
+        "menunggu Komisioner",
+    ),
+    (
+        "tidak-menjabat",
+        signer_out_of_office,
+        "tidak menjabat Web Admin",
+        "draf, menunggu Web Admin",
+    ),
     ("waktu-masa-depan", future_signing_time, "ada di masa depan", "menunggu Komisioner"),
     ("keputusan-ganda", duplicate_decision, "Keputusan ganda", "menunggu Kasubbag Tekmas"),
     ("urutan-terbalik", out_of_order, "urutan SOP dilanggar", "menunggu Komisioner"),
-    ("tolak-tanpa-alasan", reject_without_note, "Penolakan wajib disertai catatan alasan",
-     "draf, menunggu Web Admin"),
-    ("folder-salah", signoff_in_wrong_folder, "seharusnya di approvals/berita/x/",
-     "menunggu Komisioner"),
+    (
+        "tolak-tanpa-alasan",
+        reject_without_note,
+        "Penolakan wajib disertai catatan alasan",
+        "draf, menunggu Web Admin",
+    ),
+    (
+        "folder-salah",
+        signoff_in_wrong_folder,
+        "seharusnya di approvals/berita/x/",
+        "menunggu Komisioner",
+    ),
     ("kunci-dicabut", revoked_key, "telah dicabut", "menunggu Komisioner"),
-    ("orang-sama", same_person_twice, "empat persetujuan harus dari empat orang",
-     "menunggu Sekretaris"),
-    ("kolom-salah-ketik", unknown_field, "Mungkin maksudnya 'signed_at'?",
-     "menunggu Komisioner"),
+    (
+        "orang-sama",
+        same_person_twice,
+        "empat persetujuan harus dari empat orang",
+        "menunggu Sekretaris",
+    ),
+    ("kolom-salah-ketik", unknown_field, "Mungkin maksudnya 'signed_at'?", "menunggu Komisioner"),
 ]
 
 
-@pytest.mark.parametrize(("make", "message", "state"), [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("make", "message", "state"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_bad_record_leaves_out_only_its_item_and_says_why(
-        site: Site, make: Callable[[Site], Path], message: str, state: str) -> None:
+    site: Site, make: Callable[[Site], Path], message: str, state: str
+) -> None:
     site.article("berita/baik.md", "Baik", "TOKENBAIK")
     site.approve_all("berita/baik.md")
     site.article(ITEM, "X", "TOKENX")
@@ -208,8 +245,13 @@ def test_rejection_sends_the_item_back_with_its_reason(site: Site) -> None:
 def test_later_approval_by_the_same_role_overrides_its_rejection(site: Site) -> None:
     site.article(ITEM, "X", "TOKENX")
     site.approve_all(ITEM, ROLES[:2])
-    site.sign(ITEM, "sekretaris", decision="tolak", note="Perbaiki judul.",
-              at=T("2026-11-21T09:40:00+07:00"))
+    site.sign(
+        ITEM,
+        "sekretaris",
+        decision="tolak",
+        note="Perbaiki judul.",
+        at=T("2026-11-21T09:40:00+07:00"),
+    )
     site.sign(ITEM, "sekretaris", at=T("2026-11-21T10:00:00+07:00"))
     site.sign(ITEM, "komisioner", at=T("2026-11-21T10:30:00+07:00"))
     site.build()
@@ -225,14 +267,23 @@ def test_sign_off_for_an_item_that_does_not_exist_is_reported(site: Site) -> Non
     assert "Item 'berita/x.md' tidak ada di folder content/." in messages
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("Date: 2026-11-20 08:00\n\nTanpa judul TOKENRUSAK.\n",
-     "metadata wajib 'title' tidak ada; tambahkan (mis. 'Title: ...') lalu ajukan lagi"),
-    ("Title: Status Aneh\nDate: 2026-11-20 08:00\nStatus: tayang\n\nIsi TOKENRUSAK.\n",
-     "status 'tayang' tidak dikenal; pakai published, hidden atau draft"),
-], ids=["no-title", "unknown-status"])
-def test_file_pelican_cannot_use_is_left_out_and_the_rest_builds(site: Site, text: str,
-                                                                 reason: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "Date: 2026-11-20 08:00\n\nTanpa judul TOKENRUSAK.\n",
+            "metadata wajib 'title' tidak ada; tambahkan (mis. 'Title: ...') lalu ajukan lagi",
+        ),
+        (
+            "Title: Status Aneh\nDate: 2026-11-20 08:00\nStatus: tayang\n\nIsi TOKENRUSAK.\n",
+            "status 'tayang' tidak dikenal; pakai published, hidden atau draft",
+        ),
+    ],
+    ids=["no-title", "unknown-status"],
+)
+def test_file_pelican_cannot_use_is_left_out_and_the_rest_builds(
+    site: Site, text: str, reason: str
+) -> None:
     (site.content / "berita").mkdir(parents=True)
     (site.content / "berita" / "rusak.md").write_text(text)
     site.approve_all("berita/rusak.md")
@@ -241,5 +292,4 @@ def test_file_pelican_cannot_use_is_left_out_and_the_rest_builds(site: Site, tex
     result = site.build()
     assert site.hits("TOKENBAIK") and site.hits("TOKENRUSAK") == []
     entry = {e["item"]: e for e in result.manifest["excluded"]}["berita/rusak.md"]
-    assert entry == {"item": "berita/rusak.md", "state": "rusak", "digest": None,
-                     "reason": reason}
+    assert entry == {"item": "berita/rusak.md", "state": "rusak", "digest": None, "reason": reason}

@@ -27,8 +27,13 @@ pytestmark = pytest.mark.browser
 SCREENSHOTS = REPO / "test-artefacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-KEY_PAGES = {"beranda": "/", "daftar": "/kategori/berita/", "artikel": "/berita/rapat-pleno-dpt/",
-             "regulasi": "/regulasi/pkpu-2-2024-tahapan/", "cari": "/cari/?q=pemilih"}
+KEY_PAGES = {
+    "beranda": "/",
+    "daftar": "/kategori/berita/",
+    "artikel": "/berita/rapat-pleno-dpt/",
+    "regulasi": "/regulasi/pkpu-2-2024-tahapan/",
+    "cari": "/cari/?q=pemilih",
+}
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +46,9 @@ def base(theme_sample: Sample) -> Iterator[str]:
 def browser() -> Iterator[Browser]:
     assert Path(CHROMIUM).is_file(), "chromium tidak terpasang: jalankan .ci/run"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                             headless=True)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
         yield browser
         browser.close()
 
@@ -99,12 +105,18 @@ def test_reader_opens_the_newest_article_from_the_home_page(page: Page, base: st
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     approval = page.get_by_role("region", name="Persetujuan terbit")
     expect(approval.locator(".peran")).to_have_text(
-        ["Web Admin", "Kasubbag Tekmas", "Sekretaris", "Komisioner Divisi Sosdiklih, Parmas "
-         "dan SDM"])
+        [
+            "Web Admin",
+            "Kasubbag Tekmas",
+            "Sekretaris",
+            "Komisioner Divisi Sosdiklih, Parmas dan SDM",
+        ]
+    )
 
 
 def test_article_works_without_javascript_and_asks_nothing_of_other_hosts(
-        browser: Browser, base: str) -> None:
+    browser: Browser, base: str
+) -> None:
     page = _open(browser, java_script_enabled=False)
     requests: list[tuple[str, str]] = []
     page.on("request", lambda r: requests.append((r.url, r.resource_type)))
@@ -130,8 +142,7 @@ def test_reader_downloads_the_regulation_pdf(page: Page, base: str, tmp_path: Pa
     assert (tmp_path / "unduhan.pdf").read_bytes() == original.read_bytes()
 
 
-def test_reader_searches_from_the_header_and_finds_an_approved_item(page: Page,
-                                                                   base: str) -> None:
+def test_reader_searches_from_the_header_and_finds_an_approved_item(page: Page, base: str) -> None:
     page.goto(base + "/berita/rapat-pleno-dpt/")
     page.get_by_role("searchbox", name="Kata kunci pencarian").fill("pantarlih")
     page.get_by_role("search", name="Cari di situs").get_by_role("button").click()
@@ -169,8 +180,9 @@ def test_missing_address_shows_a_helpful_page(page: Page, base: str) -> None:
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["ponsel", "desktop"])
 @pytest.mark.parametrize("name", sorted(KEY_PAGES))
-def test_key_pages_have_no_accessibility_violations(browser: Browser, base: str, name: str,
-                                                    viewport: dict[str, int]) -> None:
+def test_key_pages_have_no_accessibility_violations(
+    browser: Browser, base: str, name: str, viewport: dict[str, int]
+) -> None:
     page = _open(browser, viewport)
     page.goto(base + KEY_PAGES[name])
     if name == "cari":
@@ -182,12 +194,17 @@ def test_key_pages_have_no_accessibility_violations(browser: Browser, base: str,
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["ponsel", "desktop"])
-def test_screenshots_of_the_key_pages(browser: Browser, base: str,
-                                      viewport: dict[str, int]) -> None:
+def test_screenshots_of_the_key_pages(
+    browser: Browser, base: str, viewport: dict[str, int]
+) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     width = "ponsel" if viewport == PHONE else "desktop"
-    pages = {**KEY_PAGES, "dokumentasi": "/dokumentasi/sosialisasi-pemilih-pemula/",
-             "persetujuan": "/persetujuan/", "404": "/tidak-ada/"}
+    pages = {
+        **KEY_PAGES,
+        "dokumentasi": "/dokumentasi/sosialisasi-pemilih-pemula/",
+        "persetujuan": "/persetujuan/",
+        "404": "/tidak-ada/",
+    }
     page = _open(browser, viewport)
     for name, path in pages.items():
         page.goto(base + path)

@@ -30,13 +30,22 @@ from publishing import pelican_child
 from publishing.build import SKIPPED, BuildFailed, judge_result, read_result
 from sitekit import REPO, Site
 
-ROSTER_ERROR = AnchorError("Tanda tangan roster tidak sah: tanda tangan tidak cocok.",
-                           path="approvals/roster.yml.sig", hint="Minta tanda tangan ulang.")
+ROSTER_ERROR = AnchorError(
+    "Tanda tangan roster tidak sah: tanda tangan tidak cocok.",
+    path="approvals/roster.yml.sig",
+    hint="Minta tanda tangan ulang.",
+)
 
 
 def _result(**fields: Any) -> dict[str, Any]:
-    return {"status": 0, "content": "/situs/content", "fatal": None, "skipped": [],
-            "errors": [], **fields}
+    return {
+        "status": 0,
+        "content": "/situs/content",
+        "fatal": None,
+        "skipped": [],
+        "errors": [],
+        **fields,
+    }
 
 
 def _refused(result: dict[str, Any] | None, returncode: int = 0) -> BuildFailed:
@@ -48,46 +57,74 @@ def _refused(result: dict[str, Any] | None, returncode: int = 0) -> BuildFailed:
 
 # -- the decision, from results ------------------------------------------------------------
 
+
 def test_clean_result_builds_and_holds_nothing() -> None:
     assert judge_result(_result(), 0) == []
 
 
-@pytest.mark.parametrize(("error", "code"), [
-    (ROSTER_ERROR, ExitCode.ANCHOR),
-    (ConfigError("Pengaturan tidak dikenal: 'APPROVAL_GATE_X'.", path="salah.py"),
-     ExitCode.CONFIG),
-], ids=["tampered-roster", "setting-typo"])
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (ROSTER_ERROR, ExitCode.ANCHOR),
+        (
+            ConfigError("Pengaturan tidak dikenal: 'APPROVAL_GATE_X'.", path="salah.py"),
+            ExitCode.CONFIG,
+        ),
+    ],
+    ids=["tampered-roster", "setting-typo"],
+)
 def test_fatal_project_error_keeps_its_exit_code_and_text(error: Exception, code: int) -> None:
     fatal = pelican_child.describe(error)
     refused = _refused(_result(status=1, fatal=fatal), 1)
     assert refused.exit_code == code
-    assert refused.message == (f"{error}\nPelican gagal (kode keluar 1); tidak ada yang "
-                               "diterbitkan.")
+    assert refused.message == (
+        f"{error}\nPelican gagal (kode keluar 1); tidak ada yang diterbitkan."
+    )
 
 
 def test_fatal_error_of_another_kind_fails_the_build() -> None:
     fatal = pelican_child.describe(NameError("name 'approvals' is not defined"))
     refused = _refused(_result(status=1, fatal=fatal), 1)
     assert refused.exit_code == ExitCode.BUILD
-    assert refused.message == ("CRITICAL: NameError: name 'approvals' is not defined\n"
-                               "Pelican gagal (kode keluar 1); tidak ada yang diterbitkan.")
+    assert refused.message == (
+        "CRITICAL: NameError: name 'approvals' is not defined\n"
+        "Pelican gagal (kode keluar 1); tidak ada yang diterbitkan."
+    )
 
 
-@pytest.mark.parametrize(("reason", "detail", "text"), [
-    ("missing-metadata", "title",
-     "metadata wajib 'title' tidak ada; tambahkan (mis. 'Title: ...') lalu ajukan lagi"),
-    ("unknown-status", "tayang",
-     "status 'tayang' tidak dikenal; pakai published, hidden atau draft"),
-    ("outside-output", "../luar.html",
-     "alamat simpan (save_as) berada di luar folder output; perbaiki metadata itu"),
-    ("unreadable", None,
-     "berkas tidak dapat dibaca Pelican; periksa isinya (lihat catatan build)"),
-], ids=["no-title", "unknown-status", "outside-output", "unreadable"])
-def test_skipped_file_is_held_as_rusak_with_its_reason(reason: str, detail: str | None,
-                                                       text: str) -> None:
+@pytest.mark.parametrize(
+    ("reason", "detail", "text"),
+    [
+        (
+            "missing-metadata",
+            "title",
+            "metadata wajib 'title' tidak ada; tambahkan (mis. 'Title: ...') lalu ajukan lagi",
+        ),
+        (
+            "unknown-status",
+            "tayang",
+            "status 'tayang' tidak dikenal; pakai published, hidden atau draft",
+        ),
+        (
+            "outside-output",
+            "../luar.html",
+            "alamat simpan (save_as) berada di luar folder output; perbaiki metadata itu",
+        ),
+        (
+            "unreadable",
+            None,
+            "berkas tidak dapat dibaca Pelican; periksa isinya (lihat catatan build)",
+        ),
+    ],
+    ids=["no-title", "unknown-status", "outside-output", "unreadable"],
+)
+def test_skipped_file_is_held_as_rusak_with_its_reason(
+    reason: str, detail: str | None, text: str
+) -> None:
     skipped = [{"item": "berita/x.md", "reason": reason, "detail": detail}]
     assert judge_result(_result(skipped=skipped), 0) == [
-        {"item": "berita/x.md", "state": "rusak", "digest": None, "reason": text}]
+        {"item": "berita/x.md", "state": "rusak", "digest": None, "reason": text}
+    ]
 
 
 def test_every_reason_the_child_reports_is_explained() -> None:
@@ -99,40 +136,54 @@ def test_unknown_error_fails_closed_even_when_pelican_exits_zero() -> None:
     skipped = [{"item": "berita/x.md", "reason": "missing-metadata", "detail": "title"}]
     refused = _refused(_result(errors=errors, skipped=skipped))
     assert refused.exit_code == ExitCode.BUILD
-    assert refused.message == ("ERROR: Ada yang salah: 42\nPelican melaporkan galat; tidak "
-                               "ada yang diterbitkan.")
+    assert refused.message == (
+        "ERROR: Ada yang salah: 42\nPelican melaporkan galat; tidak ada yang diterbitkan."
+    )
 
 
 def test_skip_with_an_unknown_reason_fails_closed() -> None:
     refused = _refused(_result(skipped=[{"item": "x.md", "reason": "baru", "detail": None}]))
-    assert refused.message.startswith("ERROR: Pelican melewati berkas dengan alasan yang "
-                                      "tidak dikenal")
+    assert refused.message.startswith(
+        "ERROR: Pelican melewati berkas dengan alasan yang tidak dikenal"
+    )
 
 
 def test_non_zero_exit_fails_even_if_the_result_says_otherwise() -> None:
     refused = _refused(_result(), -9)
-    assert refused.message == ("Pelican tidak menulis pesan apa pun.\nPelican gagal (kode "
-                               "keluar -9); tidak ada yang diterbitkan.")
+    assert refused.message == (
+        "Pelican tidak menulis pesan apa pun.\nPelican gagal (kode "
+        "keluar -9); tidak ada yang diterbitkan."
+    )
 
 
 def test_missing_result_fails_closed(tmp_path: Path) -> None:
     assert read_result(tmp_path / "tidak-ada.json") is None
     refused = _refused(None, -9)
     assert refused.exit_code == ExitCode.BUILD
-    assert refused.message == ("Pelican berhenti tanpa melaporkan hasilnya.\nPelican gagal "
-                               "(kode keluar -9); tidak ada yang diterbitkan.")
+    assert refused.message == (
+        "Pelican berhenti tanpa melaporkan hasilnya.\nPelican gagal "
+        "(kode keluar -9); tidak ada yang diterbitkan."
+    )
 
 
-@pytest.mark.parametrize("text", [
-    "{", "[]", '{"status": 0}', '{"status": "0", "fatal": null, "skipped": [], "errors": []}',
-    '{"status": 0, "fatal": null, "skipped": ["x.md"], "errors": []}',
-], ids=["truncated", "not-an-object", "fields-missing", "status-text", "skip-not-object"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{",
+        "[]",
+        '{"status": 0}',
+        '{"status": "0", "fatal": null, "skipped": [], "errors": []}',
+        '{"status": 0, "fatal": null, "skipped": ["x.md"], "errors": []}',
+    ],
+    ids=["truncated", "not-an-object", "fields-missing", "status-text", "skip-not-object"],
+)
 def test_malformed_result_counts_as_no_result(tmp_path: Path, text: str) -> None:
     (tmp_path / "hasil.json").write_text(text)
     assert read_result(tmp_path / "hasil.json") is None
 
 
 # -- the child: Pelican's own records, read by template and arguments ---------------------
+
 
 def test_the_templates_the_child_knows_are_pelicans_own() -> None:
     """Pelican is pinned; if an upgrade rewords a message, this fails before a build does."""
@@ -147,8 +198,9 @@ def test_the_templates_the_child_knows_are_pelicans_own() -> None:
 def collected(tmp_path: Path) -> Any:
     """The child's collector on the root logger, with Pelican's PATH already learned."""
     (tmp_path / "isi").mkdir()
-    settings = read_settings(override={"PATH": str(tmp_path / "isi"),
-                                       "OUTPUT_PATH": str(tmp_path / "keluar")})
+    settings = read_settings(
+        override={"PATH": str(tmp_path / "isi"), "OUTPUT_PATH": str(tmp_path / "keluar")}
+    )
     outcome = pelican_child.Outcome()
     outcome.learn_path(type("Pelican", (), {"settings": settings})())
     logging.getLogger().addHandler(outcome)
@@ -159,18 +211,25 @@ def collected(tmp_path: Path) -> Any:
 def test_child_reads_skipped_files_from_pelicans_records(collected: Any) -> None:
     outcome, settings = collected
     date = datetime.datetime(2026, 11, 20, 8, 0)
-    for name, meta in [("berita/tanpa-judul.md", {}), ("aneh.md", {"status": "tayang"}),
-                       ("luar.md", {"save_as": "../luar.html"})]:
-        article = Article("isi", metadata={"title": "T", "date": date, **meta}
-                          if meta else {"date": date}, settings=settings,
-                          source_path=str(Path(settings["PATH"]) / name))
+    for name, meta in [
+        ("berita/tanpa-judul.md", {}),
+        ("aneh.md", {"status": "tayang"}),
+        ("luar.md", {"save_as": "../luar.html"}),
+    ]:
+        article = Article(
+            "isi",
+            metadata={"title": "T", "date": date, **meta} if meta else {"date": date},
+            settings=settings,
+            source_path=str(Path(settings["PATH"]) / name),
+        )
         assert not article.is_valid()
     logging.getLogger("pelican.generators").error("Could not process %s", "./rusak.md")
     assert outcome.result(0)["skipped"] == [
         {"item": "berita/tanpa-judul.md", "reason": "missing-metadata", "detail": "title"},
         {"item": "aneh.md", "reason": "unknown-status", "detail": "tayang"},
         {"item": "luar.md", "reason": "outside-output", "detail": "../luar.html"},
-        {"item": "rusak.md", "reason": "unreadable", "detail": None}]
+        {"item": "rusak.md", "reason": "unreadable", "detail": None},
+    ]
     assert outcome.result(0)["errors"] == []
 
 
@@ -180,34 +239,58 @@ def test_child_reports_the_fatal_error_whole_and_every_other_error(collected: An
     logging.getLogger("bising").error("Ada yang salah: %s", 42)
     logging.getLogger("pelican").critical("%s: %s", "AnchorError", ROSTER_ERROR)
     result = outcome.result(1)
-    assert result["fatal"] == {"class": "AnchorError", "message": ROSTER_ERROR.message,
-                               "path": "approvals/roster.yml.sig", "line": None,
-                               "hint": "Minta tanda tangan ulang.",
-                               "exit_code": ExitCode.ANCHOR}
+    assert result["fatal"] == {
+        "class": "AnchorError",
+        "message": ROSTER_ERROR.message,
+        "path": "approvals/roster.yml.sig",
+        "line": None,
+        "hint": "Minta tanda tangan ulang.",
+        "exit_code": ExitCode.ANCHOR,
+    }
     assert result["errors"] == [{"level": "ERROR", "message": "Ada yang salah: 42"}]
 
 
 # -- whole builds --------------------------------------------------------------------------
 
+
 def _snapshot(output: Path) -> dict[str, bytes]:
-    return {p.relative_to(output).as_posix(): p.read_bytes()
-            for p in output.rglob("*") if p.is_file()}
+    return {
+        p.relative_to(output).as_posix(): p.read_bytes() for p in output.rglob("*") if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the project, so ``invoke build`` writes its own output/ and var/."""
     folder = tmp_path_factory.mktemp("proyek") / "proyek"
-    shutil.copytree(REPO, folder, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "var", "output", ".cache", "__pycache__", "*.egg-info", "tests",
-        "test-artefacts", ".pytest_cache", ".mypy_cache", ".ruff_cache"))
+    shutil.copytree(
+        REPO,
+        folder,
+        ignore=shutil.ignore_patterns(
+            ".git",
+            ".venv",
+            "var",
+            "output",
+            ".cache",
+            "__pycache__",
+            "*.egg-info",
+            "tests",
+            "test-artefacts",
+            ".pytest_cache",
+            ".mypy_cache",
+            ".ruff_cache",
+        ),
+    )
     return folder
 
 
 def _invoke_build(project: Path, settings: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "invoke", "-r", str(project), "build",
-                           "--settings", str(settings)], capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", "-r", str(project), "build", "--settings", str(settings)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture
@@ -221,31 +304,35 @@ def built(site: Site, project: Path) -> Site:
 
 
 @pytest.mark.slow
-def test_tampered_roster_ends_invoke_build_with_the_anchor_code(built: Site,
-                                                                project: Path) -> None:
+def test_tampered_roster_ends_invoke_build_with_the_anchor_code(built: Site, project: Path) -> None:
     before = _snapshot(project / "output")
     roster = built.approvals / "roster.yml"
-    roster.write_text(roster.read_text() + "  - {role: komisioner, person: andi, "
-                      "from: 2020-01-01}\n")
+    roster.write_text(
+        roster.read_text() + "  - {role: komisioner, person: andi, from: 2020-01-01}\n"
+    )
     done = _invoke_build(project, built.settings)
     assert done.returncode == ExitCode.ANCHOR == 5
-    assert done.stderr.startswith("Build GAGAL: approvals/roster.yml.sig: Tanda tangan "
-                                  "roster tidak sah: ")
+    assert done.stderr.startswith(
+        "Build GAGAL: approvals/roster.yml.sig: Tanda tangan roster tidak sah: "
+    )
     assert "\nPelican gagal (kode keluar 1); tidak ada yang diterbitkan.\n" in done.stderr
     assert _snapshot(project / "output") == before
     assert "AnchorError" in (project / "var" / "build-gagal.log").read_text()
 
 
 @pytest.mark.slow
-def test_unknown_gate_setting_ends_invoke_build_with_the_config_code(built: Site,
-                                                                     project: Path) -> None:
+def test_unknown_gate_setting_ends_invoke_build_with_the_config_code(
+    built: Site, project: Path
+) -> None:
     before = _snapshot(project / "output")
     settings = built.write_settings("salah.py", extra="APPROVAL_GATE_ALLOW_DEMO_KEY = True\n")
     done = _invoke_build(project, settings)
     assert done.returncode == ExitCode.CONFIG == 3
-    assert done.stderr.startswith("Build GAGAL: salah.py: Pengaturan tidak dikenal: "
-                                  "'APPROVAL_GATE_ALLOW_DEMO_KEY'. Mungkin maksud Anda "
-                                  "'APPROVAL_GATE_ALLOW_DEMO_KEYS'?")
+    assert done.stderr.startswith(
+        "Build GAGAL: salah.py: Pengaturan tidak dikenal: "
+        "'APPROVAL_GATE_ALLOW_DEMO_KEY'. Mungkin maksud Anda "
+        "'APPROVAL_GATE_ALLOW_DEMO_KEYS'?"
+    )
     assert _snapshot(project / "output") == before
 
 
@@ -255,21 +342,33 @@ def _with_plugin(site: Site, body: str) -> Path:
     (site.root / "plug" / "uji.py").write_text(
         "import logging, os, signal\nfrom pelican import signals\n\n"
         f"def selesai(pelican):\n    {body}\n\n"
-        "def register():\n    signals.finalized.connect(selesai)\n")
-    return site.write_settings("plugin.py", extra=f"PLUGIN_PATHS = [{str(site.root / 'plug')!r}]"
-                               "\nPLUGINS = [*PLUGINS, 'uji']\n")
+        "def register():\n    signals.finalized.connect(selesai)\n"
+    )
+    return site.write_settings(
+        "plugin.py",
+        extra=f"PLUGIN_PATHS = [{str(site.root / 'plug')!r}]\nPLUGINS = [*PLUGINS, 'uji']\n",
+    )
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ("logging.getLogger('uji').error('Ada yang salah: %s', 42)",
-     "ERROR: Ada yang salah: 42\nPelican melaporkan galat; tidak ada yang diterbitkan."),
-    ("os.kill(os.getpid(), signal.SIGKILL)",
-     "Pelican berhenti tanpa melaporkan hasilnya.\nPelican gagal (kode keluar -9); tidak "
-     "ada yang diterbitkan."),
-], ids=["plugin-logs-an-error", "child-killed"])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "logging.getLogger('uji').error('Ada yang salah: %s', 42)",
+            "ERROR: Ada yang salah: 42\nPelican melaporkan galat; tidak ada yang diterbitkan.",
+        ),
+        (
+            "os.kill(os.getpid(), signal.SIGKILL)",
+            "Pelican berhenti tanpa melaporkan hasilnya.\nPelican gagal (kode keluar -9); tidak "
+            "ada yang diterbitkan.",
+        ),
+    ],
+    ids=["plugin-logs-an-error", "child-killed"],
+)
 @pytest.mark.slow
-def test_unexpected_error_or_a_dead_child_publishes_nothing(site: Site, body: str,
-                                                            message: str) -> None:
+def test_unexpected_error_or_a_dead_child_publishes_nothing(
+    site: Site, body: str, message: str
+) -> None:
     site.article("berita/a.md", "A", "TOKENBAIK")
     site.approve_all("berita/a.md")
     site.build()
@@ -287,15 +386,18 @@ def test_files_pelican_cannot_use_hold_back_only_their_items(site: Site) -> None
     site.article("berita/baik.md", "Baik", "Isi TOKENBAIK.")
     site.approve_all("berita/baik.md")
     broken = {
-        "berita/tanpa-judul.md": ("Date: 2026-11-20 08:00\n",
-                                  "metadata wajib 'title' tidak ada; tambahkan (mis. "
-                                  "'Title: ...') lalu ajukan lagi"),
-        "berita/luar.md": ("Title: Luar\nDate: 2026-11-20 08:00\nSave_as: ../../luar.html\n",
-                           "alamat simpan (save_as) berada di luar folder output; "
-                           "perbaiki metadata itu"),
-        "berita/tanggal.md": ("Title: Tanggal\nDate: kemarin sore\n",
-                              "berkas tidak dapat dibaca Pelican; periksa isinya (lihat "
-                              "catatan build)"),
+        "berita/tanpa-judul.md": (
+            "Date: 2026-11-20 08:00\n",
+            "metadata wajib 'title' tidak ada; tambahkan (mis. 'Title: ...') lalu ajukan lagi",
+        ),
+        "berita/luar.md": (
+            "Title: Luar\nDate: 2026-11-20 08:00\nSave_as: ../../luar.html\n",
+            "alamat simpan (save_as) berada di luar folder output; perbaiki metadata itu",
+        ),
+        "berita/tanggal.md": (
+            "Title: Tanggal\nDate: kemarin sore\n",
+            "berkas tidak dapat dibaca Pelican; periksa isinya (lihat catatan build)",
+        ),
     }
     for item, (meta, _) in broken.items():
         (site.content / item).write_text(f"{meta}\nIsi TOKENRUSAK.\n")
@@ -304,20 +406,21 @@ def test_files_pelican_cannot_use_hold_back_only_their_items(site: Site) -> None
     assert site.hits("TOKENBAIK") and site.hits("TOKENRUSAK") == []
     held = {e["item"]: e for e in result.manifest["excluded"]}
     for item, (_, reason) in broken.items():
-        assert held[item] == {"item": item, "state": "rusak", "digest": None,
-                              "reason": reason}
+        assert held[item] == {"item": item, "state": "rusak", "digest": None, "reason": reason}
     assert [e["item"] for e in result.manifest["included"]] == ["berita/baik.md"]
 
 
 @pytest.mark.slow
 def test_failing_search_index_ends_the_build_with_the_search_code(
-        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
     site.article("berita/a.md", "A", "TOKENBAIK")
     site.approve_all("berita/a.md")
     monkeypatch.setattr(publishing.search, "pagefind_command", lambda: ["false"])
     with pytest.raises(BuildFailed) as caught:
         site.build()
     assert caught.value.exit_code == ExitCode.SEARCH == 13
-    assert caught.value.message == ("Indeks pencarian gagal dibuat (Pagefind, kode keluar 1); "
-                                    "tidak ada yang diterbitkan.")
+    assert caught.value.message == (
+        "Indeks pencarian gagal dibuat (Pagefind, kode keluar 1); tidak ada yang diterbitkan."
+    )
     assert not site.output.exists()

@@ -12,8 +12,7 @@ from sitekit import ROLES, Site
 pytestmark = pytest.mark.slow
 
 
-def test_tampered_sign_off_is_caught_on_a_warm_build_even_with_its_old_mtime(
-        site: Site) -> None:
+def test_tampered_sign_off_is_caught_on_a_warm_build_even_with_its_old_mtime(site: Site) -> None:
     site.article("berita/a.md", "A", "TOKENCACHE")
     site.approve_all("berita/a.md", ROLES[:3])
     last = site.sign("berita/a.md", "komisioner")

@@ -36,8 +36,9 @@ def _snapshot(site: Site) -> dict[str, bytes]:
     return {p.relative_to(site.output).as_posix(): p.read_bytes() for p in site.files()}
 
 
-def _fails(site: Site, code: int, settings: Path | None = None,
-           env: dict[str, str] | None = None) -> str:
+def _fails(
+    site: Site, code: int, settings: Path | None = None, env: dict[str, str] | None = None
+) -> str:
     before = _snapshot(site)
     with pytest.raises(BuildFailed) as caught:
         site.build(settings, env)
@@ -47,13 +48,18 @@ def _fails(site: Site, code: int, settings: Path | None = None,
     return caught.value.message + caught.value.log
 
 
-@pytest.mark.parametrize(("plugins", "code"), [
-    ("PLUGINS = ['sitemap']", ExitCode.BUILD),
-    ("PLUGINS = ['approval_gatex', 'sitemap']", ExitCode.BUILD),
-    ("import approval_gate\napproval_gate.register = lambda: 1 / 0", ExitCode.GATE),
-], ids=["gate-not-listed", "gate-name-mistyped", "gate-register-raises"])
-def test_build_without_a_working_gate_publishes_nothing(built: Site, plugins: str,
-                                                        code: int) -> None:
+@pytest.mark.parametrize(
+    ("plugins", "code"),
+    [
+        ("PLUGINS = ['sitemap']", ExitCode.BUILD),
+        ("PLUGINS = ['approval_gatex', 'sitemap']", ExitCode.BUILD),
+        ("import approval_gate\napproval_gate.register = lambda: 1 / 0", ExitCode.GATE),
+    ],
+    ids=["gate-not-listed", "gate-name-mistyped", "gate-register-raises"],
+)
+def test_build_without_a_working_gate_publishes_nothing(
+    built: Site, plugins: str, code: int
+) -> None:
     settings = built.write_settings("rusak.py", extra=plugins + "\n")
     log = _fails(built, code, settings)
     assert "TOKENBELUM" not in log
@@ -61,8 +67,11 @@ def test_build_without_a_working_gate_publishes_nothing(built: Site, plugins: st
 
 def test_plain_pelican_without_the_gate_exits_non_zero(built: Site) -> None:
     settings = built.write_settings("rusak.py", extra="PLUGINS = ['sitemap']\n")
-    done = subprocess.run([sys.executable, "-m", "pelican", "-s", str(settings), "-o",
-                           str(built.root / "polos")], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "pelican", "-s", str(settings), "-o", str(built.root / "polos")],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode != 0
     assert "'approvals' is undefined" in done.stdout + done.stderr
 
@@ -75,16 +84,18 @@ def test_gate_that_cannot_be_imported_stops_pelican(built: Site, tmp_path: Path)
     shutil.copytree(REPO / "content" / "static", copy / "content" / "static")  # the logo
     (copy / "plugins" / "approval_gate" / "rules.py").write_text("def broken(:\n")
     settings = built.root / "rusak.py"
-    settings.write_text(built.write_settings("tmp.py").read_text().replace(
-        repr(str(REPO)), repr(str(copy))))
+    settings.write_text(
+        built.write_settings("tmp.py").read_text().replace(repr(str(REPO)), repr(str(copy)))
+    )
     log = _fails(built, ExitCode.GATE, settings)
     assert "SyntaxError" in log and "approval_gate harus terpasang" in log
 
 
 def test_writer_who_adds_themselves_to_the_roster_stops_the_build(built: Site) -> None:
     roster = built.approvals / "roster.yml"
-    roster.write_text(roster.read_text() + "  - {role: komisioner, person: andi, "
-                      "from: 2020-01-01}\n")
+    roster.write_text(
+        roster.read_text() + "  - {role: komisioner, person: andi, from: 2020-01-01}\n"
+    )
     log = _fails(built, ExitCode.ANCHOR)
     assert "roster.yml.sig: Tanda tangan roster tidak sah" in log
 
@@ -105,8 +116,7 @@ def test_roster_with_unknown_role_names_file_and_line(built: Site) -> None:
     text = roster_text(built.keys).replace("{role: sekretaris,", "{role: sekertaris,")
     built.write_roster(text)
     line = text.splitlines().index(next(x for x in text.splitlines() if "sekertaris" in x)) + 1
-    assert f"roster.yml:{line}: Peran tidak dikenal: 'sekertaris'" in _fails(built,
-                                                                               ExitCode.ROSTER)
+    assert f"roster.yml:{line}: Peran tidak dikenal: 'sekertaris'" in _fails(built, ExitCode.ROSTER)
 
 
 def test_older_roster_version_is_refused_after_a_newer_one(built: Site) -> None:
@@ -116,16 +126,23 @@ def test_older_roster_version_is_refused_after_a_newer_one(built: Site) -> None:
     assert "Roster versi 2 lebih lama dari versi 3" in _fails(built, ExitCode.ANCHOR)
 
 
-@pytest.mark.parametrize(("extra", "expected"), [
-    ("APPROVAL_GATE_ANCHOR = None", "Pengaturan 'APPROVAL_GATE_ANCHOR' belum diisi"),
-    ("APPROVAL_GATE_ANCHOR = 'SHA256:pendek'", "'APPROVAL_GATE_ANCHOR': diharapkan sidik jari"),
-    ("APPROVAL_GATE_ALLOW_DEMO_KEY = True",
-     "Pengaturan tidak dikenal: 'APPROVAL_GATE_ALLOW_DEMO_KEY'. Mungkin maksud Anda "
-     "'APPROVAL_GATE_ALLOW_DEMO_KEYS'?"),
-    ("APPROVAL_GATE_ALLOW_DEMO_KEYS = 'ya'", "diterima 'ya'"),
-], ids=["anchor-missing", "anchor-malformed", "setting-typo", "setting-type"])
-def test_bad_gate_settings_stop_the_build_naming_file_and_key(built: Site, extra: str,
-                                                               expected: str) -> None:
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("APPROVAL_GATE_ANCHOR = None", "Pengaturan 'APPROVAL_GATE_ANCHOR' belum diisi"),
+        ("APPROVAL_GATE_ANCHOR = 'SHA256:pendek'", "'APPROVAL_GATE_ANCHOR': diharapkan sidik jari"),
+        (
+            "APPROVAL_GATE_ALLOW_DEMO_KEY = True",
+            "Pengaturan tidak dikenal: 'APPROVAL_GATE_ALLOW_DEMO_KEY'. Mungkin maksud Anda "
+            "'APPROVAL_GATE_ALLOW_DEMO_KEYS'?",
+        ),
+        ("APPROVAL_GATE_ALLOW_DEMO_KEYS = 'ya'", "diterima 'ya'"),
+    ],
+    ids=["anchor-missing", "anchor-malformed", "setting-typo", "setting-type"],
+)
+def test_bad_gate_settings_stop_the_build_naming_file_and_key(
+    built: Site, extra: str, expected: str
+) -> None:
     settings = built.write_settings("salah.py", extra=extra + "\n")
     log = _fails(built, ExitCode.CONFIG, settings)
     assert expected in log
@@ -138,11 +155,13 @@ def test_publishconf_refuses_the_demo_anchor_unless_allowed(tmp_path: Path) -> N
         build_site(REPO / "publishconf.py", tmp_path / "out", env, tmp_path / "var")
     assert "kunci CONTOH" in caught.value.log
     assert caught.value.exit_code == ExitCode.ANCHOR
-    assert caught.value.message.startswith("approvals/roster.yml: Kunci jangkar "
-                                           f"{DEMO_ANCHOR} adalah kunci CONTOH")
+    assert caught.value.message.startswith(
+        f"approvals/roster.yml: Kunci jangkar {DEMO_ANCHOR} adalah kunci CONTOH"
+    )
     assert not (tmp_path / "out").exists()
-    allowed = build_site(REPO / "publishconf.py", tmp_path / "out",
-                         {**env, "KPU_DEMO": "1"}, tmp_path / "var")
+    allowed = build_site(
+        REPO / "publishconf.py", tmp_path / "out", {**env, "KPU_DEMO": "1"}, tmp_path / "var"
+    )
     assert allowed.manifest["demo_keys_allowed"] is True
 
 
@@ -155,10 +174,14 @@ def test_publishconf_without_a_pinned_anchor_refuses_to_build(tmp_path: Path) ->
 
 
 def test_cache_inside_the_output_folder_is_refused(built: Site) -> None:
-    settings = built.write_settings("salah.py", extra="APPROVAL_GATE_CACHE_PATH = "
-                                    "OUTPUT_PATH + '/cache'\n")
-    done = subprocess.run([sys.executable, "-m", "pelican", "-s", str(settings),
-                           "--log-handler", "plain"], capture_output=True, text=True)
+    settings = built.write_settings(
+        "salah.py", extra="APPROVAL_GATE_CACHE_PATH = OUTPUT_PATH + '/cache'\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pelican", "-s", str(settings), "--log-handler", "plain"],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode != 0
     assert "salah.py: Pengaturan 'APPROVAL_GATE_CACHE_PATH'" in done.stdout + done.stderr
     assert "berada di dalam folder output" in done.stdout + done.stderr

@@ -18,16 +18,26 @@ pytestmark = pytest.mark.slow
 
 
 def _kept_and_left_out(site: Site) -> None:
-    site.article("berita/lengkap.md", "Berita Lengkap", "Isi TOKENLENGKAP. "
-                 "![foto]({attach}lengkap.jpg)", category="Berita", tags="pemilu")
+    site.article(
+        "berita/lengkap.md",
+        "Berita Lengkap",
+        "Isi TOKENLENGKAP. ![foto]({attach}lengkap.jpg)",
+        category="Berita",
+        tags="pemilu",
+    )
     site.attach("berita/lengkap.jpg", b"JPEG TOKENFOTOLENGKAP")
     site.approve_all("berita/lengkap.md")
     # one item waiting for each role
     for done in range(4):
-        item = site.article(f"berita/tunggu-{done}.md", f"TOKENJUDULTUNGGU{done}",
-                            f"Isi TOKENTUNGGU{done}. [unduh]({{attach}}lampiran-{done}.pdf)",
-                            category=f"KategoriTunggu{done}", tags=f"tagtunggu{done}",
-                            authors=f"PenulisTunggu{done}", slug=f"slugtunggu{done}")
+        item = site.article(
+            f"berita/tunggu-{done}.md",
+            f"TOKENJUDULTUNGGU{done}",
+            f"Isi TOKENTUNGGU{done}. [unduh]({{attach}}lampiran-{done}.pdf)",
+            category=f"KategoriTunggu{done}",
+            tags=f"tagtunggu{done}",
+            authors=f"PenulisTunggu{done}",
+            slug=f"slugtunggu{done}",
+        )
         site.attach(f"berita/lampiran-{done}.pdf", f"%PDF TOKENLAMPIRAN{done}".encode())
         site.approve_all(item, ROLES[:done])
 
@@ -38,16 +48,25 @@ def test_only_the_complete_item_reaches_any_output_file(site: Site) -> None:
     assert site.hits("TOKENLENGKAP")
     assert "lengkap.jpg" in [p.name for p in site.files()]
     for done in range(4):
-        for token in (f"TOKENTUNGGU{done}", f"TOKENJUDULTUNGGU{done}", f"slugtunggu{done}",
-                      f"TOKENLAMPIRAN{done}", f"lampiran-{done}", f"KategoriTunggu{done}",
-                      f"tagtunggu{done}", f"PenulisTunggu{done}".lower(),
-                      f"PenulisTunggu{done}"):
+        for token in (
+            f"TOKENTUNGGU{done}",
+            f"TOKENJUDULTUNGGU{done}",
+            f"slugtunggu{done}",
+            f"TOKENLAMPIRAN{done}",
+            f"lampiran-{done}",
+            f"KategoriTunggu{done}",
+            f"tagtunggu{done}",
+            f"PenulisTunggu{done}".lower(),
+            f"PenulisTunggu{done}",
+        ):
             assert site.hits(token) == [], token
     states = {e["item"]: e["reason"] for e in result.manifest["excluded"]}
-    assert states == {"berita/tunggu-0.md": "draf, menunggu Web Admin",
-                      "berita/tunggu-1.md": "menunggu Kasubbag Tekmas",
-                      "berita/tunggu-2.md": "menunggu Sekretaris",
-                      "berita/tunggu-3.md": "menunggu Komisioner"}
+    assert states == {
+        "berita/tunggu-0.md": "draf, menunggu Web Admin",
+        "berita/tunggu-1.md": "menunggu Kasubbag Tekmas",
+        "berita/tunggu-2.md": "menunggu Sekretaris",
+        "berita/tunggu-3.md": "menunggu Komisioner",
+    }
     assert [e["item"] for e in result.manifest["included"]] == ["berita/lengkap.md"]
 
 
@@ -64,9 +83,16 @@ def test_period_archives_hold_no_excluded_item(site: Site) -> None:
 def test_acting_official_may_approve_for_two_roles(site: Site) -> None:
     from sitekit import roster_text
 
-    site.write_roster(roster_text(site.keys, version=2, extra_holders=(
-        "  - {role: sekretaris, person: sri, from: 2026-11-01, until: 2026-11-30, "
-        "acting: true}\n")))
+    site.write_roster(
+        roster_text(
+            site.keys,
+            version=2,
+            extra_holders=(
+                "  - {role: sekretaris, person: sri, from: 2026-11-01, until: 2026-11-30, "
+                "acting: true}\n"
+            ),
+        )
+    )
     site.article("berita/plt.md", "Plt", "TOKENPLT")
     site.approve_all("berita/plt.md", ROLES[:2])
     site.sign("berita/plt.md", "sekretaris", "sri")
@@ -130,8 +156,13 @@ def test_attachment_in_static_paths_of_an_excluded_item_is_not_copied(site: Site
 
 def test_translations_are_gated_one_by_one(site: Site) -> None:
     site.article("artikel/tahapan.md", "Tahapan Pilkada", "Isi TOKENID.", slug="tahapan")
-    site.article("artikel/tahapan-en.md", "Election Stages TOKENENJUDUL", "Body TOKENEN.",
-                 slug="tahapan", lang="en")
+    site.article(
+        "artikel/tahapan-en.md",
+        "Election Stages TOKENENJUDUL",
+        "Body TOKENEN.",
+        slug="tahapan",
+        lang="en",
+    )
     site.approve_all("artikel/tahapan.md")
     site.build()
     assert site.hits("TOKENID")

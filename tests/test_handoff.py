@@ -19,12 +19,14 @@ from sitekit import ROLES, Site
 pytestmark = pytest.mark.slow
 
 ITEM = "berita/rapat.md"
-ASK_SRI = ('Mohon persetujuan Kasubbag Tekmas (Pejabat Sri) untuk "Rapat Pleno" '
-           "(berita/rapat.md).\n"
-           "Pratinjau: http://127.0.0.1:8001/berita/rapat-pleno/\n"
-           "Setujui: invoke approve content/berita/rapat.md --role kasubbag-tekmas\n"
-           "Bila perlu perbaikan: invoke reject content/berita/rapat.md --role "
-           'kasubbag-tekmas --note "alasan"')
+ASK_SRI = (
+    'Mohon persetujuan Kasubbag Tekmas (Pejabat Sri) untuk "Rapat Pleno" '
+    "(berita/rapat.md).\n"
+    "Pratinjau: http://127.0.0.1:8001/berita/rapat-pleno/\n"
+    "Setujui: invoke approve content/berita/rapat.md --role kasubbag-tekmas\n"
+    "Bila perlu perbaikan: invoke reject content/berita/rapat.md --role "
+    'kasubbag-tekmas --note "alasan"'
+)
 
 
 def _status(site: Site, *args: str) -> str:
@@ -33,12 +35,19 @@ def _status(site: Site, *args: str) -> str:
     return done.stdout
 
 
-@pytest.mark.parametrize(("text", "phone", "link"), [
-    ("Mohon cek: a&b /x?\nTerima kasih", None,
-     "https://wa.me/?text=Mohon%20cek%3A%20a%26b%20%2Fx%3F%0ATerima%20kasih"),
-    ("Halo", "0812-3456-7890", "https://wa.me/6281234567890?text=Halo"),
-    ("Halo", "+62 812 3456 7890", "https://wa.me/6281234567890?text=Halo"),
-], ids=["tanpa-nomor", "nomor-lokal", "nomor-internasional"])
+@pytest.mark.parametrize(
+    ("text", "phone", "link"),
+    [
+        (
+            "Mohon cek: a&b /x?\nTerima kasih",
+            None,
+            "https://wa.me/?text=Mohon%20cek%3A%20a%26b%20%2Fx%3F%0ATerima%20kasih",
+        ),
+        ("Halo", "0812-3456-7890", "https://wa.me/6281234567890?text=Halo"),
+        ("Halo", "+62 812 3456 7890", "https://wa.me/6281234567890?text=Halo"),
+    ],
+    ids=["tanpa-nomor", "nomor-lokal", "nomor-internasional"],
+)
 def test_whatsapp_link_carries_the_whole_text(text: str, phone: str | None, link: str) -> None:
     assert whatsapp_link(text, phone) == link
 
@@ -50,10 +59,12 @@ def test_status_gives_the_kasubbag_the_message_with_the_preview_address(site: Si
     lines = _status(site).splitlines()
     start = lines.index("    Pesan untuk Kasubbag Tekmas (Pejabat Sri):")
     assert lines[start - 1].startswith(ITEM)
-    assert lines[start + 1:start + 5] == [f"      {line}" for line in ASK_SRI.splitlines()]
+    assert lines[start + 1 : start + 5] == [f"      {line}" for line in ASK_SRI.splitlines()]
     link = lines[start + 5].removeprefix("      WhatsApp: ")
-    assert link.startswith("https://wa.me/?text=Mohon%20persetujuan%20Kasubbag%20Tekmas%20"
-                           "%28Pejabat%20Sri%29%20untuk%20%22Rapat%20Pleno%22%20")
+    assert link.startswith(
+        "https://wa.me/?text=Mohon%20persetujuan%20Kasubbag%20Tekmas%20"
+        "%28Pejabat%20Sri%29%20untuk%20%22Rapat%20Pleno%22%20"
+    )
     assert unquote(link.removeprefix("https://wa.me/?text=")) == ASK_SRI
 
 
@@ -74,8 +85,11 @@ def test_status_json_gives_the_message_to_machines(site: Site) -> None:
     site.approve_all("berita/lengkap.md")
     preview(site)
     rows = {r["item"]: r for r in json.loads(_status(site, "--json"))["items"]}
-    assert rows[ITEM]["pesan"] == {"kepada": "Kasubbag Tekmas (Pejabat Sri)", "teks": ASK_SRI,
-                                   "whatsapp": whatsapp_link(ASK_SRI)}
+    assert rows[ITEM]["pesan"] == {
+        "kepada": "Kasubbag Tekmas (Pejabat Sri)",
+        "teks": ASK_SRI,
+        "whatsapp": whatsapp_link(ASK_SRI),
+    }
     assert "pesan" not in rows["berita/lengkap.md"]
 
 
@@ -89,7 +103,8 @@ def test_rejected_item_goes_back_to_the_writer_with_the_reason(site: Site) -> No
     assert rows[ITEM]["pesan"]["teks"] == (
         'Mohon perbaikan untuk "Rapat Pleno" (berita/rapat.md): ditolak Sekretaris: Sumber '
         "data kurang.\nPratinjau: http://127.0.0.1:8001/berita/rapat-pleno/\n"
-        "Setelah diperbaiki, ajukan kembali ke Web Admin.")
+        "Setelah diperbaiki, ajukan kembali ke Web Admin."
+    )
 
 
 def test_changed_item_asks_again_for_approval(site: Site) -> None:
@@ -100,17 +115,26 @@ def test_changed_item_asks_again_for_approval(site: Site) -> None:
     assert rows[ITEM]["pesan"]["teks"].splitlines()[:2] == [
         'Mohon persetujuan ulang Web Admin (Pejabat Andi) untuk "Rapat Pleno" '
         "(berita/rapat.md): isinya berubah setelah disetujui.",
-        "Pratinjau: belum dibangun (jalankan 'invoke preview')."]
+        "Pratinjau: belum dibangun (jalankan 'invoke preview').",
+    ]
 
 
 def test_preview_address_follows_the_configured_host(site: Site) -> None:
     site.article(ITEM, "Rapat Pleno", "Isi.")
     preview(site)
-    done = invoke("status", "--json", "--pesan", "--settings", str(site.settings),
-                  env={"KPU_PRATINJAU_URL": "http://192.168.1.20:8001"})
+    done = invoke(
+        "status",
+        "--json",
+        "--pesan",
+        "--settings",
+        str(site.settings),
+        env={"KPU_PRATINJAU_URL": "http://192.168.1.20:8001"},
+    )
     [row] = json.loads(done.stdout)["items"]
-    assert row["pesan"]["teks"].splitlines()[1] == \
-        "Pratinjau: http://192.168.1.20:8001/berita/rapat-pleno/"
+    assert (
+        row["pesan"]["teks"].splitlines()[1]
+        == "Pratinjau: http://192.168.1.20:8001/berita/rapat-pleno/"
+    )
 
 
 def test_status_without_pesan_prints_no_messages(site: Site) -> None:

@@ -10,8 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from publishing.targets.local import DeployError, current_release, deploy_local, releases, \
-    rollback_local
+from publishing.targets.local import (
+    DeployError,
+    current_release,
+    deploy_local,
+    releases,
+    rollback_local,
+)
 from publishing.lock import LockHeld, publish_lock
 from sitekit import REPO
 
@@ -50,7 +55,7 @@ def test_publish_killed_while_copying_leaves_the_live_site_as_it_was(tmp_path: P
     for index in range(3000):
         (big / f"f{index}.html").write_text("x" * 2000)
     script = textwrap.dedent(f"""
-        import sys; sys.path[:0] = [{str(REPO)!r}, {str(REPO / 'plugins')!r}]
+        import sys; sys.path[:0] = [{str(REPO)!r}, {str(REPO / "plugins")!r}]
         from pathlib import Path
         from publishing.targets.local import deploy_local
         deploy_local(Path({str(big)!r}), Path({str(target)!r}), "r2")
@@ -63,17 +68,22 @@ def test_publish_killed_while_copying_leaves_the_live_site_as_it_was(tmp_path: P
     child.wait()
     assert current_release(target) == "r1"
     assert (target / "current" / "index.html").read_text() == "lama"
-    assert sorted(p.name for p in (target / "current").rglob("*")) == ["a.html", "berita",
-                                                                       "index.html"]
+    assert sorted(p.name for p in (target / "current").rglob("*")) == [
+        "a.html",
+        "berita",
+        "index.html",
+    ]
     assert releases(target) == ["r1"]
 
 
 def test_second_publish_is_told_who_holds_the_lock(tmp_path: Path) -> None:
     lock = tmp_path / "var" / "publish.lock"
     with publish_lock(lock):
-        script = (f"import sys; sys.path[:0] = [{str(REPO)!r}, {str(REPO / 'plugins')!r}]\n"
-                  "from pathlib import Path\nfrom publishing.lock import publish_lock\n"
-                  f"with publish_lock(Path({str(lock)!r})): pass\n")
+        script = (
+            f"import sys; sys.path[:0] = [{str(REPO)!r}, {str(REPO / 'plugins')!r}]\n"
+            "from pathlib import Path\nfrom publishing.lock import publish_lock\n"
+            f"with publish_lock(Path({str(lock)!r})): pass\n"
+        )
         done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
         assert done.returncode != 0
         assert "Penerbitan lain sedang berjalan" in done.stderr
@@ -84,10 +94,12 @@ def test_second_publish_is_told_who_holds_the_lock(tmp_path: Path) -> None:
 
 def test_lock_of_a_killed_publish_is_released_by_the_kernel(tmp_path: Path) -> None:
     lock = tmp_path / "publish.lock"
-    script = (f"import sys, time; sys.path[:0] = [{str(REPO)!r}, {str(REPO / 'plugins')!r}]\n"
-              "from pathlib import Path\nfrom publishing.lock import publish_lock\n"
-              f"with publish_lock(Path({str(lock)!r})):\n    print('ok', flush=True)\n"
-              "    time.sleep(60)\n")
+    script = (
+        f"import sys, time; sys.path[:0] = [{str(REPO)!r}, {str(REPO / 'plugins')!r}]\n"
+        "from pathlib import Path\nfrom publishing.lock import publish_lock\n"
+        f"with publish_lock(Path({str(lock)!r})):\n    print('ok', flush=True)\n"
+        "    time.sleep(60)\n"
+    )
     child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None and child.stdout.readline().strip() == "ok"
     with pytest.raises(LockHeld):

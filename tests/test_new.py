@@ -20,49 +20,77 @@ KINDS = [
     # kind, folder, category, extra metadata the kind needs
     ("berita", "berita", "Berita", {}),
     ("artikel", "artikel", "Artikel", {}),
-    ("pengumuman", "pengumuman", "Pengumuman",
-     {"berlaku": "2026-11-24 s.d. 2026-12-08", "berlaku_sampai": "2026-12-08 23:59"}),
-    ("regulasi", "regulasi", "Regulasi",
-     {"nomor": "[ISI: nomor peraturan, mis. 2]", "tahun": "[ISI: tahun peraturan, mis. 2024]"}),
-    ("data", "data", "Data", {"periode": "[ISI: periode data, mis. Oktober 2026]",
-                              "sumber": "[ISI: asal data, mis. rekapitulasi tingkat kecamatan]"}),
+    (
+        "pengumuman",
+        "pengumuman",
+        "Pengumuman",
+        {"berlaku": "2026-11-24 s.d. 2026-12-08", "berlaku_sampai": "2026-12-08 23:59"},
+    ),
+    (
+        "regulasi",
+        "regulasi",
+        "Regulasi",
+        {"nomor": "[ISI: nomor peraturan, mis. 2]", "tahun": "[ISI: tahun peraturan, mis. 2024]"},
+    ),
+    (
+        "data",
+        "data",
+        "Data",
+        {
+            "periode": "[ISI: periode data, mis. Oktober 2026]",
+            "sumber": "[ISI: asal data, mis. rekapitulasi tingkat kecamatan]",
+        },
+    ),
     ("dokumentasi", "dokumentasi", "Dokumentasi", {}),
     ("bahan-sosialisasi", "bahan-sosialisasi", "Bahan Sosialisasi", {}),
     ("liputan-kegiatan", "liputan-kegiatan", "Liputan Kegiatan", {}),
 ]
-COMMON = {"tags": "[ISI: kata kunci dipisah koma]",
-          "authors": "[ISI: nama tim atau subbagian penulis]",
-          "summary": "[ISI: ringkasan satu atau dua kalimat yang tampil di daftar dan hasil "
-                     "pencarian]"}
+COMMON = {
+    "tags": "[ISI: kata kunci dipisah koma]",
+    "authors": "[ISI: nama tim atau subbagian penulis]",
+    "summary": "[ISI: ringkasan satu atau dua kalimat yang tampil di daftar dan hasil pencarian]",
+}
 
 
 def test_every_dated_kind_of_the_sop_has_its_expected_draft_here() -> None:
     assert [(k, f, c) for k, f, c, _ in KINDS] == [
-        (kind.id, kind.folder, kind.category) for kind in api.KINDS if kind.dated]
+        (kind.id, kind.folder, kind.category) for kind in api.KINDS if kind.dated
+    ]
 
 
-@pytest.mark.parametrize(("kind", "folder", "category", "extra"), KINDS,
-                         ids=[k[0] for k in KINDS])
+@pytest.mark.parametrize(("kind", "folder", "category", "extra"), KINDS, ids=[k[0] for k in KINDS])
 def test_each_kind_gets_a_dated_file_with_the_metadata_it_needs(
-        site: Site, kind: str, folder: str, category: str, extra: dict[str, str]) -> None:
+    site: Site, kind: str, folder: str, category: str, extra: dict[str, str]
+) -> None:
     done = run(site, "new", kind, "Uji Coba Naskah Baru")
     assert done.returncode == 0, done.stderr
     path = site.content / folder / "2026-11-24-uji-coba-naskah-baru.md"
     meta = parse_metadata(path.read_text(encoding="utf-8"))
-    assert meta == {"title": "Uji Coba Naskah Baru", "date": "2026-11-24 10:00",
-                    "category": category, "slug": "uji-coba-naskah-baru", **COMMON, **extra}
-    assert done.stdout.startswith(f"Draf baru dibuat: content/{folder}/2026-11-24-uji-coba-"
-                                  f"naskah-baru.md\n  Jenis: {category}; alamat setelah terbit: "
-                                  f"{kind}/uji-coba-naskah-baru/\n")
+    assert meta == {
+        "title": "Uji Coba Naskah Baru",
+        "date": "2026-11-24 10:00",
+        "category": category,
+        "slug": "uji-coba-naskah-baru",
+        **COMMON,
+        **extra,
+    }
+    assert done.stdout.startswith(
+        f"Draf baru dibuat: content/{folder}/2026-11-24-uji-coba-"
+        f"naskah-baru.md\n  Jenis: {category}; alamat setelah terbit: "
+        f"{kind}/uji-coba-naskah-baru/\n"
+    )
 
 
 def test_a_page_has_no_date_in_its_name_like_the_sample_profile(site: Site) -> None:
     done = run(site, "new", "halaman", "Layanan Informasi Publik")
     assert done.returncode == 0, done.stderr
     meta = parse_metadata((site.content / "pages/layanan-informasi-publik.md").read_text())
-    assert meta == {"title": "Layanan Informasi Publik", "slug": "layanan-informasi-publik",
-                    "authors": "[ISI: nama tim atau subbagian penulis]",
-                    "summary": "[ISI: ringkasan satu atau dua kalimat tentang halaman ini]"}
+    assert meta == {
+        "title": "Layanan Informasi Publik",
+        "slug": "layanan-informasi-publik",
+        "authors": "[ISI: nama tim atau subbagian penulis]",
+        "summary": "[ISI: ringkasan satu atau dua kalimat tentang halaman ini]",
+    }
     assert "alamat setelah terbit: layanan-informasi-publik/" in done.stdout
 
 
@@ -93,12 +121,15 @@ def test_writer_is_told_where_to_write_and_what_comes_next(site: Site) -> None:
 def test_kinds_with_attachments_name_the_files_to_put_beside_the_draft(site: Site) -> None:
     done = run(site, "new", "dokumentasi", "Sosialisasi di SMA 1")
     stem = "content/dokumentasi/2026-11-24-sosialisasi-di-sma-1"
-    assert "  2. Simpan lampirannya dengan nama persis ini:\n" \
-           f"       {stem}-1.jpg  (foto 1 (JPG))\n       {stem}-2.jpg  (foto 2 (JPG))\n" \
-           f"       {stem}-3.jpg  (foto 3 (JPG))\n" in done.stdout
+    assert (
+        "  2. Simpan lampirannya dengan nama persis ini:\n"
+        f"       {stem}-1.jpg  (foto 1 (JPG))\n       {stem}-2.jpg  (foto 2 (JPG))\n"
+        f"       {stem}-3.jpg  (foto 3 (JPG))\n" in done.stdout
+    )
     text = (site.content / "dokumentasi/2026-11-24-sosialisasi-di-sma-1.md").read_text()
-    assert "![ISI: apa yang tampak di foto 2]({attach}2026-11-24-sosialisasi-di-sma-1-2.jpg)" \
-        in text
+    assert (
+        "![ISI: apa yang tampak di foto 2]({attach}2026-11-24-sosialisasi-di-sma-1-2.jpg)" in text
+    )
 
 
 def test_regulation_number_and_year_are_taken_from_the_title(site: Site) -> None:
@@ -107,9 +138,11 @@ def test_regulation_number_and_year_are_taken_from_the_title(site: Site) -> None
     path = site.content / "regulasi/2026-11-24-pkpu-nomor-5-tahun-2026-tentang-kampanye.md"
     text = path.read_text()
     assert parse_metadata(text)["nomor"] == "5" and parse_metadata(text)["tahun"] == "2026"
-    assert text.rstrip().endswith("[Unduh naskah PKPU Nomor 5 Tahun 2026 tentang Kampanye (PDF)]"
-                                  "({attach}2026-11-24-pkpu-nomor-5-tahun-2026-tentang-"
-                                  "kampanye.pdf)")
+    assert text.rstrip().endswith(
+        "[Unduh naskah PKPU Nomor 5 Tahun 2026 tentang Kampanye (PDF)]"
+        "({attach}2026-11-24-pkpu-nomor-5-tahun-2026-tentang-"
+        "kampanye.pdf)"
+    )
 
 
 @pytest.mark.slow
@@ -119,8 +152,9 @@ def test_every_new_draft_builds_and_is_held_back_as_draf(site: Site) -> None:
     assert run(site, "new", "halaman", "Draf halaman").returncode == 0
     result = site.build()
     excluded = {e["item"]: e["state"] for e in result.manifest["excluded"]}
-    assert excluded == {f"{folder}/2026-11-24-draf-{kind}.md": "draf"
-                        for kind, folder, *_ in KINDS} | {"pages/draf-halaman.md": "draf"}
+    assert excluded == {
+        f"{folder}/2026-11-24-draf-{kind}.md": "draf" for kind, folder, *_ in KINDS
+    } | {"pages/draf-halaman.md": "draf"}
     assert result.manifest["included"] == []
     assert site.hits("PETUNJUK") == [] and site.hits("Draf berita") == []
 
@@ -129,8 +163,10 @@ def test_every_new_draft_builds_and_is_held_back_as_draf(site: Site) -> None:
 def test_a_new_draft_once_approved_is_published_at_the_announced_address(site: Site) -> None:
     run(site, "new", "berita", "Rapat Pleno Terbuka")
     run(site, "new", "pengumuman", "Pendaftaran KPPS", "--berlaku-sampai", "2026-12-05 16:00")
-    for item in ("berita/2026-11-24-rapat-pleno-terbuka.md",
-                 "pengumuman/2026-11-24-pendaftaran-kpps.md"):
+    for item in (
+        "berita/2026-11-24-rapat-pleno-terbuka.md",
+        "pengumuman/2026-11-24-pendaftaran-kpps.md",
+    ):
         site.approve_all(item)
     result = site.build()
     urls = sorted(e["url"] for e in result.manifest["included"])
@@ -144,14 +180,20 @@ def test_a_typo_in_the_kind_gets_a_close_match(site: Site) -> None:
     assert done.stderr.strip() == (
         "Jenis 'beritaa' tidak dikenal. Mungkin maksudnya 'berita'? Jenis yang ada (SOP "
         "11/2023): berita, artikel, pengumuman, regulasi, data, dokumentasi, bahan-sosialisasi, "
-        "liputan-kegiatan, halaman.")
+        "liputan-kegiatan, halaman."
+    )
     assert not any(site.content.rglob("*.md"))
 
 
-@pytest.mark.parametrize(("typed", "folder"), [
-    ("liputan", "liputan-kegiatan"), ("Bahan Sosialisasi", "bahan-sosialisasi"),
-    ("PENGUMUMAN", "pengumuman"),
-], ids=["short-name", "with-space", "upper-case"])
+@pytest.mark.parametrize(
+    ("typed", "folder"),
+    [
+        ("liputan", "liputan-kegiatan"),
+        ("Bahan Sosialisasi", "bahan-sosialisasi"),
+        ("PENGUMUMAN", "pengumuman"),
+    ],
+    ids=["short-name", "with-space", "upper-case"],
+)
 def test_kind_names_people_type_are_understood(site: Site, typed: str, folder: str) -> None:
     assert run(site, "new", typed, "Judul Uji").returncode == 0
     assert (site.content / folder / "2026-11-24-judul-uji.md").is_file()
@@ -166,7 +208,8 @@ def test_an_existing_file_is_never_overwritten(site: Site) -> None:
     assert done.returncode == 22
     assert done.stderr.strip() == (
         "content/berita/2026-11-24-rapat-pleno.md: Berkas ini sudah ada dan tidak ditimpa. Buka "
-        "berkas itu untuk melanjutkan, atau pakai judul lain atau --slug nama-lain.")
+        "berkas itu untuk melanjutkan, atau pakai judul lain atau --slug nama-lain."
+    )
     assert path.read_bytes() == before
 
 
@@ -177,34 +220,63 @@ def test_an_address_already_used_in_the_folder_is_refused(site: Site) -> None:
     assert done.stderr.strip() == (
         "content/berita/2026-11-24-rapat-pleno.md: Alamat (slug) 'rapat-pleno' sudah dipakai "
         "oleh content/berita/2026-11-02-rapat-pleno.md. Dua item dengan alamat sama akan saling "
-        "menimpa di situs. Pakai judul lain atau --slug nama-lain.")
+        "menimpa di situs. Pakai judul lain atau --slug nama-lain."
+    )
     site.article("berita/2026-11-03-tanpa-slug.md", "Rapat Koordinasi", "Isi.")
     done = run(site, "new", "berita", "Rapat Koordinasi")
-    assert done.returncode == 22 and "sudah dipakai oleh content/berita/2026-11-03-tanpa-slug" \
-        ".md" in done.stderr  # Pelican would make the same slug from the same title
+    assert (
+        done.returncode == 22
+        and "sudah dipakai oleh content/berita/2026-11-03-tanpa-slug.md" in done.stderr
+    )  # Pelican would make the same slug from the same title
     done = run(site, "new", "berita", "Rapat Pleno", "--slug", "rapat-pleno-kedua")
     assert done.returncode == 0, done.stderr
     assert (site.content / "berita/2026-11-24-rapat-pleno-kedua.md").is_file()
 
 
-@pytest.mark.parametrize(("args", "code", "message"), [
-    (("pengumuman", "Judul", "--berlaku-sampai", "2026-11-01 08:00"), 23,
-     "Batas berlaku '2026-11-01 08:00' sudah lewat. Pakai waktu setelah sekarang, format "
-     "'YYYY-MM-DD HH:MM'."),
-    (("pengumuman", "Judul", "--berlaku-sampai", "5 Desember"), 23,
-     "Batas berlaku '5 Desember' tidak dikenali. Pakai format 'YYYY-MM-DD HH:MM' (WIB), mis. "
-     "'2026-12-05 23:59'."),
-    (("berita", "Judul", "--berlaku-sampai", "2026-12-05"), 23,
-     "--berlaku-sampai hanya untuk jenis pengumuman. Hapus pilihan itu, atau pilih jenis "
-     "pengumuman."),
-    (("berita", "   "), 23, 'Judul kosong. Tulis judulnya, mis. invoke new berita "Rapat Pleno '
-     'Rekapitulasi".'),
-    (("berita", "Пресс-релиз"), 23, "Judul 'Пресс-релиз' tidak menghasilkan alamat (slug). "
-     "Tambahkan --slug dengan huruf latin, mis. --slug rapat-pleno."),
-], ids=["expiry-in-the-past", "expiry-not-a-date", "expiry-on-a-news-item", "empty-title",
-        "no-latin-letters"])
-def test_bad_values_are_refused_with_what_to_do(site: Site, args: tuple[str, ...], code: int,
-                                                message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (
+            ("pengumuman", "Judul", "--berlaku-sampai", "2026-11-01 08:00"),
+            23,
+            "Batas berlaku '2026-11-01 08:00' sudah lewat. Pakai waktu setelah sekarang, format "
+            "'YYYY-MM-DD HH:MM'.",
+        ),
+        (
+            ("pengumuman", "Judul", "--berlaku-sampai", "5 Desember"),
+            23,
+            "Batas berlaku '5 Desember' tidak dikenali. Pakai format 'YYYY-MM-DD HH:MM' "
+            "(WIB), mis. '2026-12-05 23:59'.",
+        ),
+        (
+            ("berita", "Judul", "--berlaku-sampai", "2026-12-05"),
+            23,
+            "--berlaku-sampai hanya untuk jenis pengumuman. Hapus pilihan itu, atau pilih jenis "
+            "pengumuman.",
+        ),
+        (
+            ("berita", "   "),
+            23,
+            'Judul kosong. Tulis judulnya, mis. invoke new berita "Rapat Pleno Rekapitulasi".',
+        ),
+        (
+            ("berita", "Пресс-релиз"),
+            23,
+            "Judul 'Пресс-релиз' tidak menghasilkan alamat (slug). "
+            "Tambahkan --slug dengan huruf latin, mis. --slug rapat-pleno.",
+        ),
+    ],
+    ids=[
+        "expiry-in-the-past",
+        "expiry-not-a-date",
+        "expiry-on-a-news-item",
+        "empty-title",
+        "no-latin-letters",
+    ],
+)
+def test_bad_values_are_refused_with_what_to_do(
+    site: Site, args: tuple[str, ...], code: int, message: str
+) -> None:
     done = run(site, "new", *args)
     assert (done.returncode, done.stderr.strip()) == (code, message)
     assert not any(site.content.rglob("*.md"))
@@ -213,8 +285,10 @@ def test_bad_values_are_refused_with_what_to_do(site: Site, args: tuple[str, ...
 def test_expiry_date_alone_means_the_end_of_that_day(site: Site) -> None:
     run(site, "new", "pengumuman", "Seleksi PPS", "--berlaku-sampai", "2026-12-05")
     meta = parse_metadata((site.content / "pengumuman/2026-11-24-seleksi-pps.md").read_text())
-    assert (meta["berlaku"], meta["berlaku_sampai"]) == ("2026-11-24 s.d. 2026-12-05",
-                                                         "2026-12-05 23:59")
+    assert (meta["berlaku"], meta["berlaku_sampai"]) == (
+        "2026-11-24 s.d. 2026-12-05",
+        "2026-12-05 23:59",
+    )
 
 
 @pytest.mark.slow
@@ -227,8 +301,9 @@ def test_new_on_a_copy_of_the_sample_site(tmp_path) -> None:
     assert done.returncode == 0, done.stderr
     result = build_site(settings, tmp_path / "output")
     excluded = {e["item"]: e["state"] for e in result.manifest["excluded"]}
-    new_item = next(item for item in excluded if item.startswith("regulasi/") and
-                    "pemutakhiran" in item)
+    new_item = next(
+        item for item in excluded if item.startswith("regulasi/") and "pemutakhiran" in item
+    )
     assert excluded[new_item] == "draf"
     included = {e["item"] for e in result.manifest["included"]}
     assert "berita/2026-11-10-rapat-pleno-dpt.md" in included
@@ -236,4 +311,5 @@ def test_new_on_a_copy_of_the_sample_site(tmp_path) -> None:
     row = next(r for r in status["items"] if r["item"] == new_item)
     assert row["reason"] == "draf, menunggu Web Admin"
     assert [f["message"] for f in row["findings"]] == [
-        f"Lampiran tidak ditemukan: {new_item[:-3]}.pdf."]
+        f"Lampiran tidak ditemukan: {new_item[:-3]}.pdf."
+    ]

@@ -25,17 +25,25 @@ pytestmark = pytest.mark.slow
 ITEM = "berita/rapat.md"
 URL = "berita/rapat-pleno/"
 HEADER = ["Peran", "Keputusan", "Pejabat", "Waktu"]
-BANNER = '<strong>DRAF - belum disetujui</strong>'
+BANNER = "<strong>DRAF - belum disetujui</strong>"
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _git(root: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-c", "user.name=Penulis", "-c", "user.email=penulis@kpu",
-                           *args], cwd=root, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["git", "-c", "user.name=Penulis", "-c", "user.email=penulis@kpu", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout.strip()
 
 
@@ -45,17 +53,21 @@ def test_item_waiting_for_the_sekretaris_shows_who_signed_and_who_is_next(site: 
     preview(site)
     html = page(site, URL)
     assert "TOKENRAPAT" in html
-    assert f'{BANNER} <span>menunggu Sekretaris</span>' in html
+    assert f"{BANNER} <span>menunggu Sekretaris</span>" in html
     rows, text = panel(html)
-    assert rows == [HEADER,
-                    ["Web Admin", "Disetujui", "Pejabat Andi", "2026-11-21 09:00 WIB"],
-                    ["Kasubbag Tekmas", "Disetujui", "Pejabat Sri", "2026-11-21 09:20 WIB"],
-                    ["Sekretaris", "Menunggu (giliran sekarang)", "Pejabat Bambang", "-"],
-                    ["Komisioner", "Belum", "-", "-"]]
+    assert rows == [
+        HEADER,
+        ["Web Admin", "Disetujui", "Pejabat Andi", "2026-11-21 09:00 WIB"],
+        ["Kasubbag Tekmas", "Disetujui", "Pejabat Sri", "2026-11-21 09:20 WIB"],
+        ["Sekretaris", "Menunggu (giliran sekarang)", "Pejabat Bambang", "-"],
+        ["Komisioner", "Belum", "-", "-"],
+    ]
     assert "Status: menunggu Sekretaris" in text
     assert "Berikutnya: Sekretaris (Pejabat Bambang)" in text
-    assert 'Mohon persetujuan Sekretaris (Pejabat Bambang) untuk "Rapat Pleno" ' \
-           "(berita/rapat.md)." in text
+    assert (
+        'Mohon persetujuan Sekretaris (Pejabat Bambang) untuk "Rapat Pleno" '
+        "(berita/rapat.md)." in text
+    )
     # the theme's own approval line and section belong to approved items only
     assert "Disetujui sesuai SOP" not in html and "Persetujuan terbit" not in html
 
@@ -68,13 +80,21 @@ def test_rejected_item_shows_the_reason_and_goes_back_to_the_writer(site: Site) 
     html = page(site, URL)
     assert f"{BANNER} <span>ditolak Sekretaris: Sumber data kurang.</span>" in html
     rows, text = panel(html)
-    assert rows[3] == ["Sekretaris", "Ditolak: Sumber data kurang.", "Pejabat Bambang",
-                       "2026-11-21 09:40 WIB"]
+    assert rows[3] == [
+        "Sekretaris",
+        "Ditolak: Sumber data kurang.",
+        "Pejabat Bambang",
+        "2026-11-21 09:40 WIB",
+    ]
     assert rows[4] == ["Komisioner", "Belum", "-", "-"]
-    assert "Berikutnya: Pengampu Konsep (penulis): perbaiki naskah, lalu ajukan kembali ke " \
-           "Web Admin." in text
-    assert "Alasan penolakanSekretaris (Pejabat Bambang), 2026-11-21 09:40 WIB: Sumber data " \
-           "kurang." in text
+    assert (
+        "Berikutnya: Pengampu Konsep (penulis): perbaiki naskah, lalu ajukan kembali ke "
+        "Web Admin." in text
+    )
+    assert (
+        "Alasan penolakanSekretaris (Pejabat Bambang), 2026-11-21 09:40 WIB: Sumber data "
+        "kurang." in text
+    )
 
 
 def test_stale_item_shows_the_lines_changed_since_the_approved_commit(site: Site) -> None:
@@ -107,8 +127,10 @@ def test_stale_item_whose_attachment_changed_names_the_attachment(site: Site) ->
     site.attach("berita/rapat.pdf", b"%PDF daftar hadir baru")
     preview(site)
     _, text = panel(page(site, URL))
-    assert "Teks naskah sama dengan versi yang disetujui.Lampiran yang berubah: " \
-           "berita/rapat.pdf" in text
+    assert (
+        "Teks naskah sama dengan versi yang disetujui.Lampiran yang berubah: "
+        "berita/rapat.pdf" in text
+    )
 
 
 def test_stale_item_whose_approved_text_git_never_saw_says_so(site: Site) -> None:
@@ -117,8 +139,10 @@ def test_stale_item_whose_approved_text_git_never_saw_says_so(site: Site) -> Non
     site.article(ITEM, "Rapat Pleno", "Versi yang diubah.")
     preview(site)
     _, text = panel(page(site, URL))
-    assert "Versi yang disetujui tidak ditemukan di riwayat git, sehingga perubahannya tidak " \
-           "dapat ditampilkan." in text
+    assert (
+        "Versi yang disetujui tidak ditemukan di riwayat git, sehingga perubahannya tidak "
+        "dapat ditampilkan." in text
+    )
     assert '<span class="kpu-pratinjau-tambah">' not in page(site, URL)
 
 
@@ -131,8 +155,11 @@ def test_approved_item_has_no_banner_and_shows_the_four_sign_offs(site: Site) ->
     assert '<div class="kpu-pratinjau-banner"' not in html
     rows, text = panel(html)
     assert [row[:3] for row in rows[1:]] == [
-        ["Web Admin", "Disetujui", "Pejabat Andi"], ["Kasubbag Tekmas", "Disetujui", "Pejabat Sri"],
-        ["Sekretaris", "Disetujui", "Pejabat Bambang"], ["Komisioner", "Disetujui", "Pejabat Dewi"]]
+        ["Web Admin", "Disetujui", "Pejabat Andi"],
+        ["Kasubbag Tekmas", "Disetujui", "Pejabat Sri"],
+        ["Sekretaris", "Disetujui", "Pejabat Bambang"],
+        ["Komisioner", "Disetujui", "Pejabat Dewi"],
+    ]
     assert "Berikutnya: Lengkap: keempat pejabat telah menyetujui versi ini." in text
     assert "Pesan untuk" not in text
     assert "Disetujui sesuai SOP" in html and "Persetujuan terbit" in html
@@ -164,28 +191,38 @@ def test_preview_leaves_the_published_output_and_the_gate_manifest_alone(site: S
     output, state = _snapshot(site.output), _snapshot(site.root / "var")
     preview(site)
     assert _snapshot(site.output) == output
-    assert {k: v for k, v in _snapshot(site.root / "var").items()
-            if not k.startswith("pratinjau")} == state
+    assert {
+        k: v for k, v in _snapshot(site.root / "var").items() if not k.startswith("pratinjau")
+    } == state
     assert not site.hits("TOKENDRAF")
     assert "TOKENDRAF" in page(site, URL)
 
 
-@pytest.mark.parametrize(("where", "what"), [
-    ("output", "OUTPUT_PATH (hasil build bergerbang)"),
-    ("content/pratinjau", "PATH (naskah)"),
-    ("approvals/pratinjau", "APPROVAL_GATE_APPROVALS_PATH (persetujuan)"),
-], ids=["output", "naskah", "persetujuan"])
-def test_preview_refuses_a_folder_that_is_published_or_a_source(site: Site, where: str,
-                                                                what: str) -> None:
+@pytest.mark.parametrize(
+    ("where", "what"),
+    [
+        ("output", "OUTPUT_PATH (hasil build bergerbang)"),
+        ("content/pratinjau", "PATH (naskah)"),
+        ("approvals/pratinjau", "APPROVAL_GATE_APPROVALS_PATH (persetujuan)"),
+    ],
+    ids=["output", "naskah", "persetujuan"],
+)
+def test_preview_refuses_a_folder_that_is_published_or_a_source(
+    site: Site, where: str, what: str
+) -> None:
     folder = site.root / where
     done = invoke("preview", "--settings", str(site.settings), "--output", str(folder))
     assert done.returncode == 30
-    protected = {"OUTPUT_PATH": site.output, "PATH": site.content,
-                 "APPROVAL_GATE_APPROVALS_PATH": site.approvals}[what.split()[0]]
+    protected = {
+        "OUTPUT_PATH": site.output,
+        "PATH": site.content,
+        "APPROVAL_GATE_APPROVALS_PATH": site.approvals,
+    }[what.split()[0]]
     assert done.stderr.strip() == (
         f"Pratinjau GAGAL: sitecfg.py: Folder pratinjau {folder} bertumpang tindih dengan "
         f"{what}: {protected}. Pratinjau memuat item yang belum disetujui dan tidak boleh "
-        "berada di tempat yang diterbitkan. Pakai folder lain, misalnya var/pratinjau.")
+        "berada di tempat yang diterbitkan. Pakai folder lain, misalnya var/pratinjau."
+    )
     assert not folder.exists() or where == "output"
 
 
@@ -199,7 +236,8 @@ def test_preview_never_empties_a_folder_holding_other_files(site: Site) -> None:
     assert done.stderr.strip() == (
         f"Pratinjau GAGAL: sitecfg.py: Folder {folder} berisi berkas yang bukan pratinjau; "
         "setiap pratinjau mengosongkan foldernya lebih dulu. Pakai folder kosong atau folder "
-        "pratinjau yang lama, misalnya var/pratinjau.")
+        "pratinjau yang lama, misalnya var/pratinjau."
+    )
     assert [p.name for p in folder.iterdir()] == ["penting.txt"]
     preview(site)
     preview(site)  # a preview folder is emptied and rebuilt without complaint
@@ -210,8 +248,10 @@ def test_approved_item_marked_as_draft_in_its_metadata_keeps_the_banner(site: Si
     site.approve_all(ITEM)
     preview(site)
     [draft] = list((preview_dir(site) / "drafts").rglob("*.html"))
-    assert f"{BANNER} <span>berstatus &#x27;draft&#x27; di metadata; tidak akan terbit walau " \
-           "disetujui</span>" in draft.read_text()
+    assert (
+        f"{BANNER} <span>berstatus &#x27;draft&#x27; di metadata; tidak akan terbit walau "
+        "disetujui</span>" in draft.read_text()
+    )
 
 
 def test_a_preview_page_copied_into_the_site_stops_the_build(site: Site) -> None:
@@ -225,8 +265,10 @@ def test_a_preview_page_copied_into_the_site_stops_the_build(site: Site) -> None
     (site.content / "static" / "bocor.html").write_text(page(site, URL))  # a careless copy
     with pytest.raises(BuildFailed) as caught:
         site.build()
-    assert "static/bocor.html: halaman PRATINJAU (dapat memuat item yang belum disetujui) " \
-           "tidak boleh terbit" in caught.value.message
+    assert (
+        "static/bocor.html: halaman PRATINJAU (dapat memuat item yang belum disetujui) "
+        "tidak boleh terbit" in caught.value.message
+    )
     assert _snapshot(site.output) == before
 
 
@@ -244,7 +286,8 @@ def test_the_audit_refuses_every_page_of_a_preview_folder(site: Site) -> None:
 
 
 def test_sample_site_preview_flags_exactly_the_items_status_does_not_call_complete(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     settings = sample_settings(tmp_path / "contoh")
     done = invoke("preview", "--settings", str(settings))
     assert done.returncode == 0, done.stderr

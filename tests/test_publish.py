@@ -26,15 +26,23 @@ pytestmark = pytest.mark.slow
 
 
 def _sample(site: Site) -> None:
-    site.article("berita/rapat.md", "Rapat Pleno", "Isi TOKENRAPAT. [unduh]({attach}sk.pdf)",
-                 category="Berita")
+    site.article(
+        "berita/rapat.md",
+        "Rapat Pleno",
+        "Isi TOKENRAPAT. [unduh]({attach}sk.pdf)",
+        category="Berita",
+    )
     site.attach("berita/sk.pdf", b"%PDF TOKENSK")
     site.approve_all("berita/rapat.md")
-    site.article("berita/tunggu.md", "Menunggu Sekretaris", "Isi TOKENTUNGGU.",
-                 category="Berita")
+    site.article("berita/tunggu.md", "Menunggu Sekretaris", "Isi TOKENTUNGGU.", category="Berita")
     site.approve_all("berita/tunggu.md", ROLES[:2])
-    site.article("pengumuman/nanti.md", "Jadwal Nanti", "Isi TOKENNANTI.",
-                 category="Pengumuman", date="2026-11-25 09:00")
+    site.article(
+        "pengumuman/nanti.md",
+        "Jadwal Nanti",
+        "Isi TOKENNANTI.",
+        category="Pengumuman",
+        date="2026-11-25 09:00",
+    )
     site.approve_all("pengumuman/nanti.md")
 
 
@@ -52,8 +60,7 @@ def _records(site: Site) -> list[Path]:
     return sorted((site.approvals / "_arsip").rglob("*.yml"))
 
 
-def test_publish_puts_only_approved_items_live_and_says_so(site: Site, tmp_path: Path
-                                                          ) -> None:
+def test_publish_puts_only_approved_items_live_and_says_so(site: Site, tmp_path: Path) -> None:
     _sample(site)
     settings = publish_settings(site, local_targets(tmp_path / "web"))
     done = run(settings)
@@ -67,10 +74,14 @@ def test_publish_puts_only_approved_items_live_and_says_so(site: Site, tmp_path:
     assert lines[1] == f"  Target: uji (folder lokal {tmp_path / 'web' / 'current'})"
     assert lines[2] == "  terbit 1, ditahan 2"
     assert "    ditahan: berita/tunggu.md: menunggu Sekretaris" in lines
-    assert "    ditahan: pengumuman/nanti.md: disetujui; dijadwalkan terbit 2026-11-25 " \
-           "09:00 WIB" in lines
-    assert "  Perubahan berikut: 2026-11-25 09:00 WIB; jalankan 'invoke publish' lagi pada " \
-           "saat itu (lihat docs/publishing.md, penjadwal)." in lines
+    assert (
+        "    ditahan: pengumuman/nanti.md: disetujui; dijadwalkan terbit 2026-11-25 "
+        "09:00 WIB" in lines
+    )
+    assert (
+        "  Perubahan berikut: 2026-11-25 09:00 WIB; jalankan 'invoke publish' lagi pada "
+        "saat itu (lihat docs/publishing.md, penjadwal)." in lines
+    )
 
 
 def test_the_archive_records_who_what_where_and_why_not(published) -> None:
@@ -85,7 +96,9 @@ def test_the_archive_records_who_what_where_and_why_not(published) -> None:
     assert item["item"] == "berita/rapat.md" and item["digest"] == site.digest("berita/rapat.md")
     assert [s["role"] for s in item["signoffs"]] == list(ROLES)
     assert {w["item"]: w["state"] for w in record["withheld"]} == {
-        "berita/tunggu.md": "menunggu", "pengumuman/nanti.md": "terjadwal"}
+        "berita/tunggu.md": "menunggu",
+        "pengumuman/nanti.md": "terjadwal",
+    }
     assert record["next_change"] == "2026-11-25T09:00:00+07:00"
     assert record["sent"]["files"] > 0
 
@@ -104,8 +117,9 @@ def test_unchanged_republish_sends_nothing_but_is_archived(published) -> None:
     assert second["sent"] == {"files": 0, "bytes": 0, "deleted": 0, "unchanged": len(before)}
     # nothing new was published: the record names the earlier one instead of repeating it
     assert "published" not in second and second["published_count"] == 1
-    assert second["published_same_as"] == first_path.relative_to(
-        site.approvals / "_arsip").as_posix()
+    assert (
+        second["published_same_as"] == first_path.relative_to(site.approvals / "_arsip").as_posix()
+    )
     assert second["published_sha256"] == first["published_sha256"]
     assert second["withheld"] == first["withheld"]
 
@@ -137,22 +151,31 @@ def test_dry_run_changes_nothing_and_lists_what_would_be_sent(published) -> None
     assert snapshot(live) == before and len(_records(site)) == 1
 
 
-def test_expired_announcement_is_removed_by_the_next_publish(site: Site, tmp_path: Path
-                                                            ) -> None:
-    site.article("pengumuman/kpps.md", "Pendaftaran KPPS", "Isi TOKENKPPS.",
-                 category="Pengumuman", berlaku_sampai="2026-11-30")
+def test_expired_announcement_is_removed_by_the_next_publish(site: Site, tmp_path: Path) -> None:
+    site.article(
+        "pengumuman/kpps.md",
+        "Pendaftaran KPPS",
+        "Isi TOKENKPPS.",
+        category="Pengumuman",
+        berlaku_sampai="2026-11-30",
+    )
     site.approve_all("pengumuman/kpps.md")
     targets = local_targets(tmp_path / "web")
     assert run(publish_settings(site, targets)).returncode == 0
     assert any(b"TOKENKPPS" in d for d in snapshot(tmp_path / "web" / "current").values())
-    later = site.write_settings("desember.py", extra=f"PUBLISH_TARGETS = {targets}\n"
-                                "PUBLISH_TARGET = 'uji'\n"
-                                "APPROVAL_GATE_NOW = '2026-12-01T00:00:00+07:00'\n")
+    later = site.write_settings(
+        "desember.py",
+        extra=f"PUBLISH_TARGETS = {targets}\n"
+        "PUBLISH_TARGET = 'uji'\n"
+        "APPROVAL_GATE_NOW = '2026-12-01T00:00:00+07:00'\n",
+    )
     done = run(later)
     assert done.returncode == 0, done.stderr
     assert not any(b"TOKENKPPS" in d for d in snapshot(tmp_path / "web" / "current").values())
-    assert "    ditahan: pengumuman/kpps.md: masa berlaku berakhir 2026-12-01 00:00 WIB; " \
-           "arsip tetap menyimpan catatannya" in done.stdout.splitlines()
+    assert (
+        "    ditahan: pengumuman/kpps.md: masa berlaku berakhir 2026-12-01 00:00 WIB; "
+        "arsip tetap menyimpan catatannya" in done.stdout.splitlines()
+    )
     first = yaml.safe_load(_records(site)[0].read_text())
     assert first["published"][0]["item"] == "pengumuman/kpps.md"  # the record stays
 
@@ -161,10 +184,13 @@ def test_audit_finding_deploys_nothing(published) -> None:
     site, _, live = published
     before = snapshot(live)
     site.attach("bocor/halaman.html", b"<html>TOKENBOCOR</html>")
-    leaky = site.write_settings("bocor.py", extra=f"PUBLISH_TARGETS = "
-                                f"{local_targets(live.parent)}\nPUBLISH_TARGET = 'uji'\n"
-                                "STATIC_PATHS = STATIC_PATHS + ['bocor']\n"
-                                "READERS = {'html': None}\n")
+    leaky = site.write_settings(
+        "bocor.py",
+        extra=f"PUBLISH_TARGETS = "
+        f"{local_targets(live.parent)}\nPUBLISH_TARGET = 'uji'\n"
+        "STATIC_PATHS = STATIC_PATHS + ['bocor']\n"
+        "READERS = {'html': None}\n",
+    )
     done = run(leaky)
     assert done.returncode == 10
     assert "Penerbitan DIBATALKAN, situs tayang tidak berubah." in done.stderr
@@ -172,41 +198,53 @@ def test_audit_finding_deploys_nothing(published) -> None:
     assert snapshot(live) == before and len(_records(site)) == 1
 
 
-def test_bad_target_setting_stops_before_anything_is_built(site: Site, tmp_path: Path
-                                                          ) -> None:
+def test_bad_target_setting_stops_before_anything_is_built(site: Site, tmp_path: Path) -> None:
     _sample(site)
-    settings = publish_settings(site, repr({"uji": {"type": "lokal", "path": "web",
-                                                    "keep": -1}}))
+    settings = publish_settings(site, repr({"uji": {"type": "lokal", "path": "web", "keep": -1}}))
     done = run(settings)
     assert done.returncode == 3
-    assert "Penerbitan DIBATALKAN, situs tayang tidak berubah.\nterbitcfg.py: Nilai " \
-           "pengaturan 'PUBLISH_TARGETS['uji']['keep']': diharapkan bilangan bulat >= 0 " \
-           "(jumlah rilis yang disimpan), tetapi diterima -1." in done.stderr
+    assert (
+        "Penerbitan DIBATALKAN, situs tayang tidak berubah.\nterbitcfg.py: Nilai "
+        "pengaturan 'PUBLISH_TARGETS['uji']['keep']': diharapkan bilangan bulat >= 0 "
+        "(jumlah rilis yang disimpan), tetapi diterima -1." in done.stderr
+    )
     assert not (site.root / "var" / "terbit").exists() and not site.output.exists()
 
 
 #: One misspelled option per kind of target, and the option it should have been.
 MISSPELLED = {
     "lokal": ({"pth": "web"}, "pth", "path"),
-    "rsync": ({"host": "deploy@web.kpu.example", "path": "/srv/kpu", "porrt": 2222},
-              "porrt", "port"),
-    "s3": ({"bucket": "kpu-situs", "endpoint": "http://127.0.0.1:9000"}, "endpoint",
-           "endpoint_url"),
-    "github-pages": ({"remote": "https://github.com/kpu/situs.git", "brach": "main"},
-                     "brach", "branch"),
+    "rsync": (
+        {"host": "deploy@web.kpu.example", "path": "/srv/kpu", "porrt": 2222},
+        "porrt",
+        "port",
+    ),
+    "s3": (
+        {"bucket": "kpu-situs", "endpoint": "http://127.0.0.1:9000"},
+        "endpoint",
+        "endpoint_url",
+    ),
+    "github-pages": (
+        {"remote": "https://github.com/kpu/situs.git", "brach": "main"},
+        "brach",
+        "branch",
+    ),
 }
 
 
 def _misspelled(kind: str) -> tuple[dict[str, dict[str, object]], str]:
     options, wrong, right = MISSPELLED[kind]
-    return ({"uji": {"type": kind, **options}},
-            f"Pengaturan tidak dikenal: 'PUBLISH_TARGETS['uji']['{wrong}']'. Mungkin maksud "
-            f"Anda 'PUBLISH_TARGETS['uji']['{right}']'?")
+    return (
+        {"uji": {"type": kind, **options}},
+        f"Pengaturan tidak dikenal: 'PUBLISH_TARGETS['uji']['{wrong}']'. Mungkin maksud "
+        f"Anda 'PUBLISH_TARGETS['uji']['{right}']'?",
+    )
 
 
 @pytest.mark.parametrize("kind", sorted(MISSPELLED))
-def test_misspelled_target_option_is_refused_when_the_target_is_made(kind: str,
-                                                                     tmp_path: Path) -> None:
+def test_misspelled_target_option_is_refused_when_the_target_is_made(
+    kind: str, tmp_path: Path
+) -> None:
     targets, message = _misspelled(kind)
     config = load_config({"PUBLISH_TARGETS": targets, "PUBLISH_TARGET": "uji"}, "uji.py")
     with pytest.raises(ConfigError) as error:
@@ -216,14 +254,15 @@ def test_misspelled_target_option_is_refused_when_the_target_is_made(kind: str,
 
 
 @pytest.mark.parametrize("kind", sorted(MISSPELLED))
-def test_misspelled_target_option_stops_the_publish_before_the_build(site: Site, kind: str
-                                                                     ) -> None:
+def test_misspelled_target_option_stops_the_publish_before_the_build(site: Site, kind: str) -> None:
     _sample(site)
     targets, message = _misspelled(kind)
     done = run(publish_settings(site, repr(targets)))
     assert done.returncode == 3, done.stderr
-    assert f"Penerbitan DIBATALKAN, situs tayang tidak berubah.\nterbitcfg.py: {message}" \
+    assert (
+        f"Penerbitan DIBATALKAN, situs tayang tidak berubah.\nterbitcfg.py: {message}"
         in done.stderr
+    )
     assert not (site.root / "var" / "terbit").exists() and not site.output.exists()
 
 
@@ -235,14 +274,21 @@ def test_every_target_module_is_a_type_without_a_list_to_update() -> None:
         assert getattr(importlib.import_module(module), name).kind == kind
 
 
-@pytest.mark.parametrize(("targets", "expected"), [
-    ("{'uji': {'type': 'lokall'}}", "PUBLISH_TARGETS['uji']['type'] tidak dikenal: 'lokall'. "
-                                    "Mungkin maksud Anda 'lokal'?"),
-    ("{'web': {'type': 'lokal'}}", "Target 'uji' tidak ada di PUBLISH_TARGETS. Pilihan: "
-                                   "'web'."),
-], ids=["unknown-type", "unknown-target"])
-def test_settings_mistakes_name_the_file_and_key(site: Site, targets: str, expected: str
-                                                 ) -> None:
+@pytest.mark.parametrize(
+    ("targets", "expected"),
+    [
+        (
+            "{'uji': {'type': 'lokall'}}",
+            "PUBLISH_TARGETS['uji']['type'] tidak dikenal: 'lokall'. Mungkin maksud Anda 'lokal'?",
+        ),
+        (
+            "{'web': {'type': 'lokal'}}",
+            "Target 'uji' tidak ada di PUBLISH_TARGETS. Pilihan: 'web'.",
+        ),
+    ],
+    ids=["unknown-type", "unknown-target"],
+)
+def test_settings_mistakes_name_the_file_and_key(site: Site, targets: str, expected: str) -> None:
     done = run(publish_settings(site, targets))
     assert done.returncode == 3
     assert f"terbitcfg.py: {expected}" in done.stderr
@@ -252,8 +298,10 @@ def test_unknown_publish_setting_suggests_the_right_one(site: Site) -> None:
     settings = site.write_settings("typo.py", extra="PUBLISH_ARSIP_COMMIT = False\n")
     done = run(settings)
     assert done.returncode == 3
-    assert "typo.py: Pengaturan tidak dikenal: 'PUBLISH_ARSIP_COMMIT'. Mungkin maksud " \
-           "Anda 'PUBLISH_ARCHIVE_COMMIT'?" in done.stderr
+    assert (
+        "typo.py: Pengaturan tidak dikenal: 'PUBLISH_ARSIP_COMMIT'. Mungkin maksud "
+        "Anda 'PUBLISH_ARCHIVE_COMMIT'?" in done.stderr
+    )
 
 
 def test_rollback_returns_to_the_previous_release(published) -> None:
@@ -269,8 +317,9 @@ def test_rollback_returns_to_the_previous_release(published) -> None:
 
 
 @pytest.mark.parametrize("point", ["build", "audit", "upload"])
-def test_publish_killed_midway_leaves_the_live_site_complete(published, tmp_path: Path,
-                                                             point: str) -> None:
+def test_publish_killed_midway_leaves_the_live_site_complete(
+    published, tmp_path: Path, point: str
+) -> None:
     site, settings, live = published
     before = snapshot(live)
     site.article("berita/baru.md", "Berita Baru", "Isi TOKENBARU.", category="Berita")
@@ -299,8 +348,7 @@ def test_publish_killed_while_pelican_runs_leaves_the_live_site(published) -> No
     assert snapshot(live) == before and len(_records(site)) == 1
 
 
-def test_second_publish_is_refused_and_told_who_holds_the_lock(published, tmp_path: Path
-                                                               ) -> None:
+def test_second_publish_is_refused_and_told_who_holds_the_lock(published, tmp_path: Path) -> None:
     site, settings, live = published
     marker = tmp_path / "berhenti"
     first = start(settings, failpoint="upload", marker=marker)
@@ -315,8 +363,7 @@ def test_second_publish_is_refused_and_told_who_holds_the_lock(published, tmp_pa
     assert run(settings).returncode == 0
 
 
-def test_archive_record_is_committed_alone_in_a_git_repository(site: Site, tmp_path: Path
-                                                              ) -> None:
+def test_archive_record_is_committed_alone_in_a_git_repository(site: Site, tmp_path: Path) -> None:
     _sample(site)
     git = ["git", "-C", str(site.root), "-c", "user.name=Uji", "-c", "user.email=uji@kpu"]
     subprocess.run([*git[:3], "init", "-q"], check=True)
@@ -326,12 +373,17 @@ def test_archive_record_is_committed_alone_in_a_git_repository(site: Site, tmp_p
     subprocess.run([*git[:3], "add", "catatan.txt"], check=True)
     done = run(publish_settings(site, local_targets(tmp_path / "web")))
     assert done.returncode == 0, done.stderr
-    log = subprocess.run([*git[:3], "log", "--format=%s", "--name-only", "-1"],
-                         capture_output=True, text=True, check=True).stdout.split()
+    log = subprocess.run(
+        [*git[:3], "log", "--format=%s", "--name-only", "-1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert log[:3] == ["Arsip", "publikasi", log[2]]
     assert log[3].startswith("approvals/_arsip/2026/") and len(log) == 4
-    staged = subprocess.run([*git[:3], "diff", "--cached", "--name-only"],
-                            capture_output=True, text=True, check=True).stdout.split()
+    staged = subprocess.run(
+        [*git[:3], "diff", "--cached", "--name-only"], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert staged == ["catatan.txt"]  # other staged work is left alone
 
 
@@ -340,14 +392,25 @@ def test_serve_published_finds_the_live_folder_of_the_local_target(published) ->
     assert published_folder(settings) == live  # the link, so a new release is served at once
 
 
-@pytest.mark.parametrize(("entry", "error", "expected"), [
-    ({"type": "s3", "bucket": "kpu-situs"}, ConfigError,
-     "Tidak ada target lokal di PUBLISH_TARGETS (terbitcfg.py)."),
-    ({"type": "lokal", "path": "belum"}, TargetError,
-     "Belum ada situs terbit di {root}/belum/current. Jalankan 'invoke publish' dulu."),
-], ids=["no-local-target", "nothing-published"])
+@pytest.mark.parametrize(
+    ("entry", "error", "expected"),
+    [
+        (
+            {"type": "s3", "bucket": "kpu-situs"},
+            ConfigError,
+            "Tidak ada target lokal di PUBLISH_TARGETS (terbitcfg.py).",
+        ),
+        (
+            {"type": "lokal", "path": "belum"},
+            TargetError,
+            "Belum ada situs terbit di {root}/belum/current. Jalankan 'invoke publish' dulu.",
+        ),
+    ],
+    ids=["no-local-target", "nothing-published"],
+)
 def test_serve_published_says_why_there_is_nothing_to_serve(
-        site: Site, entry: dict[str, str], error: type[KpuError], expected: str) -> None:
+    site: Site, entry: dict[str, str], error: type[KpuError], expected: str
+) -> None:
     settings = publish_settings(site, repr({"uji": entry}))
     with pytest.raises(error) as raised:
         published_folder(settings)

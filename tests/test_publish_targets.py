@@ -55,46 +55,69 @@ def _s3(tmp_path: Path, request: pytest.FixtureRequest) -> Kit:
     admin = admin_client(url)
     bucket = new_bucket(admin, True)
     targets = repr({"uji": {"type": "s3", "bucket": bucket, "endpoint_url": url}})
-    return Kit(targets, dict(CREDENTIALS), lambda: live_objects(admin, bucket),
-               ("AWS_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"))
+    return Kit(
+        targets,
+        dict(CREDENTIALS),
+        lambda: live_objects(admin, bucket),
+        ("AWS_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"),
+    )
 
 
 def _local(tmp_path: Path, request: pytest.FixtureRequest) -> Kit:
     web = tmp_path / "web"
-    return Kit(repr({"uji": {"type": "lokal", "path": str(web)}}), {},
-               lambda: snapshot(web / "current") if (web / "current").exists() else {},
-               ("", ""))
+    return Kit(
+        repr({"uji": {"type": "lokal", "path": str(web)}}),
+        {},
+        lambda: snapshot(web / "current") if (web / "current").exists() else {},
+        ("", ""),
+    )
 
 
 def _rsync(tmp_path: Path, request: pytest.FixtureRequest) -> Kit:
     server: SshServer = request.getfixturevalue("sshd")
     web = tmp_path / "server"
-    targets = repr({"uji": {"type": "rsync", "host": server.host, "path": str(web),
-                            "port": server.port}})
-    env = {"KPU_RSYNC_SSH_KEY": str(server.client_key),
-           "KPU_SSH_KNOWN_HOSTS": str(server.known_hosts)}
-    return Kit(targets, env,
-               lambda: snapshot(web / "current") if (web / "current").exists() else {},
-               ("KPU_RSYNC_SSH_KEY", "KPU_RSYNC_SSH_KEY"))
+    targets = repr(
+        {"uji": {"type": "rsync", "host": server.host, "path": str(web), "port": server.port}}
+    )
+    env = {
+        "KPU_RSYNC_SSH_KEY": str(server.client_key),
+        "KPU_SSH_KNOWN_HOSTS": str(server.known_hosts),
+    }
+    return Kit(
+        targets,
+        env,
+        lambda: snapshot(web / "current") if (web / "current").exists() else {},
+        ("KPU_RSYNC_SSH_KEY", "KPU_RSYNC_SSH_KEY"),
+    )
 
 
 def _branch_files(remote: Path) -> dict[str, bytes]:
-    listing = subprocess.run(["git", "--git-dir", str(remote), "ls-tree", "-r", "gh-pages"],
-                             capture_output=True, text=True, check=False).stdout
+    listing = subprocess.run(
+        ["git", "--git-dir", str(remote), "ls-tree", "-r", "gh-pages"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
     files = {}
     for line in listing.splitlines():
         meta, rel = line.split("\t", 1)
-        files[rel] = subprocess.run(["git", "--git-dir", str(remote), "cat-file", "blob",
-                                     meta.split()[2]], capture_output=True,
-                                    check=True).stdout
+        files[rel] = subprocess.run(
+            ["git", "--git-dir", str(remote), "cat-file", "blob", meta.split()[2]],
+            capture_output=True,
+            check=True,
+        ).stdout
     return files
 
 
 def _ghpages(tmp_path: Path, request: pytest.FixtureRequest) -> Kit:
     remote = tmp_path / "remote.git"
     subprocess.run(["git", "init", "--bare", "-q", str(remote)], check=True)
-    return Kit(repr({"uji": {"type": "github-pages", "remote": str(remote)}}), {},
-               lambda: _branch_files(remote), ("", ""))
+    return Kit(
+        repr({"uji": {"type": "github-pages", "remote": str(remote)}}),
+        {},
+        lambda: _branch_files(remote),
+        ("", ""),
+    )
 
 
 KITS = {"lokal": _local, "rsync": _rsync, "github-pages": _ghpages, "s3": _s3}
@@ -114,8 +137,12 @@ def kit(request: pytest.FixtureRequest, tmp_path: Path) -> Kit:
 
 
 def _published(site: Site, kit: Kit) -> Path:
-    site.article("berita/rapat.md", "Rapat Pleno", "Isi TOKENRAPAT. [unduh]({attach}sk.pdf)",
-                 category="Berita")
+    site.article(
+        "berita/rapat.md",
+        "Rapat Pleno",
+        "Isi TOKENRAPAT. [unduh]({attach}sk.pdf)",
+        category="Berita",
+    )
     site.attach("berita/sk.pdf", b"%PDF TOKENSK")
     site.approve_all("berita/rapat.md")
     settings = publish_settings(site, kit.targets)
@@ -132,8 +159,9 @@ def _records(site: Site) -> list[Path]:
 
 
 @pytest.mark.parametrize("point", ["build", "audit", "upload"])
-def test_killed_publish_leaves_the_previous_site_complete(site: Site, kit: Kit,
-                                                          tmp_path: Path, point: str) -> None:
+def test_killed_publish_leaves_the_previous_site_complete(
+    site: Site, kit: Kit, tmp_path: Path, point: str
+) -> None:
     settings = _published(site, kit)
     before = kit.live()
     site.article("berita/baru.md", "Berita Baru", "Isi TOKENBARU.", category="Berita")
@@ -161,8 +189,9 @@ def test_unchanged_republish_sends_nothing(site: Site, kit: Kit) -> None:
 
 
 @pytest.mark.parametrize("name", [pytest.param(name, marks=SERVICE[name]) for name in SERVICE])
-def test_missing_credential_stops_before_the_build(site: Site, name: str, tmp_path: Path,
-                                                   request: pytest.FixtureRequest) -> None:
+def test_missing_credential_stops_before_the_build(
+    site: Site, name: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     kit = KITS[name](tmp_path, request)
     variable, text = kit.missing
     site.article("berita/rapat.md", "Rapat Pleno", "Isi.", category="Berita")
@@ -172,5 +201,6 @@ def test_missing_credential_stops_before_the_build(site: Site, name: str, tmp_pa
     assert done.returncode == 12, done.stdout + done.stderr
     assert "Penerbitan DIBATALKAN, situs tayang tidak berubah." in done.stderr
     assert text in done.stderr
-    assert not (site.root / "var" / "terbit").exists() and not (site.root / "var" /
-                                                                 "builds").exists()
+    assert (
+        not (site.root / "var" / "terbit").exists() and not (site.root / "var" / "builds").exists()
+    )

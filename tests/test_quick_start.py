@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 
 def _quick_start() -> list[str]:
     readme = (REPO / "README.md").read_text()
-    block = readme[readme.index("## Quick start"):]
+    block = readme[readme.index("## Quick start") :]
     line = re.search(r"```sh\n(.+?)\n```", block, re.S)
     assert line, "README quick start has no sh block"
     *setup, main = line.group(1).split(" && ")
@@ -38,9 +38,23 @@ def _quick_start() -> list[str]:
 
 def _copy_project(folder: Path) -> Path:
     """Copy the project as a fresh clone would have it (no venv, caches, builds or state)."""
-    shutil.copytree(REPO, folder, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "var", "output", ".cache", "__pycache__", "*.egg-info",
-        "test-artefacts", ".pytest_cache", ".mypy_cache", ".ruff_cache"))
+    shutil.copytree(
+        REPO,
+        folder,
+        ignore=shutil.ignore_patterns(
+            ".git",
+            ".venv",
+            "var",
+            "output",
+            ".cache",
+            "__pycache__",
+            "*.egg-info",
+            "test-artefacts",
+            ".pytest_cache",
+            ".mypy_cache",
+            ".ruff_cache",
+        ),
+    )
     return folder
 
 
@@ -55,11 +69,20 @@ def test_readme_quick_start_publishes_the_sample_and_serves_it(tmp_path: Path) -
     assert args == ["publish", "--demo", "serve", "--published"]
     project = _copy_project(tmp_path / "proyek")
     port = _free_port()
-    env = {**os.environ, "KPU_SITEURL": f"http://127.0.0.1:{port}",
-           "KPU_ROSTER_ANCHOR": "", "XDG_CONFIG_HOME": str(tmp_path / "config")}
-    child = subprocess.Popen([sys.executable, "-m", "invoke", "-r", str(project), *args,
-                              "--port", str(port)], cwd=project, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "KPU_SITEURL": f"http://127.0.0.1:{port}",
+        "KPU_ROSTER_ANCHOR": "",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "-r", str(project), *args, "--port", str(port)],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 240
         while True:
@@ -75,8 +98,11 @@ def test_readme_quick_start_publishes_the_sample_and_serves_it(tmp_path: Path) -
         assert f"http://127.0.0.1:{port}/" in home  # links work on this machine
         live = project / "var" / "situs" / "current"
         assert live.is_symlink() and (live / "index.html").read_text() == home
-        text = "\n".join(p.read_text(errors="replace") for p in live.rglob("*")
-                         if p.is_file() and p.suffix in {".html", ".xml"})
+        text = "\n".join(
+            p.read_text(errors="replace")
+            for p in live.rglob("*")
+            if p.is_file() and p.suffix in {".html", ".xml"}
+        )
         for _state, marker, slug in EXCLUDED.values():
             assert marker not in text and slug not in text
         records = list((project / "var" / "arsip-contoh").rglob("*.yml"))

@@ -43,21 +43,44 @@ def timeline(site: Site) -> Site:
     init_repo(site)
     site.article("berita/lama.md", "Lama", "Isi lama.", date="2026-10-01 08:00")
     commit(site, "lama", "2026-10-01T08:00:00+07:00")
-    _sign_chain(site, "berita/lama.md", "2026-10-01 08:10", "2026-10-01 08:20",
-                "2026-10-01 08:30", "2026-10-01 08:40")
+    _sign_chain(
+        site,
+        "berita/lama.md",
+        "2026-10-01 08:10",
+        "2026-10-01 08:20",
+        "2026-10-01 08:30",
+        "2026-10-01 08:40",
+    )
     site.article("berita/cepat.md", "Cepat", "Isi cepat.")
     commit(site, "cepat", "2026-11-20T08:00:00+07:00")
-    _sign_chain(site, "berita/cepat.md", "2026-11-20 08:20", "2026-11-20 08:45",
-                "2026-11-20 09:30", "2026-11-20 09:50")
+    _sign_chain(
+        site,
+        "berita/cepat.md",
+        "2026-11-20 08:20",
+        "2026-11-20 08:45",
+        "2026-11-20 09:30",
+        "2026-11-20 09:50",
+    )
     site.article("berita/tolak.md", "Tolak", "Isi versi satu.")
     commit(site, "tolak v1", "2026-11-20T10:00:00+07:00")
     _sign_chain(site, "berita/tolak.md", "2026-11-20 10:10", "2026-11-20 10:40")
-    site.sign("berita/tolak.md", "sekretaris", decision="tolak", note="Sumber data kurang.",
-              at=at("2026-11-20 11:40"))
+    site.sign(
+        "berita/tolak.md",
+        "sekretaris",
+        decision="tolak",
+        note="Sumber data kurang.",
+        at=at("2026-11-20 11:40"),
+    )
     site.article("berita/tolak.md", "Tolak", "Isi versi dua, dengan sumber data.")
     commit(site, "tolak v2", "2026-11-20T13:00:00+07:00")
-    _sign_chain(site, "berita/tolak.md", "2026-11-20 13:20", "2026-11-20 13:35",
-                "2026-11-20 13:55", "2026-11-20 14:30")
+    _sign_chain(
+        site,
+        "berita/tolak.md",
+        "2026-11-20 13:20",
+        "2026-11-20 13:35",
+        "2026-11-20 13:55",
+        "2026-11-20 14:30",
+    )
     site.article("berita/macet.md", "Macet", "Isi macet.")
     commit(site, "macet", "2026-11-23T09:00:00+07:00")
     _sign_chain(site, "berita/macet.md", "2026-11-23 09:10")
@@ -97,23 +120,86 @@ def test_a_rejection_round_starts_again_at_the_corrected_commit(timeline: Site) 
     steps = [re.split(r"\s{2,}", line) for line in lines if line.startswith("berita/tolak.md")]
     assert steps == [
         # PER ITEM: PUTARAN, DITOLAK, MULAI, SELESAI, WAKTU, STATUS
-        ["berita/tolak.md", "2", "1", "2026-11-20 10:00", "2026-11-20 14:30", "4j 30m",
-         "lengkap (belum terbit) TERLAMBAT"],
+        [
+            "berita/tolak.md",
+            "2",
+            "1",
+            "2026-11-20 10:00",
+            "2026-11-20 14:30",
+            "4j 30m",
+            "lengkap (belum terbit) TERLAMBAT",
+        ],
         # PER LANGKAH: PUTARAN, PERAN, MULAI, SELESAI, WAKTU, STANDAR, KEPUTUSAN
-        ["berita/tolak.md", "1", "Web Admin", "2026-11-20 10:00", "2026-11-20 10:10", "10m",
-         "30m", "setuju"],
-        ["berita/tolak.md", "1", "Kasubbag Tekmas", "2026-11-20 10:10", "2026-11-20 10:40",
-         "30m", "30m", "setuju"],
-        ["berita/tolak.md", "1", "Sekretaris", "2026-11-20 10:40", "2026-11-20 11:40", "1j 0m",
-         "30m", "tolak TERLAMBAT"],
-        ["berita/tolak.md", "2", "Web Admin", "2026-11-20 13:00", "2026-11-20 13:20", "20m",
-         "30m", "setuju"],
-        ["berita/tolak.md", "2", "Kasubbag Tekmas", "2026-11-20 13:20", "2026-11-20 13:35",
-         "15m", "30m", "setuju"],
-        ["berita/tolak.md", "2", "Sekretaris", "2026-11-20 13:35", "2026-11-20 13:55", "20m",
-         "30m", "setuju"],
-        ["berita/tolak.md", "2", "Komisioner", "2026-11-20 13:55", "2026-11-20 14:30", "35m",
-         "30m", "setuju TERLAMBAT"],
+        [
+            "berita/tolak.md",
+            "1",
+            "Web Admin",
+            "2026-11-20 10:00",
+            "2026-11-20 10:10",
+            "10m",
+            "30m",
+            "setuju",
+        ],
+        [
+            "berita/tolak.md",
+            "1",
+            "Kasubbag Tekmas",
+            "2026-11-20 10:10",
+            "2026-11-20 10:40",
+            "30m",
+            "30m",
+            "setuju",
+        ],
+        [
+            "berita/tolak.md",
+            "1",
+            "Sekretaris",
+            "2026-11-20 10:40",
+            "2026-11-20 11:40",
+            "1j 0m",
+            "30m",
+            "tolak TERLAMBAT",
+        ],
+        [
+            "berita/tolak.md",
+            "2",
+            "Web Admin",
+            "2026-11-20 13:00",
+            "2026-11-20 13:20",
+            "20m",
+            "30m",
+            "setuju",
+        ],
+        [
+            "berita/tolak.md",
+            "2",
+            "Kasubbag Tekmas",
+            "2026-11-20 13:20",
+            "2026-11-20 13:35",
+            "15m",
+            "30m",
+            "setuju",
+        ],
+        [
+            "berita/tolak.md",
+            "2",
+            "Sekretaris",
+            "2026-11-20 13:35",
+            "2026-11-20 13:55",
+            "20m",
+            "30m",
+            "setuju",
+        ],
+        [
+            "berita/tolak.md",
+            "2",
+            "Komisioner",
+            "2026-11-20 13:55",
+            "2026-11-20 14:30",
+            "35m",
+            "30m",
+            "setuju TERLAMBAT",
+        ],
     ]
 
 
@@ -121,10 +207,26 @@ def test_the_item_waiting_now_is_shown_as_overdue(timeline: Site) -> None:
     lines = run(timeline, "report", *PERIOD).stdout.splitlines()
     assert [re.split(r"\s{2,}", line) for line in lines if line.startswith("berita/macet")] == [
         ["berita/macet.md", "1", "0", "2026-11-23 09:00", "-", "1h 1j 0m", "berjalan TERLAMBAT"],
-        ["berita/macet.md", "1", "Web Admin", "2026-11-23 09:00", "2026-11-23 09:10", "10m",
-         "30m", "setuju"],
-        ["berita/macet.md", "1", "Kasubbag Tekmas", "2026-11-23 09:10", "-", "1h 0j 50m",
-         "30m", "menunggu TERLAMBAT"],
+        [
+            "berita/macet.md",
+            "1",
+            "Web Admin",
+            "2026-11-23 09:00",
+            "2026-11-23 09:10",
+            "10m",
+            "30m",
+            "setuju",
+        ],
+        [
+            "berita/macet.md",
+            "1",
+            "Kasubbag Tekmas",
+            "2026-11-23 09:10",
+            "-",
+            "1h 0j 50m",
+            "30m",
+            "menunggu TERLAMBAT",
+        ],
     ]
 
 
@@ -141,37 +243,180 @@ def test_csv_has_one_row_per_step_and_per_item(timeline: Site, tmp_path: Path) -
     done = run(timeline, "report", *PERIOD, "--csv", str(target))
     assert done.returncode == 0, done.stderr
     rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))
-    assert rows[0] == ["jenis_baris", "item", "judul", "putaran", "peran", "nama_peran",
-                       "penanda_tangan", "mulai", "sumber_mulai", "selesai", "keputusan",
-                       "menit", "menit_sejak_versi", "standar_menit", "dalam_standar",
-                       "ditolak", "catatan", "digest"]
+    assert rows[0] == [
+        "jenis_baris",
+        "item",
+        "judul",
+        "putaran",
+        "peran",
+        "nama_peran",
+        "penanda_tangan",
+        "mulai",
+        "sumber_mulai",
+        "selesai",
+        "keputusan",
+        "menit",
+        "menit_sejak_versi",
+        "standar_menit",
+        "dalam_standar",
+        "ditolak",
+        "catatan",
+        "digest",
+    ]
     tolak = [row[:17] for row in rows if row[1] == "berita/tolak.md"]
     assert tolak == [
-        ["langkah", "berita/tolak.md", "Tolak", "1", "web-admin", "Web Admin", "andi",
-         "2026-11-20T10:00:00+07:00", "commit versi", "2026-11-20T10:10:00+07:00", "setuju",
-         "10", "10", "30", "ya", "0", ""],
-        ["langkah", "berita/tolak.md", "Tolak", "1", "kasubbag-tekmas", "Kasubbag Tekmas", "sri",
-         "2026-11-20T10:10:00+07:00", "persetujuan peran sebelumnya",
-         "2026-11-20T10:40:00+07:00", "setuju", "30", "40", "30", "ya", "0", ""],
-        ["langkah", "berita/tolak.md", "Tolak", "1", "sekretaris", "Sekretaris", "bambang",
-         "2026-11-20T10:40:00+07:00", "persetujuan peran sebelumnya",
-         "2026-11-20T11:40:00+07:00", "tolak", "60", "100", "30", "tidak", "1",
-         "Sumber data kurang."],
-        ["langkah", "berita/tolak.md", "Tolak", "2", "web-admin", "Web Admin", "andi",
-         "2026-11-20T13:00:00+07:00", "commit versi", "2026-11-20T13:20:00+07:00", "setuju",
-         "20", "20", "30", "ya", "0", ""],
-        ["langkah", "berita/tolak.md", "Tolak", "2", "kasubbag-tekmas", "Kasubbag Tekmas", "sri",
-         "2026-11-20T13:20:00+07:00", "persetujuan peran sebelumnya",
-         "2026-11-20T13:35:00+07:00", "setuju", "15", "35", "30", "ya", "0", ""],
-        ["langkah", "berita/tolak.md", "Tolak", "2", "sekretaris", "Sekretaris", "bambang",
-         "2026-11-20T13:35:00+07:00", "persetujuan peran sebelumnya",
-         "2026-11-20T13:55:00+07:00", "setuju", "20", "55", "30", "ya", "0", ""],
-        ["langkah", "berita/tolak.md", "Tolak", "2", "komisioner", "Komisioner", "dewi",
-         "2026-11-20T13:55:00+07:00", "persetujuan peran sebelumnya",
-         "2026-11-20T14:30:00+07:00", "setuju", "35", "90", "30", "tidak", "0", ""],
-        ["ujung-ke-ujung", "berita/tolak.md", "Tolak", "2", "ujung-ke-ujung", "Ujung ke ujung",
-         "", "2026-11-20T10:00:00+07:00", "commit pertama berkas", "2026-11-20T14:30:00+07:00",
-         "lengkap (belum terbit)", "270", "", "175", "tidak", "1", ""],
+        [
+            "langkah",
+            "berita/tolak.md",
+            "Tolak",
+            "1",
+            "web-admin",
+            "Web Admin",
+            "andi",
+            "2026-11-20T10:00:00+07:00",
+            "commit versi",
+            "2026-11-20T10:10:00+07:00",
+            "setuju",
+            "10",
+            "10",
+            "30",
+            "ya",
+            "0",
+            "",
+        ],
+        [
+            "langkah",
+            "berita/tolak.md",
+            "Tolak",
+            "1",
+            "kasubbag-tekmas",
+            "Kasubbag Tekmas",
+            "sri",
+            "2026-11-20T10:10:00+07:00",
+            "persetujuan peran sebelumnya",
+            "2026-11-20T10:40:00+07:00",
+            "setuju",
+            "30",
+            "40",
+            "30",
+            "ya",
+            "0",
+            "",
+        ],
+        [
+            "langkah",
+            "berita/tolak.md",
+            "Tolak",
+            "1",
+            "sekretaris",
+            "Sekretaris",
+            "bambang",
+            "2026-11-20T10:40:00+07:00",
+            "persetujuan peran sebelumnya",
+            "2026-11-20T11:40:00+07:00",
+            "tolak",
+            "60",
+            "100",
+            "30",
+            "tidak",
+            "1",
+            "Sumber data kurang.",
+        ],
+        [
+            "langkah",
+            "berita/tolak.md",
+            "Tolak",
+            "2",
+            "web-admin",
+            "Web Admin",
+            "andi",
+            "2026-11-20T13:00:00+07:00",
+            "commit versi",
+            "2026-11-20T13:20:00+07:00",
+            "setuju",
+            "20",
+            "20",
+            "30",
+            "ya",
+            "0",
+            "",
+        ],
+        [
+            "langkah",
+            "berita/tolak.md",
+            "Tolak",
+            "2",
+            "kasubbag-tekmas",
+            "Kasubbag Tekmas",
+            "sri",
+            "2026-11-20T13:20:00+07:00",
+            "persetujuan peran sebelumnya",
+            "2026-11-20T13:35:00+07:00",
+            "setuju",
+            "15",
+            "35",
+            "30",
+            "ya",
+            "0",
+            "",
+        ],
+        [
+            "langkah",
+            "berita/tolak.md",
+            "Tolak",
+            "2",
+            "sekretaris",
+            "Sekretaris",
+            "bambang",
+            "2026-11-20T13:35:00+07:00",
+            "persetujuan peran sebelumnya",
+            "2026-11-20T13:55:00+07:00",
+            "setuju",
+            "20",
+            "55",
+            "30",
+            "ya",
+            "0",
+            "",
+        ],
+        [
+            "langkah",
+            "berita/tolak.md",
+            "Tolak",
+            "2",
+            "komisioner",
+            "Komisioner",
+            "dewi",
+            "2026-11-20T13:55:00+07:00",
+            "persetujuan peran sebelumnya",
+            "2026-11-20T14:30:00+07:00",
+            "setuju",
+            "35",
+            "90",
+            "30",
+            "tidak",
+            "0",
+            "",
+        ],
+        [
+            "ujung-ke-ujung",
+            "berita/tolak.md",
+            "Tolak",
+            "2",
+            "ujung-ke-ujung",
+            "Ujung ke ujung",
+            "",
+            "2026-11-20T10:00:00+07:00",
+            "commit pertama berkas",
+            "2026-11-20T14:30:00+07:00",
+            "lengkap (belum terbit)",
+            "270",
+            "",
+            "175",
+            "tidak",
+            "1",
+            "",
+        ],
     ]
     digests = {row[17] for row in rows if row[1] == "berita/tolak.md" and row[0] == "langkah"}
     assert len(digests) == 2 and all(d.startswith("sha256:") for d in digests)
@@ -180,13 +425,14 @@ def test_csv_has_one_row_per_step_and_per_item(timeline: Site, tmp_path: Path) -
 
 
 def test_html_page_has_an_inline_chart_and_no_external_resources(
-        timeline: Site, tmp_path: Path) -> None:
+    timeline: Site, tmp_path: Path
+) -> None:
     target = tmp_path / "laporan.html"
     done = run(timeline, "report", *PERIOD, "--html", str(target))
     assert done.returncode == 0, done.stderr
     page = target.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and '<html lang="id">' in page
-    chart = page[page.index("<svg"):page.index("</svg>")]
+    chart = page[page.index("<svg") : page.index("</svg>")]
     assert "Median waktu setiap peran dibanding standar SOP" in chart
     assert chart.count("<rect") == 5  # four roles and the end-to-end path
     assert "median 45m · standar 30m · 33% (1/3) dalam standar" in chart
@@ -207,14 +453,35 @@ def test_start_time_falls_back_to_the_first_commit_and_says_so(site: Site) -> No
     site.sign("berita/a.md", "web-admin", at=at("2026-11-20 10:15"))
     done = run(site, "report")
     assert done.returncode == 0, done.stderr
-    rows = [re.split(r"\s{2,}", line) for line in done.stdout.splitlines()
-            if line.startswith("berita/a.md")]
-    assert rows[1] == ["berita/a.md", "1", "Web Admin", "2026-11-20 08:00*", "2026-11-20 09:00",
-                       "1j 0m", "30m", "setuju TERLAMBAT"]
-    assert rows[2] == ["berita/a.md", "2", "Web Admin", "2026-11-20 10:00", "2026-11-20 10:15",
-                       "15m", "30m", "setuju"]
-    assert "  berita/a.md: mulai putaran 1 dihitung dari commit pertama berkas (perkiraan)" \
+    rows = [
+        re.split(r"\s{2,}", line)
+        for line in done.stdout.splitlines()
+        if line.startswith("berita/a.md")
+    ]
+    assert rows[1] == [
+        "berita/a.md",
+        "1",
+        "Web Admin",
+        "2026-11-20 08:00*",
+        "2026-11-20 09:00",
+        "1j 0m",
+        "30m",
+        "setuju TERLAMBAT",
+    ]
+    assert rows[2] == [
+        "berita/a.md",
+        "2",
+        "Web Admin",
+        "2026-11-20 10:00",
+        "2026-11-20 10:15",
+        "15m",
+        "30m",
+        "setuju",
+    ]
+    assert (
+        "  berita/a.md: mulai putaran 1 dihitung dari commit pertama berkas (perkiraan)"
         in done.stdout
+    )
 
 
 def test_without_git_the_file_time_is_used_and_said(site: Site) -> None:
@@ -223,12 +490,25 @@ def test_without_git_the_file_time_is_used_and_said(site: Site) -> None:
     os.utime(site.content / "berita/a.md", (moment, moment))
     done = run(site, "report")
     assert done.returncode == 0, done.stderr
-    row = [re.split(r"\s{2,}", line) for line in done.stdout.splitlines()
-           if line.startswith("berita/a.md")][1]
-    assert row == ["berita/a.md", "1", "Web Admin", "2026-11-24 09:00*", "-", "1j 0m", "30m",
-                   "menunggu TERLAMBAT"]
-    assert "! Folder content/ bukan repositori git: waktu mulai setiap versi diperkirakan " \
-           "dari waktu berkas." in done.stdout
+    row = [
+        re.split(r"\s{2,}", line)
+        for line in done.stdout.splitlines()
+        if line.startswith("berita/a.md")
+    ][1]
+    assert row == [
+        "berita/a.md",
+        "1",
+        "Web Admin",
+        "2026-11-24 09:00*",
+        "-",
+        "1j 0m",
+        "30m",
+        "menunggu TERLAMBAT",
+    ]
+    assert (
+        "! Folder content/ bukan repositori git: waktu mulai setiap versi diperkirakan "
+        "dari waktu berkas." in done.stdout
+    )
 
 
 def test_published_items_end_at_their_publication(timeline: Site) -> None:
@@ -239,21 +519,41 @@ def test_published_items_end_at_their_publication(timeline: Site) -> None:
         "release: 20261120T100000.000-abc\npublished_at: '2026-11-20T10:00:00+07:00'\n"
         "target: {name: situs, type: lokal, location: /srv/situs}\n"
         f"published:\n- {{item: berita/cepat.md, url: berita/cepat/, lang: id, "
-        f"digest: '{digest}', signoffs: []}}\nwithheld: []\n")
+        f"digest: '{digest}', signoffs: []}}\nwithheld: []\n"
+    )
     lines = run(timeline, "report", *PERIOD).stdout.splitlines()
     row = next(re.split(r"\s{2,}", line) for line in lines if line.startswith("berita/cepat.md"))
-    assert row == ["berita/cepat.md", "1", "0", "2026-11-20 08:00", "2026-11-20 10:00",
-                   "2j 0m", "terbit"]
+    assert row == [
+        "berita/cepat.md",
+        "1",
+        "0",
+        "2026-11-20 08:00",
+        "2026-11-20 10:00",
+        "2j 0m",
+        "terbit",
+    ]
 
 
-@pytest.mark.parametrize(("args", "message", "code"), [
-    (("--dari", "1 November"), "--dari '1 November' bukan tanggal. Pakai format YYYY-MM-DD, "
-     "mis. 2026-11-01.", 23),
-    (("--dari", "2026-11-30", "--sampai", "2026-11-01"), "Periode terbalik: --dari 2026-11-30 "
-     "sesudah --sampai 2026-11-01. Tukar kedua tanggal itu.", 23),
-], ids=["not-a-date", "reversed"])
-def test_a_bad_period_is_refused_with_what_to_do(site: Site, args: tuple[str, ...],
-                                                  message: str, code: int) -> None:
+@pytest.mark.parametrize(
+    ("args", "message", "code"),
+    [
+        (
+            ("--dari", "1 November"),
+            "--dari '1 November' bukan tanggal. Pakai format YYYY-MM-DD, mis. 2026-11-01.",
+            23,
+        ),
+        (
+            ("--dari", "2026-11-30", "--sampai", "2026-11-01"),
+            "Periode terbalik: --dari 2026-11-30 "
+            "sesudah --sampai 2026-11-01. Tukar kedua tanggal itu.",
+            23,
+        ),
+    ],
+    ids=["not-a-date", "reversed"],
+)
+def test_a_bad_period_is_refused_with_what_to_do(
+    site: Site, args: tuple[str, ...], message: str, code: int
+) -> None:
     done = run(site, "report", *args)
     assert (done.returncode, done.stderr.strip()) == (code, message)
 
@@ -263,13 +563,24 @@ def test_report_on_the_sample_site() -> None:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "invoke", "-r", str(REPO), "report"],
-                          capture_output=True, text=True, cwd=REPO)
+    done = subprocess.run(
+        [sys.executable, "-m", "invoke", "-r", str(REPO), "report"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert done.returncode == 0, done.stderr
     summary = _summary(done.stdout)
-    assert list(summary) == ["Web Admin", "Kasubbag Tekmas", "Sekretaris",
-                             "Komisioner Divisi Sosdiklih, Parmas dan SDM",
-                             "Ujung ke ujung"]
+    assert list(summary) == [
+        "Web Admin",
+        "Kasubbag Tekmas",
+        "Sekretaris",
+        "Komisioner Divisi Sosdiklih, Parmas dan SDM",
+        "Ujung ke ujung",
+    ]
     assert "berita/2026-11-19-hasil-rapat-evaluasi.md" in done.stdout
-    assert re.search(r"berita/2026-11-19-hasil-rapat-evaluasi\.md\s+1\s+Sekretaris\s+"
-                     r"2026-11-19 16:25\s+2026-11-19 16:50\s+25m\s+30m\s+tolak", done.stdout)
+    assert re.search(
+        r"berita/2026-11-19-hasil-rapat-evaluasi\.md\s+1\s+Sekretaris\s+"
+        r"2026-11-19 16:25\s+2026-11-19 16:50\s+25m\s+30m\s+tolak",
+        done.stdout,
+    )

@@ -25,8 +25,12 @@ from sshkit import SshServer, keygen, ssh_server
 #: A real OpenSSH server on 127.0.0.1 (docs/architecture.md).
 pytestmark = pytest.mark.sshd
 
-PAGES = {"index.html": "<h1>Beranda</h1>", "berita/rapat-pleno.html": "<p>Rapat pleno</p>",
-         "berita/lama.html": "<p>Berita lama</p>", "theme/css/main.css": "body{}"}
+PAGES = {
+    "index.html": "<h1>Beranda</h1>",
+    "berita/rapat-pleno.html": "<p>Rapat pleno</p>",
+    "berita/lama.html": "<p>Berita lama</p>",
+    "theme/css/main.css": "body{}",
+}
 ATTACHMENT = bytes(range(256)) * 400  # 100 KiB "PDF"
 
 
@@ -48,24 +52,34 @@ def build(folder: Path, changes: dict[str, str | None] | None = None) -> Path:
     return folder
 
 
-def target(sshd: SshServer, path: Path, env: dict[str, str] | None = None,
-           **options: Any) -> RsyncTarget:
-    return RsyncTarget("web", {"host": sshd.host, "path": str(path), "port": sshd.port,
-                               **options}, sshd.env() if env is None else env, REPO, path)
+def target(
+    sshd: SshServer, path: Path, env: dict[str, str] | None = None, **options: Any
+) -> RsyncTarget:
+    return RsyncTarget(
+        "web",
+        {"host": sshd.host, "path": str(path), "port": sshd.port, **options},
+        sshd.env() if env is None else env,
+        REPO,
+        path,
+    )
 
 
 def served(root: Path) -> dict[str, bytes]:
     """Return every file a web server with this document root would serve."""
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def current(server: Path) -> str:
     return os.readlink(server / "current")
 
 
-def test_first_publish_sends_every_file_and_current_serves_the_site(sshd: SshServer,
-                                                                     tmp_path: Path) -> None:
+def test_first_publish_sends_every_file_and_current_serves_the_site(
+    sshd: SshServer, tmp_path: Path
+) -> None:
     server, out = tmp_path / "srv", build(tmp_path / "b1")
     web = target(sshd, server)
     web.check()
@@ -92,19 +106,18 @@ def test_unchanged_republish_sends_no_file_data(sshd: SshServer, tmp_path: Path)
     assert sent.objects == 0 and sent.bytes < len(ATTACHMENT) // 10
     assert current(server) == "releases/r2"
     for rel in served(again):  # the same inodes: hard links to the previous release
-        assert (server / "releases/r2" / rel).stat().st_ino == \
-            (server / "releases/r1" / rel).stat().st_ino
+        assert (server / "releases/r2" / rel).stat().st_ino == (
+            server / "releases/r1" / rel
+        ).stat().st_ino
 
 
 def test_changed_page_is_sent_and_removed_page_is_gone(sshd: SshServer, tmp_path: Path) -> None:
     server = tmp_path / "srv"
     web = target(sshd, server)
     web.deploy(build(tmp_path / "b1"), "r1")
-    out = build(tmp_path / "b2", {"index.html": "<h1>Beranda baru</h1>",
-                                  "berita/lama.html": None})
+    out = build(tmp_path / "b2", {"index.html": "<h1>Beranda baru</h1>", "berita/lama.html": None})
     plan = web.plan(out)
-    assert (plan.upload, plan.delete, plan.unchanged) == (["index.html"],
-                                                          ["berita/lama.html"], 3)
+    assert (plan.upload, plan.delete, plan.unchanged) == (["index.html"], ["berita/lama.html"], 3)
     assert plan.upload_bytes == len("<h1>Beranda baru</h1>")
     sent = web.deploy(out, "r2")
     assert (sent.objects, sent.deleted) == (1, 1)
@@ -129,25 +142,44 @@ def test_missing_host_option_is_named(tmp_path: Path) -> None:
     assert str(error.value) == (
         "publishconf.py: Pengaturan 'PUBLISH_TARGETS['web']['host']' belum diisi "
         "(pengguna@server, mis. 'deploy@web.kpu.example'). Isi pengaturan itu di "
-        "PUBLISH_TARGETS.")
+        "PUBLISH_TARGETS."
+    )
     assert error.value.exit_code == 3
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ({"mode": "rilsi"}, "Nilai pengaturan 'PUBLISH_TARGETS['web']['mode']': diharapkan "
-                        "'rilis' atau 'langsung', tetapi diterima 'rilsi'. Mungkin maksud "
-                        "Anda 'rilis'?"),
-    ({"port": 70000}, "Nilai pengaturan 'PUBLISH_TARGETS['web']['port']': diharapkan nomor "
-                      "port 1-65535, tetapi diterima 70000."),
-    ({"keep": -1}, "Nilai pengaturan 'PUBLISH_TARGETS['web']['keep']': diharapkan bilangan "
-                   "bulat >= 0 (jumlah rilis yang disimpan), tetapi diterima -1."),
-    ({"host": "-oProxyCommand=x"}, "Nilai pengaturan 'PUBLISH_TARGETS['web']['host']': "
-                                   "diharapkan pengguna@server"),
-    ({"path": "-rf"}, "Nilai pengaturan 'PUBLISH_TARGETS['web']['path']': diharapkan "
-                      "folder di server"),
-], ids=["mode", "port", "keep", "host", "path"])
-def test_bad_option_is_refused_when_the_target_is_made(tmp_path: Path, options: dict[str, Any],
-                                                       message: str) -> None:
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"mode": "rilsi"},
+            "Nilai pengaturan 'PUBLISH_TARGETS['web']['mode']': diharapkan "
+            "'rilis' atau 'langsung', tetapi diterima 'rilsi'. Mungkin maksud "
+            "Anda 'rilis'?",
+        ),
+        (
+            {"port": 70000},
+            "Nilai pengaturan 'PUBLISH_TARGETS['web']['port']': diharapkan nomor "
+            "port 1-65535, tetapi diterima 70000.",
+        ),
+        (
+            {"keep": -1},
+            "Nilai pengaturan 'PUBLISH_TARGETS['web']['keep']': diharapkan bilangan "
+            "bulat >= 0 (jumlah rilis yang disimpan), tetapi diterima -1.",
+        ),
+        (
+            {"host": "-oProxyCommand=x"},
+            "Nilai pengaturan 'PUBLISH_TARGETS['web']['host']': diharapkan pengguna@server",
+        ),
+        (
+            {"path": "-rf"},
+            "Nilai pengaturan 'PUBLISH_TARGETS['web']['path']': diharapkan folder di server",
+        ),
+    ],
+    ids=["mode", "port", "keep", "host", "path"],
+)
+def test_bad_option_is_refused_when_the_target_is_made(
+    tmp_path: Path, options: dict[str, Any], message: str
+) -> None:
     settings = {"host": "deploy@web.kpu.example", "path": "/srv/kpu", **options}
     with pytest.raises(ConfigError) as error:
         RsyncTarget("web", settings, {}, REPO, tmp_path)
@@ -176,26 +208,35 @@ def test_server_refuses_a_key_it_does_not_know(sshd: SshServer, tmp_path: Path) 
 
 @pytest.mark.parametrize("mode", ["rilis", "langsung"])
 def test_publish_killed_after_upload_leaves_the_live_site_as_it_was(
-        sshd: SshServer, tmp_path: Path, mode: str) -> None:
+    sshd: SshServer, tmp_path: Path, mode: str
+) -> None:
     server = tmp_path / "srv"
     web = target(sshd, server, mode=mode)
     live = server / "current" if mode == "rilis" else server
     web.deploy(build(tmp_path / "b1"), "r1")
     before = served(live)
-    new = build(tmp_path / "b2", {"index.html": "<h1>Baru</h1>", "berita/lama.html": None,
-                                  "berita/tambahan.html": "<p>Tambahan</p>"})
+    new = build(
+        tmp_path / "b2",
+        {
+            "index.html": "<h1>Baru</h1>",
+            "berita/lama.html": None,
+            "berita/tambahan.html": "<p>Tambahan</p>",
+        },
+    )
     marker = tmp_path / "failpoint"
     script = textwrap.dedent(f"""
-        import json, sys; sys.path[:0] = [{str(REPO)!r}, {str(REPO / 'plugins')!r}]
+        import json, sys; sys.path[:0] = [{str(REPO)!r}, {str(REPO / "plugins")!r}]
         from pathlib import Path
         from publishing.targets.rsync import RsyncTarget
         options, env = json.loads({json.dumps([web.options, dict(web.env)])!r})
         RsyncTarget("web", options, env, Path({str(REPO)!r}), Path(".")).deploy(
             Path({str(new)!r}), "r2")
     """)
-    child = subprocess.Popen([sys.executable, "-c", script], start_new_session=True,
-                             env={**os.environ, "KPU_FAILPOINT": "upload",
-                                  "KPU_FAILPOINT_FILE": str(marker)})
+    child = subprocess.Popen(
+        [sys.executable, "-c", script],
+        start_new_session=True,
+        env={**os.environ, "KPU_FAILPOINT": "upload", "KPU_FAILPOINT_FILE": str(marker)},
+    )
     while not marker.exists():
         assert child.poll() is None, "the publish ended before reaching the failpoint"
         time.sleep(0.05)
@@ -233,15 +274,17 @@ def test_old_releases_beyond_keep_are_removed(sshd: SshServer, tmp_path: Path) -
     server = tmp_path / "srv"
     web = target(sshd, server, keep=2)
     for number in (1, 2, 3):
-        web.deploy(build(tmp_path / f"b{number}", {"index.html": f"<h1>{number}</h1>"}),
-                   f"r{number}")
+        web.deploy(
+            build(tmp_path / f"b{number}", {"index.html": f"<h1>{number}</h1>"}), f"r{number}"
+        )
     assert sorted(p.name for p in (server / "releases").iterdir()) == ["r2", "r3"]
     with pytest.raises(TargetError, match="rilis tidak pernah ditimpa"):
         web.deploy(build(tmp_path / "b4"), "r3")
 
 
-def test_langsung_mode_writes_into_the_folder_and_deletes_after(sshd: SshServer,
-                                                                tmp_path: Path) -> None:
+def test_langsung_mode_writes_into_the_folder_and_deletes_after(
+    sshd: SshServer, tmp_path: Path
+) -> None:
     server = tmp_path / "srv"
     web = target(sshd, server, mode="langsung")
     sent = web.deploy(build(tmp_path / "b1"), "r1")
@@ -253,47 +296,61 @@ def test_langsung_mode_writes_into_the_folder_and_deletes_after(sshd: SshServer,
     assert web.plan(out).delete == ["berita/lama.html"]
     sent = web.deploy(out, "r2")
     assert (sent.objects, sent.deleted) == (1, 1)
-    assert served(server) == {**served(out), ".htaccess": b"Options -Indexes",
-                              ".well-known/acme-challenge/token": b"acme"}
-    assert sorted(p.name for p in server.iterdir()) == [".htaccess", ".well-known", "berita",
-                                                        "index.html", "lampiran", "theme"]
+    assert served(server) == {
+        **served(out),
+        ".htaccess": b"Options -Indexes",
+        ".well-known/acme-challenge/token": b"acme",
+    }
+    assert sorted(p.name for p in server.iterdir()) == [
+        ".htaccess",
+        ".well-known",
+        "berita",
+        "index.html",
+        "lampiran",
+        "theme",
+    ]
     assert web.plan(out).empty
-    assert web.deploy(build(tmp_path / "b3", {"berita/lama.html": None,
-                                              "index.html": "<h1>Lagi</h1>"}), "r3").objects == 0
+    assert (
+        web.deploy(
+            build(tmp_path / "b3", {"berita/lama.html": None, "index.html": "<h1>Lagi</h1>"}), "r3"
+        ).objects
+        == 0
+    )
     with pytest.raises(TargetError, match="mode 'rilis'"):
         web.rollback()
 
 
-def test_langsung_mode_refuses_a_folder_holding_releases(sshd: SshServer,
-                                                        tmp_path: Path) -> None:
+def test_langsung_mode_refuses_a_folder_holding_releases(sshd: SshServer, tmp_path: Path) -> None:
     target(sshd, tmp_path / "srv").deploy(build(tmp_path / "b1"), "r1")
     with pytest.raises(TargetError, match="berisi rilis dari mode 'rilis'"):
         target(sshd, tmp_path / "srv", mode="langsung").deploy(build(tmp_path / "b2"), "r2")
     assert current(tmp_path / "srv") == "releases/r1"
 
 
-def test_langsung_staging_folder_must_be_outside_the_site(sshd: SshServer,
-                                                          tmp_path: Path) -> None:
+def test_langsung_staging_folder_must_be_outside_the_site(sshd: SshServer, tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as error:
         target(sshd, tmp_path / "srv", mode="langsung", staging=str(tmp_path / "srv/tmp"))
     assert str(error.value) == (
         f"publishconf.py: PUBLISH_TARGETS['web']['staging'] ({str(tmp_path / 'srv/tmp')!r}) "
         "harus folder di luar folder situs (path), agar berkas yang belum dipasang tidak "
-        "pernah tampil. Pilih folder lain.")
+        "pernah tampil. Pilih folder lain."
+    )
     assert not (tmp_path / "srv" / "tmp").exists()
 
 
 def test_key_held_by_a_running_ssh_agent_is_enough(sshd: SshServer, tmp_path: Path) -> None:
     socket = tmp_path / "a.sock"
-    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(socket)], stdout=subprocess.DEVNULL,
-                             start_new_session=True)
+    agent = subprocess.Popen(
+        ["ssh-agent", "-D", "-a", str(socket)], stdout=subprocess.DEVNULL, start_new_session=True
+    )
     try:
         while not socket.exists():
             assert agent.poll() is None, "ssh-agent stopped at start-up"
             time.sleep(0.05)
         env = sshd.env(KPU_RSYNC_SSH_KEY="", SSH_AUTH_SOCK=str(socket))
-        subprocess.run(["ssh-add", "-q", str(sshd.client_key)], env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["ssh-add", "-q", str(sshd.client_key)], env=env, check=True, capture_output=True
+        )
         web = target(sshd, tmp_path / "srv", env)
         web.check()
         web.deploy(build(tmp_path / "b1"), "r1")
@@ -304,9 +361,11 @@ def test_key_held_by_a_running_ssh_agent_is_enough(sshd: SshServer, tmp_path: Pa
 
 
 def test_a_gated_build_reaches_the_server_and_a_rebuild_sends_no_file(
-        sshd: SshServer, site: Site, tmp_path: Path) -> None:
-    site.article("berita/pleno.md", "Rapat Pleno Terbuka", "Rekapitulasi TOKENPLENO.",
-                 category="Berita")
+    sshd: SshServer, site: Site, tmp_path: Path
+) -> None:
+    site.article(
+        "berita/pleno.md", "Rapat Pleno Terbuka", "Rekapitulasi TOKENPLENO.", category="Berita"
+    )
     site.approve_all("berita/pleno.md")
     site.build()
     first = tmp_path / "build1"

@@ -26,8 +26,15 @@ import pytest
 from approval_gate.api import ConfigError
 from publishing.targets import TargetError
 from publishing.targets.s3 import S3Target
-from s3kit import CREDENTIALS, admin_client, free_port, leftovers, live_objects, moto_server, \
-    new_bucket
+from s3kit import (
+    CREDENTIALS,
+    admin_client,
+    free_port,
+    leftovers,
+    live_objects,
+    moto_server,
+    new_bucket,
+)
 from sitekit import REPO
 
 #: A local S3 server (moto) (docs/architecture.md).
@@ -67,8 +74,9 @@ def bucket(admin: Any) -> str:
     return new_bucket(admin, public=True)
 
 
-def _target(url: str, bucket: str, tmp: Path, env: dict[str, str] | None = None,
-            **options: Any) -> S3Target:
+def _target(
+    url: str, bucket: str, tmp: Path, env: dict[str, str] | None = None, **options: Any
+) -> S3Target:
     settings = {"type": "s3", "bucket": bucket, "endpoint_url": url, **options}
     return S3Target("awan", settings, CREDENTIALS if env is None else env, tmp, tmp / "var")
 
@@ -84,8 +92,7 @@ def _reader(url: str, path: str) -> tuple[int, dict[str, str], bytes]:
     """GET as an anonymous visitor: status, headers (lower-case names), body."""
     try:
         with urllib.request.urlopen(f"{url}/{path}") as answer:
-            return answer.status, {k.lower(): v for k, v in answer.headers.items()}, \
-                answer.read()
+            return answer.status, {k.lower(): v for k, v in answer.headers.items()}, answer.read()
     except urllib.error.HTTPError as refused:
         return refused.code, {k.lower(): v for k, v in refused.headers.items()}, b""
 
@@ -115,21 +122,25 @@ class Requests:
 
 
 def test_first_publish_serves_every_file_with_its_type_and_cache_rule(
-        s3_url: str, admin: Any, bucket: str, tmp_path: Path) -> None:
+    s3_url: str, admin: Any, bucket: str, tmp_path: Path
+) -> None:
     target = _target(s3_url, bucket, tmp_path, prefix="situs")
     target.check()
     sent = target.deploy(_write(tmp_path / "out", SITE), "r1")
     assert (sent.location, sent.release) == (f"s3://{bucket}/situs/ (endpoint {s3_url})", "r1")
-    assert (sent.objects, sent.bytes, sent.deleted) == (
-        len(SITE), sum(map(len, SITE.values())), 0)
-    expected = {"index.html": PAGE, "berita/tahapan.html": PAGE,
-                "berita/index.html": PAGE,
-                "theme/css/style.css": ("public, max-age=86400", "text/css; charset=utf-8"),
-                "lampiran/sk.pdf": ("public, max-age=86400", "application/pdf"),
-                "feeds/all.atom.xml": ("public, max-age=0, must-revalidate",
-                                       "application/atom+xml; charset=utf-8"),
-                "sitemap.xml": ("public, max-age=0, must-revalidate",
-                                "application/xml; charset=utf-8")}
+    assert (sent.objects, sent.bytes, sent.deleted) == (len(SITE), sum(map(len, SITE.values())), 0)
+    expected = {
+        "index.html": PAGE,
+        "berita/tahapan.html": PAGE,
+        "berita/index.html": PAGE,
+        "theme/css/style.css": ("public, max-age=86400", "text/css; charset=utf-8"),
+        "lampiran/sk.pdf": ("public, max-age=86400", "application/pdf"),
+        "feeds/all.atom.xml": (
+            "public, max-age=0, must-revalidate",
+            "application/atom+xml; charset=utf-8",
+        ),
+        "sitemap.xml": ("public, max-age=0, must-revalidate", "application/xml; charset=utf-8"),
+    }
     for rel, (cache, kind) in expected.items():
         status, headers, body = _reader(s3_url, f"{bucket}/situs/{rel}")
         assert (status, body) == (200, SITE[rel]), rel
@@ -141,7 +152,8 @@ def test_first_publish_serves_every_file_with_its_type_and_cache_rule(
 
 
 def test_unchanged_republish_sends_no_object_and_no_byte(
-        s3_url: str, bucket: str, tmp_path: Path) -> None:
+    s3_url: str, bucket: str, tmp_path: Path
+) -> None:
     output = _write(tmp_path / "out", SITE)
     _target(s3_url, bucket, tmp_path).deploy(output, "r1")
     again = _target(s3_url, bucket, tmp_path)  # a new publish, as from a new process
@@ -156,7 +168,8 @@ def test_unchanged_republish_sends_no_object_and_no_byte(
 
 
 def test_changed_page_is_the_only_upload_and_removed_file_goes_last(
-        s3_url: str, admin: Any, bucket: str, tmp_path: Path) -> None:
+    s3_url: str, admin: Any, bucket: str, tmp_path: Path
+) -> None:
     _target(s3_url, bucket, tmp_path).deploy(_write(tmp_path / "v1", SITE), "r1")
     new = {rel: data for rel, data in SITE.items() if rel != "lampiran/jadwal-lama.pdf"}
     new["berita/tahapan.html"] = b"<p>Tahapan pemilihan 2029 (diperbarui).</p>"
@@ -166,87 +179,139 @@ def test_changed_page_is_the_only_upload_and_removed_file_goes_last(
     assert (plan.upload, plan.delete) == (["berita/tahapan.html"], ["lampiran/jadwal-lama.pdf"])
     requests = Requests(target)
     sent = target.deploy(output, "r2")
-    assert (sent.objects, sent.bytes, sent.deleted) == (
-        1, len(new["berita/tahapan.html"]), 1)
+    assert (sent.objects, sent.bytes, sent.deleted) == (1, len(new["berita/tahapan.html"]), 1)
     puts = [key for what, name, key in requests.events if what == "sent" and name == "PutObject"]
     assert puts == [".kpu-staging/r2/berita/tahapan.html", ".kpu-journal.json"]
-    copied = [index for index, (what, name, _) in enumerate(requests.events)
-              if what == "done" and name == "CopyObject"]
-    deletes = [index for index, (what, name, key) in enumerate(requests.events)
-               if what == "sent" and name == "DeleteObjects" and "jadwal-lama.pdf" in key]
+    copied = [
+        index
+        for index, (what, name, _) in enumerate(requests.events)
+        if what == "done" and name == "CopyObject"
+    ]
+    deletes = [
+        index
+        for index, (what, name, key) in enumerate(requests.events)
+        if what == "sent" and name == "DeleteObjects" and "jadwal-lama.pdf" in key
+    ]
     assert len(copied) == 1 and len(deletes) == 1 and copied[0] < deletes[0]
     assert live_objects(admin, bucket) == new
     assert leftovers(admin, bucket) == []
 
 
 def test_pages_go_live_after_the_files_they_link_to(
-        s3_url: str, bucket: str, tmp_path: Path) -> None:
+    s3_url: str, bucket: str, tmp_path: Path
+) -> None:
     _target(s3_url, bucket, tmp_path).deploy(_write(tmp_path / "v1", SITE), "r1")
     new = {rel: data + b"<!-- v2 -->" for rel, data in SITE.items()}
     target = _target(s3_url, bucket, tmp_path)
     requests = Requests(target)
     target.deploy(_write(tmp_path / "v2", new), "r2")
-    sent = [key for what, name, key in requests.events
-            if what == "sent" and name == "CopyObject"]
-    order = [sent.index(rel) for rel in ("lampiran/sk.pdf", "berita/tahapan.html",
-                                         "berita/index.html", "feeds/all.atom.xml",
-                                         "index.html")]
+    sent = [key for what, name, key in requests.events if what == "sent" and name == "CopyObject"]
+    order = [
+        sent.index(rel)
+        for rel in (
+            "lampiran/sk.pdf",
+            "berita/tahapan.html",
+            "berita/index.html",
+            "feeds/all.atom.xml",
+            "index.html",
+        )
+    ]
     assert order == sorted(order) and order[-1] == len(sent) - 1
     assert sent.index("theme/css/style.css") < sent.index("berita/rapat-pleno.html")
 
 
 @pytest.mark.parametrize("variable", ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"])
-def test_missing_credential_is_named_before_any_request(tmp_path: Path, variable: str,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_credential_is_named_before_any_request(
+    tmp_path: Path, variable: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(variable, "dari-lingkungan-proses")  # only the given mapping counts
     env = {name: value for name, value in CREDENTIALS.items() if name != variable}
     nobody = f"http://127.0.0.1:{free_port()}"  # a request here would fail differently
     for step in (lambda t: t.check(), lambda t: t.plan(_write(tmp_path / "o", SITE))):
         with pytest.raises(TargetError) as error:
             step(_target(nobody, "kpu-situs", tmp_path, env))
-        assert str(error.value).startswith("Kredensial untuk target 'awan' belum ada: variabel "
-                                           f"lingkungan {variable} (")
+        assert str(error.value).startswith(
+            f"Kredensial untuk target 'awan' belum ada: variabel lingkungan {variable} ("
+        )
         assert "jangan di repositori" in str(error.value)
 
 
 def test_wrong_bucket_and_unreachable_server_are_explained(
-        s3_url: str, bucket: str, tmp_path: Path) -> None:
+    s3_url: str, bucket: str, tmp_path: Path
+) -> None:
     with pytest.raises(TargetError) as missing:
         _target(s3_url, "kpu-tidak-ada", tmp_path).check()
     assert str(missing.value) == (
         "Target S3 'awan': bucket 'kpu-tidak-ada' tidak ditemukan. Periksa nama bucket di "
         "PUBLISH_TARGETS['awan'] (serta 'endpoint_url' dan 'region'), atau buat bucket "
-        "itu lebih dulu.")
+        "itu lebih dulu."
+    )
     with pytest.raises(TargetError, match="bucket 'kpu-cadangan-hilang' tidak ditemukan"):
         _target(s3_url, bucket, tmp_path, rollback_bucket="kpu-cadangan-hilang").check()
     nobody = f"http://127.0.0.1:{free_port()}"
-    with pytest.raises(TargetError, match=r"server S3 tidak dapat dihubungi .*Periksa "
-                                          r"PUBLISH_TARGETS\['awan'\]\['endpoint_url'\]"):
+    with pytest.raises(
+        TargetError,
+        match=r"server S3 tidak dapat dihubungi .*Periksa "
+        r"PUBLISH_TARGETS\['awan'\]\['endpoint_url'\]",
+    ):
         _target(nobody, bucket, tmp_path).check()
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ({"bucket": None}, "Pengaturan 'PUBLISH_TARGETS['awan']['bucket']' belum diisi (nama "
-                       "bucket). Isi pengaturan itu di PUBLISH_TARGETS."),
-    ({"bucket": ""}, "Nilai pengaturan 'PUBLISH_TARGETS['awan']['bucket']': diharapkan nama "
-                     "bucket, tetapi diterima ''."),
-    ({"endpoint": "http://x"}, "Pengaturan tidak dikenal: 'PUBLISH_TARGETS['awan']"
-                               "['endpoint']'. Mungkin maksud Anda 'PUBLISH_TARGETS['awan']"
-                               "['endpoint_url']'?"),
-    ({"endpoint_url": "127.0.0.1:9000"}, "Nilai pengaturan 'PUBLISH_TARGETS['awan']"
-                                         "['endpoint_url']': diharapkan alamat yang diawali "
-                                         "http:// atau https://, tetapi diterima "
-                                         "'127.0.0.1:9000'."),
-    ({"keep": 1}, "Nilai pengaturan 'PUBLISH_TARGETS['awan']['keep']': diharapkan bilangan "
-                  "bulat >= 2 (jumlah rilis yang bisa dikembalikan), tetapi diterima 1."),
-    ({"prefix": 5}, "Nilai pengaturan 'PUBLISH_TARGETS['awan']['prefix']': diharapkan "
-                    "awalan kunci objek (teks)"),
-    ({"rollback_bucket": "kpu-situs"}, "PUBLISH_TARGETS['awan']['rollback_bucket'] harus "
-                                       "bucket lain yang tidak bisa dibaca publik"),
-], ids=["no-bucket", "empty-bucket", "typo", "endpoint-scheme", "keep", "prefix",
-        "rollback-same-bucket"])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"bucket": None},
+            "Pengaturan 'PUBLISH_TARGETS['awan']['bucket']' belum diisi (nama "
+            "bucket). Isi pengaturan itu di PUBLISH_TARGETS.",
+        ),
+        (
+            {"bucket": ""},
+            "Nilai pengaturan 'PUBLISH_TARGETS['awan']['bucket']': diharapkan nama "
+            "bucket, tetapi diterima ''.",
+        ),
+        (
+            {"endpoint": "http://x"},
+            "Pengaturan tidak dikenal: 'PUBLISH_TARGETS['awan']"
+            "['endpoint']'. Mungkin maksud Anda 'PUBLISH_TARGETS['awan']"
+            "['endpoint_url']'?",
+        ),
+        (
+            {"endpoint_url": "127.0.0.1:9000"},
+            "Nilai pengaturan 'PUBLISH_TARGETS['awan']"
+            "['endpoint_url']': diharapkan alamat yang diawali "
+            "http:// atau https://, tetapi diterima "
+            "'127.0.0.1:9000'.",
+        ),
+        (
+            {"keep": 1},
+            "Nilai pengaturan 'PUBLISH_TARGETS['awan']['keep']': diharapkan bilangan "
+            "bulat >= 2 (jumlah rilis yang bisa dikembalikan), tetapi diterima 1.",
+        ),
+        (
+            {"prefix": 5},
+            "Nilai pengaturan 'PUBLISH_TARGETS['awan']['prefix']': diharapkan "
+            "awalan kunci objek (teks)",
+        ),
+        (
+            {"rollback_bucket": "kpu-situs"},
+            "PUBLISH_TARGETS['awan']['rollback_bucket'] harus "
+            "bucket lain yang tidak bisa dibaca publik",
+        ),
+    ],
+    ids=[
+        "no-bucket",
+        "empty-bucket",
+        "typo",
+        "endpoint-scheme",
+        "keep",
+        "prefix",
+        "rollback-same-bucket",
+    ],
+)
 def test_bad_settings_are_refused_with_the_setting_named(
-        tmp_path: Path, options: dict[str, Any], message: str) -> None:
+    tmp_path: Path, options: dict[str, Any], message: str
+) -> None:
     settings = {"type": "s3", "bucket": "kpu-situs", **options}
     with pytest.raises(ConfigError) as error:
         S3Target("awan", settings, CREDENTIALS, tmp_path, tmp_path / "var", source="uji.py")
@@ -254,9 +319,9 @@ def test_bad_settings_are_refused_with_the_setting_named(
     assert error.value.exit_code == 3
 
 
-def test_machine_aws_settings_are_ignored(s3_url: str, admin: Any, bucket: str,
-                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                          ) -> None:
+def test_machine_aws_settings_are_ignored(
+    s3_url: str, admin: Any, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = tmp_path / "aws-config"
     config.write_text("[default]\nregion = eu-west-1\nendpoint_url = http://127.0.0.1:9\n")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
@@ -282,14 +347,13 @@ target.deploy(Path({output!r}), {release!r})
 """
 
 
-def _killed_at(point: str, options: dict[str, Any], output: Path, release: str,
-               tmp: Path) -> None:
+def _killed_at(point: str, options: dict[str, Any], output: Path, release: str, tmp: Path) -> None:
     """Run a deploy in a child process and SIGKILL it when it reaches ``point``."""
     marker = tmp / f"{point}.reached"
-    script = textwrap.dedent(CHILD).format(repo=str(REPO), options=options, tmp=str(tmp),
-                                           output=str(output), release=release)
-    env = {**os.environ, **CREDENTIALS, "KPU_FAILPOINT": point,
-           "KPU_FAILPOINT_FILE": str(marker)}
+    script = textwrap.dedent(CHILD).format(
+        repo=str(REPO), options=options, tmp=str(tmp), output=str(output), release=release
+    )
+    env = {**os.environ, **CREDENTIALS, "KPU_FAILPOINT": point, "KPU_FAILPOINT_FILE": str(marker)}
     child = subprocess.Popen([sys.executable, "-c", script], env=env, start_new_session=True)
     while child.poll() is None and not marker.exists():
         time.sleep(0.05)
@@ -299,15 +363,19 @@ def _killed_at(point: str, options: dict[str, Any], output: Path, release: str,
 
 
 def _bigger_site() -> dict[str, bytes]:
-    new = {rel: data + b"<!-- rilis 2 -->" for rel, data in SITE.items()
-           if rel != "lampiran/jadwal-lama.pdf"}
+    new = {
+        rel: data + b"<!-- rilis 2 -->"
+        for rel, data in SITE.items()
+        if rel != "lampiran/jadwal-lama.pdf"
+    }
     for number in range(40):
         new[f"berita/arsip/{number:03}.html"] = f"<p>Arsip {number}</p>".encode() * 50
     return new
 
 
 def test_publish_killed_while_uploading_leaves_the_previous_site_whole(
-        s3_url: str, admin: Any, bucket: str, tmp_path: Path) -> None:
+    s3_url: str, admin: Any, bucket: str, tmp_path: Path
+) -> None:
     options = {"type": "s3", "bucket": bucket, "endpoint_url": s3_url}
     _target(s3_url, bucket, tmp_path).deploy(_write(tmp_path / "v1", SITE), "r1")
     new = _bigger_site()
@@ -327,10 +395,10 @@ def test_publish_killed_while_uploading_leaves_the_previous_site_whole(
 
 @pytest.mark.parametrize("next_site", ["same", "newer"])
 def test_publish_killed_while_committing_is_finished_by_the_next_publish(
-        s3_url: str, admin: Any, bucket: str, tmp_path: Path, next_site: str) -> None:
+    s3_url: str, admin: Any, bucket: str, tmp_path: Path, next_site: str
+) -> None:
     options = {"type": "s3", "bucket": bucket, "endpoint_url": s3_url, "prefix": "situs"}
-    _target(s3_url, bucket, tmp_path, prefix="situs").deploy(
-        _write(tmp_path / "v1", SITE), "r1")
+    _target(s3_url, bucket, tmp_path, prefix="situs").deploy(_write(tmp_path / "v1", SITE), "r1")
     new = _bigger_site()
     output = _write(tmp_path / "v2", new)
     _killed_at("commit", options, output, "r2", tmp_path)
@@ -352,7 +420,8 @@ def test_publish_killed_while_committing_is_finished_by_the_next_publish(
 
 
 def test_rollback_without_a_rollback_bucket_says_to_republish(
-        s3_url: str, bucket: str, tmp_path: Path) -> None:
+    s3_url: str, bucket: str, tmp_path: Path
+) -> None:
     target = _target(s3_url, bucket, tmp_path)
     target.deploy(_write(tmp_path / "v1", SITE), "r1")
     with pytest.raises(TargetError) as error:
@@ -361,11 +430,13 @@ def test_rollback_without_a_rollback_bucket_says_to_republish(
         "Target S3 'awan' tidak menyimpan rilis lama (PUBLISH_TARGETS['awan']"
         "['rollback_bucket'] belum diisi), jadi tidak bisa dikembalikan otomatis. Terbitkan "
         "ulang versi sebelumnya: git checkout <commit>, lalu invoke publish, lalu kembali "
-        "ke main.")
+        "ke main."
+    )
 
 
 def test_rollback_restores_the_previous_site_from_the_private_bucket(
-        s3_url: str, admin: Any, bucket: str, tmp_path: Path) -> None:
+    s3_url: str, admin: Any, bucket: str, tmp_path: Path
+) -> None:
     vault = new_bucket(admin, public=False)
     target = _target(s3_url, bucket, tmp_path, prefix="situs", rollback_bucket=vault)
     target.check()
@@ -377,11 +448,13 @@ def test_rollback_restores_the_previous_site_from_the_private_bucket(
     assert live_objects(admin, bucket, "situs/") == new
     assert leftovers(admin, bucket) == []  # old versions are kept in the other bucket only
     kept = "situs/.kpu-releases/files/r2/lampiran/jadwal-lama.pdf"
-    assert admin.get_object(Bucket=vault, Key=kept)["Body"].read() == SITE[
-        "lampiran/jadwal-lama.pdf"]
+    assert (
+        admin.get_object(Bucket=vault, Key=kept)["Body"].read() == SITE["lampiran/jadwal-lama.pdf"]
+    )
     assert _reader(s3_url, f"{vault}/{kept}")[0] == 403
-    assert _target(s3_url, bucket, tmp_path, prefix="situs",
-                   rollback_bucket=vault).rollback() == "r1"
+    assert (
+        _target(s3_url, bucket, tmp_path, prefix="situs", rollback_bucket=vault).rollback() == "r1"
+    )
     assert live_objects(admin, bucket, "situs/") == SITE
     status, headers, _ = _reader(s3_url, f"{bucket}/situs/lampiran/jadwal-lama.pdf")
     assert (status, headers["content-type"]) == (200, "application/pdf")
@@ -394,12 +467,15 @@ def test_rollback_restores_the_previous_site_from_the_private_bucket(
 
 
 def test_only_the_last_keep_releases_can_be_rolled_back(
-        s3_url: str, admin: Any, bucket: str, tmp_path: Path) -> None:
+    s3_url: str, admin: Any, bucket: str, tmp_path: Path
+) -> None:
     vault = new_bucket(admin, public=False)
     target = _target(s3_url, bucket, tmp_path, rollback_bucket=vault, keep=2)
     for number in range(1, 5):
-        target.deploy(_write(tmp_path / f"v{number}",
-                             {**SITE, "index.html": f"<h1>{number}</h1>".encode()}), f"r{number}")
+        target.deploy(
+            _write(tmp_path / f"v{number}", {**SITE, "index.html": f"<h1>{number}</h1>".encode()}),
+            f"r{number}",
+        )
     index = admin.get_object(Bucket=vault, Key=".kpu-releases/index.json")["Body"].read()
     assert json.loads(index)["releases"] == ["r3", "r4"]
     keys = {item["Key"] for item in admin.list_objects_v2(Bucket=vault)["Contents"]}
@@ -411,33 +487,43 @@ def test_only_the_last_keep_releases_can_be_rolled_back(
 
 
 def test_object_uploaded_in_parts_is_compared_by_its_recorded_sha256(
-        s3_url: str, admin: Any, bucket: str, tmp_path: Path) -> None:
+    s3_url: str, admin: Any, bucket: str, tmp_path: Path
+) -> None:
     output = _write(tmp_path / "out", SITE)
     target = _target(s3_url, bucket, tmp_path)
     target.deploy(output, "r1")
-    for rel, recorded in (("lampiran/sk.pdf", hashlib.sha256(PDF).hexdigest()),
-                          ("index.html", "0" * 64)):
-        upload = admin.create_multipart_upload(Bucket=bucket, Key=rel,
-                                               Metadata={"sha256": recorded})
-        part = admin.upload_part(Bucket=bucket, Key=rel, UploadId=upload["UploadId"],
-                                 PartNumber=1, Body=SITE[rel])
+    for rel, recorded in (
+        ("lampiran/sk.pdf", hashlib.sha256(PDF).hexdigest()),
+        ("index.html", "0" * 64),
+    ):
+        upload = admin.create_multipart_upload(
+            Bucket=bucket, Key=rel, Metadata={"sha256": recorded}
+        )
+        part = admin.upload_part(
+            Bucket=bucket, Key=rel, UploadId=upload["UploadId"], PartNumber=1, Body=SITE[rel]
+        )
         admin.complete_multipart_upload(
-            Bucket=bucket, Key=rel, UploadId=upload["UploadId"],
-            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+            Bucket=bucket,
+            Key=rel,
+            UploadId=upload["UploadId"],
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+        )
         assert "-" in admin.head_object(Bucket=bucket, Key=rel)["ETag"]
     plan = target.plan(output)
     assert plan.upload == ["index.html"]  # same bytes, but its recorded SHA-256 disagrees
 
 
 def test_output_file_with_the_reserved_name_is_refused(
-        s3_url: str, bucket: str, tmp_path: Path) -> None:
+    s3_url: str, bucket: str, tmp_path: Path
+) -> None:
     output = _write(tmp_path / "out", {**SITE, ".kpu-journal.json": b"{}"})
     with pytest.raises(TargetError, match=r"memakai awalan \.kpu- yang dicadangkan"):
         _target(s3_url, bucket, tmp_path).deploy(output, "r1")
 
 
 def test_deploy_that_only_removes_a_file_sends_nothing_and_deletes_it(
-        s3_url: str, admin: Any, bucket: str, tmp_path: Path) -> None:
+    s3_url: str, admin: Any, bucket: str, tmp_path: Path
+) -> None:
     _target(s3_url, bucket, tmp_path).deploy(_write(tmp_path / "v1", SITE), "r1")
     new = {rel: data for rel, data in SITE.items() if rel != "berita/rapat-pleno.html"}
     sent = _target(s3_url, bucket, tmp_path).deploy(_write(tmp_path / "v2", new), "r2")
@@ -447,7 +533,8 @@ def test_deploy_that_only_removes_a_file_sends_nothing_and_deletes_it(
 
 
 def test_first_publish_never_deletes_objects_it_did_not_put_there(
-        s3_url: str, admin: Any, bucket: str, tmp_path: Path) -> None:
+    s3_url: str, admin: Any, bucket: str, tmp_path: Path
+) -> None:
     admin.put_object(Bucket=bucket, Key="situs/laporan-keuangan-2028.xlsx", Body=b"penting")
     admin.put_object(Bucket=bucket, Key="lain/arsip.zip", Body=b"di luar prefix")
     target = _target(s3_url, bucket, tmp_path, prefix="situs")
@@ -459,10 +546,13 @@ def test_first_publish_never_deletes_objects_it_did_not_put_there(
         "bukan bagian dari situs ini (misalnya situs/laporan-keuangan-2028.xlsx) dan belum "
         "pernah diterbitkan dari sini, jadi tidak dihapus. Periksa "
         "PUBLISH_TARGETS['awan']['bucket'] dan ['prefix']; bila benar, pindahkan atau hapus "
-        "objek itu sendiri, lalu ulangi. Situs yang tayang tidak berubah.")
+        "objek itu sendiri, lalu ulangi. Situs yang tayang tidak berubah."
+    )
     assert requests.count("PutObject") == requests.count("DeleteObjects") == 0
-    assert live_objects(admin, bucket) == {"situs/laporan-keuangan-2028.xlsx": b"penting",
-                                    "lain/arsip.zip": b"di luar prefix"}
+    assert live_objects(admin, bucket) == {
+        "situs/laporan-keuangan-2028.xlsx": b"penting",
+        "lain/arsip.zip": b"di luar prefix",
+    }
     admin.delete_object(Bucket=bucket, Key="situs/laporan-keuangan-2028.xlsx")
     target.deploy(_write(tmp_path / "out2", SITE), "r1")  # the admin moved it; now it goes
     assert live_objects(admin, bucket, "situs/") == SITE

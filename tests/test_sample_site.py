@@ -10,19 +10,37 @@ from publishing.build import BuildResult, build_site
 from sitekit import REPO
 
 EXCLUDED = {  # item: (state, marker word in its body or attachment, slug)
-    "berita/2026-11-20-persiapan-logistik.md":
-        ("draf", "Kotak-Suara-Cadangan-Sluke", "persiapan-logistik"),
-    "berita/2026-11-21-rakor-ppk-kragan.md":
-        ("menunggu", "Rakor-Kragan-Tahap-Dua", "rakor-ppk-kragan"),
-    "pengumuman/2026-11-22-seleksi-kpps.md":
-        ("menunggu", "Seleksi-KPPS-Gelombang-Tiga", "seleksi-kpps"),
-    "artikel/2026-11-18-partisipasi-pemilih-muda.md":
-        ("menunggu", "Survei-Pemilih-Muda-Lasem", "partisipasi-pemilih-muda"),
-    "berita/2026-11-19-hasil-rapat-evaluasi.md":
-        ("ditolak", "Evaluasi-Internal-Sarang", "hasil-rapat-evaluasi"),
+    "berita/2026-11-20-persiapan-logistik.md": (
+        "draf",
+        "Kotak-Suara-Cadangan-Sluke",
+        "persiapan-logistik",
+    ),
+    "berita/2026-11-21-rakor-ppk-kragan.md": (
+        "menunggu",
+        "Rakor-Kragan-Tahap-Dua",
+        "rakor-ppk-kragan",
+    ),
+    "pengumuman/2026-11-22-seleksi-kpps.md": (
+        "menunggu",
+        "Seleksi-KPPS-Gelombang-Tiga",
+        "seleksi-kpps",
+    ),
+    "artikel/2026-11-18-partisipasi-pemilih-muda.md": (
+        "menunggu",
+        "Survei-Pemilih-Muda-Lasem",
+        "partisipasi-pemilih-muda",
+    ),
+    "berita/2026-11-19-hasil-rapat-evaluasi.md": (
+        "ditolak",
+        "Evaluasi-Internal-Sarang",
+        "hasil-rapat-evaluasi",
+    ),
     "data/2026-11-16-daftar-tps.md": ("kedaluwarsa", "Jumlah-TPS-Pamotan-Revisi", "daftar-tps"),
-    "pengumuman/2026-11-17-jadwal-kampanye.md":
-        ("menunggu", "Jadwal-Kampanye-Palsu-Gunem", "jadwal-kampanye"),
+    "pengumuman/2026-11-17-jadwal-kampanye.md": (
+        "menunggu",
+        "Jadwal-Kampanye-Palsu-Gunem",
+        "jadwal-kampanye",
+    ),
 }
 
 
@@ -48,7 +66,8 @@ def test_sample_has_every_sop_state(sample: tuple[Path, BuildResult]) -> None:
 
 @pytest.mark.parametrize("item", sorted(EXCLUDED), ids=lambda i: i.split("/")[1][11:])
 def test_no_output_file_mentions_an_excluded_sample_item(
-        sample: tuple[Path, BuildResult], item: str) -> None:
+    sample: tuple[Path, BuildResult], item: str
+) -> None:
     output, _ = sample
     _, marker, slug = EXCLUDED[item]
     for path in _files(output):
@@ -64,13 +83,25 @@ def test_sample_shows_each_kind_with_its_attachments(sample: tuple[Path, BuildRe
     output, _ = sample
     names = {p.relative_to(output).as_posix() for p in _files(output)}
     for expected in (
-            "berita/rapat-pleno-dpt/index.html",
-            "regulasi/pkpu-2-2024-tahapan/pkpu-2-2024-tahapan.pdf",
-            "data/rekapitulasi-dpt/rekapitulasi-dpt-2026.csv",
-            "dokumentasi/sosialisasi-pemilih-pemula/sosialisasi-pemula-1.jpg",
-            "profil/index.html", "robots.txt", "static/logo-kpu.svg", "sitemap.xml"):
+        "berita/rapat-pleno-dpt/index.html",
+        "regulasi/pkpu-2-2024-tahapan/pkpu-2-2024-tahapan.pdf",
+        "data/rekapitulasi-dpt/rekapitulasi-dpt-2026.csv",
+        "dokumentasi/sosialisasi-pemilih-pemula/sosialisasi-pemula-1.jpg",
+        "profil/index.html",
+        "robots.txt",
+        "static/logo-kpu.svg",
+        "sitemap.xml",
+    ):
         assert any(name.endswith(expected.split("/")[-1]) for name in names), expected
     assert any(name.startswith("artikel/mengenal-tahapan-pilkada/en") for name in names)
-    for kind in ("berita", "artikel", "pengumuman", "regulasi", "data", "dokumentasi",
-                 "bahan-sosialisasi", "liputan-kegiatan"):
+    for kind in (
+        "berita",
+        "artikel",
+        "pengumuman",
+        "regulasi",
+        "data",
+        "dokumentasi",
+        "bahan-sosialisasi",
+        "liputan-kegiatan",
+    ):
         assert f"kategori/{kind}/index.html" in names, kind

@@ -16,17 +16,22 @@ pytestmark = pytest.mark.slow
 
 
 def _at(site: Site, moment: str):
-    settings = site.write_settings(f"pada-{moment[:10]}.py",
-                                   extra=f"APPROVAL_GATE_NOW = {moment!r}\n")
+    settings = site.write_settings(
+        f"pada-{moment[:10]}.py", extra=f"APPROVAL_GATE_NOW = {moment!r}\n"
+    )
     return site.build(settings)
 
 
 def _embargoed(site: Site) -> None:
-    site.article("berita/sekarang.md", "Berita Sekarang", "Isi TOKENSEKARANG.",
-                 category="Berita")
+    site.article("berita/sekarang.md", "Berita Sekarang", "Isi TOKENSEKARANG.", category="Berita")
     site.approve_all("berita/sekarang.md")
-    site.article("berita/nanti.md", "Berita Nanti", "Isi TOKENNANTI. "
-                 "[unduh]({attach}nanti.pdf)", category="Berita", date="2026-11-25 09:00")
+    site.article(
+        "berita/nanti.md",
+        "Berita Nanti",
+        "Isi TOKENNANTI. [unduh]({attach}nanti.pdf)",
+        category="Berita",
+        date="2026-11-25 09:00",
+    )
     site.attach("berita/nanti.pdf", b"%PDF TOKENLAMPIRANNANTI")
     site.approve_all("berita/nanti.md")
 
@@ -41,8 +46,9 @@ def test_approved_item_with_a_future_date_is_held_until_that_moment(site: Site) 
     assert held["state"] == "terjadwal"
     assert held["reason"] == "disetujui; dijadwalkan terbit 2026-11-25 09:00 WIB"
     assert result.manifest["next_change"] == "2026-11-25T09:00:00+07:00"
-    assert result.manifest["upcoming"] == [{"item": "berita/nanti.md", "change": "terbit",
-                                            "at": "2026-11-25T09:00:00+07:00"}]
+    assert result.manifest["upcoming"] == [
+        {"item": "berita/nanti.md", "change": "terbit", "at": "2026-11-25T09:00:00+07:00"}
+    ]
 
 
 def test_embargoed_item_appears_once_its_moment_has_come(site: Site) -> None:
@@ -54,8 +60,13 @@ def test_embargoed_item_appears_once_its_moment_has_come(site: Site) -> None:
 
 
 def test_announcement_leaves_the_site_when_its_period_ends(site: Site) -> None:
-    site.article("pengumuman/pendaftaran.md", "Pendaftaran KPPS", "Isi TOKENPENDAFTARAN.",
-                 category="Pengumuman", berlaku_sampai="2026-11-30")
+    site.article(
+        "pengumuman/pendaftaran.md",
+        "Pendaftaran KPPS",
+        "Isi TOKENPENDAFTARAN.",
+        category="Pengumuman",
+        berlaku_sampai="2026-11-30",
+    )
     site.approve_all("pengumuman/pendaftaran.md")
     result = site.build()
     assert site.hits("TOKENPENDAFTARAN")
@@ -68,8 +79,13 @@ def test_announcement_leaves_the_site_when_its_period_ends(site: Site) -> None:
 
 
 def test_expiry_with_a_time_of_day(site: Site) -> None:
-    site.article("pengumuman/rapat.md", "Rapat", "Isi TOKENRAPAT.", category="Pengumuman",
-                 berlaku_sampai="2026-11-24 09:30")
+    site.article(
+        "pengumuman/rapat.md",
+        "Rapat",
+        "Isi TOKENRAPAT.",
+        category="Pengumuman",
+        berlaku_sampai="2026-11-24 09:30",
+    )
     site.approve_all("pengumuman/rapat.md")
     site.build()  # NOW is 10:00 WIB on the 24th
     assert NOW.hour == 10
@@ -77,14 +93,20 @@ def test_expiry_with_a_time_of_day(site: Site) -> None:
 
 
 def test_unreadable_expiry_holds_the_item_and_names_file_and_line(site: Site) -> None:
-    site.article("pengumuman/salah.md", "Salah", "Isi TOKENSALAH.", category="Pengumuman",
-                 berlaku_sampai="akhir bulan")
+    site.article(
+        "pengumuman/salah.md",
+        "Salah",
+        "Isi TOKENSALAH.",
+        category="Pengumuman",
+        berlaku_sampai="akhir bulan",
+    )
     site.approve_all("pengumuman/salah.md")
     site.article("berita/baik.md", "Baik", "Isi TOKENBAIK.", category="Berita")
     site.approve_all("berita/baik.md")
     result = site.build()
     assert site.hits("TOKENSALAH") == [] and site.hits("TOKENBAIK")
-    finding = next(f for f in result.manifest["findings"]
-                   if f["path"] == "content/pengumuman/salah.md")
+    finding = next(
+        f for f in result.manifest["findings"] if f["path"] == "content/pengumuman/salah.md"
+    )
     assert finding["line"] == 4
     assert finding["message"] == "Tanggal 'berlaku_sampai' tidak dapat dibaca: 'akhir bulan'."

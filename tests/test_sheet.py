@@ -64,25 +64,32 @@ def reviewed(site: Site) -> Site:
     site.article(ITEM, "Rapat Pleno Terbuka", "Versi satu. [Undangan]({attach}undangan.pdf)")
     site.sign(ITEM, "web-admin", at=at("2026-11-20 10:10"))
     site.sign(ITEM, "kasubbag-tekmas", at=at("2026-11-20 10:40"))
-    site.sign(ITEM, "sekretaris", decision="tolak", note="Sumber data kurang.",
-              at=at("2026-11-20 11:40"))
+    site.sign(
+        ITEM, "sekretaris", decision="tolak", note="Sumber data kurang.", at=at("2026-11-20 11:40")
+    )
     site.article(ITEM, "Rapat Pleno Terbuka", "Versi dua. [Undangan]({attach}undangan.pdf)")
-    for role, moment in (("web-admin", "13:20"), ("kasubbag-tekmas", "13:35"),
-                         ("sekretaris", "13:55"), ("komisioner", "14:30")):
+    for role, moment in (
+        ("web-admin", "13:20"),
+        ("kasubbag-tekmas", "13:35"),
+        ("sekretaris", "13:55"),
+        ("komisioner", "14:30"),
+    ):
         site.sign(ITEM, role, at=at(f"2026-11-20 {moment}"))
     site.sign(ITEM, "komisioner", at=at("2026-11-20 14:40"), key="luar")
     return site
 
 
-def _sheet(site: Site, tmp_path: Path, *extra: str, env: dict[str, str] | None = None
-           ) -> tuple[subprocess.CompletedProcess[str], str]:
+def _sheet(
+    site: Site, tmp_path: Path, *extra: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], str]:
     target = tmp_path / "lembar.html"
     done = run(site, "sheet", f"content/{ITEM}", "--output", str(target), *extra, env=env)
     return done, target.read_text(encoding="utf-8") if target.is_file() else ""
 
 
 def test_sheet_lists_every_decision_with_role_name_time_and_note(
-        reviewed: Site, tmp_path: Path) -> None:
+    reviewed: Site, tmp_path: Path
+) -> None:
     done, page = _sheet(reviewed, tmp_path, "--no-pdf")
     assert done.returncode == 0, done.stderr
     current = reviewed.digest(ITEM)[7:15]
@@ -92,12 +99,18 @@ def test_sheet_lists_every_decision_with_role_name_time_and_note(
     assert [r[:6] + r[7:] for r in decisions] == [
         ["1", "2026-11-20 10:10", "Web Admin", "Pejabat Andi (andi)", "SETUJU", "-", "-"],
         ["2", "2026-11-20 10:40", "Kasubbag Tekmas", "Pejabat Sri (sri)", "SETUJU", "-", "-"],
-        ["3", "2026-11-20 11:40", "Sekretaris", "Pejabat Bambang (bambang)", "TOLAK",
-         "Sumber data kurang.", "-"],
+        [
+            "3",
+            "2026-11-20 11:40",
+            "Sekretaris",
+            "Pejabat Bambang (bambang)",
+            "TOLAK",
+            "Sumber data kurang.",
+            "-",
+        ],
         ["4", "2026-11-20 13:20", "Web Admin", "Pejabat Andi (andi)", "SETUJU", "-", "ya"],
         ["5", "2026-11-20 13:35", "Kasubbag Tekmas", "Pejabat Sri (sri)", "SETUJU", "-", "ya"],
-        ["6", "2026-11-20 13:55", "Sekretaris", "Pejabat Bambang (bambang)", "SETUJU", "-",
-         "ya"],
+        ["6", "2026-11-20 13:55", "Sekretaris", "Pejabat Bambang (bambang)", "SETUJU", "-", "ya"],
         ["7", "2026-11-20 14:30", "Komisioner", "Pejabat Dewi (dewi)", "SETUJU", "-", "ya"],
     ]
     assert {r[6] for r in decisions[3:]} == {f"versi ini {current}"}
@@ -106,7 +119,8 @@ def test_sheet_lists_every_decision_with_role_name_time_and_note(
 
 
 def test_sheet_names_the_item_its_digest_and_the_files_it_covers(
-        reviewed: Site, tmp_path: Path) -> None:
+    reviewed: Site, tmp_path: Path
+) -> None:
     _, page = _sheet(reviewed, tmp_path, "--no-pdf")
     table = {r[0]: r[1] for r in rows(page) if len(r) == 2}
     assert table["Judul"] == "Rapat Pleno Terbuka"
@@ -121,12 +135,17 @@ def test_sheet_names_the_item_its_digest_and_the_files_it_covers(
 
 def test_signatures_that_do_not_count_are_listed_apart(reviewed: Site, tmp_path: Path) -> None:
     _, page = _sheet(reviewed, tmp_path, "--no-pdf")
-    section = page[page.index("<h2>Catatan pemeriksaan</h2>"):]
-    assert "approvals/berita/rapat/20261120T144000-komisioner-setuju.yml: Ditandatangani " \
-           f"dengan kunci {reviewed.keys.fingerprint('luar')} yang tidak terdaftar di roster." \
-           in section
-    assert "Pejabat Dewi (dewi)</td><td><strong>SETUJU</strong></td><td>-</td><td class=" \
-           "\"nw\">versi ini" in page and page.count("Pejabat Dewi (dewi)") == 1
+    section = page[page.index("<h2>Catatan pemeriksaan</h2>") :]
+    assert (
+        "approvals/berita/rapat/20261120T144000-komisioner-setuju.yml: Ditandatangani "
+        f"dengan kunci {reviewed.keys.fingerprint('luar')} yang tidak terdaftar di roster."
+        in section
+    )
+    assert (
+        'Pejabat Dewi (dewi)</td><td><strong>SETUJU</strong></td><td>-</td><td class="nw">versi ini'
+        in page
+        and page.count("Pejabat Dewi (dewi)") == 1
+    )
 
 
 def test_unpublished_item_says_so(reviewed: Site, tmp_path: Path) -> None:
@@ -141,11 +160,17 @@ def test_published_item_shows_when_where_and_its_address(reviewed: Site, tmp_pat
         "release: 20261120T150000.000-abc123\npublished_at: '2026-11-20T15:00:00+07:00'\n"
         "target: {name: situs, type: rsync, location: 'web@kpu:/srv/situs'}\n"
         f"published:\n- {{item: {ITEM}, url: berita/rapat/, lang: id, "
-        f"digest: '{reviewed.digest(ITEM)}', signoffs: []}}\nwithheld: []\n")
+        f"digest: '{reviewed.digest(ITEM)}', signoffs: []}}\nwithheld: []\n"
+    )
     done, page = _sheet(reviewed, tmp_path, "--no-pdf")
     assert done.returncode == 0, done.stderr
-    assert ["2026-11-20 15:00", "situs (rsync) web@kpu:/srv/situs", "berita/rapat/",
-            "versi ini", "approvals/_arsip/2026/20261120T150000.000-abc123-situs.yml"] in rows(page)
+    assert [
+        "2026-11-20 15:00",
+        "situs (rsync) web@kpu:/srv/situs",
+        "berita/rapat/",
+        "versi ini",
+        "approvals/_arsip/2026/20261120T150000.000-abc123-situs.yml",
+    ] in rows(page)
     assert "Belum diterbitkan" not in page
 
 
@@ -155,19 +180,23 @@ def test_pdf_is_printed_with_the_installed_browser(reviewed: Site, tmp_path: Pat
     done, _ = _sheet(reviewed, tmp_path)
     assert done.returncode == 0, done.stderr
     pdf = tmp_path / "lembar.pdf"
-    assert done.stdout.splitlines()[-1] == \
-        f"Lembar persetujuan (PDF, dibuat dengan chromium): {pdf}"
+    assert (
+        done.stdout.splitlines()[-1] == f"Lembar persetujuan (PDF, dibuat dengan chromium): {pdf}"
+    )
     reader = PdfReader(pdf)
     box = reader.pages[0].mediabox
-    assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == \
-        (210, 297)  # A4 in millimetres
+    assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == (
+        210,
+        297,
+    )  # A4 in millimetres
     text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
     assert "LEMBAR PERSETUJUAN PUBLIKASI" in text and "Sumber data kurang." in text
     assert "Halaman 1 dari" in text
 
 
 def test_without_a_pdf_converter_only_the_html_is_made_and_that_is_said(
-        reviewed: Site, tmp_path: Path) -> None:
+    reviewed: Site, tmp_path: Path
+) -> None:
     empty = tmp_path / "bin"
     empty.mkdir()
     done, page = _sheet(reviewed, tmp_path, env={"PATH": str(empty)})
@@ -176,7 +205,8 @@ def test_without_a_pdf_converter_only_the_html_is_made_and_that_is_said(
         f"Lembar persetujuan (HTML, A4): {tmp_path / 'lembar.html'}",
         "PDF tidak dibuat: tidak ada pengubah PDF yang terpasang (chromium, wkhtmltopdf atau "
         "LibreOffice). Buka berkas HTML itu di peramban lalu pilih Cetak (Ctrl+P), ukuran "
-        "kertas A4."]
+        "kertas A4.",
+    ]
     assert page and not (tmp_path / "lembar.pdf").exists()
 
 
@@ -190,35 +220,60 @@ def test_a_failing_converter_is_reported_and_the_html_kept(reviewed: Site, tmp_p
     assert done.returncode == 25
     assert done.stderr.strip() == (
         f"{tmp_path / 'lembar.html'}: wkhtmltopdf gagal membuat PDF (Exit with code 1 due to "
-        "network error). Berkas HTML tetap dapat dicetak dari peramban (Ctrl+P, A4).")
+        "network error). Berkas HTML tetap dapat dicetak dari peramban (Ctrl+P, A4)."
+    )
     assert "LEMBAR PERSETUJUAN PUBLIKASI" in page
 
 
 def test_default_location_is_under_var(reviewed: Site) -> None:
     done = run(reviewed, "sheet", f"content/{ITEM}", "--no-pdf")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "Lembar persetujuan (HTML, A4): " \
+    assert (
+        done.stdout.strip() == "Lembar persetujuan (HTML, A4): "
         "var/lembar-persetujuan/berita--rapat.html"
+    )
     assert (reviewed.root / "var/lembar-persetujuan/berita--rapat.html").is_file()
 
 
 def test_unknown_item_gets_a_close_match(reviewed: Site) -> None:
     done = run(reviewed, "sheet", "content/berita/rapat-pleno.md", "--no-pdf")
     assert done.returncode == 24
-    assert done.stderr.strip() == ("Item content/berita/rapat-pleno.md tidak ditemukan. Mungkin "
-                                   "maksudnya content/berita/rapat.md? Daftar semua item ada "
-                                   "di 'invoke status'.")
+    assert done.stderr.strip() == (
+        "Item content/berita/rapat-pleno.md tidak ditemukan. Mungkin "
+        "maksudnya content/berita/rapat.md? Daftar semua item ada "
+        "di 'invoke status'."
+    )
 
 
 @pytest.mark.slow
 def test_sheet_of_the_sample_site(tmp_path: Path) -> None:
     target = tmp_path / "contoh.html"
-    done = subprocess.run([sys.executable, "-m", "invoke", "-r", str(REPO), "sheet",
-                           "content/berita/2026-11-19-hasil-rapat-evaluasi.md", "--output",
-                           str(target), "--no-pdf"], capture_output=True, text=True, cwd=REPO)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "invoke",
+            "-r",
+            str(REPO),
+            "sheet",
+            "content/berita/2026-11-19-hasil-rapat-evaluasi.md",
+            "--output",
+            str(target),
+            "--no-pdf",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert done.returncode == 0, done.stderr
     decisions = [r for r in rows(target.read_text()) if r and r[0].isdigit()]
     assert [(r[2], r[4], r[5]) for r in decisions] == [
-        ("Web Admin", "SETUJU", "-"), ("Kasubbag Tekmas", "SETUJU", "-"),
-        ("Sekretaris", "TOLAK", "Daftar hadir PPK belum dilampirkan dan angka partisipasi "
-                                "belum bersumber. Mohon dilengkapi lalu diajukan kembali.")]
+        ("Web Admin", "SETUJU", "-"),
+        ("Kasubbag Tekmas", "SETUJU", "-"),
+        (
+            "Sekretaris",
+            "TOLAK",
+            "Daftar hadir PPK belum dilampirkan dan angka partisipasi "
+            "belum bersumber. Mohon dilengkapi lalu diajukan kembali.",
+        ),
+    ]

@@ -32,8 +32,9 @@ def test_status_names_each_state_and_who_acts_next(site: Site) -> None:
     done = invoke(site, "status", "--json")
     assert done.returncode == 0, done.stderr
     rows = {row["item"]: row for row in json.loads(done.stdout)["items"]}
-    assert {item: (row["state"], row["reason"], row["next_role"])
-            for item, row in rows.items()} == {
+    assert {
+        item: (row["state"], row["reason"], row["next_role"]) for item, row in rows.items()
+    } == {
         "berita/draf.md": ("draf", "draf, menunggu Web Admin", "web-admin"),
         "berita/tekmas.md": ("menunggu", "menunggu Kasubbag Tekmas", "kasubbag-tekmas"),
         "berita/sekretaris.md": ("menunggu", "menunggu Sekretaris", "sekretaris"),
@@ -42,8 +43,9 @@ def test_status_names_each_state_and_who_acts_next(site: Site) -> None:
         "berita/tolak.md": ("ditolak", "ditolak Sekretaris: Sumber data kurang.", None),
         "berita/lama.md": ("kedaluwarsa", rows["berita/lama.md"]["reason"], "web-admin"),
     }
-    assert rows["berita/lama.md"]["reason"].startswith("kedaluwarsa: persetujuan yang ada "
-                                                       "untuk versi lama")
+    assert rows["berita/lama.md"]["reason"].startswith(
+        "kedaluwarsa: persetujuan yang ada untuk versi lama"
+    )
 
 
 def test_waiting_time_is_measured_against_the_sop_standard(site: Site) -> None:
@@ -75,8 +77,10 @@ def test_status_reports_bad_files_with_their_path(site: Site) -> None:
     bad.parent.mkdir(parents=True)
     bad.write_text("item: [\n")
     done = invoke(site, "status")
-    assert "    ! approvals/berita/a/20261121T090000-web-admin-setuju.yml:2: YAML tidak " \
-           "valid" in done.stdout
+    assert (
+        "    ! approvals/berita/a/20261121T090000-web-admin-setuju.yml:2: YAML tidak "
+        "valid" in done.stdout
+    )
 
 
 def test_status_fails_closed_on_a_tampered_roster(site: Site) -> None:

@@ -32,8 +32,13 @@ def _commands(sample: Sample) -> list[str]:
 
 
 def _run(command: str, folder: Path) -> str:
-    done = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=folder,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout + done.stderr
 
@@ -57,8 +62,9 @@ def test_record_lists_exactly_the_published_items(theme_sample: Sample) -> None:
     assert record["namespace"] == "kpu-rembang-persetujuan"
 
 
-def test_every_signoff_verifies_with_the_commands_on_the_page(theme_sample: Sample,
-                                                              published: Path) -> None:
+def test_every_signoff_verifies_with_the_commands_on_the_page(
+    theme_sample: Sample, published: Path
+) -> None:
     lines = _commands(theme_sample)
     extract = [line for line in lines if line.startswith("jq -r '.items[0].signoffs[0]")]
     [verify] = [line for line in lines if line.startswith("ssh-keygen -Y verify")]
@@ -67,9 +73,10 @@ def test_every_signoff_verifies_with_the_commands_on_the_page(theme_sample: Samp
     checked = 0
     for i, item in enumerate(record["items"]):
         for j, signoff in enumerate(item["signoffs"]):
-            steps = [c.replace(".items[0]", f".items[{i}]").replace(".signoffs[0]",
-                                                                   f".signoffs[{j}]")
-                     for c in extract]
+            steps = [
+                c.replace(".items[0]", f".items[{i}]").replace(".signoffs[0]", f".signoffs[{j}]")
+                for c in extract
+            ]
             for step in steps[:2]:
                 _run(step, published)
             principal, moment = _run(steps[2], published).split()
@@ -85,20 +92,23 @@ def test_every_signoff_verifies_with_the_commands_on_the_page(theme_sample: Samp
     assert checked == 4 * len(theme_sample.manifest["included"])
 
 
-def test_a_signature_does_not_verify_for_someone_else(theme_sample: Sample,
-                                                      published: Path) -> None:
+def test_a_signature_does_not_verify_for_someone_else(
+    theme_sample: Sample, published: Path
+) -> None:
     lines = _commands(theme_sample)
     for line in lines[2:4]:
         _run(line, published)
     [verify] = [line for line in lines if line.startswith("ssh-keygen -Y verify")]
     forged = re.sub(r"-I \S+", "-I dewi@komisioner", verify)
-    done = subprocess.run(["bash", "-c", forged], cwd=published, capture_output=True,
-                          text=True, check=False)
+    done = subprocess.run(
+        ["bash", "-c", forged], cwd=published, capture_output=True, text=True, check=False
+    )
     assert done.returncode != 0
 
 
-def test_digest_and_downloaded_pdf_can_be_checked_with_sha256sum(theme_sample: Sample,
-                                                                 published: Path) -> None:
+def test_digest_and_downloaded_pdf_can_be_checked_with_sha256sum(
+    theme_sample: Sample, published: Path
+) -> None:
     [recompute] = [line for line in _commands(theme_sample) if "kpu-rembang-digest-v1" in line]
     record = json.loads((published / "catatan.json").read_text())
     for i, item in enumerate(record["items"]):
@@ -125,27 +135,36 @@ def test_clean_record_passes_the_audit(theme_sample: Sample, tmp_path: Path) -> 
     assert _planted(theme_sample, tmp_path, lambda record: None) == []
 
 
-def test_record_listing_an_excluded_item_is_refused(theme_sample: Sample,
-                                                   tmp_path: Path) -> None:
+def test_record_listing_an_excluded_item_is_refused(theme_sample: Sample, tmp_path: Path) -> None:
     def leak(record: dict) -> None:
-        fake = dict(record["items"][0], item="berita/2026-11-20-persiapan-logistik.md",
-                    url="berita/persiapan-logistik/")
+        fake = dict(
+            record["items"][0],
+            item="berita/2026-11-20-persiapan-logistik.md",
+            url="berita/persiapan-logistik/",
+        )
         record["items"].append(fake)
+
     findings = _planted(theme_sample, tmp_path, leak)
-    assert "persetujuan/catatan.json: menyebut 'berita/2026-11-20-persiapan-logistik.md' " \
-           "yang tidak disetujui" in findings
-    assert "persetujuan/catatan.json: mencantumkan 'berita/2026-11-20-persiapan-logistik.md' " \
-           "yang bukan item disetujui" in findings
+    assert (
+        "persetujuan/catatan.json: menyebut 'berita/2026-11-20-persiapan-logistik.md' "
+        "yang tidak disetujui" in findings
+    )
+    assert (
+        "persetujuan/catatan.json: mencantumkan 'berita/2026-11-20-persiapan-logistik.md' "
+        "yang bukan item disetujui" in findings
+    )
 
 
-def test_record_with_a_signoff_the_gate_did_not_count_is_refused(theme_sample: Sample,
-                                                                 tmp_path: Path) -> None:
+def test_record_with_a_signoff_the_gate_did_not_count_is_refused(
+    theme_sample: Sample, tmp_path: Path
+) -> None:
     def alter(record: dict) -> None:
         record["items"][0]["signoffs"][3]["signed_at"] = "2026-11-23T10:00:00+07:00"
+
     findings = _planted(theme_sample, tmp_path, alter)
     item = theme_sample.record()["items"][0]["item"]
     assert findings == [
-        f"persetujuan/catatan.json: persetujuan {item!r} tidak sama dengan yang dihitung "
-        "gerbang",
+        f"persetujuan/catatan.json: persetujuan {item!r} tidak sama dengan yang dihitung gerbang",
         f"persetujuan/catatan.json: teks bertanda tangan untuk {item!r} tidak cocok dengan "
-        "persetujuannya"]
+        "persetujuannya",
+    ]

@@ -46,32 +46,47 @@ def test_index_holds_every_approved_page_and_nothing_else(theme_sample: Sample) 
     assert not (theme_sample.output / "pagefind" / "pagefind-ui.js").exists()
 
 
-def test_planted_search_record_of_an_unapproved_page_is_found(theme_sample: Sample,
-                                                               tmp_path: Path) -> None:
+def test_planted_search_record_of_an_unapproved_page_is_found(
+    theme_sample: Sample, tmp_path: Path
+) -> None:
     output = _copy(theme_sample, tmp_path)
-    leak = b'pagefind_dcd' + json.dumps({"url": "/berita/persiapan-logistik/",
-                                         "content": "Kotak-Suara-Cadangan-Sluke"}).encode()
-    (output / "pagefind" / "fragment" / "id_bocor00.pf_fragment").write_bytes(
-        gzip.compress(leak))
+    leak = (
+        b"pagefind_dcd"
+        + json.dumps(
+            {"url": "/berita/persiapan-logistik/", "content": "Kotak-Suara-Cadangan-Sluke"}
+        ).encode()
+    )
+    (output / "pagefind" / "fragment" / "id_bocor00.pf_fragment").write_bytes(gzip.compress(leak))
     findings = _audit(theme_sample, output)
-    assert ("pagefind/fragment/id_bocor00.pf_fragment: rekaman indeks pencarian menunjuk ke "
-            "'/berita/persiapan-logistik/' yang bukan halaman item disetujui") in findings
-    assert any(f.startswith("pagefind/pagefind-entry.json: jumlah halaman indeks") for f in
-               findings)
+    assert (
+        "pagefind/fragment/id_bocor00.pf_fragment: rekaman indeks pencarian menunjuk ke "
+        "'/berita/persiapan-logistik/' yang bukan halaman item disetujui"
+    ) in findings
+    assert any(
+        f.startswith("pagefind/pagefind-entry.json: jumlah halaman indeks") for f in findings
+    )
 
 
-@pytest.mark.parametrize(("name", "data", "message"), [
-    ("bocor.html", b"<html>Kotak-Suara-Cadangan-Sluke</html>",
-     "berkas ini bukan bagian indeks pencarian"),
-    ("fragment/id_rusak00.pf_fragment", b"bukan gzip", "tidak dapat dibaca"),
-], ids=["stray-page", "unreadable-record"])
-def test_anything_unexpected_in_the_index_folder_is_found(theme_sample: Sample,
-                                                          tmp_path: Path, name: str,
-                                                          data: bytes, message: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        (
+            "bocor.html",
+            b"<html>Kotak-Suara-Cadangan-Sluke</html>",
+            "berkas ini bukan bagian indeks pencarian",
+        ),
+        ("fragment/id_rusak00.pf_fragment", b"bukan gzip", "tidak dapat dibaca"),
+    ],
+    ids=["stray-page", "unreadable-record"],
+)
+def test_anything_unexpected_in_the_index_folder_is_found(
+    theme_sample: Sample, tmp_path: Path, name: str, data: bytes, message: str
+) -> None:
     output = _copy(theme_sample, tmp_path)
     (output / "pagefind" / name).write_bytes(data)
-    assert any(f.startswith(f"pagefind/{name}: ") and message in f
-               for f in _audit(theme_sample, output))
+    assert any(
+        f.startswith(f"pagefind/{name}: ") and message in f for f in _audit(theme_sample, output)
+    )
 
 
 def test_failing_pagefind_publishes_nothing(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,8 +97,9 @@ def test_failing_pagefind_publishes_nothing(site: Site, monkeypatch: pytest.Monk
     monkeypatch.setattr(publishing.search, "pagefind_command", lambda: ["false"])
     with pytest.raises(BuildFailed) as caught:
         site.build()
-    assert caught.value.message.startswith("Indeks pencarian gagal dibuat (Pagefind, kode "
-                                           "keluar 1); tidak ada yang diterbitkan.")
+    assert caught.value.message.startswith(
+        "Indeks pencarian gagal dibuat (Pagefind, kode keluar 1); tidak ada yang diterbitkan."
+    )
     assert {p: p.read_bytes() for p in site.files()} == before
 
 
@@ -99,15 +115,22 @@ def test_unchanged_pages_give_a_byte_identical_search_index(site, tmp_path) -> N
     from publishing.build import build_site
 
     for name in ("satu", "dua"):
-        site.article(f"berita/{name}.md", f"Berita {name.title()}", f"Isi TOKEN{name.upper()}.",
-                     category="Berita")
+        site.article(
+            f"berita/{name}.md",
+            f"Berita {name.title()}",
+            f"Isi TOKEN{name.upper()}.",
+            category="Berita",
+        )
         site.approve_all(f"berita/{name}.md")
     first = build_site(site.settings, tmp_path / "a", state_dir=site.root / "var").output
     again = build_site(site.settings, tmp_path / "b", state_dir=site.root / "var").output
 
     def index(folder):
-        return {p.relative_to(folder).as_posix(): p.read_bytes()
-                for p in (folder / "pagefind").rglob("*") if p.is_file()}
+        return {
+            p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in (folder / "pagefind").rglob("*")
+            if p.is_file()
+        }
 
     assert index(first) and index(first) == index(again)
     site.article("berita/tiga.md", "Berita Tiga", "Isi TOKENTIGA.", category="Berita")

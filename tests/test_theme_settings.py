@@ -25,23 +25,45 @@ def _approved(site: Site) -> None:
     site.approve_all("pages/kontak.md")
 
 
-@pytest.mark.parametrize(("extra", "expected"), [
-    ("SITE_COLOUR = {}", "Pengaturan tema tidak dikenal: 'SITE_COLOUR'. Mungkin maksud Anda "
-                         "'SITE_COLOURS'?"),
-    ("SITE_COLOURS = {'primary': '#f5c400'}",
-     "Kontras 'primary' dengan 'background' hanya 1,6:1; minimal 4,5:1 agar mudah dibaca."),
-    ("SITE_COLOURS = {'primary': 'merah'}", "Warna 'primary' bukan '#rrggbb'."),
-    ("SITE_COLOURS = {'utama': '#000000'}", "Kunci warna tidak dikenal: 'utama'."),
-    ("SITE_LOGO = '/tidak/ada/logo.svg'", "Berkas /tidak/ada/logo.svg tidak ditemukan."),
-    ("SITE_PROVENANCE = 'peran-tanggal'", "Mungkin maksud Anda 'peran-dan-tanggal'?"),
-    ("SITE_KINDS = 'Berita'", "'SITE_KINDS': diharapkan daftar nama kategori"),
-    ("SITE_NAV_PAGES = ['profil']", "'SITE_NAV_PAGES': diharapkan daftar pasangan (slug, label"),
-    ("SITE_ANNOUNCEMENT_DAYS = 0", "'SITE_ANNOUNCEMENT_DAYS': diharapkan jumlah hari"),
-    ("SITE_ORGANISATION = None", "Pengaturan 'SITE_ORGANISATION' belum diisi"),
-], ids=["typo", "low-contrast", "not-a-colour", "unknown-colour", "logo-missing",
-        "provenance-choice", "kinds-not-a-list", "nav-pages-shape", "days", "organisation"])
-def test_bad_theme_setting_stops_the_build_naming_file_and_key(site: Site, extra: str,
-                                                               expected: str) -> None:
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (
+            "SITE_COLOUR = {}",
+            "Pengaturan tema tidak dikenal: 'SITE_COLOUR'. Mungkin maksud Anda 'SITE_COLOURS'?",
+        ),
+        (
+            "SITE_COLOURS = {'primary': '#f5c400'}",
+            "Kontras 'primary' dengan 'background' hanya 1,6:1; minimal 4,5:1 agar mudah dibaca.",
+        ),
+        ("SITE_COLOURS = {'primary': 'merah'}", "Warna 'primary' bukan '#rrggbb'."),
+        ("SITE_COLOURS = {'utama': '#000000'}", "Kunci warna tidak dikenal: 'utama'."),
+        ("SITE_LOGO = '/tidak/ada/logo.svg'", "Berkas /tidak/ada/logo.svg tidak ditemukan."),
+        ("SITE_PROVENANCE = 'peran-tanggal'", "Mungkin maksud Anda 'peran-dan-tanggal'?"),
+        ("SITE_KINDS = 'Berita'", "'SITE_KINDS': diharapkan daftar nama kategori"),
+        (
+            "SITE_NAV_PAGES = ['profil']",
+            "'SITE_NAV_PAGES': diharapkan daftar pasangan (slug, label",
+        ),
+        ("SITE_ANNOUNCEMENT_DAYS = 0", "'SITE_ANNOUNCEMENT_DAYS': diharapkan jumlah hari"),
+        ("SITE_ORGANISATION = None", "Pengaturan 'SITE_ORGANISATION' belum diisi"),
+    ],
+    ids=[
+        "typo",
+        "low-contrast",
+        "not-a-colour",
+        "unknown-colour",
+        "logo-missing",
+        "provenance-choice",
+        "kinds-not-a-list",
+        "nav-pages-shape",
+        "days",
+        "organisation",
+    ],
+)
+def test_bad_theme_setting_stops_the_build_naming_file_and_key(
+    site: Site, extra: str, expected: str
+) -> None:
     _approved(site)
     site.build()
     before = {p: p.read_bytes() for p in site.files()}
@@ -57,13 +79,19 @@ def test_identity_comes_from_the_settings(site: Site) -> None:
     _approved(site)
     logo = site.root / "lambang.png"
     Image.new("RGB", (300, 100), "#004488").save(logo)
-    site.build(site.write_settings("identitas.py", extra=(
-        "SITENAME = 'KPU Kabupaten Contoh'\n"
-        "SITE_ORGANISATION = 'Komisi Pemilihan Umum Kabupaten Contoh'\n"
-        f"SITE_LOGO = {str(logo)!r}\n"
-        "SITE_ADDRESS = 'Jl. Contoh No. 1'\n"
-        "SITE_COLOURS = {'primary': '#004488', 'accent': '#ffcc00'}\n"
-        "SITE_NAV_PAGES = [('kontak', 'Hubungi kami')]\n")))
+    site.build(
+        site.write_settings(
+            "identitas.py",
+            extra=(
+                "SITENAME = 'KPU Kabupaten Contoh'\n"
+                "SITE_ORGANISATION = 'Komisi Pemilihan Umum Kabupaten Contoh'\n"
+                f"SITE_LOGO = {str(logo)!r}\n"
+                "SITE_ADDRESS = 'Jl. Contoh No. 1'\n"
+                "SITE_COLOURS = {'primary': '#004488', 'accent': '#ffcc00'}\n"
+                "SITE_NAV_PAGES = [('kontak', 'Hubungi kami')]\n"
+            ),
+        )
+    )
     home = (site.output / "index.html").read_text()
     assert "--primary:#004488" in home and "--accent:#ffcc00" in home
     assert "--primary-dark:#6e0918" in home  # the default for a colour not given
@@ -75,21 +103,37 @@ def test_identity_comes_from_the_settings(site: Site) -> None:
     assert "#a50e24" not in home  # nothing of the sample's identity is hard-coded
 
 
-@pytest.mark.parametrize(("style", "shown", "hidden"), [
-    ("peran-dan-tanggal", ['<span class="peran">Web Admin</span>, <time',
-                           "21 November 2026 pukul 09.00 WIB"], ["Pejabat Andi"]),
-    ("peran-nama-dan-tanggal", ['<span class="peran">Web Admin</span> (Pejabat Andi), <time'],
-     []),
-    ("ringkas", ["Disetujui berjenjang oleh Web Admin, Kasubbag Tekmas, Sekretaris dan "
-                 "Komisioner sesuai SOP No. 11/2023; persetujuan akhir <time"],
-     ["Pejabat Andi", "pukul"]),
-], ids=["roles-and-dates", "with-names", "short"])
-def test_provenance_display_follows_the_setting(site: Site, style: str, shown: list[str],
-                                                hidden: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("style", "shown", "hidden"),
+    [
+        (
+            "peran-dan-tanggal",
+            ['<span class="peran">Web Admin</span>, <time', "21 November 2026 pukul 09.00 WIB"],
+            ["Pejabat Andi"],
+        ),
+        (
+            "peran-nama-dan-tanggal",
+            ['<span class="peran">Web Admin</span> (Pejabat Andi), <time'],
+            [],
+        ),
+        (
+            "ringkas",
+            [
+                "Disetujui berjenjang oleh Web Admin, Kasubbag Tekmas, Sekretaris dan "
+                "Komisioner sesuai SOP No. 11/2023; persetujuan akhir <time"
+            ],
+            ["Pejabat Andi", "pukul"],
+        ),
+    ],
+    ids=["roles-and-dates", "with-names", "short"],
+)
+def test_provenance_display_follows_the_setting(
+    site: Site, style: str, shown: list[str], hidden: list[str]
+) -> None:
     _approved(site)
     site.build(site.write_settings("asal.py", extra=f"SITE_PROVENANCE = {style!r}\n"))
     page = (site.output / "berita" / "berita-a" / "index.html").read_text()
-    section = page[page.index('id="persetujuan"'):]
+    section = page[page.index('id="persetujuan"') :]
     for text in shown:
         assert text in section
     for text in hidden:

@@ -84,7 +84,8 @@ def test_every_page_is_in_indonesian_and_sealed_by_the_gate(theme_sample: Sample
 
 
 def test_english_translation_is_marked_as_english_inside_the_indonesian_page(
-        theme_sample: Sample) -> None:
+    theme_sample: Sample,
+) -> None:
     text = theme_sample.html("artikel/mengenal-tahapan-pilkada/en.html")
     assert '<article class="item" lang="en" data-pagefind-body>' in text
     assert 'hreflang="id"' in text
@@ -92,13 +93,16 @@ def test_english_translation_is_marked_as_english_inside_the_indonesian_page(
     assert 'hreflang="en" lang="en">English</a>' in original
 
 
-@pytest.mark.parametrize(("page", "date"), [
-    ("berita/rapat-pleno-dpt/", "10 November 2026"),
-    ("regulasi/pkpu-2-2024-tahapan/", "15 Oktober 2026"),
-    ("bahan-sosialisasi/ayo-cek-dpt/", "20 Oktober 2026"),
-], ids=["november", "oktober-regulasi", "oktober-bahan"])
-def test_dates_are_written_the_indonesian_way(theme_sample: Sample, page: str,
-                                              date: str) -> None:
+@pytest.mark.parametrize(
+    ("page", "date"),
+    [
+        ("berita/rapat-pleno-dpt/", "10 November 2026"),
+        ("regulasi/pkpu-2-2024-tahapan/", "15 Oktober 2026"),
+        ("bahan-sosialisasi/ayo-cek-dpt/", "20 Oktober 2026"),
+    ],
+    ids=["november", "oktober-regulasi", "oktober-bahan"],
+)
+def test_dates_are_written_the_indonesian_way(theme_sample: Sample, page: str, date: str) -> None:
     text = theme_sample.html(page)
     assert f">{date}</time>" in text
     assert "October" not in text and "2026-10-" not in re.sub(r'"[^"]*"', "", text)
@@ -106,18 +110,25 @@ def test_dates_are_written_the_indonesian_way(theme_sample: Sample, page: str,
 
 def test_sign_off_times_are_shown_with_roles_in_sop_order(theme_sample: Sample) -> None:
     text = theme_sample.html("berita/rapat-pleno-dpt/")
-    section = text[text.index('id="persetujuan"'):]
+    section = text[text.index('id="persetujuan"') :]
     roles = re.findall(r'<span class="peran">([^<]+)</span>', section)
-    assert roles == ["Web Admin", "Kasubbag Tekmas", "Sekretaris",
-                     "Komisioner Divisi Sosdiklih, Parmas dan SDM"]
+    assert roles == [
+        "Web Admin",
+        "Kasubbag Tekmas",
+        "Sekretaris",
+        "Komisioner Divisi Sosdiklih, Parmas dan SDM",
+    ]
     assert "10 November 2026 pukul 15.30 WIB" in section
     assert "Andi" not in section  # names only with SITE_PROVENANCE = "peran-nama-dan-tanggal"
 
 
 def test_menu_offers_every_sop_kind_and_the_service_pages(theme_sample: Sample) -> None:
     home = theme_sample.html("")
-    menu = home[home.index('aria-label="Menu utama"'):home.index("</nav>", home.index(
-        'aria-label="Menu utama"'))]
+    menu = home[
+        home.index('aria-label="Menu utama"') : home.index(
+            "</nav>", home.index('aria-label="Menu utama"')
+        )
+    ]
     labels = re.findall(r">([^<>]+)</a>", menu)
     assert labels == [*KINDS, "Profil", "Informasi Publik (PPID)", "Kontak"]
     for slug in KINDS.values():
@@ -138,12 +149,15 @@ def test_home_puts_current_announcements_before_the_latest_items(theme_sample: S
 
 
 def test_regulasi_offers_its_pdf_with_format_and_size_beside_the_summary(
-        theme_sample: Sample) -> None:
+    theme_sample: Sample,
+) -> None:
     text = theme_sample.html("regulasi/pkpu-2-2024-tahapan/")
-    aside = text[text.index('<aside class="dokumen"'):text.index("</aside>")]
-    assert re.search(r'<a href="([^"]+pkpu-2-2024-tahapan\.pdf)" download>Unduh ringkasan '
-                     r'PKPU Nomor 2 Tahun 2024</a> <span class="berkas">PDF, 4,1 KB</span>',
-                     aside)
+    aside = text[text.index('<aside class="dokumen"') : text.index("</aside>")]
+    assert re.search(
+        r'<a href="([^"]+pkpu-2-2024-tahapan\.pdf)" download>Unduh ringkasan '
+        r'PKPU Nomor 2 Tahun 2024</a> <span class="berkas">PDF, 4,1 KB</span>',
+        aside,
+    )
     assert text.index("<aside") < text.index('<div class="isi">')
 
 
@@ -155,7 +169,7 @@ def test_data_item_offers_its_csv(theme_sample: Sample) -> None:
 
 def test_gallery_images_have_their_size_and_load_lazily(theme_sample: Sample) -> None:
     text = theme_sample.html("dokumentasi/sosialisasi-pemilih-pemula/")
-    gallery = text[text.index('<div class="galeri">'):]
+    gallery = text[text.index('<div class="galeri">') :]
     images = re.findall(r"<figure><img ([^>]+)><figcaption>", gallery)
     assert len(images) == 3
     for number, attrs in enumerate(images):
@@ -173,8 +187,11 @@ def test_pages_need_no_script_and_load_nothing_from_elsewhere(theme_sample: Samp
             assert parsed.scripts == [], name
         text = page.read_text()
         assert "@font-face" not in text and "@import" not in text, name
-        for resource in re.findall(r'<(?:link rel="(?:stylesheet|icon)"|img|script)[^>]*'
-                                   r'(?:href|src)="([^"]+)"', text):
+        for resource in re.findall(
+            r'<(?:link rel="(?:stylesheet|icon)"|img|script)[^>]*'
+            r'(?:href|src)="([^"]+)"',
+            text,
+        ):
             assert not urlparse(resource).netloc, (name, resource)
 
 
@@ -210,7 +227,8 @@ def test_every_feed_parses_as_atom_and_each_kind_has_one(theme_sample: Sample) -
 def test_sitemap_validates_against_the_sitemaps_schema(theme_sample: Sample) -> None:
     schema = xmlschema.XMLSchema(
         str(SCHEMAS / "sitemap-0.9.xsd"),
-        locations=[("http://www.w3.org/1999/xhtml", str(SCHEMAS / "xhtml-link.xsd"))])
+        locations=[("http://www.w3.org/1999/xhtml", str(SCHEMAS / "xhtml-link.xsd"))],
+    )
     sitemap = theme_sample.output / "sitemap.xml"
     schema.validate(str(sitemap))
     text = sitemap.read_text()
@@ -232,8 +250,11 @@ def test_article_has_open_graph_and_canonical_url(theme_sample: Sample) -> None:
     assert f'<meta property="og:url" content="{url}">' in text
     assert '<meta property="og:type" content="article">' in text
     assert '<meta property="og:title" content="Galeri Foto Sosialisasi Pemilih Pemula' in text
-    assert re.search(r'<meta property="og:image" content="http://127\.0\.0\.1:8000/'
-                     r'[^"]+sosialisasi-pemula-1\.jpg">', text)
+    assert re.search(
+        r'<meta property="og:image" content="http://127\.0\.0\.1:8000/'
+        r'[^"]+sosialisasi-pemula-1\.jpg">',
+        text,
+    )
     assert '<meta property="og:locale" content="id_ID">' in text
 
 
@@ -252,8 +273,9 @@ def test_print_style_sheet_is_linked_and_drops_the_menus(theme_sample: Sample) -
 
 
 @pytest.mark.parametrize("item", sorted(EXCLUDED), ids=lambda i: i.split("/")[1][11:])
-def test_search_index_and_provenance_record_hold_no_excluded_item(theme_sample: Sample,
-                                                                  item: str) -> None:
+def test_search_index_and_provenance_record_hold_no_excluded_item(
+    theme_sample: Sample, item: str
+) -> None:
     _, marker, slug = EXCLUDED[item]
     for record in theme_sample.search_records():
         assert marker not in record["content"] and slug not in record["url"]

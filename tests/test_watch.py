@@ -105,16 +105,20 @@ def test_a_theme_change_rebuilds_every_page(site: Site, tmp_path: Path) -> None:
     (theme / "templates").mkdir(parents=True)
     (theme / "templates" / "base.html").write_text(
         "{% extends '!simple/base.html' %}{% block html_lang %}{{ approvals.seal() }}"
-        "{{ DEFAULT_LANG }}{% endblock %}")
-    site.write_settings(extra=f"THEME = {str(theme)!r}\nPLUGINS = [approval_gate]\n"
-                        'DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", '
-                        '"archives"]\n')
+        "{{ DEFAULT_LANG }}{% endblock %}"
+    )
+    site.write_settings(
+        extra=f"THEME = {str(theme)!r}\nPLUGINS = [approval_gate]\n"
+        'DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", '
+        '"archives"]\n'
+    )
     site.article(ITEM, "Rapat Pleno", "Isi.")
     watch = Watch(site.settings)
     try:
         (theme / "templates" / "base.html").write_text(
             "{% extends '!simple/base.html' %}{% block html_lang %}{{ approvals.seal() }}"
-            "{{ DEFAULT_LANG }}{% endblock %}{% block footer %}TOKENTEMA{% endblock %}")
+            "{{ DEFAULT_LANG }}{% endblock %}{% block footer %}TOKENTEMA{% endblock %}"
+        )
         watch.until(URL, lambda t: "TOKENTEMA" in t)
         watch.until("", lambda t: "TOKENTEMA" in t)
     finally:
@@ -126,8 +130,9 @@ def test_the_open_page_reloads_itself_in_a_real_browser(watched: tuple[Site, Wat
     assert Path(CHROMIUM).is_file(), "chromium is installed by .ci/run (APT_PACKAGES)"
     site, watch = watched
     with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                         args=["--no-sandbox", "--disable-gpu"])
+        browser = driver.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
         try:
             tab = browser.new_page()
             tab.goto(watch.url + URL)

@@ -24,9 +24,15 @@ from sitekit import REPO
 NOW = "2026-11-24T10:00:00+07:00"
 #: Flags for Debian's chromium: headless, and nothing that reaches the network by itself.
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @dataclass(frozen=True)
@@ -53,8 +59,10 @@ class Sample:
 
     def search_records(self) -> list[dict[str, Any]]:
         """Return every Pagefind fragment, decompressed."""
-        return [json.loads(gzip.decompress(p.read_bytes())[len(b"pagefind_dcd"):])
-                for p in sorted((self.output / "pagefind" / "fragment").glob("*"))]
+        return [
+            json.loads(gzip.decompress(p.read_bytes())[len(b"pagefind_dcd") :])
+            for p in sorted((self.output / "pagefind" / "fragment").glob("*"))
+        ]
 
 
 def write_settings(root: Path, extra: str = "", name: str = "contohcfg.py") -> Path:
@@ -69,7 +77,8 @@ def write_settings(root: Path, extra: str = "", name: str = "contohcfg.py") -> P
         f"APPROVAL_GATE_CACHE_PATH = {str(root / '.cache' / 'gate')!r}\n"
         "APPROVAL_GATE_ANCHOR = DEMO_ANCHOR\n"
         f"APPROVAL_GATE_NOW = {NOW!r}\n"
-        f"APPROVAL_GATE_SETTINGS_FILE = {name!r}\n{extra}")
+        f"APPROVAL_GATE_SETTINGS_FILE = {name!r}\n{extra}"
+    )
     return settings
 
 
@@ -83,8 +92,7 @@ def build_sample(root: Path, extra: str = "") -> Sample:
 class _Handler(SimpleHTTPRequestHandler):
     """Serves the output like a static host: 404.html for missing addresses, no logs."""
 
-    def send_error(self, code: int, message: str | None = None,
-                   explain: str | None = None) -> None:
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         page = Path(str(self.directory)) / "404.html"
         if code != 404 or not page.is_file():
             super().send_error(code, message, explain)

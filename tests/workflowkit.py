@@ -18,29 +18,41 @@ from pathlib import Path
 from sitekit import REPO, Site
 
 
-def run(site: Site, *args: str, env: dict[str, str] | None = None
-        ) -> subprocess.CompletedProcess[str]:
+def run(
+    site: Site, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``invoke <args> --settings <site>`` from the site's folder, as a person would."""
     return run_with(site.settings, *args, env=env)
 
 
-def run_with(settings: Path, *args: str, env: dict[str, str] | None = None
-             ) -> subprocess.CompletedProcess[str]:
+def run_with(
+    settings: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``invoke <args> --settings <settings>`` from the settings file's folder."""
-    command = [sys.executable, "-m", "invoke", "-r", str(REPO), *args,
-               "--settings", str(settings)]
-    return subprocess.run(command, capture_output=True, text=True, cwd=settings.parent,
-                          env={**os.environ, **(env or {})})
+    command = [sys.executable, "-m", "invoke", "-r", str(REPO), *args, "--settings", str(settings)]
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        cwd=settings.parent,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def git(site: Site, *args: str, when: str | None = None) -> str:
     """Run git in the site's folder; ``when`` (ISO time) dates the commit."""
-    env = {**os.environ, "GIT_AUTHOR_NAME": "Penulis", "GIT_AUTHOR_EMAIL": "penulis@kpu.test",
-           "GIT_COMMITTER_NAME": "Penulis", "GIT_COMMITTER_EMAIL": "penulis@kpu.test"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Penulis",
+        "GIT_AUTHOR_EMAIL": "penulis@kpu.test",
+        "GIT_COMMITTER_NAME": "Penulis",
+        "GIT_COMMITTER_EMAIL": "penulis@kpu.test",
+    }
     if when:
         env |= {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
-    done = subprocess.run(["git", *args], cwd=site.root, capture_output=True, text=True,
-                          env=env, check=True)
+    done = subprocess.run(
+        ["git", *args], cwd=site.root, capture_output=True, text=True, env=env, check=True
+    )
     return done.stdout
 
 
@@ -67,8 +79,7 @@ def sample_copy(root: Path) -> Path:
     sample stays as it is for every other test.
     """
     for folder in ("content", "approvals"):
-        shutil.copytree(REPO / folder, root / folder,
-                        ignore=shutil.ignore_patterns("_arsip"))
+        shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns("_arsip"))
     settings = root / "samplecfg.py"
     settings.write_text(
         f"import sys\nsys.path.insert(0, {str(REPO)!r})\nfrom pelicanconf import *\n"
@@ -77,5 +88,6 @@ def sample_copy(root: Path) -> Path:
         f"APPROVAL_GATE_APPROVALS_PATH = {str(root / 'approvals')!r}\n"
         f"APPROVAL_GATE_MANIFEST_PATH = {str(root / 'var' / 'manifest.json')!r}\n"
         f"APPROVAL_GATE_CACHE_PATH = {str(root / '.cache' / 'gate')!r}\n"
-        "APPROVAL_GATE_SETTINGS_FILE = 'samplecfg.py'\n")
+        "APPROVAL_GATE_SETTINGS_FILE = 'samplecfg.py'\n"
+    )
     return settings

@@ -19,9 +19,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "plugins"))
 
-from approval_gate.api import DEMO_ANCHOR, SIGNOFF_NAMESPACE, WIB, Role, Roster, \
-    canonical_payload, content_digest, load_roster, render_signoff, sign_with_ssh_keygen, \
-    signoff_path  # noqa: E402
+from approval_gate.api import (  # noqa: E402
+    DEMO_ANCHOR,
+    SIGNOFF_NAMESPACE,
+    WIB,
+    Role,
+    Roster,
+    canonical_payload,
+    content_digest,
+    load_roster,
+    render_signoff,
+    sign_with_ssh_keygen,
+    signoff_path,
+)
 
 CONTENT = ROOT / "content"
 APPROVALS = ROOT / "approvals"
@@ -72,17 +82,33 @@ def item_date(item: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=WIB)
 
 
-def sign(item: str, role: str, person: str, at: datetime, *, decision: str = "setuju",
-         note: str = "", digest: str | None = None, key: str | None = None) -> None:
+def sign(
+    item: str,
+    role: str,
+    person: str,
+    at: datetime,
+    *,
+    decision: str = "setuju",
+    note: str = "",
+    digest: str | None = None,
+    key: str | None = None,
+) -> None:
     """Write one sign-off unless it exists."""
     target = APPROVALS / signoff_path(item, role, decision, at)
     if target.exists():
         return
-    fields = {"item": item, "role": role, "signer": person, "decision": decision,
-              "note": note, "signed_at": at.isoformat(timespec="seconds"),
-              "digest": digest or content_digest(CONTENT, item).value}
-    signature = sign_with_ssh_keygen(canonical_payload(fields).encode(),
-                                     KEYS / (key or person), SIGNOFF_NAMESPACE)
+    fields = {
+        "item": item,
+        "role": role,
+        "signer": person,
+        "decision": decision,
+        "note": note,
+        "signed_at": at.isoformat(timespec="seconds"),
+        "digest": digest or content_digest(CONTENT, item).value,
+    }
+    signature = sign_with_ssh_keygen(
+        canonical_payload(fields).encode(), KEYS / (key or person), SIGNOFF_NAMESPACE
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "x", encoding="utf-8", newline="\n") as handle:
         handle.write(render_signoff(fields, signature))
@@ -119,9 +145,15 @@ def main() -> None:
         chain(item, count)
     roles = roster().roles
     at = chain(REJECTED, 2)  # the third role rejects
-    sign(REJECTED, roles[2].id, holder(roles[2], at), at, decision="tolak",
-         note="Daftar hadir PPK belum dilampirkan dan angka partisipasi belum bersumber. "
-              "Mohon dilengkapi lalu diajukan kembali.")
+    sign(
+        REJECTED,
+        roles[2].id,
+        holder(roles[2], at),
+        at,
+        decision="tolak",
+        note="Daftar hadir PPK belum dilampirkan dan angka partisipasi belum bersumber. "
+        "Mohon dilengkapi lalu diajukan kembali.",
+    )
     chain(STALE, None, old_digest(STALE, "Jumlah-TPS-Pamotan", "Jumlah-TPS-Pamotan-Revisi"))
     at = chain(FORGED, len(roles) - 1)  # the last role's approval is forged
     sign(FORGED, roles[-1].id, holder(roles[-1], at), at, key="pemalsu")

@@ -248,23 +248,34 @@ _HALAMAN = """$guide
 [ISI: uraian.]
 """
 
-_PAGE_META = ("Title: $title\nSlug: $slug\nAuthors: [ISI: nama tim atau subbagian penulis]\n"
-              "Summary: [ISI: ringkasan satu atau dua kalimat tentang halaman ini]\n")
+_PAGE_META = (
+    "Title: $title\nSlug: $slug\nAuthors: [ISI: nama tim atau subbagian penulis]\n"
+    "Summary: [ISI: ringkasan satu atau dua kalimat tentang halaman ini]\n"
+)
 
 #: The draft of each kind, by the id of the gate's kind.
 DRAFTS: dict[str, Draft] = {
     "berita": Draft(COMMON_META, _BERITA),
     "artikel": Draft(COMMON_META, _ARTIKEL),
-    "pengumuman": Draft(COMMON_META + "Berlaku: $today s.d. $until_date\n"
-                        "berlaku_sampai: $until\n", _PENGUMUMAN),
-    "regulasi": Draft(COMMON_META + "Nomor: $nomor\nTahun: $tahun\n", _REGULASI,
-                      (Attachment("$stem.pdf", "naskah resmi peraturan (PDF)"),)),
-    "data": Draft(COMMON_META + "Periode: [ISI: periode data, mis. Oktober 2026]\n"
-                  "Sumber: [ISI: asal data, mis. rekapitulasi tingkat kecamatan]\n", _DATA,
-                  (Attachment("$stem.csv", "berkas data (CSV)"),)),
-    "dokumentasi": Draft(COMMON_META, _DOKUMENTASI,
-                         tuple(Attachment(f"$stem-{n}.jpg", f"foto {n} (JPG)")
-                               for n in (1, 2, 3))),
+    "pengumuman": Draft(
+        COMMON_META + "Berlaku: $today s.d. $until_date\nberlaku_sampai: $until\n", _PENGUMUMAN
+    ),
+    "regulasi": Draft(
+        COMMON_META + "Nomor: $nomor\nTahun: $tahun\n",
+        _REGULASI,
+        (Attachment("$stem.pdf", "naskah resmi peraturan (PDF)"),),
+    ),
+    "data": Draft(
+        COMMON_META + "Periode: [ISI: periode data, mis. Oktober 2026]\n"
+        "Sumber: [ISI: asal data, mis. rekapitulasi tingkat kecamatan]\n",
+        _DATA,
+        (Attachment("$stem.csv", "berkas data (CSV)"),),
+    ),
+    "dokumentasi": Draft(
+        COMMON_META,
+        _DOKUMENTASI,
+        tuple(Attachment(f"$stem-{n}.jpg", f"foto {n} (JPG)") for n in (1, 2, 3)),
+    ),
     "bahan-sosialisasi": Draft(COMMON_META, _BAHAN),
     "liputan-kegiatan": Draft(COMMON_META, _LIPUTAN),
     "halaman": Draft(_PAGE_META, _HALAMAN),
@@ -273,20 +284,29 @@ DRAFTS: dict[str, Draft] = {
 
 def _draft_of(kind: ContentKind) -> Draft:
     """Return the kind's own draft, or the general one (an article, or a page)."""
-    return DRAFTS.get(kind.id) or (Draft(COMMON_META, _ARTIKEL) if kind.dated
-                                   else Draft(_PAGE_META, _HALAMAN))
+    return DRAFTS.get(kind.id) or (
+        Draft(COMMON_META, _ARTIKEL) if kind.dated else Draft(_PAGE_META, _HALAMAN)
+    )
 
 
 #: Every SOP kind with its draft, by id, in the gate's order.
 KINDS: dict[str, Kind] = {kind.id: Kind(kind, _draft_of(kind)) for kind in SOP_KINDS}
 
 #: Other names people type for a kind.
-ALIASES = {"liputan": "liputan-kegiatan", "bahan": "bahan-sosialisasi",
-           "sosialisasi": "bahan-sosialisasi", "page": "halaman", "pages": "halaman"}
+ALIASES = {
+    "liputan": "liputan-kegiatan",
+    "bahan": "bahan-sosialisasi",
+    "sosialisasi": "bahan-sosialisasi",
+    "page": "halaman",
+    "pages": "halaman",
+}
 
 
 def render_draft(kind: Kind, values: dict[str, str]) -> str:
     """Return the full text of a new draft of ``kind`` with ``values`` filled in."""
     values = {**values, "guide": GUIDE, "category": kind.category or ""}
-    return Template(kind.draft.meta).substitute(values) + "\n" + \
-        Template(kind.draft.body).substitute(values)
+    return (
+        Template(kind.draft.meta).substitute(values)
+        + "\n"
+        + Template(kind.draft.body).substitute(values)
+    )

@@ -45,8 +45,10 @@ def find_kind(name: str) -> Kind:
         return KINDS[key]
     close = difflib.get_close_matches(key, [*KINDS, *ALIASES], n=1, cutoff=0.6)
     guess = f" Mungkin maksudnya {ALIASES.get(close[0], close[0])!r}?" if close else ""
-    raise UnknownKind(f"Jenis {name!r} tidak dikenal.{guess}",
-                      hint=f"Jenis yang ada (SOP 11/2023): {', '.join(KINDS)}.")
+    raise UnknownKind(
+        f"Jenis {name!r} tidak dikenal.{guess}",
+        hint=f"Jenis yang ada (SOP 11/2023): {', '.join(KINDS)}.",
+    )
 
 
 def slugify(title: str) -> str:
@@ -73,11 +75,15 @@ def parse_until(value: str, now: datetime) -> datetime:
         if whole_day:
             moment = moment.replace(hour=23, minute=59)
         if moment <= now:
-            raise BadValue(f"Batas berlaku {text!r} sudah lewat.",
-                           hint="Pakai waktu setelah sekarang, format 'YYYY-MM-DD HH:MM'.")
+            raise BadValue(
+                f"Batas berlaku {text!r} sudah lewat.",
+                hint="Pakai waktu setelah sekarang, format 'YYYY-MM-DD HH:MM'.",
+            )
         return moment
-    raise BadValue(f"Batas berlaku {value!r} tidak dikenali.",
-                   hint="Pakai format 'YYYY-MM-DD HH:MM' (WIB), mis. '2026-12-05 23:59'.")
+    raise BadValue(
+        f"Batas berlaku {value!r} tidak dikenali.",
+        hint="Pakai format 'YYYY-MM-DD HH:MM' (WIB), mis. '2026-12-05 23:59'.",
+    )
 
 
 def _slug_owner(folder: Path, slug: str) -> Path | None:
@@ -92,43 +98,67 @@ def _slug_owner(folder: Path, slug: str) -> Path | None:
     return None
 
 
-def plan_draft(content: Path, kind: Kind, title: str, now: datetime, *,
-               slug: str | None = None, until: str | None = None) -> Draft:
+def plan_draft(
+    content: Path,
+    kind: Kind,
+    title: str,
+    now: datetime,
+    *,
+    slug: str | None = None,
+    until: str | None = None,
+) -> Draft:
     """Work out the file, text and address of a new draft; raise if any is taken."""
     if until and not kind.expires:
         expiring = ", ".join(k.id for k in KINDS.values() if k.expires)
-        raise BadValue(f"--berlaku-sampai hanya untuk jenis {expiring}.",
-                       hint=f"Hapus pilihan itu, atau pilih jenis {expiring}.")
+        raise BadValue(
+            f"--berlaku-sampai hanya untuk jenis {expiring}.",
+            hint=f"Hapus pilihan itu, atau pilih jenis {expiring}.",
+        )
     title = " ".join(title.split())
     if not title:
-        raise BadValue("Judul kosong.", hint='Tulis judulnya, mis. invoke new berita '
-                       '"Rapat Pleno Rekapitulasi".')
+        raise BadValue(
+            "Judul kosong.",
+            hint='Tulis judulnya, mis. invoke new berita "Rapat Pleno Rekapitulasi".',
+        )
     slug = slugify(slug) if slug else slugify(title)
     if not slug:
-        raise BadValue(f"Judul {title!r} tidak menghasilkan alamat (slug).",
-                       hint="Tambahkan --slug dengan huruf latin, mis. --slug rapat-pleno.")
+        raise BadValue(
+            f"Judul {title!r} tidak menghasilkan alamat (slug).",
+            hint="Tambahkan --slug dengan huruf latin, mis. --slug rapat-pleno.",
+        )
     stem = f"{now:%Y-%m-%d}-{slug}" if kind.dated else slug
     item = f"{kind.folder}/{stem}.md"
     owner = _slug_owner(content / kind.folder, slug)
     if owner is not None and owner != content / item:
-        raise ItemExists(f"Alamat (slug) {slug!r} sudah dipakai oleh "
-                         f"content/{owner.relative_to(content).as_posix()}.",
-                         path=f"content/{item}",
-                         hint="Dua item dengan alamat sama akan saling menimpa di situs. "
-                         "Pakai judul lain atau --slug nama-lain.")
-    moment = parse_until(until, now) if until else \
-        (now + timedelta(days=DEFAULT_VALIDITY_DAYS)).replace(hour=23, minute=59)
+        raise ItemExists(
+            f"Alamat (slug) {slug!r} sudah dipakai oleh "
+            f"content/{owner.relative_to(content).as_posix()}.",
+            path=f"content/{item}",
+            hint="Dua item dengan alamat sama akan saling menimpa di situs. "
+            "Pakai judul lain atau --slug nama-lain.",
+        )
+    moment = (
+        parse_until(until, now)
+        if until
+        else (now + timedelta(days=DEFAULT_VALIDITY_DAYS)).replace(hour=23, minute=59)
+    )
     regulation = _REGULATION.search(title)
     values = {
-        "title": title, "slug": slug, "stem": stem, "date": f"{now:%Y-%m-%d %H:%M}",
-        "today": f"{now:%Y-%m-%d}", "until": f"{moment:%Y-%m-%d %H:%M}",
+        "title": title,
+        "slug": slug,
+        "stem": stem,
+        "date": f"{now:%Y-%m-%d %H:%M}",
+        "today": f"{now:%Y-%m-%d}",
+        "until": f"{moment:%Y-%m-%d %H:%M}",
         "until_date": f"{moment:%Y-%m-%d}",
         "nomor": regulation[1] if regulation else "[ISI: nomor peraturan, mis. 2]",
         "tahun": regulation[2] if regulation else "[ISI: tahun peraturan, mis. 2024]",
     }
     url = f"{kind.id}/{slug}/" if kind.dated else f"{slug}/"
-    files = tuple((f"{kind.folder}/{Template(a.name).substitute(stem=stem)}", a.what)
-                  for a in kind.attachments)
+    files = tuple(
+        (f"{kind.folder}/{Template(a.name).substitute(stem=stem)}", a.what)
+        for a in kind.attachments
+    )
     return Draft(kind, item, render_draft(kind, values), url, files)
 
 
@@ -140,7 +170,9 @@ def write_draft(content: Path, draft: Draft) -> Path:
         with path.open("x", encoding="utf-8", newline="\n") as handle:
             handle.write(draft.text)
     except FileExistsError:
-        raise ItemExists("Berkas ini sudah ada dan tidak ditimpa.", path=f"content/{draft.item}",
-                         hint="Buka berkas itu untuk melanjutkan, atau pakai judul lain "
-                         "atau --slug nama-lain.") from None
+        raise ItemExists(
+            "Berkas ini sudah ada dan tidak ditimpa.",
+            path=f"content/{draft.item}",
+            hint="Buka berkas itu untuk melanjutkan, atau pakai judul lain atau --slug nama-lain.",
+        ) from None
     return path

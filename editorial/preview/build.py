@@ -49,15 +49,19 @@ def setup_logging() -> None:
 
 def unmarked_pages(output: Path) -> list[Path]:
     """Return every HTML page in ``output`` that lacks the preview marker."""
-    return sorted(page for page in output.rglob("*.htm*")
-                  if page.suffix in {".html", ".htm"} and not is_marked(page.read_bytes()))
+    return sorted(
+        page
+        for page in output.rglob("*.htm*")
+        if page.suffix in {".html", ".htm"} and not is_marked(page.read_bytes())
+    )
 
 
 class PreviewBuilder:
     """A Pelican instance with the preview settings of one site."""
 
-    def __init__(self, settings_file: Path, output: Path | None = None,
-                 base_url: str | None = None) -> None:
+    def __init__(
+        self, settings_file: Path, output: Path | None = None, base_url: str | None = None
+    ) -> None:
         from pelican import Pelican
 
         self.settings_file = settings_file
@@ -65,13 +69,19 @@ class PreviewBuilder:
         try:
             self.state: PreviewState = state_of(self.pelican.settings)
         except KeyError:
-            raise PreviewError(f"Plugin pratinjau tidak terpasang ({PLUGIN} tidak berjalan).",
-                               path=settings_file.name,
-                               hint="Periksa pesan galat Pelican di atas.") from None
+            raise PreviewError(
+                f"Plugin pratinjau tidak terpasang ({PLUGIN} tidak berjalan).",
+                path=settings_file.name,
+                hint="Periksa pesan galat Pelican di atas.",
+            ) from None
         self.output = self.state.config.output
 
-    def build(self, request: Request | None = None, clean: bool = False,
-              interrupt: Callable[[], bool] | None = None) -> BuildReport:
+    def build(
+        self,
+        request: Request | None = None,
+        clean: bool = False,
+        interrupt: Callable[[], bool] | None = None,
+    ) -> BuildReport:
         """Run Pelican once: every page (``request`` None) or the changed items' pages."""
         state = self.state
         state.request, state.interrupt = request, interrupt
@@ -82,12 +92,19 @@ class PreviewBuilder:
         finally:
             state.request, state.interrupt = None, None
         if not state.finished:
-            raise PreviewError("Plugin pratinjau tidak menyelesaikan build.",
-                               path=self.settings_file.name)
+            raise PreviewError(
+                "Plugin pratinjau tidak menyelesaikan build.", path=self.settings_file.name
+            )
         if request is None:
             self.check_marked()
-        return BuildReport(request is None, time.perf_counter() - start, len(state.marked),
-                           len(state.contents), len(state.flagged), self.output)
+        return BuildReport(
+            request is None,
+            time.perf_counter() - start,
+            len(state.marked),
+            len(state.contents),
+            len(state.flagged),
+            self.output,
+        )
 
     def check_marked(self) -> None:
         """Empty the preview folder and raise if any page lacks the preview marker."""
@@ -95,14 +112,17 @@ class PreviewBuilder:
         if missing:
             shutil.rmtree(self.output, ignore_errors=True)
             shown = ", ".join(str(p.relative_to(self.output)) for p in missing[:5])
-            raise PreviewError(f"{len(missing)} halaman pratinjau tanpa penanda pratinjau "
-                               f"({shown}); folder pratinjau dikosongkan.",
-                               path=str(self.output),
-                               hint="Pastikan templat tema memiliki <body>.")
+            raise PreviewError(
+                f"{len(missing)} halaman pratinjau tanpa penanda pratinjau "
+                f"({shown}); folder pratinjau dikosongkan.",
+                path=str(self.output),
+                hint="Pastikan templat tema memiliki <body>.",
+            )
 
 
-def build_preview(settings_file: Path, output: Path | None = None,
-                  base_url: str | None = None) -> BuildReport:
+def build_preview(
+    settings_file: Path, output: Path | None = None, base_url: str | None = None
+) -> BuildReport:
     """Build the whole preview once, into a clean folder (``invoke preview``).
 
     Pelican turns an error it logged into a bare ``RuntimeError`` (its errors are

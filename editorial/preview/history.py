@@ -15,8 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from approval_gate.api import WIB, ContentFiles, content_digest, referenced_files, \
-    git_lines, run_git
+from approval_gate.api import (
+    WIB,
+    ContentFiles,
+    content_digest,
+    referenced_files,
+    git_lines,
+    run_git,
+)
 
 #: How many commits of one item are examined before giving up.
 HISTORY_LIMIT = 50
@@ -58,8 +64,9 @@ class _GitFiles(ContentFiles):
 def _revisions(content: Path, item: str) -> list[tuple[str, datetime | None]]:
     """Return the commits that touched the item or a file it links to now, newest first."""
     links = ContentFiles(content).source(item)[1] if (content / item).is_file() else []
-    log = git_lines(content, "log", f"-n{HISTORY_LIMIT}", "--format=%H %ct", "--", item,
-                    *links) or []
+    log = (
+        git_lines(content, "log", f"-n{HISTORY_LIMIT}", "--format=%H %ct", "--", item, *links) or []
+    )
     found: list[tuple[str, datetime | None]] = []
     for line in log:
         commit, stamp = line.split()
@@ -78,8 +85,9 @@ def find_approved(content: Path, item: str, digest: str) -> ApprovedVersion | No
             continue
         text = (files.read(item) or b"").decode("utf-8", errors="replace")
         refs = referenced_files(item, text)
-        return ApprovedVersion(revision, when, text,
-                               {ref: files.sha256(ref) for ref in refs if ref != item})
+        return ApprovedVersion(
+            revision, when, text, {ref: files.sha256(ref) for ref in refs if ref != item}
+        )
     return None
 
 
@@ -89,12 +97,19 @@ def changes_since(content: Path, item: str, approved_digest: str) -> Change:
     if version is None:
         return Change(approved_digest, None, (), ())
     current = (content / item).read_text(encoding="utf-8", errors="replace")
-    label = f"disetujui ({version.revision[:10]})" if version.revision else \
-        "disetujui (versi di index git)"
-    diff = difflib.unified_diff(version.text.splitlines(), current.splitlines(), label,
-                                "sekarang", lineterm="", n=2)
+    label = (
+        f"disetujui ({version.revision[:10]})"
+        if version.revision
+        else "disetujui (versi di index git)"
+    )
+    diff = difflib.unified_diff(
+        version.text.splitlines(), current.splitlines(), label, "sekarang", lineterm="", n=2
+    )
     files = ContentFiles(content)
     now = {ref: files.sha256(ref) for ref in referenced_files(item, current) if ref != item}
-    changed = sorted(ref for ref in set(now) | set(version.attachments)
-                     if now.get(ref) != version.attachments.get(ref))
+    changed = sorted(
+        ref
+        for ref in set(now) | set(version.attachments)
+        if now.get(ref) != version.attachments.get(ref)
+    )
     return Change(approved_digest, version, tuple(diff), tuple(changed))

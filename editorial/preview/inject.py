@@ -17,10 +17,13 @@ MARKER_NAME = "kpu-pratinjau"
 MARKER = f'<meta name="{MARKER_NAME}" content="Halaman PRATINJAU: tidak boleh diterbitkan">'
 MARKER_BYTES = f'name="{MARKER_NAME}"'.encode()
 ROBOTS_META = '<meta name="robots" content="noindex, nofollow">'
-ROBOTS_TXT = (f"# {MARKER_NAME}: pratinjau, bukan situs resmi; jangan diindeks.\n"
-              "User-agent: *\nDisallow: /\n")
-STRIP = ('<div class="kpu-pratinjau-strip">PRATINJAU &middot; bukan situs resmi; dapat memuat '
-         "item yang belum disetujui.</div>")
+ROBOTS_TXT = (
+    f"# {MARKER_NAME}: pratinjau, bukan situs resmi; jangan diindeks.\nUser-agent: *\nDisallow: /\n"
+)
+STRIP = (
+    '<div class="kpu-pratinjau-strip">PRATINJAU &middot; bukan situs resmi; dapat memuat '
+    "item yang belum disetujui.</div>"
+)
 STYLE = """<style>
 .kpu-pratinjau-strip{background:#212529;color:#fff;font:14px/1.4 sans-serif;padding:4px 12px}
 .kpu-pratinjau-banner{background:#b00020;color:#fff;font:bold 20px/1.4 sans-serif;

@@ -50,8 +50,10 @@ def banner_html(record: ItemRecord) -> str:
     detail = record.verdict.reason
     if record.draft:
         detail = "berstatus 'draft' di metadata; tidak akan terbit walau disetujui"
-    return (f'<div class="kpu-pratinjau-banner" role="alert"><strong>{BANNER_TEXT}'
-            f"</strong> <span>{escape(detail)}</span></div>")
+    return (
+        f'<div class="kpu-pratinjau-banner" role="alert"><strong>{BANNER_TEXT}'
+        f"</strong> <span>{escape(detail)}</span></div>"
+    )
 
 
 def _latest_on_digest(record: ItemRecord) -> dict[str, Decision]:
@@ -73,17 +75,23 @@ def _role_rows(record: ItemRecord, roster: Roster, now: datetime) -> list[str]:
         if signed is not None:
             cells = ("setuju", "Disetujui", _name(roster, signed.person), when(signed.signed_at))
         elif last is not None and last.decision == "tolak":
-            cells = ("tolak", f"Ditolak: {last.note}", _name(roster, last.person),
-                     when(last.signed_at))
+            cells = (
+                "tolak",
+                f"Ditolak: {last.note}",
+                _name(roster, last.person),
+                when(last.signed_at),
+            )
         elif role.id == verdict.role and verdict.state != "ditolak":
             holders = ", ".join(p.name for p in roster.holders(role.id, now)) or "-"
             cells = ("giliran", "Menunggu (giliran sekarang)", holders, "-")
         else:
             cells = ("belum", "Belum", "-", "-")
         css, decision, person, moment = cells
-        rows.append(f'<tr class="kpu-pratinjau-{css}"><td>{escape(role.name)}</td>'
-                    f"<td>{escape(decision)}</td><td>{escape(person)}</td>"
-                    f"<td>{escape(moment)}</td></tr>")
+        rows.append(
+            f'<tr class="kpu-pratinjau-{css}"><td>{escape(role.name)}</td>'
+            f"<td>{escape(decision)}</td><td>{escape(person)}</td>"
+            f"<td>{escape(moment)}</td></tr>"
+        )
     return rows
 
 
@@ -92,8 +100,10 @@ def _next_step(record: ItemRecord, roster: Roster, now: datetime) -> str:
     if verdict.publishable:
         return f"Lengkap: {all_of(len(roster.roles))} pejabat telah menyetujui versi ini."
     if verdict.state == "ditolak":
-        return ("Pengampu Konsep (penulis): perbaiki naskah, lalu ajukan kembali ke "
-                f"{first_role(roster)}.")
+        return (
+            "Pengampu Konsep (penulis): perbaiki naskah, lalu ajukan kembali ke "
+            f"{first_role(roster)}."
+        )
     role = roster.role(verdict.role or "")
     if role is None:
         return "-"
@@ -103,24 +113,36 @@ def _next_step(record: ItemRecord, roster: Roster, now: datetime) -> str:
 
 def _rejections(record: ItemRecord, roster: Roster) -> str:
     current = record.verdict.digest
-    rejected = sorted((d for d in record.decisions if d.decision == "tolak"),
-                      key=lambda d: d.signed_at, reverse=True)
+    rejected = sorted(
+        (d for d in record.decisions if d.decision == "tolak"),
+        key=lambda d: d.signed_at,
+        reverse=True,
+    )
     if not rejected:
         return ""
     items = []
     for d in rejected[:5]:
         role = roster.role(d.role)
         version = "" if d.digest == current else " (versi sebelumnya)"
-        items.append(f"<li>{escape(role.name if role else d.role)} "
-                     f"({escape(_name(roster, d.person))}), {escape(when(d.signed_at))}"
-                     f"{version}: {escape(d.note)}</li>")
-    return f'<section class="kpu-pratinjau-tolak"><h3>Alasan penolakan</h3><ul>' \
-           f'{"".join(items)}</ul></section>'
+        items.append(
+            f"<li>{escape(role.name if role else d.role)} "
+            f"({escape(_name(roster, d.person))}), {escape(when(d.signed_at))}"
+            f"{version}: {escape(d.note)}</li>"
+        )
+    return (
+        f'<section class="kpu-pratinjau-tolak"><h3>Alasan penolakan</h3><ul>'
+        f"{''.join(items)}</ul></section>"
+    )
 
 
 def _diff_line(line: str) -> str:
-    css = "tambah" if line.startswith("+") and not line.startswith("+++") else \
-        "hapus" if line.startswith("-") and not line.startswith("---") else "konteks"
+    css = (
+        "tambah"
+        if line.startswith("+") and not line.startswith("+++")
+        else "hapus"
+        if line.startswith("-") and not line.startswith("---")
+        else "konteks"
+    )
     return f'<span class="kpu-pratinjau-{css}">{escape(line)}</span>'
 
 
@@ -128,15 +150,22 @@ def _change(record: ItemRecord, roster: Roster) -> str:
     change = record.change
     if change is None:
         return ""
-    older = [d for d in record.decisions if d.digest == change.approved_digest
-             and d.decision == "setuju"]
-    signed = ", ".join(f"{_name(roster, d.person)} ({when(d.signed_at)})"
-                       for d in sorted(older, key=lambda d: d.signed_at))
-    head = (f"<p>Persetujuan lama ({escape(signed)}) berlaku untuk versi "
-            f"<code>{escape(change.approved_digest)}</code>.</p>")
+    older = [
+        d for d in record.decisions if d.digest == change.approved_digest and d.decision == "setuju"
+    ]
+    signed = ", ".join(
+        f"{_name(roster, d.person)} ({when(d.signed_at)})"
+        for d in sorted(older, key=lambda d: d.signed_at)
+    )
+    head = (
+        f"<p>Persetujuan lama ({escape(signed)}) berlaku untuk versi "
+        f"<code>{escape(change.approved_digest)}</code>.</p>"
+    )
     if change.version is None:
-        body = ("<p>Versi yang disetujui tidak ditemukan di riwayat git, sehingga perubahannya "
-                "tidak dapat ditampilkan. Mintalah penulis menjelaskan perubahannya.</p>")
+        body = (
+            "<p>Versi yang disetujui tidak ditemukan di riwayat git, sehingga perubahannya "
+            "tidak dapat ditampilkan. Mintalah penulis menjelaskan perubahannya.</p>"
+        )
     else:
         lines = change.diff[:DIFF_LIMIT]
         more = len(change.diff) - len(lines)
@@ -146,20 +175,27 @@ def _change(record: ItemRecord, roster: Roster) -> str:
         if more > 0:
             body += f"<p>... dan {more} baris lagi.</p>"
         if change.attachments:
-            body += ("<p>Lampiran yang berubah: " +
-                     ", ".join(f"<code>{escape(a)}</code>" for a in change.attachments) + "</p>")
-    return (f'<section class="kpu-pratinjau-perubahan"><h3>Perubahan sejak disetujui</h3>'
-            f"{head}{body}</section>")
+            body += (
+                "<p>Lampiran yang berubah: "
+                + ", ".join(f"<code>{escape(a)}</code>" for a in change.attachments)
+                + "</p>"
+            )
+    return (
+        f'<section class="kpu-pratinjau-perubahan"><h3>Perubahan sejak disetujui</h3>'
+        f"{head}{body}</section>"
+    )
 
 
 def _handoff(record: ItemRecord) -> str:
     made = record.handoff
     if made is None:
         return ""
-    return (f'<section class="kpu-pratinjau-pesan"><h3>Pesan untuk {escape(made.recipient)}'
-            f"</h3><pre>{escape(made.text)}</pre>"
-            f'<p><a href="{escape(made.link)}" target="_blank" rel="noopener">Kirim lewat '
-            "WhatsApp</a></p></section>")
+    return (
+        f'<section class="kpu-pratinjau-pesan"><h3>Pesan untuk {escape(made.recipient)}'
+        f"</h3><pre>{escape(made.text)}</pre>"
+        f'<p><a href="{escape(made.link)}" target="_blank" rel="noopener">Kirim lewat '
+        "WhatsApp</a></p></section>"
+    )
 
 
 def panel_html(record: ItemRecord, roster: Roster, now: datetime) -> str:
@@ -171,11 +207,16 @@ def panel_html(record: ItemRecord, roster: Roster, now: datetime) -> str:
         f"<h2>Persetujuan SOP 11/2023: <code>{escape(verdict.item)}</code></h2>",
         f'<p class="kpu-pratinjau-status">Status: {escape(verdict.reason)}</p>',
         "<table><thead><tr><th>Peran</th><th>Keputusan</th><th>Pejabat</th><th>Waktu</th>"
-        f'</tr></thead><tbody>{"".join(_role_rows(record, roster, now))}</tbody></table>',
+        f"</tr></thead><tbody>{''.join(_role_rows(record, roster, now))}</tbody></table>",
         f'<p class="kpu-pratinjau-berikut">Berikutnya: '
         f"{escape(_next_step(record, roster, now))}</p>",
-        _rejections(record, roster), _change(record, roster), _handoff(record),
+        _rejections(record, roster),
+        _change(record, roster),
+        _handoff(record),
         f'<section class="kpu-pratinjau-catatan"><h3>Catatan masalah</h3><ul>{findings}'
-        "</ul></section>" if findings else "",
-        "</aside>"]
+        "</ul></section>"
+        if findings
+        else "",
+        "</aside>",
+    ]
     return "".join(parts)

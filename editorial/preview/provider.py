@@ -24,21 +24,22 @@ class PreviewApprovals(Approvals):
         self._complete: dict[str, Entry] | None = None
         self._others: dict[str, Entry] = {}
 
-    def fill(self, now: datetime, contents: Iterable[Any],
-             verdict: Callable[[str], Verdict]) -> None:
+    def fill(
+        self, now: datetime, contents: Iterable[Any], verdict: Callable[[str], Verdict]
+    ) -> None:
         """Judge every item of this run (``PreviewState.read`` calls this)."""
         complete, others = Manifest(None, now, {}, False), Manifest(None, now, {}, False)
         for content in contents:
             judged = verdict(str(content.relative_source_path).replace("\\", "/"))
             (complete if judged.publishable else others).include(
-                judged, content.url, content.save_as, content.lang)
+                judged, content.url, content.save_as, content.lang
+            )
         self._complete = {e["item"]: e for e in complete.included}
         self._others = {e["item"]: {**e, "signoffs": []} for e in others.included}
 
     def _filled(self) -> dict[str, Entry]:
         if self._complete is None:
-            raise GateError("Pratinjau: daftar persetujuan diminta sebelum semua naskah "
-                            "dibaca.")
+            raise GateError("Pratinjau: daftar persetujuan diminta sebelum semua naskah dibaca.")
         return self._complete
 
     @property

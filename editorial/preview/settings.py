@@ -34,10 +34,13 @@ from .inject import MARKER_NAME
 GATE = "approval_gate"
 PLUGIN = "editorial.preview.plugin"
 #: The preview plugin's own settings (written by ``preview_settings`` below).
-OPTIONS = o.OptionSet((
-    o.Option("URL", "alamat pratinjau, mis. 'http://127.0.0.1:8001/'", o.optional(o.text)),
-    o.Option("ALAMAT", "jalur berkas peta alamat item pratinjau", o.optional(o.path)),
-), prefix="PRATINJAU_")
+OPTIONS = o.OptionSet(
+    (
+        o.Option("URL", "alamat pratinjau, mis. 'http://127.0.0.1:8001/'", o.optional(o.text)),
+        o.Option("ALAMAT", "jalur berkas peta alamat item pratinjau", o.optional(o.path)),
+    ),
+    prefix="PRATINJAU_",
+)
 #: Plugins left out of the preview: they list every page without the preview marker.
 DROPPED_PLUGINS = frozenset({"sitemap", "stable_sitemap"})
 
@@ -82,52 +85,67 @@ def _foreign(folder: Path) -> bool:
 
 def check_folder(preview: Path, settings: Mapping[str, Any], settings_file: Path) -> None:
     """Refuse a preview folder that overlaps anything published, a source, or other files."""
-    protected = {"OUTPUT_PATH (hasil build bergerbang)": settings.get("OUTPUT_PATH"),
-                 "PATH (naskah)": settings.get("PATH"), "THEME (tema)": settings.get("THEME"),
-                 "APPROVAL_GATE_APPROVALS_PATH (persetujuan)":
-                     settings.get("APPROVAL_GATE_APPROVALS_PATH")}
+    protected = {
+        "OUTPUT_PATH (hasil build bergerbang)": settings.get("OUTPUT_PATH"),
+        "PATH (naskah)": settings.get("PATH"),
+        "THEME (tema)": settings.get("THEME"),
+        "APPROVAL_GATE_APPROVALS_PATH (persetujuan)": settings.get("APPROVAL_GATE_APPROVALS_PATH"),
+    }
     base = settings_file.resolve().parent
     named = {what: (base / str(path)).resolve() for what, path in protected.items() if path}
     for folder in _publish_folders(settings, base):
         named[f"target penerbitan {folder}"] = folder
     for what, folder in named.items():
         if _overlaps(preview, folder):
-            raise PreviewError(f"Folder pratinjau {preview} bertumpang tindih dengan {what}: "
-                               f"{folder}. Pratinjau memuat item yang belum disetujui dan "
-                               "tidak boleh berada di tempat yang diterbitkan.",
-                               path=settings_file.name,
-                               hint="Pakai folder lain, misalnya var/pratinjau.")
+            raise PreviewError(
+                f"Folder pratinjau {preview} bertumpang tindih dengan {what}: "
+                f"{folder}. Pratinjau memuat item yang belum disetujui dan "
+                "tidak boleh berada di tempat yang diterbitkan.",
+                path=settings_file.name,
+                hint="Pakai folder lain, misalnya var/pratinjau.",
+            )
     if _foreign(preview):
-        raise PreviewError(f"Folder {preview} berisi berkas yang bukan pratinjau; setiap "
-                           "pratinjau mengosongkan foldernya lebih dulu.",
-                           path=settings_file.name,
-                           hint="Pakai folder kosong atau folder pratinjau yang lama, "
-                           "misalnya var/pratinjau.")
+        raise PreviewError(
+            f"Folder {preview} berisi berkas yang bukan pratinjau; setiap "
+            "pratinjau mengosongkan foldernya lebih dulu.",
+            path=settings_file.name,
+            hint="Pakai folder kosong atau folder pratinjau yang lama, misalnya var/pratinjau.",
+        )
 
 
-def preview_settings(settings_file: Path, output: Path | None = None,
-                     base_url: str | None = None) -> dict[str, Any]:
+def preview_settings(
+    settings_file: Path, output: Path | None = None, base_url: str | None = None
+) -> dict[str, Any]:
     """Return Pelican settings for previewing the site that ``settings_file`` builds."""
     from pelican.settings import read_settings
 
     settings = read_settings(str(settings_file))
     plugins = [_plugin_name(p) for p in settings.get("PLUGINS") or []]
     if GATE not in plugins:
-        raise PreviewError("Pengaturan ini tidak memakai gerbang persetujuan "
-                           "(approval_gate tidak ada di PLUGINS).", path=settings_file.name,
-                           hint="Pratinjau dibuat dari pengaturan situs yang bergerbang, "
-                           "misalnya pelicanconf.py.")
+        raise PreviewError(
+            "Pengaturan ini tidak memakai gerbang persetujuan "
+            "(approval_gate tidak ada di PLUGINS).",
+            path=settings_file.name,
+            hint="Pratinjau dibuat dari pengaturan situs yang bergerbang, misalnya pelicanconf.py.",
+        )
     preview = (output or default_preview_dir(settings_file)).resolve()
     check_folder(preview, settings, settings_file)
-    settings.update({
-        "PLUGINS": [PLUGIN if name == GATE else name for name in plugins
-                    if name not in DROPPED_PLUGINS],
-        "OUTPUT_PATH": str(preview), "DELETE_OUTPUT_DIRECTORY": True,
-        "CACHE_PATH": str(Path(settings["CACHE_PATH"]).with_name("pelican-pratinjau")),
-        "LOAD_CONTENT_CACHE": True, "CACHE_CONTENT": True, "GZIP_CACHE": False,
-        "STATIC_CHECK_IF_MODIFIED": True,
-        "PRATINJAU_URL": preview_base_url(base_url),
-        "PRATINJAU_ALAMAT": str(address_map_path(preview))})
+    settings.update(
+        {
+            "PLUGINS": [
+                PLUGIN if name == GATE else name for name in plugins if name not in DROPPED_PLUGINS
+            ],
+            "OUTPUT_PATH": str(preview),
+            "DELETE_OUTPUT_DIRECTORY": True,
+            "CACHE_PATH": str(Path(settings["CACHE_PATH"]).with_name("pelican-pratinjau")),
+            "LOAD_CONTENT_CACHE": True,
+            "CACHE_CONTENT": True,
+            "GZIP_CACHE": False,
+            "STATIC_CHECK_IF_MODIFIED": True,
+            "PRATINJAU_URL": preview_base_url(base_url),
+            "PRATINJAU_ALAMAT": str(address_map_path(preview)),
+        }
+    )
     return settings
 
 
@@ -135,5 +153,6 @@ def load_config(settings: Mapping[str, Any]) -> PreviewConfig:
     """Read the ``PRATINJAU_*`` settings (a typo is an error with a close match)."""
     values = OPTIONS.read(settings, settings_source(settings))
     output = Path(str(settings["OUTPUT_PATH"])).resolve()
-    return PreviewConfig(preview_base_url(values["URL"]),
-                         values["ALAMAT"] or address_map_path(output), output)
+    return PreviewConfig(
+        preview_base_url(values["URL"]), values["ALAMAT"] or address_map_path(output), output
+    )

@@ -15,8 +15,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from approval_gate.api import SOURCE_SUFFIXES, GateSettings, Ledger, Roster, Verdict, \
-    item_folder, open_ledger
+from approval_gate.api import (
+    SOURCE_SUFFIXES,
+    GateSettings,
+    Ledger,
+    Roster,
+    Verdict,
+    item_folder,
+    open_ledger,
+)
 from approval_gate.api import now as clock_now
 
 from ..handoff import handoff, item_title
@@ -100,8 +107,11 @@ class PreviewState:
         assert request is not None and self.ledger is not None
         if item in request.content or item_folder(item) in request.approvals:
             return True
-        attachments = {path for path in request.content
-                       if posixpath.splitext(path)[1].lower() not in SOURCE_SUFFIXES}
+        attachments = {
+            path
+            for path in request.content
+            if posixpath.splitext(path)[1].lower() not in SOURCE_SUFFIXES
+        }
         return bool(attachments) and not attachments.isdisjoint(self.ledger.digest(item).files)
 
     def pages(self) -> dict[str, str]:
@@ -117,8 +127,11 @@ class PreviewState:
 
     def _change(self, item: str, digest: str) -> Change | None:
         assert self.ledger is not None
-        older = [d for d in self.ledger.decisions.get(item, [])
-                 if d.digest != digest and d.decision == "setuju"]
+        older = [
+            d
+            for d in self.ledger.decisions.get(item, [])
+            if d.digest != digest and d.decision == "setuju"
+        ]
         if not older:
             return None
         approved = max(older, key=lambda d: d.signed_at).digest
@@ -132,10 +145,13 @@ class PreviewState:
         assert self.ledger is not None
         item = item_of(content)
         verdict = self.verdict(item)
-        change = self._change(item, verdict.digest) if verdict.state == "kedaluwarsa" \
-            else None
+        change = self._change(item, verdict.digest) if verdict.state == "kedaluwarsa" else None
         title = item_title(self.gate.content_path, item)
-        made = handoff(verdict, self.roster, self.now, title,
-                       self.config.base_url + content.url)
-        return ItemRecord(verdict, tuple(self.ledger.decisions.get(item, [])), change, made,
-                          getattr(content, "status", "") == "draft")
+        made = handoff(verdict, self.roster, self.now, title, self.config.base_url + content.url)
+        return ItemRecord(
+            verdict,
+            tuple(self.ledger.decisions.get(item, [])),
+            change,
+            made,
+            getattr(content, "status", "") == "draft",
+        )

@@ -130,8 +130,9 @@ def _minutes(start: datetime | None, end: datetime) -> int | None:
     return int((end - start).total_seconds() // 60)
 
 
-def _round(entry: ItemInput, number: int, digest: str, roles: tuple[Role, ...],
-           now: datetime) -> tuple[list[Step], str, datetime | None]:
+def _round(
+    entry: ItemInput, number: int, digest: str, roles: tuple[Role, ...], now: datetime
+) -> tuple[list[Step], str, datetime | None]:
     """Return the steps of one round, its state, and when it completed (if it did)."""
     verdict = judge(entry.item, digest, roles, list(entry.decisions))
     start = entry.starts.get(digest, Start(None, "tidak-diketahui"))
@@ -140,25 +141,41 @@ def _round(entry: ItemInput, number: int, digest: str, roles: tuple[Role, ...],
     def step(index: int, end: Decision | None) -> Step:
         role = roles[index]
         reached = min(index, len(verdict.chain))  # a role acting out of turn: last approval
-        begin = start if reached == 0 else \
-            Start(verdict.chain[reached - 1].signed_at, "persetujuan")
+        begin = (
+            start if reached == 0 else Start(verdict.chain[reached - 1].signed_at, "persetujuan")
+        )
         moment = end.signed_at if end else now
         minutes = _minutes(begin.at, moment)
         if begin.at is not None and minutes is None:
             begin = Start(None, "sesudah-tanda-tangan")
-        return Step(entry.item, number, digest, role.id, role.name,
-                    end.person if end else None, begin, end.signed_at if end else None,
-                    end.decision if end else "menunggu", minutes,
-                    _minutes(start.at, moment), role.standard_minutes,
-                    end.note if end else "")
+        return Step(
+            entry.item,
+            number,
+            digest,
+            role.id,
+            role.name,
+            end.person if end else None,
+            begin,
+            end.signed_at if end else None,
+            end.decision if end else "menunggu",
+            minutes,
+            _minutes(start.at, moment),
+            role.standard_minutes,
+            end.note if end else "",
+        )
 
     for index, approval in enumerate(verdict.chain):
         steps.append(step(index, approval))
     index_of = {role.id: n for n, role in enumerate(roles)}
     if verdict.state == "ditolak" and verdict.role is not None:
-        rejection = max((d for d in entry.decisions if d.digest == digest and
-                         d.role == verdict.role and d.decision == "tolak"),
-                        key=lambda d: d.signed_at)
+        rejection = max(
+            (
+                d
+                for d in entry.decisions
+                if d.digest == digest and d.role == verdict.role and d.decision == "tolak"
+            ),
+            key=lambda d: d.signed_at,
+        )
         steps.append(step(index_of[verdict.role], rejection))
     elif verdict.state in WAITING and digest == entry.digest and verdict.role:
         steps.append(step(index_of[verdict.role], None))
@@ -178,8 +195,9 @@ def _versions(entry: ItemInput) -> list[str]:
     return [*ordered, entry.digest]
 
 
-def item_rounds(entry: ItemInput, roles: tuple[Role, ...], now: datetime
-                ) -> tuple[list[Step], list[Cycle]]:
+def item_rounds(
+    entry: ItemInput, roles: tuple[Role, ...], now: datetime
+) -> tuple[list[Step], list[Cycle]]:
     """Return every step and every end-to-end cycle of one item."""
     steps: list[Step] = []
     cycles: list[Cycle] = []
@@ -193,16 +211,36 @@ def item_rounds(entry: ItemInput, roles: tuple[Role, ...], now: datetime
         rounds += 1
         rejections += state == "ditolak"
         if done is not None:
-            published = next((p for p in entry.publications
-                              if p.digest == digest and p.at >= done), None)
+            published = next(
+                (p for p in entry.publications if p.digest == digest and p.at >= done), None
+            )
             end = published.at if published else done
-            cycles.append(Cycle(entry.item, entry.title, begin, end,
-                                "terbit" if published else "lengkap (belum terbit)", rounds,
-                                rejections, _minutes(begin.at, end)))
+            cycles.append(
+                Cycle(
+                    entry.item,
+                    entry.title,
+                    begin,
+                    end,
+                    "terbit" if published else "lengkap (belum terbit)",
+                    rounds,
+                    rejections,
+                    _minutes(begin.at, end),
+                )
+            )
             begin, rounds, rejections = None, 0, 0
     if begin is not None and rounds:  # the last version is not complete yet
-        cycles.append(Cycle(entry.item, entry.title, begin, None, "berjalan", rounds,
-                            rejections, _minutes(begin.at, now)))
+        cycles.append(
+            Cycle(
+                entry.item,
+                entry.title,
+                begin,
+                None,
+                "berjalan",
+                rounds,
+                rejections,
+                _minutes(begin.at, now),
+            )
+        )
     return steps, cycles
 
 
@@ -210,15 +248,31 @@ def _median(values: list[int]) -> float | None:
     return float(statistics.median(values)) if values else None
 
 
-def _total(role: str, name: str, standard: int, done: list[Step] | list[Cycle],
-           rejections: int, overdue: list[str]) -> Total:
+def _total(
+    role: str,
+    name: str,
+    standard: int,
+    done: list[Step] | list[Cycle],
+    rejections: int,
+    overdue: list[str],
+) -> Total:
     measured = [entry.minutes for entry in done if entry.minutes is not None]
-    return Total(role, name, standard, len(done), len(measured), _median(measured),
-                 sum(m <= standard for m in measured), rejections, tuple(sorted(set(overdue))))
+    return Total(
+        role,
+        name,
+        standard,
+        len(done),
+        len(measured),
+        _median(measured),
+        sum(m <= standard for m in measured),
+        rejections,
+        tuple(sorted(set(overdue))),
+    )
 
 
-def build_report(roles: tuple[Role, ...], items: list[ItemInput], now: datetime,
-                 period: Period) -> Report:
+def build_report(
+    roles: tuple[Role, ...], items: list[ItemInput], now: datetime, period: Period
+) -> Report:
     """Compute every step, cycle and per-role total for the period."""
     all_steps: list[Step] = []
     all_cycles: list[Cycle] = []
@@ -227,10 +281,16 @@ def build_report(roles: tuple[Role, ...], items: list[ItemInput], now: datetime,
         all_steps += found_steps
         all_cycles += found_cycles
     live = period.contains(now)
-    steps = [s for s in all_steps if (s.end is not None and period.contains(s.end))
-             or (s.end is None and live)]
-    cycles = [c for c in all_cycles if (c.end is not None and period.contains(c.end))
-              or (c.end is None and live)]
+    steps = [
+        s
+        for s in all_steps
+        if (s.end is not None and period.contains(s.end)) or (s.end is None and live)
+    ]
+    cycles = [
+        c
+        for c in all_cycles
+        if (c.end is not None and period.contains(c.end)) or (c.end is None and live)
+    ]
     by_role: dict[str, list[Step]] = defaultdict(list)
     for s in steps:
         if s.end is not None:
@@ -239,14 +299,36 @@ def build_report(roles: tuple[Role, ...], items: list[ItemInput], now: datetime,
     for s in all_steps:
         if s.end is None and s.within is False:
             overdue[s.role].append(s.item)
-    totals = [_total(role.id, role.name, role.standard_minutes, by_role[role.id],
-                     sum(s.decision == "tolak" for s in by_role[role.id]), overdue[role.id])
-              for role in roles]
+    totals = [
+        _total(
+            role.id,
+            role.name,
+            role.standard_minutes,
+            by_role[role.id],
+            sum(s.decision == "tolak" for s in by_role[role.id]),
+            overdue[role.id],
+        )
+        for role in roles
+    ]
     finished = [c for c in cycles if c.end is not None]
     late = [c.item for c in all_cycles if c.end is None and c.within is False]
-    totals.append(_total(END_TO_END, END_TO_END_NAME, END_TO_END_MINUTES, finished,
-                         sum(c.rejections for c in finished), late))
-    notes = sorted({f"{s.item}: mulai putaran {s.round} dihitung dari {SOURCES[s.start.source]}"
-                    for s in steps if s.start.estimated})
-    return Report(period, now, steps, cycles, totals, notes,
-                  {entry.item: entry.title for entry in items})
+    totals.append(
+        _total(
+            END_TO_END,
+            END_TO_END_NAME,
+            END_TO_END_MINUTES,
+            finished,
+            sum(c.rejections for c in finished),
+            late,
+        )
+    )
+    notes = sorted(
+        {
+            f"{s.item}: mulai putaran {s.round} dihitung dari {SOURCES[s.start.source]}"
+            for s in steps
+            if s.start.estimated
+        }
+    )
+    return Report(
+        period, now, steps, cycles, totals, notes, {entry.item: entry.title for entry in items}
+    )

@@ -20,8 +20,9 @@ def _day(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise BadValue(f"{option} {value!r} bukan tanggal.",
-                       hint="Pakai format YYYY-MM-DD, mis. 2026-11-01.") from None
+        raise BadValue(
+            f"{option} {value!r} bukan tanggal.", hint="Pakai format YYYY-MM-DD, mis. 2026-11-01."
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,10 @@ class Period:
         """Read the period as typed (``--dari``/``--sampai``, YYYY-MM-DD), or raise."""
         period = cls(_day(first, "--dari"), _day(last, "--sampai"))
         if period.first and period.last and period.first > period.last:
-            raise BadValue(f"Periode terbalik: --dari {period.first} sesudah --sampai "
-                           f"{period.last}.", hint="Tukar kedua tanggal itu.")
+            raise BadValue(
+                f"Periode terbalik: --dari {period.first} sesudah --sampai {period.last}.",
+                hint="Tukar kedua tanggal itu.",
+            )
         return period
 
     @property
@@ -48,13 +51,13 @@ class Period:
     @property
     def end(self) -> datetime | None:
         """Return the first moment after the period."""
-        return datetime.combine(self.last + timedelta(days=1), time.min, WIB) \
-            if self.last else None
+        return datetime.combine(self.last + timedelta(days=1), time.min, WIB) if self.last else None
 
     def contains(self, moment: datetime) -> bool:
         """Tell whether ``moment`` falls within the period."""
-        return (self.start is None or self.start <= moment) and \
-            (self.end is None or moment < self.end)
+        return (self.start is None or self.start <= moment) and (
+            self.end is None or moment < self.end
+        )
 
     @property
     def label(self) -> str:

@@ -54,9 +54,13 @@ class _Blobs:
     """
 
     def __init__(self, cwd: Path) -> None:
-        self.process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=cwd,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            ["git", "cat-file", "--batch"],
+            cwd=cwd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
 
     def read(self, spec: str) -> bytes | None:
         """Return the bytes of ``<commit>:<path>``, or None if there is no such file."""
@@ -105,8 +109,12 @@ class History:
             self._read_log()
 
     def _read_log(self) -> None:
-        lines = git_lines(self.content, "log", "--format=%x00%H %ct", "--name-only",
-                     "--relative", "--", ".") or []
+        lines = (
+            git_lines(
+                self.content, "log", "--format=%x00%H %ct", "--name-only", "--relative", "--", "."
+            )
+            or []
+        )
         commits: list[tuple[str, datetime, list[str]]] = []
         for line in lines:
             if line.startswith("\0"):
@@ -135,8 +143,9 @@ class History:
         except FileNotFoundError:
             return None
 
-    def version_times(self, item: str, digests: Iterable[str],
-                      current_refs: Iterable[str] = ()) -> dict[str, datetime]:
+    def version_times(
+        self, item: str, digests: Iterable[str], current_refs: Iterable[str] = ()
+    ) -> dict[str, datetime]:
         """Return, for each digest found, the time of the commit that first produced it."""
         wanted = set(digests)
         found: dict[str, datetime] = {}
@@ -147,8 +156,9 @@ class History:
             data = self._reader().read(f"{commit}:{self.prefix}{item}")
             if data is not None:
                 refs.update(referenced_files(item, data.decode("utf-8", errors="replace")))
-        candidates = sorted({entry for path in {item} | refs
-                             for entry in self.touched.get(path, ())})
+        candidates = sorted(
+            {entry for path in {item} | refs for entry in self.touched.get(path, ())}
+        )
         for _, commit, at in candidates:
             digest = self._digest_at(commit, item)
             if digest is not None and digest not in found:
@@ -175,8 +185,14 @@ def file_time(content: Path, item: str, refs: Iterable[str] = ()) -> datetime | 
     return datetime.fromtimestamp(max(times), WIB) if times else None
 
 
-def version_starts(history: History, content: Path, item: str, current: str,
-                   current_refs: tuple[str, ...], digests: Iterable[str]) -> dict[str, Start]:
+def version_starts(
+    history: History,
+    content: Path,
+    item: str,
+    current: str,
+    current_refs: tuple[str, ...],
+    digests: Iterable[str],
+) -> dict[str, Start]:
     """Return the start of every version of ``item`` in ``digests`` plus the current one.
 
     Found in git: the commit that produced it. Otherwise the current version started

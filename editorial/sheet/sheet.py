@@ -84,23 +84,44 @@ def gather_sheet(ledger: Ledger, state: Path, item: str) -> tuple[SheetData, lis
     for d in sorted(ledger.decisions.get(item, ()), key=lambda d: (d.signed_at, d.path)):
         role = roster.role(d.role)
         person = roster.people.get(d.person)
-        decisions.append(SheetDecision(
-            d.signed_at, role.name if role else d.role,
-            f"{person.name} ({d.person})" if person else d.person, d.decision, d.note,
-            d.digest, d.digest == digest.value, d.path in counted, d.path))
-    files = tuple((rel, hashlib.sha256((ledger.content / rel).read_bytes()).hexdigest())
-                  for rel in digest.files)
+        decisions.append(
+            SheetDecision(
+                d.signed_at,
+                role.name if role else d.role,
+                f"{person.name} ({d.person})" if person else d.person,
+                d.decision,
+                d.note,
+                d.digest,
+                d.digest == digest.value,
+                d.path in counted,
+                d.path,
+            )
+        )
+    files = tuple(
+        (rel, hashlib.sha256((ledger.content / rel).read_bytes()).hexdigest())
+        for rel in digest.files
+    )
     meta = read_metadata(ledger.content / item)
-    publications, problems = read_publications(archive_folders(ledger.approvals, state),
-                                               ledger.approvals.parent)
+    publications, problems = read_publications(
+        archive_folders(ledger.approvals, state), ledger.approvals.parent
+    )
     data = SheetData(
-        item, meta.get("title") or item, meta.get("category") or _folder_kind(item),
-        meta.get("date", "-"), digest.value, verdict.state, verdict.reason,
-        tuple((label, meta[key]) for key, label in kind_fields() if meta.get(key)), files,
-        tuple(decisions), tuple(f.render() for f in verdict.findings),
-        tuple(publications.get(item, ())), ledger.now,
+        item,
+        meta.get("title") or item,
+        meta.get("category") or _folder_kind(item),
+        meta.get("date", "-"),
+        digest.value,
+        verdict.state,
+        verdict.reason,
+        tuple((label, meta[key]) for key, label in kind_fields() if meta.get(key)),
+        files,
+        tuple(decisions),
+        tuple(f.render() for f in verdict.findings),
+        tuple(publications.get(item, ())),
+        ledger.now,
         git_text(ledger.content, "rev-parse", "HEAD"),
-        roster.version)
+        roster.version,
+    )
     return data, problems
 
 
@@ -121,8 +142,9 @@ word-break:break-all}.kecil{font-size:8.5pt}.lama{color:#444}
 footer{margin-top:10pt;font-size:8.5pt;border-top:1px solid #000;padding-top:4pt}"""
 
 
-def write_sheet(ledger: Ledger, state: Path, item: str, target: Path | None = None
-                ) -> tuple[Path, list[str]]:
+def write_sheet(
+    ledger: Ledger, state: Path, item: str, target: Path | None = None
+) -> tuple[Path, list[str]]:
     """Write ``item``'s sheet as HTML (to ``target`` or its default file); say where."""
     data, problems = gather_sheet(ledger, state, item)
     target = target or sheet_path(state, item)
@@ -143,13 +165,15 @@ def _decision_rows(data: SheetData) -> str:
             f"<td>{escape(d.note) or '-'}</td>"
             f'<td class="nw">{version}<br><span class="kode">{escape(d.digest[7:15])}</span>'
             f'</td><td>{counted}</td></tr><tr><td colspan="7" class="kode">Berkas: '
-            f"{escape(d.file)}</td></tr></tbody>")
+            f"{escape(d.file)}</td></tr></tbody>"
+        )
     return "".join(rows) or '<tbody><tr><td colspan="8">Belum ada keputusan.</td></tr></tbody>'
 
 
 def _extra(data: SheetData) -> str:
-    return "".join(f"<tr><th>{escape(label)}</th><td>{escape(value)}</td></tr>"
-                   for label, value in data.extra)
+    return "".join(
+        f"<tr><th>{escape(label)}</th><td>{escape(value)}</td></tr>" for label, value in data.extra
+    )
 
 
 def _target(p: Publication) -> str:
@@ -164,15 +188,21 @@ def _publications(data: SheetData) -> str:
         f"<tr><td>{p.at:%Y-%m-%d %H:%M}</td><td>{escape(_target(p))}<br>"
         f"{escape(p.location)}</td><td>{escape(p.url)}</td>"
         f"<td>{'versi ini' if p.digest == data.digest else 'versi lain'}</td>"
-        f'<td class="kode">{escape(p.record)}</td></tr>' for p in data.publications)
-    return ("<table><thead><tr><th>Waktu (WIB)</th><th>Tujuan</th><th>Alamat</th>"
-            f"<th>Versi</th><th>Catatan arsip</th></tr></thead><tbody>{rows}</tbody></table>")
+        f'<td class="kode">{escape(p.record)}</td></tr>'
+        for p in data.publications
+    )
+    return (
+        "<table><thead><tr><th>Waktu (WIB)</th><th>Tujuan</th><th>Alamat</th>"
+        f"<th>Versi</th><th>Catatan arsip</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 def render_sheet(data: SheetData) -> str:
     """Return the sheet as one HTML file laid out for A4 paper."""
-    files = "".join(f'<tr><td class="kode">{escape(p)}</td><td class="kode">{h}</td></tr>'
-                    for p, h in data.files)
+    files = "".join(
+        f'<tr><td class="kode">{escape(p)}</td><td class="kode">{h}</td></tr>'
+        for p, h in data.files
+    )
     findings = "".join(f"<li>{escape(f)}</li>" for f in data.findings)
     source = f"commit {data.commit[:12]}" if data.commit else "folder tanpa git"
     return f"""<!DOCTYPE html>
@@ -200,8 +230,7 @@ KPU Kabupaten Rembang</p>
 <table class="kecil"><thead><tr><th>No</th><th>Waktu (WIB)</th><th>Peran</th><th>Nama</th>
 <th>Keputusan</th><th>Catatan</th><th>Versi (digest)</th><th>Dihitung</th></tr></thead>
 {_decision_rows(data)}</table>
-{f"<h2>Catatan pemeriksaan</h2><ul class='kecil'>{findings}</ul>"
- if findings else ""}
+{f"<h2>Catatan pemeriksaan</h2><ul class='kecil'>{findings}</ul>" if findings else ""}
 <h2>Penerbitan</h2>
 {_publications(data)}
 <footer>Setiap keputusan di atas adalah tanda tangan digital (SSH) pejabat yang bersangkutan,

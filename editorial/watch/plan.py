@@ -46,9 +46,13 @@ class Roots:
             value = Path(str(settings.get(key) or default))
             return (value if value.is_absolute() else base / value).resolve()
 
-        return cls(where("PATH", "content"), where("APPROVAL_GATE_APPROVALS_PATH", "approvals"),
-                   where("THEME", "theme"), (REPO / "plugins", REPO / "editorial"),
-                   (settings_file.resolve(), (REPO / "pelicanconf.py").resolve()))
+        return cls(
+            where("PATH", "content"),
+            where("APPROVAL_GATE_APPROVALS_PATH", "approvals"),
+            where("THEME", "theme"),
+            (REPO / "plugins", REPO / "editorial"),
+            (settings_file.resolve(), (REPO / "pelicanconf.py").resolve()),
+        )
 
 
 @dataclass
@@ -66,8 +70,11 @@ class Plan:
 
     def message(self) -> dict[str, Any]:
         """Return the request line for the worker."""
-        return {"content": sorted(self.content), "approvals": sorted(self.approvals),
-                "clean": self.clean}
+        return {
+            "content": sorted(self.content),
+            "approvals": sorted(self.approvals),
+            "clean": self.clean,
+        }
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -79,8 +86,11 @@ def _note(plan: Plan, path: Path, roots: Roots, gone: bool) -> None:
     if IGNORED.search(path.name) or "__pycache__" in path.parts or ".git" in path.parts:
         return
     gone = gone and not path.exists()  # an editor's save by rename leaves the file there
-    if path in roots.settings or any(_inside(path, folder) for folder in roots.code) or \
-            _inside(path, roots.theme):  # plugins read theme files at start (its CSS)
+    if (
+        path in roots.settings
+        or any(_inside(path, folder) for folder in roots.code)
+        or _inside(path, roots.theme)
+    ):  # plugins read theme files at start (its CSS)
         plan.restart = True
     elif _inside(path, roots.approvals):
         rel = path.relative_to(roots.approvals).as_posix()

@@ -48,7 +48,8 @@ MISSING_PAGE = (
     b'content="noindex, nofollow"><title>Halaman belum ada</title></head><body>'
     b"<h1>Halaman ini belum ada di pratinjau</h1><p>Halaman ini sedang dibangun (ulang), "
     b"belum pernah dibangun, atau itemnya sudah dihapus atau berganti alamat. Halaman ini "
-    b"dimuat ulang sendiri begitu tersedia.</p></body></html>")
+    b"dimuat ulang sendiri begitu tersedia.</p></body></html>"
+)
 
 
 @dataclass
@@ -73,8 +74,9 @@ def page_version(data: bytes | None) -> str:
 
 def with_live_script(html: bytes, version: str) -> bytes:
     """Return the page with the reload script before ``</body>`` (or at the end)."""
-    script = (LIVE_SCRIPT % {"version": version, "endpoint": VERSION_PATH,
-                             "poll": POLL_MS}).encode()
+    script = (
+        LIVE_SCRIPT % {"version": version, "endpoint": VERSION_PATH, "poll": POLL_MS}
+    ).encode()
     ends = list(_BODY_END.finditer(html))
     if not ends:
         return html + script
@@ -105,8 +107,11 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         page = parse_qs(query).get("halaman", ["/"])[0]
         file = self._page_file(page)
         data = file.read_bytes() if file is not None and file.is_file() else None
-        answer = {"versi": page_version(data), "galat": self.server.live.error,
-                  "build": self.server.live.builds}
+        answer = {
+            "versi": page_version(data),
+            "galat": self.server.live.error,
+            "build": self.server.live.builds,
+        }
         self._send(200, json.dumps(answer).encode(), "application/json")
 
     def do_GET(self) -> None:
@@ -117,11 +122,13 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         file = self._page_file(url.path)
         if file is not None and file.is_file():
             data = file.read_bytes()
-            return self._send(200, with_live_script(data, page_version(data)),
-                              "text/html; charset=utf-8")
+            return self._send(
+                200, with_live_script(data, page_version(data)), "text/html; charset=utf-8"
+            )
         if file is not None:  # a page that is not there (yet): wait for it, reloading
-            return self._send(404, with_live_script(MISSING_PAGE, page_version(None)),
-                              "text/html; charset=utf-8")
+            return self._send(
+                404, with_live_script(MISSING_PAGE, page_version(None)), "text/html; charset=utf-8"
+            )
         return super().do_GET()
 
     def do_HEAD(self) -> None:
@@ -149,8 +156,9 @@ class PreviewServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], folder: Path, live: LiveState,
-                 verbose: bool = False) -> None:
+    def __init__(
+        self, address: tuple[str, int], folder: Path, live: LiveState, verbose: bool = False
+    ) -> None:
         handler = functools.partial(PreviewHandler, directory=str(folder))
         super().__init__(address, handler)
         self.live = live

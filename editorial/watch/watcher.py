@@ -46,21 +46,34 @@ class _Collector(FileSystemEventHandler):
         if event.event_type in {"opened", "closed_no_write"}:
             return
         dest = getattr(event, "dest_path", "") or None
-        self.events.put((event.event_type, os.fsdecode(event.src_path),
-                         os.fsdecode(dest) if dest else None, event.is_directory))
+        self.events.put(
+            (
+                event.event_type,
+                os.fsdecode(event.src_path),
+                os.fsdecode(dest) if dest else None,
+                event.is_directory,
+            )
+        )
 
 
 class WorkerProcess:
     """The build worker (``WORKER``) and a thread reading its answers."""
 
-    def __init__(self, settings_file: Path, output: Path, base_url: str,
-                 on_answer: Callable[[dict[str, Any]], None]) -> None:
-        path = os.pathsep.join([str(REPO), str(REPO / "plugins"),
-                                os.environ.get("PYTHONPATH", "")])
+    def __init__(
+        self,
+        settings_file: Path,
+        output: Path,
+        base_url: str,
+        on_answer: Callable[[dict[str, Any]], None],
+    ) -> None:
+        path = os.pathsep.join([str(REPO), str(REPO / "plugins"), os.environ.get("PYTHONPATH", "")])
         self.process = subprocess.Popen(
-            [sys.executable, "-m", WORKER, str(settings_file),
-             str(output), base_url], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            cwd=settings_file.parent, env={**os.environ, "PYTHONPATH": path})
+            [sys.executable, "-m", WORKER, str(settings_file), str(output), base_url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=settings_file.parent,
+            env={**os.environ, "PYTHONPATH": path},
+        )
         self.on_answer = on_answer
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -71,8 +84,13 @@ class WorkerProcess:
         for line in stdout:
             self.on_answer(json.loads(line))
         if self.process.wait() not in (0, 2):  # 2: it reported why it could not start
-            self.on_answer({"ok": False, "akhir": True, "galat": "Proses build pratinjau "
-                            "berhenti tiba-tiba; lihat pesan di atas."})
+            self.on_answer(
+                {
+                    "ok": False,
+                    "akhir": True,
+                    "galat": "Proses build pratinjau berhenti tiba-tiba; lihat pesan di atas.",
+                }
+            )
 
     def alive(self) -> bool:
         """Tell whether the worker can still take requests."""
@@ -106,9 +124,16 @@ class WorkerProcess:
 class Watcher:
     """The preview server, the watchdog observer and the build worker, together."""
 
-    def __init__(self, settings_file: Path, output: Path, host: str, port: int,
-                 base_url: str | None, say: Callable[[str], None], verbose: bool = False
-                 ) -> None:
+    def __init__(
+        self,
+        settings_file: Path,
+        output: Path,
+        host: str,
+        port: int,
+        base_url: str | None,
+        say: Callable[[str], None],
+        verbose: bool = False,
+    ) -> None:
         self.settings_file, self.output, self.say = settings_file, output, say
         settings = read_settings_file(settings_file)
         check_folder(output, settings, settings_file)
@@ -119,8 +144,10 @@ class Watcher:
         try:
             self.server = PreviewServer((host, port), output, self.live, verbose)
         except OSError as error:
-            raise WatchError(f"Tidak dapat menyajikan di {host}:{port}: {error.strerror}.",
-                             hint="Pakai port lain, misalnya --port 8002.") from None
+            raise WatchError(
+                f"Tidak dapat menyajikan di {host}:{port}: {error.strerror}.",
+                hint="Pakai port lain, misalnya --port 8002.",
+            ) from None
         shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
         self.url = f"http://{shown}:{self.server.server_address[1]}/"
         self.public = host not in {"127.0.0.1", "localhost", "::1"}
@@ -133,8 +160,10 @@ class Watcher:
             self.live.finished(None)
             what = "semua halaman" if answer.get("penuh") else "halaman yang berubah"
             seconds = f"{answer.get('detik', 0):.2f}".replace(".", ",")
-            self.say(f"Pratinjau diperbarui ({what}): {answer.get('halaman')} halaman dalam "
-                     f"{seconds} dtk.")
+            self.say(
+                f"Pratinjau diperbarui ({what}): {answer.get('halaman')} halaman dalam "
+                f"{seconds} dtk."
+            )
         else:
             self.live.finished(str(answer.get("galat")))
             self.say(f"Build pratinjau GAGAL: {answer.get('galat')}")
@@ -143,26 +172,33 @@ class Watcher:
         if self.worker is not None:
             self.worker.stop()
         self.say("Membangun pratinjau lengkap ...")
-        self.worker = WorkerProcess(self.settings_file, self.output, self.base_url,
-                                    self._answer)
+        self.worker = WorkerProcess(self.settings_file, self.output, self.base_url, self._answer)
 
     def start(self) -> None:
         """Start serving, watching and the first (clean, full) build."""
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         handler = _Collector(self.events)
-        for folder in (self.roots.content, self.roots.approvals, self.roots.theme,
-                       *self.roots.code):
+        for folder in (
+            self.roots.content,
+            self.roots.approvals,
+            self.roots.theme,
+            *self.roots.code,
+        ):
             if folder.is_dir():
                 self.observer.schedule(handler, str(folder), recursive=True)
         for folder in {path.parent for path in self.roots.settings}:
             self.observer.schedule(handler, str(folder), recursive=False)
         self.observer.start()
         self._start_worker()
-        self.say(f"Pratinjau tersaji di {self.url} (Ctrl-C untuk berhenti). BUKAN situs resmi: "
-                 "memuat item yang belum disetujui.")
+        self.say(
+            f"Pratinjau tersaji di {self.url} (Ctrl-C untuk berhenti). BUKAN situs resmi: "
+            "memuat item yang belum disetujui."
+        )
         if self.public:
-            self.say("PERHATIAN: pratinjau terbuka bagi komputer lain di jaringan ini. Naskah "
-                     "yang belum disetujui dapat dibaca siapa pun di jaringan itu.")
+            self.say(
+                "PERHATIAN: pratinjau terbuka bagi komputer lain di jaringan ini. Naskah "
+                "yang belum disetujui dapat dibaca siapa pun di jaringan itu."
+            )
 
     def _batch(self, first: Event) -> list[Event]:
         batch, deadline = [first], time.monotonic() + MAX_BATCH_S

@@ -112,8 +112,7 @@ def describe(error: BaseException, last: LastError) -> str:
 class Worker:
     """One builder and the protocol around it."""
 
-    def __init__(self, out: TextIO, inbox: Inbox, builder: PreviewBuilder,
-                 last: LastError) -> None:
+    def __init__(self, out: TextIO, inbox: Inbox, builder: PreviewBuilder, last: LastError) -> None:
         self.out, self.inbox, self.builder, self.last = out, inbox, builder, last
 
     def send(self, message: dict[str, Any]) -> None:
@@ -121,20 +120,26 @@ class Worker:
         self.out.write(json.dumps(message, ensure_ascii=False) + "\n")
         self.out.flush()
 
-    def run(self, request: Request | None = None, clean: bool = False,
-            interruptible: bool = False) -> bool | None:
+    def run(
+        self, request: Request | None = None, clean: bool = False, interruptible: bool = False
+    ) -> bool | None:
         """Build once and report; None when a newer change interrupted the full pass."""
         self.last.message = None
         try:
-            report = self.builder.build(request, clean,
-                                        self.inbox.poll if interruptible else None)
+            report = self.builder.build(request, clean, self.inbox.poll if interruptible else None)
         except PreviewInterrupted:
             return None
         except Exception as error:  # any failure is reported; the worker keeps serving
             self.send({"ok": False, "galat": describe(error, self.last)})
             return False
-        self.send({"ok": True, "penuh": report.full, "detik": round(report.seconds, 3),
-                   "halaman": report.pages})
+        self.send(
+            {
+                "ok": True,
+                "penuh": report.full,
+                "detik": round(report.seconds, 3),
+                "halaman": report.pages,
+            }
+        )
         return True
 
     def serve(self) -> None:
@@ -171,8 +176,12 @@ def main(argv: list[str]) -> int:
     try:
         builder = PreviewBuilder(Path(settings_file), Path(output), base_url)
     except Exception as error:  # settings, roster: reported, then the worker ends
-        out.write(json.dumps({"ok": False, "galat": describe(error, last), "akhir": True},
-                             ensure_ascii=False) + "\n")
+        out.write(
+            json.dumps(
+                {"ok": False, "galat": describe(error, last), "akhir": True}, ensure_ascii=False
+            )
+            + "\n"
+        )
         out.flush()
         return 2
     worker = Worker(out, inbox, builder, last)

@@ -25,9 +25,11 @@ def _stamp(moment) -> str:  # type: ignore[no-untyped-def]
 
 def allowed_signers(roster: Roster) -> str:
     """Return the allowed-signers text for every holding in the roster."""
-    lines = [f"# allowed_signers dari roster versi {roster.version} (jangkar {roster.anchor})",
-             f"# Periksa: ssh-keygen -Y verify -f berkas-ini -I <orang>@<peran> "
-             f"-n {SIGNOFF_NAMESPACE} -s tanda-tangan.sig -O verify-time=<waktu> < payload"]
+    lines = [
+        f"# allowed_signers dari roster versi {roster.version} (jangkar {roster.anchor})",
+        f"# Periksa: ssh-keygen -Y verify -f berkas-ini -I <orang>@<peran> "
+        f"-n {SIGNOFF_NAMESPACE} -s tanda-tangan.sig -O verify-time=<waktu> < payload",
+    ]
     for holding in roster.holdings:
         person = roster.people[holding.person]
         options = [f'namespaces="{SIGNOFF_NAMESPACE}"', f'valid-after="{_stamp(holding.start)}"']
@@ -35,6 +37,5 @@ def allowed_signers(roster: Roster) -> str:
             options.append(f'valid-before="{_stamp(holding.end)}"')
         for key in person.keys:
             if key.revoked is None:
-                lines.append(f"{principal(person.id, holding.role)} {','.join(options)} "
-                             f"{key.key}")
+                lines.append(f"{principal(person.id, holding.role)} {','.join(options)} {key.key}")
     return "\n".join(lines) + "\n"

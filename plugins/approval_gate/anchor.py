@@ -11,8 +11,13 @@ import os
 from pathlib import Path
 
 from .errors import SigningError
-from .signatures import ROSTER_NAMESPACE, SignatureInvalid, fingerprint, sign_with_ssh_keygen, \
-    signing_key
+from .signatures import (
+    ROSTER_NAMESPACE,
+    SignatureInvalid,
+    fingerprint,
+    sign_with_ssh_keygen,
+    signing_key,
+)
 
 #: Fingerprint of demo-keys/anchor-ketua: for the sample site only, refused when publishing.
 DEMO_ANCHOR = "SHA256:c+UH1X5069oeuBAMXiHEKKMmgD4M1aoQE8a0GkAyHis"

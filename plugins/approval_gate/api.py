@@ -27,31 +27,95 @@ from typing import TYPE_CHECKING, Any
 #: Public name -> module (under approval_gate) that defines it.
 _EXPORTS: dict[str, str] = {
     # errors and exit codes
-    **dict.fromkeys(("KpuError", "ExitCode", "GateError", "ConfigError", "RosterError",
-                     "AnchorError", "SigningError", "UnknownItem", "Finding"), "errors"),
+    **dict.fromkeys(
+        (
+            "KpuError",
+            "ExitCode",
+            "GateError",
+            "ConfigError",
+            "RosterError",
+            "AnchorError",
+            "SigningError",
+            "UnknownItem",
+            "Finding",
+        ),
+        "errors",
+    ),
     # settings
-    **dict.fromkeys(("GateSettings", "load_settings", "read_settings_file",
-                     "settings_source"), "settings"),
+    **dict.fromkeys(
+        ("GateSettings", "load_settings", "read_settings_file", "settings_source"), "settings"
+    ),
     # the clock and the SOP's facts
     **dict.fromkeys(("WIB", "now", "settings_now"), "clock"),
-    **dict.fromkeys(("ROLE_IDS", "KINDS", "CATEGORIES", "ContentKind", "kind_by_id",
-                     "kind_fields", "number_word", "all_of"), "sop"),
+    **dict.fromkeys(
+        (
+            "ROLE_IDS",
+            "KINDS",
+            "CATEGORIES",
+            "ContentKind",
+            "kind_by_id",
+            "kind_fields",
+            "number_word",
+            "all_of",
+        ),
+        "sop",
+    ),
     # trust: roster, anchor, signatures
-    **dict.fromkeys(("Roster", "Role", "Person", "PersonKey", "Holding", "load_roster",
-                     "check_version", "DEMO_FINGERPRINTS"), "roster"),
+    **dict.fromkeys(
+        (
+            "Roster",
+            "Role",
+            "Person",
+            "PersonKey",
+            "Holding",
+            "load_roster",
+            "check_version",
+            "DEMO_FINGERPRINTS",
+        ),
+        "roster",
+    ),
     **dict.fromkeys(("DEMO_ANCHOR", "pinned_anchor", "anchor_file", "sign_roster"), "anchor"),
-    **dict.fromkeys(("SIGNOFF_NAMESPACE", "ROSTER_NAMESPACE", "SignatureInvalid",
-                     "fingerprint", "normalise_key", "signing_key", "sign_with_ssh_keygen",
-                     "generate_key"), "signatures"),
+    **dict.fromkeys(
+        (
+            "SIGNOFF_NAMESPACE",
+            "ROSTER_NAMESPACE",
+            "SignatureInvalid",
+            "fingerprint",
+            "normalise_key",
+            "signing_key",
+            "sign_with_ssh_keygen",
+            "generate_key",
+        ),
+        "signatures",
+    ),
     **dict.fromkeys(("allowed_signers", "principal"), "allowed"),
     # decisions
     **dict.fromkeys(("Ledger", "open_ledger", "load_trusted"), "ledger"),
     **dict.fromkeys(("Decision", "Verdict", "admit", "judge"), "rules"),
-    **dict.fromkeys(("ContentDigest", "ContentFiles", "content_digest", "referenced_files",
-                     "DIGEST_HEADER", "SOURCE_SUFFIXES"), "digest"),
-    **dict.fromkeys(("SignOff", "canonical_payload", "render_signoff", "signoff_path",
-                     "item_folder", "parse_signoff", "ARCHIVE_FOLDER", "DECISIONS"),
-                    "records"),
+    **dict.fromkeys(
+        (
+            "ContentDigest",
+            "ContentFiles",
+            "content_digest",
+            "referenced_files",
+            "DIGEST_HEADER",
+            "SOURCE_SUFFIXES",
+        ),
+        "digest",
+    ),
+    **dict.fromkeys(
+        (
+            "SignOff",
+            "canonical_payload",
+            "render_signoff",
+            "signoff_path",
+            "item_folder",
+            "parse_signoff",
+            "ARCHIVE_FOLDER",
+            "DECISIONS",
+        ),
+        "records",
+    ),
     **dict.fromkeys(("discover_items", "item_name", "existing_item"), "items"),
     **dict.fromkeys(("StatusRow", "status_rows"), "status"),
     **dict.fromkeys(("Made", "decide", "public_key_of"), "decide"),
@@ -59,8 +123,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("EXPIRY_KEY",), "schedule"),
     **dict.fromkeys(("as_moment",), "yamlfile"),
     # the approvals provider in Pelican's shared context
-    **dict.fromkeys(("Approvals", "Entry", "APPROVALS_KEY", "install", "approvals_in"),
-                    "provider"),
+    **dict.fromkeys(("Approvals", "Entry", "APPROVALS_KEY", "install", "approvals_in"), "provider"),
     # git
     **dict.fromkeys(("GitOutput", "run_git", "git_text", "git_lines"), "git"),
 }
@@ -93,25 +156,72 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     from .anchor import DEMO_ANCHOR, anchor_file, pinned_anchor, sign_roster
     from .clock import WIB, now, settings_now
     from .decide import Made, decide, public_key_of
-    from .digest import DIGEST_HEADER, SOURCE_SUFFIXES, ContentDigest, ContentFiles, \
-        content_digest, referenced_files
-    from .errors import AnchorError, ConfigError, ExitCode, Finding, GateError, KpuError, \
-        RosterError, SigningError, UnknownItem
+    from .digest import (
+        DIGEST_HEADER,
+        SOURCE_SUFFIXES,
+        ContentDigest,
+        ContentFiles,
+        content_digest,
+        referenced_files,
+    )
+    from .errors import (
+        AnchorError,
+        ConfigError,
+        ExitCode,
+        Finding,
+        GateError,
+        KpuError,
+        RosterError,
+        SigningError,
+        UnknownItem,
+    )
     from .git import GitOutput, git_lines, git_text, run_git
     from .items import discover_items, existing_item, item_name
     from .ledger import Ledger, load_trusted, open_ledger
     from .manifest import Manifest
     from .provider import APPROVALS_KEY, Approvals, Entry, approvals_in, install
-    from .records import ARCHIVE_FOLDER, DECISIONS, SignOff, canonical_payload, item_folder, \
-        parse_signoff, render_signoff, signoff_path
-    from .roster import DEMO_FINGERPRINTS, Holding, Person, PersonKey, Role, Roster, \
-        check_version, load_roster
+    from .records import (
+        ARCHIVE_FOLDER,
+        DECISIONS,
+        SignOff,
+        canonical_payload,
+        item_folder,
+        parse_signoff,
+        render_signoff,
+        signoff_path,
+    )
+    from .roster import (
+        DEMO_FINGERPRINTS,
+        Holding,
+        Person,
+        PersonKey,
+        Role,
+        Roster,
+        check_version,
+        load_roster,
+    )
     from .rules import Decision, Verdict, admit, judge
     from .schedule import EXPIRY_KEY
     from .settings import GateSettings, load_settings, read_settings_file, settings_source
-    from .signatures import ROSTER_NAMESPACE, SIGNOFF_NAMESPACE, SignatureInvalid, \
-        fingerprint, generate_key, normalise_key, sign_with_ssh_keygen, signing_key
-    from .sop import CATEGORIES, KINDS, ROLE_IDS, ContentKind, all_of, kind_by_id, \
-        kind_fields, number_word
+    from .signatures import (
+        ROSTER_NAMESPACE,
+        SIGNOFF_NAMESPACE,
+        SignatureInvalid,
+        fingerprint,
+        generate_key,
+        normalise_key,
+        sign_with_ssh_keygen,
+        signing_key,
+    )
+    from .sop import (
+        CATEGORIES,
+        KINDS,
+        ROLE_IDS,
+        ContentKind,
+        all_of,
+        kind_by_id,
+        kind_fields,
+        number_word,
+    )
     from .status import StatusRow, status_rows
     from .yamlfile import as_moment

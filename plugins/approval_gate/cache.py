@@ -22,8 +22,17 @@ from .digest import ContentFiles
 from .records import SignOff
 
 CACHE_FORMAT = 2
-_SIGNOFF_FIELDS = ("item", "role", "signer", "decision", "note", "signed_at", "digest",
-                   "key", "signature_error")
+_SIGNOFF_FIELDS = (
+    "item",
+    "role",
+    "signer",
+    "decision",
+    "note",
+    "signed_at",
+    "digest",
+    "key",
+    "signature_error",
+)
 
 
 def identity(stat: os.stat_result) -> str:
@@ -56,8 +65,7 @@ class _JsonCache:
             return
         self.file.parent.mkdir(parents=True, exist_ok=True)
         temp = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
-        temp.write_text(json.dumps({"format": CACHE_FORMAT, **self.data},
-                                   separators=(",", ":")))
+        temp.write_text(json.dumps({"format": CACHE_FORMAT, **self.data}, separators=(",", ":")))
         temp.replace(self.file)
         self.changed = False
 

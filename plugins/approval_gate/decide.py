@@ -16,8 +16,13 @@ from .errors import SigningError
 from .ledger import Ledger
 from .records import canonical_payload, render_signoff, signoff_path
 from .roster import Person, Role
-from .signatures import SIGNOFF_NAMESPACE, SignatureInvalid, normalise_key, \
-    sign_with_ssh_keygen, signing_key
+from .signatures import (
+    SIGNOFF_NAMESPACE,
+    SignatureInvalid,
+    normalise_key,
+    sign_with_ssh_keygen,
+    signing_key,
+)
 
 
 @dataclass(frozen=True)
@@ -39,13 +44,17 @@ def public_key_of(key_file: Path) -> str:
         if candidate.is_file():
             return normalise_key(candidate.read_text())
     if not key_file.is_file():
-        raise SigningError(f"Kunci tidak ditemukan: {key_file}.",
-                           hint="Buat kunci dengan 'invoke keygen' atau sebutkan --key.")
-    done = subprocess.run(["ssh-keygen", "-y", "-f", str(key_file)], capture_output=True,
-                          text=True, check=False)
+        raise SigningError(
+            f"Kunci tidak ditemukan: {key_file}.",
+            hint="Buat kunci dengan 'invoke keygen' atau sebutkan --key.",
+        )
+    done = subprocess.run(
+        ["ssh-keygen", "-y", "-f", str(key_file)], capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
-        raise SigningError(f"Kunci publik dari {key_file} tidak dapat dibaca.",
-                           hint=done.stderr.strip())
+        raise SigningError(
+            f"Kunci publik dari {key_file} tidak dapat dibaca.", hint=done.stderr.strip()
+        )
     return normalise_key(done.stdout)
 
 
@@ -62,47 +71,65 @@ def _signer(ledger: Ledger, key: str, role_id: str, now: datetime) -> Person:
     role = _role(ledger, role_id)
     person = roster.person_with_key(key)
     if person is None:
-        raise SigningError("Kunci Anda tidak terdaftar di roster.",
-                           hint="Kirim kunci publik Anda ke Ketua KPU untuk dimasukkan ke roster.")
+        raise SigningError(
+            "Kunci Anda tidak terdaftar di roster.",
+            hint="Kirim kunci publik Anda ke Ketua KPU untuk dimasukkan ke roster.",
+        )
     if any(k.key == key and k.revoked for k in person.keys):
         raise SigningError("Kunci Anda sudah dicabut di roster.", hint="Pakai kunci baru Anda.")
     if roster.holding(role_id, person.id, now) is None:
         holders = ", ".join(p.name for p in roster.holders(role_id, now)) or "tidak ada"
-        raise SigningError(f"{person.name} bukan pemegang jabatan {role.name} saat ini "
-                           f"(pemegangnya: {holders}).",
-                           hint="Hanya pejabat yang sedang menjabat yang boleh menandatangani.")
+        raise SigningError(
+            f"{person.name} bukan pemegang jabatan {role.name} saat ini (pemegangnya: {holders}).",
+            hint="Hanya pejabat yang sedang menjabat yang boleh menandatangani.",
+        )
     return person
 
 
-def decide(ledger: Ledger, item: str, role_id: str, decision: str, note: str,
-           key_file: Path, now: datetime) -> Made:
+def decide(
+    ledger: Ledger, item: str, role_id: str, decision: str, note: str, key_file: Path, now: datetime
+) -> Made:
     """Sign and write one decision on the current version of ``item``, or refuse."""
     if not (ledger.content / item).is_file():
-        raise SigningError(f"Item tidak ditemukan: content/{item}.",
-                           hint="Tulis jalurnya relatif terhadap folder content/.")
+        raise SigningError(
+            f"Item tidak ditemukan: content/{item}.",
+            hint="Tulis jalurnya relatif terhadap folder content/.",
+        )
     if decision == "tolak" and not note.strip():
-        raise SigningError("Penolakan wajib disertai alasan.", hint="Tambahkan --note \"...\".")
+        raise SigningError("Penolakan wajib disertai alasan.", hint='Tambahkan --note "...".')
     key = public_key_of(key_file)
     person = _signer(ledger, key, role_id, now)
     verdict = ledger.verdict(item)
-    earlier = ledger.roster.roles[:ledger.roster.roles.index(_role(ledger, role_id))]
+    earlier = ledger.roster.roles[: ledger.roster.roles.index(_role(ledger, role_id))]
     approved = {d.role for d in verdict.chain}
     waiting = [r.name for r in earlier if r.id not in approved]
     if waiting:
-        raise SigningError(f"Belum bisa: {', '.join(waiting)} belum menyetujui versi ini "
-                           f"({verdict.reason}).", hint="Tunggu giliran Anda sesuai urutan SOP.")
+        raise SigningError(
+            f"Belum bisa: {', '.join(waiting)} belum menyetujui versi ini ({verdict.reason}).",
+            hint="Tunggu giliran Anda sesuai urutan SOP.",
+        )
     # An approval counts once; one given out of SOP order does not count and may be
     # given again now that the roles before have approved.
-    done = verdict.chain if decision == "setuju" else [
-        d for d in ledger.decisions.get(item, []) if d.digest == verdict.digest]
-    if any(d.role == role_id and d.person == person.id and d.decision == decision
-           for d in done):
-        raise SigningError(f"Anda sudah memberi keputusan '{decision}' untuk versi ini.",
-                           hint="Tidak perlu menandatangani dua kali.")
+    done = (
+        verdict.chain
+        if decision == "setuju"
+        else [d for d in ledger.decisions.get(item, []) if d.digest == verdict.digest]
+    )
+    if any(d.role == role_id and d.person == person.id and d.decision == decision for d in done):
+        raise SigningError(
+            f"Anda sudah memberi keputusan '{decision}' untuk versi ini.",
+            hint="Tidak perlu menandatangani dua kali.",
+        )
     digest = verdict.digest
-    fields = {"item": item, "role": role_id, "signer": person.id, "decision": decision,
-              "note": note.strip(), "signed_at": now.isoformat(timespec="seconds"),
-              "digest": digest}
+    fields = {
+        "item": item,
+        "role": role_id,
+        "signer": person.id,
+        "decision": decision,
+        "note": note.strip(),
+        "signed_at": now.isoformat(timespec="seconds"),
+        "digest": digest,
+    }
     payload = canonical_payload(fields).encode("utf-8")
     try:
         signature = sign_with_ssh_keygen(payload, key_file, SIGNOFF_NAMESPACE)
@@ -116,6 +143,8 @@ def decide(ledger: Ledger, item: str, role_id: str, decision: str, note: str,
         with open(target, "x", encoding="utf-8", newline="\n") as handle:
             handle.write(render_signoff(fields, signature))
     except FileExistsError:
-        raise SigningError(f"Berkas keputusan sudah ada: {target}.",
-                           hint="Berkas persetujuan tidak pernah ditimpa.") from None
+        raise SigningError(
+            f"Berkas keputusan sudah ada: {target}.",
+            hint="Berkas persetujuan tidak pernah ditimpa.",
+        ) from None
     return Made(target, item, role_id, decision, digest, person.id)

@@ -85,8 +85,9 @@ class ContentFiles:
         return hashlib.sha256(data).hexdigest() if data is not None else None
 
 
-def content_digest(content_root: Path, item: str,
-                   files: ContentFiles | None = None) -> ContentDigest:
+def content_digest(
+    content_root: Path, item: str, files: ContentFiles | None = None
+) -> ContentDigest:
     """Compute the digest of ``item`` (a path under ``content_root``) in canonical form."""
     files = files or ContentFiles(content_root)
     source_sha, refs = files.source(item)

@@ -44,8 +44,15 @@ class KpuError(Exception):
 
     exit_code: int = 1
 
-    def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
-                 hint: str = "", exit_code: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        hint: str = "",
+        exit_code: int | None = None,
+    ) -> None:
         self.message = message
         self.path = path
         self.line = line
@@ -64,8 +71,14 @@ class KpuError(Exception):
 
     def as_dict(self) -> dict[str, object]:
         """Return a JSON-ready form (the Pelican child reports its fatal error this way)."""
-        return {"class": type(self).__name__, "message": self.message, "path": self.path,
-                "line": self.line, "hint": self.hint, "exit_code": int(self.exit_code)}
+        return {
+            "class": type(self).__name__,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+            "hint": self.hint,
+            "exit_code": int(self.exit_code),
+        }
 
 
 class GateError(KpuError):
@@ -121,5 +134,10 @@ class Finding:
 
     def as_dict(self) -> dict[str, object]:
         """Return a JSON-ready form for the manifest and ``status --json``."""
-        return {"path": self.path, "line": self.line, "item": self.item,
-                "message": self.message, "hint": self.hint}
+        return {
+            "path": self.path,
+            "line": self.line,
+            "item": self.item,
+            "message": self.message,
+            "hint": self.hint,
+        }

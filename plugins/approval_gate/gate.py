@@ -67,8 +67,10 @@ _sites: dict[int, Site] = {}
 def _site(settings: dict[str, Any]) -> Site:
     site = _sites.get(id(settings))
     if site is None:
-        raise GateError("Gerbang persetujuan tidak dimulai (sinyal 'initialized' tidak "
-                        "diterima).", hint="Jalankan build dengan 'invoke build'.")
+        raise GateError(
+            "Gerbang persetujuan tidak dimulai (sinyal 'initialized' tidak diterima).",
+            hint="Jalankan build dengan 'invoke build'.",
+        )
     return site
 
 
@@ -80,9 +82,16 @@ def _run(generator: Any) -> BuildRun:
         now = clock_now(gs.now)
         ledger = open_ledger(gs, roster=site.roster, now=now, reading=site.reading)
         site.reading = None  # later runs (autoreload) read again, through the cache
-        manifest = Manifest(gs.build_id, now, {
-            "version": site.roster.version, "anchor": site.roster.anchor,
-            "file": site.roster.path}, gs.allow_demo_keys)
+        manifest = Manifest(
+            gs.build_id,
+            now,
+            {
+                "version": site.roster.version,
+                "anchor": site.roster.anchor,
+                "file": site.roster.path,
+            },
+            gs.allow_demo_keys,
+        )
         site.runs = {key: BuildRun(gs, site.roster, ledger, manifest)}
     return site.runs[key]
 
@@ -91,10 +100,12 @@ def on_initialized(pelican: Any) -> None:
     """Validate settings, roster and anchor before anything is read; raise to stop."""
     gs, roster = load_trusted(pelican.settings)
     check_version(roster, gs.cache_path)
-    _sites[id(pelican.settings)] = Site(gs, roster,
-                                        reading=start_reading(gs.approvals_path, gs.cache_path))
-    logger.info("Gerbang persetujuan aktif: roster versi %s, jangkar %s",
-                roster.version, roster.anchor)
+    _sites[id(pelican.settings)] = Site(
+        gs, roster, reading=start_reading(gs.approvals_path, gs.cache_path)
+    )
+    logger.info(
+        "Gerbang persetujuan aktif: roster versi %s, jangkar %s", roster.version, roster.anchor
+    )
 
 
 def _item_path(content: Any) -> str:
@@ -147,17 +158,20 @@ def _on_schedule(run: BuildRun, content: Any, item: str) -> tuple[str, str]:
 def _drop_drafts(run: BuildRun, generator: Any, contents: list[Any]) -> None:
     for content in contents:
         item = _item_path(content)
-        run.manifest.exclude(item, "draft", "berstatus 'draft' di metadata; draf tidak "
-                             "pernah diterbitkan")
+        run.manifest.exclude(
+            item, "draft", "berstatus 'draft' di metadata; draf tidak pernah diterbitkan"
+        )
         run.excluded_links |= _links(run, content, item)
         generator.context["generated_content"].pop(content.get_relative_source_path(), None)
 
 
-def _relink(generator: Any, kept: dict[str, list[Any]], main: str, trans: str, id_key: Any,
-            order_key: Any) -> tuple[list[Any], list[Any]]:
+def _relink(
+    generator: Any, kept: dict[str, list[Any]], main: str, trans: str, id_key: Any, order_key: Any
+) -> tuple[list[Any], list[Any]]:
     """Redo Pelican's translation linking among kept items (only if one was removed)."""
-    if len(kept[main]) == len(getattr(generator, main)) and \
-            len(kept[trans]) == len(getattr(generator, trans)):
+    if len(kept[main]) == len(getattr(generator, main)) and len(kept[trans]) == len(
+        getattr(generator, trans)
+    ):
         return kept[main], kept[trans]
     origs, translations = process_translations(kept[main] + kept[trans], id_key)
     return order_content(origs, order_key), translations
@@ -179,15 +193,21 @@ def on_article_pretaxonomy(generator: Any) -> None:
     """Remove unapproved articles before taxonomies, feeds and listings are built."""
     with _paused_gc():
         run = _run(generator)
-        kept = {name: [c for c in getattr(generator, name) if _admit(run, generator, c)]
-                for name in ARTICLE_LISTS}
+        kept = {
+            name: [c for c in getattr(generator, name) if _admit(run, generator, c)]
+            for name in ARTICLE_LISTS
+        }
     _drop_drafts(run, generator, generator.drafts + generator.drafts_translations)
-    ident, order = generator.settings["ARTICLE_TRANSLATION_ID"], \
-        generator.settings["ARTICLE_ORDER_BY"]
+    ident, order = (
+        generator.settings["ARTICLE_TRANSLATION_ID"],
+        generator.settings["ARTICLE_ORDER_BY"],
+    )
     generator.articles, generator.translations = _relink(
-        generator, kept, "articles", "translations", ident, order)
+        generator, kept, "articles", "translations", ident, order
+    )
     generator.hidden_articles, generator.hidden_translations = _relink(
-        generator, kept, "hidden_articles", "hidden_translations", ident, order)
+        generator, kept, "hidden_articles", "hidden_translations", ident, order
+    )
     generator.drafts, generator.drafts_translations = [], []
     run.manifest.stages.append("articles")
 
@@ -195,14 +215,16 @@ def on_article_pretaxonomy(generator: Any) -> None:
 def on_page_finalized(generator: Any) -> None:
     """Remove unapproved pages in place (pages have no pretaxonomy signal)."""
     run = _run(generator)
-    kept = {name: [c for c in getattr(generator, name) if _admit(run, generator, c)]
-            for name in PAGE_LISTS}
+    kept = {
+        name: [c for c in getattr(generator, name) if _admit(run, generator, c)]
+        for name in PAGE_LISTS
+    }
     _drop_drafts(run, generator, generator.draft_pages + generator.draft_translations)
-    ident, order = generator.settings["PAGE_TRANSLATION_ID"], \
-        generator.settings["PAGE_ORDER_BY"]
+    ident, order = generator.settings["PAGE_TRANSLATION_ID"], generator.settings["PAGE_ORDER_BY"]
     pages, translations = _relink(generator, kept, "pages", "translations", ident, order)
-    hidden, hidden_translations = _relink(generator, kept, "hidden_pages",
-                                          "hidden_translations", ident, order)
+    hidden, hidden_translations = _relink(
+        generator, kept, "hidden_pages", "hidden_translations", ident, order
+    )
     generator.pages[:] = pages
     generator.translations[:] = translations
     generator.hidden_pages[:] = hidden
@@ -233,12 +255,15 @@ def on_finalized(pelican: Any) -> None:
     site = _site(pelican.settings)
     runs = list(site.runs.values())
     if not runs or not {"articles", "pages", "static"} <= set(runs[-1].manifest.stages):
-        raise GateError("Gerbang persetujuan tidak berjalan pada semua tahap build; "
-                        "hasil build tidak boleh diterbitkan.",
-                        hint="Periksa PLUGINS di pengaturan dan pesan galat di atas.")
+        raise GateError(
+            "Gerbang persetujuan tidak berjalan pada semua tahap build; "
+            "hasil build tidak boleh diterbitkan.",
+            hint="Periksa PLUGINS di pengaturan dan pesan galat di atas.",
+        )
     run = runs[-1]
-    run.manifest.findings.extend(run.ledger.orphans(
-        {e["item"] for e in run.manifest.included + run.manifest.excluded}))
+    run.manifest.findings.extend(
+        run.ledger.orphans({e["item"] for e in run.manifest.included + run.manifest.excluded})
+    )
     run.manifest.write(site.settings.manifest_path)
     run.ledger.save_cache()
 
@@ -255,8 +280,11 @@ class GateApprovals(Approvals):
         self._entries: tuple[BuildRun, dict[str, Entry]] | None = None  # per run, once
 
     def _passed(self) -> BuildRun | None:
-        runs = [r for r in _site(self._settings).runs.values()
-                if {"articles", "pages"} <= set(r.manifest.stages)]
+        runs = [
+            r
+            for r in _site(self._settings).runs.values()
+            if {"articles", "pages"} <= set(r.manifest.stages)
+        ]
         return runs[-1] if runs else None
 
     @property

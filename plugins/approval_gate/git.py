@@ -47,8 +47,13 @@ class GitOutput:
         return self.stderr.decode("utf-8", errors="replace")
 
 
-def run_git(cwd: Path | str | None, *args: str, env: Mapping[str, str] | None = None,
-            input: bytes | None = None, timeout: float | None = None) -> GitOutput | None:
+def run_git(
+    cwd: Path | str | None,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    input: bytes | None = None,
+    timeout: float | None = None,
+) -> GitOutput | None:
     """Run ``git args`` in ``cwd``; return its output, or None if git cannot be run.
 
     ``env`` replaces the environment when given (a target's own identity and
@@ -57,9 +62,15 @@ def run_git(cwd: Path | str | None, *args: str, env: Mapping[str, str] | None = 
     """
     base = dict(env) if env is not None else dict(os.environ)
     try:
-        done = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=cwd,
-                              env={**base, **QUIET}, input=input, capture_output=True,
-                              check=False, timeout=timeout)
+        done = subprocess.run(
+            ["git", "-c", "core.quotepath=off", *args],
+            cwd=cwd,
+            env={**base, **QUIET},
+            input=input,
+            capture_output=True,
+            check=False,
+            timeout=timeout,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return GitOutput(done.returncode, done.stdout, done.stderr)

@@ -23,8 +23,11 @@ def discover_items(content: Path) -> list[str]:
     items = []
     for path in content.rglob("*"):
         rel = path.relative_to(content)
-        if path.is_file() and path.suffix.lower() in SOURCE_SUFFIXES - {".html", ".htm"} \
-                and rel.parts[0] not in FURNITURE_FOLDERS:
+        if (
+            path.is_file()
+            and path.suffix.lower() in SOURCE_SUFFIXES - {".html", ".htm"}
+            and rel.parts[0] not in FURNITURE_FOLDERS
+        ):
             items.append(rel.as_posix())
     return sorted(items)
 
@@ -39,9 +42,11 @@ def item_name(content: Path, given: str) -> str:
         try:
             path = path.resolve().relative_to(content.resolve())
         except ValueError:
-            raise UnknownItem(f"Berkas {given!r} tidak berada di folder {content}.",
-                              hint="Sebutkan item di bawah content/, mis. "
-                              "content/berita/2026-11-10-rapat-pleno-dpt.md.") from None
+            raise UnknownItem(
+                f"Berkas {given!r} tidak berada di folder {content}.",
+                hint="Sebutkan item di bawah content/, mis. "
+                "content/berita/2026-11-10-rapat-pleno-dpt.md.",
+            ) from None
     elif path.parts and path.parts[0] == "content":
         path = Path(*path.parts[1:])
     return path.as_posix()
@@ -54,6 +59,8 @@ def existing_item(content: Path, given: str) -> str:
     if rel not in items:
         close = difflib.get_close_matches(rel, items, n=1, cutoff=0.5)
         guess = f" Mungkin maksudnya content/{close[0]}?" if close else ""
-        raise UnknownItem(f"Item content/{rel} tidak ditemukan.{guess}",
-                          hint="Daftar semua item ada di 'invoke status'.")
+        raise UnknownItem(
+            f"Item content/{rel} tidak ditemukan.{guess}",
+            hint="Daftar semua item ada di 'invoke status'.",
+        )
     return rel

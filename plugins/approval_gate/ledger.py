@@ -54,8 +54,9 @@ def _walk(folder: str, rel: str, found: list[tuple[str, os.DirEntry[str]]]) -> N
                 found.append((name, entry))
 
 
-def read_signoffs(approvals: Path, cache_path: Path | None, parallel: bool = True
-                  ) -> tuple[list[SignOff], list[Finding]]:
+def read_signoffs(
+    approvals: Path, cache_path: Path | None, parallel: bool = True
+) -> tuple[list[SignOff], list[Finding]]:
     """Read, shape-check and verify every sign-off file under ``approvals``."""
     cache = SignoffCache(cache_path)
     prefix = f"{approvals.name}/"
@@ -68,8 +69,13 @@ def read_signoffs(approvals: Path, cache_path: Path | None, parallel: bool = Tru
     for rel, entry in files:
         shown = prefix + rel
         if not rel.endswith(".yml"):
-            findings.append(Finding(shown, "Berkas ini bukan berkas persetujuan (.yml).",
-                                    "Pindahkan dari folder approvals/."))
+            findings.append(
+                Finding(
+                    shown,
+                    "Berkas ini bukan berkas persetujuan (.yml).",
+                    "Pindahkan dari folder approvals/.",
+                )
+            )
             continue
         ident = identity(entry.stat())
         cached = cache.signoff(rel, ident, shown)
@@ -100,15 +106,17 @@ def read_signoffs(approvals: Path, cache_path: Path | None, parallel: bool = Tru
     return done, findings
 
 
-def _read_in_background(approvals: Path, cache_path: Path | None
-                        ) -> tuple[list[SignOff], list[Finding]]:
+def _read_in_background(
+    approvals: Path, cache_path: Path | None
+) -> tuple[list[SignOff], list[Finding]]:
     signoffs, findings = read_signoffs(approvals, cache_path, parallel=False)
     # Verified already: leave the bulky signed texts behind instead of pickling them back.
     return [replace(s, payload="", signature="") for s in signoffs], findings
 
 
-def start_reading(approvals: Path, cache_path: Path | None
-                  ) -> Future[tuple[list[SignOff], list[Finding]]]:
+def start_reading(
+    approvals: Path, cache_path: Path | None
+) -> Future[tuple[list[SignOff], list[Finding]]]:
     """Read and verify sign-offs in another process while Pelican reads the content.
 
     Pelican builds on one core; on a cold run the signature checks (about 0.11 ms each)
@@ -142,8 +150,15 @@ class Ledger:
 
     def reuse(self, now: datetime) -> Ledger:
         """Return a ledger with these decisions at ``now`` (no sign-off changed since)."""
-        return Ledger(self.roster, self.approvals, self.content, now, self.decisions,
-                      list(self.findings), ContentCache(self.cache.folder))
+        return Ledger(
+            self.roster,
+            self.approvals,
+            self.content,
+            now,
+            self.decisions,
+            list(self.findings),
+            ContentCache(self.cache.folder),
+        )
 
     def save_cache(self) -> None:
         """Keep this run's content hashes for the next run (sign-offs save themselves)."""
@@ -158,29 +173,48 @@ class Ledger:
     def verdict(self, item: str, changed_at: datetime | None = None) -> Verdict:
         """Judge ``item`` (a path under content/) at its current digest."""
         digest = self.digest(item)
-        verdict = judge(item, digest.value, self.roster.roles,
-                        self.decisions.get(item, []), changed_at)
+        verdict = judge(
+            item, digest.value, self.roster.roles, self.decisions.get(item, []), changed_at
+        )
         own = tuple(f for f in self.findings if self._concerns(f, item))
-        missing = tuple(Finding(item, f"Lampiran tidak ditemukan: {path}.",
-                                "Tambahkan berkasnya atau perbaiki tautannya.", None, item)
-                        for path in digest.missing)
+        missing = tuple(
+            Finding(
+                item,
+                f"Lampiran tidak ditemukan: {path}.",
+                "Tambahkan berkasnya atau perbaiki tautannya.",
+                None,
+                item,
+            )
+            for path in digest.missing
+        )
         if own or missing:
             verdict = replace(verdict, findings=own + missing + verdict.findings)
         return verdict
 
     def orphans(self, items: set[str]) -> list[Finding]:
         """Return findings for sign-offs that name no existing item."""
-        return [f for f in self.findings
-                if not any(self._concerns(f, item) for item in items)] + [
-            Finding(d.path, f"Item {d.item!r} tidak ada di folder content/.",
-                    "Periksa nama berkasnya; mungkin item itu dipindah atau dihapus.",
-                    None, d.item)
-            for item, ds in self.decisions.items() if item not in items for d in ds]
+        return [f for f in self.findings if not any(self._concerns(f, item) for item in items)] + [
+            Finding(
+                d.path,
+                f"Item {d.item!r} tidak ada di folder content/.",
+                "Periksa nama berkasnya; mungkin item itu dipindah atau dihapus.",
+                None,
+                d.item,
+            )
+            for item, ds in self.decisions.items()
+            if item not in items
+            for d in ds
+        ]
 
 
-def read_ledger(roster: Roster, approvals: Path, content: Path, now: datetime,
-                cache_path: Path | None,
-                reading: Future[tuple[list[SignOff], list[Finding]]] | None = None) -> Ledger:
+def read_ledger(
+    roster: Roster,
+    approvals: Path,
+    content: Path,
+    now: datetime,
+    cache_path: Path | None,
+    reading: Future[tuple[list[SignOff], list[Finding]]] | None = None,
+) -> Ledger:
     """Read every sign-off (or collect ``start_reading``'s result) and admit them."""
     if reading is not None:
         signoffs, findings = reading.result()
@@ -193,8 +227,9 @@ def read_ledger(roster: Roster, approvals: Path, content: Path, now: datetime,
             findings.append(admitted)
         else:
             decisions[signoff.item].append(admitted)
-    return Ledger(roster, approvals, content, now, dict(decisions), findings,
-                  ContentCache(cache_path))
+    return Ledger(
+        roster, approvals, content, now, dict(decisions), findings, ContentCache(cache_path)
+    )
 
 
 def load_trusted(settings: Mapping[str, Any]) -> tuple[GateSettings, Roster]:
@@ -203,9 +238,13 @@ def load_trusted(settings: Mapping[str, Any]) -> tuple[GateSettings, Roster]:
     return gs, load_roster(gs.approvals_path, gs.anchor, gs.allow_demo_keys)
 
 
-def open_ledger(settings: Path | GateSettings, *, roster: Roster | None = None,
-                now: datetime | None = None,
-                reading: Future[tuple[list[SignOff], list[Finding]]] | None = None) -> Ledger:
+def open_ledger(
+    settings: Path | GateSettings,
+    *,
+    roster: Roster | None = None,
+    now: datetime | None = None,
+    reading: Future[tuple[list[SignOff], list[Finding]]] | None = None,
+) -> Ledger:
     """Open the ledger of a site: settings file (or settings) -> roster -> sign-offs.
 
     The one way every command, the build and the preview load what the gate knows; a
@@ -216,5 +255,6 @@ def open_ledger(settings: Path | GateSettings, *, roster: Roster | None = None,
     else:
         gs = settings
         roster = roster or load_roster(gs.approvals_path, gs.anchor, gs.allow_demo_keys)
-    return read_ledger(roster, gs.approvals_path, gs.content_path, now or clock.now(gs.now),
-                       gs.cache_path, reading)
+    return read_ledger(
+        roster, gs.approvals_path, gs.content_path, now or clock.now(gs.now), gs.cache_path, reading
+    )

@@ -38,17 +38,28 @@ class Manifest:
 
     def include(self, verdict: Verdict, url: str, save_as: str, lang: str) -> None:
         """Record a published item with the sign-offs that allowed it."""
-        self.included.append({
-            "item": verdict.item, "digest": verdict.digest, "url": url, "save_as": save_as,
-            "lang": lang,
-            "signoffs": [{"role": d.role, "signer": d.person,
-                          "signed_at": d.signed_at.isoformat(), "file": d.path}
-                         for d in verdict.chain]})
+        self.included.append(
+            {
+                "item": verdict.item,
+                "digest": verdict.digest,
+                "url": url,
+                "save_as": save_as,
+                "lang": lang,
+                "signoffs": [
+                    {
+                        "role": d.role,
+                        "signer": d.person,
+                        "signed_at": d.signed_at.isoformat(),
+                        "file": d.path,
+                    }
+                    for d in verdict.chain
+                ],
+            }
+        )
 
     def exclude(self, item: str, state: str, reason: str, digest: str | None = None) -> None:
         """Record an item left out, with the reason people read."""
-        self.excluded.append({"item": item, "state": state, "reason": reason,
-                              "digest": digest})
+        self.excluded.append({"item": item, "state": state, "reason": reason, "digest": digest})
 
     def schedule(self, item: str, state: str, moment: datetime) -> None:
         """Record a moment at which a rebuild would change the site for ``item``."""
@@ -59,23 +70,28 @@ class Manifest:
         """Return the JSON form."""
         unique = {f.render(): f for f in self.findings}
         return {
-            "format": MANIFEST_FORMAT, "build_id": self.build_id,
-            "generated_at": self.generated_at.isoformat(), "roster": self.roster,
-            "demo_keys_allowed": self.demo_keys_allowed, "stages": self.stages,
+            "format": MANIFEST_FORMAT,
+            "build_id": self.build_id,
+            "generated_at": self.generated_at.isoformat(),
+            "roster": self.roster,
+            "demo_keys_allowed": self.demo_keys_allowed,
+            "stages": self.stages,
             "included": sorted(self.included, key=lambda e: e["item"]),
             "excluded": sorted(self.excluded, key=lambda e: e["item"]),
             "dropped_files": sorted(self.dropped_files),
             "static_files": sorted(self.static_files),
             "findings": [f.as_dict() for f in unique.values()],
             "upcoming": sorted(self.upcoming, key=lambda e: (e["at"], e["item"])),
-            "next_change": min((e["at"] for e in self.upcoming), default=None,
-                               key=datetime.fromisoformat),
+            "next_change": min(
+                (e["at"] for e in self.upcoming), default=None, key=datetime.fromisoformat
+            ),
         }
 
     def write(self, path: Path) -> None:
         """Write the manifest atomically (a reader never sees half a file)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temp.write_text(json.dumps(self.as_dict(), ensure_ascii=False, indent=None) + "\n",
-                        encoding="utf-8")
+        temp.write_text(
+            json.dumps(self.as_dict(), ensure_ascii=False, indent=None) + "\n", encoding="utf-8"
+        )
         temp.replace(path)

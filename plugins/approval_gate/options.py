@@ -86,24 +86,29 @@ class OptionSet:
                 shown = [self.label.format(key=name) for name in names]
                 close = close_match(key, names)  # keys, not labels: a label's text is shared
                 return self.label.format(key=key), (  # quoted by hand: labels hold quotes
-                    f"Mungkin maksud Anda '{self.label.format(key=close)}'?" if close else
-                    f"Pengaturan yang dikenal: {', '.join(shown)}.")
+                    f"Mungkin maksud Anda '{self.label.format(key=close)}'?"
+                    if close
+                    else f"Pengaturan yang dikenal: {', '.join(shown)}."
+                )
         return None
 
     def read(self, values: Mapping[str, Any], source: str) -> dict[str, Any]:
         """Return every option converted (keyed without prefix), or raise ``ConfigError``."""
         unknown = self.unknown(values)
         if unknown:
-            raise ConfigError(f"{self.noun} tidak dikenal: '{unknown[0]}'.", path=source,
-                              hint=unknown[1])
+            raise ConfigError(
+                f"{self.noun} tidak dikenal: '{unknown[0]}'.", path=source, hint=unknown[1]
+            )
         result: dict[str, Any] = {}
         for option in self.options:
             raw = values.get(self.prefix + option.key)
             if raw is None:
                 if option.required:
-                    raise ConfigError(f"Pengaturan '{self.shown(option.key)}' belum diisi "
-                                      f"({option.expected}).", path=source,
-                                      hint=self.missing_hint)
+                    raise ConfigError(
+                        f"Pengaturan '{self.shown(option.key)}' belum diisi ({option.expected}).",
+                        path=source,
+                        hint=self.missing_hint,
+                    )
                 raw = option.default
                 if raw is None:
                     result[option.key] = None
@@ -112,13 +117,17 @@ class OptionSet:
                 result[option.key] = option.convert(raw)
             except Invalid as error:
                 detail = f" {error}" if str(error) else ""
-                raise ConfigError(f"Nilai pengaturan '{self.shown(option.key)}': diharapkan "
-                                  f"{option.expected}, tetapi diterima {raw!r}.{detail}",
-                                  path=source, hint=self.hint) from None
+                raise ConfigError(
+                    f"Nilai pengaturan '{self.shown(option.key)}': diharapkan "
+                    f"{option.expected}, tetapi diterima {raw!r}.{detail}",
+                    path=source,
+                    hint=self.hint,
+                ) from None
         return result
 
 
 # --- Converters: each returns the typed value or raises ``Invalid``. -------------------
+
 
 def text(value: Any) -> str:
     """Accept a non-empty string (stripped)."""
@@ -134,16 +143,16 @@ def boolean(value: Any) -> bool:
     return value
 
 
-def integer(minimum: int | None = None, maximum: int | None = None
-            ) -> Callable[[Any], int]:
+def integer(minimum: int | None = None, maximum: int | None = None) -> Callable[[Any], int]:
     """Accept a whole number within the bounds (never a bool)."""
+
     def convert(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise Invalid("")
-        if (minimum is not None and value < minimum) or \
-                (maximum is not None and value > maximum):
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
             raise Invalid("")
         return value
+
     return convert
 
 
@@ -156,11 +165,13 @@ def path(value: Any) -> Path:
 
 def choice(*choices: str) -> Callable[[Any], str]:
     """Accept one of ``choices``; a near miss is answered with the close match."""
+
     def convert(value: Any) -> str:
         if not isinstance(value, str) or value not in choices:
             close = close_match(str(value), choices)
             raise Invalid(f"Mungkin maksud Anda {close!r}?" if close else "")
         return value
+
     return convert
 
 
@@ -185,20 +196,22 @@ def aware_time(value: Any) -> datetime:
 def names(value: Any) -> tuple[str, ...]:
     """Accept a list of non-empty strings."""
     if not isinstance(value, (list, tuple)) or not all(
-            isinstance(v, str) and v.strip() for v in value):
+        isinstance(v, str) and v.strip() for v in value
+    ):
         raise Invalid("")
     return tuple(v.strip() for v in value)
 
 
 def optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """Accept ``None`` or ``""`` as "not set", anything else through ``convert``."""
+
     def optional_value(value: Any) -> Any:
         return None if value in (None, "") else convert(value)
+
     return optional_value
 
 
-def text_of(*, pattern: str | None = None, prefixes: tuple[str, ...] = ()
-            ) -> Callable[[Any], str]:
+def text_of(*, pattern: str | None = None, prefixes: tuple[str, ...] = ()) -> Callable[[Any], str]:
     """Accept a non-empty string matching ``pattern`` or starting with one of ``prefixes``."""
     compiled = re.compile(pattern) if pattern else None
 
@@ -209,4 +222,5 @@ def text_of(*, pattern: str | None = None, prefixes: tuple[str, ...] = ()
         if prefixes and not found.startswith(prefixes):
             raise Invalid("")
         return found
+
     return convert

@@ -60,7 +60,9 @@ def approvals_in(context: Mapping[str, Any]) -> Approvals:
     """Return the provider of this build, or raise: without one nothing may render."""
     provider = context.get(APPROVALS_KEY)
     if not isinstance(provider, Approvals):
-        raise GateError("Gerbang persetujuan tidak memasang daftar persetujuan untuk tema; "
-                        "tidak ada halaman yang boleh dibuat.",
-                        hint="Periksa PLUGINS di pengaturan: approval_gate harus terpasang.")
+        raise GateError(
+            "Gerbang persetujuan tidak memasang daftar persetujuan untuk tema; "
+            "tidak ada halaman yang boleh dibuat.",
+            hint="Periksa PLUGINS di pengaturan: approval_gate harus terpasang.",
+        )
     return provider

@@ -26,8 +26,10 @@ DECISIONS = ("setuju", "tolak")
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 _DECODE = json.JSONDecoder().decode
-_HINT = ("Berkas persetujuan tidak boleh diubah; bila keliru, minta pejabat yang "
-         "bersangkutan membuat keputusan baru dengan 'invoke approve' atau 'invoke reject'.")
+_HINT = (
+    "Berkas persetujuan tidak boleh diubah; bila keliru, minta pejabat yang "
+    "bersangkutan membuat keputusan baru dengan 'invoke approve' atau 'invoke reject'."
+)
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,10 @@ def render_signoff(fields: dict[str, str], signature: str, payload: str | None =
 
     ``payload`` is the canonical payload of ``fields`` when the caller already has it.
     """
-    head = ["# Keputusan persetujuan (SOP 11/2023). Ditulis sekali, JANGAN diubah.",
-            "# Periksa dengan: ssh-keygen -Y verify (lihat docs/approval-records.md)."]
+    head = [
+        "# Keputusan persetujuan (SOP 11/2023). Ditulis sekali, JANGAN diubah.",
+        "# Periksa dengan: ssh-keygen -Y verify (lihat docs/approval-records.md).",
+    ]
     signed = payload if payload is not None else canonical_payload(fields)
     body = signed.splitlines()[1:]
     payload = "".join(f"  {line}\n" for line in signed.splitlines())
@@ -85,8 +89,9 @@ def render_signoff(fields: dict[str, str], signature: str, payload: str | None =
     return "\n".join(head + body) + f"\npayload: |\n{payload}signature: |\n{sig}"
 
 
-def _finding(path: str, doc: YamlDoc | None, message: str, key: str | None = None,
-             item: str | None = None) -> Finding:
+def _finding(
+    path: str, doc: YamlDoc | None, message: str, key: str | None = None, item: str | None = None
+) -> Finding:
     line = doc.line(key) if doc is not None and key else None
     return Finding(path, message, _HINT, line, item)
 
@@ -102,7 +107,7 @@ def _fast_fields(text: str) -> tuple[dict[str, str], str, str] | None:
     lines = text.split("\n")
     fields: dict[str, str] = {}
     try:
-        for line in lines[2:2 + len(FIELDS)]:
+        for line in lines[2 : 2 + len(FIELDS)]:
             name, _, raw = line.partition(": ")
             value = _DECODE(raw)
             if name not in FIELDS or not isinstance(value, str):
@@ -120,25 +125,40 @@ def _fast_fields(text: str) -> tuple[dict[str, str], str, str] | None:
     return fields, signature, payload
 
 
-def _check(path: str, rel: str, fields: dict[str, str], doc: YamlDoc | None
-           ) -> datetime | Finding:
+def _check(path: str, rel: str, fields: dict[str, str], doc: YamlDoc | None) -> datetime | Finding:
     """Check the field values; return the signing time, or the first problem."""
     item = fields["item"]
     if fields["decision"] not in DECISIONS:
-        return _finding(path, doc, f"Keputusan {fields['decision']!r} tidak dikenal; pilih "
-                        "'setuju' atau 'tolak'.", "decision", item)
+        return _finding(
+            path,
+            doc,
+            f"Keputusan {fields['decision']!r} tidak dikenal; pilih 'setuju' atau 'tolak'.",
+            "decision",
+            item,
+        )
     if fields["decision"] == "tolak" and not fields["note"].strip():
         return _finding(path, doc, "Penolakan wajib disertai catatan alasan.", "note", item)
     if not _DIGEST.match(fields["digest"]):
         return _finding(path, doc, f"Digest {fields['digest']!r} tidak sah.", "digest", item)
     signed_at = as_moment(fields["signed_at"])
     if signed_at is None:
-        return _finding(path, doc, f"Waktu tanda tangan {fields['signed_at']!r} harus ISO "
-                        "8601 dengan zona waktu.", "signed_at", item)
+        return _finding(
+            path,
+            doc,
+            f"Waktu tanda tangan {fields['signed_at']!r} harus ISO 8601 dengan zona waktu.",
+            "signed_at",
+            item,
+        )
     if posixpath.dirname(rel) != item_folder(item):
-        return _finding(path, doc, f"Berkas ini untuk item {item!r} tetapi berada di folder "
-                        f"{posixpath.dirname(rel)!r}; seharusnya di approvals/"
-                        f"{item_folder(item)}/.", "item", item)
+        return _finding(
+            path,
+            doc,
+            f"Berkas ini untuk item {item!r} tetapi berada di folder "
+            f"{posixpath.dirname(rel)!r}; seharusnya di approvals/"
+            f"{item_folder(item)}/.",
+            "item",
+            item,
+        )
     return signed_at
 
 
@@ -152,9 +172,18 @@ def parse_signoff(path: str, rel: str, text: str) -> SignOff | Finding:
         fields, signature, payload = fast
         checked = _check(path, rel, fields, None)
         if isinstance(checked, datetime):
-            return SignOff(path, fields["item"], fields["role"], fields["signer"],
-                           fields["decision"], fields["note"], checked, fields["digest"],
-                           payload, signature)
+            return SignOff(
+                path,
+                fields["item"],
+                fields["role"],
+                fields["signer"],
+                fields["decision"],
+                fields["note"],
+                checked,
+                fields["digest"],
+                payload,
+                signature,
+            )
     return _parse_yaml(path, rel, text)
 
 
@@ -162,8 +191,9 @@ def _parse_yaml(path: str, rel: str, text: str) -> SignOff | Finding:
     try:
         doc = parse(text)
     except YamlProblem as error:
-        return Finding(path, str(error), "Perbaiki susunan YAML-nya atau buat keputusan baru.",
-                       error.line)
+        return Finding(
+            path, str(error), "Perbaiki susunan YAML-nya atau buat keputusan baru.", error.line
+        )
     data = doc.data
     if not isinstance(data, dict):
         return _finding(path, None, "Berkas persetujuan harus berupa pemetaan YAML.")
@@ -189,10 +219,27 @@ def _parse_yaml(path: str, rel: str, text: str) -> SignOff | Finding:
         return checked
     payload, signature = data["payload"], data["signature"]
     if not isinstance(payload, str) or payload != canonical_payload(fields):
-        return _finding(path, doc, "Isi berkas tidak sama dengan teks yang ditandatangani "
-                        "(payload); berkas ini telah diubah.", "payload", item)
+        return _finding(
+            path,
+            doc,
+            "Isi berkas tidak sama dengan teks yang ditandatangani "
+            "(payload); berkas ini telah diubah.",
+            "payload",
+            item,
+        )
     if not isinstance(signature, str):
-        return _finding(path, doc, "Kolom 'signature' harus berisi tanda tangan SSH.",
-                        "signature", item)
-    return SignOff(path, item, fields["role"], fields["signer"], fields["decision"],
-                   fields["note"], checked, fields["digest"], payload, signature)
+        return _finding(
+            path, doc, "Kolom 'signature' harus berisi tanda tangan SSH.", "signature", item
+        )
+    return SignOff(
+        path,
+        item,
+        fields["role"],
+        fields["signer"],
+        fields["decision"],
+        fields["note"],
+        checked,
+        fields["digest"],
+        payload,
+        signature,
+    )

@@ -47,8 +47,9 @@ def _line_of(source: Path | None, key: str) -> int | None:
     return next((n for n, line in enumerate(lines, 1) if pattern.match(line)), None)
 
 
-def parse_expiry(value: object, source: Path | None, shown: str, item: str
-                 ) -> datetime | Finding | None:
+def parse_expiry(
+    value: object, source: Path | None, shown: str, item: str
+) -> datetime | Finding | None:
     """Return the end of validity, a finding if it cannot be read, or None if absent.
 
     A bare date means "valid through that whole day": the item leaves at midnight WIB.
@@ -66,18 +67,24 @@ def parse_expiry(value: object, source: Path | None, shown: str, item: str
         if fmt == "%Y-%m-%d":
             parsed = datetime.combine(parsed.date(), time.min, WIB) + timedelta(days=1)
         return parsed
-    return Finding(shown, f"Tanggal '{EXPIRY_KEY}' tidak dapat dibaca: {text!r}.",
-                   "Tulis sebagai TTTT-BB-HH atau TTTT-BB-HH JJ:MM (mis. 2026-12-31 "
-                   "23:59), lalu minta persetujuan ulang.", _line_of(source, EXPIRY_KEY),
-                   item)
+    return Finding(
+        shown,
+        f"Tanggal '{EXPIRY_KEY}' tidak dapat dibaca: {text!r}.",
+        "Tulis sebagai TTTT-BB-HH atau TTTT-BB-HH JJ:MM (mis. 2026-12-31 "
+        "23:59), lalu minta persetujuan ulang.",
+        _line_of(source, EXPIRY_KEY),
+        item,
+    )
 
 
 def timing(starts: datetime | None, ends: datetime | None, now: datetime) -> Timing:
     """Return whether an approved item with this window is on the site at ``now``."""
     if starts is not None and starts > now:
-        return Timing("terjadwal", f"disetujui; dijadwalkan terbit {_shown(starts)}",
-                      starts)
+        return Timing("terjadwal", f"disetujui; dijadwalkan terbit {_shown(starts)}", starts)
     if ends is not None and ends <= now:
-        return Timing("berakhir", f"masa berlaku berakhir {_shown(ends)}; arsip tetap "
-                      "menyimpan catatannya", None)
+        return Timing(
+            "berakhir",
+            f"masa berlaku berakhir {_shown(ends)}; arsip tetap menyimpan catatannya",
+            None,
+        )
     return Timing("tayang", "tayang", ends)

@@ -20,20 +20,31 @@ from .errors import ConfigError, KpuError
 PREFIX = "APPROVAL_GATE_"
 SETTINGS_FILE_KEY = PREFIX + "SETTINGS_FILE"
 
-OPTIONS = o.OptionSet((
-    o.Option("APPROVALS_PATH", "folder approvals/ (roster dan berkas persetujuan)", o.path,
-             required=True),
-    o.Option("ANCHOR", "sidik jari kunci jangkar, bentuk 'SHA256:...'", o.fingerprint,
-             required=True),
-    o.Option("ALLOW_DEMO_KEYS", "True hanya untuk situs contoh", o.boolean, default=False),
-    o.Option("MANIFEST_PATH", "berkas manifest JSON di luar folder output", o.path,
-             required=True),
-    o.Option("CACHE_PATH", "folder cache verifikasi di luar folder output", o.path,
-             required=True),
-    o.Option("BUILD_ID", "penanda build dari 'invoke build'", o.text),
-    o.Option("SETTINGS_FILE", "nama berkas pengaturan ini", o.text, default="pelicanconf.py"),
-    o.Option("NOW", "waktu tetap 'YYYY-MM-DDTHH:MM:SS+07:00' (untuk uji)", o.aware_time),
-), prefix=PREFIX, hint="Perbaiki nilai itu lalu jalankan build lagi.")
+OPTIONS = o.OptionSet(
+    (
+        o.Option(
+            "APPROVALS_PATH",
+            "folder approvals/ (roster dan berkas persetujuan)",
+            o.path,
+            required=True,
+        ),
+        o.Option(
+            "ANCHOR", "sidik jari kunci jangkar, bentuk 'SHA256:...'", o.fingerprint, required=True
+        ),
+        o.Option("ALLOW_DEMO_KEYS", "True hanya untuk situs contoh", o.boolean, default=False),
+        o.Option(
+            "MANIFEST_PATH", "berkas manifest JSON di luar folder output", o.path, required=True
+        ),
+        o.Option(
+            "CACHE_PATH", "folder cache verifikasi di luar folder output", o.path, required=True
+        ),
+        o.Option("BUILD_ID", "penanda build dari 'invoke build'", o.text),
+        o.Option("SETTINGS_FILE", "nama berkas pengaturan ini", o.text, default="pelicanconf.py"),
+        o.Option("NOW", "waktu tetap 'YYYY-MM-DDTHH:MM:SS+07:00' (untuk uji)", o.aware_time),
+    ),
+    prefix=PREFIX,
+    hint="Perbaiki nilai itu lalu jalankan build lagi.",
+)
 
 
 @dataclass(frozen=True)
@@ -65,9 +76,11 @@ def read_settings_file(path: Path) -> dict[str, Any]:
     except KpuError:
         raise
     except Exception as error:  # any failure of the file itself: report, do not trace back
-        raise ConfigError(f"berkas pengaturan tidak dapat dijalankan: "
-                          f"{type(error).__name__}: {error}", path=str(path),
-                          hint="Perbaiki berkas itu lalu ulangi.") from None
+        raise ConfigError(
+            f"berkas pengaturan tidak dapat dijalankan: {type(error).__name__}: {error}",
+            path=str(path),
+            hint="Perbaiki berkas itu lalu ulangi.",
+        ) from None
     settings = {key: value for key, value in namespace.items() if key.isupper()}
     for key, default in (("PATH", "."), ("OUTPUT_PATH", "output")):
         value = Path(str(settings.get(key, default)))
@@ -93,14 +106,26 @@ def load_settings(settings: Mapping[str, Any]) -> GateSettings:
         if _inside(values[name], output):
             raise ConfigError(
                 f"Pengaturan '{PREFIX}{name}' ({values[name]}) berada di dalam folder output "
-                f"({output}); isinya bisa ikut terbit.", path=source,
-                hint="Pindahkan ke luar folder output.")
+                f"({output}); isinya bisa ikut terbit.",
+                path=source,
+                hint="Pindahkan ke luar folder output.",
+            )
     approvals: Path = values["APPROVALS_PATH"]
     if not (approvals / "roster.yml").is_file():
-        raise ConfigError(f"Roster tidak ditemukan: {approvals / 'roster.yml'}.", path=source,
-                          hint=f"Periksa '{PREFIX}APPROVALS_PATH'.")
+        raise ConfigError(
+            f"Roster tidak ditemukan: {approvals / 'roster.yml'}.",
+            path=source,
+            hint=f"Periksa '{PREFIX}APPROVALS_PATH'.",
+        )
     return GateSettings(
-        approvals_path=approvals, anchor=values["ANCHOR"],
-        allow_demo_keys=values["ALLOW_DEMO_KEYS"], manifest_path=values["MANIFEST_PATH"],
-        cache_path=values["CACHE_PATH"], build_id=values["BUILD_ID"], now=values["NOW"],
-        content_path=Path(settings["PATH"]).resolve(), output_path=output, source=source)
+        approvals_path=approvals,
+        anchor=values["ANCHOR"],
+        allow_demo_keys=values["ALLOW_DEMO_KEYS"],
+        manifest_path=values["MANIFEST_PATH"],
+        cache_path=values["CACHE_PATH"],
+        build_id=values["BUILD_ID"],
+        now=values["NOW"],
+        content_path=Path(settings["PATH"]).resolve(),
+        output_path=output,
+        source=source,
+    )

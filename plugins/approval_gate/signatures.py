@@ -61,7 +61,8 @@ def signing_key(payload: bytes, armored: str, namespace: str) -> str:
     if outer.namespace != namespace.encode():
         used = outer.namespace.decode(errors="replace")
         raise SignatureInvalid(
-            f"tanda tangan dibuat untuk keperluan lain ({used!r}, seharusnya {namespace!r})")
+            f"tanda tangan dibuat untuk keperluan lain ({used!r}, seharusnya {namespace!r})"
+        )
     if outer.hash_algo not in _HASHES:
         raise SignatureInvalid(f"algoritma hash {outer.hash_algo!r} tidak diizinkan")
     try:
@@ -84,11 +85,24 @@ def sign_with_ssh_keygen(payload: bytes, key_file: Path, namespace: str) -> str:
         message.write_bytes(payload)
         try:
             done = subprocess.run(
-                ["ssh-keygen", "-q", "-Y", "sign", "-f", str(key_file), "-n", namespace,
-                 str(message)], capture_output=True, check=False)
+                [
+                    "ssh-keygen",
+                    "-q",
+                    "-Y",
+                    "sign",
+                    "-f",
+                    str(key_file),
+                    "-n",
+                    namespace,
+                    str(message),
+                ],
+                capture_output=True,
+                check=False,
+            )
         except FileNotFoundError:
-            raise SignatureInvalid("program ssh-keygen tidak ditemukan; pasang paket "
-                                   "openssh-client") from None
+            raise SignatureInvalid(
+                "program ssh-keygen tidak ditemukan; pasang paket openssh-client"
+            ) from None
         signature = message.with_name("payload.sig")
         if done.returncode != 0 or not signature.is_file():
             detail = done.stderr.decode(errors="replace").strip()
@@ -103,8 +117,9 @@ def generate_key(target: Path, comment: str, passphrase: bool = True) -> str:
     the key is unprotected (tests and automation only); otherwise ssh-keygen asks.
     """
     if target.exists():
-        raise SigningError(f"Kunci sudah ada: {target}. Tidak ditimpa; pakai --file untuk "
-                           "lokasi lain.")
+        raise SigningError(
+            f"Kunci sudah ada: {target}. Tidak ditimpa; pakai --file untuk lokasi lain."
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     command = ["ssh-keygen", "-q", "-t", "ed25519", "-f", str(target), "-C", comment]
     if not passphrase:

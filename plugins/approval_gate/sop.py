@@ -15,8 +15,19 @@ from dataclasses import dataclass
 #: The SOP's order of sign-off (steps 4 to 6). Rosters must list exactly these roles.
 ROLE_IDS = ("web-admin", "kasubbag-tekmas", "sekretaris", "komisioner")
 
-_NUMBERS = ("nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan",
-            "sembilan", "sepuluh")
+_NUMBERS = (
+    "nol",
+    "satu",
+    "dua",
+    "tiga",
+    "empat",
+    "lima",
+    "enam",
+    "tujuh",
+    "delapan",
+    "sembilan",
+    "sepuluh",
+)
 
 
 def number_word(count: int) -> str:
@@ -48,8 +59,12 @@ class ContentKind:
 KINDS: tuple[ContentKind, ...] = (
     ContentKind("berita", "berita", "Berita"),
     ContentKind("artikel", "artikel", "Artikel"),
-    ContentKind("pengumuman", "pengumuman", "Pengumuman",
-                (("berlaku", "Masa berlaku"), ("berlaku_sampai", "Turun dari situs"))),
+    ContentKind(
+        "pengumuman",
+        "pengumuman",
+        "Pengumuman",
+        (("berlaku", "Masa berlaku"), ("berlaku_sampai", "Turun dari situs")),
+    ),
     ContentKind("regulasi", "regulasi", "Regulasi", (("nomor", "Nomor"), ("tahun", "Tahun"))),
     ContentKind("data", "data", "Data", (("periode", "Periode data"), ("sumber", "Sumber data"))),
     ContentKind("dokumentasi", "dokumentasi", "Dokumentasi"),

@@ -31,21 +31,35 @@ class StatusRow:
     @property
     def overdue(self) -> bool:
         """Tell whether the role that must act has exceeded the SOP time standard."""
-        return (self.waited_minutes is not None and self.standard_minutes is not None
-                and self.waited_minutes > self.standard_minutes)
+        return (
+            self.waited_minutes is not None
+            and self.standard_minutes is not None
+            and self.waited_minutes > self.standard_minutes
+        )
 
     def as_dict(self) -> dict[str, object]:
         """Return the JSON form used by ``invoke status --json``."""
         v = self.verdict
         return {
-            "item": v.item, "state": v.state, "reason": v.reason, "digest": v.digest,
-            "next_role": self.next_role, "next_role_name": self.next_role_name,
+            "item": v.item,
+            "state": v.state,
+            "reason": v.reason,
+            "digest": v.digest,
+            "next_role": self.next_role,
+            "next_role_name": self.next_role_name,
             "waiting_since": v.waiting_since.isoformat() if v.waiting_since else None,
-            "waited_minutes": self.waited_minutes, "standard_minutes": self.standard_minutes,
+            "waited_minutes": self.waited_minutes,
+            "standard_minutes": self.standard_minutes,
             "overdue": self.overdue,
-            "approvals": [{"role": d.role, "signer": d.person,
-                           "signed_at": d.signed_at.isoformat(), "file": d.path}
-                          for d in v.chain],
+            "approvals": [
+                {
+                    "role": d.role,
+                    "signer": d.person,
+                    "signed_at": d.signed_at.isoformat(),
+                    "file": d.path,
+                }
+                for d in v.chain
+            ],
             "findings": [f.as_dict() for f in v.findings],
         }
 
@@ -63,12 +77,11 @@ def changed_times(content: Path, items: list[str]) -> dict[str, datetime]:
             times[line] = stamp
     prefix = "".join(git_lines(content, "rev-parse", "--show-prefix") or [])
     status = git_lines(content, "status", "--porcelain", "--untracked-files=all", "--", ".")
-    edited = {line[3:].strip('"')[len(prefix):] for line in status or []}
+    edited = {line[3:].strip('"')[len(prefix) :] for line in status or []}
     base = str(content)
     for item in items:
         if item not in times or item in edited:
-            times[item] = datetime.fromtimestamp(os.stat(os.path.join(base, item)).st_mtime,
-                                                 WIB)
+            times[item] = datetime.fromtimestamp(os.stat(os.path.join(base, item)).st_mtime, WIB)
     return times
 
 
@@ -86,6 +99,13 @@ def status_rows(ledger: Ledger, items: list[str]) -> list[StatusRow]:
         next_name = role.name if role and verdict.state != "ditolak" else None
         if verdict.state == "ditolak":
             next_name = "Pengampu Konsep (penulis): perbaiki naskah"
-        rows.append(StatusRow(verdict, verdict.role if verdict.state != "ditolak" else None,
-                              next_name, waited, standard))
+        rows.append(
+            StatusRow(
+                verdict,
+                verdict.role if verdict.state != "ditolak" else None,
+                next_name,
+                waited,
+                standard,
+            )
+        )
     return rows

@@ -46,8 +46,11 @@ class YamlDoc:
                     break
                 found = match[0][0].start_mark.line + 1
                 node = match[0][1]
-            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) \
-                    and key < len(node.value):
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(key, int)
+                and key < len(node.value)
+            ):
                 node = node.value[key]
                 found = node.start_mark.line + 1
             else:
@@ -62,8 +65,9 @@ def parse(text: str) -> YamlDoc:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error)
-        raise YamlProblem(f"YAML tidak valid: {problem}",
-                          mark.line + 1 if mark is not None else None) from None
+        raise YamlProblem(
+            f"YAML tidak valid: {problem}", mark.line + 1 if mark is not None else None
+        ) from None
     return YamlDoc(text, data)
 
 

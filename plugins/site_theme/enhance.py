@@ -26,7 +26,7 @@ RASTER = (".jpg", ".jpeg", ".png", ".webp", ".gif")
 NOT_DOCUMENTS = (*RASTER, ".svg", ".html", ".htm", "")
 _IMG = re.compile(r"<img\b([^>]*?)\s*/?>")
 _ATTR = re.compile(r'([a-zA-Z-]+)="([^"]*)"')
-_LINK = re.compile(r'<a\b([^>]*)>(.*?)</a>', re.S)
+_LINK = re.compile(r"<a\b([^>]*)>(.*?)</a>", re.S)
 _FIGURE = re.compile(r"<p>\s*(<img\b[^>]*>)\s*</p>\s*(?:<p>\s*<em>(.*?)</em>\s*</p>)?", re.S)
 _TAGS = re.compile(r"<[^>]+>")
 _FORMAT_NOTE = re.compile(r"\s*\((?:PDF|CSV|XLSX?|DOCX?|ODS|ZIP|JSON)\)\s*$", re.I)
@@ -66,9 +66,8 @@ class Resolver:
 
     def output_path(self, url: str) -> str | None:
         """Return the output path a URL points at, or None for external links."""
-        if self.siteurl.startswith(("http://", "https://")) and \
-                url.startswith(self.siteurl + "/"):
-            url = url[len(self.siteurl):]
+        if self.siteurl.startswith(("http://", "https://")) and url.startswith(self.siteurl + "/"):
+            url = url[len(self.siteurl) :]
         parsed = urlparse(url)
         if parsed.scheme or parsed.netloc or not parsed.path:
             return None
@@ -124,6 +123,7 @@ def _size_images(body: str, resolver: Resolver, result: Enhanced) -> str:
             attrs["loading"] = "lazy"
         attrs["decoding"] = "async"
         return _render_img(attrs)
+
     return _IMG.sub(fix, body)
 
 
@@ -131,11 +131,15 @@ def _figures(body: str, gallery: bool) -> str:
     def figure(match: re.Match[str]) -> str:
         caption = f"<figcaption>{match.group(2)}</figcaption>" if match.group(2) else ""
         return f"<figure>{match.group(1)}{caption}</figure>"
+
     body = _FIGURE.sub(figure, body)
     if gallery:
-        body = re.sub(r"((?:<figure>.*?</figure>\s*)+)",
-                      lambda m: f'<div class="galeri">{m.group(1).strip()}</div>\n', body,
-                      flags=re.S)
+        body = re.sub(
+            r"((?:<figure>.*?</figure>\s*)+)",
+            lambda m: f'<div class="galeri">{m.group(1).strip()}</div>\n',
+            body,
+            flags=re.S,
+        )
     return body
 
 
@@ -151,8 +155,14 @@ def _downloads(body: str, resolver: Resolver, result: Enhanced) -> None:
             continue
         seen.add(out)
         label = _FORMAT_NOTE.sub("", html.unescape(_TAGS.sub("", match.group(2)))).strip()
-        result.downloads.append(Download(label or posixpath.basename(out), href,
-                                         nama_format(out), ukuran(source.stat().st_size)))
+        result.downloads.append(
+            Download(
+                label or posixpath.basename(out),
+                href,
+                nama_format(out),
+                ukuran(source.stat().st_size),
+            )
+        )
 
 
 def _scrolling_tables(body: str) -> str:
@@ -162,8 +172,11 @@ def _scrolling_tables(body: str) -> str:
     def wrap(match: re.Match[str]) -> str:
         nonlocal count
         count += 1
-        return (f'<div class="tabel-gulir" role="region" tabindex="0" aria-label="Tabel '
-                f'{count} (geser ke samping bila terpotong)">{match.group(0)}</div>')
+        return (
+            f'<div class="tabel-gulir" role="region" tabindex="0" aria-label="Tabel '
+            f'{count} (geser ke samping bila terpotong)">{match.group(0)}</div>'
+        )
+
     return re.sub(r"<table\b.*?</table>", wrap, body, flags=re.S)
 
 

@@ -17,10 +17,24 @@ LOCALE = "id"
 
 #: How a file's format is named to readers (by suffix); anything else shows its suffix.
 FORMAT_NAMES = {
-    ".pdf": "PDF", ".csv": "CSV", ".xlsx": "Excel", ".xls": "Excel", ".ods": "ODS",
-    ".docx": "Word", ".doc": "Word", ".odt": "ODT", ".pptx": "PowerPoint", ".zip": "ZIP",
-    ".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WebP", ".json": "JSON",
-    ".txt": "Teks", ".mp3": "MP3", ".mp4": "MP4",
+    ".pdf": "PDF",
+    ".csv": "CSV",
+    ".xlsx": "Excel",
+    ".xls": "Excel",
+    ".ods": "ODS",
+    ".docx": "Word",
+    ".doc": "Word",
+    ".odt": "ODT",
+    ".pptx": "PowerPoint",
+    ".zip": "ZIP",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".png": "PNG",
+    ".webp": "WebP",
+    ".json": "JSON",
+    ".txt": "Teks",
+    ".mp3": "MP3",
+    ".mp4": "MP4",
 }
 
 
@@ -37,7 +51,8 @@ def tanggal_waktu(moment: datetime | None) -> str:
         return ""
     offset = moment.utcoffset()
     zone = {7: "WIB", 8: "WITA", 9: "WIT"}.get(
-        int(offset.total_seconds() // 3600) if offset is not None else -1, "")
+        int(offset.total_seconds() // 3600) if offset is not None else -1, ""
+    )
     text = f"{tanggal(moment)} pukul {format_time(moment, 'HH.mm', locale=LOCALE)}"
     return f"{text} {zone}".strip()
 

@@ -23,8 +23,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from approval_gate.api import DIGEST_HEADER, SIGNOFF_NAMESPACE, ContentFiles, Finding, \
-    GateError, Roster, parse_signoff, principal
+from approval_gate.api import (
+    DIGEST_HEADER,
+    SIGNOFF_NAMESPACE,
+    ContentFiles,
+    Finding,
+    GateError,
+    Roster,
+    parse_signoff,
+    principal,
+)
 
 RECORD_FORMAT = "kpu-rembang-catatan-terbit-1"
 RECORD_PATH = "persetujuan/catatan.json"
@@ -46,36 +54,49 @@ def signoffs_for_page(entry: Mapping[str, Any], roster: Roster) -> list[SignOffV
     for signoff in entry["signoffs"]:
         role = roster.role(signoff["role"])
         person = roster.people.get(signoff["signer"])
-        views.append(SignOffView(role.name if role else signoff["role"],
-                                 person.name if person else signoff["signer"],
-                                 datetime.fromisoformat(signoff["signed_at"])))
+        views.append(
+            SignOffView(
+                role.name if role else signoff["role"],
+                person.name if person else signoff["signer"],
+                datetime.fromisoformat(signoff["signed_at"]),
+            )
+        )
     return views
 
 
-def _signed(approvals: Path, entry: Mapping[str, Any], signoff: Mapping[str, Any]
-            ) -> tuple[str, str]:
+def _signed(
+    approvals: Path, entry: Mapping[str, Any], signoff: Mapping[str, Any]
+) -> tuple[str, str]:
     """Return ``(payload, signature)`` of a counted sign-off, re-read from its file."""
     path = approvals.parent / signoff["file"]
     rel = path.relative_to(approvals).as_posix()
     try:
         parsed = parse_signoff(signoff["file"], rel, path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise GateError(f"Berkas persetujuan tidak dapat dibaca untuk catatan publik: "
-                        f"{error}.", path=signoff["file"],
-                        hint="Jangan ubah folder approvals/ selama build; jalankan lagi.") \
-            from None
-    if isinstance(parsed, Finding) or parsed.item != entry["item"] or \
-            parsed.digest != entry["digest"] or parsed.role != signoff["role"] or \
-            parsed.signer != signoff["signer"] or \
-            parsed.signed_at.isoformat() != signoff["signed_at"]:
-        raise GateError("Berkas persetujuan berubah selama build; catatan publik tidak "
-                        "dapat dibuat.", path=signoff["file"],
-                        hint="Jangan ubah folder approvals/ selama build; jalankan lagi.")
+        raise GateError(
+            f"Berkas persetujuan tidak dapat dibaca untuk catatan publik: {error}.",
+            path=signoff["file"],
+            hint="Jangan ubah folder approvals/ selama build; jalankan lagi.",
+        ) from None
+    if (
+        isinstance(parsed, Finding)
+        or parsed.item != entry["item"]
+        or parsed.digest != entry["digest"]
+        or parsed.role != signoff["role"]
+        or parsed.signer != signoff["signer"]
+        or parsed.signed_at.isoformat() != signoff["signed_at"]
+    ):
+        raise GateError(
+            "Berkas persetujuan berubah selama build; catatan publik tidak dapat dibuat.",
+            path=signoff["file"],
+            hint="Jangan ubah folder approvals/ selama build; jalankan lagi.",
+        )
     return parsed.payload, parsed.signature
 
 
-def _files(content: Path, entry: Mapping[str, Any], urls: Mapping[str, str]
-           ) -> tuple[str, list[dict[str, Any]]]:
+def _files(
+    content: Path, entry: Mapping[str, Any], urls: Mapping[str, str]
+) -> tuple[str, list[dict[str, Any]]]:
     """Return the item source's SHA-256 and the covered files, checked against the digest."""
     reader = ContentFiles(content)
     source_sha, refs = reader.source(entry["item"])
@@ -87,8 +108,11 @@ def _files(content: Path, entry: Mapping[str, Any], urls: Mapping[str, str]
         files.append({"path": ref, "sha256": sha, "url": urls.get(ref)})
     value = "sha256:" + hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
     if value != entry["digest"]:
-        raise GateError("Isi item berubah selama build; catatan publik tidak dapat dibuat.",
-                        path=f"content/{entry['item']}", hint="Jalankan build lagi.")
+        raise GateError(
+            "Isi item berubah selama build; catatan publik tidak dapat dibuat.",
+            path=f"content/{entry['item']}",
+            hint="Jalankan build lagi.",
+        )
     return source_sha, files
 
 
@@ -97,9 +121,16 @@ def verify_time(moment: str) -> str:
     return datetime.fromisoformat(moment).astimezone(UTC).strftime("%Y%m%d%H%M%SZ")
 
 
-def public_record(items: Mapping[str, Mapping[str, Any]], roster: Roster, approvals: Path,
-                  content: Path, titles: Mapping[str, str], urls: Mapping[str, str],
-                  site: str, with_names: bool) -> dict[str, Any]:
+def public_record(
+    items: Mapping[str, Mapping[str, Any]],
+    roster: Roster,
+    approvals: Path,
+    content: Path,
+    titles: Mapping[str, str],
+    urls: Mapping[str, str],
+    site: str,
+    with_names: bool,
+) -> dict[str, Any]:
     """Return the machine-readable record of every published item and its sign-offs.
 
     ``titles`` maps item paths to titles; ``urls`` maps content-relative file paths to
@@ -117,21 +148,37 @@ def public_record(items: Mapping[str, Mapping[str, Any]], roster: Roster, approv
             if with_names:
                 person = roster.people.get(signoff["signer"])
                 shown["name"] = person.name if person else signoff["signer"]
-            shown.update({
-                "signed_at": signoff["signed_at"],
-                "principal": principal(signoff["signer"], signoff["role"]),
-                "verify_time": verify_time(signoff["signed_at"]),
-                "payload_base64": base64.b64encode(payload.encode("utf-8")).decode("ascii"),
-                "signature": signature.strip() + "\n"})
+            shown.update(
+                {
+                    "signed_at": signoff["signed_at"],
+                    "principal": principal(signoff["signer"], signoff["role"]),
+                    "verify_time": verify_time(signoff["signed_at"]),
+                    "payload_base64": base64.b64encode(payload.encode("utf-8")).decode("ascii"),
+                    "signature": signature.strip() + "\n",
+                }
+            )
             signoffs.append(shown)
-        records.append({"item": item, "title": titles.get(item, ""), "url": entry["url"],
-                        "lang": entry["lang"], "digest": entry["digest"],
-                        "source_sha256": source_sha, "files": files, "signoffs": signoffs})
-    return {"format": RECORD_FORMAT, "site": site,
-            "roster": {"version": roster.version, "anchor": roster.anchor},
-            "namespace": SIGNOFF_NAMESPACE, "allowed_signers": "allowed_signers",
-            "roles": [{"id": r.id, "name": r.name, "step": r.step} for r in roster.roles],
-            "items": records}
+        records.append(
+            {
+                "item": item,
+                "title": titles.get(item, ""),
+                "url": entry["url"],
+                "lang": entry["lang"],
+                "digest": entry["digest"],
+                "source_sha256": source_sha,
+                "files": files,
+                "signoffs": signoffs,
+            }
+        )
+    return {
+        "format": RECORD_FORMAT,
+        "site": site,
+        "roster": {"version": roster.version, "anchor": roster.anchor},
+        "namespace": SIGNOFF_NAMESPACE,
+        "allowed_signers": "allowed_signers",
+        "roles": [{"id": r.id, "name": r.name, "step": r.step} for r in roster.roles],
+        "items": records,
+    }
 
 
 def write_record(output: Path, record: dict[str, Any], signers: str) -> None:
@@ -139,5 +186,6 @@ def write_record(output: Path, record: dict[str, Any], signers: str) -> None:
     folder = output / "persetujuan"
     folder.mkdir(parents=True, exist_ok=True)
     (output / RECORD_PATH).write_text(
-        json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+        json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+    )
     (output / SIGNERS_PATH).write_text(signers, encoding="utf-8")

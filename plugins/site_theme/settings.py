@@ -22,8 +22,14 @@ COLOUR_KEYS = ("primary", "primary_dark", "accent", "text", "background")
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".webp")
 
-DEFAULT_COLOURS = {"primary": "#a50e24", "primary_dark": "#6e0918", "accent": "#f5c400",
-                   "text": "#1b1b1b", "background": "#ffffff"}
+DEFAULT_COLOURS = {
+    "primary": "#a50e24",
+    "primary_dark": "#6e0918",
+    "accent": "#f5c400",
+    "text": "#1b1b1b",
+    "background": "#ffffff",
+}
+
 
 @dataclass(frozen=True)
 class ThemeSettings:
@@ -43,7 +49,7 @@ class ThemeSettings:
 
 
 def _luminance(colour: str) -> float:
-    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -56,8 +62,11 @@ def contrast(first: str, second: str) -> float:
 
 def _pages(value: Any) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, (list, tuple)) or not all(
-            isinstance(v, (list, tuple)) and len(v) == 2 and
-            all(isinstance(x, str) and x.strip() for x in v) for v in value):
+        isinstance(v, (list, tuple))
+        and len(v) == 2
+        and all(isinstance(x, str) and x.strip() for x in v)
+        for v in value
+    ):
         raise o.Invalid("")
     return tuple((slug.strip(), label.strip()) for slug, label in value)
 
@@ -87,40 +96,79 @@ def _colours(value: Any) -> dict[str, str]:
             raise o.Invalid(f"Warna {name!r} bukan '#rrggbb'.")
     # Text on the primary colour (header) and links in the primary colour on the page
     # background must stay readable: WCAG AA asks for at least 4.5:1.
-    for fore, back in (("primary", "background"), ("primary_dark", "background"),
-                       ("text", "background")):
+    for fore, back in (
+        ("primary", "background"),
+        ("primary_dark", "background"),
+        ("text", "background"),
+    ):
         ratio = contrast(colours[fore], colours[back])
         if ratio < 4.5:
             shown = f"{ratio:.1f}".replace(".", ",")
-            raise o.Invalid(f"Kontras {fore!r} dengan {back!r} hanya {shown}:1; minimal "
-                            "4,5:1 agar mudah dibaca.")
+            raise o.Invalid(
+                f"Kontras {fore!r} dengan {back!r} hanya {shown}:1; minimal "
+                "4,5:1 agar mudah dibaca."
+            )
     return {name: colour.lower() for name, colour in colours.items()}
 
 
-OPTIONS = o.OptionSet((
-    o.Option("ORGANISATION", "nama lengkap lembaga, mis. 'Komisi Pemilihan Umum ...'", o.text,
-             required=True),
-    o.Option("LOGO", "jalur berkas logo (.svg, .png, .jpg atau .webp) yang ada, atau None",
-             _logo),
-    o.Option("COLOURS", f"dict warna '#rrggbb' dengan kunci {', '.join(COLOUR_KEYS)}",
-             _colours, default=DEFAULT_COLOURS),
-    o.Option("ADDRESS", "alamat kantor untuk kaki halaman, atau None", o.text),
-    o.Option("KINDS", "daftar nama kategori (jenis isi SOP) untuk navigasi", o.names,
-             required=True),
-    o.Option("NAV_PAGES", "daftar pasangan (slug, label menu) halaman statis, mis. "
-             "[('profil', 'Profil')]", _pages, default=[]),
-    o.Option("DOCUMENT_KINDS", "daftar kategori yang dokumennya ditampilkan di samping",
-             o.names, default=[]),
-    o.Option("GALLERY_KINDS", "daftar kategori yang fotonya ditampilkan sebagai galeri",
-             o.names, default=[]),
-    o.Option("ANNOUNCEMENT_KIND", "nama kategori pengumuman, atau None", o.text),
-    o.Option("ANNOUNCEMENT_DAYS", "jumlah hari (1-366) pengumuman tanpa masa berlaku "
-             "dianggap terkini", o.integer(1, 366), default=30),
-    o.Option("PROVENANCE", f"salah satu dari {', '.join(PROVENANCE_STYLES)}",
-             o.choice(*PROVENANCE_STYLES), default="peran-dan-tanggal"),
-), prefix=PREFIX, noun="Pengaturan tema",
+OPTIONS = o.OptionSet(
+    (
+        o.Option(
+            "ORGANISATION",
+            "nama lengkap lembaga, mis. 'Komisi Pemilihan Umum ...'",
+            o.text,
+            required=True,
+        ),
+        o.Option(
+            "LOGO", "jalur berkas logo (.svg, .png, .jpg atau .webp) yang ada, atau None", _logo
+        ),
+        o.Option(
+            "COLOURS",
+            f"dict warna '#rrggbb' dengan kunci {', '.join(COLOUR_KEYS)}",
+            _colours,
+            default=DEFAULT_COLOURS,
+        ),
+        o.Option("ADDRESS", "alamat kantor untuk kaki halaman, atau None", o.text),
+        o.Option(
+            "KINDS", "daftar nama kategori (jenis isi SOP) untuk navigasi", o.names, required=True
+        ),
+        o.Option(
+            "NAV_PAGES",
+            "daftar pasangan (slug, label menu) halaman statis, mis. [('profil', 'Profil')]",
+            _pages,
+            default=[],
+        ),
+        o.Option(
+            "DOCUMENT_KINDS",
+            "daftar kategori yang dokumennya ditampilkan di samping",
+            o.names,
+            default=[],
+        ),
+        o.Option(
+            "GALLERY_KINDS",
+            "daftar kategori yang fotonya ditampilkan sebagai galeri",
+            o.names,
+            default=[],
+        ),
+        o.Option("ANNOUNCEMENT_KIND", "nama kategori pengumuman, atau None", o.text),
+        o.Option(
+            "ANNOUNCEMENT_DAYS",
+            "jumlah hari (1-366) pengumuman tanpa masa berlaku dianggap terkini",
+            o.integer(1, 366),
+            default=30,
+        ),
+        o.Option(
+            "PROVENANCE",
+            f"salah satu dari {', '.join(PROVENANCE_STYLES)}",
+            o.choice(*PROVENANCE_STYLES),
+            default="peran-dan-tanggal",
+        ),
+    ),
+    prefix=PREFIX,
+    noun="Pengaturan tema",
     hint="Perbaiki nilai itu di bagian TEMA pada berkas pengaturan, lalu jalankan build lagi.",
-    missing_hint="Tambahkan di bagian TEMA berkas pengaturan.")
+    missing_hint="Tambahkan di bagian TEMA berkas pengaturan.",
+)
 
 
 def load_theme_settings(settings: Mapping[str, Any]) -> ThemeSettings:

@@ -19,13 +19,21 @@ from jinja2 import pass_context
 from markupsafe import Markup
 from pelican import signals
 
-from approval_gate.api import SIGNOFF_NAMESPACE, Approvals, GateError, allowed_signers, \
-    WIB, approvals_in, number_word, principal, settings_now
+from approval_gate.api import (
+    SIGNOFF_NAMESPACE,
+    Approvals,
+    GateError,
+    allowed_signers,
+    WIB,
+    approvals_in,
+    number_word,
+    principal,
+    settings_now,
+)
 
 from . import formats
 from .enhance import Enhanced, Resolver, enhance, image_size
-from .provenance import SignOffView, public_record, signoffs_for_page, verify_time, \
-    write_record
+from .provenance import SignOffView, public_record, signoffs_for_page, verify_time, write_record
 from .settings import ThemeSettings, load_theme_settings
 
 logger = logging.getLogger(__name__)
@@ -53,8 +61,10 @@ _builds: dict[int, Build] = {}
 def _build(settings: dict[str, Any]) -> Build:
     build = _builds.get(id(settings))
     if build is None:
-        raise GateError("Tema situs tidak dimulai (sinyal 'initialized' tidak diterima).",
-                        hint="Periksa PLUGINS di pengaturan.")
+        raise GateError(
+            "Tema situs tidak dimulai (sinyal 'initialized' tidak diterima).",
+            hint="Periksa PLUGINS di pengaturan.",
+        )
     return build
 
 
@@ -79,15 +89,20 @@ def _logo(path: Path | None) -> dict[str, Any] | None:
     else:
         found = image_size(path)
         size = (float(found[0]), float(found[1])) if found else (48.0, 48.0)
-    return {"name": f"theme/logo{path.suffix.lower()}", "source": path, "height": 48,
-            "width": round(48 * size[0] / size[1])}
+    return {
+        "name": f"theme/logo{path.suffix.lower()}",
+        "source": path,
+        "height": 48,
+        "width": round(48 * size[0] / size[1]),
+    }
 
 
 def on_initialized(pelican: Any) -> None:
     """Validate the SITE_* settings before anything is read; raise to stop the build."""
     theme = load_theme_settings(pelican.settings)
     _builds[id(pelican.settings)] = Build(
-        theme, _css(Path(pelican.settings["THEME"]), theme.colours), _logo(theme.logo))
+        theme, _css(Path(pelican.settings["THEME"]), theme.colours), _logo(theme.logo)
+    )
 
 
 def on_all_generators_finalized(generators: list[Any]) -> None:
@@ -100,11 +115,18 @@ def on_all_generators_finalized(generators: list[Any]) -> None:
             source = static.relative_source_path.replace("\\", "/")
             build.files[static.save_as.replace("\\", "/")] = Path(static.source_path)
             build.urls[source] = static.url
-        for name in ("articles", "translations", "hidden_articles", "hidden_translations",
-                     "pages", "hidden_pages"):
+        for name in (
+            "articles",
+            "translations",
+            "hidden_articles",
+            "hidden_translations",
+            "pages",
+            "hidden_pages",
+        ):
             for content in getattr(generator, name, []) or []:
-                build.titles[content.relative_source_path.replace("\\", "/")] = \
-                    Markup(content.title).striptags()
+                build.titles[content.relative_source_path.replace("\\", "/")] = Markup(
+                    content.title
+                ).striptags()
 
 
 def on_finalized(pelican: Any) -> None:
@@ -115,10 +137,15 @@ def on_finalized(pelican: Any) -> None:
     output = Path(pelican.output_path)
     settings = pelican.settings
     record = public_record(
-        build.approvals.published(), build.approvals.roster,
-        Path(settings["APPROVAL_GATE_APPROVALS_PATH"]).resolve(), Path(settings["PATH"]),
-        build.titles, build.urls, settings["SITENAME"],
-        build.settings.provenance == "peran-nama-dan-tanggal")
+        build.approvals.published(),
+        build.approvals.roster,
+        Path(settings["APPROVAL_GATE_APPROVALS_PATH"]).resolve(),
+        Path(settings["PATH"]),
+        build.titles,
+        build.urls,
+        settings["SITENAME"],
+        build.settings.provenance == "peran-nama-dan-tanggal",
+    )
     write_record(output, record, allowed_signers(build.approvals.roster))
     if build.logo is not None:
         target = output / build.logo["name"]
@@ -170,12 +197,14 @@ def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
         item = content.relative_source_path.replace("\\", "/")
         entry = build.approvals.for_page(item)  # raises for an item that may not render
         kind = getattr(getattr(content, "category", None), "name", None)
-        resolver = Resolver(context.get("output_file") or content.save_as, siteurl,
-                            build.files.get)
+        resolver = Resolver(context.get("output_file") or content.save_as, siteurl, build.files.get)
         gallery = kind in theme.gallery_kinds
-        return ItemView(enhance(content.content, resolver, gallery),
-                        signoffs_for_page(entry, build.approvals.roster),
-                        kind in theme.document_kinds, gallery)
+        return ItemView(
+            enhance(content.content, resolver, gallery),
+            signoffs_for_page(entry, build.approvals.roster),
+            kind in theme.document_kinds,
+            gallery,
+        )
 
     def kinds_nav(categories: list[Any]) -> list[tuple[Any, int]]:
         found = {category.name: (category, len(items)) for category, items in categories}
@@ -189,13 +218,13 @@ def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
         today = _today(settings)
         current = []
         for article in articles:
-            if getattr(getattr(article, "category", None), "name", None) != \
-                    theme.announcement_kind:
+            if getattr(getattr(article, "category", None), "name", None) != theme.announcement_kind:
                 continue
             until = _valid_until(article)
             published = article.date.astimezone(WIB).date()
-            if (until is not None and until >= today) or \
-                    (until is None and (today - published).days <= theme.announcement_days):
+            if (until is not None and until >= today) or (
+                until is None and (today - published).days <= theme.announcement_days
+            ):
                 current.append((article, until))
         return current
 
@@ -206,9 +235,11 @@ def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
             return None
         item = min(published)
         first = published[item]["signoffs"][0]
-        return {"title": build.titles.get(item, item),
-                "principal": principal(first["signer"], first["role"]),
-                "verify_time": verify_time(first["signed_at"])}
+        return {
+            "title": build.titles.get(item, item),
+            "principal": principal(first["signer"], first["role"]),
+            "verify_time": verify_time(first["signed_at"]),
+        }
 
     def roster() -> Any:
         if build.approvals is None:
@@ -220,8 +251,12 @@ def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
         "provenance_roles": lambda: [role.name for role in roster().roles],
         "provenance_anchor": lambda: roster().anchor,
         "provenance_namespace": lambda: SIGNOFF_NAMESPACE,
-        "tema": theme, "tema_css": Markup(build.css), "tema_logo": build.logo,
-        "item_view": item_view, "kinds_nav": kinds_nav, "nav_pages": nav_pages,
+        "tema": theme,
+        "tema_css": Markup(build.css),
+        "tema_logo": build.logo,
+        "item_view": item_view,
+        "kinds_nav": kinds_nav,
+        "nav_pages": nav_pages,
         "current_announcements": current_announcements,
         "canonical_base": str(settings.get("FEED_DOMAIN") or siteurl).rstrip("/"),
         "provenance_count": lambda: len(build.approvals.published()) if build.approvals else 0,
@@ -235,9 +270,14 @@ def on_generator_init(generator: Any) -> None:
     They are functions, not filters: an unknown filter fails when a template is compiled,
     before ``approvals.seal()`` could say that the gate is missing.
     """
-    generator.env.globals.update({
-        "tanggal": formats.tanggal, "tanggal_waktu": formats.tanggal_waktu,
-        "iso": formats.iso, "ukuran": formats.ukuran})
+    generator.env.globals.update(
+        {
+            "tanggal": formats.tanggal,
+            "tanggal_waktu": formats.tanggal_waktu,
+            "iso": formats.iso,
+            "ukuran": formats.ukuran,
+        }
+    )
     generator.env.globals.update(make_helpers(generator.settings))
 
 

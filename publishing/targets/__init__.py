@@ -37,9 +37,13 @@ class TargetError(KpuError):
 
 def target_options(*declared: options.Option) -> options.OptionSet:
     """Return the ``OptionSet`` of a target class: its options, shown as in settings."""
-    return options.OptionSet(declared, label=LABEL, ignored=("type",),
-                             hint="Perbaiki nilai itu di PUBLISH_TARGETS lalu ulangi.",
-                             missing_hint="Isi pengaturan itu di PUBLISH_TARGETS.")
+    return options.OptionSet(
+        declared,
+        label=LABEL,
+        ignored=("type",),
+        hint="Perbaiki nilai itu di PUBLISH_TARGETS lalu ulangi.",
+        missing_hint="Isi pengaturan itu di PUBLISH_TARGETS.",
+    )
 
 
 def folder(value: Any) -> Path:
@@ -83,8 +87,16 @@ class Target(ABC):
     #: The options of this kind of target (``target_options(...)``).
     OPTIONS: ClassVar[options.OptionSet] = target_options()
 
-    def __init__(self, name: str, settings: Mapping[str, Any], env: Mapping[str, str],
-                 root: Path, state: Path, *, source: str = "publishconf.py") -> None:
+    def __init__(
+        self,
+        name: str,
+        settings: Mapping[str, Any],
+        env: Mapping[str, str],
+        root: Path,
+        state: Path,
+        *,
+        source: str = "publishconf.py",
+    ) -> None:
         """Read the options once (``ConfigError`` naming ``source``), then ``configure``.
 
         ``root`` is the project folder, ``state`` its var/ folder; ``settings`` is kept as
@@ -105,8 +117,7 @@ class Target(ABC):
 
     def setting_error(self, key: str, message: str) -> ConfigError:
         """Return the error for a rule about option ``key``, naming the settings file."""
-        return ConfigError(f"PUBLISH_TARGETS['{self.name}']['{key}'] {message}",
-                           path=self.source)
+        return ConfigError(f"PUBLISH_TARGETS['{self.name}']['{key}'] {message}", path=self.source)
 
     @abstractmethod
     def describe(self) -> str:
@@ -140,9 +151,11 @@ def credential(target: Target, variable: str, what: str) -> str:
     """Return the environment variable ``variable`` or raise a ``TargetError`` saying so."""
     value = target.env.get(variable, "")
     if not value:
-        raise TargetError(f"Kredensial untuk target '{target.name}' belum ada: variabel "
-                          f"lingkungan {variable} ({what}) kosong. Atur variabel itu di "
-                          "komputer penerbit (jangan di repositori), lalu ulangi.")
+        raise TargetError(
+            f"Kredensial untuk target '{target.name}' belum ada: variabel "
+            f"lingkungan {variable} ({what}) kosong. Atur variabel itu di "
+            "komputer penerbit (jangan di repositori), lalu ulangi."
+        )
     return value
 
 
@@ -160,11 +173,15 @@ def target_types() -> dict[str, str]:
         tree = ast.parse(source.read_text(encoding="utf-8"))
         for node in tree.body:
             if not isinstance(node, ast.ClassDef) or not any(
-                    isinstance(base, ast.Name) and base.id == "Target" for base in node.bases):
+                isinstance(base, ast.Name) and base.id == "Target" for base in node.bases
+            ):
                 continue
             for statement in node.body:
-                if isinstance(statement, ast.Assign) and \
-                        any(isinstance(t, ast.Name) and t.id == "kind" for t in statement.targets) \
-                        and isinstance(statement.value, ast.Constant) and statement.value.value:
+                if (
+                    isinstance(statement, ast.Assign)
+                    and any(isinstance(t, ast.Name) and t.id == "kind" for t in statement.targets)
+                    and isinstance(statement.value, ast.Constant)
+                    and statement.value.value
+                ):
                     found[str(statement.value.value)] = f"{__name__}.{source.stem}:{node.name}"
     return found

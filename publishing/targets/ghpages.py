@@ -34,20 +34,29 @@ from . import Plan, Sent, Target, TargetError, credential, target_options
 from .gitrun import Git, remote_kind
 
 TOKEN_VARIABLE = "KPU_GITHUB_TOKEN"
-IDENTITY = {"GIT_AUTHOR_NAME": "KPU Rembang Publikasi",
-            "GIT_AUTHOR_EMAIL": "publikasi@kpu-rembang.invalid",
-            "GIT_COMMITTER_NAME": "KPU Rembang Publikasi",
-            "GIT_COMMITTER_EMAIL": "publikasi@kpu-rembang.invalid"}
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "KPU Rembang Publikasi",
+    "GIT_AUTHOR_EMAIL": "publikasi@kpu-rembang.invalid",
+    "GIT_COMMITTER_NAME": "KPU Rembang Publikasi",
+    "GIT_COMMITTER_EMAIL": "publikasi@kpu-rembang.invalid",
+}
 _SUBJECT = re.compile(r"^(?:Rilis|Kembali ke rilis) (\S+)$")
 
 
 def blob_ids(git: Git, output: Path, extra: dict[str, bytes]) -> dict[str, tuple[str, int]]:
     """Return path -> (git blob id, size) for the tree a deploy would commit."""
     files = sorted(p for p in output.rglob("*") if p.is_file() and not p.is_symlink())
-    ids = git.run("hash-object", "--no-filters", "--stdin-paths",
-                  input="".join(f"{p}\n" for p in files)).split() if files else []
-    tree = {p.relative_to(output).as_posix(): (blob, p.stat().st_size)
-            for p, blob in zip(files, ids, strict=True)}
+    ids = (
+        git.run(
+            "hash-object", "--no-filters", "--stdin-paths", input="".join(f"{p}\n" for p in files)
+        ).split()
+        if files
+        else []
+    )
+    tree = {
+        p.relative_to(output).as_posix(): (blob, p.stat().st_size)
+        for p, blob in zip(files, ids, strict=True)
+    }
     for rel, data in extra.items():
         tree[rel] = (git.run("hash-object", "--stdin", input_bytes=data).strip(), len(data))
     return tree
@@ -71,12 +80,20 @@ class GhPagesTarget(Target):
 
     kind = "github-pages"
     OPTIONS = target_options(
-        options.Option("remote", "alamat repositori, mis. 'https://github.com/kpu/situs.git'",
-                       _remote, required=True),
+        options.Option(
+            "remote",
+            "alamat repositori, mis. 'https://github.com/kpu/situs.git'",
+            _remote,
+            required=True,
+        ),
         options.Option("branch", "nama cabang, mis. 'gh-pages'", _branch, default="gh-pages"),
-        options.Option("cname", "nama domain saja, mis. 'kpu-rembang.example'",
-                       options.optional(options.text_of(pattern=r"[A-Za-z0-9.-]+"))),
-        options.Option("nojekyll", "True atau False", options.boolean, default=True))
+        options.Option(
+            "cname",
+            "nama domain saja, mis. 'kpu-rembang.example'",
+            options.optional(options.text_of(pattern=r"[A-Za-z0-9.-]+")),
+        ),
+        options.Option("nojekyll", "True atau False", options.boolean, default=True),
+    )
 
     def configure(self, values: dict[str, Any]) -> None:
         """Keep the typed options; a remote with a token in it or a bad scheme is refused."""
@@ -93,15 +110,19 @@ class GhPagesTarget(Target):
         env = {k: v for k, v in self.env.items() if not k.startswith("GIT_TRACE")}
         env.update(IDENTITY, GIT_TERMINAL_PROMPT="0")
         if kind == "https":
-            token = credential(self, TOKEN_VARIABLE, "token GitHub dengan izin menulis "
-                               "isi repositori")
+            token = credential(
+                self, TOKEN_VARIABLE, "token GitHub dengan izin menulis isi repositori"
+            )
             parts = urlsplit(remote)
             index = int(env.get("GIT_CONFIG_COUNT", "0") or 0)
             basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-            env.update({"GIT_CONFIG_COUNT": str(index + 1),
-                        f"GIT_CONFIG_KEY_{index}":
-                            f"http.{parts.scheme}://{parts.netloc}/.extraHeader",
-                        f"GIT_CONFIG_VALUE_{index}": f"Authorization: Basic {basic}"})
+            env.update(
+                {
+                    "GIT_CONFIG_COUNT": str(index + 1),
+                    f"GIT_CONFIG_KEY_{index}": f"http.{parts.scheme}://{parts.netloc}/.extraHeader",
+                    f"GIT_CONFIG_VALUE_{index}": f"Authorization: Basic {basic}",
+                }
+            )
         elif kind == "ssh":
             env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
         else:
@@ -134,8 +155,10 @@ class GhPagesTarget(Target):
     def deploy(self, output: Path, release: str) -> Sent:
         """Commit the output onto the fetched branch with ghp-import, then push it."""
         if any(p.is_symlink() for p in output.rglob("*")):
-            raise TargetError(f"Keluaran {output} berisi symlink; situs tidak boleh memuat "
-                              "symlink. Bangun ulang situs.")
+            raise TargetError(
+                f"Keluaran {output} berisi symlink; situs tidak boleh memuat "
+                "symlink. Bangun ulang situs."
+            )
         git = self.git()
         head = git.fetch()
         git.reset_branch(head)
@@ -143,17 +166,34 @@ class GhPagesTarget(Target):
         flags = ["-n"] if ".nojekyll" in extra else []
         if "CNAME" in extra:
             flags += ["-c", extra["CNAME"].decode()]
-        command = [sys.executable, "-m", "ghp_import", *flags, "-b", self.branch,
-                   "-m", f"Rilis {release}", str(output)]
-        done = subprocess.run(command, cwd=git.repo, env={**git.env, "GIT_DIR": str(git.repo)},
-                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              check=False)
+        command = [
+            sys.executable,
+            "-m",
+            "ghp_import",
+            *flags,
+            "-b",
+            self.branch,
+            "-m",
+            f"Rilis {release}",
+            str(output),
+        ]
+        done = subprocess.run(
+            command,
+            cwd=git.repo,
+            env={**git.env, "GIT_DIR": str(git.repo)},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         new = git.head()
         if done.returncode != 0 or not new or new == head:
             git.reset_branch(head)
-            raise TargetError(f"ghp-import gagal membuat commit untuk rilis {release}: "
-                              f"{(done.stderr or done.stdout).strip()[-300:]}. Situs di "
-                              "remote tidak berubah.")
+            raise TargetError(
+                f"ghp-import gagal membuat commit untuk rilis {release}: "
+                f"{(done.stderr or done.stdout).strip()[-300:]}. Situs di "
+                "remote tidak berubah."
+            )
         sent = Sent(location=f"{git.remote} (cabang {self.branch})", release=release)
         if head and git.rev(f"{new}^{{tree}}") == git.rev(f"{head}^{{tree}}"):
             git.reset_branch(head)  # same site: nothing to send
@@ -169,14 +209,18 @@ class GhPagesTarget(Target):
         git = self.git()
         head = git.fetch()
         if not head:
-            raise TargetError(f"Cabang {self.branch} belum ada di {git.remote}; tidak ada "
-                              "rilis untuk dikembalikan.")
+            raise TargetError(
+                f"Cabang {self.branch} belum ada di {git.remote}; tidak ada "
+                "rilis untuk dikembalikan."
+            )
         history = git.log(head)  # (commit, tree, subject), newest first
         names = [_SUBJECT.match(subject) for _, _, subject in history]
         current = names[0].group(1) if names[0] else None
-        releases = [(m.group(1), tree) for (_, tree, subject), m in zip(history, names,
-                                                                       strict=True)
-                    if m and subject.startswith("Rilis ")][::-1]  # oldest first
+        releases = [
+            (m.group(1), tree)
+            for (_, tree, subject), m in zip(history, names, strict=True)
+            if m and subject.startswith("Rilis ")
+        ][::-1]  # oldest first
         order = [name for name, _ in releases]
         if current in order:
             index = order.index(current)

@@ -18,22 +18,43 @@ from approval_gate.api import ConfigError, run_git
 from . import TargetError
 
 _DIAGNOSES = (
-    (("non-fast-forward", "fetch first", "[rejected]"),
-     "cabang di remote berubah sejak diambil (ada penerbitan lain?). Ulangi penerbitan"),
-    (("Authentication failed", "403", "401", "could not read Username",
-      "Permission to", "denied to"),
-     "remote menolak kredensial. Periksa KPU_GITHUB_TOKEN (izin menulis isi repositori) "
-     "atau kunci SSH"),
-    (("Host key verification failed",),
-     "kunci host SSH remote tidak dikenal. Tambahkan ke ~/.ssh/known_hosts setelah "
-     "mencocokkan sidik jarinya"),
-    (("Permission denied (publickey)",),
-     "remote menolak kunci SSH. Periksa ssh-agent atau kunci deploy repositori"),
-    (("Could not resolve host", "Failed to connect", "Connection refused",
-      "Could not read from remote", "does not appear to be a git repository",
-      "not found"),
-     "remote tidak dapat dihubungi atau tidak ada. Periksa PUBLISH_TARGETS 'remote' "
-     "dan jaringan"),
+    (
+        ("non-fast-forward", "fetch first", "[rejected]"),
+        "cabang di remote berubah sejak diambil (ada penerbitan lain?). Ulangi penerbitan",
+    ),
+    (
+        (
+            "Authentication failed",
+            "403",
+            "401",
+            "could not read Username",
+            "Permission to",
+            "denied to",
+        ),
+        "remote menolak kredensial. Periksa KPU_GITHUB_TOKEN (izin menulis isi repositori) "
+        "atau kunci SSH",
+    ),
+    (
+        ("Host key verification failed",),
+        "kunci host SSH remote tidak dikenal. Tambahkan ke ~/.ssh/known_hosts setelah "
+        "mencocokkan sidik jarinya",
+    ),
+    (
+        ("Permission denied (publickey)",),
+        "remote menolak kunci SSH. Periksa ssh-agent atau kunci deploy repositori",
+    ),
+    (
+        (
+            "Could not resolve host",
+            "Failed to connect",
+            "Connection refused",
+            "Could not read from remote",
+            "does not appear to be a git repository",
+            "not found",
+        ),
+        "remote tidak dapat dihubungi atau tidak ada. Periksa PUBLISH_TARGETS 'remote' "
+        "dan jaringan",
+    ),
 )
 
 
@@ -45,14 +66,20 @@ def remote_kind(remote: str, target: str, source: str = "publishconf.py") -> str
     if "://" in remote:
         parts = urlsplit(remote)
         if parts.scheme == "https" and "@" in parts.netloc:
-            raise ConfigError(f"PUBLISH_TARGETS['{target}']['remote'] memuat nama pengguna "
-                              "atau token di URL. Hapus bagian itu; token hanya lewat "
-                              "variabel lingkungan KPU_GITHUB_TOKEN.", path=source)
+            raise ConfigError(
+                f"PUBLISH_TARGETS['{target}']['remote'] memuat nama pengguna "
+                "atau token di URL. Hapus bagian itu; token hanya lewat "
+                "variabel lingkungan KPU_GITHUB_TOKEN.",
+                path=source,
+            )
         if parts.scheme in ("https", "ssh", "file"):
             return "local" if parts.scheme == "file" else parts.scheme
-        raise ConfigError(f"PUBLISH_TARGETS['{target}']['remote'] memakai skema "
-                          f"{parts.scheme!r}; gunakan https://, ssh:// (atau git@host:...) "
-                          "atau folder lokal.", path=source)
+        raise ConfigError(
+            f"PUBLISH_TARGETS['{target}']['remote'] memakai skema "
+            f"{parts.scheme!r}; gunakan https://, ssh:// (atau git@host:...) "
+            "atau folder lokal.",
+            path=source,
+        )
     return "ssh" if ":" in remote.split("/")[0] else "local"
 
 
@@ -80,25 +107,35 @@ class Git:
         """Return the local ref that mirrors the remote branch."""
         return f"refs/remotes/origin/{self.branch}"
 
-    def run(self, *args: str, input: str | None = None, input_bytes: bytes | None = None,
-            doing: str = "menjalankan git") -> str:
+    def run(
+        self,
+        *args: str,
+        input: str | None = None,
+        input_bytes: bytes | None = None,
+        doing: str = "menjalankan git",
+    ) -> str:
         """Run git in the working repository (made on first use); return its stdout."""
         if not (self.repo / "HEAD").is_file():
             self.repo.mkdir(parents=True, exist_ok=True)
-            self._git(None, "init", "--bare", "-q", str(self.repo),
-                      doing="membuat repositori kerja")
+            self._git(
+                None, "init", "--bare", "-q", str(self.repo), doing="membuat repositori kerja"
+            )
         data = input_bytes if input_bytes is not None else (input or "").encode()
         return self._git(data, f"--git-dir={self.repo}", *args, doing=doing)
 
     def _git(self, data: bytes | None, *args: str, doing: str) -> str:
         done = run_git(None, *args, env=self.env, input=data)
         if done is None:
-            raise TargetError(f"Target '{self.target}': gagal {doing}: git tidak dapat "
-                              "dijalankan. Pasang git di komputer penerbit, lalu ulangi.")
+            raise TargetError(
+                f"Target '{self.target}': gagal {doing}: git tidak dapat "
+                "dijalankan. Pasang git di komputer penerbit, lalu ulangi."
+            )
         if not done.ok:
-            raise TargetError(f"Target '{self.target}': gagal {doing}: "
-                              f"{explain(done.error)}. Situs di remote tidak berubah oleh "
-                              "kegagalan ini.")
+            raise TargetError(
+                f"Target '{self.target}': gagal {doing}: "
+                f"{explain(done.error)}. Situs di remote tidak berubah oleh "
+                "kegagalan ini."
+            )
         return done.text
 
     def rev(self, expression: str) -> str | None:
@@ -123,8 +160,14 @@ class Git:
             if self.rev(self.tracking):
                 self.run("update-ref", "-d", self.tracking)
             return None
-        self.run("fetch", "-q", "--no-tags", self.remote,
-                 f"+refs/heads/{self.branch}:{self.tracking}", doing="mengambil cabang remote")
+        self.run(
+            "fetch",
+            "-q",
+            "--no-tags",
+            self.remote,
+            f"+refs/heads/{self.branch}:{self.tracking}",
+            doing="mengambil cabang remote",
+        )
         return self.rev(self.tracking)
 
     def head(self) -> str | None:
@@ -153,8 +196,9 @@ class Git:
     def changes(self, old: str | None, new: str) -> tuple[dict[str, int], int]:
         """Return (changed or added path -> size, number deleted) from ``old`` to ``new``."""
         before, after = self.tree(old), self.tree(new)
-        changed = {p: size for p, (blob, size) in after.items()
-                   if before.get(p, ("", 0))[0] != blob}
+        changed = {
+            p: size for p, (blob, size) in after.items() if before.get(p, ("", 0))[0] != blob
+        }
         return changed, len(set(before) - set(after))
 
     def log(self, commit: str) -> list[tuple[str, str, str]]:
@@ -165,7 +209,12 @@ class Git:
 
     def push(self, new: str) -> None:
         """Move the remote branch to ``new``: fast-forward only, never forced."""
-        self.run("push", "-q", self.remote, f"{new}:refs/heads/{self.branch}",
-                 doing=f"mengirim cabang {self.branch} ke remote")
+        self.run(
+            "push",
+            "-q",
+            self.remote,
+            f"{new}:refs/heads/{self.branch}",
+            doing=f"mengirim cabang {self.branch} ke remote",
+        )
         self.run("update-ref", self.tracking, new)
         self.run("update-ref", f"refs/heads/{self.branch}", new)

@@ -60,8 +60,7 @@ class Trees:
 def compare(output: Path, target: Path) -> Trees:
     """List and hash ``output`` and the current release at ``target``."""
     live = current_release(target)
-    return Trees(list_output(output), live,
-                 list_output(target / "releases" / live) if live else {})
+    return Trees(list_output(output), live, list_output(target / "releases" / live) if live else {})
 
 
 def plan_local(output: Path, target: Path, trees: Trees | None = None) -> Plan:
@@ -79,8 +78,9 @@ def plan_local(output: Path, target: Path, trees: Trees | None = None) -> Plan:
     return plan
 
 
-def deploy_local(output: Path, target: Path, release: str, keep: int = 0,
-                 trees: Trees | None = None) -> Sent:
+def deploy_local(
+    output: Path, target: Path, release: str, keep: int = 0, trees: Trees | None = None
+) -> Sent:
     """Assemble ``output`` as a new release folder and make it current.
 
     ``trees`` (from ``compare``, e.g. made for the plan) saves hashing both trees again;
@@ -90,8 +90,7 @@ def deploy_local(output: Path, target: Path, release: str, keep: int = 0,
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / release
     if final.exists():
-        raise TargetError(f"Rilis {release} sudah ada di {folder}; rilis tidak pernah "
-                          "ditimpa.")
+        raise TargetError(f"Rilis {release} sudah ada di {folder}; rilis tidak pernah ditimpa.")
     if trees is None or trees.live != current_release(target):
         trees = compare(output, target)
     live = folder / trees.live if trees.live else None
@@ -138,8 +137,13 @@ class LocalTarget(Target):
     kind = "lokal"
     OPTIONS = target_options(
         options.Option("path", "folder tujuan, mis. 'var/situs'", folder, default="var/situs"),
-        options.Option("keep", "bilangan bulat >= 0 (jumlah rilis yang disimpan)",
-                       options.integer(0), default=20))
+        options.Option(
+            "keep",
+            "bilangan bulat >= 0 (jumlah rilis yang disimpan)",
+            options.integer(0),
+            default=20,
+        ),
+    )
 
     def configure(self, values: dict[str, Any]) -> None:
         """Resolve the folder (relative to the project) and refuse one inside the sources."""
@@ -147,8 +151,9 @@ class LocalTarget(Target):
         self.keep: int = values["keep"]
         for inner in ("content", "approvals", "theme", "plugins"):
             if self.path.is_relative_to(self.root / inner):
-                raise self.setting_error("path", f"({self.path}) berada di dalam {inner}/. "
-                                                 "Pilih folder lain.")
+                raise self.setting_error(
+                    "path", f"({self.path}) berada di dalam {inner}/. Pilih folder lain."
+                )
 
     def describe(self) -> str:
         """Return the folder readers are served from."""

@@ -47,14 +47,20 @@ from approval_gate.api import options
 
 from ..failpoints import failpoint
 from . import Plan, Sent, Target, TargetError, target_options
-from .rsync_remote import STATE, Remote, itemized, local_files, parse_state, stats, \
-    switch_script
+from .rsync_remote import STATE, Remote, itemized, local_files, parse_state, stats, switch_script
 from .ssh import Ssh, ssh_for
 
 MODES = ("rilis", "langsung")
 STAGING = ".kpu-unggah"  # langsung mode: suffix of the default staging folder
-RSYNC = ("rsync", "--recursive", "--perms", "--chmod=D755,F644", "--checksum",
-         "--8-bit-output", "--out-format=%i %l %n")
+RSYNC = (
+    "rsync",
+    "--recursive",
+    "--perms",
+    "--chmod=D755,F644",
+    "--checksum",
+    "--8-bit-output",
+    "--out-format=%i %l %n",
+)
 _RELEASE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
@@ -71,19 +77,35 @@ class RsyncTarget(Target):
 
     kind = "rsync"
     OPTIONS = target_options(
-        options.Option("host", "pengguna@server, mis. 'deploy@web.kpu.example'",
-                       options.text_of(pattern=r"[^\s-]\S*"), required=True),
-        options.Option("path", "folder di server, mis. '/srv/kpu-rembang'", _server_folder,
-                       required=True),
+        options.Option(
+            "host",
+            "pengguna@server, mis. 'deploy@web.kpu.example'",
+            options.text_of(pattern=r"[^\s-]\S*"),
+            required=True,
+        ),
+        options.Option(
+            "path", "folder di server, mis. '/srv/kpu-rembang'", _server_folder, required=True
+        ),
         options.Option("port", "nomor port 1-65535", options.integer(1, 65535)),
-        options.Option("mode", "'rilis' atau 'langsung'", options.choice(*MODES),
-                       default="rilis"),
-        options.Option("keep", "bilangan bulat >= 0 (jumlah rilis yang disimpan)",
-                       options.integer(0), default=20),
-        options.Option("staging", "folder di server di luar path (mode 'langsung')",
-                       options.optional(_server_folder)),
-        options.Option("protect", "daftar nama berkas/folder di server yang tidak boleh "
-                       "dihapus", options.names, default=(".well-known/", ".htaccess")))
+        options.Option("mode", "'rilis' atau 'langsung'", options.choice(*MODES), default="rilis"),
+        options.Option(
+            "keep",
+            "bilangan bulat >= 0 (jumlah rilis yang disimpan)",
+            options.integer(0),
+            default=20,
+        ),
+        options.Option(
+            "staging",
+            "folder di server di luar path (mode 'langsung')",
+            options.optional(_server_folder),
+        ),
+        options.Option(
+            "protect",
+            "daftar nama berkas/folder di server yang tidak boleh dihapus",
+            options.names,
+            default=(".well-known/", ".htaccess"),
+        ),
+    )
 
     def configure(self, values: dict[str, Any]) -> None:
         """Keep the typed options; the staging folder must lie outside the site folder."""
@@ -92,14 +114,20 @@ class RsyncTarget(Target):
         self.port: int | None = values["port"]
         self.mode: str = values["mode"]
         self.keep: int = values["keep"]
-        self.protect: list[str] = [f"--filter=P /{entry.lstrip('/')}"
-                                   for entry in values["protect"]]
+        self.protect: list[str] = [
+            f"--filter=P /{entry.lstrip('/')}" for entry in values["protect"]
+        ]
         self.staging: str = values["staging"] or f"{self.path}{STAGING}"
-        if self.mode == "langsung" and (f"{self.staging}/".startswith(f"{self.path}/")
-                                        or f"{self.path}/".startswith(f"{self.staging}/")):
-            raise self.setting_error("staging", f"({self.staging!r}) harus folder di luar "
-                                     "folder situs (path), agar berkas yang belum dipasang "
-                                     "tidak pernah tampil. Pilih folder lain.")
+        if self.mode == "langsung" and (
+            f"{self.staging}/".startswith(f"{self.path}/")
+            or f"{self.path}/".startswith(f"{self.staging}/")
+        ):
+            raise self.setting_error(
+                "staging",
+                f"({self.staging!r}) harus folder di luar "
+                "folder situs (path), agar berkas yang belum dipasang "
+                "tidak pernah tampil. Pilih folder lain.",
+            )
 
     def _ssh(self) -> Ssh:
         return ssh_for(self, self.host, self.port)
@@ -114,22 +142,33 @@ class RsyncTarget(Target):
         self._ssh().run("true", "masuk ke server lewat SSH")
 
     def _state(self, ssh: Ssh) -> Remote:
-        remote = parse_state(ssh.run(STATE.format(path=shlex.quote(self.path)),
-                                     "membaca keadaan folder di server"))
+        remote = parse_state(
+            ssh.run(STATE.format(path=shlex.quote(self.path)), "membaca keadaan folder di server")
+        )
         if self.mode == "rilis" and remote.not_a_link:
-            raise TargetError(f"{self.path}/current di server {ssh.host} ada tetapi bukan "
-                              "symlink (mungkin bekas mode 'langsung'). Pindahkan isinya, "
-                              "atau pakai mode 'langsung'.")
+            raise TargetError(
+                f"{self.path}/current di server {ssh.host} ada tetapi bukan "
+                "symlink (mungkin bekas mode 'langsung'). Pindahkan isinya, "
+                "atau pakai mode 'langsung'."
+            )
         if self.mode == "langsung" and (remote.current or remote.releases):
-            raise TargetError(f"{ssh.host}:{self.path} berisi rilis dari mode 'rilis'; mode "
-                              "'langsung' akan menghapusnya. Pakai mode 'rilis' atau folder "
-                              "lain.")
+            raise TargetError(
+                f"{ssh.host}:{self.path} berisi rilis dari mode 'rilis'; mode "
+                "'langsung' akan menghapusnya. Pakai mode 'rilis' atau folder "
+                "lain."
+            )
         return remote
 
     def _rsync(self, ssh: Ssh, args: list[str], doing: str) -> str:
-        done = subprocess.run([*RSYNC, "-e", ssh.shell(), *args], env=ssh.env,
-                              stdin=subprocess.DEVNULL, capture_output=True,
-                              encoding="utf-8", errors="replace", check=False)
+        done = subprocess.run(
+            [*RSYNC, "-e", ssh.shell(), *args],
+            env=ssh.env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            encoding="utf-8",
+            errors="replace",
+            check=False,
+        )
         if done.returncode != 0:
             raise ssh.fail(done.stderr or done.stdout, doing)
         return done.stdout
@@ -149,8 +188,11 @@ class RsyncTarget(Target):
             plan.upload_bytes = sum((output / rel).stat().st_size for rel in files)
             return plan
         protect = self.protect if self.mode == "langsung" else []
-        text = self._rsync(ssh, ["--dry-run", "--delete", *protect, f"{output}/",
-                                 f"{ssh.host}:{base}"], "membandingkan dengan isi server")
+        text = self._rsync(
+            ssh,
+            ["--dry-run", "--delete", *protect, f"{output}/", f"{ssh.host}:{base}"],
+            "membandingkan dengan isi server",
+        )
         sent, plan.delete = itemized(text)
         plan.upload = [name for name, _ in sent]
         plan.upload_bytes = sum(size for _, size in sent)
@@ -166,58 +208,97 @@ class RsyncTarget(Target):
         if self.mode == "langsung":
             return self._deploy_in_place(ssh, remote, output)
         if release in remote.releases:
-            raise TargetError(f"Rilis {release} sudah ada di {ssh.host}:{self.path}/releases;"
-                              " rilis tidak pernah ditimpa.")
+            raise TargetError(
+                f"Rilis {release} sudah ada di {ssh.host}:{self.path}/releases;"
+                " rilis tidak pernah ditimpa."
+            )
         q = shlex.quote(self.path)
-        ssh.run(f"mkdir -p -- {q}/releases && rm -rf -- {q}/releases/.*.partial",
-                "menyiapkan folder rilis di server")
+        ssh.run(
+            f"mkdir -p -- {q}/releases && rm -rf -- {q}/releases/.*.partial",
+            "menyiapkan folder rilis di server",
+        )
         link = [f"--link-dest=../{remote.current}"] if remote.current else []
-        counts = stats(self._rsync(ssh, ["--delete", "--stats", *link, f"{output}/",
-                                         f"{ssh.host}:{self.path}/releases/.{release}.partial/"],
-                                   "mengunggah rilis"))
-        sent = Sent(location=f"{ssh.host}:{self.path}/current", release=release,
-                    objects=counts.get("Number of regular files transferred", 0),
-                    bytes=counts.get("Total bytes sent", 0),
-                    deleted=len(remote.files - local_files(output)))
+        counts = stats(
+            self._rsync(
+                ssh,
+                [
+                    "--delete",
+                    "--stats",
+                    *link,
+                    f"{output}/",
+                    f"{ssh.host}:{self.path}/releases/.{release}.partial/",
+                ],
+                "mengunggah rilis",
+            )
+        )
+        sent = Sent(
+            location=f"{ssh.host}:{self.path}/current",
+            release=release,
+            objects=counts.get("Number of regular files transferred", 0),
+            bytes=counts.get("Total bytes sent", 0),
+            deleted=len(remote.files - local_files(output)),
+        )
         failpoint("upload")  # on the server, complete, but not live
-        drop = [n for n in sorted({*remote.releases, release})[:-self.keep]
-                if n != release] if self.keep else []
-        ssh.run(switch_script(self.path, release, finish=True, drop=drop),
-                "mengganti rilis aktif")
+        drop = (
+            [n for n in sorted({*remote.releases, release})[: -self.keep] if n != release]
+            if self.keep
+            else []
+        )
+        ssh.run(switch_script(self.path, release, finish=True, drop=drop), "mengganti rilis aktif")
         return sent
 
     def _deploy_in_place(self, ssh: Ssh, remote: Remote, output: Path) -> Sent:
         q, staging = shlex.quote(self.path), self.staging
-        live = ssh.run(f"mkdir -p -- {q} {shlex.quote(staging)} && cd -- {q} && pwd -P",
-                       "membuat folder di server").strip()  # absolute, for --link-dest
-        counts = stats(self._rsync(ssh, ["--delete", "--stats", f"--link-dest={live}",
-                                         f"{output}/", f"{ssh.host}:{staging}/"],
-                                   "mengunggah berkas"))
-        sent = Sent(location=f"{ssh.host}:{self.path}",
-                    objects=counts.get("Number of regular files transferred", 0),
-                    bytes=counts.get("Total bytes sent", 0))
+        live = ssh.run(
+            f"mkdir -p -- {q} {shlex.quote(staging)} && cd -- {q} && pwd -P",
+            "membuat folder di server",
+        ).strip()  # absolute, for --link-dest
+        counts = stats(
+            self._rsync(
+                ssh,
+                [
+                    "--delete",
+                    "--stats",
+                    f"--link-dest={live}",
+                    f"{output}/",
+                    f"{ssh.host}:{staging}/",
+                ],
+                "mengunggah berkas",
+            )
+        )
+        sent = Sent(
+            location=f"{ssh.host}:{self.path}",
+            objects=counts.get("Number of regular files transferred", 0),
+            bytes=counts.get("Total bytes sent", 0),
+        )
         failpoint("upload")  # in the staging folder, nothing live has changed
         protect = " ".join(shlex.quote(f) for f in self.protect)
-        applied = ssh.run(f"rsync --recursive --perms --checksum --delay-updates "
-                          f"--delete-after {protect} --out-format='%i %l %n' "
-                          f"{shlex.quote(staging)}/ {q}/ && rm -rf -- {shlex.quote(staging)}",
-                          "memasang berkas baru", unchanged=False)
+        applied = ssh.run(
+            f"rsync --recursive --perms --checksum --delay-updates "
+            f"--delete-after {protect} --out-format='%i %l %n' "
+            f"{shlex.quote(staging)}/ {q}/ && rm -rf -- {shlex.quote(staging)}",
+            "memasang berkas baru",
+            unchanged=False,
+        )
         sent.deleted = len(itemized(applied)[1])
         return sent
 
     def rollback(self) -> str:
         """Switch ``current`` on the server back to the release before it."""
         if self.mode != "rilis":
-            raise TargetError(f"Target '{self.name}' memakai mode 'langsung', yang tidak "
-                              "menyimpan rilis sebelumnya, jadi tidak bisa dikembalikan. "
-                              "Kembalikan dengan menerbitkan ulang isi lama, atau pakai "
-                              "mode 'rilis'.")
+            raise TargetError(
+                f"Target '{self.name}' memakai mode 'langsung', yang tidak "
+                "menyimpan rilis sebelumnya, jadi tidak bisa dikembalikan. "
+                "Kembalikan dengan menerbitkan ulang isi lama, atau pakai "
+                "mode 'rilis'."
+            )
         ssh = self._ssh()
         remote = self._state(ssh)
         done = remote.releases
         if remote.current not in done or done.index(remote.current) == 0:
-            raise TargetError(f"Tidak ada rilis sebelumnya di {ssh.host}:{self.path} "
-                              "untuk dikembalikan.")
+            raise TargetError(
+                f"Tidak ada rilis sebelumnya di {ssh.host}:{self.path} untuk dikembalikan."
+            )
         previous = done[done.index(remote.current) - 1]
         ssh.run(switch_script(self.path, previous), "mengembalikan rilis sebelumnya")
         return previous

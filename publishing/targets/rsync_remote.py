@@ -77,20 +77,26 @@ def stats(text: str) -> dict[str, int]:
 
 def local_files(output: Path) -> set[str]:
     """Return the regular files of ``output`` (symlinks are never published)."""
-    return {p.relative_to(output).as_posix() for p in output.rglob("*")
-            if p.is_file() and not p.is_symlink()}
+    return {
+        p.relative_to(output).as_posix()
+        for p in output.rglob("*")
+        if p.is_file() and not p.is_symlink()
+    }
 
 
-def switch_script(path: str, release: str, *, finish: bool = False,
-                  drop: list[str] | None = None) -> str:
+def switch_script(
+    path: str, release: str, *, finish: bool = False, drop: list[str] | None = None
+) -> str:
     """Return the server commands that make ``release`` current with one rename."""
     q, r = shlex.quote(path), shlex.quote(release)
     lines = ["set -e", f"cd -- {q}"]
     if finish:
-        lines += [f"test ! -e releases/{r}", f"mv -T -- releases/.{release}.partial "
-                  f"releases/{r}"]
-    lines += ["rm -f -- .current-tmp", f"ln -s -- releases/{r} .current-tmp",
-              "mv -T -- .current-tmp current"]  # rename(2): readers see old or new
+        lines += [f"test ! -e releases/{r}", f"mv -T -- releases/.{release}.partial releases/{r}"]
+    lines += [
+        "rm -f -- .current-tmp",
+        f"ln -s -- releases/{r} .current-tmp",
+        "mv -T -- .current-tmp current",
+    ]  # rename(2): readers see old or new
     if drop:
         lines.append("rm -rf -- " + " ".join(f"releases/{shlex.quote(n)}" for n in drop))
     return "\n".join(lines)

@@ -42,15 +42,25 @@ from ..failpoints import failpoint
 from ..tree import OutputFile, list_output
 from . import Plan, Sent, Target, TargetError, credential, target_options
 from .s3_releases import History
-from .s3_store import Bucket, Stored, count_requests, each, explain, is_missing, make_client, \
-    reader_order
+from .s3_store import (
+    Bucket,
+    Stored,
+    count_requests,
+    each,
+    explain,
+    is_missing,
+    make_client,
+    reader_order,
+)
 
 #: Keys under ``<prefix>.kpu-`` belong to the publisher (staging, journal), not the site.
 RESERVED = ".kpu-"
 _RELEASE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _UNCHANGED = "Situs yang tayang tidak berubah."
-_RESUME = ("Penggantian berkas di bucket terhenti di tengah jalan; jalankan `invoke publish` "
-           "lagi, penerbitan berikutnya menyelesaikannya lebih dulu.")
+_RESUME = (
+    "Penggantian berkas di bucket terhenti di tengah jalan; jalankan `invoke publish` "
+    "lagi, penerbitan berikutnya menyelesaikannya lebih dulu."
+)
 
 
 def _prefix(value: Any) -> str:
@@ -66,15 +76,25 @@ class S3Target(Target):
     kind = "s3"
     OPTIONS = target_options(
         options.Option("bucket", "nama bucket", options.text, required=True),
-        options.Option("prefix", "awalan kunci objek (teks), mis. 'situs'", _prefix,
-                       default=""),
-        options.Option("endpoint_url", "alamat yang diawali http:// atau https://",
-                       options.optional(options.text_of(prefixes=("http://", "https://")))),
+        options.Option("prefix", "awalan kunci objek (teks), mis. 'situs'", _prefix, default=""),
+        options.Option(
+            "endpoint_url",
+            "alamat yang diawali http:// atau https://",
+            options.optional(options.text_of(prefixes=("http://", "https://"))),
+        ),
         options.Option("region", "nama region (teks)", options.optional(options.text)),
-        options.Option("rollback_bucket", "nama bucket lain yang tidak bisa dibaca publik",
-                       options.optional(options.text)),
-        options.Option("keep", "bilangan bulat >= 2 (jumlah rilis yang bisa dikembalikan)",
-                       options.integer(2), default=10))
+        options.Option(
+            "rollback_bucket",
+            "nama bucket lain yang tidak bisa dibaca publik",
+            options.optional(options.text),
+        ),
+        options.Option(
+            "keep",
+            "bilangan bulat >= 2 (jumlah rilis yang bisa dikembalikan)",
+            options.integer(2),
+            default=10,
+        ),
+    )
 
     def configure(self, values: dict[str, Any]) -> None:
         """Keep the typed options; the rollback bucket must not be the public one."""
@@ -85,9 +105,12 @@ class S3Target(Target):
         self.rollback_bucket: str | None = values["rollback_bucket"]
         self.keep: int = values["keep"]
         if self.rollback_bucket == self.bucket:
-            raise self.setting_error("rollback_bucket", "harus bucket lain yang tidak bisa "
-                                     "dibaca publik: bucket itu menyimpan halaman yang sudah "
-                                     "diganti atau ditarik.")
+            raise self.setting_error(
+                "rollback_bucket",
+                "harus bucket lain yang tidak bisa "
+                "dibaca publik: bucket itu menyimpan halaman yang sudah "
+                "diganti atau ditarik.",
+            )
         self.requests: Counter[str] = Counter()  # per operation, shown after a publish
 
     @cached_property
@@ -95,8 +118,9 @@ class S3Target(Target):
         """Return the S3 client, built from the options and the environment mapping only."""
         access = credential(self, "AWS_ACCESS_KEY_ID", "ID kunci akses S3")
         secret = credential(self, "AWS_SECRET_ACCESS_KEY", "kunci rahasia S3")
-        client = make_client(self.endpoint_url, self.region, access, secret,
-                             self.env.get("AWS_SESSION_TOKEN"))
+        client = make_client(
+            self.endpoint_url, self.region, access, secret, self.env.get("AWS_SESSION_TOKEN")
+        )
         count_requests(client, self.requests)
         return client
 
@@ -112,7 +136,8 @@ class S3Target(Target):
         if self.endpoint_url:
             parts = urlsplit(self.endpoint_url)
             where += f" (endpoint {parts.scheme}://{parts.hostname}" + (
-                f":{parts.port})" if parts.port else ")")
+                f":{parts.port})" if parts.port else ")"
+            )
         return where
 
     def describe(self) -> str:
@@ -141,28 +166,35 @@ class S3Target(Target):
     def _history(self) -> History | None:
         if not self.rollback_bucket:
             return None
-        return History(self.site, self.prefix,
-                       Bucket(self.client, self.rollback_bucket), self.keep)
+        return History(self.site, self.prefix, Bucket(self.client, self.rollback_bucket), self.keep)
 
     def _output(self, output: Path) -> dict[str, OutputFile]:
         files = list_output(output)
         for rel in files:
             if rel.startswith(RESERVED):
-                raise TargetError(f"Berkas keluaran {output / rel} memakai awalan {RESERVED} "
-                                  "yang dicadangkan untuk target S3. Ganti nama berkas itu.")
+                raise TargetError(
+                    f"Berkas keluaran {output / rel} memakai awalan {RESERVED} "
+                    "yang dicadangkan untuk target S3. Ganti nama berkas itu."
+                )
         return files
 
     def _compare(self, files: dict[str, OutputFile]) -> tuple[Plan, dict[str, Stored], bool]:
         """Return the plan, the live objects and whether this prefix is known to be ours."""
         prefix = self.prefix
-        listed = {item.key[len(prefix):]: item for item in self.site.objects(prefix)
-                  if not item.key.endswith("/")}
+        listed = {
+            item.key[len(prefix) :]: item
+            for item in self.site.objects(prefix)
+            if not item.key.endswith("/")
+        }
         live = {rel: item for rel, item in listed.items() if not rel.startswith(RESERVED)}
         plan = Plan()
         for rel, file in files.items():
             old = live.get(rel)
-            if old is not None and old.size == file.size and (
-                    old.etag == file.md5 or self.site.sha256(old.key) == file.sha256):
+            if (
+                old is not None
+                and old.size == file.size
+                and (old.etag == file.md5 or self.site.sha256(old.key) == file.sha256)
+            ):
                 plan.unchanged += 1
             else:
                 plan.upload.append(rel)
@@ -179,8 +211,10 @@ class S3Target(Target):
     def deploy(self, output: Path, release: str) -> Sent:
         """Stage the changed files, then commit them server-side and delete removed ones."""
         if not _RELEASE.fullmatch(release):
-            raise TargetError(f"Nama rilis {release!r} tidak bisa dipakai di S3: hanya huruf, "
-                              "angka, titik, garis bawah dan tanda hubung.")
+            raise TargetError(
+                f"Nama rilis {release!r} tidak bisa dipakai di S3: hanya huruf, "
+                "angka, titik, garis bawah dan tanda hubung."
+            )
         files = self._output(output)
         sent = Sent(location=self.location, release=release)
         with self._talking(_UNCHANGED):
@@ -196,17 +230,26 @@ class S3Target(Target):
                 return sent
             history = self._history()
             if history is not None and release in history.releases():
-                raise TargetError(f"Rilis {release} sudah tercatat di bucket rollback; rilis "
-                                  "tidak pernah ditimpa. Terbitkan dengan nama rilis baru.")
+                raise TargetError(
+                    f"Rilis {release} sudah tercatat di bucket rollback; rilis "
+                    "tidak pernah ditimpa. Terbitkan dengan nama rilis baru."
+                )
             self._stage(files, plan.upload, release, sent)
             replaced = [rel for rel in plan.upload if rel in live]
-            changes = {"replaced": replaced, "deleted": plan.delete,
-                       "added": [rel for rel in plan.upload if rel not in live]}
+            changes = {
+                "replaced": replaced,
+                "deleted": plan.delete,
+                "added": [rel for rel in plan.upload if rel not in live],
+            }
             if history is not None:
                 history.back_up(release, replaced + plan.delete)
-            journal = {"format": 1, "release": release, "delete": plan.delete,
-                       "upload": {rel: files[rel].md5 for rel in plan.upload},
-                       "record": changes if history is not None else None}
+            journal = {
+                "format": 1,
+                "release": release,
+                "delete": plan.delete,
+                "upload": {rel: files[rel].md5 for rel in plan.upload},
+                "record": changes if history is not None else None,
+            }
             self.site.put_json(self._key("journal.json"), journal)
         with self._talking(_RESUME):
             self._finish(journal)
@@ -226,11 +269,13 @@ class S3Target(Target):
                 f"yang bukan bagian dari situs ini (misalnya {shown}) dan belum pernah "
                 "diterbitkan dari sini, jadi tidak dihapus. Periksa PUBLISH_TARGETS"
                 f"['{self.name}']['bucket'] dan ['prefix']; bila benar, pindahkan atau "
-                "hapus objek itu sendiri, lalu ulangi. Situs yang tayang tidak berubah.")
+                "hapus objek itu sendiri, lalu ulangi. Situs yang tayang tidak berubah."
+            )
         self.site.put_json(self._key("site.json"), {"format": 1, "claimed_by": release})
 
-    def _stage(self, files: dict[str, OutputFile], rels: list[str], release: str,
-               sent: Sent) -> None:
+    def _stage(
+        self, files: dict[str, OutputFile], rels: list[str], release: str, sent: Sent
+    ) -> None:
         """Upload ``rels`` under the staging prefix; on failure try to remove them again."""
         if not rels:
             return
@@ -254,8 +299,10 @@ class S3Target(Target):
         staging = self._key(f"staging/{release}/")
         try:
             for number, group in enumerate(reader_order(upload)):
-                each(lambda rel: self.site.copy(self.site, staging + rel, prefix + rel,
-                                                upload[rel]), group)
+                each(
+                    lambda rel: self.site.copy(self.site, staging + rel, prefix + rel, upload[rel]),
+                    group,
+                )
                 if number == 0:
                     failpoint("commit")
         except ClientError as error:
@@ -265,7 +312,8 @@ class S3Target(Target):
                 f"Target S3 '{self.name}': penerbitan {release} terputus dan objek "
                 f"sementaranya di {staging} sudah tidak lengkap, jadi tidak bisa "
                 f"diselesaikan. Hapus objek {self._key('journal.json')} dari bucket "
-                f"'{self.bucket}', lalu jalankan `invoke publish` lagi.") from error
+                f"'{self.bucket}', lalu jalankan `invoke publish` lagi."
+            ) from error
         self.site.delete([prefix + rel for rel in journal["delete"]])
         history = self._history()
         if history is not None and journal.get("record") is not None:
@@ -281,9 +329,12 @@ class S3Target(Target):
                 f"Target S3 '{self.name}' tidak menyimpan rilis lama (PUBLISH_TARGETS"
                 f"['{self.name}']['rollback_bucket'] belum diisi), jadi tidak bisa "
                 "dikembalikan otomatis. Terbitkan ulang versi sebelumnya: git checkout "
-                "<commit>, lalu invoke publish, lalu kembali ke main.")
+                "<commit>, lalu invoke publish, lalu kembali ke main."
+            )
         with self._talking("Jalankan `invoke rollback` lagi setelah masalahnya diatasi."):
             if self.site.get_json(self._key("journal.json")) is not None:
-                raise TargetError(f"Penerbitan terakhir ke target S3 '{self.name}' belum "
-                                  "selesai. Jalankan `invoke publish` dulu, baru rollback.")
+                raise TargetError(
+                    f"Penerbitan terakhir ke target S3 '{self.name}' belum "
+                    "selesai. Jalankan `invoke publish` dulu, baru rollback."
+                )
             return history.rollback()

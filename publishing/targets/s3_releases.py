@@ -46,17 +46,18 @@ class History:
 
     def back_up(self, release: str, rels: list[str]) -> None:
         """Copy the live versions of ``rels`` aside before ``release`` replaces them."""
-        each(lambda rel: self.store.copy(self.site, self.prefix + rel,
-                                         self._files(release) + rel), rels)
+        each(
+            lambda rel: self.store.copy(self.site, self.prefix + rel, self._files(release) + rel),
+            rels,
+        )
 
     def record(self, release: str, changes: dict[str, list[str]]) -> None:
         """Remember ``release`` as live, then drop releases beyond ``keep`` and leftovers."""
-        self.store.put_json(self._record(release), {"format": 1, "release": release,
-                                                    **changes})
+        self.store.put_json(self._record(release), {"format": 1, "release": release, **changes})
         releases = [name for name in self.releases() if name != release] + [release]
-        kept = releases[-self.keep:]
+        kept = releases[-self.keep :]
         self._save(kept)
-        for old in releases[:-self.keep]:
+        for old in releases[: -self.keep]:
             self._forget(old)
         for folder in self.store.folders(f"{self.base}files/"):
             if folder not in kept:  # copies of a publish that died before its commit
@@ -70,26 +71,36 @@ class History:
         """Restore what the live release replaced; return the release that is live again."""
         releases = self.releases()
         if len(releases) < 2:
-            raise TargetError("Tidak ada rilis sebelumnya yang tercatat di bucket rollback "
-                              f"'{self.store.name}', jadi tidak ada yang bisa dikembalikan.")
+            raise TargetError(
+                "Tidak ada rilis sebelumnya yang tercatat di bucket rollback "
+                f"'{self.store.name}', jadi tidak ada yang bisa dikembalikan."
+            )
         release = releases[-1]
         record: dict[str, Any] | None = self.store.get_json(self._record(release))
         if record is None:
-            raise TargetError(f"Catatan rilis {release} tidak ada di bucket rollback "
-                              f"'{self.store.name}' ({self._record(release)}). Terbitkan "
-                              "ulang versi sebelumnya: git checkout <commit>, lalu invoke "
-                              "publish.")
+            raise TargetError(
+                f"Catatan rilis {release} tidak ada di bucket rollback "
+                f"'{self.store.name}' ({self._record(release)}). Terbitkan "
+                "ulang versi sebelumnya: git checkout <commit>, lalu invoke "
+                "publish."
+            )
         try:
             for group in reader_order(record["replaced"] + record["deleted"]):
-                each(lambda rel: self.site.copy(self.store, self._files(release) + rel,
-                                                self.prefix + rel), group)
+                each(
+                    lambda rel: self.site.copy(
+                        self.store, self._files(release) + rel, self.prefix + rel
+                    ),
+                    group,
+                )
         except ClientError as error:
             if not is_missing(error):
                 raise
-            raise TargetError(f"Salinan lama dari rilis {release} tidak lengkap di bucket "
-                              f"rollback '{self.store.name}'. Situs belum dikembalikan "
-                              "seluruhnya; terbitkan ulang versi sebelumnya: git checkout "
-                              "<commit>, lalu invoke publish.") from error
+            raise TargetError(
+                f"Salinan lama dari rilis {release} tidak lengkap di bucket "
+                f"rollback '{self.store.name}'. Situs belum dikembalikan "
+                "seluruhnya; terbitkan ulang versi sebelumnya: git checkout "
+                "<commit>, lalu invoke publish."
+            ) from error
         self.site.delete([self.prefix + rel for rel in record["added"]])
         self._save(releases[:-1])
         self._forget(release)

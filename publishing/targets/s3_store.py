@@ -30,26 +30,39 @@ from ..tree import OutputFile, cache_control
 #: Parallel requests for uploads and server-side copies (network-bound, not CPU-bound).
 WORKERS = 8
 
-_NO_FILES = {"profile": (None, None, None, None),
-             "config_file": (None, None, os.devnull, None),
-             "credentials_file": (None, None, os.devnull, None)}
+_NO_FILES = {
+    "profile": (None, None, None, None),
+    "config_file": (None, None, os.devnull, None),
+    "credentials_file": (None, None, os.devnull, None),
+}
 
 
-def make_client(endpoint_url: str | None, region: str, access_key: str, secret_key: str,
-                token: str | None) -> Any:
+def make_client(
+    endpoint_url: str | None, region: str, access_key: str, secret_key: str, token: str | None
+) -> Any:
     """Return an S3 client that uses exactly these settings and nothing from the machine."""
-    session = boto3.session.Session(botocore_session=botocore.session.Session(
-        session_vars=_NO_FILES))
-    config = Config(connect_timeout=10, read_timeout=60,
-                    retries={"max_attempts": 4, "mode": "standard"},
-                    s3={"addressing_style": "path" if endpoint_url else "auto"},
-                    request_checksum_calculation="when_required",
-                    response_checksum_validation="when_required",
-                    ignore_configured_endpoint_urls=True,
-                    max_pool_connections=WORKERS + 2)
-    return session.client("s3", region_name=region, endpoint_url=endpoint_url,
-                          aws_access_key_id=access_key, aws_secret_access_key=secret_key,
-                          aws_session_token=token or None, config=config)
+    session = boto3.session.Session(
+        botocore_session=botocore.session.Session(session_vars=_NO_FILES)
+    )
+    config = Config(
+        connect_timeout=10,
+        read_timeout=60,
+        retries={"max_attempts": 4, "mode": "standard"},
+        s3={"addressing_style": "path" if endpoint_url else "auto"},
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+        ignore_configured_endpoint_urls=True,
+        max_pool_connections=WORKERS + 2,
+    )
+    return session.client(
+        "s3",
+        region_name=region,
+        endpoint_url=endpoint_url,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        aws_session_token=token or None,
+        config=config,
+    )
 
 
 def each(function: Callable[[Any], None], items: Iterable[Any]) -> None:
@@ -72,6 +85,7 @@ def reader_order(rels: Iterable[str]) -> list[list[str]]:
     listing pages (``*/index.html``), then feeds and the sitemap, and the home page last.
     Each group is finished before the next starts.
     """
+
     def rank(rel: str) -> int:
         if rel == "index.html":
             return 5
@@ -105,32 +119,46 @@ def count_requests(client: Any, counts: Counter[str]) -> None:
 def explain(error: Exception, target: str, bucket: str) -> str:
     """Return what went wrong with a request, in Indonesian, with what to check."""
     if isinstance(error, EndpointConnectionError) or (
-            isinstance(error, BotoCoreError) and "timeout" in type(error).__name__.lower()):
-        return (f"server S3 tidak dapat dihubungi ({error}). Periksa "
-                f"PUBLISH_TARGETS['{target}']['endpoint_url'] dan sambungan internet.")
+        isinstance(error, BotoCoreError) and "timeout" in type(error).__name__.lower()
+    ):
+        return (
+            f"server S3 tidak dapat dihubungi ({error}). Periksa "
+            f"PUBLISH_TARGETS['{target}']['endpoint_url'] dan sambungan internet."
+        )
     if not isinstance(error, ClientError):
         return f"permintaan ke S3 gagal ({type(error).__name__}: {error})."
     code = str(error.response.get("Error", {}).get("Code", ""))
     if code in ("404", "NoSuchBucket"):
-        return (f"bucket '{bucket}' tidak ditemukan. Periksa nama bucket di "
-                f"PUBLISH_TARGETS['{target}'] (serta 'endpoint_url' dan 'region'), atau "
-                "buat bucket itu lebih dulu.")
-    if code in ("403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch",
-                "ExpiredToken", "InvalidToken"):
-        return (f"akses ke bucket '{bucket}' ditolak ({code}). Periksa AWS_ACCESS_KEY_ID, "
-                "AWS_SECRET_ACCESS_KEY (dan AWS_SESSION_TOKEN bila dipakai), serta izin "
-                "kunci itu: s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject.")
+        return (
+            f"bucket '{bucket}' tidak ditemukan. Periksa nama bucket di "
+            f"PUBLISH_TARGETS['{target}'] (serta 'endpoint_url' dan 'region'), atau "
+            "buat bucket itu lebih dulu."
+        )
+    if code in (
+        "403",
+        "AccessDenied",
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        "ExpiredToken",
+        "InvalidToken",
+    ):
+        return (
+            f"akses ke bucket '{bucket}' ditolak ({code}). Periksa AWS_ACCESS_KEY_ID, "
+            "AWS_SECRET_ACCESS_KEY (dan AWS_SESSION_TOKEN bila dipakai), serta izin "
+            "kunci itu: s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject."
+        )
     if code in ("301", "PermanentRedirect", "AuthorizationHeaderMalformed"):
-        return (f"bucket '{bucket}' berada di region lain. Isi "
-                f"PUBLISH_TARGETS['{target}']['region'] dengan region bucket itu.")
+        return (
+            f"bucket '{bucket}' berada di region lain. Isi "
+            f"PUBLISH_TARGETS['{target}']['region'] dengan region bucket itu."
+        )
     message = error.response.get("Error", {}).get("Message", "")
     return f"S3 menolak permintaan ({code}: {message})."
 
 
 def is_missing(error: ClientError) -> bool:
     """Return whether ``error`` says the object (or bucket) does not exist."""
-    return str(error.response.get("Error", {}).get("Code", "")) in (
-        "404", "NoSuchKey", "NotFound")
+    return str(error.response.get("Error", {}).get("Code", "")) in ("404", "NoSuchKey", "NotFound")
 
 
 @dataclass(frozen=True)
@@ -153,7 +181,8 @@ class Bucket:
     def objects(self, prefix: str) -> Iterator[Stored]:
         """Yield every object under ``prefix``, page by page."""
         pages = self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.name, Prefix=prefix)
+            Bucket=self.name, Prefix=prefix
+        )
         for page in pages:
             for item in page.get("Contents", []):
                 yield Stored(item["Key"], int(item["Size"]), item["ETag"].strip('"'))
@@ -161,9 +190,13 @@ class Bucket:
     def folders(self, prefix: str) -> list[str]:
         """Return the names of the "folders" directly under ``prefix``."""
         pages = self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.name, Prefix=prefix, Delimiter="/")
-        return [entry["Prefix"][len(prefix):].rstrip("/") for page in pages
-                for entry in page.get("CommonPrefixes", [])]
+            Bucket=self.name, Prefix=prefix, Delimiter="/"
+        )
+        return [
+            entry["Prefix"][len(prefix) :].rstrip("/")
+            for page in pages
+            for entry in page.get("CommonPrefixes", [])
+        ]
 
     def sha256(self, key: str) -> str | None:
         """Return the SHA-256 this project recorded in the object's metadata, if any."""
@@ -180,29 +213,44 @@ class Bucket:
         """Upload one output file with its headers; S3 rejects it if the MD5 differs."""
         digest = base64.b64encode(bytes.fromhex(file.md5)).decode("ascii")
         with file.path.open("rb") as body:
-            self.client.put_object(Bucket=self.name, Key=key, Body=body, ContentMD5=digest,
-                                   ContentType=file.content_type,
-                                   CacheControl=cache_control(file.rel),
-                                   Metadata={"sha256": file.sha256, "release": release})
+            self.client.put_object(
+                Bucket=self.name,
+                Key=key,
+                Body=body,
+                ContentMD5=digest,
+                ContentType=file.content_type,
+                CacheControl=cache_control(file.rel),
+                Metadata={"sha256": file.sha256, "release": release},
+            )
 
     def copy(self, source: Bucket, source_key: str, key: str, etag: str | None = None) -> None:
         """Copy an object server-side (no payload sent), headers and metadata included."""
         extra = {"CopySourceIfMatch": f'"{etag}"'} if etag else {}
-        self.client.copy_object(Bucket=self.name, Key=key, MetadataDirective="COPY",
-                                CopySource={"Bucket": source.name, "Key": source_key},
-                                **extra)
+        self.client.copy_object(
+            Bucket=self.name,
+            Key=key,
+            MetadataDirective="COPY",
+            CopySource={"Bucket": source.name, "Key": source_key},
+            **extra,
+        )
 
     def delete(self, keys: list[str]) -> None:
         """Delete ``keys`` in batches of 1,000; raise if S3 refused any of them."""
         for start in range(0, len(keys), 1000):
-            batch = [{"Key": key} for key in keys[start:start + 1000]]
-            answer = self.client.delete_objects(Bucket=self.name,
-                                                Delete={"Objects": batch, "Quiet": True})
+            batch = [{"Key": key} for key in keys[start : start + 1000]]
+            answer = self.client.delete_objects(
+                Bucket=self.name, Delete={"Objects": batch, "Quiet": True}
+            )
             for failed in answer.get("Errors", []):
-                raise ClientError({"Error": {"Code": failed.get("Code", "DeleteFailed"),
-                                             "Message": f"{failed.get('Key')}: "
-                                                        f"{failed.get('Message', '')}"}},
-                                  "DeleteObjects")
+                raise ClientError(
+                    {
+                        "Error": {
+                            "Code": failed.get("Code", "DeleteFailed"),
+                            "Message": f"{failed.get('Key')}: {failed.get('Message', '')}",
+                        }
+                    },
+                    "DeleteObjects",
+                )
 
     def delete_under(self, prefix: str) -> int:
         """Delete every object under ``prefix``; return how many there were."""
@@ -222,6 +270,10 @@ class Bucket:
 
     def put_json(self, key: str, value: Any) -> None:
         """Store ``value`` as a small private JSON object."""
-        self.client.put_object(Bucket=self.name, Key=key, ContentType="application/json",
-                               CacheControl="no-store",
-                               Body=json.dumps(value, indent=1, sort_keys=True).encode())
+        self.client.put_object(
+            Bucket=self.name,
+            Key=key,
+            ContentType="application/json",
+            CacheControl="no-store",
+            Body=json.dumps(value, indent=1, sort_keys=True).encode(),
+        )
