@@ -7,6 +7,7 @@ file) with only paths, anchor and clock replaced, and is built by the same code 
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +29,20 @@ from approval_gate.api import (
 from publishing.build import BuildResult, build_site
 
 REPO = Path(__file__).resolve().parent.parent
+#: What a fresh clone does not have: the venv, caches, builds and machine state.
+NOT_IN_A_CLONE = (
+    ".git",
+    ".venv",
+    "var",
+    "output",
+    ".cache",
+    "__pycache__",
+    "*.egg-info",
+    "test-artefacts",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+)
 NOW = datetime.fromisoformat("2026-11-24T10:00:00+07:00")
 ROLES = ROLE_IDS
 #: The sample's officials hold the roles in SOP order; a role added to the SOP gets a
@@ -228,3 +243,10 @@ class Site:
             for p in self.files()
             if needle in p.read_bytes() or token in p.relative_to(self.output).as_posix()
         ]
+
+
+def copy_project(folder: Path, *, tests: bool = True) -> Path:
+    """Copy the project as a fresh clone would have it (``tests=False``: without tests/)."""
+    skipped = NOT_IN_A_CLONE if tests else (*NOT_IN_A_CLONE, "tests")
+    shutil.copytree(REPO, folder, ignore=shutil.ignore_patterns(*skipped))
+    return folder

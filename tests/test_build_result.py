@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import inspect
 import logging
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +27,7 @@ from approval_gate.api import AnchorError, ConfigError, ExitCode
 import publishing.search
 from publishing import pelican_child
 from publishing.build import SKIPPED, BuildFailed, judge_result, read_result
-from sitekit import REPO, Site
+from sitekit import Site, copy_project
 
 ROSTER_ERROR = AnchorError(
     "Tanda tangan roster tidak sah: tanda tangan tidak cocok.",
@@ -262,26 +261,7 @@ def _snapshot(output: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the project, so ``invoke build`` writes its own output/ and var/."""
-    folder = tmp_path_factory.mktemp("proyek") / "proyek"
-    shutil.copytree(
-        REPO,
-        folder,
-        ignore=shutil.ignore_patterns(
-            ".git",
-            ".venv",
-            "var",
-            "output",
-            ".cache",
-            "__pycache__",
-            "*.egg-info",
-            "tests",
-            "test-artefacts",
-            ".pytest_cache",
-            ".mypy_cache",
-            ".ruff_cache",
-        ),
-    )
-    return folder
+    return copy_project(tmp_path_factory.mktemp("proyek") / "proyek", tests=False)
 
 
 def _invoke_build(project: Path, settings: Path) -> subprocess.CompletedProcess[str]:

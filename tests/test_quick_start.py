@@ -10,7 +10,6 @@ import pytest
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from sitekit import REPO
+from sitekit import REPO, copy_project
 from test_sample_site import EXCLUDED
 
 #: Whole-site builds and commands in child processes: seconds each (docs/architecture.md).
@@ -36,28 +35,6 @@ def _quick_start() -> list[str]:
     return main.removeprefix(".venv/bin/invoke ").split()
 
 
-def _copy_project(folder: Path) -> Path:
-    """Copy the project as a fresh clone would have it (no venv, caches, builds or state)."""
-    shutil.copytree(
-        REPO,
-        folder,
-        ignore=shutil.ignore_patterns(
-            ".git",
-            ".venv",
-            "var",
-            "output",
-            ".cache",
-            "__pycache__",
-            "*.egg-info",
-            "test-artefacts",
-            ".pytest_cache",
-            ".mypy_cache",
-            ".ruff_cache",
-        ),
-    )
-    return folder
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -67,7 +44,7 @@ def _free_port() -> int:
 def test_readme_quick_start_publishes_the_sample_and_serves_it(tmp_path: Path) -> None:
     args = _quick_start()
     assert args == ["publish", "--demo", "serve", "--published"]
-    project = _copy_project(tmp_path / "proyek")
+    project = copy_project(tmp_path / "proyek")
     port = _free_port()
     env = {
         **os.environ,
