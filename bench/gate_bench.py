@@ -58,6 +58,7 @@ from approval_gate.api import (  # noqa: E402
     content_digest,
     render_signoff,
     sign_with_ssh_keygen,
+    signoff_fields,
     signoff_path,
 )
 from fastsign import FastSigner  # noqa: E402
@@ -259,15 +260,7 @@ def sign_all(keys: Keys, content: Path, approvals: Path, items: list[Item]) -> N
             at = item.date + timedelta(hours=2, minutes=25 * step)
             assert at < NOW
             person = FORMER if step == 0 and at < HANDOVER else PEOPLE[role]
-            fields = {
-                "item": item.path,
-                "role": role,
-                "signer": person,
-                "decision": "setuju",
-                "note": "",
-                "signed_at": at.isoformat(timespec="seconds"),
-                "digest": digest,
-            }
+            fields = signoff_fields(item.path, role, person, "setuju", "", at, digest)
             signature = signers[person].sign(canonical_payload(fields).encode(), SIGNOFF_NAMESPACE)
             target = approvals / signoff_path(item.path, role, "setuju", at)
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ from approval_gate.api import (
     normalise_key,
     render_signoff,
     sign_with_ssh_keygen,
+    signoff_fields,
     signoff_path,
 )
 
@@ -205,15 +206,7 @@ class Site:
         at = at or datetime.fromisoformat("2026-11-21T09:00:00+07:00") + timedelta(
             minutes=20 * (ROLES.index(role) if role in ROLES else 0)
         )
-        fields = {
-            "item": item,
-            "role": role,
-            "signer": person,
-            "decision": decision,
-            "note": note,
-            "signed_at": at.isoformat(timespec="seconds"),
-            "digest": digest or self.digest(item),
-        }
+        fields = signoff_fields(item, role, person, decision, note, at, digest or self.digest(item))
         signature = sign_with_ssh_keygen(
             canonical_payload(fields).encode(), self.keys.private(key or person), SIGNOFF_NAMESPACE
         )

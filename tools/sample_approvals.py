@@ -30,6 +30,7 @@ from approval_gate.api import (  # noqa: E402
     load_roster,
     render_signoff,
     sign_with_ssh_keygen,
+    signoff_fields,
     signoff_path,
 )
 
@@ -97,15 +98,9 @@ def sign(
     target = APPROVALS / signoff_path(item, role, decision, at)
     if target.exists():
         return
-    fields = {
-        "item": item,
-        "role": role,
-        "signer": person,
-        "decision": decision,
-        "note": note,
-        "signed_at": at.isoformat(timespec="seconds"),
-        "digest": digest or content_digest(CONTENT, item).value,
-    }
+    fields = signoff_fields(
+        item, role, person, decision, note, at, digest or content_digest(CONTENT, item).value
+    )
     signature = sign_with_ssh_keygen(
         canonical_payload(fields).encode(), KEYS / (key or person), SIGNOFF_NAMESPACE
     )

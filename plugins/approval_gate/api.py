@@ -113,6 +113,7 @@ _EXPORTS: dict[str, str] = {
             "parse_signoff",
             "ARCHIVE_FOLDER",
             "DECISIONS",
+            "signoff_fields",
         ),
         "records",
     ),
@@ -188,6 +189,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         item_folder,
         parse_signoff,
         render_signoff,
+        signoff_fields,
         signoff_path,
     )
     from .roster import (

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .errors import SigningError
 from .ledger import Ledger
-from .records import canonical_payload, render_signoff, signoff_path
+from .records import canonical_payload, render_signoff, signoff_fields, signoff_path
 from .roster import Person, Role
 from .signatures import (
     SIGNOFF_NAMESPACE,
@@ -121,15 +121,7 @@ def decide(
             hint="Tidak perlu menandatangani dua kali.",
         )
     digest = verdict.digest
-    fields = {
-        "item": item,
-        "role": role_id,
-        "signer": person.id,
-        "decision": decision,
-        "note": note.strip(),
-        "signed_at": now.isoformat(timespec="seconds"),
-        "digest": digest,
-    }
+    fields = signoff_fields(item, role_id, person.id, decision, note.strip(), now, digest)
     payload = canonical_payload(fields).encode("utf-8")
     try:
         signature = sign_with_ssh_keygen(payload, key_file, SIGNOFF_NAMESPACE)

@@ -50,6 +50,21 @@ class SignOff:
     signature_error: str | None = None
 
 
+def signoff_fields(
+    item: str, role: str, signer: str, decision: str, note: str, signed_at: datetime, digest: str
+) -> dict[str, str]:
+    """Return the fields of a new decision as they are signed (time to the second)."""
+    return {
+        "item": item,
+        "role": role,
+        "signer": signer,
+        "decision": decision,
+        "note": note,
+        "signed_at": signed_at.isoformat(timespec="seconds"),
+        "digest": digest,
+    }
+
+
 def canonical_payload(fields: dict[str, str]) -> str:
     """Return the exact text that is signed for a decision (see docs/approval-records.md)."""
     lines = [PAYLOAD_HEADER]
