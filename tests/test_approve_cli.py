@@ -7,10 +7,12 @@ with plain ``ssh-keygen -Y verify``, as an auditor would.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -113,6 +115,23 @@ def test_komisioner_cannot_sign_before_sekretaris(draft: Site) -> None:
         "(menunggu Sekretaris)." in done.stderr
     )
     assert len(list((draft.approvals / "berita" / "rapat").iterdir())) == 2
+
+
+def test_komisioner_who_signed_too_early_signs_again_after_sekretaris(draft: Site) -> None:
+    early = datetime.fromisoformat("2026-11-21T09:30:00+07:00")
+    draft.sign(ITEM, "web-admin", at=early - timedelta(minutes=20))
+    draft.sign(ITEM, "kasubbag-tekmas", at=early - timedelta(minutes=10))
+    draft.sign(ITEM, "komisioner", at=early)  # before the Sekretaris: does not count
+    draft.sign(ITEM, "sekretaris", at=early + timedelta(minutes=10))
+    done = approve(draft, "komisioner")
+    assert done.returncode == 0, done.stderr
+    status = json.loads(invoke(draft, "status", "--json").stdout)
+    [row] = [row for row in status["items"] if row["item"] == ITEM]
+    assert row["state"] == "lengkap"
+    assert [a["signed_at"] for a in row["approvals"]][-1] == NOW.isoformat()
+    assert [f["message"] for f in row["findings"]] == [
+        "Persetujuan Komisioner dibuat sebelum peran sebelumnya menyetujui (urutan SOP dilanggar)."
+    ]
 
 
 def test_former_official_cannot_sign(draft: Site) -> None:
