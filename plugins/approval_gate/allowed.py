@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from .roster import Roster
-from .signatures import SIGNOFF_NAMESPACE
+from .roster import PersonKey, Roster
+from .signatures import ARCHIVE_NAMESPACE, GIT_NAMESPACE, SIGNOFF_NAMESPACE
 
 
 def principal(person: str, role: str) -> str:
@@ -39,3 +39,44 @@ def allowed_signers(roster: Roster) -> str:
             if key.revoked is None:
                 lines.append(f"{principal(person.id, holding.role)} {','.join(options)} {key.key}")
     return "\n".join(lines) + "\n"
+
+
+def _lines(owners: list[tuple[str, tuple[PersonKey, ...]]], namespace: str) -> list[str]:
+    return [
+        f'{owner} namespaces="{namespace}" {key.key}'
+        for owner, keys in owners
+        for key in keys
+        if key.revoked is None
+    ]
+
+
+def code_allowed_signers(roster: Roster) -> str:
+    """Return who may sign commits that change the site's code (``gpg.ssh.allowedSignersFile``).
+
+    ``git verify-commit`` reads it; the principal is the person's id. Only people the
+    roster marks ``code: true`` are listed, each with the keys not revoked.
+    """
+    owners = [(person.id, person.keys) for person in roster.code_signers()]
+    return (
+        "\n".join(
+            [
+                f"# penanda tangan kode dari roster versi {roster.version}",
+                *_lines(owners, GIT_NAMESPACE),
+            ]
+        )
+        + "\n"
+    )
+
+
+def publisher_allowed_signers(roster: Roster) -> str:
+    """Return the publishing machines' keys, which sign the publication archive's records."""
+    owners = [(publisher.id, publisher.keys) for publisher in roster.publishers]
+    return (
+        "\n".join(
+            [
+                f"# mesin penerbit dari roster versi {roster.version}",
+                *_lines(owners, ARCHIVE_NAMESPACE),
+            ]
+        )
+        + "\n"
+    )

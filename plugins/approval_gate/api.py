@@ -67,18 +67,27 @@ _EXPORTS: dict[str, str] = {
             "Role",
             "Person",
             "PersonKey",
+            "Publisher",
             "Holding",
-            "load_roster",
-            "check_version",
             "DEMO_FINGERPRINTS",
         ),
         "roster",
+    ),
+    **dict.fromkeys(
+        (
+            "load_roster",
+            "check_version",
+            "verify_anchor",
+        ),
+        "roster_file",
     ),
     **dict.fromkeys(("DEMO_ANCHOR", "pinned_anchor", "anchor_file", "sign_roster"), "anchor"),
     **dict.fromkeys(
         (
             "SIGNOFF_NAMESPACE",
             "ROSTER_NAMESPACE",
+            "GIT_NAMESPACE",
+            "ARCHIVE_NAMESPACE",
             "SignatureInvalid",
             "fingerprint",
             "normalise_key",
@@ -88,7 +97,10 @@ _EXPORTS: dict[str, str] = {
         ),
         "signatures",
     ),
-    **dict.fromkeys(("allowed_signers", "principal"), "allowed"),
+    **dict.fromkeys(
+        ("allowed_signers", "principal", "code_allowed_signers", "publisher_allowed_signers"),
+        "allowed",
+    ),
     # decisions
     **dict.fromkeys(("Ledger", "open_ledger", "load_trusted"), "ledger"),
     **dict.fromkeys(("Decision", "Verdict", "admit", "judge"), "rules"),
@@ -153,7 +165,12 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors
     from . import options
-    from .allowed import allowed_signers, principal
+    from .allowed import (
+        allowed_signers,
+        code_allowed_signers,
+        principal,
+        publisher_allowed_signers,
+    )
     from .anchor import DEMO_ANCHOR, anchor_file, pinned_anchor, sign_roster
     from .clock import WIB, now, settings_now
     from .decide import Made, decide, public_key_of
@@ -197,15 +214,17 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         Holding,
         Person,
         PersonKey,
+        Publisher,
         Role,
         Roster,
-        check_version,
-        load_roster,
     )
+    from .roster_file import check_version, load_roster, verify_anchor
     from .rules import Decision, Verdict, admit, judge
     from .schedule import EXPIRY_KEY
     from .settings import GateSettings, load_settings, read_settings_file, settings_source
     from .signatures import (
+        ARCHIVE_NAMESPACE,
+        GIT_NAMESPACE,
         ROSTER_NAMESPACE,
         SIGNOFF_NAMESPACE,
         SignatureInvalid,

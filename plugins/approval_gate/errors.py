@@ -29,6 +29,8 @@ class ExitCode(IntEnum):
     LOCK = 11  # another publish is running
     TARGET = 12  # the publishing target is unreachable or refused the release
     SEARCH = 13  # the search index could not be made
+    SEAL = 14  # the commit may not be published: unsigned code, history rewritten, no export
+    RAIL = 15  # a safety rail stopped the publish: clock set back, too many items withdrawn
     WORKFLOW = 20  # a workflow command cannot carry out the request
     UNKNOWN_KIND = 21  # ``invoke new``: not one of the SOP's content kinds
     ITEM_EXISTS = 22  # ``invoke new``: the file or its address is taken

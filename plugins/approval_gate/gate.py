@@ -29,7 +29,8 @@ from .ledger import Ledger, load_trusted, open_ledger, start_reading
 from .manifest import Manifest
 from .provider import Approvals, Entry, install
 from .records import SignOff
-from .roster import Roster, check_version
+from .roster import Roster
+from .roster_file import check_version
 from .schedule import EXPIRY_KEY, parse_expiry, timing
 from .settings import GateSettings
 

@@ -22,7 +22,8 @@ from .cache import CachedContentFiles, ContentCache, SignoffCache, identity
 from .digest import ContentDigest, content_digest
 from .errors import Finding
 from .records import ARCHIVE_FOLDER, SignOff, item_folder, parse_signoff
-from .roster import Roster, load_roster
+from .roster import Roster
+from .roster_file import load_roster
 from .rules import Decision, Verdict, admit, judge
 from .settings import GateSettings, load_settings, read_settings_file
 from .signatures import SIGNOFF_NAMESPACE, SignatureInvalid, signing_key

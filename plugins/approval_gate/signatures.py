@@ -26,6 +26,10 @@ from .errors import SigningError
 
 SIGNOFF_NAMESPACE = "kpu-rembang-persetujuan"
 ROSTER_NAMESPACE = "kpu-rembang-roster"
+#: Commits changing the site's code are signed in git's own namespace (``git commit -S``).
+GIT_NAMESPACE = "git"
+#: The publication archive's records are signed by the publishing machine.
+ARCHIVE_NAMESPACE = "kpu-rembang-arsip"
 _HASHES = frozenset({b"sha256", b"sha512"})
 
 
