@@ -34,6 +34,9 @@ PAGE_PATHS = ["pages"]
 ARTICLE_EXCLUDES = ["pages", "static", "extra"]
 STATIC_PATHS = ["static"]
 DELETE_OUTPUT_DIRECTORY = True
+# reStructuredText may not pull other files into a page (include, raw :file:, csv-table
+# :file:): those bytes are outside every approval. The gate refuses to start otherwise.
+DOCUTILS_SETTINGS = {"file_insertion_enabled": False, "raw_enabled": False}
 CACHE_PATH = str(ROOT / ".cache" / "pelican")
 
 # Each item gets its own folder, so its {attach} files sit beside it and never collide.

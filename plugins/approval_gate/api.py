@@ -112,6 +112,8 @@ _EXPORTS: dict[str, str] = {
             "referenced_files",
             "DIGEST_HEADER",
             "SOURCE_SUFFIXES",
+            "Limits",
+            "FileRefused",
         ),
         "digest",
     ),
@@ -126,10 +128,11 @@ _EXPORTS: dict[str, str] = {
             "ARCHIVE_FOLDER",
             "DECISIONS",
             "signoff_fields",
+            "SIGNOFF_LIMIT",
         ),
         "records",
     ),
-    **dict.fromkeys(("discover_items", "item_name", "existing_item"), "items"),
+    **dict.fromkeys(("discover_items", "item_name", "existing_item", "FURNITURE_FOLDERS"), "items"),
     **dict.fromkeys(("StatusRow", "status_rows"), "status"),
     **dict.fromkeys(("Made", "decide", "public_key_of"), "decide"),
     **dict.fromkeys(("Manifest",), "manifest"),
@@ -179,6 +182,8 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         SOURCE_SUFFIXES,
         ContentDigest,
         ContentFiles,
+        FileRefused,
+        Limits,
         content_digest,
         referenced_files,
     )
@@ -194,13 +199,14 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         UnknownItem,
     )
     from .git import GitOutput, git_lines, git_text, run_git
-    from .items import discover_items, existing_item, item_name
+    from .items import FURNITURE_FOLDERS, discover_items, existing_item, item_name
     from .ledger import Ledger, load_trusted, open_ledger
     from .manifest import Manifest
     from .provider import APPROVALS_KEY, Approvals, Entry, approvals_in, install
     from .records import (
         ARCHIVE_FOLDER,
         DECISIONS,
+        SIGNOFF_LIMIT,
         SignOff,
         canonical_payload,
         item_folder,

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .digest import ContentFiles
+from .digest import ContentFiles, Limits
 from .records import SignOff
 
 CACHE_FORMAT = 2
@@ -113,34 +114,48 @@ class ContentCache(_JsonCache):
 
 
 class CachedContentFiles(ContentFiles):
-    """Content hashes and link lists, recomputed only for files whose identity changed."""
+    """Content hashes and link lists, recomputed only for files whose identity changed.
 
-    def __init__(self, root: Path, cache: ContentCache) -> None:
-        super().__init__(root)
+    Identities come from ``lstat``: only a regular file within its limit is looked up or
+    remembered; anything else goes to ``ContentFiles.read``, which refuses it.
+    """
+
+    def __init__(self, root: Path, cache: ContentCache, limits: Limits | None = None) -> None:
+        super().__init__(root, limits)
         self.cache = cache
         self.base = str(root)  # plain strings: pathlib costs show at thousands of files
 
+    def _identity(self, rel: str) -> str | None:
+        """Return the identity of a regular file within its limit, else None (read it)."""
+        try:
+            info = os.lstat(os.path.join(self.base, rel))
+        except OSError:
+            return None
+        limit = self.limit(rel)[0]
+        if not stat.S_ISREG(info.st_mode) or (limit is not None and info.st_size > limit):
+            return None
+        return identity(info)
+
     def source(self, item: str) -> tuple[str, list[str]]:
         """Return the source's SHA-256 and references, from the cache when unchanged."""
-        ident = identity(os.stat(os.path.join(self.base, item)))
+        ident = self._identity(item)
         entry = self.cache.data["sources"].get(item)
-        if entry is not None and entry[0] == ident:
+        if ident is not None and entry is not None and entry[0] == ident:
             return entry[1], entry[2]
         sha, refs = super().source(item)
-        self.cache.data["sources"][item] = [ident, sha, refs]
-        self.cache.changed = True
+        if ident is not None:
+            self.cache.data["sources"][item] = [ident, sha, refs]
+            self.cache.changed = True
         return sha, refs
 
     def sha256(self, rel: str) -> str | None:
         """Return a referenced file's SHA-256, from the cache when unchanged."""
-        try:
-            ident = identity(os.stat(os.path.join(self.base, rel)))
-        except FileNotFoundError:
-            return None
+        ident = self._identity(rel)
         entry = self.cache.data["files"].get(rel)
-        if entry is not None and entry[0] == ident:
+        if ident is not None and entry is not None and entry[0] == ident:
             return str(entry[1])
         sha = super().sha256(rel)
-        self.cache.data["files"][rel] = [ident, sha]
-        self.cache.changed = True
+        if ident is not None and sha is not None:
+            self.cache.data["files"][rel] = [ident, sha]
+            self.cache.changed = True
         return sha

@@ -92,6 +92,7 @@ def _run(generator: Any) -> BuildRun:
                 "file": site.roster.path,
             },
             gs.allow_demo_keys,
+            sealed=gs.sealed,
         )
         site.runs = {key: BuildRun(gs, site.roster, ledger, manifest)}
     return site.runs[key]
@@ -113,28 +114,64 @@ def _item_path(content: Any) -> str:
     return str(content.relative_source_path).replace(os.sep, "/")
 
 
-def _links(run: BuildRun, content: Any, item: str) -> set[str]:
-    links = set(content.get_static_links())
-    links.update(run.ledger.digest(item).files[1:])
-    return {posixpath.normpath(link) for link in links}
+def _pelican_links(content: Any) -> set[str]:
+    """Return the files Pelican copies for ``content`` ({static}, {attach}), normalised.
+
+    These come from Pelican's own parsing of the rendered page, so they are the files that
+    really get published, however the link was written (spaces, quotes, escapes).
+    """
+    links = content.get_static_links()
+    return {posixpath.normpath(str(link).replace(os.sep, "/")) for link in links}
+
+
+def _links(run: BuildRun, content: Any, item: str, linked: set[str] | None = None) -> set[str]:
+    found = _pelican_links(content) if linked is None else linked
+    return found | {posixpath.normpath(f) for f in run.ledger.digest(item).files[1:]}
+
+
+def _uncovered(run: BuildRun, item: str, linked: set[str]) -> Finding | None:
+    """Return a finding when Pelican links a file that the item's digest does not cover.
+
+    The digest's file list and what Pelican copies must be one set: a file outside the
+    digest could be replaced after approval and go live while the item stays complete.
+    """
+    outside = sorted(linked - set(run.ledger.digest(item).files))
+    if not outside:
+        return None
+    return Finding(
+        f"content/{item}",
+        f"Tautan ke berkas yang tidak tercakup persetujuan: {', '.join(outside)}.",
+        "Pelican menautkan berkas itu, tetapi digest persetujuan tidak mencakupnya (berkas "
+        "tidak ada, atau namanya dengan spasi, kurung, tanda kutip atau %-escape dibaca "
+        "berbeda). Perbaiki tautan atau nama berkasnya, lalu minta persetujuan ulang.",
+        None,
+        item,
+    )
 
 
 def _admit(run: BuildRun, generator: Any, content: Any) -> bool:
     item = _item_path(content)
     verdict = run.ledger.verdict(item)
+    linked = _pelican_links(content)
     for finding in verdict.findings:
         logger.warning("%s", finding.render())
         run.manifest.findings.append(finding)
     state, reason = verdict.state, verdict.reason
     if verdict.publishable:
-        state, reason = _on_schedule(run, content, item)
+        uncovered = _uncovered(run, item, linked)
+        if uncovered is not None:
+            logger.warning("%s", uncovered.render())
+            run.manifest.findings.append(uncovered)
+            state, reason = "ditahan", uncovered.message[0].lower() + uncovered.message[1:-1]
+        else:
+            state, reason = _on_schedule(run, content, item)
         if state == "tayang":
             run.manifest.include(verdict, content.url, content.save_as, content.lang)
-            run.included_links |= _links(run, content, item)
+            run.included_links |= _links(run, content, item, linked)
             return True
     logger.warning("Tidak diterbitkan: %s (%s)", item, reason)
     run.manifest.exclude(item, state, reason, verdict.digest)
-    run.excluded_links |= _links(run, content, item)
+    run.excluded_links |= _links(run, content, item, linked)
     generator.context["generated_content"].pop(content.get_relative_source_path(), None)
     return False
 
@@ -236,7 +273,12 @@ def on_page_finalized(generator: Any) -> None:
 
 
 def on_static_finalized(generator: Any) -> None:
-    """Drop static files that only unapproved items link to (attachments, images)."""
+    """Drop static files that only unapproved items link to (attachments, images).
+
+    Each kept file is recorded with its source, so the audit of a sealed publish can
+    compare the copied bytes with what was approved or signed. Reading ``save_as`` here
+    also fixes it: Pelican never relocates a static file once its location was read.
+    """
     run = _run(generator)
     drop = run.excluded_links - run.included_links
     kept = []
@@ -246,7 +288,9 @@ def on_static_finalized(generator: Any) -> None:
             run.manifest.dropped_files.append(path)
         else:
             kept.append(static)
-            run.manifest.static_files.append(str(static.save_as).replace(os.sep, "/"))
+            save_as = str(static.save_as).replace(os.sep, "/")
+            run.manifest.static_files.append(save_as)
+            run.manifest.copy(path.replace(os.sep, "/"), save_as)
     generator.staticfiles[:] = kept
     run.manifest.stages.append("static")
 

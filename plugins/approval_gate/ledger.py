@@ -3,6 +3,10 @@
 This is the only module that reads ``approvals/``. Results are cached on disk keyed on
 each file's identity (see cache.py), so a warm build reads only new or changed files; a
 cold run with many files spreads parsing and signature checks over all cores.
+
+Files are found and read through ``signoff_files.py``: regular files only, within
+``SIGNOFF_LIMIT``; anything else is a ``Finding`` naming it that holds only the item whose
+folder it is in. Nothing in ``approvals/`` can hang, loop or exhaust the build.
 """
 
 from __future__ import annotations
@@ -19,14 +23,15 @@ from typing import Any
 
 from . import clock
 from .cache import CachedContentFiles, ContentCache, SignoffCache, identity
-from .digest import ContentDigest, content_digest
+from .digest import ContentDigest, Limits, content_digest
 from .errors import Finding
-from .records import ARCHIVE_FOLDER, SignOff, item_folder, parse_signoff
+from .records import SignOff, item_folder, parse_signoff
 from .roster import Roster
 from .roster_file import load_roster
 from .rules import Decision, Verdict, admit, judge
 from .settings import GateSettings, load_settings, read_settings_file
 from .signatures import SIGNOFF_NAMESPACE, SignatureInvalid, signing_key
+from .signoff_files import read_text, refusal, walk
 
 PARALLEL_THRESHOLD = 400
 
@@ -38,21 +43,13 @@ def _check_file(job: tuple[str, str, str]) -> SignOff | Finding:
     if isinstance(parsed, Finding):
         return parsed
     try:
-        key = signing_key(parsed.payload.encode("utf-8"), parsed.signature, SIGNOFF_NAMESPACE)
+        payload = parsed.payload.encode("utf-8")
+        key = signing_key(payload, parsed.signature, SIGNOFF_NAMESPACE)
+    except UnicodeEncodeError:
+        return replace(parsed, signature_error="teks yang ditandatangani bukan UTF-8 yang sah")
     except SignatureInvalid as error:
         return replace(parsed, signature_error=str(error))
     return replace(parsed, key=key)
-
-
-def _walk(folder: str, rel: str, found: list[tuple[str, os.DirEntry[str]]]) -> None:
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            name = f"{rel}/{entry.name}" if rel else entry.name
-            if entry.is_dir():
-                if name != ARCHIVE_FOLDER:  # the publication archive holds no sign-offs
-                    _walk(entry.path, name, found)
-            elif rel:  # the roster and its signature live at the top
-                found.append((name, entry))
 
 
 def read_signoffs(
@@ -61,32 +58,25 @@ def read_signoffs(
     """Read, shape-check and verify every sign-off file under ``approvals``."""
     cache = SignoffCache(cache_path)
     prefix = f"{approvals.name}/"
-    files: list[tuple[str, os.DirEntry[str]]] = []
-    _walk(str(approvals), "", files)
-    files.sort(key=lambda pair: pair[0])
+    files = sorted(walk(str(approvals)), key=lambda pair: pair[0])
     done: list[SignOff] = []
     jobs: list[tuple[str, str, str, str]] = []
     findings: list[Finding] = []
     for rel, entry in files:
         shown = prefix + rel
-        if not rel.endswith(".yml"):
-            findings.append(
-                Finding(
-                    shown,
-                    "Berkas ini bukan berkas persetujuan (.yml).",
-                    "Pindahkan dari folder approvals/.",
-                )
-            )
+        info = entry.stat(follow_symlinks=False)
+        refused = refusal(shown, entry, info)
+        if refused is not None:
+            findings.append(refused)
             continue
-        ident = identity(entry.stat())
+        ident = identity(info)
         cached = cache.signoff(rel, ident, shown)
         if cached is not None:
             done.append(cached)
             continue
-        try:
-            text = Path(entry.path).read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            findings.append(Finding(shown, "Berkas bukan teks UTF-8.", "Buat keputusan baru."))
+        text = read_text(approvals, rel, shown)
+        if isinstance(text, Finding):
+            findings.append(text)
             continue
         jobs.append((ident, shown, rel, text))
     work = [(shown, rel, text) for _, shown, rel, text in jobs]
@@ -140,12 +130,16 @@ class Ledger:
     decisions: dict[str, list[Decision]]
     findings: list[Finding] = field(default_factory=list)
     cache: ContentCache = field(default_factory=lambda: ContentCache(None), repr=False)
+    limits: Limits = field(default_factory=Limits)
+    #: The newest signing time of any validly signed sign-off, counted or not (a time
+    #: "in the future" is exactly what a clock set back produces): the clock rail's input.
+    newest_signed: datetime | None = None
     _digests: dict[str, ContentDigest] = field(default_factory=dict, repr=False)
 
     def digest(self, item: str) -> ContentDigest:
         """Return the item's digest, computed once per ledger (one build or command)."""
         if item not in self._digests:
-            files = CachedContentFiles(self.content, self.cache)
+            files = CachedContentFiles(self.content, self.cache, self.limits)
             self._digests[item] = content_digest(self.content, item, files)
         return self._digests[item]
 
@@ -159,6 +153,8 @@ class Ledger:
             self.decisions,
             list(self.findings),
             ContentCache(self.cache.folder),
+            self.limits,
+            self.newest_signed,
         )
 
     def save_cache(self) -> None:
@@ -188,8 +184,10 @@ class Ledger:
             )
             for path in digest.missing
         )
-        if own or missing:
-            verdict = replace(verdict, findings=own + missing + verdict.findings)
+        if own or missing or digest.problems:
+            verdict = replace(verdict, findings=own + missing + digest.problems + verdict.findings)
+        if digest.problems and verdict.publishable:  # a refused file: never published
+            verdict = replace(verdict, state="ditahan", reason=_held(digest))
         return verdict
 
     def orphans(self, items: set[str]) -> list[Finding]:
@@ -208,6 +206,11 @@ class Ledger:
         ]
 
 
+def _held(digest: ContentDigest) -> str:
+    first = digest.problems[0]
+    return f"berkas ditolak: {first.path}: {first.message}"
+
+
 def read_ledger(
     roster: Roster,
     approvals: Path,
@@ -215,6 +218,7 @@ def read_ledger(
     now: datetime,
     cache_path: Path | None,
     reading: Future[tuple[list[SignOff], list[Finding]]] | None = None,
+    limits: Limits | None = None,
 ) -> Ledger:
     """Read every sign-off (or collect ``start_reading``'s result) and admit them."""
     if reading is not None:
@@ -222,6 +226,7 @@ def read_ledger(
     else:
         signoffs, findings = read_signoffs(approvals, cache_path)
     decisions: dict[str, list[Decision]] = defaultdict(list)
+    signed = [s.signed_at for s in signoffs if s.key is not None]
     for signoff in signoffs:
         admitted = admit(signoff, roster, now)
         if isinstance(admitted, Finding):
@@ -229,7 +234,15 @@ def read_ledger(
         else:
             decisions[signoff.item].append(admitted)
     return Ledger(
-        roster, approvals, content, now, dict(decisions), findings, ContentCache(cache_path)
+        roster,
+        approvals,
+        content,
+        now,
+        dict(decisions),
+        findings,
+        ContentCache(cache_path),
+        limits or Limits(),
+        max(signed, default=None),
     )
 
 
@@ -257,5 +270,11 @@ def open_ledger(
         gs = settings
         roster = roster or load_roster(gs.approvals_path, gs.anchor, gs.allow_demo_keys)
     return read_ledger(
-        roster, gs.approvals_path, gs.content_path, now or clock.now(gs.now), gs.cache_path, reading
+        roster,
+        gs.approvals_path,
+        gs.content_path,
+        now or clock.now(gs.now),
+        gs.cache_path,
+        reading,
+        Limits(gs.max_source_bytes, gs.max_attachment_bytes),
     )

@@ -32,9 +32,11 @@ class Manifest:
     excluded: list[dict[str, Any]] = field(default_factory=list)
     dropped_files: list[str] = field(default_factory=list)
     static_files: list[str] = field(default_factory=list)
+    static: list[dict[str, str]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     stages: list[str] = field(default_factory=list)
     upcoming: list[dict[str, Any]] = field(default_factory=list)
+    sealed: bool = False  # built from a commit's sealed input (only those are published)
 
     def include(self, verdict: Verdict, url: str, save_as: str, lang: str) -> None:
         """Record a published item with the sign-offs that allowed it."""
@@ -57,6 +59,10 @@ class Manifest:
             }
         )
 
+    def copy(self, source: str, save_as: str) -> None:
+        """Record a copied file and its content-relative source (the sealed audit's input)."""
+        self.static.append({"source": source, "save_as": save_as})
+
     def exclude(self, item: str, state: str, reason: str, digest: str | None = None) -> None:
         """Record an item left out, with the reason people read."""
         self.excluded.append({"item": item, "state": state, "reason": reason, "digest": digest})
@@ -75,11 +81,13 @@ class Manifest:
             "generated_at": self.generated_at.isoformat(),
             "roster": self.roster,
             "demo_keys_allowed": self.demo_keys_allowed,
+            "sealed": self.sealed,
             "stages": self.stages,
             "included": sorted(self.included, key=lambda e: e["item"]),
             "excluded": sorted(self.excluded, key=lambda e: e["item"]),
             "dropped_files": sorted(self.dropped_files),
             "static_files": sorted(self.static_files),
+            "static": sorted(self.static, key=lambda e: (e["save_as"], e["source"])),
             "findings": [f.as_dict() for f in unique.values()],
             "upcoming": sorted(self.upcoming, key=lambda e: (e["at"], e["item"])),
             "next_change": min(

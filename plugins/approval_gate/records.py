@@ -23,6 +23,9 @@ PAYLOAD_HEADER = "kpu-rembang-persetujuan-v1"
 FIELDS = ("item", "role", "signer", "decision", "note", "signed_at", "digest")
 KEYS = (*FIELDS, "payload", "signature")
 DECISIONS = ("setuju", "tolak")
+#: Largest sign-off file read (bytes); ``invoke approve`` writes about 1.5 KB. Larger files
+#: are refused before they are read (ledger.py), and YAML is refused past it (yamlfile.py).
+SIGNOFF_LIMIT = 64 * 1024
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 _DECODE = json.JSONDecoder().decode
@@ -104,6 +107,27 @@ def render_signoff(fields: dict[str, str], signature: str, payload: str | None =
     return "\n".join(head + body) + f"\npayload: |\n{payload}signature: |\n{sig}"
 
 
+def _audit_layout(text: str, payload: str, signature: str) -> bool:
+    """Return whether the documented audit cuts exactly ``payload`` and ``signature`` out.
+
+    YAML reads a block scalar more loosely than the ``sed`` commands of the audit (other
+    indentation, CR line ends, a repeated key: the last one counts for YAML, the first for
+    sed). A sign-off counts only when both read the same bytes, so the gate never counts a
+    sign-off that ``ssh-keygen -Y verify`` on the cut-out text would refuse.
+    """
+    if not payload.endswith("\n") or not signature.endswith("\n"):
+        return False
+    blocks = [
+        "".join(f"  {line}\n" for line in block[:-1].split("\n")) for block in (payload, signature)
+    ]
+    lines = text.split("\n")
+    return (
+        text.endswith(f"\npayload: |\n{blocks[0]}signature: |\n{blocks[1]}")
+        and lines.count("payload: |") == 1
+        and lines.count("signature: |") == 1
+    )
+
+
 def _finding(
     path: str, doc: YamlDoc | None, message: str, key: str | None = None, item: str | None = None
 ) -> Finding:
@@ -124,6 +148,8 @@ def _fast_fields(text: str) -> tuple[dict[str, str], str, str] | None:
     try:
         for line in lines[2 : 2 + len(FIELDS)]:
             name, _, raw = line.partition(": ")
+            if not raw.startswith('"'):  # a JSON string, never a nested value to recurse into
+                return None
             value = _DECODE(raw)
             if name not in FIELDS or not isinstance(value, str):
                 return None
@@ -204,7 +230,7 @@ def parse_signoff(path: str, rel: str, text: str) -> SignOff | Finding:
 
 def _parse_yaml(path: str, rel: str, text: str) -> SignOff | Finding:
     try:
-        doc = parse(text)
+        doc = parse(text, SIGNOFF_LIMIT)
     except YamlProblem as error:
         return Finding(
             path, str(error), "Perbaiki susunan YAML-nya atau buat keputusan baru.", error.line
@@ -245,6 +271,16 @@ def _parse_yaml(path: str, rel: str, text: str) -> SignOff | Finding:
     if not isinstance(signature, str):
         return _finding(
             path, doc, "Kolom 'signature' harus berisi tanda tangan SSH.", "signature", item
+        )
+    if not _audit_layout(text, payload, signature):
+        return _finding(
+            path,
+            doc,
+            "Blok 'payload' dan 'signature' tidak tersusun seperti tulisan 'invoke approve' "
+            "(di akhir berkas, menjorok dua spasi, masing-masing sekali); pemeriksaan dengan "
+            "ssh-keygen (docs/approval-records.md) akan membaca teks yang lain.",
+            "payload",
+            item,
         )
     return SignOff(
         path,

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from . import options as o
+from .digest import Limits
 from .errors import ConfigError, KpuError
+from .readers import check_readers
 
 PREFIX = "APPROVAL_GATE_"
 SETTINGS_FILE_KEY = PREFIX + "SETTINGS_FILE"
@@ -39,8 +41,27 @@ OPTIONS = o.OptionSet(
             "CACHE_PATH", "folder cache verifikasi di luar folder output", o.path, required=True
         ),
         o.Option("BUILD_ID", "penanda build dari 'invoke build'", o.text),
+        # Inputs have limits (docs/gate.md): a bigger file holds its item, never the build.
+        o.Option(
+            "MAX_SOURCE_BYTES",
+            "ukuran terbesar naskah item dalam bita (bilangan bulat >= 1024)",
+            o.integer(1024),
+            default=Limits.source,
+        ),
+        o.Option(
+            "MAX_ATTACHMENT_BYTES",
+            "ukuran terbesar lampiran dalam bita (bilangan bulat >= 1024)",
+            o.integer(1024),
+            default=Limits.attachment,
+        ),
         o.Option("SETTINGS_FILE", "nama berkas pengaturan ini", o.text, default="pelicanconf.py"),
         o.Option("NOW", "waktu tetap 'YYYY-MM-DDTHH:MM:SS+07:00' (untuk uji)", o.aware_time),
+        o.Option(
+            "SEALED",
+            "True hanya dari 'invoke publish' (build dari commit)",
+            o.boolean,
+            default=False,
+        ),
     ),
     prefix=PREFIX,
     hint="Perbaiki nilai itu lalu jalankan build lagi.",
@@ -61,6 +82,10 @@ class GateSettings:
     content_path: Path
     output_path: Path
     source: str
+    max_source_bytes: int = Limits.source
+    max_attachment_bytes: int = Limits.attachment
+    #: Built from one commit's sealed input by ``invoke publish`` (never a work tree).
+    sealed: bool = False
 
 
 def read_settings_file(path: Path) -> dict[str, Any]:
@@ -101,6 +126,7 @@ def load_settings(settings: Mapping[str, Any]) -> GateSettings:
     """Validate the ``APPROVAL_GATE_*`` settings of a Pelican settings dict, or raise."""
     source = settings_source(settings)
     values = OPTIONS.read(settings, source)
+    check_readers(settings, source)
     output = Path(settings["OUTPUT_PATH"]).resolve()
     for name in ("MANIFEST_PATH", "CACHE_PATH", "APPROVALS_PATH"):
         if _inside(values[name], output):
@@ -128,4 +154,7 @@ def load_settings(settings: Mapping[str, Any]) -> GateSettings:
         content_path=Path(settings["PATH"]).resolve(),
         output_path=output,
         source=source,
+        max_source_bytes=values["MAX_SOURCE_BYTES"],
+        max_attachment_bytes=values["MAX_ATTACHMENT_BYTES"],
+        sealed=values["SEALED"],
     )

@@ -1,0 +1,89 @@
+"""The sign-off files under approvals/: found without following symlinks, read within limits.
+
+A writer may commit anything under ``approvals/``. The walk is iterative and never
+follows a symlink; each file is judged from its ``lstat`` before it is opened: a symlink,
+a FIFO or any other special file, a name that is not UTF-8 or a file over
+``SIGNOFF_LIMIT`` (64 KB; ``invoke approve`` writes about 1.5 KB) is a ``Finding`` naming
+it, and is never read. A regular file is then opened ``O_NOFOLLOW|O_NONBLOCK`` and read
+within the limit (``digest.read_regular``). The ledger holds the item whose folder such a
+file is in; nothing here can hang, loop or exhaust the build.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from .digest import FileRefused, not_regular, read_regular, too_large
+from .errors import Finding
+from .records import ARCHIVE_FOLDER, SIGNOFF_LIMIT
+
+_FIX = "Ganti dengan berkas persetujuan biasa, atau hapus dari folder approvals/."
+
+
+def walk(root: str) -> list[tuple[str, os.DirEntry[str]]]:
+    """Return every entry under ``root`` that is not a folder, without following symlinks.
+
+    Iterative (a deep tree of folders cannot exhaust the stack). Regular files at the top
+    (the roster and its signature) and the publication archive are not sign-offs; a
+    symlink or special file at the top is still reported, and so is a folder that cannot
+    be listed.
+    """
+    found: list[tuple[str, os.DirEntry[str]]] = []
+    folders: list[tuple[str, os.DirEntry[str] | None]] = [("", None)]
+    while folders:
+        rel, folder = folders.pop()
+        try:
+            with os.scandir(folder.path if folder else root) as entries:
+                listed = list(entries)
+        except OSError:
+            if folder is None:
+                raise
+            found.append((rel, folder))
+            continue
+        for entry in listed:
+            name = f"{rel}/{entry.name}" if rel else entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if name != ARCHIVE_FOLDER:  # the publication archive holds no sign-offs
+                    folders.append((name, entry))
+            elif rel or not entry.is_file(follow_symlinks=False):
+                found.append((name, entry))
+    return found
+
+
+def refusal(shown: str, entry: os.DirEntry[str], info: os.stat_result) -> Finding | None:
+    """Return why a file under approvals/ is not read at all, from its ``lstat``."""
+    try:
+        shown.encode("utf-8")
+    except UnicodeEncodeError:  # the name's bytes are not UTF-8: show them replaced
+        safe = shown.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return Finding(safe, "Nama berkas bukan teks UTF-8.", _FIX)
+    if stat.S_ISDIR(info.st_mode):
+        return Finding(shown, "Folder ini tidak dapat dibaca.", "Periksa izin foldernya.")
+    if not stat.S_ISREG(info.st_mode):
+        return Finding(shown, not_regular(info.st_mode), _FIX)
+    if not entry.name.endswith(".yml"):
+        return Finding(
+            shown,
+            "Berkas ini bukan berkas persetujuan (.yml).",
+            "Pindahkan dari folder approvals/.",
+        )
+    if info.st_size > SIGNOFF_LIMIT:
+        refused = too_large(info.st_size, SIGNOFF_LIMIT, None)
+        return Finding(shown, refused.message, refused.hint)
+    return None
+
+
+def read_text(approvals: Path, rel: str, shown: str) -> str | Finding:
+    """Read one sign-off file (regular, within the limit, UTF-8), or say why not."""
+    try:
+        data = read_regular(str(approvals), rel, SIGNOFF_LIMIT)
+    except FileRefused as error:
+        return Finding(shown, error.message, error.hint)
+    if data is None:
+        return Finding(shown, "Berkas hilang saat dibaca.", "Jalankan build lagi.")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return Finding(shown, "Berkas bukan teks UTF-8.", "Buat keputusan baru.")
