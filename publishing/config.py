@@ -29,6 +29,13 @@ def _targets(value: Any) -> dict[str, dict[str, Any]]:
     return {str(name): entry for name, entry in value.items()}
 
 
+def _share(value: Any) -> float:
+    """Accept a share between 0 and 1 (0.2 = 20 %), as a number, never True/False."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise options.Invalid("")
+    return float(value)
+
+
 OPTIONS = options.OptionSet(
     (
         options.Option("TARGET", "nama target di PUBLISH_TARGETS", options.text, default="lokal"),
@@ -36,6 +43,12 @@ OPTIONS = options.OptionSet(
             "TARGETS", "dict nama -> pengaturan target", _targets, default=DEFAULT_TARGETS
         ),
         options.Option("ARCHIVE_COMMIT", "True atau False", options.boolean, default=True),
+        options.Option(
+            "MAX_WITHDRAWAL",
+            "bagian antara 0 dan 1 dari item yang tayang, mis. 0.2 (20 %)",
+            _share,
+            default=0.2,
+        ),
     ),
     prefix="PUBLISH_",
     hint="Perbaiki nilai itu lalu jalankan perintahnya lagi.",
@@ -50,6 +63,8 @@ class PublishConfig:
     targets: dict[str, dict[str, Any]]
     archive_commit: bool
     source: str
+    #: The largest share of the live items one publish may take down (``rails.withdrawal``).
+    max_withdrawal: float = 0.2
 
 
 def load_config(
@@ -82,6 +97,7 @@ def load_config(
         {name: dict(entry) for name, entry in targets.items()},
         values["ARCHIVE_COMMIT"],
         source,
+        values["MAX_WITHDRAWAL"],
     )
 
 

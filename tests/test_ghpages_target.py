@@ -193,17 +193,17 @@ def test_rollback_pushes_the_previous_tree_as_a_new_commit(tmp_path: Path, remot
     target.deploy(build(tmp_path / "b1"), "r1")
     target.deploy(build(tmp_path / "b2", {"index.html": "<h1>Dua</h1>"}), "r2")
     second = head(remote)
-    assert target.rollback() == "r1"
+    assert target.rollback("r1") == "r1"
     assert subjects(remote) == ["Kembali ke rilis r1", "Rilis r2", "Rilis r1"]
     assert git(f"--git-dir={remote}", "rev-parse", "gh-pages^") == second  # no rewrite
     assert published(remote, tmp_path / "clone") == expected(tmp_path / "b1")
-    with pytest.raises(TargetError, match="Tidak ada rilis sebelumnya"):
-        target.rollback()
+    with pytest.raises(TargetError, match="^Rilis r0 tidak ada di riwayat cabang gh-pages"):
+        target.rollback("r0")
 
 
 def test_rollback_without_a_branch_is_refused(tmp_path: Path, remote: Path) -> None:
     with pytest.raises(TargetError, match="Cabang gh-pages belum ada"):
-        pages(tmp_path, remote).rollback()
+        pages(tmp_path, remote).rollback("r1")
 
 
 def test_https_remote_without_token_stops_before_the_build(tmp_path: Path) -> None:

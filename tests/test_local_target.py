@@ -34,10 +34,10 @@ def test_each_release_is_kept_and_current_switches(tmp_path: Path) -> None:
     deploy_local(_site(tmp_path / "b2", "dua"), target, "20261124T1000")
     assert releases(target) == ["20261124T0900", "20261124T1000"]
     assert (target / "current" / "index.html").read_text() == "dua"
-    assert rollback_local(target) == "20261124T0900"
+    assert rollback_local(target, "20261124T0900") == "20261124T0900"
     assert (target / "current" / "berita" / "a.html").read_text() == "satu"
-    with pytest.raises(DeployError, match="Tidak ada rilis sebelumnya"):
-        rollback_local(target)
+    with pytest.raises(DeployError, match="^Rilis 20261124T0800 tidak ada lagi di "):
+        rollback_local(target, "20261124T0800")
 
 
 def test_a_release_is_never_overwritten(tmp_path: Path) -> None:

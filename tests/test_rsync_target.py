@@ -263,11 +263,11 @@ def test_rollback_switches_current_back(sshd: SshServer, tmp_path: Path) -> None
     first = build(tmp_path / "b1")
     web.deploy(first, "r1")
     web.deploy(build(tmp_path / "b2", {"index.html": "<h1>Dua</h1>"}), "r2")
-    assert web.rollback() == "r1"
+    assert web.rollback("r1") == "r1"
     assert current(server) == "releases/r1"
     assert served(server / "current") == served(first)
-    with pytest.raises(TargetError, match="Tidak ada rilis sebelumnya"):
-        web.rollback()
+    with pytest.raises(TargetError, match="^Rilis r0 tidak ada lagi di "):
+        web.rollback("r0")
 
 
 def test_old_releases_beyond_keep_are_removed(sshd: SshServer, tmp_path: Path) -> None:
@@ -317,7 +317,7 @@ def test_langsung_mode_writes_into_the_folder_and_deletes_after(
         == 0
     )
     with pytest.raises(TargetError, match="mode 'rilis'"):
-        web.rollback()
+        web.rollback("r1")
 
 
 def test_langsung_mode_refuses_a_folder_holding_releases(sshd: SshServer, tmp_path: Path) -> None:

@@ -425,7 +425,7 @@ def test_rollback_without_a_rollback_bucket_says_to_republish(
     target = _target(s3_url, bucket, tmp_path)
     target.deploy(_write(tmp_path / "v1", SITE), "r1")
     with pytest.raises(TargetError) as error:
-        target.rollback()
+        target.rollback("r1")
     assert str(error.value) == (
         "Target S3 'awan' tidak menyimpan rilis lama (PUBLISH_TARGETS['awan']"
         "['rollback_bucket'] belum diisi), jadi tidak bisa dikembalikan otomatis. Terbitkan "
@@ -453,7 +453,8 @@ def test_rollback_restores_the_previous_site_from_the_private_bucket(
     )
     assert _reader(s3_url, f"{vault}/{kept}")[0] == 403
     assert (
-        _target(s3_url, bucket, tmp_path, prefix="situs", rollback_bucket=vault).rollback() == "r1"
+        _target(s3_url, bucket, tmp_path, prefix="situs", rollback_bucket=vault).rollback("r1")
+        == "r1"
     )
     assert live_objects(admin, bucket, "situs/") == SITE
     status, headers, _ = _reader(s3_url, f"{bucket}/situs/lampiran/jadwal-lama.pdf")
@@ -461,8 +462,8 @@ def test_rollback_restores_the_previous_site_from_the_private_bucket(
     assert _reader(s3_url, f"{bucket}/situs/berita/tahapan.html")[1]["cache-control"] == PAGE[0]
     again = _target(s3_url, bucket, tmp_path, prefix="situs", rollback_bucket=vault)
     assert again.plan(tmp_path / "v1").empty  # restored objects are recognised unchanged
-    with pytest.raises(TargetError, match="^Tidak ada rilis sebelumnya yang tercatat"):
-        again.rollback()
+    with pytest.raises(TargetError, match="^Rilis r0 tidak tercatat di bucket rollback"):
+        again.rollback("r0")
     assert live_objects(admin, bucket, "situs/") == SITE
 
 
@@ -480,10 +481,27 @@ def test_only_the_last_keep_releases_can_be_rolled_back(
     assert json.loads(index)["releases"] == ["r3", "r4"]
     keys = {item["Key"] for item in admin.list_objects_v2(Bucket=vault)["Contents"]}
     assert {key.split("/")[2] for key in keys if "/files/" in key} == {"r3", "r4"}
-    assert target.rollback() == "r3"
+    assert target.rollback("r3") == "r3"
     assert live_objects(admin, bucket)["index.html"] == b"<h1>3</h1>"
-    with pytest.raises(TargetError, match="Tidak ada rilis sebelumnya"):
-        target.rollback()
+    with pytest.raises(TargetError, match="^Rilis r2 tidak tercatat di bucket rollback"):
+        target.rollback("r2")  # beyond keep
+
+
+def test_rollback_to_an_older_release_undoes_every_release_after_it(
+    s3_url: str, admin: Any, bucket: str, tmp_path: Path
+) -> None:
+    vault = new_bucket(admin, public=False)
+    target = _target(s3_url, bucket, tmp_path, rollback_bucket=vault, keep=5)
+    sites = [
+        {**SITE, "index.html": f"<h1>{n}</h1>".encode(), f"berita/baru-{n}.html": b"<p>x</p>"}
+        for n in (1, 2, 3)
+    ]
+    for number, site in enumerate(sites, start=1):
+        target.deploy(_write(tmp_path / f"v{number}", site), f"r{number}")
+    assert target.rollback("r1") == "r1"  # the release log's choice, two steps back
+    assert live_objects(admin, bucket) == sites[0]
+    index = admin.get_object(Bucket=vault, Key=".kpu-releases/index.json")["Body"].read()
+    assert json.loads(index)["releases"] == ["r1"]
 
 
 def test_object_uploaded_in_parts_is_compared_by_its_recorded_sha256(

@@ -14,9 +14,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from approval_gate.api import ARCHIVE_NAMESPACE, sign_with_ssh_keygen
 from pypdf import PdfReader
 
-from sitekit import REPO, Site
+from sitekit import PUBLISHER, REPO, Site
 from workflowkit import at, run
 
 ITEM = "berita/rapat.md"
@@ -162,6 +163,10 @@ def test_published_item_shows_when_where_and_its_address(reviewed: Site, tmp_pat
         f"published:\n- {{item: {ITEM}, url: berita/rapat/, lang: id, "
         f"digest: '{reviewed.digest(ITEM)}', signoffs: []}}\nwithheld: []\n"
     )
+    signature = sign_with_ssh_keygen(
+        record.read_bytes(), reviewed.keys.private(PUBLISHER), ARCHIVE_NAMESPACE
+    )  # by the publishing machine: only signed records count
+    record.with_name(f"{record.name}.sig").write_text(signature)
     done, page = _sheet(reviewed, tmp_path, "--no-pdf")
     assert done.returncode == 0, done.stderr
     assert [

@@ -21,7 +21,7 @@ def gather(ledger: Ledger, state: Path, period: Period) -> tuple[Report, list[st
     """Return the report over every item under content/, and problems found on the way."""
     content = ledger.content
     publications, problems = read_publications(
-        archive_folders(ledger.approvals, state), ledger.approvals.parent
+        archive_folders(ledger.approvals, state), ledger.approvals.parent, ledger.roster
     )
     history = History(content)
     items = []

@@ -103,7 +103,7 @@ def gather_sheet(ledger: Ledger, state: Path, item: str) -> tuple[SheetData, lis
     )
     meta = read_metadata(ledger.content / item)
     publications, problems = read_publications(
-        archive_folders(ledger.approvals, state), ledger.approvals.parent
+        archive_folders(ledger.approvals, state), ledger.approvals.parent, ledger.roster
     )
     data = SheetData(
         item,

@@ -143,8 +143,12 @@ class Target(ABC):
         """
 
     @abstractmethod
-    def rollback(self) -> str:
-        """Make the previous release live again; return its name. ``TargetError`` if none."""
+    def rollback(self, to: str) -> str:
+        """Make the release ``to`` live again; return its name. ``TargetError`` if it is gone.
+
+        ``to`` comes from the machine's release log (``rails.previous_live``): the release
+        that was live before the current one, never one guessed from names or clocks.
+        """
 
 
 def credential(target: Target, variable: str, what: str) -> str:

@@ -20,7 +20,6 @@ size of the changed files; git actually sends them as a compressed pack, usually
 from __future__ import annotations
 
 import base64
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -40,7 +39,6 @@ IDENTITY = {
     "GIT_COMMITTER_NAME": "KPU Rembang Publikasi",
     "GIT_COMMITTER_EMAIL": "publikasi@kpu-rembang.invalid",
 }
-_SUBJECT = re.compile(r"^(?:Rilis|Kembali ke rilis) (\S+)$")
 
 
 def blob_ids(git: Git, output: Path, extra: dict[str, bytes]) -> dict[str, tuple[str, int]]:
@@ -204,8 +202,8 @@ class GhPagesTarget(Target):
         git.push(new)
         return sent
 
-    def rollback(self) -> str:
-        """Push a new commit whose tree is the previous release's; return its name."""
+    def rollback(self, to: str) -> str:
+        """Push a new commit whose tree is release ``to``'s (its ``Rilis`` commit); return it."""
         git = self.git()
         head = git.fetch()
         if not head:
@@ -214,24 +212,13 @@ class GhPagesTarget(Target):
                 "rilis untuk dikembalikan."
             )
         history = git.log(head)  # (commit, tree, subject), newest first
-        names = [_SUBJECT.match(subject) for _, _, subject in history]
-        current = names[0].group(1) if names[0] else None
-        releases = [
-            (m.group(1), tree)
-            for (_, tree, subject), m in zip(history, names, strict=True)
-            if m and subject.startswith("Rilis ")
-        ][::-1]  # oldest first
-        order = [name for name, _ in releases]
-        if current in order:
-            index = order.index(current)
-            if index == 0:
-                raise TargetError("Tidak ada rilis sebelumnya untuk dikembalikan.")
-            name, tree = releases[index - 1]
-        else:  # commits not made by this tool: go back to the previous different tree
-            older = [(c, t) for c, t, _ in history[1:] if t != history[0][1]]
-            if not older:
-                raise TargetError("Tidak ada rilis sebelumnya untuk dikembalikan.")
-            name, tree = older[0][0][:12], older[0][1]
-        commit = git.run("commit-tree", tree, "-p", head, "-m", f"Kembali ke rilis {name}")
-        git.push(commit.strip())
-        return name
+        tree = next((t for _, t, subject in history if subject == f"Rilis {to}"), None)
+        if tree is None:
+            raise TargetError(
+                f"Rilis {to} tidak ada di riwayat cabang {self.branch} ({git.remote}), jadi "
+                "tidak bisa dikembalikan. Situs yang tayang tidak berubah."
+            )
+        if tree != history[0][1]:
+            commit = git.run("commit-tree", tree, "-p", head, "-m", f"Kembali ke rilis {to}")
+            git.push(commit.strip())
+        return to

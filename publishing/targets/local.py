@@ -120,15 +120,15 @@ def deploy_local(
     return sent
 
 
-def rollback_local(target: Path) -> str:
-    """Make the release before the current one current again; return its name."""
-    done = releases(target)
-    current = current_release(target)
-    if current not in done or done.index(current) == 0:
-        raise TargetError("Tidak ada rilis sebelumnya untuk dikembalikan.")
-    previous = done[done.index(current) - 1]
-    _switch(target, previous)
-    return previous
+def rollback_local(target: Path, to: str) -> str:
+    """Make the release ``to`` (chosen from the release log) current again; return it."""
+    if to not in releases(target):
+        raise TargetError(
+            f"Rilis {to} tidak ada lagi di {target / 'releases'} (rilis lama dihapus bila "
+            "melebihi 'keep'), jadi tidak bisa dikembalikan. Situs yang tayang tidak berubah."
+        )
+    _switch(target, to)
+    return to
 
 
 class LocalTarget(Target):
@@ -173,6 +173,6 @@ class LocalTarget(Target):
         trees = compared[1] if compared and compared[0] == output else None
         return deploy_local(output, self.path, release, keep=self.keep, trees=trees)
 
-    def rollback(self) -> str:
-        """Switch ``current`` back to the previous release."""
-        return rollback_local(self.path)
+    def rollback(self, to: str) -> str:
+        """Switch ``current`` to the release ``to``."""
+        return rollback_local(self.path, to)

@@ -283,8 +283,8 @@ class RsyncTarget(Target):
         sent.deleted = len(itemized(applied)[1])
         return sent
 
-    def rollback(self) -> str:
-        """Switch ``current`` on the server back to the release before it."""
+    def rollback(self, to: str) -> str:
+        """Switch ``current`` on the server to the release ``to``."""
         if self.mode != "rilis":
             raise TargetError(
                 f"Target '{self.name}' memakai mode 'langsung', yang tidak "
@@ -294,11 +294,11 @@ class RsyncTarget(Target):
             )
         ssh = self._ssh()
         remote = self._state(ssh)
-        done = remote.releases
-        if remote.current not in done or done.index(remote.current) == 0:
+        if to not in remote.releases:
             raise TargetError(
-                f"Tidak ada rilis sebelumnya di {ssh.host}:{self.path} untuk dikembalikan."
+                f"Rilis {to} tidak ada lagi di {ssh.host}:{self.path}/releases (rilis lama "
+                "dihapus bila melebihi 'keep'), jadi tidak bisa dikembalikan. Situs yang "
+                "tayang tidak berubah."
             )
-        previous = done[done.index(remote.current) - 1]
-        ssh.run(switch_script(self.path, previous), "mengembalikan rilis sebelumnya")
-        return previous
+        ssh.run(switch_script(self.path, to), "mengembalikan rilis sebelumnya")
+        return to

@@ -321,8 +321,8 @@ class S3Target(Target):
         self.site.delete([self._key("journal.json")])
         self.site.delete_under(staging)
 
-    def rollback(self) -> str:
-        """Restore the versions the last release replaced, from the rollback bucket."""
+    def rollback(self, to: str) -> str:
+        """Restore the versions the releases after ``to`` replaced, from the rollback bucket."""
         history = self._history()
         if history is None:
             raise TargetError(
@@ -337,4 +337,4 @@ class S3Target(Target):
                     f"Penerbitan terakhir ke target S3 '{self.name}' belum "
                     "selesai. Jalankan `invoke publish` dulu, baru rollback."
                 )
-            return history.rollback()
+            return history.rollback(to)

@@ -67,14 +67,21 @@ class History:
         self.store.delete_under(self._files(release))
         self.store.delete([self._record(release)])
 
-    def rollback(self) -> str:
-        """Restore what the live release replaced; return the release that is live again."""
+    def rollback(self, to: str) -> str:
+        """Undo the releases recorded after ``to``, newest first, until ``to`` is live again."""
         releases = self.releases()
-        if len(releases) < 2:
+        if to not in releases:
             raise TargetError(
-                "Tidak ada rilis sebelumnya yang tercatat di bucket rollback "
-                f"'{self.store.name}', jadi tidak ada yang bisa dikembalikan."
+                f"Rilis {to} tidak tercatat di bucket rollback '{self.store.name}' (hanya "
+                "rilis yang mengubah sesuatu, sebanyak 'keep' terakhir, yang disimpan), jadi "
+                "tidak bisa dikembalikan. Situs yang tayang tidak berubah."
             )
+        while releases[-1] != to:
+            releases = self._undo(releases)
+        return to
+
+    def _undo(self, releases: list[str]) -> list[str]:
+        """Restore what the last of ``releases`` replaced, delete what it added, forget it."""
         release = releases[-1]
         record: dict[str, Any] | None = self.store.get_json(self._record(release))
         if record is None:
@@ -104,4 +111,4 @@ class History:
         self.site.delete([self.prefix + rel for rel in record["added"]])
         self._save(releases[:-1])
         self._forget(release)
-        return releases[-2]
+        return releases[:-1]

@@ -1,0 +1,72 @@
+"""The publication archive: signed records, written once, pending before the switch.
+
+The SOP's last step says the published item is "disimpan sebagai arsip". Each publish
+writes two records under ``approvals/_arsip/<year>/`` (``var/arsip-contoh/`` for a demo):
+
+1. before the deploy, ``<release>-<target>.tertunda.yml`` (status ``tertunda``): when, who,
+   which commit, which target, every item that will go live with its digest and sign-offs,
+   and what is held back and why;
+2. after the deploy, ``<release>-<target>.yml`` (status ``selesai``): what was sent, and
+   the pending record it completes, by path and SHA-256.
+
+Records are never rewritten, so a publish killed between the switch and the second record
+leaves a signed pending record naming the live release. Both are signed by the publishing
+machine (``<record>.sig``, ``keys.py``) and written only through real folders (``store.py``).
+Everything that reads a record (``previous_same``, ``published_items``, the report and
+the sheet) goes through ``read_complete`` (``check.py``), which checks the signatures
+first: a planted or forged record is never cited. The records are committed to git on their own
+(``git commit --only``), so other work in progress is never swept into that commit.
+"""
+
+from __future__ import annotations
+
+from .check import (
+    Record,
+    complete_records,
+    previous_same,
+    published_items,
+    read_complete,
+    verify_record,
+)
+from .keys import KEY_VARIABLE, check_publisher_key, publisher_key_file
+from .records import (
+    Provenance,
+    Written,
+    archive_folder,
+    commit_record,
+    complete,
+    pending_record,
+    provenance,
+    published_digest,
+    published_list,
+    who,
+    write_pending,
+)
+from .store import PENDING_SUFFIX, ArchiveError, ArchiveKeyError, record_name
+
+__all__ = [
+    "KEY_VARIABLE",
+    "PENDING_SUFFIX",
+    "ArchiveError",
+    "ArchiveKeyError",
+    "Provenance",
+    "Record",
+    "Written",
+    "archive_folder",
+    "check_publisher_key",
+    "commit_record",
+    "complete",
+    "complete_records",
+    "pending_record",
+    "previous_same",
+    "provenance",
+    "published_digest",
+    "published_items",
+    "published_list",
+    "publisher_key_file",
+    "read_complete",
+    "record_name",
+    "verify_record",
+    "who",
+    "write_pending",
+]

@@ -1,0 +1,274 @@
+"""What a record says, how it is written (pending, then complete), and its git commit.
+
+Each publish writes two records under ``<archive>/<year>/``: before the deploy the pending
+record ``<release>-<target>.tertunda.yml`` (status ``tertunda``: everything that will go
+live and what is held back), after it the complete record ``<release>-<target>.yml``
+(status ``selesai``: what was sent, and the pending record by path and SHA-256). Neither
+is ever rewritten: a publish killed after the switch leaves a signed pending record that
+names the live release.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from approval_gate.api import ARCHIVE_FOLDER, git_text
+
+from ..failpoints import failpoint
+from ..targets import Plan, Sent
+from .keys import public_half, publisher_of, sign
+from .store import ArchiveKeyError, create_once, real_folder, record_name
+
+if TYPE_CHECKING:
+    from approval_gate.api import Roster
+
+#: Seconds a git command may take before the archive treats git as unavailable.
+GIT_TIMEOUT = 30
+HEADER = (
+    "# Arsip publikasi situs KPU Kabupaten Rembang (SOP 11/2023, langkah terakhir).\n"
+    "# Ditulis sekali oleh 'invoke publish'. JANGAN diubah atau dihapus.\n"
+)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a publish came from: the commit and whether the tree had local changes."""
+
+    commit: str | None
+    dirty: bool
+    git_user: str | None
+
+
+def provenance(root: Path) -> Provenance:
+    """Return the commit being published and whether content or approvals differ from it."""
+    commit = git_text(root, "rev-parse", "HEAD", timeout=GIT_TIMEOUT)
+    changes = git_text(
+        root,
+        "status",
+        "--porcelain",
+        "--",
+        "content",
+        "approvals",
+        f":(exclude)approvals/{ARCHIVE_FOLDER}",
+        "theme",
+        "plugins",
+        "pelicanconf.py",
+        "publishconf.py",
+        timeout=GIT_TIMEOUT,
+    )
+    user = git_text(root, "config", "user.name", timeout=GIT_TIMEOUT)
+    return Provenance(commit, bool(changes), user or None)
+
+
+def who() -> str:
+    """Return ``user@host`` of the person running the publish."""
+    return f"{getpass.getuser()}@{socket.gethostname()}"
+
+
+def published_list(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return every published item with its URL, digest and sign-offs, as recorded."""
+    return [
+        {
+            "item": e["item"],
+            "url": e["url"],
+            "lang": e["lang"],
+            "digest": e["digest"],
+            "signoffs": [
+                {
+                    "role": s["role"],
+                    "signer": s["signer"],
+                    "signed_at": s["signed_at"],
+                    "file": s["file"],
+                }
+                for s in e["signoffs"]
+            ],
+        }
+        for e in manifest["included"]
+    ]
+
+
+def published_digest(published: list[dict[str, Any]]) -> str:
+    """Return a digest of the published list (items, digests, sign-offs), order included."""
+    text = json.dumps(published, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def pending_record(
+    *,
+    release: str,
+    at: datetime,
+    by: str,
+    source: Provenance,
+    target: str,
+    kind: str,
+    location: str,
+    manifest: dict[str, Any],
+    plan: Plan,
+    demo: bool,
+    same_as: str | None = None,
+) -> dict[str, Any]:
+    """Return the pending record of one publish: what is about to go live, and why not.
+
+    With ``same_as`` (from ``previous_same``: an earlier record of this target that
+    published exactly these items, digests and sign-offs) the list is replaced by that
+    reference, so frequent re-publishes of an unchanged site stay small;
+    ``published_sha256`` lets anyone check the reference.
+    """
+    published = published_list(manifest)
+    data: dict[str, Any] = {
+        "release": release,
+        "published_at": at.isoformat(timespec="seconds"),
+        "published_sha256": published_digest(published),
+        "published_count": len(published),
+        "by": by,
+        "git_user": source.git_user,
+        "commit": source.commit,
+        "uncommitted_changes": source.dirty,
+        "demo_keys": demo,
+        "roster_version": manifest["roster"]["version"],
+        "target": {"name": target, "type": kind, "location": location},
+        "plan": {
+            "upload": len(plan.upload),
+            "bytes": plan.upload_bytes,
+            "delete": len(plan.delete),
+            "unchanged": plan.unchanged,
+        },
+        "next_change": manifest.get("next_change"),
+    }
+    if same_as is not None:
+        data["published_same_as"] = same_as
+    else:
+        data["published"] = published
+    data["withheld"] = [
+        {"item": e["item"], "state": e["state"], "reason": e["reason"]}
+        for e in manifest["excluded"]
+    ]
+    return data
+
+
+@dataclass(frozen=True)
+class Written:
+    """A record written and signed: where it is and what it says."""
+
+    folder: Path  # the archive folder (approvals/_arsip or var/arsip-contoh)
+    path: Path
+    signature: Path
+    data: dict[str, Any]
+    payload: bytes
+
+
+def _write(folder: Path, data: dict[str, Any], key: Path, roster: Roster, after: str) -> Written:
+    """Sign ``data`` as this machine's record and create it (and its .sig) once."""
+    found = publisher_of(roster, public_half(key))
+    if found is None:  # check_publisher_key ran before the build; the roster is the same
+        raise ArchiveKeyError(f"Kunci {key} bukan kunci mesin penerbit di roster.", hint=after)
+    status, rest = data["status"], {k: v for k, v in data.items() if k != "status"}
+    data = {"status": status, "publisher": found.id, **rest}
+    payload = (
+        HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    ).encode()
+    armored, signer = sign(payload, key, roster)
+    if signer != found.id:
+        raise ArchiveKeyError(f"Kunci {key} bukan kunci {found.id} (berkas .pub tidak cocok).")
+    release = data["release"]
+    name = record_name(release, data["target"]["name"], status == "tertunda")
+    path = folder / release[:4] / name
+    shown = f"{folder.parent.name}/{folder.name}/{release[:4]}/{name}"
+    with real_folder(folder, release[:4], after) as descriptor:
+        create_once(descriptor, f"{name}.sig", armored.encode(), f"{shown}.sig")
+        create_once(descriptor, name, payload, shown)
+    return Written(folder, path, Path(f"{path}.sig"), data, payload)
+
+
+def write_pending(folder: Path, data: dict[str, Any], key: Path, roster: Roster) -> Written:
+    """Write the signed pending record (``pending_record``) before the deploy."""
+    return _write(
+        folder,
+        {**data, "status": "tertunda"},
+        key,
+        roster,
+        "Tidak ada yang diterbitkan; situs yang tayang tidak berubah.",
+    )
+
+
+def complete(
+    pending: Written, *, at: datetime, sent: Sent | None, key: Path, roster: Roster
+) -> Written:
+    """Write the signed complete record after the deploy; the pending one stays as it is."""
+    failpoint("archive")  # the kill tests stop here: switched, only the pending record
+    before = pending.data
+    plan = before["plan"]
+    data = {
+        "status": "selesai",
+        "release": before["release"],
+        "published_at": before["published_at"],
+        "completed_at": at.isoformat(timespec="seconds"),
+        "target": {**before["target"], **({"location": sent.location} if sent else {})},
+        "pending": pending.path.relative_to(pending.folder).as_posix(),
+        "pending_sha256": "sha256:" + hashlib.sha256(pending.payload).hexdigest(),
+        "published_sha256": before["published_sha256"],
+        "published_count": before["published_count"],
+        "sent": {
+            "files": sent.objects if sent else 0,
+            "bytes": sent.bytes if sent else 0,
+            "deleted": sent.deleted if sent else 0,
+            "unchanged": plan["unchanged"],
+        },
+    }
+    after = (
+        f"Rilis {before['release']} sudah tayang; catatan tertunda {pending.path.name} "
+        "adalah catatan arsipnya sampai masalah ini diperbaiki."
+    )
+    return _write(pending.folder, data, key, roster, after)
+
+
+def archive_folder(approvals: Path, state: Path, demo: bool) -> Path:
+    """Return where records go: ``approvals/_arsip``, or ``var/arsip-contoh`` for demos.
+
+    A demo publish (the sample site, demo keys) is not a publication of the KPU and must
+    not enter its archive.
+    """
+    return state / "arsip-contoh" if demo else approvals / ARCHIVE_FOLDER
+
+
+def commit_record(root: Path, paths: Sequence[Path], release: str) -> str | None:
+    """Commit only these records (and signatures) to git; return a warning if that failed."""
+
+    def git(*args: str) -> str | None:
+        return git_text(root, *args, timeout=GIT_TIMEOUT)
+
+    if git("rev-parse", "--git-dir") is None or not all(p.is_relative_to(root) for p in paths):
+        return f"Catatan arsip {paths[0]} ditulis, tetapi folder ini bukan repositori git."
+    rels = [p.relative_to(root).as_posix() for p in paths]
+    identity = (
+        []
+        if git("config", "user.name") and git("config", "user.email")
+        else [
+            "-c",
+            "user.name=Penerbit KPU Rembang",
+            "-c",
+            f"user.email={getpass.getuser()}@{socket.gethostname()}",
+        ]
+    )
+    added = git("add", "--", *rels)
+    message = f"Arsip publikasi {release}"
+    done = (
+        added is not None
+        and git(*identity, "commit", "-q", "--only", "-m", message, "--", *rels) is not None
+    )
+    if not done:
+        return (
+            f"Catatan arsip {', '.join(rels)} ditulis, tetapi commit git gagal. Commit berkas "
+            "itu secara manual (git add lalu git commit)."
+        )
+    return None
