@@ -17,10 +17,12 @@ sys.path[:0] = [str(ROOT / "plugins"), str(ROOT)]
 from commands.approvals import allowed_signers_, approve, keygen, reject  # noqa: E402
 from commands.approvals import sign_roster, status_  # noqa: E402
 from commands.editorial import new, report, sheet  # noqa: E402
+from commands.history import accept_history_  # noqa: E402
 from commands.preview import preview, watch  # noqa: E402
 from commands.site import build, publish, rollback, serve  # noqa: E402
 
 __all__ = [
+    "accept_history_",
     "allowed_signers_",
     "approve",
     "build",

@@ -166,17 +166,21 @@ def keygen(c: Context, name: str, file: str | None = None, no_passphrase: bool =
 
 @task(
     name="allowed-signers",
-    help={"output": "tulis ke berkas ini (bawaan: layar)", "settings": "berkas pengaturan"},
+    help={
+        "output": "tulis ke berkas ini (bawaan: layar)",
+        "settings": "berkas pengaturan",
+        "kode": "penanda tangan kode situs (gpg.ssh.allowedSignersFile untuk git)",
+    },
 )
 def allowed_signers_(
-    c: Context, output: str | None = None, settings: str = "pelicanconf.py"
+    c: Context, output: str | None = None, settings: str = "pelicanconf.py", kode: bool = False
 ) -> None:
     """Ekspor roster sebagai berkas allowed_signers untuk 'ssh-keygen -Y verify'."""
-    from approval_gate.api import allowed_signers
+    from approval_gate.api import allowed_signers, code_allowed_signers
 
     with reported():
         _, roster = trusted(settings)
-    text = allowed_signers(roster)
+    text = code_allowed_signers(roster) if kode else allowed_signers(roster)
     if output:
         Path(output).write_text(text)
         print(f"Ditulis: {output}")

@@ -6,8 +6,6 @@ call it inside ``reported`` and print the result in Indonesian.
 
 from __future__ import annotations
 
-import os
-
 from invoke import Context, task
 
 from approval_gate.api import GateError, KpuError
@@ -81,6 +79,9 @@ def serve(
         "dry_run": "tunjukkan apa yang akan terbit dan dikirim, tanpa mengubah apa pun",
         "demo": "situs contoh dengan kunci CONTOH, ke target lokal saja",
         "settings": "berkas pengaturan penerbitan",
+        "commit": "commit yang diterbitkan (bawaan: HEAD); isi folder kerja tidak pernah dibaca",
+        "izinkan_penarikan": "izinkan menurunkan lebih banyak item tayang daripada batas "
+        "PUBLISH_MAX_WITHDRAWAL (bawaan 20%)",
     }
 )
 def publish(
@@ -89,27 +90,36 @@ def publish(
     dry_run: bool = False,
     demo: bool = False,
     settings: str = "publishconf.py",
+    commit: str | None = None,
+    izinkan_penarikan: bool = False,
 ) -> None:
-    """Terbitkan: build bergerbang, audit, kirim ke target secara atomik, lalu arsipkan."""
+    """Terbitkan satu commit: build bergerbang, audit, kirim ke target secara atomik, arsipkan."""
     from publishing.publish import publish as run_publish
     from publishing.summary import render
 
     path = settings_file(settings)
     with reported(_aborted, failed_log=path.parent / FAILED_BUILD_LOG):
-        result = run_publish(path, target=target, dry_run=dry_run, demo=demo)
+        result = run_publish(
+            path,
+            target=target,
+            dry_run=dry_run,
+            demo=demo,
+            commit=commit,
+            allow_withdrawal=izinkan_penarikan,
+        )
     print(render(result))
+    print(f"  Dari commit {result.commit[:12]} (isi folder kerja tidak dibaca).")
+    for skipped in result.skipped:
+        print(f"  Dilewati (bukan berkas biasa, tidak diterbitkan): {skipped}")
 
 
 @task(help={"target": "nama target di PUBLISH_TARGETS", "settings": "berkas pengaturan"})
 def rollback(c: Context, target: str | None = None, settings: str = "publishconf.py") -> None:
-    """Kembalikan situs tayang ke rilis sebelumnya (tanpa build)."""
-    from publishing.lock import publish_lock
-    from publishing.publish import prepare
+    """Kembalikan situs tayang ke rilis yang tayang sebelumnya (tanpa build)."""
+    from publishing.publish import rollback as run_rollback
 
     with reported("Rollback gagal: "):
-        chosen = prepare(settings_file(settings), target, dict(os.environ), demo=False).target
-        with publish_lock(ROOT / "var" / "publish.lock"):
-            previous = chosen.rollback()
+        chosen, previous = run_rollback(settings_file(settings), target=target)
     print(
         f"Situs tayang di {chosen.describe()} kembali ke rilis {previous}.\n"
         "Catatan: arsip publikasi tidak diubah; jalankan 'invoke publish' untuk kembali "

@@ -5,17 +5,23 @@ files themselves and the gate's manifest: every page, feed entry, sitemap URL an
 copied file must belong to an approved item or to the site's furniture (listings,
 theme, static assets), and nothing private (sign-off files, caches, manifests, private
 keys) may be in the output. Any finding stops the build or publish.
+
+A local build trusts the furniture folders as a whole. A sealed publish passes its
+sealed input, and then no folder is trusted: every file is accounted for on its own
+(publishing/inventory.py), copies by their bytes.
 """
 
 from __future__ import annotations
 
 import posixpath
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlparse
 
+from .inventory import Inventory, Sealed
 from .provenance import audit_provenance
 from .search import audit_search
 
@@ -99,6 +105,16 @@ class _Allowed:
             or posixpath.dirname(rel) in self.folders - {""}
         )
 
+    def account(self, rel: str, data: bytes) -> str | None:
+        """Return why ``rel`` belongs to no approved item nor furniture folder, or None."""
+        del data  # a local build checks places, not bytes
+        html = PurePosixPath(rel).suffix == ".html"
+        if html and not self.page(rel):
+            return "halaman ini bukan milik item yang disetujui"
+        if not html and not self.file(rel):
+            return "berkas ini tidak ditautkan item yang disetujui"
+        return None
+
 
 def _links_in(xml_file: Path) -> list[str]:
     try:
@@ -120,55 +136,58 @@ def _links_in(xml_file: Path) -> list[str]:
     return links
 
 
-def _check_xml(rel: str, file: Path, allowed: _Allowed) -> list[AuditFinding]:
+def _check_xml(rel: str, file: Path, page: Callable[[str], bool]) -> list[AuditFinding]:
     findings = []
     for link in _links_in(file):
         if link.startswith("!"):
             findings.append(AuditFinding(rel, f"XML tidak dapat dibaca: {link[1:]}"))
             continue
         target = _url_path(link)
-        if not allowed.page(target):
+        if not page(target):
             findings.append(AuditFinding(rel, f"menautkan ke {link!r} yang bukan item disetujui"))
     return findings
 
 
+def _private(file: Path, data: bytes) -> str | None:
+    """Return why ``file`` must never be published whatever its origin, or None."""
+    if PREVIEW_MARKER in data:
+        return "halaman PRATINJAU (dapat memuat item yang belum disetujui) tidak boleh terbit"
+    if (
+        file.name in PRIVATE_NAMES
+        or file.suffix in {".yml", ".yaml"}
+        or any(marker in data for marker in PRIVATE_MARKERS)
+    ):
+        return "berkas pribadi (kunci, persetujuan, cache atau manifest) tidak boleh terbit"
+    return None
+
+
 def audit_output(
-    output: Path, manifest: dict[str, Any], build_id: str, allow_demo_keys: bool
+    output: Path,
+    manifest: dict[str, Any],
+    build_id: str,
+    allow_demo_keys: bool,
+    sealed: Sealed | None = None,
 ) -> list[AuditFinding]:
-    """Check every file in ``output`` against the manifest; return what is wrong."""
+    """Check every file in ``output`` against the manifest; return what is wrong.
+
+    With ``sealed`` (the sealed publish's input) every file must be accounted for by
+    the inventory instead of by folder.
+    """
     findings = []
     if manifest.get("build_id") != build_id:
         findings.append(AuditFinding("manifest", "manifest bukan milik build ini"))
     if manifest.get("demo_keys_allowed") and not allow_demo_keys:
         findings.append(AuditFinding("manifest", "build ini menerima kunci CONTOH (demo)"))
     allowed = _Allowed(manifest)
+    accounts: _Allowed | Inventory = allowed if sealed is None else Inventory(manifest, sealed)
     for file in sorted(p for p in output.rglob("*") if p.is_file()):
         rel = file.relative_to(output).as_posix()
         data = file.read_bytes()
-        if PREVIEW_MARKER in data:
-            findings.append(
-                AuditFinding(
-                    rel,
-                    "halaman PRATINJAU (dapat memuat item yang belum disetujui) tidak boleh terbit",
-                )
-            )
-        elif (
-            file.name in PRIVATE_NAMES
-            or file.suffix in {".yml", ".yaml"}
-            or any(marker in data for marker in PRIVATE_MARKERS)
-        ):
-            findings.append(
-                AuditFinding(
-                    rel,
-                    "berkas pribadi (kunci, persetujuan, cache atau manifest) tidak boleh terbit",
-                )
-            )
-        elif file.suffix == ".html" and not allowed.page(rel):
-            findings.append(AuditFinding(rel, "halaman ini bukan milik item yang disetujui"))
-        elif file.suffix != ".html" and not allowed.file(rel):
-            findings.append(AuditFinding(rel, "berkas ini tidak ditautkan item yang disetujui"))
+        problem = _private(file, data) or accounts.account(rel, data)
+        if problem:
+            findings.append(AuditFinding(rel, problem))
         if file.suffix == ".xml":
-            findings += _check_xml(rel, file, allowed)
+            findings += _check_xml(rel, file, accounts.page)
     findings += [
         AuditFinding(path, problem) for path, problem in audit_search(output, set(allowed.pages))
     ]

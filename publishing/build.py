@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from typing import Any
 from approval_gate.api import ExitCode, KpuError
 
 from .audit import audit_output
+from .inventory import Sealed
 from .failpoints import failpoint
 from .search import SearchIndexError, index_site
 
@@ -58,11 +60,13 @@ def run_pelican(
     manifest: Path,
     result: Path,
     env: dict[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run Pelican with the given settings into ``output`` (a child process).
 
     The child (pelican_child.py) writes its outcome as data to ``result``; the log it
-    prints is for people only.
+    prints is for people only. ``extra`` settings override the file's (``-e``, as JSON):
+    a sealed publish sets the machine's anchor and marks the build sealed this way.
     """
     command = [
         sys.executable,
@@ -76,6 +80,7 @@ def run_pelican(
         "-e",
         f"APPROVAL_GATE_BUILD_ID={json.dumps(build_id)}",
         f"APPROVAL_GATE_MANIFEST_PATH={json.dumps(str(manifest))}",
+        *(f"{key}={json.dumps(value)}" for key, value in (extra or {}).items()),
     ]
     return subprocess.run(
         command,
@@ -231,6 +236,9 @@ def build_site(
     state_dir: Path | None = None,
     allow_demo_keys: bool = True,
     search: bool = True,
+    extra: Mapping[str, Any] | None = None,
+    amend: Callable[[dict[str, Any]], None] | None = None,
+    sealed: Sealed | None = None,
 ) -> BuildResult:
     """Build the gated site into ``output``, replacing it only when the gate vouches.
 
@@ -238,7 +246,10 @@ def build_site(
     copied to ``state_dir/gate-manifest.json``. The output is audited (audit.py) before
     it replaces anything; ``allow_demo_keys=False`` also refuses a demo-key build.
     ``search=False`` skips the search index (only bench/gate_bench.py, which measures
-    the gate alone; the audit still refuses any search index it finds).
+    the gate alone; the audit still refuses any search index it finds). ``extra``
+    settings override the file's; ``amend`` may add to the manifest before the search
+    index and the audit read it (a sealed publish adds the items it left out).
+    ``sealed`` (a sealed publish's input) makes the audit account for every output file.
     """
     build_id = uuid.uuid4().hex
     state = state_dir or settings_file.parent / "var"
@@ -248,7 +259,7 @@ def build_site(
     try:
         with tempfile.TemporaryDirectory(prefix=".pelican-result-") as folder:
             result = Path(folder) / "result.json"
-            done = run_pelican(settings_file, staging, build_id, manifest_path, result, env)
+            done = run_pelican(settings_file, staging, build_id, manifest_path, result, env, extra)
             outcome = read_result(result)
         log = done.stdout + done.stderr
         failpoint("build")  # Pelican has written the staging folder; nothing checked yet
@@ -261,6 +272,9 @@ def build_site(
             manifest["excluded"] = sorted(
                 manifest["excluded"] + skipped, key=lambda entry: entry["item"]
             )
+        if amend is not None:
+            amend(manifest)
+        if skipped or amend is not None:
             manifest_path.write_text(
                 json.dumps(manifest, ensure_ascii=False) + "\n", encoding="utf-8"
             )
@@ -269,7 +283,7 @@ def build_site(
                 index_site(staging, manifest, state / "pagefind-cache")
         except SearchIndexError as error:
             raise BuildFailed(error.message, log + error.log, exit_code=error.exit_code) from None
-        findings = audit_output(staging, manifest, build_id, allow_demo_keys)
+        findings = audit_output(staging, manifest, build_id, allow_demo_keys, sealed)
         if findings:
             report = "\n".join(f"  {f.render()}" for f in findings[:50])
             raise BuildFailed(

@@ -1,14 +1,23 @@
-"""``invoke publish``: build, audit, deploy, archive, in that order, or nothing at all.
+"""``invoke publish``: one commit, sealed, built, audited, deployed, archived, or nothing.
 
-1. Settings and the target (options, credentials, reachability) are checked first, so
-   a publish that cannot finish never starts.
-2. One publish at a time (publish lock).
-3. A fresh gated build with the publish settings into a new folder, audited
-   (publishing/build.py); any finding stops here and nothing leaves the machine.
-4. The target compares and deploys atomically; an unchanged site sends nothing.
-5. The archive record is written once and committed (publishing/archive.py).
-A failure at any step raises a typed error whose message is Indonesian; the live site
-is then the previous one.
+1. The commit (``--commit REV``, default ``HEAD``) is resolved; the work tree is never
+   read, so an edit or a ``git pull`` during the publish cannot matter.
+2. One publish at a time (publish lock). The commit's tree is exported from git objects
+   into ``var/segel/<release>/`` (publishing/seal/export.py).
+3. Settings and the target (options, credentials, reachability) are checked from the
+   EXPORTED settings file, before anything is built (prepare.py).
+4. The gate's ledger is opened over the export with this machine's pinned anchor; its
+   ``content/`` is cut down to the approved items, the files their digests cover and the
+   furniture (publishing/seal/assemble.py). Pelican reads nothing else.
+5. A fresh gated build into ``var/terbit/<release>``, audited (publishing/build.py); only
+   a manifest marked ``sealed`` may be deployed. The export is removed.
+6. The target compares and deploys atomically; an unchanged site sends nothing. The
+   machine's state (publishing/state.py) records the commit and the release that went
+   live; the signed archive records are written before (pending) and after (complete).
+
+The checks other modules provide run at the call points of steps.py. A failure at any
+step raises a typed error whose message is Indonesian; the live site is then the
+previous one.
 """
 
 from __future__ import annotations
@@ -16,25 +25,37 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from approval_gate.api import WIB, ConfigError, GateSettings, load_settings, now, read_settings_file
+from approval_gate.api import ConfigError, now
 
-from . import archive
+from . import archive, rails
 from .build import BuildFailed, build_site
-from .config import PublishConfig, load_config, make_target
+from .config import load_config
 from .lock import publish_lock
+from .prepare import DEMO_ENV, Prepared, prepare, publish_env, release_name
+from .seal import SealError
+from .seal.assemble import amend, assemble, sealed_ledger, trusted_roster
+from .seal.export import export_commit
+from .seal.gitlog import resolve_commit
+from .seal.history import machine_state
+from .seal.source import checkout, exported_settings, machine_anchor, read_settings, sealed_folders
+from .steps import (
+    Built,
+    Run,
+    archive_complete,
+    archive_pending,
+    check_history,
+    rails_after_plan,
+    rails_before_build,
+    went_live,
+)
 from .targets import Plan, Sent, Target, TargetError
 from .targets.local import LocalTarget
-
-#: Environment that makes the publish settings accept the sample's demo keys and serve
-#: the result on this machine (``invoke publish --demo``; the local target only).
-DEMO_ENV = {"KPU_DEMO": "1", "KPU_SITEURL": "http://127.0.0.1:8000"}
 
 
 @dataclass
@@ -50,53 +71,50 @@ class PublishResult:
     build: Path
     archive: Path | None = None
     warning: str | None = None
-    uncommitted: bool = False
     seconds: dict[str, float] = field(default_factory=dict)  # per step, for bench/
+    commit: str = ""
+    skipped: list[str] = field(default_factory=list)  # symlinks etc. left out of content/
+    withdrawn: list[str] = field(default_factory=list)  # live items this publish takes down
 
 
-def _settings(settings_file: Path, env: Mapping[str, str]) -> dict[str, Any]:
-    """Run the settings file with ``env`` as the environment it reads (``ConfigError``)."""
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        return read_settings_file(settings_file)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
-def release_name(moment: datetime) -> str:
-    """Return a new release name: WIB time first (sorts by age), then a random tail."""
-    local = moment.astimezone(WIB)
-    return f"{local:%Y%m%dT%H%M%S}.{local.microsecond // 1000:03d}-{secrets.token_hex(3)}"
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """Validated settings and a checked target: everything a publish needs to start."""
-
-    gate: GateSettings
-    config: PublishConfig
-    target: Target
-    state: Path
-
-
-def prepare(
-    settings_file: Path, target: str | None, env: Mapping[str, str], demo: bool
-) -> Prepared:
-    """Validate settings and check the target before anything is built."""
-    settings = _settings(settings_file, env)
-    gate = load_settings(settings)
-    config = load_config(settings, settings_file.name, target)
-    state = settings_file.parent / "var"
-    chosen = make_target(config, env, settings_file.parent, state)
-    if demo and chosen.kind != "lokal":
-        raise TargetError(
-            "Mode contoh (--demo) hanya boleh menerbitkan ke target lokal, "
-            f"bukan ke '{chosen.name}' ({chosen.kind})."
+def _sealed_build(run: Run, target: str | None, release: str, moment: datetime) -> Built:
+    """Export, check, assemble and build one commit; the export is gone afterwards."""
+    with sealed_folders(run.var, release) as (folder, cache):
+        exported = export_commit(run.repo, run.commit, folder)
+        anchor = machine_anchor(run.env, run.demo)
+        # Nothing of the export runs before its code is known to be signed: the roster is
+        # read as data, verified with this machine's anchor, and judges the history.
+        report = check_history(run, trusted_roster(exported, anchor, run.demo))
+        settings_file = exported_settings(folder, run.settings_rel, run.commit)
+        ready = prepare(settings_file, target, run.env, run.demo, root=run.var.parent)
+        run.lap("check")
+        ledger = sealed_ledger(exported, ready.settings, anchor=anchor, demo=run.demo, cache=cache)
+        sealed = assemble(exported, settings_file, ready.settings, ledger)
+        rails_before_build(run, ready, ledger, report, moment)
+        key = archive.check_publisher_key(ledger.roster, run.env, run.demo)
+        run.lap("seal")
+        result = build_site(
+            settings_file,
+            run.var / "terbit" / release,
+            env=run.env,
+            state_dir=run.var,
+            allow_demo_keys=run.demo,
+            extra={
+                "APPROVAL_GATE_ANCHOR": anchor,
+                "APPROVAL_GATE_ALLOW_DEMO_KEYS": run.demo,
+                "APPROVAL_GATE_CACHE_PATH": str(cache),
+                "APPROVAL_GATE_SEALED": True,
+            },
+            amend=lambda manifest: amend(sealed, manifest),
+            sealed=sealed,
         )
-    chosen.check()
-    return Prepared(gate, config, chosen, state)
+    if result.manifest.get("sealed") is not True:
+        raise SealError(
+            "Manifest build ini tidak bertanda 'sealed' (bukan build dari commit); "
+            "tidak ada yang diterbitkan."
+        )
+    run.lap("build")
+    return Built(ready, ledger, sealed, result, key)
 
 
 def publish(
@@ -106,77 +124,79 @@ def publish(
     dry_run: bool = False,
     demo: bool = False,
     env: Mapping[str, str] | None = None,
+    commit: str | None = None,
+    allow_withdrawal: bool = False,
 ) -> PublishResult:
-    """Publish the approved site to the configured target; see the module docstring."""
-    env = dict(env if env is not None else os.environ)
-    if demo:
-        env["KPU_DEMO"] = DEMO_ENV["KPU_DEMO"]
-        env.setdefault("KPU_SITEURL", DEMO_ENV["KPU_SITEURL"])
-    clock = time.perf_counter()
-    seconds: dict[str, float] = {}
-
-    def lap(step: str) -> None:
-        nonlocal clock
-        tick = time.perf_counter()
-        seconds[step], clock = tick - clock, tick
-
-    ready = prepare(settings_file, target, env, demo)
-    gate, config, chosen, state = ready.gate, ready.config, ready.target, ready.state
-    lap("check")
-    with publish_lock(state / "publish.lock"):
+    """Publish the approved site of one commit to the configured target (module docstring)."""
+    env = publish_env(env, demo)
+    repo, rel = checkout(settings_file)
+    sha = resolve_commit(repo, commit or "HEAD")
+    var = settings_file.parent / "var"
+    run = Run(repo, sha, rel, var, env, demo, machine_state(repo, env, demo=demo))
+    with publish_lock(var / "publish.lock"):
         moment = now()
         release = release_name(moment)
-        builds = state / "terbit"
+        builds = var / "terbit"
         if builds.exists():  # earlier builds (dry runs, killed publishes) are disposable
             shutil.rmtree(builds)
-        output = builds / release
-        result = build_site(
-            settings_file, output, env=env, state_dir=state, allow_demo_keys=gate.allow_demo_keys
-        )
-        lap("build")
+        built = _sealed_build(run, target, release, moment)
+        output, chosen, manifest = built.result.output, built.ready.target, built.result.manifest
         plan = chosen.plan(output)
-        lap("plan")
+        run.lap("plan")
+        withdrawn = rails_after_plan(run, built, plan, allow_withdrawal=allow_withdrawal)
         outcome = PublishResult(
-            release, dry_run, chosen, result.manifest, plan, None, output, seconds=seconds
+            release, dry_run, chosen, manifest, plan, None, output, seconds=run.seconds
         )
+        outcome.commit, outcome.skipped = sha, list(built.sealed.skipped)
+        outcome.withdrawn = withdrawn
         if dry_run:
             return outcome
+        pending = archive_pending(run, built, release, moment, plan)
         outcome.sent = (
             chosen.deploy(output, release) if not plan.empty else Sent(location=chosen.describe())
         )
-        lap("deploy")
-        source = archive.provenance(settings_file.parent)
-        outcome.uncommitted = source.dirty
-        folder = archive.archive_folder(gate.approvals_path, state, demo)
-        same = (
-            archive.previous_same(
-                folder,
-                chosen.name,
-                archive.published_digest(archive.published_list(result.manifest)),
-            )
-            if plan.empty
-            else None
+        went_live(run, release, chosen.name, moment, deployed=not plan.empty)
+        run.lap("deploy")
+        outcome.archive, outcome.warning = archive_complete(
+            run, built, pending, outcome.sent, release
         )
-        data = archive.record(
-            release=release,
-            at=moment,
-            by=archive.who(),
-            source=source,
-            target=chosen.name,
-            kind=chosen.kind,
-            location=outcome.sent.location,
-            manifest=result.manifest,
-            plan=plan,
-            sent=outcome.sent,
-            demo=gate.allow_demo_keys,
-            same_as=same,
-        )
-        outcome.archive = archive.write_record(folder, data)
-        if config.archive_commit and not demo:
-            outcome.warning = archive.commit_record(settings_file.parent, outcome.archive, release)
         shutil.rmtree(output)
-        lap("archive")
+        run.lap("archive")
         return outcome
+
+
+def rollback(
+    settings_file: Path, *, target: str | None = None, env: Mapping[str, str] | None = None
+) -> tuple[Target, str]:
+    """Make the release live before the current one live again, by the machine's log.
+
+    The target is read from the settings of the last commit this machine published (its
+    code was judged then; ``HEAD`` may hold code nobody signed, and the work tree is never
+    run); the release comes from the release log (``rails.previous_live``), never names.
+    """
+    env = publish_env(env, False)
+    repo, rel = checkout(settings_file)
+    var = settings_file.parent / "var"
+    machine = machine_state(repo, env)
+    if not machine.last:
+        raise TargetError(
+            "Mesin ini belum pernah menerbitkan situs ini; tidak ada rilis untuk dikembalikan."
+        )
+    sha = resolve_commit(repo, str(machine.last["commit"]))
+    with publish_lock(var / "publish.lock"):
+        with sealed_folders(var, f"kembali-{secrets.token_hex(3)}") as (folder, _):
+            export_commit(repo, sha, folder)
+            ready = prepare(
+                exported_settings(folder, rel, sha), target, env, False, root=var.parent
+            )
+        name = ready.target.name
+        order = rails.live_order(machine.releases(name))
+        done = ready.target.rollback(rails.previous_live(machine, name))
+        at = now()
+        machine.went_live(rails.rollback_entry(name, done, order[-1] if order else None, at, False))
+        machine.saw(at)
+        machine.save()
+    return ready.target, done
 
 
 def published_folder(settings_file: Path, env: Mapping[str, str] | None = None) -> Path:
@@ -185,7 +205,7 @@ def published_folder(settings_file: Path, env: Mapping[str, str] | None = None) 
     ``ConfigError`` when no target is local, ``TargetError`` when nothing was published.
     """
     env = dict(env if env is not None else os.environ)
-    config = load_config(_settings(settings_file, env), settings_file.name)
+    config = load_config(read_settings(settings_file, env), settings_file.name)
     local = next(
         (name for name, entry in config.targets.items() if entry["type"] == LocalTarget.kind), None
     )
@@ -201,4 +221,14 @@ def published_folder(settings_file: Path, env: Mapping[str, str] | None = None) 
     return current
 
 
-__all__ = ["BuildFailed", "PublishResult", "publish", "published_folder", "release_name"]
+__all__ = [
+    "DEMO_ENV",
+    "BuildFailed",
+    "Prepared",
+    "PublishResult",
+    "prepare",
+    "publish",
+    "published_folder",
+    "release_name",
+    "rollback",
+]

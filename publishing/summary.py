@@ -1,6 +1,6 @@
 """The Indonesian text ``invoke publish`` shows: short, with the reasons that matter.
 
-Returns strings; ``tasks.py`` prints them. The wording follows the SOP: items are
+Returns strings; the commands print them. The wording follows the SOP: items are
 "terbit" (published) or "ditahan" (held back), with the gate's reason for each.
 """
 
@@ -11,6 +11,11 @@ from datetime import datetime
 from approval_gate.api import WIB
 
 from .publish import PublishResult
+from .rails import withdrawn_lines
+
+
+def _reasons(held: list[dict]) -> dict[str, str]:
+    return {entry["item"]: entry["reason"] for entry in held}
 
 
 def size(count: int) -> str:
@@ -60,6 +65,10 @@ def render(result: PublishResult) -> str:
     ]
     for entry in held:
         lines.append(f"    ditahan: {entry['item']}: {entry['reason']}")
+    if result.withdrawn:
+        verb_down = "akan turun" if result.dry_run else "turun"
+        lines.append(f"  Item yang {verb_down} dari situs: {len(result.withdrawn)}")
+        lines += [f"  {line}" for line in withdrawn_lines(result.withdrawn, _reasons(held))]
     if result.dry_run:
         lines.append(
             f"  Akan dikirim: {len(plan.upload)} berkas ({size(plan.upload_bytes)}), "
@@ -82,11 +91,6 @@ def render(result: PublishResult) -> str:
         lines.append(f"  Situs tayang: {sent.location}")
         lines.append(f"  Arsip: {result.archive}")
     lines += _upcoming(manifest)
-    if result.uncommitted:
-        lines.append(
-            "  Perhatian: ada perubahan di content/ atau approvals/ yang belum "
-            "di-commit; arsip mencatat commit terakhir ditambah perubahan itu."
-        )
     if result.warning:
         lines.append(f"  Perhatian: {result.warning}")
     return "\n".join(lines)

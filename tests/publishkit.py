@@ -2,11 +2,14 @@
 
 A publish is a child process (``python -m invoke publish --settings <site file>``), so
 the kill tests can SIGKILL its whole process group at a named failpoint
-(publishing/failpoints.py) and then look at what readers would see.
+(publishing/failpoints.py) and then look at what readers would see. It runs as the
+site's publishing machine (``sitekit.machine_env``: pinned anchor, archive key, state in
+the test's folder) and publishes the site's last commit: commit first (``site.commit()``).
 """
 
 from __future__ import annotations
 
+import gzip
 import os
 import signal
 import subprocess
@@ -14,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from sitekit import REPO, Site
+from sitekit import REPO, Site, machine_env
 
 
 def publish_settings(
@@ -55,7 +58,7 @@ def run(
         command(settings, *args),
         capture_output=True,
         text=True,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **machine_env(settings.parent), **(env or {})},
         timeout=300,
     )
 
@@ -68,7 +71,7 @@ def start(
     marker: Path | None = None,
 ) -> subprocess.Popen[str]:
     """Start a task in its own process group, optionally pausing at ``failpoint``."""
-    extra = dict(env or {})
+    extra = {**machine_env(settings.parent), **(env or {})}
     if failpoint:
         assert marker is not None
         extra |= {"KPU_FAILPOINT": failpoint, "KPU_FAILPOINT_FILE": str(marker)}
@@ -113,3 +116,86 @@ def snapshot(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def leaks(folder: Path, marker: str) -> list[str]:
+    """Return the files under ``folder`` whose name, bytes or gunzipped bytes hold ``marker``.
+
+    Pagefind's index and fragments are gzip files: a marker in the search data would
+    not show in their raw bytes.
+    """
+    needle = marker.encode()
+    found = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if marker in rel:
+            found.append(rel)
+            continue
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            try:
+                data += gzip.decompress(data)
+            except (OSError, EOFError):
+                pass
+        if needle in data:
+            found.append(rel)
+    return found
+
+
+#: A background process that swaps files of the work tree back and forth every few
+#: milliseconds until the stop file exists (as a ``git pull`` would, by rename).
+SWAPPER = """
+import os, sys, time
+from pathlib import Path
+stop = Path(sys.argv[1])
+pairs = [(Path(a), Path(b).read_bytes(), Path(c).read_bytes()) for a, b, c in
+         zip(sys.argv[2::3], sys.argv[3::3], sys.argv[4::3])]
+swaps = 0
+while not stop.exists():
+    for path, good, bad in pairs:
+        for data in (bad, good):
+            temporary = path.with_name("." + path.name + ".swap")
+            temporary.write_bytes(data)
+            os.replace(temporary, path)
+            time.sleep(0.002)
+    swaps += 1
+print(swaps)
+"""
+
+
+def swap_loop(
+    settings: Path, live: Path, swaps: dict[Path, bytes], marker: str, runs: int
+) -> tuple[int, list[str]]:
+    """Publish ``runs`` times while a process swaps each work-tree file with its tamper.
+
+    ``swaps`` maps a file of the work tree to its tampered bytes (which hold ``marker``);
+    the committed bytes are what the file holds now. Returns how many publishes failed
+    and every live file that ever held the marker.
+    """
+    folder = settings.parent / "var" / "tukar"
+    folder.mkdir(parents=True, exist_ok=True)
+    stop = folder / "stop"
+    arguments = []
+    for index, (path, tampered) in enumerate(swaps.items()):
+        good, bad = folder / f"{index}.good", folder / f"{index}.bad"
+        good.write_bytes(path.read_bytes())
+        bad.write_bytes(tampered)
+        arguments += [str(path), str(good), str(bad)]
+    swapper = subprocess.Popen(
+        [sys.executable, "-c", SWAPPER, str(stop), *arguments], stdout=subprocess.PIPE, text=True
+    )
+    failed, tampered_live = 0, []
+    try:
+        for _ in range(runs):
+            done = run(settings)
+            failed += done.returncode != 0
+            if live.exists():
+                tampered_live += leaks(live.resolve(), marker)
+    finally:
+        stop.write_text("")
+        swapper.communicate(timeout=30)
+        for index, path in enumerate(swaps):
+            path.write_bytes((folder / f"{index}.good").read_bytes())
+    return failed, sorted(set(tampered_live))

@@ -7,6 +7,7 @@ file) with only paths, anchor and clock replaced, and is built by the same code 
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -55,6 +56,10 @@ PEOPLE = {
 }
 FORMER = "rudi"  # held the first role until 2025-12-31
 NAMES = ("anchor", *PEOPLE.values(), FORMER, "luar")
+#: The publishing machine's key: it signs the archive records (the roster's publishers).
+PUBLISHER = "penerbit"
+#: What a site's repository does not track (as the project's .gitignore).
+GITIGNORE = "var/\noutput/\n.cache/\n__pycache__/\n"
 #: When a holder took office, if not 2023-01-12.
 SINCE = {"komisioner": "2024-03-01"}
 
@@ -79,9 +84,9 @@ class Keys:
 
 
 def make_keys(folder: Path) -> Keys:
-    """Generate one key per person in ``NAMES`` with ssh-keygen."""
+    """Generate one key per person in ``NAMES``, and the publisher's, with ssh-keygen."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name in NAMES:
+    for name in (*NAMES, PUBLISHER):
         subprocess.run(
             [
                 "ssh-keygen",
@@ -123,14 +128,25 @@ def roster_text(
         f"  - {{id: {r}, name: {r.replace('-', ' ').title()}, standard_minutes: 30}}\n"
         for r in ROLES
     )
+    publishers = (
+        f"publishers:\n  - id: {PUBLISHER}\n    name: Komputer penerbit uji\n    keys:\n"
+        f"      - key: {keys.public(PUBLISHER)}\n"
+    )
     return (
         f"version: {version}\nroles:\n{roles}people:\n{people}{extra_people}"
-        f"holders:\n{holders}{extra_holders}"
+        f"{publishers}holders:\n{holders}{extra_holders}"
     )
 
 
 class Site:
-    """A project folder with content/, approvals/ and a settings file of its own."""
+    """A project folder with content/, approvals/, the theme and a settings file of its own.
+
+    Like a real checkout, the site holds its theme and logo (copied from the project) and
+    its settings name every path relative to the settings file, so a publish that builds
+    from an export of the site's commit reads only that export. ``commit()`` makes the
+    folder a git repository and commits everything; ``machine`` is the publishing
+    machine of the site (its pinned anchor, its archive key, its state).
+    """
 
     def __init__(self, root: Path, keys: Keys) -> None:
         self.root = root
@@ -140,9 +156,28 @@ class Site:
         self.output = root / "output"
         self.content.mkdir(parents=True, exist_ok=True)
         self.approvals.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(REPO / "theme", root / "theme", dirs_exist_ok=True)
+        logo = self.content / "static" / "logo-kpu.svg"
+        logo.parent.mkdir(exist_ok=True)
+        shutil.copyfile(REPO / "content" / "static" / "logo-kpu.svg", logo)
+        (root / ".gitignore").write_text(GITIGNORE)
         self.anchor = keys.fingerprint("anchor")
+        self.machine = pin_machine(root, self.anchor, keys.private(PUBLISHER))
         self.write_roster(roster_text(keys))
         self.settings = self.write_settings()
+
+    def commit(self, message: str = "Isi situs", *, accept: bool = True) -> str:
+        """Commit everything in the site (``git init`` the first time); return the sha.
+
+        ``accept``: the site's publishing machine accepts the commit as the start of its
+        history (``invoke terima-riwayat``), so a test about something else may change
+        code or settings between publishes without signing; tests of the history and of
+        code signatures commit with ``accept=False``.
+        """
+        sha = commit_all(self.root, message)
+        if accept:
+            accept_commit(self.root, sha)
+        return sha
 
     def write_settings(
         self, name: str = "sitecfg.py", base: str = "pelicanconf", extra: str = ""
@@ -150,12 +185,16 @@ class Site:
         """Write a settings file that reuses the project's settings with this site's paths."""
         path = self.root / name
         path.write_text(
-            f"import sys\nsys.path.insert(0, {str(REPO)!r})\nfrom {base} import *\n"
-            f"PATH = {str(self.content)!r}\nOUTPUT_PATH = {str(self.output)!r}\n"
-            f"CACHE_PATH = {str(self.root / '.cache' / 'pelican')!r}\n"
-            f"APPROVAL_GATE_APPROVALS_PATH = {str(self.approvals)!r}\n"
-            f"APPROVAL_GATE_MANIFEST_PATH = {str(self.root / 'var' / 'manifest.json')!r}\n"
-            f"APPROVAL_GATE_CACHE_PATH = {str(self.root / '.cache' / 'gate')!r}\n"
+            f"import sys\nfrom pathlib import Path\nsys.path.insert(0, {str(REPO)!r})\n"
+            f"from {base} import *\n"
+            "site_root = Path(__file__).resolve().parent  # the site, or its export\n"
+            "PATH = str(site_root / 'content')\nOUTPUT_PATH = str(site_root / 'output')\n"
+            "CACHE_PATH = str(site_root / '.cache' / 'pelican')\n"
+            "THEME = str(site_root / 'theme')\n"
+            "SITE_LOGO = str(site_root / 'content' / 'static' / 'logo-kpu.svg')\n"
+            "APPROVAL_GATE_APPROVALS_PATH = str(site_root / 'approvals')\n"
+            "APPROVAL_GATE_MANIFEST_PATH = str(site_root / 'var' / 'manifest.json')\n"
+            "APPROVAL_GATE_CACHE_PATH = str(site_root / '.cache' / 'gate')\n"
             f"APPROVAL_GATE_ANCHOR = {self.anchor!r}\n"
             f"APPROVAL_GATE_ALLOW_DEMO_KEYS = False\n"
             f"APPROVAL_GATE_NOW = {NOW.isoformat()!r}\n"
@@ -239,7 +278,134 @@ class Site:
 
 
 def copy_project(folder: Path, *, tests: bool = True) -> Path:
-    """Copy the project as a fresh clone would have it (``tests=False``: without tests/)."""
+    """Copy the project as a fresh clone has it: a git repository with one commit.
+
+    ``tests=False`` leaves tests/ out.
+    """
     skipped = NOT_IN_A_CLONE if tests else (*NOT_IN_A_CLONE, "tests")
     shutil.copytree(REPO, folder, ignore=shutil.ignore_patterns(*skipped))
+    commit_all(folder, "Salinan proyek")
     return folder
+
+
+def commit_all(root: Path, message: str) -> str:
+    """Commit every file of ``root`` (``git init`` it first if needed); return the sha."""
+    env = {**os.environ, **GIT_ENV}
+    for args in (
+        ("init", "-q", "-b", "utama"),
+        ("add", "-A"),
+        ("commit", "-q", "--allow-empty", "--no-verify", "-m", message),
+    ):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+    done = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=root, env=env, check=True, capture_output=True, text=True
+    )
+    return done.stdout.strip()
+
+
+def accept_commit(root: Path, sha: str) -> None:
+    """Record ``sha`` as the accepted start of history on the site's publishing machine."""
+    from publishing.seal.history import accept_history, machine_state
+
+    env = {**os.environ, **machine_env(root)}
+    state = machine_state(root, env)
+    accept_history(
+        root, sha, state, reason="dibuat oleh uji", by="uji@mesin", git_user="uji", at=NOW, env=env
+    )
+    state.save()
+
+
+def machine_folder(root: Path) -> Path:
+    """Return the publishing machine of the site in ``root`` (beside it, never inside)."""
+    return root.parent / "mesin"
+
+
+def pin_machine(root: Path, anchor: str, publisher_key: Path) -> Path:
+    """Set up the site's publishing machine: the pinned anchor and the archive key."""
+    config = machine_folder(root) / "config" / "kpu-rembang"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "roster-anchor").write_text(anchor + "\n")
+    for suffix in ("", ".pub"):
+        shutil.copyfile(f"{publisher_key}{suffix}", config / f"penerbit_ed25519{suffix}")
+    (config / "penerbit_ed25519").chmod(0o600)
+    return machine_folder(root)
+
+
+def machine_env(root: Path) -> dict[str, str]:
+    """Return the environment of the site's publishing machine: its config and state.
+
+    The anchor and the archive key come from the machine's config folder (as on a real
+    publishing machine); the state (last commit, release log) from its state folder.
+    """
+    machine = machine_folder(root)
+    return {
+        "XDG_CONFIG_HOME": str(machine / "config"),
+        "XDG_STATE_HOME": str(machine / "state"),
+        "KPU_ROSTER_ANCHOR": "",
+        "KPU_PUBLISHER_KEY": "",
+    }
+
+
+# --- git repositories with signed commits (sealed publishing: history, code signatures) ---
+
+#: Git without the machine's or the user's configuration, and with a fixed identity.
+GIT_ENV = {
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "Penulis Uji",
+    "GIT_AUTHOR_EMAIL": "penulis@uji.invalid",
+    "GIT_COMMITTER_NAME": "Penulis Uji",
+    "GIT_COMMITTER_EMAIL": "penulis@uji.invalid",
+}
+
+
+def code_roster_text(keys: Keys, *, code: tuple[str, ...] = ("andi",), version: int = 1) -> str:
+    """Return the test roster in which ``code`` may sign changes of the site's code."""
+    text = roster_text(keys, version=version)
+    for person in code:
+        line = f"    name: Pejabat {person.title()}\n"
+        text = text.replace(line, f"{line}    code: true\n", 1)
+    return text
+
+
+class GitSite:
+    """A ``Site`` under git: files written, committed (signed with a test key or not)."""
+
+    def __init__(self, site: Site) -> None:
+        import os
+
+        self.site = site
+        self.root = site.root
+        self.env = {**os.environ, **GIT_ENV}
+        self.git("init", "-q", "-b", "utama")
+
+    def git(self, *args: str) -> str:
+        """Run git in the site; return its output (fails the test when git fails)."""
+        done = subprocess.run(
+            ["git", *args], cwd=self.root, env=self.env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, f"git {' '.join(args)}: {done.stderr}"
+        return done.stdout.strip()
+
+    def write(self, path: str, text: str) -> None:
+        """Write a file of the repository (relative path)."""
+        (self.root / path).parent.mkdir(parents=True, exist_ok=True)
+        (self.root / path).write_text(text)
+
+    def _signed(self, signer: str | None, command: str) -> tuple[str, ...]:
+        """Return git's arguments up to ``command``, signing with ``signer``'s key if given."""
+        if signer is None:
+            return (command,)
+        key = self.site.keys.private(signer)
+        return ("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", command, "-S")
+
+    def commit(self, message: str, signer: str | None = None) -> str:
+        """Commit everything, signed with ``signer``'s key when given; return the sha."""
+        self.git("add", "-A")
+        self.git(*self._signed(signer, "commit"), "-q", "--allow-empty", "-m", message)
+        return self.git("rev-parse", "HEAD")
+
+    def merge(self, branch: str, signer: str | None = None, message: str = "Gabung") -> str:
+        """Merge ``branch`` into the current branch as a merge commit (signed if asked)."""
+        self.git(*self._signed(signer, "merge"), "-q", "--no-ff", "-m", message, branch)
+        return self.git("rev-parse", "HEAD")

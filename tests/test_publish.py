@@ -1,8 +1,8 @@
 """SOP step 9: ``invoke publish`` builds, audits, deploys atomically and archives.
 
-Every test runs the real command on a real site (real keys, real Pelican) and looks at
-what readers of the target would see, what the archive holds and what the web admin is
-told.
+Every test runs the real command on a real site (real keys, real Pelican, a git
+repository: a publish reads the site's last commit) and looks at what readers of the
+target would see, what the archive holds and what the web admin is told.
 """
 
 from __future__ import annotations
@@ -51,18 +51,25 @@ def published(site: Site, tmp_path: Path) -> tuple[Site, Path, Path]:
     """A site published once to a local target; returns site, settings, live folder."""
     _sample(site)
     settings = publish_settings(site, local_targets(tmp_path / "web"))
+    site.commit()
     done = run(settings)
     assert done.returncode == 0, done.stdout + done.stderr
     return site, settings, tmp_path / "web" / "current"
 
 
-def _records(site: Site) -> list[Path]:
-    return sorted((site.approvals / "_arsip").rglob("*.yml"))
+def _records(site: Site, pending: bool = False) -> list[Path]:
+    """Return the complete archive records (or the pending ones), oldest first."""
+    return sorted(
+        p
+        for p in (site.approvals / "_arsip").rglob("*.yml")
+        if p.name.endswith(".tertunda.yml") == pending
+    )
 
 
 def test_publish_puts_only_approved_items_live_and_says_so(site: Site, tmp_path: Path) -> None:
     _sample(site)
     settings = publish_settings(site, local_targets(tmp_path / "web"))
+    commit = site.commit()
     done = run(settings)
     assert done.returncode == 0, done.stderr
     live = snapshot(tmp_path / "web" / "current")
@@ -82,11 +89,12 @@ def test_publish_puts_only_approved_items_live_and_says_so(site: Site, tmp_path:
         "  Perubahan berikut: 2026-11-25 09:00 WIB; jalankan 'invoke publish' lagi pada "
         "saat itu (lihat docs/publishing.md, penjadwal)." in lines
     )
+    assert f"  Dari commit {commit[:12]} (isi folder kerja tidak dibaca)." in lines
 
 
 def test_the_archive_records_who_what_where_and_why_not(published) -> None:
     site, _, _ = published
-    [path] = _records(site)
+    [path] = _records(site, pending=True)
     text = path.read_text()
     assert text.startswith("# Arsip publikasi situs KPU Kabupaten Rembang")
     record = yaml.safe_load(text)
@@ -100,7 +108,8 @@ def test_the_archive_records_who_what_where_and_why_not(published) -> None:
         "pengumuman/nanti.md": "terjadwal",
     }
     assert record["next_change"] == "2026-11-25T09:00:00+07:00"
-    assert record["sent"]["files"] > 0
+    [complete] = _records(site)
+    assert yaml.safe_load(complete.read_text())["sent"]["files"] > 0
 
 
 def test_unchanged_republish_sends_nothing_but_is_archived(published) -> None:
@@ -112,14 +121,13 @@ def test_unchanged_republish_sends_nothing_but_is_archived(published) -> None:
     assert "  Situs tidak berubah: tidak ada berkas yang dikirim." in done.stdout.splitlines()
     assert sorted(p.name for p in (live.parent / "releases").iterdir()) == releases
     assert snapshot(live) == before
-    first_path, second_path = _records(site)
-    first, second = (yaml.safe_load(p.read_text()) for p in (first_path, second_path))
-    assert second["sent"] == {"files": 0, "bytes": 0, "deleted": 0, "unchanged": len(before)}
+    sent = yaml.safe_load(_records(site)[-1].read_text())["sent"]
+    assert sent == {"files": 0, "bytes": 0, "deleted": 0, "unchanged": len(before)}
+    first, second = (yaml.safe_load(p.read_text()) for p in _records(site, pending=True))
     # nothing new was published: the record names the earlier one instead of repeating it
     assert "published" not in second and second["published_count"] == 1
-    assert (
-        second["published_same_as"] == first_path.relative_to(site.approvals / "_arsip").as_posix()
-    )
+    earlier = _records(site)[0].relative_to(site.approvals / "_arsip").as_posix()
+    assert second["published_same_as"] == earlier
     assert second["published_sha256"] == first["published_sha256"]
     assert second["withheld"] == first["withheld"]
 
@@ -128,6 +136,7 @@ def test_a_change_sends_only_the_changed_files(published) -> None:
     site, settings, live = published
     site.article("berita/baru.md", "Berita Baru", "Isi TOKENBARU.", category="Berita")
     site.approve_all("berita/baru.md")
+    site.commit()
     done = run(settings)
     assert done.returncode == 0, done.stderr
     assert any(b"TOKENBARU" in d for d in snapshot(live).values())
@@ -142,6 +151,7 @@ def test_dry_run_changes_nothing_and_lists_what_would_be_sent(published) -> None
     before = snapshot(live)
     site.article("berita/baru.md", "Berita Baru", "Isi TOKENBARU.", category="Berita")
     site.approve_all("berita/baru.md")
+    site.commit()
     done = run(settings, "publish", "--dry-run")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
@@ -161,7 +171,9 @@ def test_expired_announcement_is_removed_by_the_next_publish(site: Site, tmp_pat
     )
     site.approve_all("pengumuman/kpps.md")
     targets = local_targets(tmp_path / "web")
-    assert run(publish_settings(site, targets)).returncode == 0
+    settings = publish_settings(site, targets)
+    site.commit()
+    assert run(settings).returncode == 0
     assert any(b"TOKENKPPS" in d for d in snapshot(tmp_path / "web" / "current").values())
     later = site.write_settings(
         "desember.py",
@@ -169,6 +181,7 @@ def test_expired_announcement_is_removed_by_the_next_publish(site: Site, tmp_pat
         "PUBLISH_TARGET = 'uji'\n"
         "APPROVAL_GATE_NOW = '2026-12-01T00:00:00+07:00'\n",
     )
+    site.commit()
     done = run(later)
     assert done.returncode == 0, done.stderr
     assert not any(b"TOKENKPPS" in d for d in snapshot(tmp_path / "web" / "current").values())
@@ -176,31 +189,29 @@ def test_expired_announcement_is_removed_by_the_next_publish(site: Site, tmp_pat
         "    ditahan: pengumuman/kpps.md: masa berlaku berakhir 2026-12-01 00:00 WIB; "
         "arsip tetap menyimpan catatannya" in done.stdout.splitlines()
     )
-    first = yaml.safe_load(_records(site)[0].read_text())
+    first = yaml.safe_load(_records(site, pending=True)[0].read_text())
     assert first["published"][0]["item"] == "pengumuman/kpps.md"  # the record stays
 
 
 def test_audit_finding_deploys_nothing(published) -> None:
-    site, _, live = published
+    site, settings, live = published
     before = snapshot(live)
-    site.attach("bocor/halaman.html", b"<html>TOKENBOCOR</html>")
-    leaky = site.write_settings(
-        "bocor.py",
-        extra=f"PUBLISH_TARGETS = "
-        f"{local_targets(live.parent)}\nPUBLISH_TARGET = 'uji'\n"
-        "STATIC_PATHS = STATIC_PATHS + ['bocor']\n"
-        "READERS = {'html': None}\n",
-    )
-    done = run(leaky)
-    assert done.returncode == 10
+    site.attach("static/bocor.yml", b"TOKENBOCOR: rahasia\n")  # furniture the audit refuses
+    site.commit()
+    done = run(settings)
+    assert done.returncode == 10, done.stdout + done.stderr
     assert "Penerbitan DIBATALKAN, situs tayang tidak berubah." in done.stderr
-    assert "bocor/halaman.html: halaman ini bukan milik item yang disetujui" in done.stderr
+    assert (
+        "static/bocor.yml: berkas pribadi (kunci, persetujuan, cache atau manifest) tidak "
+        "boleh terbit" in done.stderr
+    )
     assert snapshot(live) == before and len(_records(site)) == 1
 
 
 def test_bad_target_setting_stops_before_anything_is_built(site: Site, tmp_path: Path) -> None:
     _sample(site)
     settings = publish_settings(site, repr({"uji": {"type": "lokal", "path": "web", "keep": -1}}))
+    site.commit()
     done = run(settings)
     assert done.returncode == 3
     assert (
@@ -257,7 +268,9 @@ def test_misspelled_target_option_is_refused_when_the_target_is_made(
 def test_misspelled_target_option_stops_the_publish_before_the_build(site: Site, kind: str) -> None:
     _sample(site)
     targets, message = _misspelled(kind)
-    done = run(publish_settings(site, repr(targets)))
+    settings = publish_settings(site, repr(targets))
+    site.commit()
+    done = run(settings)
     assert done.returncode == 3, done.stderr
     assert (
         f"Penerbitan DIBATALKAN, situs tayang tidak berubah.\nterbitcfg.py: {message}"
@@ -289,13 +302,16 @@ def test_every_target_module_is_a_type_without_a_list_to_update() -> None:
     ids=["unknown-type", "unknown-target"],
 )
 def test_settings_mistakes_name_the_file_and_key(site: Site, targets: str, expected: str) -> None:
-    done = run(publish_settings(site, targets))
+    settings = publish_settings(site, targets)
+    site.commit()
+    done = run(settings)
     assert done.returncode == 3
     assert f"terbitcfg.py: {expected}" in done.stderr
 
 
 def test_unknown_publish_setting_suggests_the_right_one(site: Site) -> None:
     settings = site.write_settings("typo.py", extra="PUBLISH_ARSIP_COMMIT = False\n")
+    site.commit()
     done = run(settings)
     assert done.returncode == 3
     assert (
@@ -309,6 +325,7 @@ def test_rollback_returns_to_the_previous_release(published) -> None:
     first = snapshot(live)
     site.article("berita/baru.md", "Berita Baru", "Isi TOKENBARU.", category="Berita")
     site.approve_all("berita/baru.md")
+    site.commit()
     assert run(settings).returncode == 0
     done = run(settings, "rollback")
     assert done.returncode == 0, done.stderr
@@ -324,6 +341,7 @@ def test_publish_killed_midway_leaves_the_live_site_complete(
     before = snapshot(live)
     site.article("berita/baru.md", "Berita Baru", "Isi TOKENBARU.", category="Berita")
     site.approve_all("berita/baru.md")
+    site.commit()
     marker = tmp_path / "berhenti"
     child = start(settings, failpoint=point, marker=marker)
     wait_for(marker, child)
@@ -340,6 +358,7 @@ def test_publish_killed_while_pelican_runs_leaves_the_live_site(published) -> No
     before = snapshot(live)
     for index in range(150):
         site.article(f"berita/massal-{index}.md", f"Massal {index}", "Isi.", category="Berita")
+    site.commit()
     child = start(settings)
     builds = site.root / "var" / "terbit"
     while not list(builds.glob(".*.staging-*/*")):  # Pelican has started writing
@@ -354,6 +373,7 @@ def test_second_publish_is_refused_and_told_who_holds_the_lock(published, tmp_pa
     first = start(settings, failpoint="upload", marker=marker)
     site.article("berita/baru.md", "Berita Baru", "Isi TOKENBARU.", category="Berita")
     site.approve_all("berita/baru.md")
+    site.commit()
     wait_for(marker, first)
     second = run(settings)
     assert second.returncode == 11
@@ -365,24 +385,24 @@ def test_second_publish_is_refused_and_told_who_holds_the_lock(published, tmp_pa
 
 def test_archive_record_is_committed_alone_in_a_git_repository(site: Site, tmp_path: Path) -> None:
     _sample(site)
-    git = ["git", "-C", str(site.root), "-c", "user.name=Uji", "-c", "user.email=uji@kpu"]
-    subprocess.run([*git[:3], "init", "-q"], check=True)
-    subprocess.run([*git, "add", "-A"], check=True)
-    subprocess.run([*git, "commit", "-qm", "isi"], check=True)
+    settings = publish_settings(site, local_targets(tmp_path / "web"))
+    site.commit()
+    git = ["git", "-C", str(site.root)]
     (site.root / "catatan.txt").write_text("pekerjaan lain")
-    subprocess.run([*git[:3], "add", "catatan.txt"], check=True)
-    done = run(publish_settings(site, local_targets(tmp_path / "web")))
+    subprocess.run([*git, "add", "catatan.txt"], check=True)
+    done = run(settings)
     assert done.returncode == 0, done.stderr
     log = subprocess.run(
-        [*git[:3], "log", "--format=%s", "--name-only", "-1"],
+        [*git, "log", "--format=%s", "--name-only", "-1"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout.split()
     assert log[:3] == ["Arsip", "publikasi", log[2]]
-    assert log[3].startswith("approvals/_arsip/2026/") and len(log) == 4
+    # the pending and the complete record, each with its signature, and nothing else
+    assert len(log) == 7 and all(p.startswith("approvals/_arsip/2026/") for p in log[3:])
     staged = subprocess.run(
-        [*git[:3], "diff", "--cached", "--name-only"], capture_output=True, text=True, check=True
+        [*git, "diff", "--cached", "--name-only"], capture_output=True, text=True, check=True
     ).stdout.split()
     assert staged == ["catatan.txt"]  # other staged work is left alone
 

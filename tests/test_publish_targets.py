@@ -5,7 +5,8 @@ bare repository, S3 on a local moto server) a real site is published once, then 
 approved item is published by a child process that is SIGKILLed at the failpoints
 ``build``, ``audit`` and ``upload``: readers must still get the previous site, complete,
 and the next publish must succeed. Also per target: an unchanged re-publish sends
-nothing, and a missing credential stops the publish before anything is built.
+nothing, and a missing credential stops the publish before anything is built. Each
+publish reads the site's last commit (``site.commit()``).
 """
 
 from __future__ import annotations
@@ -146,6 +147,7 @@ def _published(site: Site, kit: Kit) -> Path:
     site.attach("berita/sk.pdf", b"%PDF TOKENSK")
     site.approve_all("berita/rapat.md")
     settings = publish_settings(site, kit.targets)
+    site.commit()
     done = run(settings, env=kit.env)
     assert done.returncode == 0, done.stdout + done.stderr
     live = kit.live()
@@ -155,7 +157,10 @@ def _published(site: Site, kit: Kit) -> Path:
 
 
 def _records(site: Site) -> list[Path]:
-    return sorted((site.approvals / "_arsip").rglob("*.yml"))
+    """Return the complete archive records (not the pending ones), oldest first."""
+    return sorted(
+        p for p in (site.approvals / "_arsip").rglob("*.yml") if ".tertunda." not in p.name
+    )
 
 
 @pytest.mark.parametrize("point", ["build", "audit", "upload"])
@@ -166,6 +171,7 @@ def test_killed_publish_leaves_the_previous_site_complete(
     before = kit.live()
     site.article("berita/baru.md", "Berita Baru", "Isi TOKENBARU.", category="Berita")
     site.approve_all("berita/baru.md")
+    site.commit()
     marker = tmp_path / "berhenti"
     child = start(settings, env=kit.env, failpoint=point, marker=marker)
     wait_for(marker, child)
@@ -197,7 +203,9 @@ def test_missing_credential_stops_before_the_build(
     site.article("berita/rapat.md", "Rapat Pleno", "Isi.", category="Berita")
     site.approve_all("berita/rapat.md")
     env = {**kit.env, variable: ""}
-    done = run(publish_settings(site, kit.targets), env=env)
+    settings = publish_settings(site, kit.targets)
+    site.commit()
+    done = run(settings, env=env)
     assert done.returncode == 12, done.stdout + done.stderr
     assert "Penerbitan DIBATALKAN, situs tayang tidak berubah." in done.stderr
     assert text in done.stderr

@@ -1,13 +1,15 @@
 """The README's quick start works: publish the sample to the local target and serve it.
 
 The command is read from the README itself and run, minus the venv set-up, in a copy of
-the project without its state (no var/, output/ or caches), on a free port.
+the project as a fresh clone has it (a git repository with one commit, no var/, output/
+or caches), on a free port, with the machine's state in a temporary folder.
 """
 
 from __future__ import annotations
 
 import pytest
 
+import json
 import os
 import re
 import socket
@@ -50,7 +52,9 @@ def test_readme_quick_start_publishes_the_sample_and_serves_it(tmp_path: Path) -
         **os.environ,
         "KPU_SITEURL": f"http://127.0.0.1:{port}",
         "KPU_ROSTER_ANCHOR": "",
+        "KPU_PUBLISHER_KEY": "",
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
     }
     child = subprocess.Popen(
         [sys.executable, "-m", "invoke", "-r", str(project), *args, "--port", str(port)],
@@ -82,8 +86,11 @@ def test_readme_quick_start_publishes_the_sample_and_serves_it(tmp_path: Path) -
         )
         for _state, marker, slug in EXCLUDED.values():
             assert marker not in text and slug not in text
-        records = list((project / "var" / "arsip-contoh").rglob("*.yml"))
-        assert len(records) == 1 and not (project / "approvals" / "_arsip").exists()
+        records = sorted(p.name for p in (project / "var" / "arsip-contoh").rglob("*.yml"))
+        assert len(records) == 2 and records[0].endswith(".tertunda.yml")  # pending, complete
+        assert not (project / "approvals" / "_arsip").exists()
+        [log] = (tmp_path / "state" / "kpu-rembang").glob("contoh-*/releases.jsonl")
+        assert json.loads(log.read_text())["demo"] is True  # the demo's own machine state
     finally:
         child.terminate()
         output = child.communicate(timeout=30)[0]

@@ -1,0 +1,288 @@
+"""Export one commit's tree from git objects into a fresh folder: regular files only.
+
+A publish must not read the work tree: a writer (or a ``git pull`` from cron) can change
+it while the build runs, and ``git archive`` would recreate a committed symlink to
+``/proc/self/environ``. So the tree is listed with ``git ls-tree`` and every regular blob
+is streamed from one ``git cat-file --batch`` process and written by this module, with
+``O_CREAT|O_EXCL|O_NOFOLLOW`` under directories it created itself (opened relative to
+their parent, never through a symlink). Each blob's bytes are hashed as git hashes them
+and compared with the tree's object id, so what lands on disk is exactly the commit.
+
+A symlink, a submodule or a file name that is not plain UTF-8 is never written. Under
+``content/`` (outside its furniture folders) and ``approvals/`` it is left out and
+listed (an item that links it is then held: its file is missing); anywhere else (code,
+settings, theme, furniture) the publish is refused, naming the path. Replace objects are
+ignored (``GIT_NO_REPLACE_OBJECTS``): the commit's own objects are exported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from approval_gate.api import FURNITURE_FOLDERS, run_git
+
+from . import SealError
+
+#: Top folders whose odd entries are left out instead of refusing the publish.
+CONTENT = "content"
+APPROVALS = "approvals"
+REGULAR = frozenset({"100644", "100755"})
+KINDS = {"120000": "tautan simbolik", "160000": "submodul"}
+#: The commit's own objects, never a ``refs/replace`` substitute.
+NO_REPLACE = {"GIT_NO_REPLACE_OBJECTS": "1"}
+CHUNK = 1 << 20
+_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of ``git ls-tree -r``: mode, object type, object id and path (bytes)."""
+
+    mode: str
+    kind: str
+    oid: str
+    raw: bytes
+
+    @property
+    def path(self) -> str:
+        """Return the path for people and messages (undecodable bytes escaped)."""
+        return self.raw.decode("utf-8", errors="backslashreplace")
+
+
+@dataclass
+class Export:
+    """A commit written to ``folder``: each file's sha256, and what was left out."""
+
+    commit: str
+    folder: Path
+    files: dict[str, str] = field(default_factory=dict)  # repo-relative path -> sha256 hex
+    skipped: list[str] = field(default_factory=list)  # repo-relative paths, with the reason
+
+
+def _git_env() -> dict[str, str]:
+    return {**os.environ, **NO_REPLACE}
+
+
+def list_tree(repo: Path, commit: str) -> list[Entry]:
+    """Return every entry of ``commit``'s tree, or raise ``SealError``."""
+    done = run_git(repo, "ls-tree", "-r", "-z", "--full-tree", commit, env=_git_env())
+    if done is None or not done.ok:
+        raise SealError(
+            f"Isi commit {commit[:12]} tidak dapat dibaca dari git: "
+            f"{done.error.strip() if done else 'git tidak ditemukan'}."
+        )
+    entries = []
+    for record in done.stdout.split(b"\0"):
+        if not record:
+            continue
+        meta, _, raw = record.partition(b"\t")
+        mode, kind, oid = meta.decode("ascii").split(" ")
+        entries.append(Entry(mode, kind, oid, raw))
+    return entries
+
+
+def _plain(raw: bytes) -> bool:
+    """Tell whether a path is UTF-8 without control characters (a name Pelican can read)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not any(ord(char) < 0x20 or ord(char) == 0x7F for char in text)
+
+
+def check_path(entry: Entry) -> list[str]:
+    """Return the path's parts, or raise ``SealError`` for a path that could escape."""
+    parts = entry.raw.split(b"/")
+    if entry.raw.startswith(b"/") or any(
+        part in (b"", b".", b"..") or part.lower() == b".git" for part in parts
+    ):
+        raise SealError(
+            "Jalur ini tidak boleh ada di commit (keluar dari folder situs).",
+            path=entry.path,
+            hint="Hapus berkas itu dari repositori.",
+        )
+    return [os.fsdecode(part) for part in parts]
+
+
+def left_out(entry: Entry) -> bool:
+    """Tell whether an entry that is not a plain regular file may be left out.
+
+    Under ``content/`` (not its furniture) and ``approvals/`` it may: an item that
+    needs it is held. Anywhere else it is code or furniture, and the publish stops.
+    """
+    parts = entry.raw.split(b"/")
+    top = parts[0].decode("utf-8", errors="replace")
+    if top == APPROVALS and len(parts) > 1:
+        return True
+    return (
+        top == CONTENT
+        and len(parts) > 1
+        and parts[1].decode("utf-8", errors="replace") not in FURNITURE_FOLDERS
+    )
+
+
+def _why(entry: Entry) -> str:
+    if entry.mode in KINDS:
+        return KINDS[entry.mode]
+    if entry.mode in REGULAR:
+        return "nama berkas bukan UTF-8 biasa"
+    return f"jenis berkas git {entry.mode}"
+
+
+class _Blobs:
+    """Blob contents through one long-running ``git cat-file --batch`` process.
+
+    A stream, not a command: one process answers every blob of the export, so it is
+    started here rather than through ``run_git`` (which runs one command to its end).
+    The object ids are fed from a thread while the answers are read in order.
+    """
+
+    def __init__(self, repo: Path, oids: list[str]) -> None:
+        self.process = subprocess.Popen(
+            ["git", "cat-file", "--batch"],
+            cwd=repo,
+            env=_git_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self.feeder = threading.Thread(target=self._feed, args=(oids,), daemon=True)
+        self.feeder.start()
+
+    def _feed(self, oids: list[str]) -> None:
+        stdin: IO[bytes] = self.process.stdin  # type: ignore[assignment]
+        try:
+            for oid in oids:
+                stdin.write(oid.encode("ascii") + b"\n")
+            stdin.close()
+        except OSError:  # git stopped early: the reader reports it
+            pass
+
+    def read(self, oid: str) -> Iterator[bytes]:
+        """Yield the next blob's bytes in chunks; it must be ``oid`` and hash to it."""
+        stdout: IO[bytes] = self.process.stdout  # type: ignore[assignment]
+        header = stdout.readline().split()
+        if len(header) != 3 or header[0].decode() != oid or header[1] != b"blob":
+            raise SealError(f"Objek git {oid} tidak dapat dibaca sebagai berkas.")
+        size = int(header[2])
+        check = (hashlib.sha1 if len(oid) == 40 else hashlib.sha256)(b"blob %d\0" % size)
+        left = size
+        while left:
+            chunk = stdout.read(min(CHUNK, left))
+            if not chunk:
+                raise SealError(f"Objek git {oid} terpotong saat dibaca.")
+            check.update(chunk)
+            left -= len(chunk)
+            yield chunk
+        stdout.read(1)  # the newline after each object
+        if check.hexdigest() != oid:
+            raise SealError(f"Isi objek git {oid} tidak cocok dengan sidiknya.")
+
+    def close(self) -> None:
+        """Stop the git process (also after an error)."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        if self.process.stdout:
+            self.process.stdout.close()
+        self.feeder.join(timeout=5)
+
+
+class _Folders:
+    """Directories of the export, each created and opened relative to its parent.
+
+    ``ls-tree`` lists a tree depth first, so only the folders on the current path are
+    held open. Opening with ``O_NOFOLLOW|O_DIRECTORY`` means no symlink is ever crossed.
+    """
+
+    def __init__(self, root: Path) -> None:
+        root.mkdir(mode=0o755)  # fresh: an existing folder is an error
+        self.fds = [os.open(root, _DIRECTORY)]
+        self.names: list[str] = []
+
+    def parent(self, parts: list[str]) -> int:
+        """Return an open descriptor of the folder ``parts`` (created when missing)."""
+        depth = 0
+        while depth < min(len(self.names), len(parts)) and self.names[depth] == parts[depth]:
+            depth += 1
+        while len(self.names) > depth:
+            os.close(self.fds.pop())
+            self.names.pop()
+        for name in parts[depth:]:
+            try:
+                os.mkdir(name, 0o755, dir_fd=self.fds[-1])
+            except FileExistsError:
+                pass  # made earlier; opening it below still refuses anything but a folder
+            self.fds.append(os.open(name, _DIRECTORY, dir_fd=self.fds[-1]))
+            self.names.append(name)
+        return self.fds[-1]
+
+    def close(self) -> None:
+        """Close every descriptor still open."""
+        while self.fds:
+            os.close(self.fds.pop())
+
+
+def _write(folders: _Folders, parts: list[str], chunks: Iterator[bytes]) -> str:
+    """Write one new regular file (mode 0644) and return its sha256 hex."""
+    fd = os.open(parts[-1], _NEW_FILE, 0o644, dir_fd=folders.parent(parts[:-1]))
+    digest = hashlib.sha256()
+    with os.fdopen(fd, "wb") as stream:
+        os.fchmod(fd, 0o644)
+        for chunk in chunks:
+            digest.update(chunk)
+            stream.write(chunk)
+    return digest.hexdigest()
+
+
+def _sorted_out(entries: list[Entry], commit: str) -> tuple[list[Entry], list[str]]:
+    """Split the entries into files to write and paths left out; refuse the rest."""
+    files, skipped = [], []
+    for entry in entries:
+        check_path(entry)
+        if entry.mode in REGULAR and entry.kind == "blob" and _plain(entry.raw):
+            files.append(entry)
+        elif left_out(entry):
+            skipped.append(f"{entry.path} ({_why(entry)})")
+        else:
+            raise SealError(
+                f"{_why(entry).capitalize()} di commit {commit[:12]}: kode, pengaturan dan "
+                "perabot situs hanya boleh berupa berkas biasa.",
+                path=entry.path,
+                hint="Ganti dengan berkas biasa (atau hapus), commit, lalu terbitkan lagi.",
+            )
+    return files, skipped
+
+
+def export_commit(repo: Path, commit: str, folder: Path) -> Export:
+    """Write the regular files of ``commit`` (a full sha) into the new folder ``folder``.
+
+    Raises ``SealError`` for an entry that may not be published or a blob that does not
+    match its id; the caller removes ``folder`` on any failure.
+    """
+    files, skipped = _sorted_out(list_tree(repo, commit), commit)
+    export = Export(commit, folder, skipped=skipped)
+    folders = _Folders(folder)
+    blobs = _Blobs(repo, [entry.oid for entry in files])
+    try:
+        for entry in files:
+            parts = check_path(entry)
+            try:
+                export.files[entry.path] = _write(folders, parts, blobs.read(entry.oid))
+            except OSError as error:
+                raise SealError(
+                    f"Berkas tidak dapat ditulis ke salinan commit: {error.strerror}.",
+                    path=entry.path,
+                ) from None
+    finally:
+        blobs.close()
+        folders.close()
+    return export

@@ -1,0 +1,192 @@
+"""The steps around a sealed build: the checks other modules provide, and what a publish leaves.
+
+``invoke publish`` (publish.py) calls these at fixed points, so each check has one place:
+
+* ``check_history`` right after the export, before any of its code runs;
+* ``rails_before_build`` after the input was assembled, before the build;
+* ``rails_after_plan`` after the target's plan, before the pending archive record;
+* ``archive_pending`` before the deploy, ``went_live`` right after the switch (the
+  machine's state and release log), ``archive_complete`` after it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from approval_gate.api import Ledger, Roster, git_text, now, pinned_anchor
+
+from . import archive, rails
+from .build import BuildResult
+from .prepare import Prepared
+from .seal import SealedInput, history
+from .seal.history import HistoryReport
+from .seal.source import environment
+from .state import MachineState
+from .targets import Plan, Sent
+
+
+@dataclass
+class Run:
+    """One publish in progress: where it reads from, and how long each step took."""
+
+    repo: Path
+    commit: str
+    settings_rel: str  # the settings file's path in the repository (and in the export)
+    var: Path  # the checkout's var/: lock, builds, exports
+    env: dict[str, str]
+    demo: bool
+    machine: MachineState
+    seconds: dict[str, float] = field(default_factory=dict)
+    clock: float = field(default_factory=time.perf_counter)
+
+    def lap(self, step: str) -> None:
+        """Record how long ``step`` took (bench/publish_bench.py reads these)."""
+        tick = time.perf_counter()
+        self.seconds[step], self.clock = tick - self.clock, tick
+
+
+@dataclass(frozen=True)
+class Built:
+    """A sealed build and what the rest of the publish needs from its making."""
+
+    ready: Prepared
+    ledger: Ledger  # over the export, with this machine's anchor: ``ledger.roster`` is trusted
+    sealed: SealedInput
+    result: BuildResult
+    key: Path  # this machine's archive key, checked against the roster before the build
+
+
+# --- the call points of the checks other modules provide -------------------------------------
+
+
+def check_history(run: Run, roster: Roster) -> HistoryReport:
+    """Check that history moves forward, sign-offs only grow and code changes are signed.
+
+    Runs on the export before ANY of its code runs (settings, plugins, theme): the roster
+    is verified with this machine's anchor, so its ``code: true`` officials decide which
+    code may run. A first ``--demo`` publish accepts its commit as the demo state's base,
+    recorded as such; a real first publish needs ``invoke terima-riwayat``.
+    """
+    if run.demo and history.starting_point(run.machine) is None:
+        history.accept_history(
+            run.repo,
+            run.commit,
+            run.machine,
+            reason="penerbitan contoh (--demo) pertama di mesin ini: commit ini diterima "
+            "otomatis sebagai titik awal riwayat contoh",
+            by=archive.who(),
+            git_user=git_text(run.repo, "config", "user.name") or "-",
+            at=now(),
+            env=run.env,
+        )
+        run.machine.save()
+    report = history.check_history(run.repo, run.commit, run.machine, roster, env=run.env)
+    history.check_roster_version(roster, run.machine)  # the mark is saved with the publish
+    return report
+
+
+def rails_before_build(
+    run: Run, ready: Prepared, ledger: Ledger, report: HistoryReport, moment: datetime
+) -> None:
+    """Refuse a clock behind what this machine has seen, and demo mixed with real releases."""
+    rails.check_clock(
+        moment,
+        *rails.known_moments(
+            run.machine, commit=run.commit, committed=report.newest, signed=ledger.newest_signed
+        ),
+    )
+    with environment(run.env):
+        pinned = pinned_anchor()
+    rails.check_demo_separation(run.machine, ready.target.name, run.demo, pinned)
+
+
+def rails_after_plan(run: Run, built: Built, plan: Plan, *, allow_withdrawal: bool) -> list[str]:
+    """Refuse to take down more live items than the settings allow; return what goes."""
+    manifest = built.result.manifest
+    reasons = {entry["item"]: entry["reason"] for entry in manifest["excluded"]}
+    return rails.check_withdrawal(
+        run.machine,
+        built.ready.target.name,
+        archive.archive_folder(run.repo / "approvals", run.var, run.demo),
+        built.ledger.roster,
+        [entry["item"] for entry in manifest["included"]],
+        threshold=built.ready.config.max_withdrawal,
+        allowed=allow_withdrawal,
+        reasons=reasons,
+        scheduled=[e["item"] for e in manifest["excluded"] if e["state"] == "berakhir"],
+    )
+
+
+# --- what a publish leaves behind ------------------------------------------------------------
+
+
+def went_live(run: Run, release: str, target: str, at: datetime, *, deployed: bool) -> None:
+    """Record the published commit; a release that was switched to goes into the log.
+
+    An unchanged site makes no release at the target, so there is nothing to roll back
+    to: only ``last`` moves.
+    """
+    entry: Mapping[str, Any] = {
+        "release": release,
+        "target": target,
+        "commit": run.commit,
+        "at": at.isoformat(),
+    }
+    run.machine.last = dict(entry)
+    run.machine.saw(at)
+    if deployed:
+        run.machine.went_live({**entry, "demo": run.demo})
+    run.machine.save()
+
+
+def archive_pending(
+    run: Run, built: Built, release: str, moment: datetime, plan: Plan
+) -> archive.Written:
+    """Write the signed pending record before the deploy (publishing/archive)."""
+    ready, roster, manifest = built.ready, built.ledger.roster, built.result.manifest
+    folder = archive.archive_folder(run.repo / "approvals", run.var, run.demo)
+    same = (
+        archive.previous_same(
+            folder,
+            ready.target.name,
+            archive.published_digest(archive.published_list(manifest)),
+            roster,
+        )
+        if plan.empty
+        else None
+    )
+    source = replace(archive.provenance(run.repo), commit=run.commit, dirty=False)
+    data = archive.pending_record(
+        release=release,
+        at=moment,
+        by=archive.who(),
+        source=source,
+        target=ready.target.name,
+        kind=ready.target.kind,
+        location=ready.target.describe(),
+        manifest=manifest,
+        plan=plan,
+        demo=run.demo,
+        same_as=same,
+    )
+    return archive.write_pending(folder, data, built.key, roster)
+
+
+def archive_complete(
+    run: Run, built: Built, pending: archive.Written, sent: Sent, release: str
+) -> tuple[Path, str | None]:
+    """Write the signed complete record after the deploy and commit both (alone).
+
+    Returns the complete record and a warning when the git commit failed.
+    """
+    done = archive.complete(pending, at=now(), sent=sent, key=built.key, roster=built.ledger.roster)
+    warning = None
+    if built.ready.config.archive_commit and not run.demo:
+        paths = [pending.path, pending.signature, done.path, done.signature]
+        warning = archive.commit_record(run.repo, paths, release)
+    return done.path, warning
