@@ -239,3 +239,74 @@ def test_a_machine_with_a_real_anchor_never_publishes_the_demo(site: Site, tmp_p
     before = snapshot(live)
     done = run(settings, "publish", "--demo", env={"KPU_ROSTER_ANCHOR": site.anchor})
     _refused(done, live, before, ExitCode.RAIL, "penerbitan contoh (--demo)")
+
+
+BOMB = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+    f"{chr(98 + n)}: &{chr(98 + n)} [*{chr(97 + n)},*{chr(97 + n)},*{chr(97 + n)},*{chr(97 + n)}]\n"
+    for n in range(8)
+)
+
+
+def test_one_broken_committed_file_holds_only_its_item_and_never_stops_the_publish(
+    site: Site, tmp_path: Path
+) -> None:
+    settings, live = _published(site, tmp_path)
+    site.article("berita/baik.md", "Baik", "Isi TOKENBAIK.", category="Berita")
+    site.approve_all("berita/baik.md")
+    folders = {name: site.approvals / "berita" / name for name in ("bom", "dalam", "lingkar")}
+    for name in folders:  # bom and dalam lose a sign-off to a broken file: never published
+        text = "Isi lingkar." if name == "lingkar" else f"Isi {MARKER}."
+        site.article(f"berita/{name}.md", name.title(), text, category="Berita")
+        site.approve_all(f"berita/{name}.md")
+    # The Web Admin's sign-off of bom becomes an alias bomb (4^8 nodes), of dalam 999-deep.
+    next(folders["bom"].glob("*web-admin-setuju.yml")).write_text(BOMB)
+    next(folders["dalam"].glob("*web-admin-setuju.yml")).write_text(
+        "a: " + "[" * 999 + "]" * 999 + "\n"
+    )
+    loop = folders["lingkar"] / "lingkar.yml"
+    loop.symlink_to(loop.name)  # a symlink to itself
+    (folders["lingkar"] / "pipa.yml").symlink_to("/tmp/kpu-pipa-tidak-ada")
+    site.commit("Berkas rusak", accept=False)
+    done = run(settings)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "terbit 3, ditahan" in done.stdout, done.stdout  # first article, baik, lingkar
+    assert (live / "berita" / "baik" / "index.html").is_file()
+    assert "approvals/berita/lingkar/lingkar.yml (tautan simbolik)" in done.stdout
+    assert not leaks(live.resolve(), MARKER)
+    for name in ("bom", "dalam"):
+        assert f"berita/{name}.md" in done.stdout  # held, with its reason
+
+
+def test_a_signoff_ssh_keygen_rejects_does_not_count(site: Site, tmp_path: Path) -> None:
+    settings, live = _published(site, tmp_path)
+    site.article("berita/rusak.md", "Rusak", f"Isi {MARKER}.", category="Berita")
+    site.approve_all("berita/rusak.md")
+    [signoff] = (site.approvals / "berita" / "rusak").glob("*komisioner-setuju.yml")
+    lines = signoff.read_text().split("\n")
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("U1NIU0lH")) + 1
+    lines[at] = lines[at][:6] + "\0" + lines[at][6:]  # a NUL inside the base64
+    signoff.write_text("\n".join(lines))
+    site.commit("Tanda tangan rusak", accept=False)
+    done = run(settings)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ditahan: berita/rusak.md: menunggu Komisioner" in done.stdout
+    assert not leaks(live.resolve(), MARKER)
+
+
+def test_a_planted_archive_record_is_never_cited_by_the_next_publish(
+    site: Site, tmp_path: Path
+) -> None:
+    settings, live = _published(site, tmp_path)
+    archive = site.approvals / "_arsip"
+    [genuine] = archive.rglob("*-uji.yml")
+    release = genuine.name.removesuffix("-uji.yml")
+    planted = genuine.with_name("99999999T999999.999-ffffff-uji.yml")
+    planted.write_text(genuine.read_text().replace(release, f"{MARKER}-palsu"))  # unsigned
+    before = set(archive.rglob("*"))
+    site.commit("Catatan arsip palsu", accept=False)
+    done = run(settings)
+    assert done.returncode == 0, done.stdout + done.stderr
+    written = [path.read_text() for path in set(archive.rglob("*.yml")) - before]
+    assert written and not any(MARKER in text or planted.name in text for text in written)
+    cited = [line for text in written for line in text.splitlines() if "same_as" in line]
+    assert cited and all(release in line for line in cited)  # the genuine record, only
