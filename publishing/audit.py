@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlparse
 
-from .inventory import Inventory, Sealed
+from .inventory import GENERATED_FILES, Inventory, Sealed
 from .provenance import audit_provenance
 from .search import audit_search
 
@@ -36,23 +36,7 @@ FURNITURE_PREFIXES = (
     "static/",
     "pagefind/",
 )
-FURNITURE_FILES = frozenset(
-    {
-        "index.html",
-        "archives.html",
-        "tags.html",
-        "categories.html",
-        "authors.html",
-        "sitemap.xml",
-        "robots.txt",
-        "404.html",
-        # the theme's search page and provenance record (docs/theme.md)
-        "cari/index.html",
-        "persetujuan/index.html",
-        "persetujuan/catatan.json",
-        "persetujuan/allowed_signers",
-    }
-)
+FURNITURE_FILES = GENERATED_FILES | {"index.html"}
 PRIVATE_MARKERS = (b"PRIVATE KEY-----", b"kpu-rembang-persetujuan-v1", b'"build_id"')
 #: Every file of the editorial preview carries this (editorial/preview/inject.py MARKER_NAME):
 #: a preview shows unapproved items, so no part of one may ever be published.
