@@ -22,11 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+
 from approval_gate.api import ARCHIVE_NAMESPACE, SignatureInvalid, fingerprint, signing_key
 
 from .keys import publisher_of
 from .records import published_digest
 from .store import PENDING_SUFFIX, ArchiveError, record_name
+
+#: libyaml's safe loader (tens of times faster on a record listing thousands of items).
+_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 if TYPE_CHECKING:
     from approval_gate.api import Roster
@@ -71,8 +75,8 @@ def verified_bytes(path: Path, roster: Roster) -> tuple[bytes, dict[str, Any]]:
             f"ditandatangani kunci {fingerprint(signer)}, yang bukan kunci mesin penerbit "
             f"di roster versi {roster.version} (atau sudah dicabut)"
         )
-    try:
-        data = yaml.safe_load(payload.decode("utf-8"))
+    try:  # signed by a publishing machine of the roster: the C loader may read it
+        data = yaml.load(payload.decode("utf-8"), Loader=_LOADER)
     except (UnicodeDecodeError, yaml.YAMLError) as error:
         raise ArchiveError(f"isi tidak dapat dibaca ({error})") from None
     _check_identity(path, data, publisher.id)
