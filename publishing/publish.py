@@ -40,6 +40,7 @@ from .lock import publish_lock
 from .prepare import DEMO_ENV, Prepared, prepare, publish_env, release_name
 from .seal import SealError
 from .seal.assemble import amend, assemble, sealed_ledger, trusted_roster
+from .seal.blobs import STORE
 from .seal.export import export_commit
 from .seal.gitlog import resolve_commit
 from .seal.history import machine_state
@@ -80,7 +81,7 @@ class PublishResult:
 def _sealed_build(run: Run, target: str | None, release: str, moment: datetime) -> Built:
     """Export, check, assemble and build one commit; the export is gone afterwards."""
     with sealed_folders(run.var, release) as (folder, cache):
-        exported = export_commit(run.repo, run.commit, folder)
+        exported = export_commit(run.repo, run.commit, folder, run.var / STORE)
         anchor = machine_anchor(run.env, run.demo)
         # Nothing of the export runs before its code is known to be signed: the roster is
         # read as data, verified with this machine's anchor, and judges the history.

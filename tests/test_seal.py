@@ -294,3 +294,24 @@ def test_export_leaves_out_a_submodule_under_content(tmp_path: Path) -> None:
     export = export_commit(repo, commit, tmp_path / "salinan")
     assert export.skipped == ["content/sub (submodul)"]
     assert (tmp_path / "salinan" / "content" / "a.md").read_text() == "isi"
+
+
+def test_the_blob_store_links_what_it_verified_and_keeps_only_the_last_commit(
+    tmp_path: Path,
+) -> None:
+    repo, store = tmp_path / "repo", tmp_path / "var" / "segel-blob"
+    (repo / "content").mkdir(parents=True)
+    (repo / "content" / "a.md").write_text("Title: A\n\nsama\n")
+    (repo / "content" / "b.md").write_text("Title: B\n\nlama\n")
+    first = commit_all(repo, "pertama")
+    one = export_commit(repo, first, tmp_path / "satu", store)
+    (repo / "content" / "b.md").write_text("Title: B\n\nbaru\n")
+    second = commit_all(repo, "kedua")
+    two = export_commit(repo, second, tmp_path / "dua", store)
+    assert (tmp_path / "dua" / "content" / "b.md").read_text() == "Title: B\n\nbaru\n"
+    same = (tmp_path / "satu" / "content" / "a.md", tmp_path / "dua" / "content" / "a.md")
+    assert same[0].stat().st_ino == same[1].stat().st_ino  # linked, not written again
+    assert one.files["content/a.md"] == two.files["content/a.md"]
+    old_b = _git(repo, "rev-parse", f"{first}:content/b.md")
+    assert not (store / old_b).exists()  # only the last commit's blobs are kept
+    assert len([p for p in store.iterdir() if p.name != "sha256.json"]) == 2

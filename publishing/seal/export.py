@@ -30,6 +30,7 @@ from typing import IO
 from approval_gate.api import FURNITURE_FOLDERS, run_git
 
 from . import SealError
+from .blobs import BlobStore
 
 #: Top folders whose odd entries are left out instead of refusing the publish.
 CONTENT = "content"
@@ -277,26 +278,63 @@ def _sorted_out(
     return files, skipped
 
 
-def export_commit(repo: Path, commit: str, folder: Path) -> Export:
+def export_commit(repo: Path, commit: str, folder: Path, store: Path | None = None) -> Export:
     """Write the regular files of ``commit`` (a full sha) into the new folder ``folder``.
 
-    Raises ``SealError`` for an entry that may not be published or a blob that does not
-    match its id; the caller removes ``folder`` on any failure.
+    With ``store`` (``var/segel-blob``, see blobs.py) the verified blobs kept from the
+    last export are hard-linked and only new ones are read from git; without it every
+    blob is written. Raises ``SealError`` for an entry that may not be published or a
+    blob that does not match its id; the caller removes ``folder`` on any failure.
     """
     files, skipped = _sorted_out(list_tree(repo, commit), commit)
     export = Export(commit, folder, skipped=skipped)
     folders = _Folders(folder)
+    try:
+        if store is None:
+            _write_all(repo, files, folders, export)
+        else:
+            _link_all(repo, files, folders, export, BlobStore(store))
+    except OSError as error:
+        raise SealError(
+            f"Berkas tidak dapat ditulis ke salinan commit: {error.strerror}.",
+            path=error.filename if isinstance(error.filename, str) else None,
+        ) from None
+    finally:
+        folders.close()
+    return export
+
+
+def _write_all(
+    repo: Path, files: list[tuple[Entry, list[str]]], folders: _Folders, export: Export
+) -> None:
+    """Write every blob of the commit into the export."""
     blobs = _Blobs(repo, [entry.oid for entry, _ in files])
     try:
         for entry, parts in files:
-            try:
-                export.files[entry.path] = _write(folders, parts, blobs.read(entry.oid))
-            except OSError as error:
-                raise SealError(
-                    f"Berkas tidak dapat ditulis ke salinan commit: {error.strerror}.",
-                    path=entry.path,
-                ) from None
+            export.files[entry.path] = _write(folders, parts, blobs.read(entry.oid))
     finally:
         blobs.close()
-        folders.close()
-    return export
+
+
+def _link_all(
+    repo: Path,
+    files: list[tuple[Entry, list[str]]],
+    folders: _Folders,
+    export: Export,
+    store: BlobStore,
+) -> None:
+    """Add the commit's new blobs to the store, then link every file from it."""
+    oids = [entry.oid for entry, _ in files]
+    try:
+        missing = store.missing(oids)
+        blobs = _Blobs(repo, missing)
+        try:
+            for oid in missing:
+                store.add(oid, blobs.read(oid))
+        finally:
+            blobs.close()
+        for entry, parts in files:
+            export.files[entry.path] = store.link(entry.oid, folders.parent(parts[:-1]), parts[-1])
+        store.keep_only(oids)
+    finally:
+        store.close()

@@ -1,0 +1,113 @@
+"""Verified git blobs kept between publishes, hard-linked into each export.
+
+Creating tens of thousands of files is most of an export's cost on a slow disk, while a
+hard link costs a tenth of that or less (bench/seal_bench.py). So a blob's bytes are
+written once, checked against their git object id as they stream from ``git cat-file``,
+into ``var/segel-blob/<object id>`` (read-only), and every export links the blobs of its
+commit from there; blobs its commit no longer holds are removed afterwards. The store
+sits in the publishing machine's ``var/`` beside the exports (one file system, out of a
+writer's reach), is opened without following symlinks, and the publish lock makes the
+export its only user. ``sha256.json`` keeps each blob's SHA-256 (the digests' hash), so
+a linked file needs no second reading.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from . import SealError
+
+#: The store's folder under the checkout's ``var/``.
+STORE = "segel-blob"
+INDEX = "sha256.json"
+_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+class BlobStore:
+    """The verified blobs of the last export, by git object id."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(mode=0o755, parents=True, exist_ok=True)
+        try:
+            self.fd = os.open(folder, _DIRECTORY)
+        except OSError as error:
+            raise SealError(
+                f"Penyimpanan salinan commit bukan folder biasa: {error.strerror}.",
+                path=str(folder),
+                hint="Hapus folder itu (ia dibuat lagi oleh penerbitan berikutnya).",
+            ) from None
+        self.folder = folder
+        self.sha256 = self._index()
+
+    def _index(self) -> dict[str, str]:
+        """Read the hashes of the blobs that are still in the store (regular files)."""
+        try:
+            with open(INDEX, encoding="utf-8", opener=self._opener) as handle:
+                known = json.load(handle)
+        except (OSError, ValueError):
+            return {}
+        present = {}
+        for oid, sha in known.items() if isinstance(known, dict) else ():
+            with contextlib.suppress(OSError):
+                if stat.S_ISREG(os.stat(oid, dir_fd=self.fd, follow_symlinks=False).st_mode):
+                    present[str(oid)] = str(sha)
+        return present
+
+    def _opener(self, name: str, flags: int) -> int:
+        return os.open(name, flags | os.O_NOFOLLOW, dir_fd=self.fd)
+
+    def missing(self, oids: Iterable[str]) -> list[str]:
+        """Return the object ids not in the store yet, each once, in order."""
+        return [oid for oid in dict.fromkeys(oids) if oid not in self.sha256]
+
+    def add(self, oid: str, chunks: Iterator[bytes]) -> None:
+        """Store one blob; ``chunks`` raises ``SealError`` when the bytes are not ``oid``'s."""
+        temporary = f".neu-{oid}-{os.getpid()}"
+        fd = os.open(temporary, _NEW_FILE, 0o444, dir_fd=self.fd)
+        digest = hashlib.sha256()
+        try:
+            for chunk in chunks:
+                digest.update(chunk)
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view) :]
+            os.close(fd)
+            os.replace(temporary, oid, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(temporary, dir_fd=self.fd)
+            raise
+        self.sha256[oid] = digest.hexdigest()
+
+    def link(self, oid: str, folder_fd: int, name: str) -> str:
+        """Hard-link the stored blob as ``name`` in the open folder; return its SHA-256."""
+        os.link(oid, name, src_dir_fd=self.fd, dst_dir_fd=folder_fd, follow_symlinks=False)
+        return self.sha256[oid]
+
+    def keep_only(self, oids: Iterable[str]) -> None:
+        """Remove every blob (and leftover) not in ``oids``; save the index."""
+        keep = set(oids)
+        for name in os.listdir(self.fd):
+            if name != INDEX and name not in keep:
+                with contextlib.suppress(OSError):
+                    os.unlink(name, dir_fd=self.fd)
+        self.sha256 = {oid: sha for oid, sha in self.sha256.items() if oid in keep}
+        temporary = f".{INDEX}.{os.getpid()}"
+        with contextlib.suppress(OSError):
+            os.unlink(temporary, dir_fd=self.fd)
+        with open(temporary, "x", encoding="utf-8", opener=self._opener) as handle:
+            json.dump(self.sha256, handle)
+        os.replace(temporary, INDEX, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+
+    def close(self) -> None:
+        """Close the store's folder."""
+        os.close(self.fd)
