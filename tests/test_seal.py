@@ -315,3 +315,16 @@ def test_the_blob_store_links_what_it_verified_and_keeps_only_the_last_commit(
     old_b = _git(repo, "rev-parse", f"{first}:content/b.md")
     assert not (store / old_b).exists()  # only the last commit's blobs are kept
     assert len([p for p in store.iterdir() if p.name != "sha256.json"]) == 2
+
+
+def test_a_committed_file_above_the_attachment_limit_is_never_copied(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "content" / "data").mkdir(parents=True)
+    (repo / "content" / "data" / "besar.csv").write_bytes(b"0" * (50 * 1024 * 1024 + 1))
+    (repo / "content" / "data" / "kecil.csv").write_bytes(b"1")
+    export = export_commit(repo, commit_all(repo, "besar"), tmp_path / "salinan")
+    assert export.skipped == [
+        "content/data/besar.csv (terlalu besar: 52428801 bita, batas 52428800 bita)"
+    ]
+    assert not (tmp_path / "salinan" / "content" / "data" / "besar.csv").exists()
+    assert (tmp_path / "salinan" / "content" / "data" / "kecil.csv").read_bytes() == b"1"

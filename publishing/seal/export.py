@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from approval_gate.api import FURNITURE_FOLDERS, run_git
+from approval_gate.api import FURNITURE_FOLDERS, Limits, run_git
 
 from . import SealError
 from .blobs import BlobStore
@@ -40,6 +40,10 @@ KINDS = {"120000": "tautan simbolik", "160000": "submodul"}
 #: The commit's own objects, never a ``refs/replace`` substitute.
 NO_REPLACE = {"GIT_NO_REPLACE_OBJECTS": "1"}
 CHUNK = 1 << 20
+#: The largest file of content/ or approvals/ the export copies: the gate's default limit
+#: of an attachment (a larger one would be refused by the gate anyway; never copying it
+#: means a huge committed file cannot fill the disk and stop every publish).
+MAX_BLOB = Limits().attachment
 #: A control character in a path (a name Pelican cannot read back the same).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -54,6 +58,7 @@ class Entry:
     kind: str
     oid: str
     raw: bytes
+    size: int = 0
 
     @property
     def path(self) -> str:
@@ -77,7 +82,7 @@ def _git_env() -> dict[str, str]:
 
 def list_tree(repo: Path, commit: str) -> list[Entry]:
     """Return every entry of ``commit``'s tree, or raise ``SealError``."""
-    done = run_git(repo, "ls-tree", "-r", "-z", "--full-tree", commit, env=_git_env())
+    done = run_git(repo, "ls-tree", "-r", "-z", "-l", "--full-tree", commit, env=_git_env())
     if done is None or not done.ok:
         raise SealError(
             f"Isi commit {commit[:12]} tidak dapat dibaca dari git: "
@@ -88,8 +93,8 @@ def list_tree(repo: Path, commit: str) -> list[Entry]:
         if not record:
             continue
         meta, _, raw = record.partition(b"\t")
-        mode, kind, oid = meta.decode("ascii").split(" ")
-        entries.append(Entry(mode, kind, oid, raw))
+        mode, kind, oid, size = meta.decode("ascii").split()
+        entries.append(Entry(mode, kind, oid, raw, int(size) if size.isdigit() else 0))
     return entries
 
 
@@ -136,6 +141,8 @@ def left_out(entry: Entry) -> bool:
 def _why(entry: Entry) -> str:
     if entry.mode in KINDS:
         return KINDS[entry.mode]
+    if entry.size > MAX_BLOB:
+        return f"terlalu besar: {entry.size} bita, batas {MAX_BLOB} bita"
     if entry.mode in REGULAR:
         return "nama berkas bukan UTF-8 biasa"
     return f"jenis berkas git {entry.mode}"
@@ -264,7 +271,12 @@ def _sorted_out(
     files, skipped = [], []
     for entry in entries:
         parts = check_path(entry)
-        if entry.mode in REGULAR and entry.kind == "blob" and _plain(entry.raw):
+        if (
+            entry.mode in REGULAR
+            and entry.kind == "blob"
+            and _plain(entry.raw)
+            and not (entry.size > MAX_BLOB and left_out(entry))
+        ):
             files.append((entry, parts))
         elif left_out(entry):
             skipped.append(f"{entry.path} ({_why(entry)})")
