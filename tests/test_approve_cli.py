@@ -257,3 +257,24 @@ def test_signed_at_is_the_settings_clock(draft: Site) -> None:
     approve(draft, "web-admin")
     [signoff] = (draft.approvals / "berita" / "rapat").iterdir()
     assert yaml.safe_load(signoff.read_text())["signed_at"] == NOW.isoformat()
+
+
+def test_an_item_whose_attachment_is_missing_cannot_be_approved(draft: Site) -> None:
+    draft.article(ITEM, "Rapat Pleno", "Isi. [unduh]({attach}sk.pdf)")
+    done = approve(draft, "web-admin")
+    assert done.returncode == 6
+    assert "Belum bisa disetujui: berkas item ini bermasalah (tidak ditemukan: berita/sk.pdf)." in (
+        done.stderr
+    )
+    rejected = invoke(
+        draft,
+        "reject",
+        f"content/{ITEM}",
+        "--role",
+        "web-admin",
+        "--note",
+        "Lampiran belum ada.",
+        "--key",
+        str(draft.keys.private("andi")),
+    )
+    assert rejected.returncode == 0, rejected.stderr

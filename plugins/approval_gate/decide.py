@@ -100,6 +100,15 @@ def decide(
     key = public_key_of(key_file)
     person = _signer(ledger, key, role_id, now)
     verdict = ledger.verdict(item)
+    files = ledger.digest(item)
+    if decision == "setuju" and (files.missing or files.problems):
+        broken = [f"tidak ditemukan: {path}" for path in files.missing]
+        broken += [finding.message for finding in files.problems]
+        raise SigningError(
+            f"Belum bisa disetujui: berkas item ini bermasalah ({'; '.join(broken)}).",
+            hint="Minta penulis memperbaikinya; persetujuan atas berkas yang hilang atau "
+            "ditolak tidak akan pernah terbit. Menolak (invoke reject) tetap bisa.",
+        )
     earlier = ledger.roster.roles[: ledger.roster.roles.index(_role(ledger, role_id))]
     approved = {d.role for d in verdict.chain}
     waiting = [r.name for r in earlier if r.id not in approved]
