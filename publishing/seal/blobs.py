@@ -30,6 +30,17 @@ _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
+def write_chunks(fd: int, chunks: Iterator[bytes]) -> str:
+    """Write every chunk to ``fd`` (partial writes continued); return their SHA-256."""
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(fd, view) :]
+    return digest.hexdigest()
+
+
 class BlobStore:
     """The verified blobs of the last export, by git object id."""
 
@@ -71,13 +82,8 @@ class BlobStore:
         """Store one blob; ``chunks`` raises ``SealError`` when the bytes are not ``oid``'s."""
         temporary = f".neu-{oid}-{os.getpid()}"
         fd = os.open(temporary, _NEW_FILE, 0o444, dir_fd=self.fd)
-        digest = hashlib.sha256()
         try:
-            for chunk in chunks:
-                digest.update(chunk)
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(fd, view) :]
+            sha = write_chunks(fd, chunks)
             os.close(fd)
             os.replace(temporary, oid, src_dir_fd=self.fd, dst_dir_fd=self.fd)
         except BaseException:
@@ -86,7 +92,7 @@ class BlobStore:
             with contextlib.suppress(OSError):
                 os.unlink(temporary, dir_fd=self.fd)
             raise
-        self.sha256[oid] = digest.hexdigest()
+        self.sha256[oid] = sha
 
     def link(self, oid: str, folder_fd: int, name: str) -> str:
         """Hard-link the stored blob as ``name`` in the open folder; return its SHA-256."""

@@ -17,29 +17,23 @@ ignored (``GIT_NO_REPLACE_OBJECTS``): the commit's own objects are exported.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import subprocess
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
-from approval_gate.api import FURNITURE_FOLDERS, Limits, run_git
+from approval_gate.api import FURNITURE_FOLDERS, Limits
 
 from . import SealError
-from .blobs import BlobStore
+from .blobs import BlobStore, write_chunks
+from .objects import Blobs, Entry, list_tree
 
 #: Top folders whose odd entries are left out instead of refusing the publish.
 CONTENT = "content"
 APPROVALS = "approvals"
 REGULAR = frozenset({"100644", "100755"})
 KINDS = {"120000": "tautan simbolik", "160000": "submodul"}
-#: The commit's own objects, never a ``refs/replace`` substitute.
-NO_REPLACE = {"GIT_NO_REPLACE_OBJECTS": "1"}
-CHUNK = 1 << 20
 #: The largest file of content/ or approvals/ the export copies: the gate's default limit
 #: of an attachment (a larger one would be refused by the gate anyway; never copying it
 #: means a huge committed file cannot fill the disk and stop every publish).
@@ -50,22 +44,6 @@ _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One entry of ``git ls-tree -r``: mode, object type, object id and path (bytes)."""
-
-    mode: str
-    kind: str
-    oid: str
-    raw: bytes
-    size: int = 0
-
-    @property
-    def path(self) -> str:
-        """Return the path for people and messages (undecodable bytes escaped)."""
-        return self.raw.decode("utf-8", errors="backslashreplace")
-
-
 @dataclass
 class Export:
     """A commit written to ``folder``: each file's sha256, and what was left out."""
@@ -74,28 +52,6 @@ class Export:
     folder: Path
     files: dict[str, str] = field(default_factory=dict)  # repo-relative path -> sha256 hex
     skipped: list[str] = field(default_factory=list)  # repo-relative paths, with the reason
-
-
-def _git_env() -> dict[str, str]:
-    return {**os.environ, **NO_REPLACE}
-
-
-def list_tree(repo: Path, commit: str) -> list[Entry]:
-    """Return every entry of ``commit``'s tree, or raise ``SealError``."""
-    done = run_git(repo, "ls-tree", "-r", "-z", "-l", "--full-tree", commit, env=_git_env())
-    if done is None or not done.ok:
-        raise SealError(
-            f"Isi commit {commit[:12]} tidak dapat dibaca dari git: "
-            f"{done.error.strip() if done else 'git tidak ditemukan'}."
-        )
-    entries = []
-    for record in done.stdout.split(b"\0"):
-        if not record:
-            continue
-        meta, _, raw = record.partition(b"\t")
-        mode, kind, oid, size = meta.decode("ascii").split()
-        entries.append(Entry(mode, kind, oid, raw, int(size) if size.isdigit() else 0))
-    return entries
 
 
 def _plain(raw: bytes) -> bool:
@@ -148,65 +104,6 @@ def _why(entry: Entry) -> str:
     return f"jenis berkas git {entry.mode}"
 
 
-class _Blobs:
-    """Blob contents through one long-running ``git cat-file --batch`` process.
-
-    A stream, not a command: one process answers every blob of the export, so it is
-    started here rather than through ``run_git`` (which runs one command to its end).
-    The object ids are fed from a thread while the answers are read in order.
-    """
-
-    def __init__(self, repo: Path, oids: list[str]) -> None:
-        self.process = subprocess.Popen(
-            ["git", "cat-file", "--batch"],
-            cwd=repo,
-            env=_git_env(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        self.feeder = threading.Thread(target=self._feed, args=(oids,), daemon=True)
-        self.feeder.start()
-
-    def _feed(self, oids: list[str]) -> None:
-        stdin: IO[bytes] = self.process.stdin  # type: ignore[assignment]
-        try:
-            for oid in oids:
-                stdin.write(oid.encode("ascii") + b"\n")
-            stdin.close()
-        except OSError:  # git stopped early: the reader reports it
-            pass
-
-    def read(self, oid: str) -> Iterator[bytes]:
-        """Yield the next blob's bytes in chunks; it must be ``oid`` and hash to it."""
-        stdout: IO[bytes] = self.process.stdout  # type: ignore[assignment]
-        header = stdout.readline().split()
-        if len(header) != 3 or header[0].decode() != oid or header[1] != b"blob":
-            raise SealError(f"Objek git {oid} tidak dapat dibaca sebagai berkas.")
-        size = int(header[2])
-        check = (hashlib.sha1 if len(oid) == 40 else hashlib.sha256)(b"blob %d\0" % size)
-        left = size
-        while left:
-            chunk = stdout.read(min(CHUNK, left))
-            if not chunk:
-                raise SealError(f"Objek git {oid} terpotong saat dibaca.")
-            check.update(chunk)
-            left -= len(chunk)
-            yield chunk
-        stdout.read(1)  # the newline after each object
-        if check.hexdigest() != oid:
-            raise SealError(f"Isi objek git {oid} tidak cocok dengan sidiknya.")
-
-    def close(self) -> None:
-        """Stop the git process (also after an error)."""
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        if self.process.stdout:
-            self.process.stdout.close()
-        self.feeder.join(timeout=5)
-
-
 class _Folders:
     """Directories of the export, each created and opened relative to its parent.
 
@@ -243,22 +140,13 @@ class _Folders:
 
 
 def _write(folders: _Folders, parts: list[str], chunks: Iterator[bytes]) -> str:
-    """Write one new regular file (mode 0644) and return its sha256 hex.
-
-    Straight to the descriptor (most blobs are one chunk): no buffered file object.
-    """
+    """Write one new regular file (mode 0644) and return its sha256 hex."""
     fd = os.open(parts[-1], _NEW_FILE, 0o644, dir_fd=folders.parent(parts[:-1]))
-    digest = hashlib.sha256()
     try:
         os.fchmod(fd, 0o644)
-        for chunk in chunks:
-            digest.update(chunk)
-            view = memoryview(chunk)
-            while view:
-                view = view[os.write(fd, view) :]
+        return write_chunks(fd, chunks)
     finally:
         os.close(fd)
-    return digest.hexdigest()
 
 
 def _sorted_out(
@@ -320,7 +208,7 @@ def _write_all(
     repo: Path, files: list[tuple[Entry, list[str]]], folders: _Folders, export: Export
 ) -> None:
     """Write every blob of the commit into the export."""
-    blobs = _Blobs(repo, [entry.oid for entry, _ in files])
+    blobs = Blobs(repo, [entry.oid for entry, _ in files])
     try:
         for entry, parts in files:
             export.files[entry.path] = _write(folders, parts, blobs.read(entry.oid))
@@ -339,7 +227,7 @@ def _link_all(
     oids = [entry.oid for entry, _ in files]
     try:
         missing = store.missing(oids)
-        blobs = _Blobs(repo, missing)
+        blobs = Blobs(repo, missing)
         try:
             for oid in missing:
                 store.add(oid, blobs.read(oid))
