@@ -56,6 +56,8 @@ CODE_CHANGES = {
     "theme-template": ("theme/templates/base.html", "\n<!-- " + MARKER + " -->\n"),
     "static-paths": ("terbitcfg.py", "\nSTATIC_PATHS = ['static', 'bocor']  # " + MARKER),
     "content-static": ("content/static/pengumuman.html", "<h1>" + MARKER + "</h1>"),
+    "svg-script": ("content/static/peta.svg", f"<svg><script>alert('{MARKER}')</script></svg>"),
+    "logo": ("content/static/logo-kpu.svg", f"<!-- {MARKER} -->"),
 }
 
 
@@ -310,3 +312,23 @@ def test_a_planted_archive_record_is_never_cited_by_the_next_publish(
     assert written and not any(MARKER in text or planted.name in text for text in written)
     cited = [line for text in written for line in text.splitlines() if "same_as" in line]
     assert cited and all(release in line for line in cited)  # the genuine record, only
+
+
+def test_restructuredtext_cannot_pull_other_files_into_an_approved_page(
+    site: Site, tmp_path: Path
+) -> None:
+    settings, live = _published(site, tmp_path)
+    site.article("berita/rahasia.md", "Rahasia", f"Isi {MARKER}.", category="Berita")  # draft
+    (site.content / "berita" / "laporan.rst").write_text(
+        "Laporan\n#######\n\n:date: 2026-11-20\n:category: Berita\n\nIsi TOKENRST.\n\n"
+        ".. include:: rahasia.md\n\n"
+        ".. raw:: html\n   :file: /etc/passwd\n\n"
+        ".. csv-table:: Data\n   :file: rahasia.md\n"
+    )
+    site.approve_all("berita/laporan.rst")
+    site.commit("Naskah reST", accept=False)
+    done = run(settings)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "berita/laporan.rst" in done.stdout  # held, with its reason
+    assert not leaks(live.resolve(), MARKER)
+    assert not leaks(live.resolve(), "root:x:0:0")
