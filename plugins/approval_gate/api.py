@@ -114,6 +114,7 @@ _EXPORTS: dict[str, str] = {
             "SOURCE_SUFFIXES",
             "Limits",
             "FileRefused",
+            "read_regular",
         ),
         "digest",
     ),
@@ -185,6 +186,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         FileRefused,
         Limits,
         content_digest,
+        read_regular,
         referenced_files,
     )
     from .errors import (

@@ -10,12 +10,9 @@ cited and never reported as a publication.
 
 from __future__ import annotations
 
-import errno
 import glob
 import hashlib
-import os
 import re
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +20,14 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 
-from approval_gate.api import ARCHIVE_NAMESPACE, SignatureInvalid, fingerprint, signing_key
+from approval_gate.api import (
+    ARCHIVE_NAMESPACE,
+    FileRefused,
+    SignatureInvalid,
+    fingerprint,
+    read_regular,
+    signing_key,
+)
 
 from .keys import publisher_of
 from .records import published_digest
@@ -42,20 +46,14 @@ _RECORD_PATH = re.compile(r"\d{4}/[^/]+\.yml")
 
 
 def _read_regular(path: Path, limit: int, what: str) -> bytes:
+    """Read a record or its signature as the gate reads its inputs (``api.read_regular``)."""
     try:
-        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
-    except FileNotFoundError:
-        raise ArchiveError(f"{what} tidak ada ({path.name})") from None
-    except OSError as error:
-        reason = "tautan simbolik" if error.errno == errno.ELOOP else error.strerror
-        raise ArchiveError(f"{what} tidak dapat dibuka ({reason})") from None
-    with os.fdopen(handle, "rb") as stream:
-        info = os.fstat(stream.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise ArchiveError(f"{what} bukan berkas biasa")
-        if info.st_size > limit:
-            raise ArchiveError(f"{what} lebih dari {limit} byte")
-        return stream.read(limit + 1)
+        data = read_regular(str(path.parent), path.name, limit)
+    except FileRefused as error:
+        raise ArchiveError(f"{what} ditolak: {error.message}") from None
+    if data is None:
+        raise ArchiveError(f"{what} tidak ada ({path.name})")
+    return data
 
 
 def verified_bytes(path: Path, roster: Roster) -> tuple[bytes, dict[str, Any]]:
