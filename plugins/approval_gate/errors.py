@@ -25,12 +25,15 @@ class ExitCode(IntEnum):
     ROSTER = 4  # the roster cannot be read or is inconsistent
     ANCHOR = 5  # the roster is not signed by the pinned anchor key
     SIGNING = 6  # a sign-off, a key or the roster signature could not be made
+    GIT_MISSING = 7  # the command needs the git program, which is not installed
     BUILD = 10  # the build produced no trustworthy output; nothing was replaced
     LOCK = 11  # another publish is running
     TARGET = 12  # the publishing target is unreachable or refused the release
     SEARCH = 13  # the search index could not be made
     SEAL = 14  # the commit may not be published: unsigned code, history rewritten, no export
     RAIL = 15  # a safety rail stopped the publish: clock set back, too many items withdrawn
+    UNARCHIVED = 16  # the release went live, but its complete archive record was not written
+    STORAGE = 17  # a folder on this machine is full or read-only; nothing went live
     WORKFLOW = 20  # a workflow command cannot carry out the request
     UNKNOWN_KIND = 21  # ``invoke new``: not one of the SOP's content kinds
     ITEM_EXISTS = 22  # ``invoke new``: the file or its address is taken
@@ -39,6 +42,10 @@ class ExitCode(IntEnum):
     PDF = 25  # ``invoke sheet``: the PDF converter failed
     PREVIEW = 30  # the preview cannot be built safely
     WATCH = 31  # ``invoke watch`` cannot start
+    SERVE = 32  # ``invoke serve`` cannot open its port
+    USAGE = 64  # ``kpu``: the command line names an unknown command or option, or lacks one
+    INTERRUPTED = 130  # stopped by Ctrl-C (SIGINT): 128 + 2, as shells report it
+    TERMINATED = 143  # stopped by SIGTERM: 128 + 15
 
 
 class KpuError(Exception):
