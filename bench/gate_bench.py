@@ -51,6 +51,7 @@ sys.path[:0] = [str(REPO / "plugins"), str(REPO), str(REPO / "tests"), str(REPO 
 from approval_gate.api import (  # noqa: E402
     APPROVALS_KEY,
     CATEGORIES,
+    KINDS,
     ROSTER_NAMESPACE,
     SIGNOFF_NAMESPACE,
     WIB,
@@ -218,6 +219,20 @@ def body(rng: random.Random, words: int = 300) -> str:
     return "\n\n".join(paragraphs)
 
 
+def kind_metadata(category: str) -> list[str]:
+    """Return the metadata lines the kind of ``category`` needs (its sop.py fields).
+
+    Without them the gate's naskah checks hold the item (docs/gate.md); expiry lies after
+    every clock the benchmarks use.
+    """
+    kind = next(k for k in KINDS if k.category == category)
+    values = {"berlaku": "2025-01-01 s.d. 2099-12-31", "berlaku_sampai": "2099-12-31 23:59"}
+    return [
+        f"{key if '_' in key else key.capitalize()}: {values.get(key, label)}"
+        for key, label in kind.fields
+    ]
+
+
 def write_articles(content: Path, n: int) -> list[Item]:
     """Write ``n`` articles spread over the categories and 2025-2026; return them."""
     rng = random.Random(20261124 + n)
@@ -243,6 +258,7 @@ def write_articles(content: Path, n: int) -> list[Item]:
             f"Slug: {slug}",
             f"Authors: {rng.choice(AUTHORS)}",
             f"Summary: {sentence(rng)}",
+            *kind_metadata(category),
         ]
         target = content / path
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -73,6 +73,9 @@ def render_new(draft: Draft, path: Path, content: Path, roles: tuple[Role, ...])
         "  1. Buka berkas itu di penyunting teks. Ganti setiap [ISI: ...] dan hapus "
         "setiap [PETUNJUK: ...].",
     ]
+    from editorial.drafting.new import open_markers  # naskah checks: what is left to fill
+
+    lines += open_markers(draft)
     number = 2
     if draft.attachments:
         lines.append(f"  {number}. Simpan lampirannya dengan nama persis ini:")
@@ -134,7 +137,7 @@ def report(
 
 @task(
     help={
-        "item": "jalur item di bawah content/ (mis. content/berita/x.md)",
+        "item": "jalur item (content/berita/x.md, berita/x.md, atau relatif dari folder ini)",
         "output": "berkas HTML hasil (bawaan: var/lembar-persetujuan/<jenis>--<item>.html)",
         "pdf": "buat juga PDF bila pengubah PDF terpasang (--no-pdf: HTML saja)",
         "settings": "berkas pengaturan",

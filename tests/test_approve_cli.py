@@ -262,9 +262,12 @@ def test_signed_at_is_the_settings_clock(draft: Site) -> None:
 def test_an_item_whose_attachment_is_missing_cannot_be_approved(draft: Site) -> None:
     draft.article(ITEM, "Rapat Pleno", "Isi. [unduh]({attach}sk.pdf)")
     done = approve(draft, "web-admin")
-    assert done.returncode == 6
-    assert "Belum bisa disetujui: berkas item ini bermasalah (tidak ditemukan: berita/sk.pdf)." in (
-        done.stderr
+    assert done.returncode == 20  # ExitCode.WORKFLOW: the naskah must be fixed first
+    assert done.stderr.endswith(
+        "Belum bisa disetujui: content/berita/rapat.md perlu diperbaiki lebih dulu (1 masalah); "
+        "tidak ada yang ditandatangani. Minta penulis memperbaikinya, lalu setujui versi yang "
+        "sudah diperbaiki. Menolak dengan alasan (invoke reject) tetap bisa.\n"
+        "  content/berita/rapat.md:4: Lampiran tidak ditemukan: berita/sk.pdf.\n"
     )
     rejected = invoke(
         draft,

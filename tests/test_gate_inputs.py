@@ -368,8 +368,14 @@ def test_an_approved_item_linking_a_file_its_approval_does_not_cover_is_held(
     assert [e["item"] for e in result.manifest["included"]] == ["berita/baik.md"]
     assert site.hits("TOKENLAMPIRANBAIK") and site.hits("TOKENTUKAR") == []
     reasons = {e["item"]: e["reason"] for e in result.manifest["excluded"]}
+    # The naskah checks see these two first: the digest reads a file that is not there.
+    missing = {"berita/kurung.md": "berita/data", "berita/hilang.md": "berita/hilang.csv"}
+    for item, path in missing.items():
+        assert reasons.pop(item) == f"perlu diperbaiki: lampiran tidak ditemukan: {path} (baris 4)"
     for item, (_, name) in TRICKS.items():
         linked = f"berita/{(name or 'hilang.csv').strip()}" if name != " spasi.csv" else None
+        if item in missing:
+            continue
         assert reasons[item].startswith("tautan ke berkas yang tidak tercakup persetujuan: ")
         if linked:
             assert reasons[item].endswith(linked), reasons[item]

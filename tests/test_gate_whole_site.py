@@ -124,7 +124,9 @@ def test_edit_after_approval_removes_the_article_from_every_output_file(site: Si
 
 
 def test_changed_attachment_voids_the_approval(site: Site) -> None:
-    site.article("regulasi/pkpu.md", "PKPU TOKENPKPU", "[PDF]({attach}pkpu.pdf)")
+    site.article(
+        "regulasi/pkpu.md", "PKPU TOKENPKPU", "[PDF]({attach}pkpu.pdf)", nomor="2", tahun="2024"
+    )
     site.attach("regulasi/pkpu.pdf", b"%PDF versi 1")
     site.approve_all("regulasi/pkpu.md")
     site.build()

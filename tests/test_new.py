@@ -14,6 +14,7 @@ from editorial.meta import parse_metadata
 from publishing.build import build_site
 from approval_gate import api
 from sitekit import Site
+from naskahkit import fill
 from workflowkit import run, run_with, sample_copy
 
 KINDS = [
@@ -104,6 +105,9 @@ def test_writer_is_told_where_to_write_and_what_comes_next(site: Site) -> None:
         "Langkah berikutnya:",
         "  1. Buka berkas itu di penyunting teks. Ganti setiap [ISI: ...] dan hapus setiap "
         "[PETUNJUK: ...].",
+        "     Masih ada [ISI: ...] di baris 4, 6-7, 16, 18, 21; [PETUNJUK: ...] di baris 9.",
+        '     Selama masih ada, invoke status menampilkan "perlu diperbaiki" dan naskah ini '
+        "belum dapat disetujui.",
         "  2. Lihat pratinjaunya: invoke preview (atau invoke watch selama menulis).",
         f"  3. Simpan ke repositori: git add {item}, lalu git commit -m "
         '"Draf berita: 2026-11-24-rapat-pleno-terbuka" dan git push.',
@@ -146,15 +150,15 @@ def test_regulation_number_and_year_are_taken_from_the_title(site: Site) -> None
 
 
 @pytest.mark.slow
-def test_every_new_draft_builds_and_is_held_back_as_draf(site: Site) -> None:
+def test_every_new_draft_builds_and_is_held_back_until_it_is_filled_in(site: Site) -> None:
     for kind, *_ in KINDS:
         assert run(site, "new", kind, f"Draf {kind}").returncode == 0
     assert run(site, "new", "halaman", "Draf halaman").returncode == 0
     result = site.build()
     excluded = {e["item"]: e["state"] for e in result.manifest["excluded"]}
     assert excluded == {
-        f"{folder}/2026-11-24-draf-{kind}.md": "draf" for kind, folder, *_ in KINDS
-    } | {"pages/draf-halaman.md": "draf"}
+        f"{folder}/2026-11-24-draf-{kind}.md": api.NEEDS_FIX for kind, folder, *_ in KINDS
+    } | {"pages/draf-halaman.md": api.NEEDS_FIX}
     assert result.manifest["included"] == []
     assert site.hits("PETUNJUK") == [] and site.hits("Draf berita") == []
 
@@ -167,6 +171,8 @@ def test_a_new_draft_once_approved_is_published_at_the_announced_address(site: S
         "berita/2026-11-24-rapat-pleno-terbuka.md",
         "pengumuman/2026-11-24-pendaftaran-kpps.md",
     ):
+        path = site.content / item
+        path.write_text(fill(path.read_text()))  # an untouched draft is never published
         site.approve_all(item)
     result = site.build()
     urls = sorted(e["url"] for e in result.manifest["included"])
@@ -304,12 +310,12 @@ def test_new_on_a_copy_of_the_sample_site(tmp_path) -> None:
     new_item = next(
         item for item in excluded if item.startswith("regulasi/") and "pemutakhiran" in item
     )
-    assert excluded[new_item] == "draf"
+    assert excluded[new_item] == api.NEEDS_FIX
     included = {e["item"] for e in result.manifest["included"]}
     assert "berita/2026-11-10-rapat-pleno-dpt.md" in included
     status = json.loads(run_with(settings, "status", "--json").stdout)
     row = next(r for r in status["items"] if r["item"] == new_item)
-    assert row["reason"] == "draf, menunggu Web Admin"
-    assert [f["message"] for f in row["findings"]] == [
-        f"Lampiran tidak ditemukan: {new_item[:-3]}.pdf."
+    assert row["reason"].startswith("perlu diperbaiki: isian belum diganti: [ISI: kata kunci")
+    assert {"line": 34, "message": f"Lampiran tidak ditemukan: {new_item[:-3]}.pdf."} in [
+        {"line": f["line"], "message": f["message"]} for f in row["findings"]
     ]

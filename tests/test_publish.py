@@ -42,6 +42,8 @@ def _sample(site: Site) -> None:
         "Isi TOKENNANTI.",
         category="Pengumuman",
         date="2026-11-25 09:00",
+        berlaku="2026-11-25 s.d. 2027-12-31",  # a pengumuman needs its validity (naskah)
+        berlaku_sampai="2027-12-31",
     )
     site.approve_all("pengumuman/nanti.md")
 
@@ -167,6 +169,7 @@ def test_expired_announcement_is_removed_by_the_next_publish(site: Site, tmp_pat
         "Pendaftaran KPPS",
         "Isi TOKENKPPS.",
         category="Pengumuman",
+        berlaku="2026-11-20 s.d. 2026-11-30",
         berlaku_sampai="2026-11-30",
     )
     site.approve_all("pengumuman/kpps.md")

@@ -65,6 +65,7 @@ def test_announcement_leaves_the_site_when_its_period_ends(site: Site) -> None:
         "Pendaftaran KPPS",
         "Isi TOKENPENDAFTARAN.",
         category="Pengumuman",
+        berlaku="2026-11-20 s.d. 2026-11-30",
         berlaku_sampai="2026-11-30",
     )
     site.approve_all("pengumuman/pendaftaran.md")
@@ -84,6 +85,7 @@ def test_expiry_with_a_time_of_day(site: Site) -> None:
         "Rapat",
         "Isi TOKENRAPAT.",
         category="Pengumuman",
+        berlaku="2026-11-20 s.d. 2026-11-24",
         berlaku_sampai="2026-11-24 09:30",
     )
     site.approve_all("pengumuman/rapat.md")

@@ -7,8 +7,10 @@ the body links to. A kind without a draft of its own starts from the general one
 
 A draft is written for someone who has never seen Markdown metadata: every value to
 fill is marked ``[ISI: ...]`` and every instruction ``[PETUNJUK: ...]``, both visible in
-the preview, so an approver who still sees one rejects the text. Instructions never
-contain an attachment link: the digest would count it as an attachment of the item.
+the preview. The gate's naskah checks find both: until every one is gone the item is
+``perlu-diperbaiki``, ``invoke approve`` refuses it and no build publishes it, which is
+what the guide promises. Instructions never contain an attachment link: the digest would
+count it as an attachment of the item.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ GUIDE = """[PETUNJUK: Ganti setiap teks dalam kurung siku yang diawali ISI denga
 sebenarnya, termasuk pada baris-baris teratas (metadata). Jangan mengubah nama kolom di
 depan titik dua (mis. Tags) dan jangan menyisipkan baris kosong di antara baris-baris
 teratas itu. Hapus semua PETUNJUK sebelum menyerahkan naskah ke Web Admin: naskah yang
-masih berisi ISI atau PETUNJUK akan ditolak. Panduan lengkap: docs/panduan.md.]"""
+masih berisi ISI atau PETUNJUK akan ditolak (invoke status menampilkan "perlu diperbaiki").
+Panduan lengkap: docs/panduan.md.]"""
 
 COMMON_META = (
     "Title: $title\nDate: $date\nCategory: $category\n"

@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from string import Template
 
+from approval_gate.api import marker_lines
+
 from ..errors import BadValue, ItemExists, UnknownKind
 from ..meta import read_metadata
 from .kinds import ALIASES, KINDS, Kind, render_draft
@@ -176,3 +178,35 @@ def write_draft(content: Path, draft: Draft) -> Path:
             hint="Buka berkas itu untuk melanjutkan, atau pakai judul lain atau --slug nama-lain.",
         ) from None
     return path
+
+
+def open_markers(draft: Draft) -> list[str]:
+    """Return what ``invoke new`` says about the markers left to fill, line by line.
+
+    The gate holds the item (``perlu diperbaiki``) until none is left, so the writer
+    learns it now rather than from a refused approval.
+    """
+    lines = marker_lines(draft.text)
+    left = [
+        f"{shown} di baris {_numbers(lines[word])}"
+        for word, shown in (("ISI", "[ISI: ...]"), ("PETUNJUK", "[PETUNJUK: ...]"))
+        if lines[word]
+    ]
+    if not left:
+        return []
+    return [
+        f"     Masih ada {'; '.join(left)}.",
+        '     Selama masih ada, invoke status menampilkan "perlu diperbaiki" dan naskah ini '
+        "belum dapat disetujui.",
+    ]
+
+
+def _numbers(lines: tuple[int, ...]) -> str:
+    """Return line numbers as ``4, 6-7, 11`` (runs of consecutive lines joined)."""
+    runs: list[list[int]] = []
+    for number in lines:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs)

@@ -1,25 +1,29 @@
 """Making a decision: ``invoke approve`` and ``invoke reject`` in library form.
 
 The same rules that judge the site refuse a decision that would not count: a signer who
-does not hold the role now, a role whose turn has not come, a file that already exists.
+does not hold the role now, a role whose turn has not come, a file that already exists,
+and ``setuju`` on a text that still needs fixing (naskah.py; ``tolak`` stays possible).
 Sign-off files are created exclusively (``open(..., "x")``): no tool ever rewrites one.
 """
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from .errors import SigningError
 from .ledger import Ledger
+from .naskah import NaskahRefused
 from .records import canonical_payload, render_signoff, signoff_fields, signoff_path
 from .roster import Person, Role
 from .signatures import (
     SIGNOFF_NAMESPACE,
+    KeyRefused,
     SignatureInvalid,
+    fingerprint,
     normalise_key,
+    public_key_from_private,
     sign_with_ssh_keygen,
     signing_key,
 )
@@ -48,14 +52,7 @@ def public_key_of(key_file: Path) -> str:
             f"Kunci tidak ditemukan: {key_file}.",
             hint="Buat kunci dengan 'invoke keygen' atau sebutkan --key.",
         )
-    done = subprocess.run(
-        ["ssh-keygen", "-y", "-f", str(key_file)], capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise SigningError(
-            f"Kunci publik dari {key_file} tidak dapat dibaca.", hint=done.stderr.strip()
-        )
-    return normalise_key(done.stdout)
+    return public_key_from_private(key_file)  # ssh-keygen -y; its refusals in Indonesian
 
 
 def _role(ledger: Ledger, role_id: str) -> Role:
@@ -66,14 +63,17 @@ def _role(ledger: Ledger, role_id: str) -> Role:
     return role
 
 
-def _signer(ledger: Ledger, key: str, role_id: str, now: datetime) -> Person:
+def _signer(ledger: Ledger, key: str, role_id: str, now: datetime, key_file: Path) -> Person:
     roster = ledger.roster
     role = _role(ledger, role_id)
     person = roster.person_with_key(key)
     if person is None:
+        public = key_file if key_file.suffix == ".pub" else f"{key_file}.pub"
         raise SigningError(
             "Kunci Anda tidak terdaftar di roster.",
-            hint="Kirim kunci publik Anda ke Ketua KPU untuk dimasukkan ke roster.",
+            hint=f"Kunci {key_file} ({fingerprint(key)}) tidak ada di roster versi "
+            f"{roster.version}: kirim {public} ke Ketua KPU untuk dimasukkan ke roster, "
+            "atau sebutkan kunci Anda yang terdaftar dengan --key.",
         )
     if any(k.key == key and k.revoked for k in person.keys):
         raise SigningError("Kunci Anda sudah dicabut di roster.", hint="Pakai kunci baru Anda.")
@@ -98,17 +98,11 @@ def decide(
     if decision == "tolak" and not note.strip():
         raise SigningError("Penolakan wajib disertai alasan.", hint='Tambahkan --note "...".')
     key = public_key_of(key_file)
-    person = _signer(ledger, key, role_id, now)
+    person = _signer(ledger, key, role_id, now, key_file)
     verdict = ledger.verdict(item)
-    files = ledger.digest(item)
-    if decision == "setuju" and (files.missing or files.problems):
-        broken = [f"tidak ditemukan: {path}" for path in files.missing]
-        broken += [finding.message for finding in files.problems]
-        raise SigningError(
-            f"Belum bisa disetujui: berkas item ini bermasalah ({'; '.join(broken)}).",
-            hint="Minta penulis memperbaikinya; persetujuan atas berkas yang hilang atau "
-            "ditolak tidak akan pernah terbit. Menolak (invoke reject) tetap bisa.",
-        )
+    problems = ledger.naskah(item)
+    if decision == "setuju" and problems:  # never published: signing it helps nobody
+        raise NaskahRefused(item, problems)
     earlier = ledger.roster.roles[: ledger.roster.roles.index(_role(ledger, role_id))]
     approved = {d.role for d in verdict.chain}
     waiting = [r.name for r in earlier if r.id not in approved]
@@ -136,6 +130,8 @@ def decide(
         signature = sign_with_ssh_keygen(payload, key_file, SIGNOFF_NAMESPACE)
         if signing_key(payload, signature, SIGNOFF_NAMESPACE) != key:
             raise SigningError("Tanda tangan dibuat dengan kunci lain.", hint=str(key_file))
+    except KeyRefused as error:  # already names the key file and what to do
+        raise SigningError(str(error)) from None
     except SignatureInvalid as error:
         raise SigningError(str(error), hint="Periksa kunci dan ssh-agent Anda.") from None
     target = ledger.approvals / signoff_path(item, role_id, decision, now)

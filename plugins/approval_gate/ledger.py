@@ -7,6 +7,11 @@ cold run with many files spreads parsing and signature checks over all cores.
 Files are found and read through ``signoff_files.py``: regular files only, within
 ``SIGNOFF_LIMIT``; anything else is a ``Finding`` naming it that holds only the item whose
 folder it is in. Nothing in ``approvals/`` can hang, loop or exhaust the build.
+
+A verdict also answers for the text itself: the naskah checks (naskah.py) run on the
+bytes the digest covers, and an item with any problem is ``perlu-diperbaiki``, never
+publishable. Their scans are kept by source hash (naskah_cache.py), so a warm run reads
+no source.
 """
 
 from __future__ import annotations
@@ -22,9 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from . import clock
-from .cache import CachedContentFiles, ContentCache, SignoffCache, identity
+from .cache import ContentCache, SignoffCache, identity
 from .digest import ContentDigest, Limits, content_digest
 from .errors import Finding
+from .naskah import NEEDS_FIX, check_naskah, needs_fix_reason, scan_text
+from .naskah_cache import NaskahCache, SourceSeen
 from .records import SignOff, item_folder, parse_signoff
 from .roster import Roster
 from .roster_file import load_roster
@@ -134,14 +141,34 @@ class Ledger:
     #: The newest signing time of any validly signed sign-off, counted or not (a time
     #: "in the future" is exactly what a clock set back produces): the clock rail's input.
     newest_signed: datetime | None = None
+    naskah_cache: NaskahCache = field(default_factory=lambda: NaskahCache(None), repr=False)
     _digests: dict[str, ContentDigest] = field(default_factory=dict, repr=False)
+    _sources: dict[str, str | None] = field(default_factory=dict, repr=False)
+    _naskah: dict[str, tuple[Finding, ...]] = field(default_factory=dict, repr=False)
 
     def digest(self, item: str) -> ContentDigest:
-        """Return the item's digest, computed once per ledger (one build or command)."""
+        """Return the item's digest, computed once per ledger (one build or command).
+
+        When the digest reads the source (its file changed), the naskah scan is made from
+        those same bytes, so no source is read twice.
+        """
         if item not in self._digests:
-            files = CachedContentFiles(self.content, self.cache, self.limits)
+            files = SourceSeen(self.content, self.cache, self.limits, item)
             self._digests[item] = content_digest(self.content, item, files)
+            self._sources[item] = files.sha
+            if files.kept is not None and files.sha is not None:
+                if self.naskah_cache.scan(item, files.sha) is None:
+                    scan = scan_text(item, files.kept.decode("utf-8", "replace"))
+                    self.naskah_cache.remember(item, files.sha, scan)
         return self._digests[item]
+
+    def naskah(self, item: str) -> tuple[Finding, ...]:
+        """Return what must be fixed in the item's text before anyone signs it (naskah.py)."""
+        if item not in self._naskah:
+            digest = self.digest(item)
+            scan = self.naskah_cache.scan_of(self.content, item, self._sources[item], self.limits)
+            self._naskah[item] = check_naskah(self.content, item, digest, scan=scan)
+        return self._naskah[item]
 
     def reuse(self, now: datetime) -> Ledger:
         """Return a ledger with these decisions at ``now`` (no sign-off changed since)."""
@@ -155,11 +182,13 @@ class Ledger:
             ContentCache(self.cache.folder),
             self.limits,
             self.newest_signed,
+            NaskahCache(self.naskah_cache.folder),
         )
 
     def save_cache(self) -> None:
-        """Keep this run's content hashes for the next run (sign-offs save themselves)."""
+        """Keep this run's content hashes and scans for the next run (sign-offs save themselves)."""
         self.cache.save()
+        self.naskah_cache.save()
 
     def _concerns(self, finding: Finding, item: str) -> bool:
         if finding.item is not None:
@@ -168,26 +197,27 @@ class Ledger:
         return folder == item_folder(item)  # a file too broken to name its item
 
     def verdict(self, item: str, changed_at: datetime | None = None) -> Verdict:
-        """Judge ``item`` (a path under content/) at its current digest."""
+        """Judge ``item`` (a path under content/) at its current digest and text.
+
+        A text that needs fixing is ``perlu-diperbaiki`` whatever its sign-offs say: never
+        published, and the writer (no role) acts next; the sign-offs stay in ``chain``.
+        """
         digest = self.digest(item)
         verdict = judge(
             item, digest.value, self.roster.roles, self.decisions.get(item, []), changed_at
         )
         own = tuple(f for f in self.findings if self._concerns(f, item))
-        missing = tuple(
-            Finding(
-                item,
-                f"Lampiran tidak ditemukan: {path}.",
-                "Tambahkan berkasnya atau perbaiki tautannya.",
-                None,
-                item,
+        problems = self.naskah(item)
+        if own or problems:
+            verdict = replace(verdict, findings=problems + own + verdict.findings)
+        if problems:
+            verdict = replace(
+                verdict,
+                state=NEEDS_FIX,
+                role=None,
+                reason=needs_fix_reason(problems),
+                waiting_since=changed_at or verdict.waiting_since,
             )
-            for path in digest.missing
-        )
-        if own or missing or digest.problems:
-            verdict = replace(verdict, findings=own + missing + digest.problems + verdict.findings)
-        if digest.problems and verdict.publishable:  # a refused file: never published
-            verdict = replace(verdict, state="ditahan", reason=_held(digest))
         return verdict
 
     def orphans(self, items: set[str]) -> list[Finding]:
@@ -204,11 +234,6 @@ class Ledger:
             if item not in items
             for d in ds
         ]
-
-
-def _held(digest: ContentDigest) -> str:
-    first = digest.problems[0]
-    return f"berkas ditolak: {first.path}: {first.message}"
 
 
 def read_ledger(
@@ -243,6 +268,7 @@ def read_ledger(
         ContentCache(cache_path),
         limits or Limits(),
         max(signed, default=None),
+        NaskahCache(cache_path),
     )
 
 

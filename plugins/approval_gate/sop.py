@@ -48,6 +48,10 @@ class ContentKind:
     folder: str
     category: str | None  # None: a static page (no date, no category)
     fields: tuple[tuple[str, str], ...] = ()  # (metadata key, label) the kind carries
+    #: The fields an item of this kind may not leave out (the naskah checks hold it):
+    #: what a reader cannot do without (an announcement's validity, a regulation's
+    #: number and year). The others are offered by ``invoke new`` but may stay away.
+    required: tuple[str, ...] = ()
 
     @property
     def dated(self) -> bool:
@@ -64,8 +68,15 @@ KINDS: tuple[ContentKind, ...] = (
         "pengumuman",
         "Pengumuman",
         (("berlaku", "Masa berlaku"), ("berlaku_sampai", "Turun dari situs")),
+        ("berlaku",),
     ),
-    ContentKind("regulasi", "regulasi", "Regulasi", (("nomor", "Nomor"), ("tahun", "Tahun"))),
+    ContentKind(
+        "regulasi",
+        "regulasi",
+        "Regulasi",
+        (("nomor", "Nomor"), ("tahun", "Tahun")),
+        ("nomor", "tahun"),
+    ),
     ContentKind("data", "data", "Data", (("periode", "Periode data"), ("sumber", "Sumber data"))),
     ContentKind("dokumentasi", "dokumentasi", "Dokumentasi"),
     ContentKind("bahan-sosialisasi", "bahan-sosialisasi", "Bahan Sosialisasi"),

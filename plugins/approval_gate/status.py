@@ -15,6 +15,7 @@ from pathlib import Path
 from .clock import WIB
 from .git import git_lines
 from .ledger import Ledger
+from .naskah import NEEDS_FIX
 from .rules import Verdict
 
 
@@ -97,7 +98,7 @@ def status_rows(ledger: Ledger, items: list[str]) -> list[StatusRow]:
             waited = max(0, int((ledger.now - verdict.waiting_since).total_seconds() // 60))
         standard = role.standard_minutes if role and verdict.state != "ditolak" else None
         next_name = role.name if role and verdict.state != "ditolak" else None
-        if verdict.state == "ditolak":
+        if verdict.state in ("ditolak", NEEDS_FIX):  # the writer acts next
             next_name = "Pengampu Konsep (penulis): perbaiki naskah"
         rows.append(
             StatusRow(
