@@ -4,18 +4,52 @@ Status times, the preview's and the report's history, the approval sheet's commi
 publication archive and the GitHub Pages target all ask git something. They do it through
 ``run_git``, which never lets git prompt or page, turns "git is not installed" into
 ``None`` instead of a traceback, and leaves the meaning of a failure to the caller.
+
+``None`` also means "the folder is gone", so a caller that is about to say "not a git
+repository" first calls ``require_git``: a machine without git hears that git is
+missing (``GitMissing``, exit code ``GIT_MISSING``), not that its checkout is wrong.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import ExitCode, KpuError
+
 #: Environment that keeps git from asking anything or opening a pager.
 QUIET = {"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "PAGER": "cat"}
+#: What a person reads when a command that needs git finds none.
+GIT_MISSING_TEXT = (
+    "Program git tidak ditemukan; pasang git (Debian/Ubuntu: 'sudo apt install git'; "
+    "Windows: https://git-scm.com/download/win, lalu buka terminal baru) dan jalankan "
+    "perintah ini lagi. Tidak ada yang diubah."
+)
+
+
+class GitMissing(KpuError):
+    """The command needs the git program and this machine has none (on its PATH)."""
+
+    exit_code = ExitCode.GIT_MISSING
+
+    def __init__(self) -> None:
+        super().__init__(GIT_MISSING_TEXT)
+
+
+def git_missing(env: Mapping[str, str] | None = None) -> bool:
+    """Tell whether no ``git`` program can be found on the PATH (of ``env`` if given)."""
+    path = (env if env is not None else os.environ).get("PATH")
+    return shutil.which("git", path=path) is None
+
+
+def require_git(env: Mapping[str, str] | None = None) -> None:
+    """Raise ``GitMissing`` when git is not installed; return quietly when it is."""
+    if git_missing(env):
+        raise GitMissing()
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 from sshsig import PublicKey
 
 from .errors import SigningError
+from .keyfiles import explain_ssh_keygen
 from .sshwire import Fields, SignatureInvalid, dearmor
 
 SIGNOFF_NAMESPACE = "kpu-rembang-persetujuan"
@@ -180,60 +181,88 @@ def _mpint(value: int) -> bytes:
     return _wire(value.to_bytes((value.bit_length() + 8) // 8, "big") if value else b"")
 
 
+class KeyRefused(SignatureInvalid):
+    """ssh-keygen could not use the key; the message names the key and what to do."""
+
+
 def sign_with_ssh_keygen(payload: bytes, key_file: Path, namespace: str) -> str:
     """Sign ``payload`` with ``ssh-keygen -Y sign`` and return the armored signature.
 
     ``key_file`` may be a private key (ssh-keygen asks for its passphrase on the
-    terminal) or a public key whose private half is loaded in ssh-agent.
+    terminal) or a public key whose private half is loaded in ssh-agent. A refusal is
+    ``KeyRefused`` with ssh-keygen's words in Indonesian (keyfiles.py).
     """
     with tempfile.TemporaryDirectory(prefix="kpu-sign-") as tmp:
         message = Path(tmp) / "payload"
         message.write_bytes(payload)
+        command = ["ssh-keygen", "-q", "-Y", "sign", "-f", str(key_file), "-n", namespace]
         try:
-            done = subprocess.run(
-                [
-                    "ssh-keygen",
-                    "-q",
-                    "-Y",
-                    "sign",
-                    "-f",
-                    str(key_file),
-                    "-n",
-                    namespace,
-                    str(message),
-                ],
-                capture_output=True,
-                check=False,
-            )
+            done = subprocess.run([*command, str(message)], capture_output=True, check=False)
         except FileNotFoundError:
-            raise SignatureInvalid(
-                "program ssh-keygen tidak ditemukan; pasang paket openssh-client"
-            ) from None
+            raise KeyRefused(_NO_SSH_KEYGEN) from None
         signature = message.with_name("payload.sig")
         if done.returncode != 0 or not signature.is_file():
-            detail = done.stderr.decode(errors="replace").strip()
-            raise SignatureInvalid(f"ssh-keygen gagal menandatangani: {detail}")
+            detail = done.stderr.decode(errors="replace")
+            raise KeyRefused(
+                explain_ssh_keygen(detail, key_file, "menandatangani", done.returncode)
+            )
         return signature.read_text()
+
+
+#: What a person reads when OpenSSH's ssh-keygen is not installed.
+_NO_SSH_KEYGEN = (
+    "Program ssh-keygen tidak ditemukan; pasang OpenSSH (Debian/Ubuntu: paket "
+    "openssh-client; Windows: fitur opsional OpenSSH Client), lalu ulangi."
+)
+
+
+def public_key_from_private(key_file: Path) -> str:
+    """Return the public key of a private key file without a ``.pub`` (``ssh-keygen -y``).
+
+    ssh-keygen asks for the passphrase of a protected key; a refusal is a
+    ``SigningError`` in Indonesian naming the key file.
+    """
+    try:
+        done = subprocess.run(
+            ["ssh-keygen", "-y", "-f", str(key_file)], capture_output=True, check=False
+        )
+    except FileNotFoundError:
+        raise SigningError(_NO_SSH_KEYGEN) from None
+    if done.returncode != 0:
+        detail = done.stderr.decode(errors="replace")
+        raise SigningError(
+            explain_ssh_keygen(detail, key_file, "membaca kunci publik", done.returncode)
+        )
+    return normalise_key(done.stdout.decode(errors="replace"))
 
 
 def generate_key(target: Path, comment: str, passphrase: bool = True) -> str:
     """Make a new ed25519 key pair at ``target`` with ``ssh-keygen``; return the public key.
 
     Never overwrites: an existing key is somebody's identity. Without ``passphrase``
-    the key is unprotected (tests and automation only); otherwise ssh-keygen asks.
+    the key is unprotected (tests and automation only); otherwise ssh-keygen asks (on
+    the terminal: only its error output is read, to say a refusal in Indonesian).
     """
     if target.exists():
         raise SigningError(
             f"Kunci sudah ada: {target}. Tidak ditimpa; pakai --file untuk lokasi lain."
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SigningError(
+            f"Folder {target.parent} tidak dapat dibuat ({error.strerror or error}); "
+            "tidak ada kunci yang dibuat.",
+            hint="Pilih lokasi lain dengan --file.",
+        ) from None
     command = ["ssh-keygen", "-q", "-t", "ed25519", "-f", str(target), "-C", comment]
     if not passphrase:
         command += ["-N", ""]
     try:
-        made = subprocess.run(command, check=False).returncode == 0
+        done = subprocess.run(command, stderr=subprocess.PIPE, check=False)
     except FileNotFoundError:
-        made = False
-    if not made:
-        raise SigningError("ssh-keygen gagal membuat kunci.")
+        raise SigningError(_NO_SSH_KEYGEN) from None
+    if done.returncode != 0:
+        detail = done.stderr.decode(errors="replace")
+        raise SigningError(explain_ssh_keygen(detail, target, "membuat kunci", done.returncode))
     return normalise_key(Path(f"{target}.pub").read_text())
