@@ -71,10 +71,12 @@ SITEMAP = {"format": "xml", "exclude": [r"^404\.html$", r"^robots\.txt$", r"^car
 PLUGINS = [approval_gate, "sitemap", "stable_sitemap", site_theme]
 
 # The approval gate. The anchor is the fingerprint of the KPU chair's key that signs the
-# roster; it is pinned outside the repository (KPU_ROSTER_ANCHOR or the machine's
-# ~/.config/kpu-rembang/roster-anchor). Without one, local builds use the demo anchor.
+# roster. Local work (status, preview, approve, watch, build) uses the anchor pinned on this
+# machine (KPU_ROSTER_ANCHOR or ~/.config/kpu-rembang/roster-anchor), else the office's
+# record approvals/jangkar-kantor.txt, else the demo anchor. publishconf.py never uses the
+# repository's record: publishing trusts only the pinned anchor.
 APPROVAL_GATE_APPROVALS_PATH = str(ROOT / "approvals")
-APPROVAL_GATE_ANCHOR = gate_api.pinned_anchor() or gate_api.DEMO_ANCHOR
+APPROVAL_GATE_ANCHOR = gate_api.local_anchor(ROOT / "approvals")
 APPROVAL_GATE_ALLOW_DEMO_KEYS = True
 APPROVAL_GATE_MANIFEST_PATH = str(ROOT / "var" / "gate-manifest.json")
 APPROVAL_GATE_CACHE_PATH = str(ROOT / ".cache" / "approval-gate")

@@ -1,7 +1,9 @@
 """Pelican settings for publishing: the same site, with the demo keys refused.
 
 The roster anchor must be pinned on the publishing machine (KPU_ROSTER_ANCHOR or
-~/.config/kpu-rembang/roster-anchor); there is no fallback. Demo keys and the demo anchor
+~/.config/kpu-rembang/roster-anchor, ``invoke pin-anchor``); there is no fallback, and the
+office's record in the repository (approvals/jangkar-kantor.txt, which pelicanconf.py uses
+for local work) is never read here. Demo keys and the demo anchor
 are refused unless KPU_DEMO=1 is set explicitly (``invoke publish --demo``: the sample
 site, to the local target only). Publishing targets: see docs/publishing.md.
 """
@@ -25,7 +27,8 @@ LOAD_CONTENT_CACHE = False
 OUTPUT_PATH = str(ROOT / "output")
 
 DEMO = os.environ.get("KPU_DEMO") == "1"
-# No pinned anchor and no --demo: None, and the gate refuses to build.
+# No pinned anchor and no --demo: None, and the gate refuses to build. Never the repository's
+# approvals/jangkar-kantor.txt: whoever can edit the repository could change it.
 APPROVAL_GATE_ANCHOR = gate_api.pinned_anchor() or (gate_api.DEMO_ANCHOR if DEMO else None)
 APPROVAL_GATE_ALLOW_DEMO_KEYS = DEMO
 

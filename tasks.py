@@ -19,6 +19,7 @@ from commands.approvals import sign_roster, status_  # noqa: E402
 from commands.editorial import new, report, sheet  # noqa: E402
 from commands.history import accept_history_  # noqa: E402
 from commands.preview import preview, watch  # noqa: E402
+from commands.roster import pin_anchor_, setup_roster  # noqa: E402,F401
 from commands.site import build, publish, rollback, serve  # noqa: E402
 
 __all__ = [

@@ -1,9 +1,10 @@
 """Reading roster.yml: verified against the anchor first, then parsed, or nothing.
 
 The roster is trusted only when ``roster.yml.sig`` is a valid signature over the exact
-bytes of ``roster.yml`` made by the anchor key, whose fingerprint is pinned outside the
-repository (environment or the publishing machine's configuration). A writer who can
-edit the repository therefore cannot add themselves as an approver. Any problem here
+bytes of ``roster.yml`` made by the anchor key, whose fingerprint a publish takes only from
+outside the repository (environment or the publishing machine's configuration; see
+anchor.py). A writer who can edit the repository therefore cannot add themselves as an
+approver to what is published. Any problem here
 is fatal, and names the line: without a trusted roster nothing can be published.
 """
 
@@ -13,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .anchor import anchor_origin
 from .errors import AnchorError, RosterError
 from .roster import DEMO_FINGERPRINTS, Holding, Person, PersonKey, Publisher, Role, Roster
 from .signatures import ROSTER_NAMESPACE, SignatureInvalid, fingerprint, normalise_key, signing_key
@@ -193,13 +195,25 @@ def _parse_holdings(
     return tuple(holdings)
 
 
-def verify_anchor(roster_bytes: bytes, signature: str, anchor: str, sig_path: str) -> None:
-    """Raise ``AnchorError`` unless ``signature`` is the anchor's over ``roster_bytes``."""
+def verify_anchor(
+    roster_bytes: bytes,
+    signature: str,
+    anchor: str,
+    sig_path: str,
+    approvals: Path | None = None,
+) -> None:
+    """Raise ``AnchorError`` unless ``signature`` is the anchor's over ``roster_bytes``.
+
+    ``approvals`` (the folder of the roster) lets the message say where this machine's
+    anchor comes from and the one command that fixes it.
+    """
+    folder = approvals or Path(sig_path).parent
     if not _FINGERPRINT.match(anchor):
+        origin = anchor_origin(anchor, folder)
         raise AnchorError(
-            f"Sidik jari jangkar tidak sah: {anchor!r}.",
+            f"Sidik jari jangkar tidak sah: {anchor!r}, dari {origin.where}.",
             path=sig_path,
-            hint="Isi KPU_ROSTER_ANCHOR dengan bentuk 'SHA256:...' (43 karakter).",
+            hint="Bentuknya 'SHA256:' diikuti 43 karakter. " + origin.fix(),
         )
     try:
         key = signing_key(roster_bytes, signature, ROSTER_NAMESPACE)
@@ -208,13 +222,16 @@ def verify_anchor(roster_bytes: bytes, signature: str, anchor: str, sig_path: st
             f"Tanda tangan roster tidak sah: {error}.",
             path=sig_path,
             hint="Roster mungkin diubah; minta Ketua KPU menandatanganinya "
-            "ulang dengan 'invoke sign-roster'.",
+            f"ulang dengan 'invoke sign-roster'. {anchor_origin(anchor, folder).uses()}",
         ) from None
-    if fingerprint(key) != anchor:
+    signed = fingerprint(key)
+    if signed != anchor:
+        origin = anchor_origin(anchor, folder)
         raise AnchorError(
-            f"Roster ditandatangani kunci {fingerprint(key)}, bukan kunci jangkar {anchor}.",
+            f"Roster ditandatangani kunci {signed}, bukan kunci jangkar {anchor} yang dipakai "
+            f"mesin ini; jangkar itu dari {origin.where}.",
             path=sig_path,
-            hint="Hanya Ketua KPU (pemegang kunci jangkar) yang boleh menandatangani roster.",
+            hint=origin.fix(signed),
         )
 
 
@@ -224,19 +241,22 @@ def load_roster(approvals: Path, anchor: str, allow_demo_keys: bool) -> Roster:
     sig_path = approvals / "roster.yml.sig"
     shown = f"{approvals.name}/roster.yml"
     if anchor in DEMO_FINGERPRINTS and not allow_demo_keys:
+        origin = anchor_origin(anchor, approvals)
         raise AnchorError(
-            f"Kunci jangkar {anchor} adalah kunci CONTOH (demo-keys/) yang diketahui umum.",
+            f"Kunci jangkar {anchor} adalah kunci CONTOH (demo-keys/) yang diketahui umum; "
+            f"mesin ini memakainya dari {origin.where}.",
             path=shown,
-            hint="Tetapkan KPU_ROSTER_ANCHOR ke sidik jari kunci Ketua KPU.",
+            hint=origin.fix(),
         )
     if not sig_path.is_file():
         raise AnchorError(
             "Tanda tangan roster (roster.yml.sig) tidak ada.",
             path=f"{shown}.sig",
-            hint="Minta Ketua KPU menjalankan 'invoke sign-roster'.",
+            hint="Minta Ketua KPU menjalankan 'invoke sign-roster'. "
+            + anchor_origin(anchor, approvals).uses(),
         )
     raw = path.read_bytes()
-    verify_anchor(raw, sig_path.read_text(), anchor, f"{shown}.sig")
+    verify_anchor(raw, sig_path.read_text(), anchor, f"{shown}.sig", approvals)
     try:
         doc = parse(raw.decode("utf-8"))
     except (YamlProblem, UnicodeDecodeError) as error:

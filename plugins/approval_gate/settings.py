@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import options as o
+from .anchor import anchor_origin, missing_anchor_hint
 from .digest import Limits
 from .errors import ConfigError, KpuError
 from .readers import check_readers
@@ -122,9 +123,38 @@ def _inside(child: Path, parent: Path) -> bool:
     return child == parent or parent in child.parents
 
 
+def _check_anchor(settings: Mapping[str, Any], source: str) -> None:
+    """Refuse a missing or malformed anchor, saying where it comes from and the fix.
+
+    The anchor is missing when a publishing settings file (``publishconf.py``) finds
+    none pinned on this machine: the hint names the pin command, never the repository's
+    record. A malformed one names its origin (environment, machine file, settings).
+    """
+    value = settings.get(PREFIX + "ANCHOR")
+    expected = next(option.expected for option in OPTIONS.options if option.key == "ANCHOR")
+    if value is None:
+        raise ConfigError(
+            f"Pengaturan '{PREFIX}ANCHOR' belum diisi ({expected}).",
+            path=source,
+            hint=missing_anchor_hint(),
+        )
+    try:
+        o.fingerprint(value)
+    except o.Invalid:
+        origin = anchor_origin(str(value), Path(str(settings.get(PREFIX + "APPROVALS_PATH", "."))))
+        raise ConfigError(
+            f"Nilai pengaturan '{PREFIX}ANCHOR': diharapkan {expected}, tetapi diterima "
+            f"{value!r}, dari {origin.where}.",
+            path=source,
+            hint=origin.fix(),
+        ) from None
+
+
 def load_settings(settings: Mapping[str, Any]) -> GateSettings:
     """Validate the ``APPROVAL_GATE_*`` settings of a Pelican settings dict, or raise."""
     source = settings_source(settings)
+    if OPTIONS.unknown(settings) is None:  # a mistyped key is reported first, as before
+        _check_anchor(settings, source)
     values = OPTIONS.read(settings, source)
     check_readers(settings, source)
     output = Path(settings["OUTPUT_PATH"]).resolve()

@@ -34,7 +34,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from approval_gate.api import AnchorError, ExitCode, Roster, code_allowed_signers
+from approval_gate.api import (
+    OFFICE_ANCHOR_FILE,
+    AnchorError,
+    ExitCode,
+    Roster,
+    code_allowed_signers,
+)
 
 from publishing.seal import SealError
 from publishing.state import MachineState, load_state, site_id, state_root
@@ -56,8 +62,9 @@ CONTENT = "content/"
 APPROVALS = "approvals/"
 #: Site furniture under content/: copied as it is, so it is code and needs a signature.
 FURNITURE = ("content/static/", "content/extra/")
-#: The roster may change (a newer version signed by the anchor; checked elsewhere).
-ROSTER_FILES = ("approvals/roster.yml", "approvals/roster.yml.sig")
+#: The roster may change (a newer version signed by the anchor; checked elsewhere), and
+#: with it the office's record of the anchor, which no publish reads (anchor.py).
+ROSTER_FILES = ("approvals/roster.yml", "approvals/roster.yml.sig", APPROVALS + OFFICE_ANCHOR_FILE)
 
 
 def needs_signature(path: str) -> bool:

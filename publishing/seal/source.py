@@ -17,8 +17,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from approval_gate.api import DEMO_ANCHOR, ConfigError, pinned_anchor, read_settings_file, run_git
+from approval_gate.api import (
+    DEMO_ANCHOR,
+    ConfigError,
+    missing_anchor_hint,
+    pinned_anchor,
+    read_settings_file,
+    require_git,
+    run_git,
+)
 
+from ..faults import discard
 from . import SealError
 
 #: Where the exports live under the checkout's ``var/`` (disposable, like ``terbit/``).
@@ -67,6 +76,7 @@ def checkout(settings_file: Path) -> tuple[Path, str]:
     """Return the repository holding ``settings_file`` and the file's path inside it."""
     done = run_git(settings_file.parent, "rev-parse", "--show-toplevel")
     if done is None or not done.ok:
+        require_git()  # no git at all is said as such, not as "not a repository"
         raise SealError(
             f"{settings_file.parent} bukan repositori git; penerbitan dibuat dari sebuah commit.",
             hint="Jalankan dari folder situs yang di-clone dengan git.",
@@ -105,8 +115,7 @@ def machine_anchor(env: Mapping[str, str], demo: bool) -> str:
     raise ConfigError(
         "Jangkar roster belum dipasang di mesin ini; penerbitan hanya memercayai roster "
         "yang ditandatangani jangkar mesin penerbit.",
-        hint="Atur KPU_ROSTER_ANCHOR atau tulis sidik jari kunci Ketua ke "
-        "~/.config/kpu-rembang/roster-anchor (docs/publishing.md).",
+        hint=missing_anchor_hint(),
     )
 
 
@@ -118,9 +127,8 @@ def sealed_folders(var: Path, name: str) -> Iterator[tuple[Path, Path]]:
     lock, so none of them is in use.
     """
     exports = var / EXPORTS
-    if exports.exists():
-        shutil.rmtree(exports)
-    exports.mkdir(parents=True)
+    discard(exports)  # an orphaned Pelican child may still read or write in there
+    exports.mkdir(parents=True, exist_ok=True)  # (and may have made it again): names are new
     folder, cache = exports / name, exports / f"{name}.cache"
     try:
         yield folder, cache
