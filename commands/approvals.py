@@ -10,12 +10,18 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from invoke import Context, task
 
 from approval_gate.api import open_ledger
 
 from .cli import DEFAULT_KEY, ROOT, reported, settings_file, trusted
+
+if TYPE_CHECKING:
+    from approval_gate.api import Finding, StatusRow
+
+    from editorial.handoff import Handoff
 
 #: ``invoke status``: the width of the status column; longer reasons get a line of their own.
 REASON_WIDTH = 48
@@ -31,26 +37,34 @@ def _duration(minutes: int | None) -> str:
 
 @task(
     name="status",
+    optional=["pesan"],
     help={
         "json": "keluaran JSON untuk mesin",
         "settings": "berkas pengaturan",
-        "pesan": "sertakan pesan serah terima (teks dan tautan WhatsApp)",
+        "pesan": "sertakan pesan serah terima (teks dan tautan WhatsApp); "
+        "--pesan ITEM: hanya untuk item itu",
+        "item": "hanya item ini (content/berita/x.md, berita/x.md, atau relatif dari folder ini)",
     },
 )
 def status_(
-    c: Context, json_: bool = False, settings: str = "pelicanconf.py", pesan: bool = False
+    c: Context,
+    json_: bool = False,
+    settings: str = "pelicanconf.py",
+    pesan: bool | str = False,
+    item: str | None = None,
 ) -> None:
     """Tampilkan posisi setiap item dalam alur SOP dan siapa yang harus bertindak."""
-    from approval_gate.api import discover_items, status_rows
+    from approval_gate.api import discover_items, existing_item, status_rows
 
     from editorial.handoff import status_messages, with_message
 
     with reported():
+        only = _only_item(pesan, item)
         ledger = open_ledger(settings_file(settings))
-    items = discover_items(ledger.content)
+        items = [existing_item(ledger.content, only)] if only else discover_items(ledger.content)
     rows = status_rows(ledger, items)
     ledger.save_cache()
-    orphans = ledger.orphans(set(items))
+    orphans = [] if only else ledger.orphans(set(items))
     messages = (
         status_messages(ledger, [r.verdict for r in rows], settings_file(settings)) if pesan else {}
     )
@@ -68,6 +82,26 @@ def status_(
             )
         )
         return
+    _print_rows(rows, messages, orphans)
+
+
+def _only_item(pesan: bool | str, item: str | None) -> str | None:
+    """Return the one item ``--pesan ITEM`` or ``--item ITEM`` asks about, if any."""
+    from editorial.errors import BadValue
+
+    named = {name for name in (pesan, item) if isinstance(name, str) and name}
+    if len(named) > 1:
+        raise BadValue(
+            f"--pesan {pesan!r} dan --item {item!r} menyebut dua item berbeda.",
+            hint="Tidak ada yang ditampilkan; sebutkan satu item saja.",
+        )
+    return named.pop() if named else None
+
+
+def _print_rows(
+    rows: list[StatusRow], messages: dict[str, Handoff], orphans: list[Finding]
+) -> None:
+    """Print the status table: one line per item, long reasons and findings below it."""
     width = max((len(row.verdict.item) for row in rows), default=4)
     print(f"{'ITEM':<{width}}  {'STATUS':<{REASON_WIDTH}}  {'MENUNGGU':>10}  STANDAR")
     for row in rows:
@@ -90,16 +124,35 @@ def status_(
     print(f"\n{ready} dari {len(rows)} item siap terbit.")
 
 
+def _ready(key_file: Path) -> None:
+    """Give a freshly cloned demo key (demo-keys/, 0644) mode 0600, and say so in one line."""
+    from approval_gate.api import ready_demo_key
+
+    notice = ready_demo_key(key_file)
+    if notice:
+        print(notice)
+
+
 def _decide(item: str, role: str, decision: str, note: str, key: str | None, settings: str) -> None:
-    """Sign one decision on the item's current version; print what was made."""
-    from approval_gate.api import decide, item_name
+    """Sign one decision on the item's current version; print what was made.
+
+    The item may be typed as any path that names it, the role as its id or name in
+    any spelling the roster recognises (``find_role``); a role read from another
+    spelling is said first, so the person sees what is signed.
+    """
+    from approval_gate.api import NaskahRefused, decide, existing_item, find_role
 
     key_file = Path(key or os.environ.get("KPU_SIGNING_KEY") or DEFAULT_KEY).expanduser()
+    _ready(key_file)
     with reported():
         ledger = open_ledger(settings_file(settings))
-        name = item_name(ledger.content, item)
-        with reported("Tidak ditandatangani: "):
-            made = decide(ledger, name, role, decision, note, key_file, ledger.now)
+        # A naskah refusal already says that nothing was signed.
+        with reported(lambda e: "" if isinstance(e, NaskahRefused) else "Tidak ditandatangani: "):
+            name = existing_item(ledger.content, item)
+            chosen, reading = find_role(ledger.roster, role)
+            if reading:
+                print(reading)
+            made = decide(ledger, name, chosen.id, decision, note, key_file, ledger.now)
     word = "DISETUJUI" if decision == "setuju" else "DITOLAK"
     print(
         f"{word} oleh {made.signer} sebagai {made.role}: {made.item}\n"
@@ -110,8 +163,8 @@ def _decide(item: str, role: str, decision: str, note: str, key: str | None, set
 
 @task(
     help={
-        "item": "jalur item di bawah content/",
-        "role": "peran Anda (mis. web-admin)",
+        "item": "jalur item (content/berita/x.md, berita/x.md, atau relatif dari folder ini)",
+        "role": "peran Anda (mis. web-admin atau 'Web Admin')",
         "key": "kunci SSH Anda (bawaan ~/.ssh/kpu-rembang_ed25519)",
         "settings": "berkas pengaturan",
     }
@@ -125,8 +178,8 @@ def approve(
 
 @task(
     help={
-        "item": "jalur item di bawah content/",
-        "role": "peran Anda",
+        "item": "jalur item (content/berita/x.md, berita/x.md, atau relatif dari folder ini)",
+        "role": "peran Anda (mis. sekretaris)",
         "note": "alasan penolakan (wajib)",
         "key": "kunci SSH Anda",
         "settings": "berkas pengaturan",
@@ -197,12 +250,22 @@ def allowed_signers_(
 )
 def sign_roster(c: Context, key: str, approvals: str | None = None) -> None:
     """(Ketua KPU) Tandatangani approvals/roster.yml dengan kunci jangkar."""
+    from approval_gate.api import DEMO_FINGERPRINTS
     from approval_gate.api import sign_roster as sign
 
     roster = Path(approvals or ROOT / "approvals") / "roster.yml"
+    _ready(Path(key).expanduser())
     with reported():
         anchor = sign(roster, Path(key).expanduser())
+    if anchor in DEMO_FINGERPRINTS:
+        print(
+            f"Roster ditandatangani dengan kunci jangkar CONTOH ({anchor}): hanya untuk situs "
+            "contoh; mesin penerbit menolaknya kecuali 'invoke publish --demo'."
+        )
+        return
     print(
         f"Roster ditandatangani. Sidik jari jangkar: {anchor}\n"
-        "Pasang di mesin penerbit: KPU_ROSTER_ANCHOR atau ~/.config/kpu-rembang/roster-anchor"
+        "Komputer staf memakai approvals/jangkar-kantor.txt (ikut diperbarui; commit bersama "
+        "roster).\nMesin penerbit: bila jangkar ini baru, Web Admin memasangnya sekali "
+        f"setelah Ketua KPU memastikannya: invoke pin-anchor {anchor} --ganti"
     )

@@ -321,8 +321,10 @@ def test_approvals_of_an_old_version_are_kedaluwarsa() -> None:
     assert (result.state, result.role, result.reason) == (
         "kedaluwarsa",
         FIRST,
-        "kedaluwarsa: persetujuan yang ada untuk versi lama; isi telah "
-        f"berubah sejak {at(len(ROLE_IDS) - 1).isoformat()}",
+        # The last approval of the old version: 2026-11-21T10:00:00+07:00.
+        "kedaluwarsa: persetujuan yang ada untuk versi lama; isi telah berubah sejak "
+        "disetujui pada Sabtu, 21 November 2026 pukul 10.00 WIB; menunggu Web Admin "
+        "menyetujui ulang",
     )
     assert result.waiting_since == changed
     assert result.chain == ()

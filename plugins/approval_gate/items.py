@@ -3,13 +3,16 @@
 An item is a Markdown or reStructuredText source outside the furniture folders
 (``static/``, ``extra/``); its path under content/, in POSIX form, is its name in
 sign-offs, manifests and messages. People type it as ``content/berita/x.md``,
-``berita/x.md`` or an absolute path; ``item_name`` turns each into the name.
+``berita/x.md``, an absolute path, a path relative to the folder they are in
+(``2026-11-10-x.md`` inside content/berita/), with Windows backslashes or not;
+``item_name`` turns each into the name, so every command that names an item agrees.
 """
 
 from __future__ import annotations
 
 import difflib
-from pathlib import Path
+import posixpath
+from pathlib import Path, PurePosixPath
 
 from .digest import SOURCE_SUFFIXES
 from .errors import UnknownItem
@@ -32,29 +35,54 @@ def discover_items(content: Path) -> list[str]:
     return sorted(items)
 
 
-def item_name(content: Path, given: str) -> str:
+def _under(content: Path, path: Path) -> str | None:
+    """Return ``path`` relative to content/ in POSIX form, or None if it lies outside."""
+    try:
+        return path.resolve().relative_to(content.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def _outside(given: str, content: Path) -> UnknownItem:
+    return UnknownItem(
+        f"Berkas {given!r} tidak berada di folder {content}.",
+        hint="Sebutkan item di bawah content/, mis. content/berita/2026-11-10-rapat-pleno-dpt.md.",
+    )
+
+
+def item_name(content: Path, given: str, cwd: Path | None = None) -> str:
     """Return the item path (under content/) that ``given`` names; existence is not checked.
 
-    An absolute path must lie in content/; a leading ``content/`` is dropped.
+    An absolute path must lie in content/. A relative one is first read from the
+    current folder ``cwd`` (so ``x.md`` works inside content/berita/ and
+    ``content/berita/x.md`` at the top), then as a path under content/ with or without
+    a leading ``content/``; backslashes count as folder separators.
     """
-    path = Path(given)
+    typed = given.strip().replace("\\", "/")
+    path = Path(typed)
     if path.is_absolute():
-        try:
-            path = path.resolve().relative_to(content.resolve())
-        except ValueError:
-            raise UnknownItem(
-                f"Berkas {given!r} tidak berada di folder {content}.",
-                hint="Sebutkan item di bawah content/, mis. "
-                "content/berita/2026-11-10-rapat-pleno-dpt.md.",
-            ) from None
-    elif path.parts and path.parts[0] == "content":
-        path = Path(*path.parts[1:])
-    return path.as_posix()
+        name = _under(content, path)
+        if name is None:
+            raise _outside(given, content)
+        return name
+    folder = Path.cwd() if cwd is None else cwd
+    here = _under(content, folder / path)
+    if here is not None and (content / here).is_file():
+        return here
+    parts = PurePosixPath(posixpath.normpath(typed)).parts
+    if parts[:1] in (("content",), (content.name,)):
+        parts = parts[1:]
+    name = PurePosixPath(*parts).as_posix() if parts else ""
+    if here is not None and _under(content, folder) is not None and not (content / name).is_file():
+        return here  # typed inside content/: the folder the person is in is meant
+    if name == ".." or name.startswith("../"):
+        raise _outside(given, content)
+    return name
 
 
-def existing_item(content: Path, given: str) -> str:
+def existing_item(content: Path, given: str, cwd: Path | None = None) -> str:
     """Return the item ``given`` names, or raise ``UnknownItem`` with the closest item."""
-    rel = item_name(content, given)
+    rel = item_name(content, given, cwd)
     items = discover_items(content)
     if rel not in items:
         close = difflib.get_close_matches(rel, items, n=1, cutoff=0.5)

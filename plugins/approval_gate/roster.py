@@ -3,14 +3,19 @@
 These are the records of a roster already verified against the anchor (reading and
 verifying ``roster.yml`` is ``roster_file.py``). A person may also be allowed to sign
 commits that change the site's code (``code``); a publisher is a publishing machine
-whose key signs the publication archive.
+whose key signs the publication archive. ``find_role`` reads a role as a person types it
+(``Komisioner``, ``web_admin``, ``komisoner``) against this roster's ids and names.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+
+from .errors import SigningError
 
 #: Fingerprints of the demo keys shipped in ``demo-keys/`` for the sample site. They are
 #: public knowledge, so ``publishconf.py`` refuses them unless explicitly allowed.
@@ -128,3 +133,51 @@ class Roster:
     def code_signers(self) -> list[Person]:
         """Return the people whom the roster allows to sign changes of the site's code."""
         return [person for person in self.people.values() if person.code]
+
+
+class UnknownRole(SigningError):
+    """A role typed on the command line names none of the roster's; nothing is signed."""
+
+
+#: How alike a misspelling must be to be read as a role (difflib's ratio).
+_CLOSE_ENOUGH = 0.75
+
+
+def _folded(text: str) -> str:
+    """Return ``text`` without case, spaces, underscores, hyphens or dots, to compare."""
+    return re.sub(r"[\s_.\-]+", "", text.casefold())
+
+
+def _candidates(forms: dict[str, Role], folded: str) -> list[Role]:
+    """Return the roles ``folded`` starts, or else the roles it is a close misspelling of."""
+    if not folded:
+        return []
+    chosen = [role for form, role in forms.items() if form.startswith(folded)]
+    if not chosen:
+        close = difflib.get_close_matches(folded, list(forms), n=len(forms), cutoff=_CLOSE_ENOUGH)
+        chosen = [forms[form] for form in close]
+    return list({role.id: role for role in chosen}.values())
+
+
+def find_role(roster: Roster, typed: str) -> tuple[Role, str]:
+    """Return the role ``typed`` names, and a note when it was read from another spelling.
+
+    People type a role as its id (``web-admin``), its name (``Web Admin``) or from
+    memory (``web_admin``, ``kasubbag``, ``komisoner``). Case, spaces, underscores and
+    hyphens never matter; an unambiguous prefix or one close misspelling is accepted
+    with a note ("Peran 'komisoner' dibaca sebagai 'komisioner'.") so the person sees
+    what will be signed; anything else raises ``UnknownRole`` listing the roles.
+    """
+    forms = {_folded(form): role for role in roster.roles for form in (role.id, role.name)}
+    folded = _folded(typed)
+    if folded in forms:
+        return forms[folded], ""
+    found = _candidates(forms, folded)
+    if len(found) == 1:
+        return found[0], f"Peran {typed!r} dibaca sebagai {found[0].id!r} ({found[0].name})."
+    hint = f"Pilih salah satu: {', '.join(role.id for role in roster.roles)}."
+    if found:
+        *others, last = [repr(role.id) for role in found]
+        which = f"{', '.join(others)} atau {last}"
+        raise UnknownRole(f"Peran {typed!r} bisa berarti {which}.", hint=hint)
+    raise UnknownRole(f"Peran tidak dikenal: {typed!r}.", hint=hint)

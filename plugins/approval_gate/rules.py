@@ -16,6 +16,7 @@ import difflib
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .clock import moment_words
 from .errors import Finding
 from .records import SignOff
 from .roster import Role, Roster
@@ -236,12 +237,12 @@ def judge(
         return verdict("menunggu", due.id, f"menunggu {names[due.id]}", chain[-1].signed_at)
     older = [d for d in mine if d.digest != digest and d.decision == "setuju"]
     if older:
+        approved = moment_words(max(d.signed_at for d in older))
         return verdict(
             "kedaluwarsa",
             due.id,
-            "kedaluwarsa: persetujuan yang ada untuk versi "
-            "lama; isi telah berubah sejak "
-            f"{max(d.signed_at for d in older).isoformat()}",
+            "kedaluwarsa: persetujuan yang ada untuk versi lama; isi telah berubah sejak "
+            f"disetujui pada {approved}; menunggu {names[due.id]} menyetujui ulang",
             changed_at,
         )
     return verdict("draf", due.id, f"draf, menunggu {names[due.id]}", changed_at)
