@@ -1,10 +1,16 @@
 """A gated build that fails closed: a fresh folder, a manifest check, then one swap.
 
 Pelican is run as a child process into a new, empty staging folder with a fresh build
-id. Its output replaces the target folder only when Pelican exited cleanly and its
-result (data written by pelican_child.py, never its log text) reports no error, and
-the gate's manifest for exactly this build id says every stage of the gate ran.
-Otherwise the staging folder is deleted and the previous output stays as it was.
+id (pelican_run.py). Its output replaces the target folder only when Pelican exited
+cleanly and its result (data written by pelican_child.py, never its log text) reports no
+error, and the gate's manifest for exactly this build id says every stage of the gate
+ran. Otherwise the staging folder is deleted and the previous output stays as it was.
+
+A full disk or a read-only folder (``var/``, ``output/``, the staging folder) fails the
+build with exit code 17 and the path, whichever process found it. Ctrl-C or SIGTERM
+during the swap is held until the swap is done (publishing/interrupts.py), so
+``output/`` is always the old build or the new one. The Pelican child dies with its
+parent, and a staging folder a killed build left behind is removed by the next build.
 """
 
 from __future__ import annotations
@@ -12,8 +18,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Mapping
@@ -21,27 +25,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from approval_gate.api import ExitCode, KpuError
+from approval_gate.api import ExitCode
 
+from . import interrupts
 from .audit import audit_output
-from .inventory import Sealed
 from .failpoints import failpoint
+from .faults import is_storage
+from .inventory import Sealed
+from .pelican_run import (
+    SKIPPED,
+    BuildFailed,
+    judge_result,
+    read_manifest,
+    read_result,
+    run_pelican,
+    storage_text,
+)
 from .search import SearchIndexError, index_site
 
-
-class BuildFailed(KpuError):
-    """The build did not produce a trustworthy output; nothing was replaced.
-
-    ``log`` is Pelican's full log (and Pagefind's), kept for ``var/build-gagal.log``.
-    When Pelican stopped on a project error (a tampered roster, a setting typo), the
-    build fails with that error's exit code, so ``invoke build`` ends as the gate would.
-    """
-
-    exit_code = ExitCode.BUILD
-
-    def __init__(self, message: str, log: str = "", *, exit_code: int | None = None) -> None:
-        super().__init__(message, exit_code=exit_code)
-        self.log = log
+__all__ = [
+    "SKIPPED",
+    "BuildFailed",
+    "BuildResult",
+    "build_site",
+    "judge_result",
+    "read_manifest",
+    "read_result",
+    "run_pelican",
+]
 
 
 @dataclass(frozen=True)
@@ -53,166 +64,6 @@ class BuildResult:
     log: str
 
 
-def run_pelican(
-    settings_file: Path,
-    output: Path,
-    build_id: str,
-    manifest: Path,
-    result: Path,
-    env: dict[str, str] | None = None,
-    extra: Mapping[str, Any] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    """Run Pelican with the given settings into ``output`` (a child process).
-
-    The child (pelican_child.py) writes its outcome as data to ``result``; the log it
-    prints is for people only. ``extra`` settings override the file's (``-e``, as JSON):
-    a sealed publish sets the machine's anchor and marks the build sealed this way.
-    """
-    command = [
-        sys.executable,
-        str(Path(__file__).with_name("pelican_child.py")),
-        "--result",
-        str(result),
-        "-s",
-        str(settings_file),
-        "-o",
-        str(output),
-        "-e",
-        f"APPROVAL_GATE_BUILD_ID={json.dumps(build_id)}",
-        f"APPROVAL_GATE_MANIFEST_PATH={json.dumps(str(manifest))}",
-        *(f"{key}={json.dumps(value)}" for key, value in (extra or {}).items()),
-    ]
-    return subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=settings_file.parent,
-        env={**os.environ, **(env or {})},
-    )
-
-
-#: Why Pelican skipped a file (the child's reason ids), for the people who must fix it.
-#: Such a file only leaves out its item; every other error fails the build.
-SKIPPED = {
-    "missing-metadata": "metadata wajib '{detail}' tidak ada; tambahkan (mis. 'Title: "
-    "...') lalu ajukan lagi",
-    "unknown-status": "status '{detail}' tidak dikenal; pakai published, hidden atau draft",
-    "outside-output": "alamat simpan (save_as) berada di luar folder output; perbaiki metadata itu",
-    "unreadable": "berkas tidak dapat dibaca Pelican; periksa isinya (lihat catatan build)",
-}
-
-
-#: The shape of the child's result; anything else counts as no result (fail closed).
-_SHAPE: dict[str, type | tuple[type, ...]] = {
-    "status": int,
-    "fatal": (dict, type(None)),
-    "skipped": list,
-    "errors": list,
-}
-
-
-def read_result(path: Path) -> dict[str, Any] | None:
-    """Return the child's result, or None if there is none (killed) or it is malformed."""
-    try:
-        result = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(result, dict) or not all(
-        isinstance(result.get(key), kind) for key, kind in _SHAPE.items()
-    ):
-        return None
-    if not all(isinstance(entry, dict) for entry in result["skipped"] + result["errors"]):
-        return None
-    return result
-
-
-def _reason(fatal: dict[str, Any] | None, errors: list[dict[str, Any]]) -> tuple[str, int]:
-    """Return the text that tells a person what went wrong, and the exit code it means."""
-    if fatal and isinstance(fatal.get("exit_code"), int):  # a project error: its own code
-        error = KpuError(
-            str(fatal.get("message")),
-            path=fatal.get("path") or None,
-            line=fatal.get("line") or None,
-            hint=str(fatal.get("hint") or ""),
-            exit_code=fatal["exit_code"],
-        )
-        return error.render(), error.exit_code
-    if fatal:
-        return f"CRITICAL: {fatal.get('class')}: {fatal.get('message')}", ExitCode.BUILD
-    if errors:
-        return f"{errors[0].get('level')}: {errors[0].get('message')}", ExitCode.BUILD
-    return "Pelican tidak menulis pesan apa pun.", ExitCode.BUILD
-
-
-def _skipped(result: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Return the manifest entries of the files Pelican skipped, and unknown reports."""
-    entries, unknown = [], []
-    for skip in result["skipped"]:
-        reason = SKIPPED.get(skip.get("reason"))  # type: ignore[arg-type]
-        if reason is None or not skip.get("item"):
-            unknown.append(
-                {
-                    "level": "ERROR",
-                    "message": f"Pelican melewati berkas dengan alasan yang tidak dikenal: {skip}",
-                }
-            )
-            continue
-        entries.append(
-            {
-                "item": str(skip["item"]),
-                "state": "rusak",
-                "digest": None,
-                "reason": reason.format(detail=skip.get("detail")),
-            }
-        )
-    return entries, unknown
-
-
-def judge_result(
-    result: dict[str, Any] | None, returncode: int, log: str = ""
-) -> list[dict[str, Any]]:
-    """Return the items Pelican skipped (manifest entries), or raise ``BuildFailed``.
-
-    No result (the child was killed), a non-zero exit, a fatal error, or any error that
-    is not a known "file skipped" fails the build (fail closed). A fatal project error
-    keeps its exit code and text: a tampered roster ends the build as the gate would.
-    """
-    if result is None:
-        raise BuildFailed(
-            "Pelican berhenti tanpa melaporkan hasilnya.\nPelican gagal "
-            f"(kode keluar {returncode}); tidak ada yang diterbitkan.",
-            log,
-        )
-    skipped, unknown = _skipped(result)
-    errors = [*result["errors"], *unknown]
-    status = returncode or result["status"]
-    if status == 0 and not result["fatal"] and not errors:
-        return skipped
-    reason, code = _reason(result["fatal"], errors)
-    ending = f"Pelican gagal (kode keluar {status})" if status else "Pelican melaporkan galat"
-    raise BuildFailed(f"{reason}\n{ending}; tidak ada yang diterbitkan.", log, exit_code=code)
-
-
-def read_manifest(path: Path, build_id: str) -> dict[str, Any]:
-    """Return the manifest of this build, or raise ``BuildFailed`` if it is not."""
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise BuildFailed(
-            f"Manifest gerbang tidak ada atau rusak: {path}. Gerbang "
-            "persetujuan tidak berjalan; tidak ada yang diterbitkan."
-        ) from None
-    if manifest.get("build_id") != build_id:
-        raise BuildFailed(
-            f"Manifest {path} bukan milik build ini (build lama?). Tidak ada yang diterbitkan."
-        )
-    missing = {"articles", "pages", "static"} - set(manifest.get("stages", []))
-    if missing:
-        raise BuildFailed(f"Gerbang tidak menjalankan tahap: {', '.join(sorted(missing))}.")
-    return manifest
-
-
 def _prune(builds: Path, keep: int = 50) -> None:
     """Keep the newest ``keep`` build manifests (the archive keeps what was published)."""
     done = sorted(builds.glob("*.json"), key=lambda p: p.stat().st_mtime)
@@ -220,13 +71,53 @@ def _prune(builds: Path, keep: int = 50) -> None:
         old.unlink(missing_ok=True)
 
 
+def _keep_manifest(manifest: Path, state: Path) -> None:
+    """Copy the manifest to ``gate-manifest.json`` and prune old ones, once output is in place.
+
+    A copy for people and tests, after the swap: a full disk here must not turn a build
+    that is already in place into a failure that claims nothing was replaced.
+    """
+    try:
+        shutil.copyfile(manifest, state / "gate-manifest.json")
+        _prune(manifest.parent)
+    except OSError as error:
+        if not is_storage(error):
+            raise
+
+
 def _swap(staging: Path, output: Path) -> None:
+    """Put ``staging`` in place of ``output``: the old output or the new, never neither."""
     old = output.with_name(f".{output.name}.old-{os.getpid()}")
-    if output.exists():
-        output.rename(old)
-    staging.rename(output)
+    with interrupts.held():
+        if output.exists():
+            output.rename(old)
+        try:
+            staging.rename(output)
+        except OSError:
+            if old.exists():
+                old.rename(output)
+            raise
     if old.exists():
-        shutil.rmtree(old)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _clear_stale(output: Path) -> None:
+    """Remove the staging and old folders of builds killed beside ``output`` (dead pids)."""
+    for stale in output.parent.glob(f".{output.name}.*-*"):
+        kind, _, owner = stale.name.removeprefix(f".{output.name}.").partition("-")
+        if kind in ("staging", "old") and owner.split("-")[0].isdigit():
+            if not _alive(int(owner.split("-")[0])):
+                shutil.rmtree(stale, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def build_site(
@@ -254,9 +145,10 @@ def build_site(
     build_id = uuid.uuid4().hex
     state = state_dir or settings_file.parent / "var"
     manifest_path = state / "builds" / f"{build_id}.json"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = output.with_name(f".{output.name}.staging-{build_id[:12]}")
+    staging = output.with_name(f".{output.name}.staging-{os.getpid()}-{build_id[:12]}")
     try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        _clear_stale(output)
         with tempfile.TemporaryDirectory(prefix=".pelican-result-") as folder:
             result = Path(folder) / "result.json"
             done = run_pelican(settings_file, staging, build_id, manifest_path, result, env, extra)
@@ -293,9 +185,15 @@ def build_site(
             )
         failpoint("audit")  # audited, not yet moved into place
         _swap(staging, output)
-        shutil.copyfile(manifest_path, state / "gate-manifest.json")
-        _prune(manifest_path.parent)
+        _keep_manifest(manifest_path, state)
         return BuildResult(output, manifest, log)
+    except OSError as error:
+        if not is_storage(error):
+            raise
+        raise BuildFailed(
+            storage_text(error.errno or 0, str(error.filename or output)),
+            exit_code=ExitCode.STORAGE,
+        ) from None
     finally:
         if staging.exists():
             shutil.rmtree(staging)

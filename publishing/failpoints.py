@@ -2,9 +2,11 @@
 
 A test sets ``KPU_FAILPOINT=<name>`` and ``KPU_FAILPOINT_FILE=<path>`` for a child
 ``invoke publish``; when the publish reaches that point it writes the file and waits,
-and the test kills the whole process group with SIGKILL. Outside tests the variables are
-unset and a failpoint costs one dictionary lookup. The names are listed in
-docs/publishing.md ("Kill tests").
+and the test kills the whole process group with SIGKILL, or sends it a signal (Ctrl-C,
+SIGTERM). With ``KPU_FAILPOINT_RESUME=<path>`` the publish goes on once that file
+exists, so a test can change the world at that point (fill a disk) and let it continue.
+Outside tests the variables are unset and a failpoint costs one dictionary lookup. The
+names are listed in docs/publishing.md ("Kill tests").
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from pathlib import Path
 
 
 def failpoint(name: str) -> None:
-    """Pause here forever (until killed) if a test asked for the point ``name``."""
+    """Pause here (until killed, or until the resume file exists) if a test asked for ``name``."""
     if os.environ.get("KPU_FAILPOINT") != name:
         return
     marker = os.environ.get("KPU_FAILPOINT_FILE")
     if marker:
         Path(marker).write_text(f"{name} {os.getpid()}\n", encoding="utf-8")
-    while True:  # the test kills us; never continue past a requested failpoint
-        time.sleep(1)
+    resume = os.environ.get("KPU_FAILPOINT_RESUME")
+    while not (resume and Path(resume).exists()):  # the test kills us, or lets us go on
+        time.sleep(0.05)

@@ -10,14 +10,19 @@ Pelican skipped, the fatal error (a ``KpuError`` with its exit code, path and li
 every other error. ``build.py`` decides from that file only; a child that dies before
 writing it leaves no result, and the build fails closed.
 
+The child dies with its parent (``PR_SET_PDEATHSIG``): a publish killed with SIGKILL
+leaves no orphan still writing into the folders the next publish cleans.
+
 Usage: ``python publishing/pelican_child.py --result FILE <pelican arguments>``.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -36,6 +41,9 @@ SKIPPED = {
 FATAL = "%s: %s"
 #: Pelican's ``main()`` logs an interrupted run only as a warning, then returns 0.
 INTERRUPTED = "Keyboard interrupt received. Exiting."
+#: The parent's pid, set by build.py: the child checks it is still the parent's.
+PARENT_VARIABLE = "KPU_PELICAN_PARENT"
+_PR_SET_PDEATHSIG = 1
 
 
 class Outcome(logging.Handler):
@@ -124,7 +132,35 @@ def describe(error: BaseException) -> dict[str, Any]:
 
         if isinstance(error, KpuError):
             return dict(error.as_dict())
-    return {"class": type(error).__name__, "message": str(error)}
+    found: dict[str, Any] = {"class": type(error).__name__, "message": str(error)}
+    if isinstance(error, OSError):  # a full disk or a read-only folder: build.py says which
+        found |= {"errno": error.errno, "filename": error.filename and str(error.filename)}
+    return found
+
+
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies; stop now if it already has.
+
+    Elsewhere nothing happens (the parent still kills the child on any error it sees).
+    """
+    parent = os.environ.get(PARENT_VARIABLE)
+    if not sys.platform.startswith("linux") or not parent:
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if str(os.getppid()) != parent:  # the parent died before the request was made
+        os._exit(1)
+
+
+def pause_here() -> None:
+    """Stop at the failpoint ``pelican`` (failpoints.py): output written, no result yet."""
+    if os.environ.get("KPU_FAILPOINT") == "pelican":
+        from failpoints import failpoint  # publishing/, this script's folder, is sys.path[0]
+
+        failpoint("pelican")
 
 
 def write_atomically(path: Path, data: dict[str, Any]) -> None:
@@ -155,6 +191,7 @@ def run(argv: list[str], result: Path) -> int:
         signals.initialized.connect(outcome.learn_path, weak=False)
         pelican_main(argv)
         status = 0
+        pause_here()
     except SystemExit as stop:  # Pelican's main ends a failed run with sys.exit(code)
         status = 0 if stop.code is None else stop.code if isinstance(stop.code, int) else 1
     except BaseException as error:  # noqa: BLE001 (reported as data; the run fails)
@@ -165,6 +202,7 @@ def run(argv: list[str], result: Path) -> int:
 
 def main() -> None:
     """Consume ``--result FILE``, run Pelican, exit with Pelican's status."""
+    die_with_parent()
     args = sys.argv[1:]
     if len(args) < 2 or args[0] != "--result":
         sys.exit("pemakaian: pelican_child.py --result BERKAS <argumen pelican>")

@@ -17,13 +17,18 @@
 
 The checks other modules provide run at the call points of steps.py. A failure at any
 step raises a typed error whose message is Indonesian; the live site is then the
-previous one.
+previous one. A full disk or a read-only folder is such an error too (publishing/
+faults.py), with its path. Once the target has switched, Ctrl-C and SIGTERM wait until
+the machine's state and the complete record are written (publishing/interrupts.py), and
+a failure there is ``Unfinished`` (exit code 16): the release is live, its signed pending
+record stands for it, and the next publish writes the complete record. What a killed
+publish left (builds, exports, a target's ``.partial`` folders, reserved room) is
+removed by the next one.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,11 +36,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from approval_gate.api import ConfigError, now
+from approval_gate.api import ConfigError, KpuError, now
 
-from . import archive, rails
+from . import archive, interrupts
 from .build import BuildFailed, build_site
 from .config import load_config
+from .faults import MACHINE_NOTE, Unfinished, discard, is_storage, storage_error, sweep
 from .lock import publish_lock
 from .prepare import DEMO_ENV, Prepared, prepare, publish_env, release_name
 from .seal import SealError
@@ -45,18 +51,27 @@ from .seal.export import export_commit
 from .seal.gitlog import resolve_commit
 from .seal.history import machine_state
 from .seal.source import checkout, exported_settings, machine_anchor, read_settings, sealed_folders
+from .rollback import rollback
 from .steps import (
     Built,
     Run,
     archive_complete,
     archive_pending,
+    archive_repair,
     check_history,
     rails_after_plan,
     rails_before_build,
+    reserve_room,
     went_live,
 )
 from .targets import Plan, Sent, Target, TargetError
 from .targets.local import LocalTarget
+
+
+#: What a person does after a fault a publish reported: fix it, publish again.
+AGAIN = "lalu jalankan 'invoke publish' lagi"
+#: What may be missing after the switch (``Unfinished``).
+COMPLETE_RECORD = "catatan arsip selesainya"
 
 
 @dataclass
@@ -76,6 +91,9 @@ class PublishResult:
     commit: str = ""
     skipped: list[str] = field(default_factory=list)  # symlinks etc. left out of content/
     withdrawn: list[str] = field(default_factory=list)  # live items this publish takes down
+    cleaned: list[str] = field(default_factory=list)  # what killed publishes left at the target
+    completed: list[str] = field(default_factory=list)  # earlier releases whose record it wrote
+    interrupted: int | None = None  # a signal that arrived during the switch (finished first)
 
 
 def _sealed_build(run: Run, target: str | None, release: str, moment: datetime) -> Built:
@@ -134,70 +152,85 @@ def publish(
     sha = resolve_commit(repo, commit or "HEAD")
     var = settings_file.parent / "var"
     run = Run(repo, sha, rel, var, env, demo, machine_state(repo, env, demo=demo))
-    with publish_lock(var / "publish.lock"):
-        moment = now()
-        release = release_name(moment)
-        builds = var / "terbit"
-        if builds.exists():  # earlier builds (dry runs, killed publishes) are disposable
-            shutil.rmtree(builds)
-        built = _sealed_build(run, target, release, moment)
-        output, chosen, manifest = built.result.output, built.ready.target, built.result.manifest
+    try:
+        with publish_lock(var / "publish.lock"):
+            return _locked(run, target, dry_run, allow_withdrawal)
+    except OSError as error:  # before the switch: what comes after it is ``Unfinished``
+        if not is_storage(error):
+            raise
+        raise storage_error(error, then=AGAIN) from None
+
+
+def _locked(run: Run, target: str | None, dry_run: bool, allow_withdrawal: bool) -> PublishResult:
+    """Build, plan and (unless ``dry_run``) deploy and record, holding the publish lock."""
+    moment = now()
+    release = release_name(moment)
+    sweep(run.var)  # what an earlier discard could not remove (an orphan was writing)
+    discard(run.var / "terbit")  # earlier builds (dry runs, killed publishes) are disposable
+    built = _sealed_build(run, target, release, moment)
+    output, chosen, manifest = built.result.output, built.ready.target, built.result.manifest
+    try:
         plan = chosen.plan(output)
         run.lap("plan")
         withdrawn = rails_after_plan(run, built, plan, allow_withdrawal=allow_withdrawal)
         outcome = PublishResult(
             release, dry_run, chosen, manifest, plan, None, output, seconds=run.seconds
         )
-        outcome.commit, outcome.skipped = sha, list(built.sealed.skipped)
+        outcome.commit, outcome.skipped = run.commit, list(built.sealed.skipped)
         outcome.withdrawn = withdrawn
-        if dry_run:
-            return outcome
+        if not dry_run:
+            _deploy(run, built, outcome, moment)
+            outcome.interrupted = interrupts.release()
+            run.lap("archive")
+        return outcome
+    finally:
+        interrupts.release()  # a failed deploy: the error is what the command reports
+        if not dry_run:
+            shutil.rmtree(output, ignore_errors=True)
+
+
+def _deploy(run: Run, built: Built, outcome: PublishResult, moment: datetime) -> None:
+    """Tidy the target, complete old records, reserve room, record, switch, record."""
+    chosen, plan, release = outcome.target, outcome.plan, outcome.release
+    outcome.cleaned = chosen.tidy()
+    outcome.completed, warnings = archive_repair(run, built)
+    free = reserve_room(run, release)
+    try:
         pending = archive_pending(run, built, release, moment, plan)
         outcome.sent = (
-            chosen.deploy(output, release) if not plan.empty else Sent(location=chosen.describe())
+            chosen.deploy(outcome.build, release)
+            if not plan.empty
+            else Sent(location=chosen.describe())
         )
-        went_live(run, release, chosen.name, moment, deployed=not plan.empty)
-        run.lap("deploy")
-        outcome.archive, outcome.warning = archive_complete(
-            run, built, pending, outcome.sent, release
-        )
-        shutil.rmtree(output)
-        run.lap("archive")
-        return outcome
+        interrupts.hold()  # switched (or unchanged): the records below always follow
+    finally:
+        free()
+    run.lap("deploy")
+    outcome.archive, warning = _recorded(run, built, pending, outcome.sent, moment, not plan.empty)
+    outcome.warning = "\n".join([*warnings, *([warning] if warning else [])]) or None
 
 
-def rollback(
-    settings_file: Path, *, target: str | None = None, env: Mapping[str, str] | None = None
-) -> tuple[Target, str]:
-    """Make the release live before the current one live again, by the machine's log.
+def _recorded(
+    run: Run, built: Built, pending: archive.Written, sent: Sent, moment: datetime, deployed: bool
+) -> tuple[Path, str | None]:
+    """Note the live release on this machine and complete its archive record.
 
-    The target is read from the settings of the last commit this machine published (its
-    code was judged then; ``HEAD`` may hold code nobody signed, and the work tree is never
-    run); the release comes from the release log (``rails.previous_live``), never names.
+    The release is live now: a failure here is ``Unfinished`` (exit code 16), never "the
+    live site is unchanged"; the next publish completes the record (``archive_repair``).
     """
-    env = publish_env(env, False)
-    repo, rel = checkout(settings_file)
-    var = settings_file.parent / "var"
-    machine = machine_state(repo, env)
-    if not machine.last:
-        raise TargetError(
-            "Mesin ini belum pernah menerbitkan situs ini; tidak ada rilis untuk dikembalikan."
-        )
-    sha = resolve_commit(repo, str(machine.last["commit"]))
-    with publish_lock(var / "publish.lock"):
-        with sealed_folders(var, f"kembali-{secrets.token_hex(3)}") as (folder, _):
-            export_commit(repo, sha, folder)
-            ready = prepare(
-                exported_settings(folder, rel, sha), target, env, False, root=var.parent
-            )
-        name = ready.target.name
-        order = rails.live_order(machine.releases(name))
-        done = ready.target.rollback(rails.previous_live(machine, name))
-        at = now()
-        machine.went_live(rails.rollback_entry(name, done, order[-1] if order else None, at, False))
-        machine.saw(at)
-        machine.save()
-    return ready.target, done
+    chosen, release = built.ready.target, str(pending.data["release"])
+    try:
+        went_live(run, release, chosen.name, moment, deployed=deployed, sent=sent)
+    except OSError as error:
+        if not is_storage(error):
+            raise
+        raise Unfinished(
+            release, chosen.describe(), MACHINE_NOTE, storage_error(error, then=AGAIN)
+        ) from None
+    try:
+        return archive_complete(run, built, pending, sent, release)
+    except KpuError as error:
+        raise Unfinished(release, chosen.describe(), COMPLETE_RECORD, error) from None
 
 
 def published_folder(settings_file: Path, env: Mapping[str, str] | None = None) -> Path:

@@ -23,6 +23,7 @@ the record and two sites never do. Writes are atomic (temporary file, rename).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -33,7 +34,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from approval_gate.api import ConfigError, git_lines
+from approval_gate.api import ConfigError, git_lines, require_git
 
 STATE_FORMAT = 1
 
@@ -48,6 +49,7 @@ def site_id(repo: Path) -> str:
     """Return a stable id of the site: a hash of its repository's root commits."""
     roots = git_lines(repo, "rev-list", "--max-parents=0", "HEAD")
     if not roots:
+        require_git()  # no git at all is said as such, not as "not a repository"
         raise ConfigError(
             f"{repo} bukan repositori git dengan commit; penerbitan dibuat dari commit.",
             hint="Jalankan dari folder situs yang di-clone dengan git.",
@@ -109,10 +111,21 @@ class MachineState:
     def went_live(self, entry: Mapping[str, Any]) -> None:
         """Append a release that just went live to the release log."""
         self.release_log.parent.mkdir(parents=True, exist_ok=True)
-        with self.release_log.open("a", encoding="utf-8") as log:
-            log.write(json.dumps(dict(entry), ensure_ascii=False) + "\n")
-            log.flush()
-            os.fsync(log.fileno())
+        line = (json.dumps(dict(entry), ensure_ascii=False) + "\n").encode()
+        with self.release_log.open("ab", buffering=0) as log:
+            size = log.tell()
+            try:
+                rest = memoryview(line)
+                while rest:  # a raw write may take only part of the line
+                    written = log.write(rest)
+                    if not written:
+                        full = errno.ENOSPC
+                        raise OSError(full, os.strerror(full), str(self.release_log))
+                    rest = rest[written:]
+                os.fsync(log.fileno())
+            except OSError:  # a full disk: never leave half a line behind
+                log.truncate(size)
+                raise
 
     def releases(self, target: str | None = None) -> list[dict[str, Any]]:
         """Return the releases that went live (of ``target``), oldest first."""

@@ -6,13 +6,17 @@
 * ``rails_before_build`` after the input was assembled, before the build;
 * ``rails_after_plan`` after the target's plan, before the pending archive record;
 * ``archive_pending`` before the deploy, ``went_live`` right after the switch (the
-  machine's state and release log), ``archive_complete`` after it.
+  machine's state and release log), ``archive_complete`` after it;
+* ``reserve_room`` before the pending record: room for what must be written after the
+  switch (the complete record, the machine's state), given back just before it;
+  ``archive_repair`` before that: the complete records an earlier publish could not write.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +25,8 @@ from typing import Any
 from approval_gate.api import Ledger, Roster, git_text, now, pinned_anchor
 
 from . import archive, rails
+from .faults import Reservation, clear_reservations, is_storage, storage_error
+from .archive.records import NOTHING_PUBLISHED
 from .build import BuildResult
 from .prepare import Prepared
 from .seal import SealedInput, history
@@ -125,17 +131,26 @@ def rails_after_plan(run: Run, built: Built, plan: Plan, *, allow_withdrawal: bo
 # --- what a publish leaves behind ------------------------------------------------------------
 
 
-def went_live(run: Run, release: str, target: str, at: datetime, *, deployed: bool) -> None:
+def went_live(
+    run: Run, release: str, target: str, at: datetime, *, deployed: bool, sent: Sent
+) -> None:
     """Record the published commit; a release that was switched to goes into the log.
 
     An unchanged site makes no release at the target, so there is nothing to roll back
-    to: only ``last`` moves.
+    to: only ``last`` moves. What was sent is noted too, so a later publish can complete
+    the archive record this one could not write (``archive_repair``).
     """
     entry: Mapping[str, Any] = {
         "release": release,
         "target": target,
         "commit": run.commit,
         "at": at.isoformat(),
+        "sent": {
+            "location": sent.location,
+            "files": sent.objects,
+            "bytes": sent.bytes,
+            "deleted": sent.deleted,
+        },
     }
     run.machine.last = dict(entry)
     run.machine.saw(at)
@@ -190,3 +205,60 @@ def archive_complete(
         paths = [pending.path, pending.signature, done.path, done.signature]
         warning = archive.commit_record(run.repo, paths, release)
     return done.path, warning
+
+
+def _folder(run: Run) -> Path:
+    return archive.archive_folder(run.repo / "approvals", run.var, run.demo)
+
+
+def reserve_room(run: Run, release: str) -> Callable[[], None]:
+    """Hold room for the complete record and the machine's state; return what frees it.
+
+    Before the pending record and the deploy: a folder too full to hold it stops the
+    publish here, while the live site is still the old one.
+    """
+    folder = _folder(run)
+    archive.reserve(folder, release[:4], release, NOTHING_PUBLISHED)
+    try:
+        run.machine.folder.mkdir(parents=True, exist_ok=True)
+        clear_reservations(run.machine.folder)  # a killed publish's
+        state = Reservation(run.machine.folder, release).make()
+    except OSError as error:
+        with suppress(archive.ArchiveError):
+            archive.unreserve(folder, release[:4], release)
+        if not is_storage(error):
+            raise
+        raise storage_error(
+            error,
+            doing="(catatan mesin penerbit)",
+            unchanged="tidak ada yang diterbitkan dan situs tayang tidak berubah",
+            then="lalu jalankan 'invoke publish' lagi",
+        ) from None
+
+    def free() -> None:
+        state.free()
+        with suppress(archive.ArchiveError):
+            archive.unreserve(folder, release[:4], release)
+
+    return free
+
+
+def archive_repair(run: Run, built: Built) -> tuple[list[str], list[str]]:
+    """Write the complete records earlier publishes of this target could not write.
+
+    Returns the releases completed and any warning of their git commits.
+    """
+    name, roster = built.ready.target.name, built.ledger.roster
+    entries = [*run.machine.releases(name), *([run.machine.last] if run.machine.last else [])]
+    completed, warnings = [], []
+    for pending, sent in archive.unfinished(_folder(run), name, entries, roster):
+        done = archive.complete(
+            pending, at=now(), sent=sent, key=built.key, roster=roster, later=True
+        )
+        release = str(pending.data["release"])
+        completed.append(release)
+        if built.ready.config.archive_commit and not run.demo:
+            paths = [pending.path, pending.signature, done.path, done.signature]
+            if warning := archive.commit_record(run.repo, paths, release):
+                warnings.append(warning)
+    return completed, warnings

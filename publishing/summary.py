@@ -91,6 +91,15 @@ def render(result: PublishResult) -> str:
         lines.append(f"  Situs tayang: {sent.location}")
         lines.append(f"  Arsip: {result.archive}")
     lines += _upcoming(manifest)
+    if result.cleaned:
+        lines.append(
+            f"  Dibersihkan: sisa penerbitan yang terhenti di target ({', '.join(result.cleaned)})."
+        )
+    for release in result.completed:
+        lines.append(
+            f"  Dilengkapi: catatan arsip rilis {release}, yang sudah tayang tetapi belum "
+            "tercatat selesai oleh penerbitannya."
+        )
     if result.warning:
         lines.append(f"  Perhatian: {result.warning}")
     return "\n".join(lines)

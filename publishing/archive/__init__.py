@@ -14,8 +14,11 @@ leaves a signed pending record naming the live release. Both are signed by the p
 machine (``<record>.sig``, ``keys.py``) and written only through real folders (``store.py``).
 Everything that reads a record (``previous_same``, ``published_items``, the report and
 the sheet) goes through ``read_complete`` (``check.py``), which checks the signatures
-first: a planted or forged record is never cited. The records are committed to git on their own
-(``git commit --only``), so other work in progress is never swept into that commit.
+first: a planted or forged record is never cited. Room for the complete record is
+reserved before the deploy; a live release whose complete record could not be
+written anyway is completed by the next publish (``repair.py``). The records are
+committed to git on their own (``git commit --only``), so other work in progress is
+never swept into that commit.
 """
 
 from __future__ import annotations
@@ -42,13 +45,23 @@ from .records import (
     who,
     write_pending,
 )
-from .store import PENDING_SUFFIX, ArchiveError, ArchiveKeyError, record_name
+from .repair import unfinished
+from .store import (
+    PENDING_SUFFIX,
+    ArchiveError,
+    ArchiveKeyError,
+    ArchiveStorageError,
+    record_name,
+    reserve,
+    unreserve,
+)
 
 __all__ = [
     "KEY_VARIABLE",
     "PENDING_SUFFIX",
     "ArchiveError",
     "ArchiveKeyError",
+    "ArchiveStorageError",
     "Provenance",
     "Record",
     "Written",
@@ -66,6 +79,9 @@ __all__ = [
     "publisher_key_file",
     "read_complete",
     "record_name",
+    "reserve",
+    "unfinished",
+    "unreserve",
     "verify_record",
     "who",
     "write_pending",

@@ -13,8 +13,10 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
+import os
 import socket
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -189,27 +191,41 @@ def _write(folder: Path, data: dict[str, Any], key: Path, roster: Roster, after:
     path = folder / release[:4] / name
     shown = f"{folder.parent.name}/{folder.name}/{release[:4]}/{name}"
     with real_folder(folder, release[:4], after) as descriptor:
-        create_once(descriptor, f"{name}.sig", armored.encode(), f"{shown}.sig")
-        create_once(descriptor, name, payload, shown)
+        create_once(descriptor, f"{name}.sig", armored.encode(), f"{shown}.sig", after)
+        try:
+            create_once(descriptor, name, payload, shown, after)
+        except BaseException:  # a signature without its record is no record: take it back
+            with suppress(OSError):
+                os.unlink(f"{name}.sig", dir_fd=descriptor)
+            raise
     return Written(folder, path, Path(f"{path}.sig"), data, payload)
+
+
+#: What a refusal before the deploy leaves unchanged.
+NOTHING_PUBLISHED = "Tidak ada yang diterbitkan; situs yang tayang tidak berubah."
 
 
 def write_pending(folder: Path, data: dict[str, Any], key: Path, roster: Roster) -> Written:
     """Write the signed pending record (``pending_record``) before the deploy."""
-    return _write(
-        folder,
-        {**data, "status": "tertunda"},
-        key,
-        roster,
-        "Tidak ada yang diterbitkan; situs yang tayang tidak berubah.",
-    )
+    return _write(folder, {**data, "status": "tertunda"}, key, roster, NOTHING_PUBLISHED)
 
 
 def complete(
-    pending: Written, *, at: datetime, sent: Sent | None, key: Path, roster: Roster
+    pending: Written,
+    *,
+    at: datetime,
+    sent: Sent | None,
+    key: Path,
+    roster: Roster,
+    later: bool = False,
 ) -> Written:
-    """Write the signed complete record after the deploy; the pending one stays as it is."""
-    failpoint("archive")  # the kill tests stop here: switched, only the pending record
+    """Write the signed complete record after the deploy; the pending one stays as it is.
+
+    ``later``: written by a later publish, for a release that went live while its own
+    complete record could not be written (``completed_later: true`` in the record).
+    """
+    if not later:
+        failpoint("archive")  # the kill tests stop here: switched, only the pending record
     before = pending.data
     plan = before["plan"]
     data = {
@@ -229,9 +245,11 @@ def complete(
             "unchanged": plan["unchanged"],
         },
     }
+    if later:
+        data["completed_later"] = True
     after = (
-        f"Rilis {before['release']} sudah tayang; catatan tertunda {pending.path.name} "
-        "adalah catatan arsipnya sampai masalah ini diperbaiki."
+        f"Catatan tertunda {pending.path.name} yang bertanda tangan menjadi catatan arsipnya "
+        "sampai 'invoke publish' berikutnya melengkapinya."
     )
     return _write(pending.folder, data, key, roster, after)
 

@@ -8,6 +8,12 @@ anything goes live. The file is created under a temporary name with
 ``O_CREAT|O_EXCL|O_NOFOLLOW``, synced, then hard-linked to its final name (``link(2)``
 never replaces a file and never follows a symlink there), so a record appears whole or
 not at all, and never twice.
+
+A full disk or a read-only archive folder is ``ArchiveStorageError`` (exit code 17). Before
+the deploy a publish reserves room for the complete record (``reserve``): two files of
+real data, given back right before that record is written, so a disk that fills up while
+the site is being switched cannot leave the live release without it. A killed publish's
+reservation and temporary files are removed by the next one's ``reserve``.
 """
 
 from __future__ import annotations
@@ -21,8 +27,13 @@ from pathlib import Path
 
 from approval_gate.api import ExitCode, KpuError
 
+from ..faults import is_storage, reason, remedy
+
 #: A pending record ends so; the complete record of the same release drops ``.tertunda``.
 PENDING_SUFFIX = ".tertunda.yml"
+#: Room held for the complete record: two files (its .sig and itself) of this size.
+RESERVE_SUFFIX = ".cadangan"
+RESERVE_BYTES = 16 * 1024
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
@@ -34,6 +45,20 @@ class ArchiveError(KpuError):
     """
 
     exit_code = ExitCode.SEAL
+
+
+class ArchiveStorageError(ArchiveError):
+    """The archive folder is full or read-only (exit code 17, like every such folder)."""
+
+    exit_code = ExitCode.STORAGE
+
+
+def storage_refusal(error: OSError, shown: str, after: str) -> ArchiveStorageError:
+    """Return the error for a record that could not be written for lack of room or rights."""
+    return ArchiveStorageError(
+        f"{shown} tidak dapat ditulis: {reason(error)}.",
+        hint=f"{after} {remedy(error)}, lalu jalankan 'invoke publish' lagi.".strip(),
+    )
 
 
 class ArchiveKeyError(ArchiveError):
@@ -85,6 +110,8 @@ def real_folder(folder: Path, year: str, after: str) -> Iterator[int]:
                     os.mkdir(part, 0o755, dir_fd=descriptor)
                 inner = os.open(part, _DIR, dir_fd=descriptor)
             except OSError as error:
+                if is_storage(error):
+                    raise storage_refusal(error, shown, after) from None
                 raise _not_real(descriptor, part, shown, error, after) from None
             os.close(descriptor)
             descriptor = inner
@@ -93,12 +120,62 @@ def real_folder(folder: Path, year: str, after: str) -> Iterator[int]:
         os.close(descriptor)
 
 
-def create_once(folder: int, name: str, data: bytes, shown: str) -> None:
+def create_once(folder: int, name: str, data: bytes, shown: str, after: str = "") -> None:
     """Create ``name`` in the open folder with ``data``: whole, never over another file."""
     try:
         _create(folder, name, data, shown)
     except OSError as error:
+        if is_storage(error):
+            raise storage_refusal(error, shown, after) from None
         raise ArchiveError(f"{shown} tidak dapat ditulis ({error.strerror}).") from None
+
+
+def _reservations(release: str) -> list[str]:
+    return [f".{release}.{index}{RESERVE_SUFFIX}" for index in (1, 2)]
+
+
+def reserve(folder: Path, year: str, release: str, after: str) -> None:
+    """Hold room for ``release``'s complete record in ``folder/year`` (``unreserve`` frees it).
+
+    What killed publishes left there (their reservations, temporary files) goes first.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    with real_folder(folder, year, after) as descriptor:
+        _unlink(descriptor, _leftovers(descriptor))
+        try:
+            for name in _reservations(release):
+                handle = os.open(name, flags, 0o600, dir_fd=descriptor)
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(b"\0" * RESERVE_BYTES)
+                    stream.flush()
+                    os.fsync(stream.fileno())
+        except OSError as error:
+            _unlink(descriptor, _reservations(release))
+            shown = f"{folder.parent.name}/{folder.name}/{year}"
+            if is_storage(error):
+                raise storage_refusal(error, shown, after) from None
+            raise ArchiveError(f"{shown} tidak dapat ditulis ({error.strerror}).") from None
+
+
+def unreserve(folder: Path, year: str, release: str) -> None:
+    """Give back the room ``reserve`` held (nothing to do when it is gone)."""
+    with real_folder(folder, year, "") as descriptor:
+        _unlink(descriptor, _reservations(release))
+
+
+def _leftovers(descriptor: int) -> list[str]:
+    """Return the reservations and temporary files in the open folder (killed publishes')."""
+    return [
+        name
+        for name in os.listdir(descriptor)
+        if name.startswith(".") and name.endswith((RESERVE_SUFFIX, ".tmp"))
+    ]
+
+
+def _unlink(descriptor: int, names: list[str]) -> None:
+    for name in names:
+        with suppress(OSError):
+            os.unlink(name, dir_fd=descriptor)
 
 
 def _create(folder: int, name: str, data: bytes, shown: str) -> None:

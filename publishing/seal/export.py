@@ -25,6 +25,7 @@ from pathlib import Path
 
 from approval_gate.api import FURNITURE_FOLDERS, Limits
 
+from ..faults import is_storage, storage_error
 from . import SealError
 from .blobs import BlobStore, write_chunks
 from .objects import Blobs, Entry, list_tree
@@ -195,6 +196,10 @@ def export_commit(repo: Path, commit: str, folder: Path, store: Path | None = No
         else:
             _link_all(repo, files, folders, export, BlobStore(store))
     except OSError as error:
+        if is_storage(error):  # var/ full or read-only: named by its absolute path
+            named = error.filename if os.path.isabs(str(error.filename or "")) else folder
+            failed = OSError(error.errno, error.strerror, str(named))
+            raise storage_error(failed, doing="(salinan commit)") from None
         raise SealError(
             f"Berkas tidak dapat ditulis ke salinan commit: {error.strerror}.",
             path=error.filename if isinstance(error.filename, str) else None,

@@ -139,8 +139,17 @@ class Target(ABC):
         """Make ``output`` the live site, atomically for readers; return what was sent.
 
         Must call ``failpoint("upload")`` once some data has been sent and the switch has
-        not happened yet, so the kill tests can stop it there.
+        not happened yet, so the kill tests can stop it there, and ``interrupts.hold()``
+        right before the switch, so Ctrl-C or SIGTERM lets the switch and its records
+        finish (the publish releases the hold).
         """
+
+    def tidy(self) -> list[str]:
+        """Remove what killed publishes left at the target; return it, for the summary.
+
+        Called under the publish lock before a deploy (never in a dry run).
+        """
+        return []
 
     @abstractmethod
     def rollback(self, to: str) -> str:

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from approval_gate.api import options
 
+from .. import interrupts
 from ..failpoints import failpoint
 from . import Plan, Sent, Target, TargetError, credential, target_options
 from .gitrun import Git, remote_kind
@@ -199,6 +200,7 @@ class GhPagesTarget(Target):
         changed, sent.deleted = git.changes(head, new)
         sent.objects, sent.bytes = len(changed), sum(changed.values())
         failpoint("upload")  # committed here; the remote ref has not moved
+        interrupts.hold()  # the push and its records finish (publishing/interrupts.py)
         git.push(new)
         return sent
 
@@ -220,5 +222,6 @@ class GhPagesTarget(Target):
             )
         if tree != history[0][1]:
             commit = git.run("commit-tree", tree, "-p", head, "-m", f"Kembali ke rilis {to}")
+            interrupts.hold()
             git.push(commit.strip())
         return to

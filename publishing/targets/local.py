@@ -6,10 +6,15 @@ symlink with one ``rename``: a reader sees the old site or the new one, never a 
 and a publish killed at any point leaves ``current`` as it was. Files unchanged since the
 current release are hard links to it, so an unchanged re-publish writes no file data.
 Old releases beyond ``keep`` are removed, oldest first, never the current one.
+
+A full disk or a read-only folder stops the copy with one Indonesian sentence; the
+incomplete copy is removed at once, and whatever a killed publish left (``.partial``
+folders, a temporary link) is removed by the next publish, which says so.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from dataclasses import dataclass
@@ -18,7 +23,9 @@ from typing import Any
 
 from approval_gate.api import options
 
+from .. import interrupts
 from ..failpoints import failpoint
+from ..faults import failed_path, is_storage, reason, remedy
 from ..tree import OutputFile, list_output
 from . import Plan, Sent, Target, TargetError, folder, target_options
 
@@ -44,8 +51,33 @@ def _switch(target: Path, release: str) -> None:
     temp = target / f".current-{os.getpid()}"
     if temp.is_symlink():
         temp.unlink()
-    temp.symlink_to(Path("releases") / release)
-    os.replace(temp, target / "current")  # rename(2): atomic for readers
+    try:
+        temp.symlink_to(Path("releases") / release)
+        os.replace(temp, target / "current")  # rename(2): atomic for readers
+    finally:
+        if temp.is_symlink():
+            temp.unlink()
+
+
+def leftovers(target: Path) -> list[Path]:
+    """Return what killed publishes left at ``target``: ``.partial`` releases, temporary links."""
+    found = sorted((target / "releases").glob(".*.partial")) if target.is_dir() else []
+    return found + sorted(p for p in target.glob(".current-*") if p.is_symlink())
+
+
+def tidy_local(target: Path) -> list[str]:
+    """Remove what killed publishes left at ``target``; return their names (for the summary).
+
+    Runs under the publish lock, so none of it belongs to a publish still running.
+    """
+    removed = []
+    for path in leftovers(target):
+        if path.is_symlink():
+            path.unlink()
+        else:
+            shutil.rmtree(path)
+        removed.append(path.relative_to(target).as_posix())
+    return removed
 
 
 @dataclass(frozen=True)
@@ -87,17 +119,44 @@ def deploy_local(
     it is used only while ``current`` still points where it did.
     """
     folder = target / "releases"
-    folder.mkdir(parents=True, exist_ok=True)
     final = folder / release
     if final.exists():
         raise TargetError(f"Rilis {release} sudah ada di {folder}; rilis tidak pernah ditimpa.")
     if trees is None or trees.live != current_release(target):
         trees = compare(output, target)
-    live = folder / trees.live if trees.live else None
     partial = folder / f".{release}.partial"
+    sent = Sent(location=str(target / "current"), release=release)
+    try:
+        _assemble(trees, folder, partial, sent)
+        interrupts.hold()  # from here the switch and its records finish (interrupts.py)
+        os.rename(partial, final)
+        _switch(target, release)
+    except BaseException as error:  # not live: the copy goes (Ctrl-C and full disks too)
+        for leftover in (partial, final):
+            if leftover.exists() and current_release(target) != release:
+                shutil.rmtree(leftover, ignore_errors=True)
+        if not is_storage(error):
+            raise
+        raise _refused(
+            error,
+            folder,
+            "situs tayang tidak berubah dan salinan rilis yang belum lengkap sudah dihapus",
+            "lalu jalankan 'invoke publish' lagi",
+        ) from None
+    sent.deleted = len(set(trees.old) - set(trees.new))
+    if keep:  # live already: an old release that cannot be removed now is removed next time
+        for name in releases(target)[:-keep]:
+            if name != release:
+                shutil.rmtree(folder / name, ignore_errors=True)
+    return sent
+
+
+def _assemble(trees: Trees, folder: Path, partial: Path, sent: Sent) -> None:
+    """Write the new release into ``partial``: changed files copied, the rest hard-linked."""
+    live = folder / trees.live if trees.live else None
     if partial.exists():
         shutil.rmtree(partial)
-    sent = Sent(location=str(target / "current"), release=release)
+    partial.mkdir(parents=True)
     for rel, file in trees.new.items():
         destination = partial / rel
         destination.parent.mkdir(parents=True, exist_ok=True)
@@ -110,14 +169,6 @@ def deploy_local(
             sent.bytes += file.size
             if sent.objects == 1:
                 failpoint("upload")
-    sent.deleted = len(set(trees.old) - set(trees.new))
-    os.rename(partial, final)
-    _switch(target, release)
-    if keep:
-        for name in releases(target)[:-keep]:
-            if name != release:
-                shutil.rmtree(folder / name)
-    return sent
 
 
 def rollback_local(target: Path, to: str) -> str:
@@ -127,8 +178,24 @@ def rollback_local(target: Path, to: str) -> str:
             f"Rilis {to} tidak ada lagi di {target / 'releases'} (rilis lama dihapus bila "
             "melebihi 'keep'), jadi tidak bisa dikembalikan. Situs yang tayang tidak berubah."
         )
-    _switch(target, to)
+    interrupts.hold()  # the switch and the release log finish together (interrupts.py)
+    try:
+        _switch(target, to)
+    except OSError as error:
+        if not is_storage(error):
+            raise
+        raise _refused(error, target, "situs tayang tidak berubah", "lalu ulangi") from None
     return to
+
+
+def _refused(error: OSError, folder: Path, unchanged: str, then: str) -> TargetError:
+    """Return the target's error for a full disk or a folder it may not write."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        what = "Disk target penuh" if error.errno == errno.ENOSPC else "Kuota disk target habis"
+        text = f"{what} saat menyalin rilis ke {folder}"
+    else:
+        text = f"Folder target {failed_path(error, folder)} tidak dapat ditulis ({reason(error)})"
+    return TargetError(f"{text}; {unchanged}.", hint=f"{remedy(error)}, {then}.")
 
 
 class LocalTarget(Target):
@@ -160,7 +227,16 @@ class LocalTarget(Target):
         return f"folder lokal {self.path / 'current'}"
 
     def check(self) -> None:
-        """Nothing to reach: the options were checked when the target was made."""
+        """Refuse a folder that cannot be written (read-only mount, no permission) early."""
+        existing = next(p for p in (self.path, *self.path.parents) if p.exists())
+        if not os.access(existing, os.W_OK):
+            code = errno.EROFS if _read_only(existing) else errno.EACCES
+            error = OSError(code, os.strerror(code), str(existing))
+            raise _refused(error, existing, "situs tayang tidak berubah", "lalu ulangi")
+
+    def tidy(self) -> list[str]:
+        """Remove the ``.partial`` folders and temporary links of killed publishes."""
+        return tidy_local(self.path)
 
     def plan(self, output: Path) -> Plan:
         """Compare with the current release (the hashes are kept for ``deploy``)."""
@@ -176,3 +252,11 @@ class LocalTarget(Target):
     def rollback(self, to: str) -> str:
         """Switch ``current`` to the release ``to``."""
         return rollback_local(self.path, to)
+
+
+def _read_only(path: Path) -> bool:
+    """Return whether ``path`` lies on a file system mounted read-only."""
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False

@@ -45,6 +45,7 @@ from typing import Any
 
 from approval_gate.api import options
 
+from .. import interrupts
 from ..failpoints import failpoint
 from . import Plan, Sent, Target, TargetError, target_options
 from .rsync_remote import STATE, Remote, itemized, local_files, parse_state, stats, switch_script
@@ -244,6 +245,7 @@ class RsyncTarget(Target):
             if self.keep
             else []
         )
+        interrupts.hold()  # the switch and its records finish (publishing/interrupts.py)
         ssh.run(switch_script(self.path, release, finish=True, drop=drop), "mengganti rilis aktif")
         return sent
 
@@ -273,6 +275,7 @@ class RsyncTarget(Target):
         )
         failpoint("upload")  # in the staging folder, nothing live has changed
         protect = " ".join(shlex.quote(f) for f in self.protect)
+        interrupts.hold()  # the in-place update and its records finish
         applied = ssh.run(
             f"rsync --recursive --perms --checksum --delay-updates "
             f"--delete-after {protect} --out-format='%i %l %n' "
@@ -300,5 +303,6 @@ class RsyncTarget(Target):
                 "dihapus bila melebihi 'keep'), jadi tidak bisa dikembalikan. Situs yang "
                 "tayang tidak berubah."
             )
+        interrupts.hold()
         ssh.run(switch_script(self.path, to), "mengembalikan rilis sebelumnya")
         return to

@@ -38,6 +38,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from approval_gate.api import options
 
+from .. import interrupts
 from ..failpoints import failpoint
 from ..tree import OutputFile, list_output
 from . import Plan, Sent, Target, TargetError, credential, target_options
@@ -250,6 +251,7 @@ class S3Target(Target):
                 "upload": {rel: files[rel].md5 for rel in plan.upload},
                 "record": changes if history is not None else None,
             }
+            interrupts.hold()  # the journaled commit and its records finish (interrupts.py)
             self.site.put_json(self._key("journal.json"), journal)
         with self._talking(_RESUME):
             self._finish(journal)
@@ -337,4 +339,5 @@ class S3Target(Target):
                     f"Penerbitan terakhir ke target S3 '{self.name}' belum "
                     "selesai. Jalankan `invoke publish` dulu, baru rollback."
                 )
+            interrupts.hold()
             return history.rollback(to)

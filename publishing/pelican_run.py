@@ -1,0 +1,215 @@
+"""Running the Pelican child and judging what it reports: data, never its log text.
+
+``run_pelican`` starts publishing/pelican_child.py, which writes its outcome as JSON;
+``judge_result`` decides from that file only (no result: the child was killed, and the
+build fails closed), ``read_manifest`` checks the gate's manifest belongs to this build.
+A child stopped by a full disk or a read-only folder reports the errno and the path,
+which become one sentence with exit code 17 (``storage_text``). build.py builds with it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from approval_gate.api import ExitCode, KpuError
+
+from .faults import is_storage, reason, remedy
+from .pelican_child import PARENT_VARIABLE
+
+
+class BuildFailed(KpuError):
+    """The build did not produce a trustworthy output; nothing was replaced.
+
+    ``log`` is Pelican's full log (and Pagefind's), kept for ``var/build-gagal.log``.
+    When Pelican stopped on a project error (a tampered roster, a setting typo), the
+    build fails with that error's exit code, so ``invoke build`` ends as the gate would.
+    """
+
+    exit_code = ExitCode.BUILD
+
+    def __init__(self, message: str, log: str = "", *, exit_code: int | None = None) -> None:
+        super().__init__(message, exit_code=exit_code)
+        self.log = log
+
+
+def run_pelican(
+    settings_file: Path,
+    output: Path,
+    build_id: str,
+    manifest: Path,
+    result: Path,
+    env: dict[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run Pelican with the given settings into ``output`` (a child process).
+
+    The child (pelican_child.py) writes its outcome as data to ``result``; the log it
+    prints is for people only. ``extra`` settings override the file's (``-e``, as JSON):
+    a sealed publish sets the machine's anchor and marks the build sealed this way.
+    """
+    command = [
+        sys.executable,
+        str(Path(__file__).with_name("pelican_child.py")),
+        "--result",
+        str(result),
+        "-s",
+        str(settings_file),
+        "-o",
+        str(output),
+        "-e",
+        f"APPROVAL_GATE_BUILD_ID={json.dumps(build_id)}",
+        f"APPROVAL_GATE_MANIFEST_PATH={json.dumps(str(manifest))}",
+        *(f"{key}={json.dumps(value)}" for key, value in (extra or {}).items()),
+    ]
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=settings_file.parent,
+        env={**os.environ, **(env or {}), PARENT_VARIABLE: str(os.getpid())},
+    )
+
+
+#: Why Pelican skipped a file (the child's reason ids), for the people who must fix it.
+#: Such a file only leaves out its item; every other error fails the build.
+SKIPPED = {
+    "missing-metadata": "metadata wajib '{detail}' tidak ada; tambahkan (mis. 'Title: "
+    "...') lalu ajukan lagi",
+    "unknown-status": "status '{detail}' tidak dikenal; pakai published, hidden atau draft",
+    "outside-output": "alamat simpan (save_as) berada di luar folder output; perbaiki metadata itu",
+    "unreadable": "berkas tidak dapat dibaca Pelican; periksa isinya (lihat catatan build)",
+}
+
+
+#: The shape of the child's result; anything else counts as no result (fail closed).
+_SHAPE: dict[str, type | tuple[type, ...]] = {
+    "status": int,
+    "fatal": (dict, type(None)),
+    "skipped": list,
+    "errors": list,
+}
+
+
+def read_result(path: Path) -> dict[str, Any] | None:
+    """Return the child's result, or None if there is none (killed) or it is malformed."""
+    try:
+        result = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(result, dict) or not all(
+        isinstance(result.get(key), kind) for key, kind in _SHAPE.items()
+    ):
+        return None
+    if not all(isinstance(entry, dict) for entry in result["skipped"] + result["errors"]):
+        return None
+    return result
+
+
+#: What a build stopped by a full disk or a read-only folder leaves unchanged.
+UNCHANGED = "tidak ada yang diterbitkan dan output sebelumnya tidak diganti"
+
+
+def storage_text(error_number: int, path: str) -> str:
+    """Return the sentence for a write that failed for lack of room or rights."""
+    error = OSError(error_number, os.strerror(error_number), path)
+    return (
+        f"Tidak dapat menulis {path}: {reason(error)}; {UNCHANGED}. {remedy(error)}, lalu ulangi."
+    )
+
+
+def _reason(fatal: dict[str, Any] | None, errors: list[dict[str, Any]]) -> tuple[str, int]:
+    """Return the text that tells a person what went wrong, and the exit code it means."""
+    number = fatal.get("errno") if fatal else None
+    if fatal and isinstance(number, int) and is_storage(OSError(number, "")):
+        return storage_text(number, str(fatal.get("filename") or "?")), ExitCode.STORAGE
+    if fatal and isinstance(fatal.get("exit_code"), int):  # a project error: its own code
+        error = KpuError(
+            str(fatal.get("message")),
+            path=fatal.get("path") or None,
+            line=fatal.get("line") or None,
+            hint=str(fatal.get("hint") or ""),
+            exit_code=fatal["exit_code"],
+        )
+        return error.render(), error.exit_code
+    if fatal:
+        return f"CRITICAL: {fatal.get('class')}: {fatal.get('message')}", ExitCode.BUILD
+    if errors:
+        return f"{errors[0].get('level')}: {errors[0].get('message')}", ExitCode.BUILD
+    return "Pelican tidak menulis pesan apa pun.", ExitCode.BUILD
+
+
+def _skipped(result: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Return the manifest entries of the files Pelican skipped, and unknown reports."""
+    entries, unknown = [], []
+    for skip in result["skipped"]:
+        reason = SKIPPED.get(skip.get("reason"))  # type: ignore[arg-type]
+        if reason is None or not skip.get("item"):
+            unknown.append(
+                {
+                    "level": "ERROR",
+                    "message": f"Pelican melewati berkas dengan alasan yang tidak dikenal: {skip}",
+                }
+            )
+            continue
+        entries.append(
+            {
+                "item": str(skip["item"]),
+                "state": "rusak",
+                "digest": None,
+                "reason": reason.format(detail=skip.get("detail")),
+            }
+        )
+    return entries, unknown
+
+
+def judge_result(
+    result: dict[str, Any] | None, returncode: int, log: str = ""
+) -> list[dict[str, Any]]:
+    """Return the items Pelican skipped (manifest entries), or raise ``BuildFailed``.
+
+    No result (the child was killed), a non-zero exit, a fatal error, or any error that
+    is not a known "file skipped" fails the build (fail closed). A fatal project error
+    keeps its exit code and text: a tampered roster ends the build as the gate would.
+    """
+    if result is None:
+        raise BuildFailed(
+            "Pelican berhenti tanpa melaporkan hasilnya.\nPelican gagal "
+            f"(kode keluar {returncode}); tidak ada yang diterbitkan.",
+            log,
+        )
+    skipped, unknown = _skipped(result)
+    errors = [*result["errors"], *unknown]
+    status = returncode or result["status"]
+    if status == 0 and not result["fatal"] and not errors:
+        return skipped
+    text, code = _reason(result["fatal"], errors)
+    if code == ExitCode.STORAGE:
+        raise BuildFailed(text, log, exit_code=code)
+    ending = f"Pelican gagal (kode keluar {status})" if status else "Pelican melaporkan galat"
+    raise BuildFailed(f"{text}\n{ending}; tidak ada yang diterbitkan.", log, exit_code=code)
+
+
+def read_manifest(path: Path, build_id: str) -> dict[str, Any]:
+    """Return the manifest of this build, or raise ``BuildFailed`` if it is not."""
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise BuildFailed(
+            f"Manifest gerbang tidak ada atau rusak: {path}. Gerbang "
+            "persetujuan tidak berjalan; tidak ada yang diterbitkan."
+        ) from None
+    if manifest.get("build_id") != build_id:
+        raise BuildFailed(
+            f"Manifest {path} bukan milik build ini (build lama?). Tidak ada yang diterbitkan."
+        )
+    missing = {"articles", "pages", "static"} - set(manifest.get("stages", []))
+    if missing:
+        raise BuildFailed(f"Gerbang tidak menjalankan tahap: {', '.join(sorted(missing))}.")
+    return manifest
