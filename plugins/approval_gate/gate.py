@@ -25,6 +25,7 @@ from pelican.utils import order_content, process_translations
 
 from .errors import Finding, GateError
 from .clock import WIB, now as clock_now
+from .items import discover_items
 from .ledger import Ledger, load_trusted, open_ledger, start_reading
 from .manifest import Manifest
 from .provider import Approvals, Entry, install
@@ -306,8 +307,10 @@ def on_finalized(pelican: Any) -> None:
             hint="Periksa PLUGINS di pengaturan dan pesan galat di atas.",
         )
     run = runs[-1]
+    # Items Pelican could not read are still on disk: their sign-offs are not orphans.
+    judged = {e["item"] for e in run.manifest.included + run.manifest.excluded}
     run.manifest.findings.extend(
-        run.ledger.orphans({e["item"] for e in run.manifest.included + run.manifest.excluded})
+        run.ledger.orphans(judged | set(discover_items(run.ledger.content)))
     )
     run.manifest.write(site.settings.manifest_path)
     run.ledger.save_cache()
