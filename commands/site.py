@@ -10,24 +10,48 @@ from invoke import Context, task
 
 from approval_gate.api import GateError, KpuError
 
-from .cli import FAILED_BUILD_LOG, ROOT, reported, settings_file
+from .cli import FAILED_BUILD_LOG, ROOT, reported, settings_file, stopped_exit
 
 #: What a refused publish says first: the gate refused, or the live site stayed as it was.
 ABORTED = "Penerbitan DIBATALKAN"
 
 
+#: What a publish or rollback stopped by Ctrl-C or SIGTERM says ({how}: who stopped it).
+PUBLISH_STOPPED = (
+    "Penerbitan dihentikan {how}; situs tayang tidak berubah dan folder sementaranya "
+    "sudah dibersihkan."
+)
+BUILD_STOPPED = "Build dihentikan {how}; output/ tidak berubah."
+ROLLBACK_STOPPED = "Rollback dihentikan {how}; situs tayang tidak berubah."
+#: A signal that arrived during the switch: the work finished first (the summary above).
+FINISHED_FIRST = "Dihentikan {how} saat situs sedang dialihkan; {what} diselesaikan lebih dulu."
+
+
 def _aborted(error: KpuError) -> str:
+    from publishing.faults import Unfinished
+
     if isinstance(error, GateError):
         return f"{ABORTED}: "
+    if isinstance(error, Unfinished):  # live already: never "unchanged"
+        return "Penerbitan BELUM LENGKAP: "
     return f"{ABORTED}, situs tayang tidak berubah.\n"
+
+
+def _rollback_failed(error: KpuError) -> str:
+    from publishing.faults import Unfinished
+
+    return "Rollback BELUM LENGKAP: " if isinstance(error, Unfinished) else "Rollback gagal: "
 
 
 @task(help={"settings": "berkas pengaturan (pelicanconf.py atau publishconf.py)"})
 def build(c: Context, settings: str = "pelicanconf.py") -> None:
     """Bangun situs: hanya item yang disetujui lengkap yang masuk ke output/."""
     from publishing.build import build_site
+    from publishing.problems import PROBLEMS_FILE, report_problems
 
-    with reported("Build GAGAL: ", failed_log=ROOT / FAILED_BUILD_LOG):
+    from .cli import shown
+
+    with reported("Build GAGAL: ", failed_log=ROOT / FAILED_BUILD_LOG, stopped=BUILD_STOPPED):
         result = build_site(settings_file(settings), ROOT / "output")
     manifest = result.manifest
     print(
@@ -36,8 +60,9 @@ def build(c: Context, settings: str = "pelicanconf.py") -> None:
     )
     for entry in manifest["excluded"]:
         print(f"  ditahan: {entry['item']}: {entry['reason']}")
-    if manifest["findings"]:
-        print(f"Ada {len(manifest['findings'])} catatan masalah; lihat 'invoke status'.")
+    full_list = ROOT / PROBLEMS_FILE  # the first problems on screen, all of them here
+    for line in report_problems(manifest, full_list, shown(full_list), result.log):
+        print(line)
 
 
 @task(
@@ -51,21 +76,20 @@ def serve(
     c: Context, port: int = 8000, settings: str = "pelicanconf.py", published: bool = False
 ) -> None:
     """Bangun lalu sajikan situs di http://127.0.0.1:PORT (Ctrl-C untuk berhenti)."""
-    import functools
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    from approval_gate.api import read_settings_file
 
     from publishing.publish import published_folder
+    from publishing.serve import open_server, site_urls
 
-    if published:
-        with reported():
-            folder = published_folder(
-                settings_file("publishconf.py" if settings == "pelicanconf.py" else settings)
-            )
-    else:
-        build(c, settings=settings)
-        folder = ROOT / "output"
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(folder))
-    with ThreadingHTTPServer(("127.0.0.1", int(port)), handler) as server:
+    name = "publishconf.py" if published and settings == "pelicanconf.py" else settings
+    with reported():
+        folder = published_folder(settings_file(name)) if published else ROOT / "output"
+        # The site's own address (published: the production host) is served as this one.
+        urls = site_urls(read_settings_file(settings_file(name)), folder)
+        server = open_server(folder, int(port), urls)  # the port first: no build for nothing
+    with server:
+        if not published:
+            build(c, settings=settings)
         print(f"Situs tersaji di http://127.0.0.1:{port}/ dari {folder} (Ctrl-C untuk berhenti)")
         try:
             server.serve_forever()
@@ -94,11 +118,14 @@ def publish(
     izinkan_penarikan: bool = False,
 ) -> None:
     """Terbitkan satu commit: build bergerbang, audit, kirim ke target secara atomik, arsipkan."""
+    from publishing.problems import PUBLISH_PROBLEMS_FILE, report_problems
     from publishing.publish import publish as run_publish
     from publishing.summary import render
 
+    from .cli import shown
+
     path = settings_file(settings)
-    with reported(_aborted, failed_log=path.parent / FAILED_BUILD_LOG):
+    with reported(_aborted, failed_log=path.parent / FAILED_BUILD_LOG, stopped=PUBLISH_STOPPED):
         result = run_publish(
             path,
             target=target,
@@ -111,6 +138,11 @@ def publish(
     print(f"  Dari commit {result.commit[:12]} (isi folder kerja tidak dibaca).")
     for skipped in result.skipped:
         print(f"  Dilewati (bukan berkas biasa, tidak diterbitkan): {skipped}")
+    full_list = path.parent / PUBLISH_PROBLEMS_FILE  # the first problems on screen, all here
+    for line in report_problems(result.manifest, full_list, shown(full_list)):
+        print(line)
+    if result.interrupted is not None:
+        raise stopped_exit(result.interrupted, FINISHED_FIRST.replace("{what}", "penerbitan"))
 
 
 @task(help={"target": "nama target di PUBLISH_TARGETS", "settings": "berkas pengaturan"})
@@ -118,10 +150,12 @@ def rollback(c: Context, target: str | None = None, settings: str = "publishconf
     """Kembalikan situs tayang ke rilis yang tayang sebelumnya (tanpa build)."""
     from publishing.publish import rollback as run_rollback
 
-    with reported("Rollback gagal: "):
-        chosen, previous = run_rollback(settings_file(settings), target=target)
+    with reported(_rollback_failed, stopped=ROLLBACK_STOPPED):
+        chosen, previous, interrupted = run_rollback(settings_file(settings), target=target)
     print(
         f"Situs tayang di {chosen.describe()} kembali ke rilis {previous}.\n"
         "Catatan: arsip publikasi tidak diubah; jalankan 'invoke publish' untuk kembali "
         "ke isi terbaru."
     )
+    if interrupted is not None:
+        raise stopped_exit(interrupted, FINISHED_FIRST.replace("{what}", "rollback"))

@@ -95,3 +95,7 @@ def test_readme_quick_start_publishes_the_sample_and_serves_it(tmp_path: Path) -
         child.terminate()
         output = child.communicate(timeout=30)[0]
     assert "terbit " in output and "Situs tersaji di http://127.0.0.1:" in output
+    # The sample's forged sign-off is named by file, the full list kept beside the site.
+    forged = "approvals/pengumuman/2026-11-17-jadwal-kampanye/20261117T111500-komisioner-setuju.yml"
+    assert f"  ! {forged}: Ditandatangani dengan kunci" in output
+    assert forged in (project / "var" / "masalah-terbit.txt").read_text()
