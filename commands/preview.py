@@ -1,8 +1,10 @@
 """Tasks ``preview`` and ``watch``: every item, approved or not, on pages never published.
 
 Glue only: the preview is built by ``editorial.preview.build`` and served and rebuilt
-by ``editorial.watch``. Failures end with "Pratinjau GAGAL: ", the message and the
-preview's exit code.
+by ``editorial.watch``. A preview that was made ends with exit 0 and one line per
+problem it found (a broken item is a problem of that item, never a failure of the
+preview); a preview that could not be made ends with "Pratinjau GAGAL: ", the message
+and the preview's exit code (a stopped one, Ctrl-C or SIGTERM, with 130 or 143).
 """
 
 from __future__ import annotations
@@ -13,9 +15,32 @@ import threading
 
 from invoke import Context, task
 
+from approval_gate.api import Finding
+
 from .cli import reported, settings_file
 
 FAILED = "Pratinjau GAGAL: "
+#: At most this many problems are printed; the preview's front page lists them all.
+SHOWN_PROBLEMS = 50
+#: What a preview stopped by Ctrl-C or SIGTERM says ({how}: who stopped it).
+STOPPED = (
+    FAILED + "dihentikan {how} sebelum selesai. Naskah dan situs tidak berubah; sisa "
+    "pratinjau ini dibersihkan sendiri oleh 'invoke preview' atau 'invoke watch' berikutnya."
+)
+
+
+def problem_lines(problems: tuple[Finding, ...]) -> list[str]:
+    """Return the lines that list a preview's problems (none when there are none)."""
+    if not problems:
+        return []
+    lines = [
+        f"Ada {len(problems)} masalah; item lain tetap dipratinjau dan halaman depan "
+        "pratinjau mendaftar semuanya:"
+    ]
+    lines += [problem.render() for problem in problems[:SHOWN_PROBLEMS]]
+    if len(problems) > SHOWN_PROBLEMS:
+        lines.append(f"... dan {len(problems) - SHOWN_PROBLEMS} masalah lain.")
+    return lines
 
 
 @task(
@@ -33,14 +58,21 @@ def preview(
     from editorial.preview.build import build_preview
 
     path = settings_file(settings)
-    with reported(FAILED):
+    with reported(FAILED, stopped=STOPPED):
         report = build_preview(path, preview_folder(path, output), url)
-    print(
+    lines = [
         f"Pratinjau selesai: {report.items} item ({report.unapproved} belum disetujui, "
-        f"berbanner DRAF), {report.pages} halaman -> {report.output}\n"
-        "Pratinjau TIDAK untuk diterbitkan. Sajikan dan perbarui otomatis dengan "
-        "'invoke watch'."
+        f"berbanner DRAF), {report.pages} halaman -> {report.output}"
+    ]
+    if report.recovered:
+        lines.append(
+            "Pratinjau sebelumnya tidak selesai (terhenti atau gagal); sisanya sudah dibersihkan."
+        )
+    lines += problem_lines(report.problems)
+    lines.append(
+        "Pratinjau TIDAK untuk diterbitkan. Sajikan dan perbarui otomatis dengan 'invoke watch'."
     )
+    print("\n".join(lines))
 
 
 @task(

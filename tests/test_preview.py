@@ -234,9 +234,10 @@ def test_preview_never_empties_a_folder_holding_other_files(site: Site) -> None:
     done = invoke("preview", "--settings", str(site.settings), "--output", str(folder))
     assert done.returncode == 30
     assert done.stderr.strip() == (
-        f"Pratinjau GAGAL: sitecfg.py: Folder {folder} berisi berkas yang bukan pratinjau; "
-        "setiap pratinjau mengosongkan foldernya lebih dulu. Pakai folder kosong atau folder "
-        "pratinjau yang lama, misalnya var/pratinjau."
+        f"Pratinjau GAGAL: sitecfg.py: Folder {folder} berisi berkas yang bukan pratinjau "
+        "(penting.txt); setiap pratinjau mengosongkan foldernya lebih dulu, jadi folder itu "
+        "tidak dipakai. Pakai folder kosong atau folder pratinjau bawaan, misalnya "
+        "var/pratinjau."
     )
     assert [p.name for p in folder.iterdir()] == ["penting.txt"]
     preview(site)

@@ -40,6 +40,12 @@ def watched(site: Site) -> Iterator[tuple[Site, Watch]]:
         assert watch.lines[-1] == "Pratinjau berhenti."
 
 
+def _first_row(html: str) -> list[str]:
+    """Return the panel's first role row (decision and who), or [] for a page without one."""
+    rows, _ = panel(html)
+    return rows[1][:2] if len(rows) > 1 else []
+
+
 def _version(watch: Watch, path: str) -> dict[str, object]:
     status, text = watch.get(f"__pratinjau/versi?halaman=/{path}")
     assert status == 200
@@ -87,17 +93,60 @@ def test_a_new_article_appears_and_a_deleted_one_goes(watched: tuple[Site, Watch
     assert watch.get("berita/berita-baru/")[0] == 404
 
 
-def test_a_broken_item_shows_the_error_until_it_is_fixed(watched: tuple[Site, Watch]) -> None:
+def test_an_unreadable_item_shows_why_on_its_page_until_it_is_fixed(
+    watched: tuple[Site, Watch],
+) -> None:
     site, watch = watched
     source = site.content / ITEM
     good = source.read_text()
     source.write_text(good.replace("Date: 2026-11-20 08:00", "Date: bukan-tanggal"))
-    line = watch.wait_for_line("Build pratinjau GAGAL")
-    error = _version(watch, URL)["galat"]
-    assert isinstance(error, str) and error in line
+    problem = (
+        "content/berita/rapat.md:2: tanggal 'bukan-tanggal' tidak dikenali; item ini tidak ada "
+        "di pratinjau, item lain tetap dipratinjau. Tulis tanggal seperti "
+        "'Date: 2026-11-20 08:00'."
+    )
+    assert watch.wait_for_line(problem) == problem
+    text = watch.until(URL, lambda t: "tidak dapat ditampilkan" in t)
+    assert "Naskah ini tidak dapat ditampilkan di pratinjau." in text
+    assert "tanggal &#x27;bukan-tanggal&#x27; tidak dikenali" in text
+    answer = _version(watch, URL)
+    assert answer["masalah"] == [problem] and answer["galat"] is None
+    assert "Isi lain." in watch.get("berita/berita-lain/")[1], "the other items stay"
     source.write_text(good.replace("TOKENPERTAMA", "TOKENPULIH"))
     watch.until(URL, lambda t: "TOKENPULIH" in t)
-    watch.until(f"__pratinjau/versi?halaman=/{URL}", lambda t: json.loads(t)["galat"] is None)
+    watch.wait_for_line("Tidak ada masalah lagi.")
+    assert _version(watch, URL)["masalah"] == []
+    assert "Build pratinjau GAGAL" not in "\n".join(watch.lines)
+
+
+def test_a_missing_attachment_is_marked_until_the_file_is_added(
+    watched: tuple[Site, Watch],
+) -> None:
+    site, watch = watched
+    site.article(ITEM, "Rapat Pleno", "Daftar hadir: [PDF]({attach}hadir.pdf) TOKENLAMPIRAN")
+    text = watch.until(URL, lambda t: "Lampiran tidak ditemukan: berita/hadir.pdf" in panel(t)[1])
+    assert "TOKENLAMPIRAN" in text and "perlu diperbaiki" in text
+    watch.wait_for_line("Lampiran tidak ditemukan: berita/hadir.pdf")
+    site.attach("berita/hadir.pdf", b"%PDF daftar hadir")
+    text = watch.until(
+        URL, lambda t: "Status:" in panel(t)[1] and "Lampiran tidak ditemukan" not in t
+    )
+    assert "TOKENLAMPIRAN" in text and "perlu diperbaiki" not in text
+    watch.wait_for_line("Tidak ada masalah lagi.")
+
+
+def test_a_broken_sign_off_is_shown_until_it_is_fixed(watched: tuple[Site, Watch]) -> None:
+    site, watch = watched
+    record = site.sign(ITEM, ROLES[0])
+    valid = record.read_text()
+    watch.until(URL, lambda t: "Disetujui" in panel(t)[1])
+    record.write_text("item: [rusak\n  : :\n")
+    text = watch.until(URL, lambda t: "YAML tidak valid" in panel(t)[1])
+    rows, _ = panel(text)
+    assert rows[1][:2] == ["Web Admin", "Menunggu (giliran sekarang)"]
+    record.write_text(valid)
+    text = watch.until(URL, lambda t: _first_row(t) == ["Web Admin", "Disetujui"])
+    assert "YAML tidak valid" not in panel(text)[1]
 
 
 def test_a_theme_change_rebuilds_every_page(site: Site, tmp_path: Path) -> None:
@@ -141,5 +190,27 @@ def test_the_open_page_reloads_itself_in_a_real_browser(watched: tuple[Site, Wat
             # Nobody touches the tab: the page's own script notices and reloads it.
             expect(tab.locator("body")).to_contain_text("TOKENDIBROWSER", timeout=90_000)
             assert "DRAF - belum disetujui" in tab.inner_text("body")
+        finally:
+            browser.close()
+
+
+@pytest.mark.browser
+def test_the_open_page_shows_the_problems_in_a_real_browser(watched: tuple[Site, Watch]) -> None:
+    assert Path(CHROMIUM).is_file(), "chromium is installed by .ci/run (APT_PACKAGES)"
+    site, watch = watched
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            tab = browser.new_page()
+            tab.goto(watch.url + "berita/berita-lain/")
+            (site.content / "berita" / "rusak.md").write_text("Date: 2026-11-20 08:00\n\nIsi.\n")
+            box = tab.locator("#kpu-pratinjau-masalah-langsung")
+            expect(box).to_contain_text("1 masalah pratinjau", timeout=90_000)
+            box.locator("summary").click()
+            expect(box).to_contain_text("content/berita/rusak.md: metadata wajib 'title' tidak ada")
+            (site.content / "berita" / "rusak.md").unlink()
+            expect(box).to_have_count(0, timeout=90_000)
         finally:
             browser.close()

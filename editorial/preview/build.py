@@ -5,6 +5,12 @@ so Pelican, its parsed-content cache and the gate's verification cache) alive in
 worker process and asks for incremental runs that write only the pages of the items
 that changed, then a full pass for listings, which a newer change may interrupt.
 
+A broken item never stops a run: Pelican's errors are not fatal here, and what could
+not be read or rendered comes back in ``BuildReport.problems`` (``problems.py``). Each
+run holds the folder's lock and its claim file says whether it finished (``folder.py``):
+a run that finds the previous one unfinished (killed, crashed) empties the folder and
+the preview's Pelican cache before it starts, so nothing a dead run left is ever served.
+
 After every full run each HTML page in the folder is checked for the preview marker:
 a page without it (a plugin that failed, a theme without ``<body>``) stops the preview
 and the folder is emptied, because an unmarked page with an unapproved item is exactly
@@ -20,9 +26,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import PreviewError
+from approval_gate.api import Finding, KpuError
+
+from ..errors import PreviewError, PreviewInterrupted
+from . import folder
 from .inject import is_marked
 from .plugin import state_of
+from .problems import failure_text, installed
 from .settings import PLUGIN, preview_settings
 from .state import PreviewState, Request
 
@@ -37,13 +47,20 @@ class BuildReport:
     items: int  # items in the site
     unapproved: int  # items written with the draft banner in this run
     output: Path
+    problems: tuple[Finding, ...] = ()  # what could not be read or rendered, and findings
+    recovered: bool = False  # the previous run never finished; its leftovers were removed
 
 
 def setup_logging() -> None:
-    """Log Pelican's warnings plainly and make its errors fatal (``invoke build`` fails on them)."""
-    from pelican.log import console, init
+    """Keep Pelican's errors from being fatal: a broken item is reported, not a stop.
 
-    init(level=logging.WARNING, fatal="errors", handler=None)
+    Pelican's records go to the preview's own handler (``problems.PelicanLog``), which
+    turns them into findings; nothing of Pelican's is printed as it is.
+    """
+    from pelican.log import FatalLogger, console, init
+
+    init(level=logging.WARNING, handler=None)
+    FatalLogger.fatal_lvl = logging.CRITICAL + 1  # what ``--fatal`` unset means
     console.quiet = True  # Pelican's own "Done: ..." line; the tasks print their own
 
 
@@ -65,15 +82,33 @@ class PreviewBuilder:
         from pelican import Pelican
 
         self.settings_file = settings_file
-        self.pelican = Pelican(preview_settings(settings_file, output, base_url))
+        settings = preview_settings(settings_file, output, base_url)
+        self.log = installed(Path(str(settings["PATH"])).resolve(), settings_file.name)
+        self.log.start_run()
+        try:
+            self.pelican = Pelican(settings)
+        except KpuError:
+            raise
+        except Exception as error:  # a theme or plugin that cannot start
+            raise PreviewError(
+                f"Pelican tidak dapat dimulai: {failure_text(error, self.log.content)}.",
+                path=settings_file.name,
+                hint="Periksa pengaturan THEME dan PLUGINS; tidak ada yang diubah.",
+            ) from None
         try:
             self.state: PreviewState = state_of(self.pelican.settings)
         except KeyError:
             raise PreviewError(
                 f"Plugin pratinjau tidak terpasang ({PLUGIN} tidak berjalan).",
                 path=settings_file.name,
-                hint="Periksa pesan galat Pelican di atas.",
+                hint=f"Periksa pesan Pelican: {'; '.join(self.log.failures) or '-'}",
             ) from None
+        if self.log.failures:
+            raise PreviewError(
+                f"Pelican melaporkan galat saat memuat plugin: {self.log.failures[0]}",
+                path=settings_file.name,
+                hint="Perbaiki plugin atau pengaturannya; tidak ada yang diubah.",
+            )
         self.output = self.state.config.output
 
     def build(
@@ -83,20 +118,20 @@ class PreviewBuilder:
         interrupt: Callable[[], bool] | None = None,
     ) -> BuildReport:
         """Run Pelican once: every page (``request`` None) or the changed items' pages."""
+        with folder.building(self.output):
+            recovered = folder.last_run_unfinished(self.output)
+            if recovered:  # start over, whole: a dead run may have left half a cache file too
+                shutil.rmtree(str(self.pelican.settings["CACHE_PATH"]), ignore_errors=True)
+                request, clean = None, True
+            if clean:
+                folder.empty(self.output)
+            folder.claim(self.output, folder.BUILDING)
+            start = time.perf_counter()
+            self._run(request, interrupt)
+            if request is None:
+                self.check_marked()
+            folder.claim(self.output, folder.DONE)
         state = self.state
-        state.request, state.interrupt = request, interrupt
-        self.pelican.delete_outputdir = clean
-        start = time.perf_counter()
-        try:
-            self.pelican.run()
-        finally:
-            state.request, state.interrupt = None, None
-        if not state.finished:
-            raise PreviewError(
-                "Plugin pratinjau tidak menyelesaikan build.", path=self.settings_file.name
-            )
-        if request is None:
-            self.check_marked()
         return BuildReport(
             request is None,
             time.perf_counter() - start,
@@ -104,7 +139,36 @@ class PreviewBuilder:
             len(state.contents),
             len(state.flagged),
             self.output,
+            tuple(state.problems()),
+            recovered,
         )
+
+    def _run(self, request: Request | None, interrupt: Callable[[], bool] | None) -> None:
+        """Run Pelican once; anything that still escapes it becomes one ``PreviewError``."""
+        state = self.state
+        state.request, state.interrupt = request, interrupt
+        self.pelican.delete_outputdir = False  # ``folder.empty`` did it, keeping the claim
+        self.log.start_run()
+        try:
+            self.pelican.run()
+        except PreviewInterrupted:
+            folder.claim(self.output, folder.INTERRUPTED)
+            raise
+        except KpuError:
+            raise
+        except Exception as error:
+            raise PreviewError(
+                f"Pratinjau terhenti: {failure_text(error, self.log.content)}.",
+                path=self.settings_file.name,
+                hint="Naskah dan situs tidak berubah; pratinjau berikutnya membersihkan "
+                "sisanya sendiri. Bila terulang, laporkan pesan ini ke pengelola situs.",
+            ) from None
+        finally:
+            state.request, state.interrupt = None, None
+        if not state.finished:
+            raise PreviewError(
+                "Plugin pratinjau tidak menyelesaikan build.", path=self.settings_file.name
+            )
 
     def check_marked(self) -> None:
         """Empty the preview folder and raise if any page lacks the preview marker."""
@@ -123,13 +187,6 @@ class PreviewBuilder:
 def build_preview(
     settings_file: Path, output: Path | None = None, base_url: str | None = None
 ) -> BuildReport:
-    """Build the whole preview once, into a clean folder (``invoke preview``).
-
-    Pelican turns an error it logged into a bare ``RuntimeError`` (its errors are
-    fatal here); the message a person needs is the log line above, so say so.
-    """
+    """Build the whole preview once, into a clean folder (``invoke preview``)."""
     setup_logging()
-    try:
-        return PreviewBuilder(settings_file, output, base_url).build(clean=True)
-    except RuntimeError as error:
-        raise PreviewError(f"{error}; lihat pesan Pelican di atas.") from None
+    return PreviewBuilder(settings_file, output, base_url).build(clean=True)

@@ -37,8 +37,14 @@ font:15px/1.5 sans-serif;margin:12px;padding:12px 16px}
 .kpu-pratinjau-hapus{color:#b00020}.kpu-pratinjau-tambah{color:#1b5e20}
 .kpu-pratinjau-giliran{background:#ffe082}.kpu-pratinjau-panel pre{white-space:pre-wrap;
 background:#fff;border:1px solid #ccc;padding:8px;overflow:auto}
+.kpu-pratinjau-masalah{border:3px solid #e65100;background:#fff3e0;color:#212529;
+font:15px/1.5 sans-serif;margin:12px;padding:12px 16px}.kpu-pratinjau-masalah h2{
+font-size:18px;margin:0 0 8px}.kpu-pratinjau-masalah h3{font-size:16px;margin:8px 0 4px}
+.kpu-pratinjau-perbaiki{display:block;font-size:16px;font-weight:normal}
 </style>"""
 HEAD = MARKER + ROBOTS_META + STYLE
+#: The index's box of problems sits between these (replaced on every run).
+BOX_START, BOX_END = "<!--kpu-pratinjau-masalah-->", "<!--/kpu-pratinjau-masalah-->"
 
 _HEAD = re.compile(rb"<head(?:\s[^>]*)?>", re.IGNORECASE)
 _BODY = re.compile(rb"<body(?:\s[^>]*)?>", re.IGNORECASE)
@@ -67,3 +73,22 @@ def mark(html: bytes, top: str = "") -> bytes:
         return html[:head_at] + head + body + html[head_at:]
     body_at = started.end()
     return html[:head_at] + head + html[head_at:body_at] + body + html[body_at:]
+
+
+def with_box(html: bytes, box: str) -> bytes:
+    """Return a marked page with its problem box replaced by ``box`` ("" removes it).
+
+    The box goes right after the preview strip (or ``<body>``); an earlier box, from an
+    earlier run of the watch, is taken out first, so the index always shows this run's.
+    """
+    start, end = BOX_START.encode(), BOX_END.encode()
+    at = html.find(start)
+    stop = html.find(end, at) if at >= 0 else -1
+    if stop >= 0:
+        html = html[:at] + html[stop + len(end) :]
+    if not box:
+        return html
+    strip = html.find(STRIP.encode())
+    started = _BODY.search(html)
+    where = strip + len(STRIP) if strip >= 0 else started.end() if started else 0
+    return html[:where] + box.encode() + html[where:]

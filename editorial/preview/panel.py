@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-from approval_gate.api import WIB, Decision, Roster, Verdict, all_of
+from approval_gate.api import WIB, Decision, Finding, Roster, Verdict, all_of
 
 from ..handoff import Handoff, first_role
 from .history import Change
 
 BANNER_TEXT = "DRAF - belum disetujui"
+FIX_TEXT = "PERLU DIPERBAIKI"
+#: How a verdict's reason starts when the naskah has problems (the gate's naskah checks).
+NEEDS_FIX = "perlu diperbaiki: "
 #: At most this many diff lines are shown; the rest is summarised.
 DIFF_LIMIT = 400
 
@@ -43,16 +46,32 @@ def _name(roster: Roster, person: str) -> str:
     return found.name if found else person
 
 
-def banner_html(record: ItemRecord) -> str:
-    """Return the draft banner of an unapproved item ("" for a complete one)."""
-    if record.verdict.publishable and not record.draft:
+def _to_fix(verdict: Verdict) -> str:
+    """Return the banner's "perlu diperbaiki" line ("" when the reason already says it)."""
+    if not verdict.findings or verdict.reason.startswith(NEEDS_FIX):
         return ""
-    detail = record.verdict.reason
-    if record.draft:
-        detail = "berstatus 'draft' di metadata; tidak akan terbit walau disetujui"
+    first, more = verdict.findings[0], len(verdict.findings) - 1
+    rest = f" (dan {more} masalah lain)" if more else ""
     return (
-        f'<div class="kpu-pratinjau-banner" role="alert"><strong>{BANNER_TEXT}'
-        f"</strong> <span>{escape(detail)}</span></div>"
+        f'<span class="kpu-pratinjau-perbaiki">{NEEDS_FIX}{escape(first.render())}{rest}; '
+        "lihat Catatan masalah di panel.</span>"
+    )
+
+
+def banner_html(record: ItemRecord) -> str:
+    """Return the banner of an unapproved item or one with problems ("" for neither)."""
+    verdict = record.verdict
+    if verdict.publishable and not record.draft:
+        if not verdict.findings:
+            return ""
+        title, detail = FIX_TEXT, f"{verdict.reason}, tetapi ada catatan masalah"
+    else:
+        title, detail = BANNER_TEXT, verdict.reason
+        if record.draft:
+            detail = "berstatus 'draft' di metadata; tidak akan terbit walau disetujui"
+    return (
+        f'<div class="kpu-pratinjau-banner" role="alert"><strong>{title}'
+        f"</strong> <span>{escape(detail)}</span>{_to_fix(verdict)}</div>"
     )
 
 
@@ -198,10 +217,19 @@ def _handoff(record: ItemRecord) -> str:
     )
 
 
+def _finding(finding: Finding) -> str:
+    """Return one problem as "file:line: message hint" (the same text as the CLI's line)."""
+    where = f"{finding.path}:{finding.line}" if finding.line else finding.path
+    hint = (
+        f' <span class="kpu-pratinjau-saran">{escape(finding.hint)}</span>' if finding.hint else ""
+    )
+    return f"<li><code>{escape(where)}</code>: {escape(finding.message)}{hint}</li>"
+
+
 def panel_html(record: ItemRecord, roster: Roster, now: datetime) -> str:
     """Return the approval panel: who signed, who is next, rejections, changes, message."""
     verdict = record.verdict
-    findings = "".join(f"<li>{escape(f.render())}</li>" for f in verdict.findings)
+    findings = "".join(_finding(f) for f in verdict.findings)
     parts = [
         '<aside class="kpu-pratinjau-panel" aria-label="Panel persetujuan">',
         f"<h2>Persetujuan SOP 11/2023: <code>{escape(verdict.item)}</code></h2>",

@@ -7,7 +7,8 @@ The preview is derived from whichever settings file the site builds with (the pr
   each page marked as a preview, unapproved ones with banner and panel);
 * it is written to its own folder (``var/pratinjau/`` beside the settings file), which
   may not overlap the gated output, the content, the approvals, the theme or a local
-  publishing target: a preview can never be published or deployed by mistake;
+  publishing target: a preview can never be published or deployed by mistake, and a
+  folder holding anything but a preview is refused (``folder.is_preview``);
 * no sitemap, and no feeds are written (``plugin.PreviewWriter``): nothing that
   lists unapproved items without the preview marker;
 * Pelican's content cache is on, in a folder of its own, so ``invoke watch`` re-reads
@@ -25,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from approval_gate.api import options as o
-from approval_gate.api import settings_source
+from approval_gate.api import ConfigError, KpuError, settings_source
 
 from ..errors import PreviewError
 from ..handoff import address_map_path, default_preview_dir, preview_base_url
-from .inject import MARKER_NAME
+from .folder import foreign_names, is_preview, remove_command
 
 GATE = "approval_gate"
 PLUGIN = "editorial.preview.plugin"
@@ -75,14 +76,6 @@ def _publish_folders(settings: Mapping[str, Any], base: Path) -> list[Path]:
     return folders
 
 
-def _foreign(folder: Path) -> bool:
-    """Tell whether ``folder`` holds files that are not a preview (it would be emptied)."""
-    if not folder.is_dir() or not any(folder.iterdir()):
-        return False
-    robots = folder / "robots.txt"
-    return not (robots.is_file() and MARKER_NAME in robots.read_text(errors="replace"))
-
-
 def check_folder(preview: Path, settings: Mapping[str, Any], settings_file: Path) -> None:
     """Refuse a preview folder that overlaps anything published, a source, or other files."""
     protected = {
@@ -104,12 +97,19 @@ def check_folder(preview: Path, settings: Mapping[str, Any], settings_file: Path
                 path=settings_file.name,
                 hint="Pakai folder lain, misalnya var/pratinjau.",
             )
-    if _foreign(preview):
+    default = preview == default_preview_dir(settings_file)
+    if not is_preview(preview, default):
+        names = ", ".join(foreign_names(preview))
         raise PreviewError(
-            f"Folder {preview} berisi berkas yang bukan pratinjau; setiap "
-            "pratinjau mengosongkan foldernya lebih dulu.",
+            f"Folder {preview} berisi berkas yang bukan pratinjau ({names}); setiap "
+            "pratinjau mengosongkan foldernya lebih dulu, jadi folder itu tidak dipakai.",
             path=settings_file.name,
-            hint="Pakai folder kosong atau folder pratinjau yang lama, misalnya var/pratinjau.",
+            hint=(
+                "Pindahkan berkas itu ke tempat lain, atau bila tidak diperlukan hapus "
+                f"foldernya dengan: {remove_command(preview)}, lalu ulangi."
+                if default
+                else "Pakai folder kosong atau folder pratinjau bawaan, misalnya var/pratinjau."
+            ),
         )
 
 
@@ -119,7 +119,16 @@ def preview_settings(
     """Return Pelican settings for previewing the site that ``settings_file`` builds."""
     from pelican.settings import read_settings
 
-    settings = read_settings(str(settings_file))
+    try:
+        settings = read_settings(str(settings_file))
+    except KpuError:
+        raise
+    except Exception as error:  # the file itself: named, never a traceback (as the gate does)
+        raise ConfigError(
+            f"berkas pengaturan tidak dapat dijalankan: {type(error).__name__}: {error}",
+            path=str(settings_file),
+            hint="Perbaiki berkas itu (atau pilih yang benar dengan --settings) lalu ulangi.",
+        ) from None
     plugins = [_plugin_name(p) for p in settings.get("PLUGINS") or []]
     if GATE not in plugins:
         raise PreviewError(

@@ -17,6 +17,7 @@ from typing import Any
 
 from approval_gate.api import (
     SOURCE_SUFFIXES,
+    Finding,
     GateSettings,
     Ledger,
     Roster,
@@ -29,6 +30,7 @@ from approval_gate.api import now as clock_now
 from ..handoff import handoff, item_title
 from .history import Change, changes_since
 from .panel import ItemRecord
+from .problems import LEFT_OUT, PelicanLog, content_finding
 from .provider import PreviewApprovals
 from .settings import PreviewConfig
 
@@ -57,6 +59,7 @@ class PreviewState:
     gate: GateSettings
     config: PreviewConfig
     roster: Roster
+    log: PelicanLog
     request: Request | None = None  # None: write every page
     interrupt: Callable[[], bool] | None = None
     # per run
@@ -69,22 +72,29 @@ class PreviewState:
     approvals: PreviewApprovals | None = None  # this run's provider (see start_run)
     marked: set[str] = field(default_factory=set)  # pages marked (absolute paths)
     flagged: set[str] = field(default_factory=set)  # items shown with the draft banner
+    skipped: set[str] = field(default_factory=set)  # content files Pelican could not read
+    page_items: dict[str, str] = field(default_factory=dict)  # page (save_as) -> its item
     finished: bool = False
     # across runs
     changes: dict[tuple[str, str, str], Change] = field(default_factory=dict)
     last_reading: Ledger | None = None  # the sign-offs as last read (reused if unchanged)
+    failed_pages: dict[str, Finding] = field(default_factory=dict)  # save_as -> why
+    last_pages: dict[str, str] = field(default_factory=dict)  # item -> its page (save_as)
 
     def start_run(self) -> None:
-        """Forget the previous run."""
+        """Forget the previous run (failed pages survive a run that does not rewrite them)."""
         self.started_ns = time.time_ns() - CLOCK_SLACK_NS
         self.now = clock_now(self.gate.now)
         self.ledger, self.contents, self.selection = None, [], None
         self.approvals = PreviewApprovals(self.roster)
         self.verdicts, self.marked, self.flagged, self.finished = {}, set(), set(), False
+        self.skipped, self.page_items = set(), {}
+        if self.request is None:
+            self.failed_pages = {}
 
-    def read(self, contents: list[Any]) -> None:
+    def read(self, contents: list[Any], skipped: set[str]) -> None:
         """Take this run's content objects and sign-offs; choose the pages to write."""
-        self.contents = contents
+        self.contents, self.skipped = contents, skipped
         self.ledger = self._open_ledger()
         assert self.approvals is not None
         self.approvals.fill(self.now, contents, self.verdict)
@@ -112,11 +122,39 @@ class PreviewState:
             for path in request.content
             if posixpath.splitext(path)[1].lower() not in SOURCE_SUFFIXES
         }
-        return bool(attachments) and not attachments.isdisjoint(self.ledger.digest(item).files)
+        digest = self.ledger.digest(item)
+        return bool(attachments) and not attachments.isdisjoint(digest.files + digest.missing)
 
     def pages(self) -> dict[str, str]:
         """Return every item's page URL (relative to the site)."""
         return {item_of(content): content.url for content in self.contents}
+
+    def page_failed(self, page: str, finding: Finding) -> None:
+        """Note that ``page`` could not be written as the theme makes it."""
+        self.failed_pages[page] = finding
+
+    def page_written(self, page: str, item: str | None) -> None:
+        """Note that ``page`` was written (for ``item``'s own page, that item)."""
+        self.failed_pages.pop(page, None)
+        if item is not None:
+            self.page_items[page] = item
+
+    def skip_reason(self, item: str) -> Finding:
+        """Return why Pelican could not read ``item`` (as it logged it, once per process)."""
+        return self.log.skips.get(item) or content_finding(
+            item, "Pelican tidak dapat membaca naskah ini" + LEFT_OUT, "Periksa metadatanya."
+        )
+
+    def problems(self) -> list[Finding]:
+        """Return this run's problems, one each: unreadable files, failed pages, findings."""
+        found = [self.skip_reason(item) for item in sorted(self.skipped)]
+        found += [self.failed_pages[page] for page in sorted(self.failed_pages)]
+        found += [f for item in sorted(self.verdicts) for f in self.verdicts[item].findings]
+        found += self.log.notes
+        unique: dict[str, Finding] = {}
+        for finding in found:
+            unique.setdefault(finding.render(), finding)
+        return list(unique.values())
 
     def verdict(self, item: str) -> Verdict:
         """Return the gate's verdict on ``item`` (once per run)."""

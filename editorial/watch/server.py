@@ -4,10 +4,12 @@ Each HTML page is served with a small script and the version of that page (a has
 the file as it is on disk). The script asks ``/__pratinjau/versi?halaman=<path>`` a few
 times a second and reloads when the page's file has changed, so a browser tab reloads
 exactly when its own page was rebuilt, and not when an unrelated page was. The same
-answer carries the last build error, which the script shows over the page. A page that
-is not there (during a clean rebuild, or after its item moved) is answered with a short
-notice that reloads itself when the page appears. No third-party live-reload server is
-needed, and the files on disk stay free of the script.
+answer carries the last build error, which the script shows over the page, and the
+problems of the last build (items that cannot be shown, findings), which it shows in a
+small box that opens on a click. A page that is not there (during a clean rebuild, or
+after its item moved) is answered with a short notice that reloads itself when the page
+appears. No third-party live-reload server is needed, and the files on disk stay free
+of the script.
 """
 
 from __future__ import annotations
@@ -36,8 +38,16 @@ b.id="kpu-pratinjau-galat";b.style.cssText="position:fixed;left:0;right:0;bottom
 "margin:0;max-height:50%%;overflow:auto;background:#b00020;color:#fff;padding:12px;"+
 "font:14px/1.4 monospace;white-space:pre-wrap;z-index:2147483647";
 document.body.appendChild(b)}b.textContent="Build pratinjau GAGAL:\\n"+t}
+function note(m){var n=document.getElementById("kpu-pratinjau-masalah-langsung"),
+t=(m||[]).join("\\n");if(!t){if(n)n.remove();return}if(!n){n=document.createElement("details");
+n.id="kpu-pratinjau-masalah-langsung";n.style.cssText="position:fixed;left:8px;bottom:8px;"+
+"max-width:90%%;max-height:40%%;overflow:auto;background:#fff3e0;color:#212529;"+
+"border:2px solid #e65100;padding:4px 8px;font:14px/1.4 sans-serif;z-index:2147483646";
+n.appendChild(document.createElement("summary"));n.appendChild(document.createElement("pre"));
+document.body.appendChild(n)}n.firstChild.textContent=m.length+" masalah pratinjau "+
+"(item lain tetap dipratinjau)";n.lastChild.textContent=t;n.lastChild.style.whiteSpace="pre-wrap"}
 function poll(){fetch("%(endpoint)s?halaman="+encodeURIComponent(p),{cache:"no-store"})
-.then(function(r){return r.json()}).then(function(d){show(d.galat);
+.then(function(r){return r.json()}).then(function(d){show(d.galat);note(d.masalah);
 if(d.versi!==v){location.reload();return}setTimeout(poll,%(poll)d)},
 function(){setTimeout(poll,1000)})}setTimeout(poll,%(poll)d)})();</script>"""
 
@@ -48,22 +58,25 @@ MISSING_PAGE = (
     b'content="noindex, nofollow"><title>Halaman belum ada</title></head><body>'
     b"<h1>Halaman ini belum ada di pratinjau</h1><p>Halaman ini sedang dibangun (ulang), "
     b"belum pernah dibangun, atau itemnya sudah dihapus atau berganti alamat. Halaman ini "
-    b"dimuat ulang sendiri begitu tersedia.</p></body></html>"
+    b"dimuat ulang sendiri begitu tersedia. Bila naskahnya tidak dapat dibaca, sebabnya ada di "
+    b"kotak masalah di bawah.</p></body></html>"
 )
 
 
 @dataclass
 class LiveState:
-    """What the watcher tells open pages: the last build error, if any."""
+    """What the watcher tells open pages: the last build error and problems, if any."""
 
     error: str | None = None
+    problems: list[str] = field(default_factory=list)
     builds: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def finished(self, error: str | None) -> None:
+    def finished(self, error: str | None, problems: list[str]) -> None:
         """Record the outcome of a build."""
         with self.lock:
             self.error = error
+            self.problems = problems
             self.builds += 1
 
 
@@ -107,10 +120,12 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         page = parse_qs(query).get("halaman", ["/"])[0]
         file = self._page_file(page)
         data = file.read_bytes() if file is not None and file.is_file() else None
+        live = self.server.live
         answer = {
             "versi": page_version(data),
-            "galat": self.server.live.error,
-            "build": self.server.live.builds,
+            "galat": live.error,
+            "masalah": live.problems,
+            "build": live.builds,
         }
         self._send(200, json.dumps(answer).encode(), "application/json")
 

@@ -25,6 +25,8 @@ from watchdog.observers import Observer
 
 from approval_gate.api import read_settings_file
 
+from publishing.pelican_child import PARENT_VARIABLE
+
 from ..errors import WatchError
 from ..preview.settings import check_folder
 from .plan import REPO, Event, Plan, Roots, plan_for
@@ -72,7 +74,7 @@ class WorkerProcess:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=settings_file.parent,
-            env={**os.environ, "PYTHONPATH": path},
+            env={**os.environ, "PYTHONPATH": path, PARENT_VARIABLE: str(os.getpid())},
         )
         self.on_answer = on_answer
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -156,17 +158,31 @@ class Watcher:
         self.worker: WorkerProcess | None = None
 
     def _answer(self, answer: dict[str, Any]) -> None:
-        if answer.get("ok"):
-            self.live.finished(None)
-            what = "semua halaman" if answer.get("penuh") else "halaman yang berubah"
-            seconds = f"{answer.get('detik', 0):.2f}".replace(".", ",")
-            self.say(
-                f"Pratinjau diperbarui ({what}): {answer.get('halaman')} halaman dalam "
-                f"{seconds} dtk."
-            )
-        else:
-            self.live.finished(str(answer.get("galat")))
+        if not answer.get("ok"):
+            self.live.finished(str(answer.get("galat")), self.live.problems)
             self.say(f"Build pratinjau GAGAL: {answer.get('galat')}")
+            return
+        problems = [str(line) for line in answer.get("masalah") or ()]
+        before = self.live.problems
+        self.live.finished(None, problems)
+        what = "semua halaman" if answer.get("penuh") else "halaman yang berubah"
+        seconds = f"{answer.get('detik', 0):.2f}".replace(".", ",")
+        self.say(
+            f"Pratinjau diperbarui ({what}): {answer.get('halaman')} halaman dalam {seconds} dtk."
+        )
+        if answer.get("pulih"):
+            self.say("Pratinjau sebelumnya tidak selesai; sisanya sudah dibersihkan.")
+        if problems != before:
+            self._tell(problems)
+
+    def _tell(self, problems: list[str]) -> None:
+        """Print the problems when they changed: one line each, or that none are left."""
+        if not problems:
+            self.say("Tidak ada masalah lagi.")
+            return
+        self.say(f"Ada {len(problems)} masalah; item lain tetap dipratinjau:")
+        for line in problems:
+            self.say(line)
 
     def _start_worker(self) -> None:
         if self.worker is not None:

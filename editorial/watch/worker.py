@@ -9,7 +9,9 @@ process instead of reloading modules in place.
 
 For a change to some items the worker first writes only those items' pages (the page
 being looked at changes within a fraction of a second), then a full pass for listings,
-which it abandons as soon as a newer change arrives.
+which it abandons as soon as a newer change arrives. A broken item is not a failed run:
+each answer carries the run's problems (``masalah``, one line each), and a failed run
+(``ok`` false) leaves the worker serving the next change.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from approval_gate.api import KpuError
+
+from publishing.pelican_child import die_with_parent
 
 from ..errors import PreviewInterrupted
 from ..preview.build import PreviewBuilder, setup_logging
@@ -138,6 +142,8 @@ class Worker:
                 "penuh": report.full,
                 "detik": round(report.seconds, 3),
                 "halaman": report.pages,
+                "masalah": [problem.render() for problem in report.problems],
+                "pulih": report.recovered,
             }
         )
         return True
@@ -163,6 +169,7 @@ class Worker:
 
 def main(argv: list[str]) -> int:
     """Start the worker: build everything once, then serve requests."""
+    die_with_parent()  # a watcher killed with SIGKILL leaves no worker holding the folder
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the watcher closes our input
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     out = os.fdopen(os.dup(1), "w", encoding="utf-8")
