@@ -123,7 +123,7 @@ def test_a_rejection_round_starts_again_at_the_corrected_commit(timeline: Site) 
         # PER ITEM: PUTARAN, DITOLAK, MULAI, SELESAI, WAKTU, STATUS
         [
             "berita/tolak.md",
-            "2",
+            "1–2",
             "1",
             "2026-11-20 10:00",
             "2026-11-20 14:30",
@@ -403,7 +403,7 @@ def test_csv_has_one_row_per_step_and_per_item(timeline: Site, tmp_path: Path) -
             "ujung-ke-ujung",
             "berita/tolak.md",
             "Tolak",
-            "2",
+            "1–2",
             "ujung-ke-ujung",
             "Ujung ke ujung",
             "",
@@ -536,6 +536,235 @@ def test_published_items_end_at_their_publication(timeline: Site) -> None:
         "2026-11-20 10:00",
         "2j 0m",
         "terbit",
+    ]
+
+
+def _rows(stdout: str, item: str) -> list[list[str]]:
+    """Return the item's rows: its PER ITEM rows first, then its PER LANGKAH rows."""
+    return [re.split(r"\s{2,}", line) for line in stdout.splitlines() if line.startswith(item)]
+
+
+def test_each_round_has_its_own_row_numbered_over_the_items_history(site: Site) -> None:
+    """Rejected, approved, then edited: rounds 1-2 make one cycle, round 3 a second one."""
+    init_repo(site)
+    site.article("berita/ubah.md", "Ubah", "Versi satu.")
+    commit(site, "v1", "2026-11-20T08:00:00+07:00")
+    site.sign("berita/ubah.md", "web-admin", at=at("2026-11-20 08:10"))
+    site.sign(
+        "berita/ubah.md",
+        "kasubbag-tekmas",
+        decision="tolak",
+        note="Foto belum ada.",
+        at=at("2026-11-20 08:30"),
+    )
+    site.article("berita/ubah.md", "Ubah", "Versi dua, dengan foto.")
+    commit(site, "v2", "2026-11-20T10:00:00+07:00")
+    _sign_chain(
+        site,
+        "berita/ubah.md",
+        "2026-11-20 10:10",
+        "2026-11-20 10:20",
+        "2026-11-20 10:30",
+        "2026-11-20 10:40",
+    )
+    site.article("berita/ubah.md", "Ubah", "Versi tiga, sesudah terbit diubah lagi.")
+    commit(site, "v3", "2026-11-21T09:00:00+07:00")
+    site.sign("berita/ubah.md", "web-admin", at=at("2026-11-21 09:15"))
+    done = run(site, "report")
+    assert done.returncode == 0, done.stderr
+    rows = _rows(done.stdout, "berita/ubah.md")
+    assert rows[:2] == [  # PER ITEM: PUTARAN, DITOLAK, MULAI, SELESAI, WAKTU, STATUS
+        [
+            "berita/ubah.md",
+            "1–2",
+            "1",
+            "2026-11-20 08:00",
+            "2026-11-20 10:40",
+            "2j 40m",
+            "lengkap (belum terbit)",
+        ],
+        ["berita/ubah.md", "3", "0", "2026-11-21 09:00", "-", "3h 1j 0m", "berjalan TERLAMBAT"],
+    ]
+    # PER LANGKAH: PUTARAN, PERAN, MULAI, SELESAI, WAKTU, KEPUTUSAN
+    assert [(r[1], r[2], r[3], r[4], r[5], r[7]) for r in rows[2:]] == [
+        ("1", "Web Admin", "2026-11-20 08:00", "2026-11-20 08:10", "10m", "setuju"),
+        ("1", "Kasubbag Tekmas", "2026-11-20 08:10", "2026-11-20 08:30", "20m", "tolak"),
+        ("2", "Web Admin", "2026-11-20 10:00", "2026-11-20 10:10", "10m", "setuju"),
+        ("2", "Kasubbag Tekmas", "2026-11-20 10:10", "2026-11-20 10:20", "10m", "setuju"),
+        ("2", "Sekretaris", "2026-11-20 10:20", "2026-11-20 10:30", "10m", "setuju"),
+        ("2", "Komisioner", "2026-11-20 10:30", "2026-11-20 10:40", "10m", "setuju"),
+        ("3", "Web Admin", "2026-11-21 09:00", "2026-11-21 09:15", "15m", "setuju"),
+        ("3", "Kasubbag Tekmas", "2026-11-21 09:15", "-", "3h 0j 45m", "menunggu TERLAMBAT"),
+    ]
+
+
+def _signed_before_commit(site: Site) -> str:
+    """berita/impor.md: Web Admin 09:00 and Kasubbag Tekmas 09:20 sign, then it is committed.
+
+    Return the digest they signed.
+    """
+    init_repo(site)
+    site.article("berita/impor.md", "Impor", "Naskah yang diperiksa sebelum ada repositori.")
+    _sign_chain(site, "berita/impor.md", "2026-11-20 09:00", "2026-11-20 09:20")
+    commit(site, "impor", "2026-11-20T12:00:00+07:00")
+    return site.digest("berita/impor.md")
+
+
+def _submission(
+    site: Site, item: str, digest: str, moment: str, name: str = "pengajuan.yml"
+) -> None:
+    (site.approvals / name).write_text(
+        f"# waktu pengajuan\n- item: {item}\n  digest: {digest}\n  diajukan: '{moment}'\n"
+    )
+
+
+def test_a_version_signed_before_its_commit_is_not_measured_without_a_record(
+    site: Site,
+) -> None:
+    _signed_before_commit(site)
+    done = run(site, "report")
+    assert done.returncode == 0, done.stderr
+    rows = _rows(done.stdout, "berita/impor.md")
+    assert rows[1][2:6] == ["Web Admin", "-*", "2026-11-20 09:00", "?"]
+    assert _summary(done.stdout)["Web Admin"][1] == "?"
+    assert (
+        "  berita/impor.md: mulai putaran 1 dihitung dari tidak diketahui: "
+        "di-commit sesudah ditandatangani" in done.stdout
+    )
+
+
+def test_a_recorded_submission_times_a_version_git_cannot_date(site: Site, tmp_path: Path) -> None:
+    digest = _signed_before_commit(site)
+    _submission(  # any pengajuan*.yml at the top: new entries go in new files
+        site, "berita/impor.md", digest, "2026-11-20T08:45:00+07:00", "pengajuan-2.yml"
+    )
+    target = tmp_path / "laporan.csv"
+    done = run(site, "report", "--csv", str(target))
+    assert done.returncode == 0, done.stderr
+    rows = _rows(done.stdout, "berita/impor.md")
+    assert rows[0][:6] == [
+        "berita/impor.md",
+        "1",
+        "0",
+        "2026-11-20 08:45",
+        "-",
+        "4h 1j 15m",
+    ]
+    assert rows[1][2:6] == ["Web Admin", "2026-11-20 08:45", "2026-11-20 09:00", "15m"]
+    assert _summary(done.stdout)["Web Admin"][1:3] == ["15m", "100% (1/1)"]
+    assert not [row for row in rows if "?" in row or "-*" in row]
+    assert "* Waktu mulai" not in done.stdout
+    assert (
+        "Mulai 1 putaran dihitung dari catatan pengajuan (approvals/pengajuan*.yml), "
+        "bukan dari riwayat git." in done.stdout.splitlines()
+    )
+    csv_rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))
+    assert [(r[4], r[7], r[8]) for r in csv_rows[1:3]] == [
+        ("web-admin", "2026-11-20T08:45:00+07:00", "catatan pengajuan"),
+        ("kasubbag-tekmas", "2026-11-20T09:00:00+07:00", "persetujuan peran sebelumnya"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        (
+            "  diajukan: '2026-11-20T09:30:00+07:00'\n",
+            "approvals/pengajuan.yml:2: Waktu pengajuan berita/impor.md (2026-11-20 09:30) "
+            "sesudah tanda tangan pertama versi itu (2026-11-20 09:00), jadi tidak dipakai. "
+            "Perbaiki entri itu; waktu mulai versi tersebut dihitung tanpa catatan ini.",
+        ),
+        (
+            "  diajukan: 2026-11-20\n",
+            "approvals/pengajuan.yml:2: diajukan '2026-11-20' bukan waktu lengkap dengan "
+            "zona. Tulis seperti '2026-11-10T14:40:00+07:00'.",
+        ),
+        (
+            "  diajukan: '2026-11-20T08:45:00+07:00'\n  oleh: andi\n",
+            "approvals/pengajuan.yml:2: Entri ke-1 harus berisi tepat: item, digest, diajukan. "
+            "Perbaiki entri itu; waktu mulai versi tersebut dihitung tanpa catatan ini.",
+        ),
+    ],
+    ids=["after-the-first-signature", "a-date-only", "an-unknown-key"],
+)
+def test_a_bad_submission_entry_is_named_and_the_start_stays_unknown(
+    site: Site, entry: str, problem: str
+) -> None:
+    digest = _signed_before_commit(site)
+    (site.approvals / "pengajuan.yml").write_text(
+        f"# waktu pengajuan\n- item: berita/impor.md\n  digest: {digest}\n{entry}"
+    )
+    done = run(site, "report")
+    assert done.returncode == 0, done.stderr
+    assert f"! {problem}" in done.stdout.splitlines()
+    assert _rows(done.stdout, "berita/impor.md")[1][3:6] == ["-*", "2026-11-20 09:00", "?"]
+
+
+def test_a_submission_record_never_overrides_a_commit(timeline: Site) -> None:
+    """cepat.md was committed at 08:00, before its first sign-off: the record is refused."""
+    _submission(
+        timeline, "berita/cepat.md", timeline.digest("berita/cepat.md"), "2026-11-20T07:00:00+07:00"
+    )
+    (timeline.approvals / "pengajuan.yml").write_text(
+        (timeline.approvals / "pengajuan.yml").read_text()
+        + "- item: berita/hilang.md\n  digest: sha256:00\n  diajukan: '2026-11-20T07:00:00+07:00'\n"
+    )
+    done = run(timeline, "report", *PERIOD)
+    assert done.returncode == 0, done.stderr
+    assert _rows(done.stdout, "berita/cepat.md")[1][3:6] == [
+        "2026-11-20 08:00",
+        "2026-11-20 08:20",
+        "20m",
+    ]
+    assert [line for line in done.stdout.splitlines() if line.startswith("! ")] == [
+        "! approvals/pengajuan.yml:2: Pengajuan berita/cepat.md tidak dipakai: versi itu sudah "
+        "di-commit sebelum ditandatangani, dan waktu commit yang dihitung. Biarkan saja; "
+        "catatan ini tidak mengubah laporan.",
+        "! approvals/pengajuan.yml:5: Item 'berita/hilang.md' tidak ada di content/. Perbaiki "
+        "entri itu; waktu mulai versi tersebut dihitung tanpa catatan ini.",
+    ]
+    assert "catatan pengajuan" not in done.stdout
+
+
+def test_the_sample_tool_makes_the_sample_report_show_every_step(tmp_path: Path) -> None:
+    """On a fresh copy (committed now, after every sample signature) the tool fills the gap."""
+    import subprocess
+    import sys
+
+    from sitekit import copy_project
+
+    copy = copy_project(tmp_path / "kopi", tests=False)
+    for _ in range(2):  # the second run finds nothing missing and changes nothing
+        made = subprocess.run(
+            [sys.executable, "tools/sample_approvals.py"], cwd=copy, capture_output=True, text=True
+        )
+        assert made.returncode == 0, made.stderr
+    changed = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=copy, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert set(changed) <= {"?? approvals/pengajuan.yml"}  # no sign-off is written or changed
+    done = subprocess.run(
+        [sys.executable, "-m", "invoke", "-r", str(copy), "report"],
+        capture_output=True,
+        text=True,
+        cwd=copy,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "?" not in done.stdout and "! " not in done.stdout
+    summary = _summary(done.stdout)
+    assert summary["Web Admin"][:3] == ["18", "20m", "100% (18/18)"]
+    assert summary["Ujung ke ujung"][:3] == ["13", "1j 35m", "100% (13/13)"]
+    stale = _rows(done.stdout, "data/2026-11-16-daftar-tps.md")
+    assert [(r[1], r[3], r[4], r[6].split()[0]) for r in stale[:2]] == [
+        ("1", "2026-11-16 10:40", "2026-11-16 12:15", "lengkap"),
+        ("2", stale[6][3], "-", "berjalan"),  # round 2 starts at the copy's commit
+    ]
+    assert [(r[1], r[2]) for r in stale[2:]] == [
+        ("1", "Web Admin"),
+        ("1", "Kasubbag Tekmas"),
+        ("1", "Sekretaris"),
+        ("1", "Komisioner Divisi Sosdiklih, Parmas dan SDM"),
+        ("2", "Web Admin"),
     ]
 
 

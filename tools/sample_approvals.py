@@ -3,6 +3,13 @@
 The sample must show every state of the SOP: complete, waiting for each role, rejected,
 approved-then-edited (stale) and forged. This script signs through ``ssh-keygen -Y sign``
 like ``invoke approve`` does, with fixed times, and skips files that already exist.
+
+The sample's texts were signed (in November 2026, before the fixed clock of the tests,
+2026-11-24 10:00 WIB) before they were committed, so git cannot say when each version
+reached the Web Admin. The script therefore also records, in ``approvals/pengajuan.yml``,
+that every signed version was submitted ``SUBMITTED_BEFORE`` its first sign-off, which
+``invoke report`` reads for exactly this case (``editorial/report/submissions.py``).
+Entries already recorded are kept; missing ones go to a new ``pengajuan-N.yml``.
 Usage: ``python tools/sample_approvals.py``.
 """
 
@@ -33,6 +40,7 @@ from approval_gate.api import (  # noqa: E402
     signoff_fields,
     signoff_path,
 )
+from approval_gate.api import parse as parse_yaml  # noqa: E402
 
 CONTENT = ROOT / "content"
 APPROVALS = ROOT / "approvals"
@@ -60,6 +68,16 @@ WAITING = {  # item: how many roles have approved
 REJECTED = "berita/2026-11-19-hasil-rapat-evaluasi.md"
 STALE = "data/2026-11-16-daftar-tps.md"
 FORGED = "pengumuman/2026-11-17-jadwal-kampanye.md"
+#: How long before its first sign-off each signed version reached the Web Admin.
+SUBMITTED_BEFORE = timedelta(minutes=20)
+SUBMISSIONS_HEADER = """\
+# Kapan setiap versi naskah contoh diajukan ke Web Admin. Naskah contoh ditandatangani
+# sebelum di-commit, jadi riwayat git tidak tahu waktu mulainya; `invoke report` memakai
+# catatan ini hanya untuk versi seperti itu (docs/editorial-workflow.md). Ditulis oleh
+# tools/sample_approvals.py.
+"""
+#: (item, digest) -> when that version was submitted, in the order the story signs them.
+submitted: dict[tuple[str, str], datetime] = {}
 
 
 @cache
@@ -115,10 +133,40 @@ def chain(item: str, count: int | None = None, digest: str | None = None) -> dat
     Return the time of the next step, for the decision that follows.
     """
     at = item_date(item) + timedelta(hours=1)
+    if count != 0:
+        version = digest or content_digest(CONTENT, item).value
+        submitted.setdefault((item, version), at - SUBMITTED_BEFORE)
     for role in roster().roles[:count]:
         sign(item, role.id, holder(role, at), at, digest=digest)
         at += timedelta(minutes=25)
     return at
+
+
+def write_submissions() -> None:
+    """Write every submission no ``approvals/pengajuan*.yml`` records yet, in a new file.
+
+    Files under approvals/ are only ever added (the publishing machine refuses edits
+    there), so existing files are left as they are.
+    """
+    files = sorted(APPROVALS.glob("pengajuan*.yml"))
+    known = {
+        (entry["item"], entry["digest"])
+        for path in files
+        for entry in parse_yaml(path.read_text(encoding="utf-8")).data or []
+    }
+    missing = [(key, at) for key, at in submitted.items() if key not in known]
+    if not missing:
+        return
+    target = APPROVALS / "pengajuan.yml"
+    number = 2
+    while target.exists():
+        target, number = APPROVALS / f"pengajuan-{number}.yml", number + 1
+    text = SUBMISSIONS_HEADER + "".join(
+        f"- item: {item}\n  digest: {digest}\n  diajukan: '{at.isoformat(timespec='seconds')}'\n"
+        for (item, digest), at in missing
+    )
+    with open(target, "x", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
 
 
 def old_digest(item: str, old: str, new: str) -> str:
@@ -152,6 +200,7 @@ def main() -> None:
     chain(STALE, None, old_digest(STALE, "Jumlah-TPS-Pamotan", "Jumlah-TPS-Pamotan-Revisi"))
     at = chain(FORGED, len(roles) - 1)  # the last role's approval is forged
     sign(FORGED, roles[-1].id, holder(roles[-1], at), at, key="pemalsu")
+    write_submissions()
 
 
 if __name__ == "__main__":

@@ -75,6 +75,14 @@ def _table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]], right: set
     return [line(headers), *(line(r) for r in rows)]
 
 
+def recorded_text(report: Report) -> str:
+    """Return the line saying how many rounds were timed from recorded submissions."""
+    return (
+        f"Mulai {report.recorded} putaran dihitung dari catatan pengajuan "
+        "(approvals/pengajuan*.yml), bukan dari riwayat git."
+    )
+
+
 def _start_text(step: Step | Cycle) -> str:
     mark = "*" if step.start.estimated else ""
     return f"{moment(step.start.at)}{mark}"
@@ -127,7 +135,7 @@ def render_text(report: Report) -> str:
     cycles = [
         (
             c.item,
-            str(c.rounds),
+            c.round_label,
             str(c.rejections),
             _start_text(c),
             moment(c.end),
@@ -153,6 +161,8 @@ def render_text(report: Report) -> str:
     if report.notes:
         out += ["", "* Waktu mulai perkiraan atau tidak diketahui:"]
         out += [f"  {note}" for note in report.notes]
+    if report.recorded:
+        out += ["", recorded_text(report)]
     return "\n".join(out)
 
 
@@ -199,7 +209,7 @@ def render_csv(report: Report) -> str:
                 END_TO_END,
                 c.item,
                 c.title,
-                c.rounds,
+                c.round_label,
                 END_TO_END,
                 "Ujung ke ujung",
                 "",
@@ -312,7 +322,7 @@ def render_html(report: Report) -> str:
             (
                 c.item,
                 c.title,
-                str(c.rounds),
+                c.round_label,
                 str(c.rejections),
                 _start_text(c),
                 moment(c.end),
@@ -326,6 +336,7 @@ def render_html(report: Report) -> str:
     )
     steps = "".join(_cells(_step_row(s), {1, 5, 6}, s.within is False) for s in report.steps)
     notes = "".join(f"<li>{escape(n)}</li>" for n in report.notes)
+    recorded = f"<p><small>{escape(recorded_text(report))}</small></p>" if report.recorded else ""
     return f"""<!DOCTYPE html>
 <html lang="id"><head><meta charset="utf-8">
 <title>Laporan waktu persetujuan: {escape(report.period.label)}</title>
@@ -349,5 +360,6 @@ setiap langkah pemeriksaan menurut roster; ujung ke ujung 175 menit (SOP 11/2023
         if notes
         else ""
     }
+{recorded}
 </body></html>
 """

@@ -6,14 +6,16 @@ digest: the history of the item and of every file it ever linked to is replayed 
 the gate's own digest code (``content_digest`` over blobs read with one
 ``git cat-file --batch`` process). When a digest is not found (signed before it was
 committed, or no git at all), the current version falls back to its files' modification
-time and an older one to the file's first commit, and the report says so.
+time and an older one to the file's first commit, and the report says so. A version
+committed only after its first sign-off (reviewed before it was committed) has no usable
+commit; ``submissions`` may then supply when it was submitted.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +32,7 @@ SOURCES = {
     "tidak-diketahui": "tidak diketahui",
     "sesudah-tanda-tangan": "tidak diketahui: di-commit sesudah ditandatangani",
     "persetujuan": "persetujuan peran sebelumnya",
+    "pengajuan": "catatan pengajuan",
 }
 
 
@@ -43,7 +46,11 @@ class Start:
     @property
     def estimated(self) -> bool:
         """Tell whether this start is a fallback the report must point out."""
-        return self.source not in ("commit", "draf-pertama", "persetujuan")
+        return self.source not in ("commit", "draf-pertama", "persetujuan", "pengajuan")
+
+
+#: Looks up a recorded submission: (digest, latest acceptable time) -> start or None.
+Recorded = Callable[[str, datetime], Start | None]
 
 
 class _Blobs:
@@ -189,25 +196,36 @@ def version_starts(
     history: History,
     content: Path,
     item: str,
-    current: str,
-    current_refs: tuple[str, ...],
-    digests: Iterable[str],
+    current: tuple[str, tuple[str, ...]],
+    first_signed: Mapping[str, datetime],
+    now: datetime,
+    recorded: Recorded | None = None,
 ) -> dict[str, Start]:
-    """Return the start of every version of ``item`` in ``digests`` plus the current one.
+    """Return the start of every signed version of ``item`` plus the current one.
 
-    Found in git: the commit that produced it. Otherwise the current version started
-    when its files were last written (uncommitted edits), and an older version at the
-    file's first commit (without git it is unknown).
+    ``current`` is the current digest and the files it covers besides the item;
+    ``first_signed`` maps each signed digest to its first counted sign-off. Found in
+    git at or before that sign-off: the commit that produced it. Otherwise a recorded
+    submission (``recorded``), if acceptable; otherwise the current version started when
+    its files were last written (uncommitted edits), an older one at the file's first
+    commit, and one committed only after its first sign-off is unknown.
     """
-    wanted = set(digests) | {current}
-    times = history.version_times(item, wanted, current_refs) if history.available else {}
+    digest_now, refs = current
+    wanted = set(first_signed) | {digest_now}
+    times = history.version_times(item, wanted, refs) if history.available else {}
     first = history.first_commit(item) if history.available else None
     starts: dict[str, Start] = {}
     for digest in wanted:
-        if digest in times:
-            starts[digest] = Start(times[digest], "commit")
-        elif digest == current:
-            starts[digest] = Start(file_time(content, item, current_refs), "berkas")
+        limit = first_signed.get(digest, now)
+        committed = times.get(digest)
+        if committed is not None and committed <= limit:
+            starts[digest] = Start(committed, "commit")
+        elif (found := recorded(digest, limit) if recorded else None) is not None:
+            starts[digest] = found
+        elif committed is not None:
+            starts[digest] = Start(None, "sesudah-tanda-tangan")
+        elif digest == digest_now:
+            starts[digest] = Start(file_time(content, item, refs), "berkas")
         elif first is not None:
             starts[digest] = Start(first, "commit-pertama")
         else:
