@@ -9,19 +9,25 @@ text a person sends is the same wherever they copy it from.
 The roster records no telephone numbers (people have an id, a name and keys), so links
 open WhatsApp's "choose a chat" screen (``https://wa.me/?text=...``); ``whatsapp_link``
 already takes a number for the day the roster carries one.
+
+The preview address is where the *sender* sees the preview. Unless the office set a
+shared one (``KPU_PRATINJAU_URL``, or ``invoke watch --bind 0.0.0.0 --url ...``), that is
+``127.0.0.1``, which on the receiver's computer means the receiver's own computer: the
+message then says so, with the commands that open the same page there.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-from approval_gate.api import Ledger, Roster, Verdict
+from approval_gate.api import NEEDS_FIX, Ledger, Roster, Verdict
 
 from .meta import read_metadata
 
@@ -75,6 +81,38 @@ def preview_base_url(explicit: str | None = None) -> str:
     return base if base.endswith("/") else base + "/"
 
 
+def local_only(url: str) -> bool:
+    """Tell whether ``url`` opens only on the computer that made it (loopback, 0.0.0.0)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def preview_line(url: str | None) -> str:
+    """Return the message's preview line(s): the address, and what a local one means."""
+    if not url:
+        return "Pratinjau: belum dibangun (jalankan 'invoke preview')."
+    if not local_only(url):
+        return f"Pratinjau: {url}"
+    try:
+        port = urlsplit(url).port
+    except ValueError:
+        port = None
+    watch = "invoke watch"
+    if port is not None and port != urlsplit(DEFAULT_PREVIEW_URL).port:
+        watch += f" --port {port}"
+    return (
+        f"Pratinjau: {url}\n"
+        "(Alamat itu hanya terbuka di komputer pengirim. Di komputer Anda: git pull, "
+        f"lalu {watch}, lalu buka alamat yang sama.)"
+    )
+
+
 def item_title(content: Path, item: str) -> str:
     """Return the item's title from its metadata, or its path when it has none."""
     return read_metadata(content / item).get("title") or item
@@ -95,7 +133,18 @@ def handoff(
 ) -> Handoff | None:
     """Return the message for whoever must act next on the item, or None if nobody must."""
     item = verdict.item
-    where = f"Pratinjau: {url}" if url else "Pratinjau: belum dibangun (jalankan 'invoke preview')."
+    where = preview_line(url)
+    if verdict.state == NEEDS_FIX:
+        problems = "\n".join(f"- {finding.render()}" for finding in verdict.findings[:5])
+        more = len(verdict.findings) - 5
+        if more > 0:
+            problems += f"\n- ... dan {more} masalah lain ('invoke status' menampilkan semuanya)"
+        text = (
+            f'Naskah "{title}" ({item}) perlu diperbaiki sebelum dapat disetujui:\n'
+            f"{problems}\n{where}\n"
+            f"Setelah diperbaiki, ajukan kembali ke {first_role(roster)}."
+        )
+        return Handoff(item, "Pengampu Konsep (penulis)", text, whatsapp_link(text))
     if verdict.state == "lengkap" or verdict.role is None:
         return None
     if verdict.state == "ditolak":

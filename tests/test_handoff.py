@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from editorial.handoff import whatsapp_link
+from editorial.handoff import local_only, whatsapp_link
 from previewkit import invoke, page, panel, preview
 from sitekit import ROLES, Site
 
@@ -19,10 +19,16 @@ from sitekit import ROLES, Site
 pytestmark = pytest.mark.slow
 
 ITEM = "berita/rapat.md"
+#: What a 127.0.0.1 link means for the person who receives it, in the message itself.
+ONLY_HERE = (
+    "(Alamat itu hanya terbuka di komputer pengirim. Di komputer Anda: git pull, "
+    "lalu invoke watch, lalu buka alamat yang sama.)"
+)
 ASK_SRI = (
     'Mohon persetujuan Kasubbag Tekmas (Pejabat Sri) untuk "Rapat Pleno" '
     "(berita/rapat.md).\n"
     "Pratinjau: http://127.0.0.1:8001/berita/rapat-pleno/\n"
+    f"{ONLY_HERE}\n"
     "Setujui: invoke approve content/berita/rapat.md --role kasubbag-tekmas\n"
     "Bila perlu perbaikan: invoke reject content/berita/rapat.md --role "
     'kasubbag-tekmas --note "alasan"'
@@ -59,8 +65,8 @@ def test_status_gives_the_kasubbag_the_message_with_the_preview_address(site: Si
     lines = _status(site).splitlines()
     start = lines.index("    Pesan untuk Kasubbag Tekmas (Pejabat Sri):")
     assert lines[start - 1].startswith(ITEM)
-    assert lines[start + 1 : start + 5] == [f"      {line}" for line in ASK_SRI.splitlines()]
-    link = lines[start + 5].removeprefix("      WhatsApp: ")
+    assert lines[start + 1 : start + 6] == [f"      {line}" for line in ASK_SRI.splitlines()]
+    link = lines[start + 6].removeprefix("      WhatsApp: ")
     assert link.startswith(
         "https://wa.me/?text=Mohon%20persetujuan%20Kasubbag%20Tekmas%20"
         "%28Pejabat%20Sri%29%20untuk%20%22Rapat%20Pleno%22%20"
@@ -103,8 +109,27 @@ def test_rejected_item_goes_back_to_the_writer_with_the_reason(site: Site) -> No
     assert rows[ITEM]["pesan"]["teks"] == (
         'Mohon perbaikan untuk "Rapat Pleno" (berita/rapat.md): ditolak Sekretaris: Sumber '
         "data kurang.\nPratinjau: http://127.0.0.1:8001/berita/rapat-pleno/\n"
-        "Setelah diperbaiki, ajukan kembali ke Web Admin."
+        f"{ONLY_HERE}\nSetelah diperbaiki, ajukan kembali ke Web Admin."
     )
+
+
+def test_a_naskah_that_needs_fixing_goes_back_to_the_writer_with_its_problems(
+    site: Site,
+) -> None:
+    site.article(ITEM, "Rapat Pleno", "Isi.\n\n[ISI: kutipan narasumber]")
+    rows = {r["item"]: r for r in json.loads(_status(site, "--json"))["items"]}
+    message = rows[ITEM]["pesan"]
+    assert message["kepada"] == "Pengampu Konsep (penulis)"
+    lines = message["teks"].splitlines()
+    assert (
+        lines[0]
+        == 'Naskah "Rapat Pleno" (berita/rapat.md) perlu diperbaiki sebelum dapat disetujui:'
+    )
+    assert (
+        lines[1].startswith("- content/berita/rapat.md:")
+        and "[ISI: kutipan narasumber]" in lines[1]
+    )
+    assert lines[-1] == "Setelah diperbaiki, ajukan kembali ke Web Admin."
 
 
 def test_changed_item_asks_again_for_approval(site: Site) -> None:
@@ -131,10 +156,47 @@ def test_preview_address_follows_the_configured_host(site: Site) -> None:
         env={"KPU_PRATINJAU_URL": "http://192.168.1.20:8001"},
     )
     [row] = json.loads(done.stdout)["items"]
-    assert (
-        row["pesan"]["teks"].splitlines()[1]
-        == "Pratinjau: http://192.168.1.20:8001/berita/rapat-pleno/"
+    assert row["pesan"]["teks"].splitlines()[1:3] == [  # an address others open: no warning
+        "Pratinjau: http://192.168.1.20:8001/berita/rapat-pleno/",
+        "Setujui: invoke approve content/berita/rapat.md --role web-admin",
+    ]
+
+
+def test_a_local_link_on_another_port_names_that_port_for_the_receiver(site: Site) -> None:
+    site.article(ITEM, "Rapat Pleno", "Isi.")
+    preview(site)
+    done = invoke(
+        "status",
+        "--json",
+        "--pesan",
+        "--settings",
+        str(site.settings),
+        env={"KPU_PRATINJAU_URL": "http://localhost:8002"},
     )
+    [row] = json.loads(done.stdout)["items"]
+    assert row["pesan"]["teks"].splitlines()[1:3] == [
+        "Pratinjau: http://localhost:8002/berita/rapat-pleno/",
+        "(Alamat itu hanya terbuka di komputer pengirim. Di komputer Anda: git pull, "
+        "lalu invoke watch --port 8002, lalu buka alamat yang sama.)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://127.0.0.1:8001/berita/x/", True),
+        ("http://127.8.0.3:8001/", True),
+        ("http://localhost:8001/", True),
+        ("http://[::1]:8001/", True),
+        ("http://0.0.0.0:8001/", True),
+        ("http://192.168.1.20:8001/", False),
+        ("http://pratinjau.kpu-rembang.lan/", False),
+        ("https://pratinjau.rembang.kpu.go.id/berita/x/", False),
+    ],
+    ids=lambda value: str(value),
+)
+def test_only_loopback_and_unspecified_addresses_are_local(url: str, local: bool) -> None:
+    assert local_only(url) is local
 
 
 def test_status_without_pesan_prints_no_messages(site: Site) -> None:

@@ -15,6 +15,8 @@ What is here, by concern:
 * trust: the roster, the anchor, signatures, the allowed-signers file;
 * decisions: ``open_ledger`` (settings file -> roster -> sign-offs), verdicts, ``judge``
   and ``admit``, digests, sign-off records, ``decide``, status rows;
+* naskah checks: ``check_naskah`` and ``scan_text`` (what a text must fix before anyone
+  signs it), ``NEEDS_FIX`` (the verdict state of such an item), ``marker_lines``;
 * the approvals provider a theme reads from Pelican's shared context;
 * ``run_git``, the one way to ask git.
 """
@@ -46,7 +48,7 @@ _EXPORTS: dict[str, str] = {
         ("GateSettings", "load_settings", "read_settings_file", "settings_source"), "settings"
     ),
     # the clock and the SOP's facts
-    **dict.fromkeys(("WIB", "now", "settings_now"), "clock"),
+    **dict.fromkeys(("WIB", "now", "settings_now", "moment_words"), "clock"),
     **dict.fromkeys(
         (
             "ROLE_IDS",
@@ -70,6 +72,8 @@ _EXPORTS: dict[str, str] = {
             "Publisher",
             "Holding",
             "DEMO_FINGERPRINTS",
+            "UnknownRole",
+            "find_role",
         ),
         "roster",
     ),
@@ -81,7 +85,23 @@ _EXPORTS: dict[str, str] = {
         ),
         "roster_file",
     ),
-    **dict.fromkeys(("DEMO_ANCHOR", "pinned_anchor", "anchor_file", "sign_roster"), "anchor"),
+    **dict.fromkeys(
+        (
+            "DEMO_ANCHOR",
+            "pinned_anchor",
+            "anchor_file",
+            "sign_roster",
+            "local_anchor",
+            "office_anchor",
+            "anchor_origin",
+            "missing_anchor_hint",
+            "OFFICE_ANCHOR_FILE",
+            "PIN_COMMAND",
+            "ANCHOR_VARIABLE",
+            "pin_anchor",
+        ),
+        "anchor",
+    ),
     **dict.fromkeys(
         (
             "SIGNOFF_NAMESPACE",
@@ -94,9 +114,12 @@ _EXPORTS: dict[str, str] = {
             "signing_key",
             "sign_with_ssh_keygen",
             "generate_key",
+            "KeyRefused",
+            "public_key_from_private",
         ),
         "signatures",
     ),
+    **dict.fromkeys(("explain_ssh_keygen", "ready_demo_key", "DEMO_KEYS"), "keyfiles"),
     **dict.fromkeys(
         ("allowed_signers", "principal", "code_allowed_signers", "publisher_allowed_signers"),
         "allowed",
@@ -136,13 +159,36 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("discover_items", "item_name", "existing_item", "FURNITURE_FOLDERS"), "items"),
     **dict.fromkeys(("StatusRow", "status_rows"), "status"),
     **dict.fromkeys(("Made", "decide", "public_key_of"), "decide"),
+    **dict.fromkeys(
+        (
+            "NEEDS_FIX",
+            "REASON_PREFIX",
+            "NaskahRefused",
+            "check_naskah",
+            "needs_fix_reason",
+            "scan_text",
+        ),
+        "naskah",
+    ),
+    **dict.fromkeys(("Scan", "marker_lines"), "naskah_text"),
     **dict.fromkeys(("Manifest",), "manifest"),
     **dict.fromkeys(("EXPIRY_KEY",), "schedule"),
-    **dict.fromkeys(("as_moment",), "yamlfile"),
+    **dict.fromkeys(("as_moment", "parse", "YamlProblem"), "yamlfile"),
     # the approvals provider in Pelican's shared context
     **dict.fromkeys(("Approvals", "Entry", "APPROVALS_KEY", "install", "approvals_in"), "provider"),
     # git
-    **dict.fromkeys(("GitOutput", "run_git", "git_text", "git_lines"), "git"),
+    **dict.fromkeys(
+        (
+            "GitOutput",
+            "run_git",
+            "git_text",
+            "git_lines",
+            "GitMissing",
+            "git_missing",
+            "require_git",
+        ),
+        "git",
+    ),
 }
 
 #: Modules exported whole (their names are a vocabulary of their own).
@@ -175,9 +221,31 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         principal,
         publisher_allowed_signers,
     )
-    from .anchor import DEMO_ANCHOR, anchor_file, pinned_anchor, sign_roster
-    from .clock import WIB, now, settings_now
+    from .anchor import (
+        ANCHOR_VARIABLE,
+        DEMO_ANCHOR,
+        OFFICE_ANCHOR_FILE,
+        PIN_COMMAND,
+        anchor_file,
+        anchor_origin,
+        local_anchor,
+        missing_anchor_hint,
+        office_anchor,
+        pin_anchor,
+        pinned_anchor,
+        sign_roster,
+    )
+    from .clock import WIB, moment_words, now, settings_now
     from .decide import Made, decide, public_key_of
+    from .naskah import (
+        NEEDS_FIX,
+        REASON_PREFIX,
+        NaskahRefused,
+        check_naskah,
+        needs_fix_reason,
+        scan_text,
+    )
+    from .naskah_text import Scan, marker_lines
     from .digest import (
         DIGEST_HEADER,
         SOURCE_SUFFIXES,
@@ -200,7 +268,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         SigningError,
         UnknownItem,
     )
-    from .git import GitOutput, git_lines, git_text, run_git
+    from .git import GitMissing, GitOutput, git_lines, git_missing, git_text, require_git, run_git
     from .items import FURNITURE_FOLDERS, discover_items, existing_item, item_name
     from .ledger import Ledger, load_trusted, open_ledger
     from .manifest import Manifest
@@ -225,20 +293,25 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         Publisher,
         Role,
         Roster,
+        UnknownRole,
+        find_role,
     )
     from .roster_file import check_version, load_roster, verify_anchor
     from .rules import Decision, Verdict, admit, judge
     from .schedule import EXPIRY_KEY
     from .settings import GateSettings, load_settings, read_settings_file, settings_source
+    from .keyfiles import DEMO_KEYS, explain_ssh_keygen, ready_demo_key
     from .signatures import (
         ARCHIVE_NAMESPACE,
         GIT_NAMESPACE,
         ROSTER_NAMESPACE,
         SIGNOFF_NAMESPACE,
+        KeyRefused,
         SignatureInvalid,
         fingerprint,
         generate_key,
         normalise_key,
+        public_key_from_private,
         sign_with_ssh_keygen,
         signing_key,
     )
@@ -253,4 +326,4 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         number_word,
     )
     from .status import StatusRow, status_rows
-    from .yamlfile import as_moment
+    from .yamlfile import YamlProblem, as_moment, parse
