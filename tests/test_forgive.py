@@ -111,8 +111,25 @@ def roster() -> Roster:
             "sekretaris",
             "Peran 'sekertaris' dibaca sebagai 'sekretaris' (Sekretaris).",
         ),
+        (
+            "kasubag",
+            "kasubbag-tekmas",
+            "Peran 'kasubag' dibaca sebagai 'kasubbag-tekmas' (Kasubbag Tekmas).",
+        ),
+        ("sekre", "sekretaris", "Peran 'sekre' dibaca sebagai 'sekretaris' (Sekretaris)."),
     ],
-    ids=["id", "name-case", "name", "underscore", "upper-name", "typo", "prefix", "swap"],
+    ids=[
+        "id",
+        "name-case",
+        "name",
+        "underscore",
+        "upper-name",
+        "typo",
+        "prefix",
+        "swap",
+        "misspelled-prefix",
+        "short-prefix",
+    ],
 )
 def test_a_role_is_read_in_any_spelling_the_roster_recognises(
     roster: Roster, typed: str, role: str, note: str

@@ -156,6 +156,15 @@ def _candidates(forms: dict[str, Role], folded: str) -> list[Role]:
     if not chosen:
         close = difflib.get_close_matches(folded, list(forms), n=len(forms), cutoff=_CLOSE_ENOUGH)
         chosen = [forms[form] for form in close]
+    if not chosen and len(folded) >= 4:  # a misspelled start: "kasubag" for "kasubbag-tekmas"
+        chosen = [
+            role
+            for form, role in forms.items()
+            if any(
+                difflib.SequenceMatcher(None, folded, form[:size]).ratio() >= _CLOSE_ENOUGH
+                for size in (len(folded), len(folded) + 1)
+            )
+        ]
     return list({role.id: role for role in chosen}.values())
 
 
