@@ -55,7 +55,7 @@ def test_leftover_markers_are_named_with_their_lines(tmp_path: Path) -> None:
     text = (
         HEAD + "Tags: [ISI: kata kunci dipisah koma]\n\n"
         "[PETUNJUK: Hapus petunjuk ini\nsebelum diserahkan.]\n\n"
-        "| 1 | [ISI] | [ISI] |\n\n![ISI: apa yang tampak di foto 1](foto.jpg)\n\n"
+        "| 1 | [ISI] | [ISI] |\n\n![ISI: apa yang tampak di foto 1](/static/foto.jpg)\n\n"
         "[Isi lengkap](https://kpu.go.id) bukan penanda.\n"
     )
     found = naskah(tmp_path, ITEM, text)
@@ -252,9 +252,9 @@ def test_an_attachment_over_its_limit_is_the_digests_own_finding(tmp_path: Path)
 
 def test_images_without_alt_text_are_named(tmp_path: Path) -> None:
     text = (
-        HEAD + "\n![](a.jpg)\n![Foto rapat](b.jpg)\n<img src='c.jpg'>\n"
-        '<img src="d.jpg" alt=" ">\n<img data-alt="x" src="e.jpg">\n'
-        '<img alt="Foto pleno" src="f.jpg">\n<IMG SRC=g.jpg ALT=Foto>\n'
+        HEAD + "\n![](/a.jpg)\n![Foto rapat](/b.jpg)\n<img src='/c.jpg'>\n"
+        '<img src="/d.jpg" alt=" ">\n<img data-alt="x" src="/e.jpg">\n'
+        '<img alt="Foto pleno" src="/f.jpg">\n<IMG SRC=g.jpg ALT=Foto>\n'
     )
     found = naskah(tmp_path, ITEM, text)
     assert lines(found) == [
@@ -504,3 +504,47 @@ def test_the_exit_code_of_a_refused_approval_is_in_the_table() -> None:
     table = (Path(__file__).resolve().parent.parent / "docs" / "architecture.md").read_text()
     assert "| 20 | `WORKFLOW` |" in table and "`WorkflowError`, `NaskahRefused` |" in table
     assert api.NaskahRefused.exit_code == api.ExitCode.WORKFLOW
+
+
+def test_links_to_files_without_attach_are_named_and_addresses_pages_and_anchors_are_not(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "content" / "berita").mkdir(parents=True)
+    (tmp_path / "content" / "berita" / "foto.jpg").write_bytes(b"jpg")  # present, still broken
+    text = HEAD + (
+        "\n![Foto rapat](foto.jpg) dan [SK](../regulasi/sk.pdf)\n"
+        "[lain](lain.md) · [situs](www.kpu.go.id)\n"
+        '<img src="peta.png" alt="Peta"> <a href="/persetujuan/">cek</a>\n'
+        "[ok]({attach}foto.jpg) [luar](https://kpu.go.id/a.pdf) [tel](tel:0295) [a](#atas)\n"
+    )
+    assert [(f.line, f.message, f.hint) for f in naskah(tmp_path, ITEM, text)] == [
+        (
+            4,
+            "Tautan ke berkas 'foto.jpg' ditulis tanpa {attach}: berkas itu tidak ikut terbit "
+            "dan tautannya akan rusak.",
+            "Tulis {attach}foto.jpg (jalurnya dihitung dari folder naskah ini).",
+        ),
+        (
+            4,
+            "Tautan ke berkas '../regulasi/sk.pdf' ditulis tanpa {attach}: berkas itu tidak "
+            "ikut terbit dan tautannya akan rusak.",
+            "Tulis {attach}../regulasi/sk.pdf (jalurnya dihitung dari folder naskah ini).",
+        ),
+        (
+            5,
+            "Tautan ke berkas 'lain.md' ditulis tanpa {filename}: berkas itu tidak ikut terbit "
+            "dan tautannya akan rusak.",
+            "Tulis {filename}lain.md (jalurnya dihitung dari folder naskah ini).",
+        ),
+        (
+            5,
+            "Alamat situs 'www.kpu.go.id' ditulis tanpa https:// sehingga tautannya rusak.",
+            "Tulis https://www.kpu.go.id.",
+        ),
+        (
+            6,
+            "Tautan ke berkas 'peta.png' ditulis tanpa {attach}: berkas itu tidak ikut terbit "
+            "dan tautannya akan rusak.",
+            "Tulis {attach}peta.png (jalurnya dihitung dari folder naskah ini).",
+        ),
+    ]

@@ -35,6 +35,7 @@ from .naskah_text import (
     alt_missing,
     links_in,
     markers,
+    plain_file_links,
 )
 
 #: The verdict state of an item whose text must be fixed first (the writer acts next).
@@ -74,6 +75,8 @@ def scan_text(item: str, text: str) -> Scan:
     problems = markers(source)
     if os.path.splitext(item)[1].lower() in MARKDOWN_SUFFIXES:
         problems += metadata_problems(item, source.lines)
+    if os.path.splitext(item)[1].lower() != ".rst":
+        problems += plain_file_links(item, source)
     problems += alt_missing(item, source)
     return Scan(tuple(problems), links_in(item, source))
 

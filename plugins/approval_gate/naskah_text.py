@@ -6,6 +6,8 @@ up. Every source reader gets the checks that mean something for it:
 
 * all sources: leftover ``[ISI ...]`` / ``[PETUNJUK ...]`` markers of the drafts, internal
   links (``{filename}``, ``{static}``, ``{attach}``);
+* Markdown and HTML: links to files written without ``{attach}``/``{filename}`` (never
+  published, so broken on the site);
 * Markdown: the metadata block read exactly as Python-Markdown's ``meta`` extension
   (Pelican's reader) reads it, then metadata that ended up in the body, unknown keys,
   missing or empty required keys (``Title``; ``Date`` for dated kinds; every field of
@@ -174,6 +176,50 @@ def links_in(item: str, source: Text) -> tuple[Link, ...]:
         line = source.line_of(match.start())
         found.append(Link(line, keyword, raw, None if outside else normal))
     return tuple(found)
+
+
+#: A link target in Markdown (``](x)``, ``](<x>)``) or HTML (``src=``/``href=``).
+_PLAIN_LINK = re.compile(
+    r"""\]\(\s*<?(?P<md>[^)\s>]+)|\b(?:src|href)\s*=\s*["'](?P<html>[^"']+)["']""",
+    re.IGNORECASE,
+)
+_NOT_A_FILE = ("#", "/", "{", "|", "?")
+
+
+def plain_file_links(item: str, source: Text) -> list[Problem]:
+    """Return the links to files written without Pelican's ``{attach}``/``{filename}``.
+
+    Pelican copies and rewrites only those: a plain ``foto.jpg`` or ``sk.pdf`` beside the
+    item is neither published nor covered by the approval, so the reader meets a broken
+    image or link. Addresses (``https:``, ``mailto:``), site paths (``/kontak/``), anchors
+    and pages (``.html``, or no file suffix) are left alone.
+    """
+    if "](" not in source.text and "=" not in source.text:
+        return []
+    problems = []
+    for match in _PLAIN_LINK.finditer(source.text):
+        raw = match["md"] or match["html"] or ""
+        parsed = urlparse(raw)
+        suffix = posixpath.splitext(unquote(parsed.path))[1].lower()
+        if parsed.scheme or parsed.netloc or raw.startswith(_NOT_A_FILE):
+            continue
+        if not suffix or suffix in (".html", ".htm") or not parsed.path:
+            continue
+        line = source.line_of(match.start())
+        if raw.lower().startswith("www."):
+            message = f"Alamat situs '{raw}' ditulis tanpa https:// sehingga tautannya rusak."
+            problems.append(Problem(line, message, f"Tulis https://{raw}."))
+            continue
+        keyword = "filename" if suffix in SOURCE_SUFFIXES else "attach"
+        problems.append(
+            Problem(
+                line,
+                f"Tautan ke berkas '{raw}' ditulis tanpa {{{keyword}}}: berkas itu tidak ikut "
+                "terbit dan tautannya akan rusak.",
+                f"Tulis {{{keyword}}}{raw} (jalurnya dihitung dari folder naskah ini).",
+            )
+        )
+    return problems
 
 
 def alt_missing(item: str, source: Text) -> list[Problem]:
