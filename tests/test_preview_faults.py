@@ -420,3 +420,13 @@ def test_a_listing_page_the_theme_fails_on_gets_a_stand_in_with_the_problems(sit
     )
     assert line.endswith(". Periksa naskah yang tampil di halaman itu.")
     assert line in _front_box(site), "the stand-in front page still lists the problems"
+
+
+def test_watch_on_a_port_that_does_not_exist_says_so(site: Site) -> None:
+    done = invoke("watch", "--port", "70000", "--settings", str(site.settings))
+    assert done.returncode == 31  # ExitCode.WATCH
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().endswith(
+        "Port 70000 tidak ada (port 1 sampai 65535); pratinjau tidak disajikan. "
+        "Pakai port lain, misalnya --port 8002."
+    )

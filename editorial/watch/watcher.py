@@ -145,6 +145,11 @@ class Watcher:
         output.mkdir(parents=True, exist_ok=True)
         try:
             self.server = PreviewServer((host, port), output, self.live, verbose)
+        except OverflowError:
+            raise WatchError(
+                f"Port {port} tidak ada (port 1 sampai 65535); pratinjau tidak disajikan.",
+                hint="Pakai port lain, misalnya --port 8002.",
+            ) from None
         except OSError as error:
             raise WatchError(
                 f"Tidak dapat menyajikan di {host}:{port}: {error.strerror}.",
