@@ -74,14 +74,12 @@ def _unreadable_pages(state: PreviewState, output: Path) -> None:
 def _index_box(state: PreviewState, index: Path) -> None:
     """List what could not be shown, and what needs fixing, at the top of the index."""
     urls = state.pages()
-    broken = [state.skip_reason(item) for item in sorted(state.skipped)]
-    broken += [state.failed_pages[page] for page in sorted(state.failed_pages)]
     needs_fix = [
         fallback.NeedsFix(item, urls.get(item, ""), verdict.findings)
         for item, verdict in sorted(state.verdicts.items())
         if verdict.findings
     ]
-    box = fallback.index_box(broken, needs_fix)
+    box = fallback.index_box(state.broken(), needs_fix)
     if index.is_file():
         html = index.read_bytes()
         changed = with_box(html, box)

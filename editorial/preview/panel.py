@@ -12,15 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-from approval_gate.api import WIB, Decision, Finding, Roster, Verdict, all_of
+from approval_gate.api import REASON_PREFIX, WIB, Decision, Finding, Roster, Verdict, all_of
 
 from ..handoff import Handoff, first_role
 from .history import Change
 
 BANNER_TEXT = "DRAF - belum disetujui"
 FIX_TEXT = "PERLU DIPERBAIKI"
-#: How a verdict's reason starts when the naskah has problems (the gate's naskah checks).
-NEEDS_FIX = "perlu diperbaiki: "
 #: At most this many diff lines are shown; the rest is summarised.
 DIFF_LIMIT = 400
 
@@ -48,12 +46,12 @@ def _name(roster: Roster, person: str) -> str:
 
 def _to_fix(verdict: Verdict) -> str:
     """Return the banner's "perlu diperbaiki" line ("" when the reason already says it)."""
-    if not verdict.findings or verdict.reason.startswith(NEEDS_FIX):
+    if not verdict.findings or verdict.reason.startswith(REASON_PREFIX):
         return ""
     first, more = verdict.findings[0], len(verdict.findings) - 1
     rest = f" (dan {more} masalah lain)" if more else ""
     return (
-        f'<span class="kpu-pratinjau-perbaiki">{NEEDS_FIX}{escape(first.render())}{rest}; '
+        f'<span class="kpu-pratinjau-perbaiki">{REASON_PREFIX}{escape(first.render())}{rest}; '
         "lihat Catatan masalah di panel.</span>"
     )
 

@@ -41,7 +41,7 @@ from ..errors import PreviewInterrupted
 from . import fallback
 from .inject import ROBOTS_TXT, is_marked, mark
 from .finish import finish_run
-from .panel import banner_html, panel_html
+from .panel import ItemRecord, banner_html, panel_html
 from .problems import content_finding, failure_text, installed
 from .settings import load_config
 from .state import PreviewState, item_of
@@ -191,13 +191,18 @@ def _body(content: Any) -> str | None:
         return None
 
 
+def _banner_and_panel(state: PreviewState, record: ItemRecord) -> str:
+    """Return an item's banner and panel; one not to be published counts as flagged."""
+    banner = banner_html(record)
+    if record.draft or not record.verdict.publishable:
+        state.flagged.add(record.verdict.item)
+    return banner + panel_html(record, state.roster, state.now)
+
+
 def _top(state: PreviewState, content: Any) -> str:
     """Return the banner and panel of an item, or a note if even they cannot be made."""
     try:
-        record = state.record(content)
-        if record.draft or not record.verdict.publishable:
-            state.flagged.add(record.verdict.item)
-        return banner_html(record) + panel_html(record, state.roster, state.now)
+        return _banner_and_panel(state, state.record(content))
     except Exception as error:
         why = failure_text(error, state.gate.content_path)
         return fallback.notice("Panel persetujuan item ini tidak dapat dibuat.", why)
@@ -220,10 +225,7 @@ def on_content_written(path: str, context: Any = None) -> None:
     if content is not None and context.get("output_file") == content.save_as:
         record = state.record(content)
         item = record.verdict.item
-        banner = banner_html(record)
-        if banner and (record.draft or not record.verdict.publishable):
-            state.flagged.add(item)
-        top = banner + panel_html(record, state.roster, state.now)
+        top = _banner_and_panel(state, record)
     page = Path(path)
     page.write_bytes(mark(page.read_bytes(), top))
     state.marked.add(path)

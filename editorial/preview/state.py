@@ -145,10 +145,14 @@ class PreviewState:
             item, "Pelican tidak dapat membaca naskah ini" + LEFT_OUT, "Periksa metadatanya."
         )
 
+    def broken(self) -> list[Finding]:
+        """Return what could not be shown right: unreadable files, then failed pages."""
+        found = [self.skip_reason(item) for item in sorted(self.skipped)]
+        return found + [self.failed_pages[page] for page in sorted(self.failed_pages)]
+
     def problems(self) -> list[Finding]:
         """Return this run's problems, one each: unreadable files, failed pages, findings."""
-        found = [self.skip_reason(item) for item in sorted(self.skipped)]
-        found += [self.failed_pages[page] for page in sorted(self.failed_pages)]
+        found = self.broken()
         found += [f for item in sorted(self.verdicts) for f in self.verdicts[item].findings]
         found += self.log.notes
         unique: dict[str, Finding] = {}
