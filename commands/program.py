@@ -20,7 +20,6 @@ traceback under plain ``invoke``.
 from __future__ import annotations
 
 import ast
-import difflib
 import os
 import re
 import signal
@@ -72,8 +71,10 @@ def _text(token: str) -> str:
 
 def _guess(typed: str, choices: list[str]) -> str:
     """Return " Mungkin maksud Anda 'x'?" for the closest choice, or ""."""
-    close = difflib.get_close_matches(typed, choices, n=1, cutoff=0.6)
-    return f" Mungkin maksud Anda {close[0]!r}?" if close else ""
+    from approval_gate.api import options  # the gate is on the path by now (see _code)
+
+    close = options.close_match(typed, choices)
+    return f" Mungkin maksud Anda {close!r}?" if close is not None else ""
 
 
 def _flag(arg: Argument) -> str:
