@@ -6,27 +6,18 @@ data, and apart from the task so the same gathering serves tests and the command
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from approval_gate.api import Decision, Ledger, discover_items, git_missing
+from approval_gate.api import Ledger, discover_items, git_missing
 
 from ..meta import read_metadata
 from ..published import Publication, archive_folders, read_publications
 from .compute import ItemInput, Report, build_report
 from .period import Period
+from .rounds import first_signed
 from .submissions import Submissions, read_submissions
 from .version_times import History, first_seen, version_starts
-
-
-def _first_signed(decisions: tuple[Decision, ...]) -> dict[str, datetime]:
-    """Return each signed digest's first counted sign-off: no version starts after it."""
-    first: dict[str, datetime] = {}
-    for decision in decisions:
-        if decision.digest not in first or decision.signed_at < first[decision.digest]:
-            first[decision.digest] = decision.signed_at
-    return first
 
 
 def _item(
@@ -44,7 +35,7 @@ def _item(
         ledger.content,
         item,
         (digest.value, digest.files[1:]),
-        _first_signed(decisions),
+        first_signed(decisions),
         ledger.now,
         partial(recorded.start, item),
     )

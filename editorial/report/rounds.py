@@ -12,6 +12,7 @@ completion) to the fourth approval, or to publication when the archive records i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -150,12 +151,18 @@ def _round(
     return steps, verdict.state, done
 
 
-def _versions(entry: ItemInput) -> list[str]:
-    """Return the item's versions in the order they were reviewed, current one last."""
+def first_signed(decisions: Iterable[Decision]) -> dict[str, datetime]:
+    """Return each signed digest's first counted sign-off (no version starts after it)."""
     first: dict[str, datetime] = {}
-    for decision in entry.decisions:
+    for decision in decisions:
         if decision.digest not in first or decision.signed_at < first[decision.digest]:
             first[decision.digest] = decision.signed_at
+    return first
+
+
+def _versions(entry: ItemInput) -> list[str]:
+    """Return the item's versions in the order they were reviewed, current one last."""
+    first = first_signed(entry.decisions)
     ordered = sorted(first, key=lambda d: first[d])
     if entry.digest in ordered:
         ordered.remove(entry.digest)
