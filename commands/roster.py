@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 
 #: Where the chair's anchor key is made unless ``--anchor-key`` says otherwise.
 DEFAULT_ANCHOR_KEY = "~/.ssh/kpu-rembang-jangkar_ed25519"
+#: How the publishing machine makes its key (said when it is asked for, and when it is missing).
+PUBLISHER_KEYGEN = (
+    "mkdir -p ~/.config/kpu-rembang && "
+    'ssh-keygen -t ed25519 -N "" -f ~/.config/kpu-rembang/penerbit_ed25519'
+)
 T = TypeVar("T")
 
 
@@ -83,11 +88,8 @@ def _ask_code_roles(roster: Roster) -> list[str]:
 def _ask_publisher(base: Path) -> str | None:
     from editorial.roster_setup import read_public_key
 
-    print(
-        "\nLangkah 4/4. Kunci publik mesin penerbit. Buat di mesin itu dengan:\n"
-        "  mkdir -p ~/.config/kpu-rembang && "
-        'ssh-keygen -t ed25519 -N "" -f ~/.config/kpu-rembang/penerbit_ed25519'
-    )
+    print("\nLangkah 4/4. Kunci publik mesin penerbit. Buat di mesin itu dengan:")
+    print(f"  {PUBLISHER_KEYGEN}")
     return _ask(
         "  Berkas .pub atau baris kunci (kosong = nanti)",
         lambda answer: read_public_key(answer, base)[0] if answer else None,
@@ -141,8 +143,7 @@ def next_steps(anchor: str, plan: Plan) -> list[str]:
     if plan.publisher is None:
         steps += [
             "Catatan: roster ini belum memuat kunci mesin penerbit; penerbitan ditolak sampai ada.",
-            "   Di mesin penerbit: mkdir -p ~/.config/kpu-rembang && ssh-keygen -t ed25519 "
-            '-N "" -f ~/.config/kpu-rembang/penerbit_ed25519, kirim',
+            f"   Di mesin penerbit: {PUBLISHER_KEYGEN}, kirim",
             "   berkas .pub-nya ke Ketua KPU; Ketua menambahkannya di bagian 'publishers' roster,",
             "   menaikkan 'version', lalu 'invoke sign-roster'.",
         ]
