@@ -30,7 +30,7 @@ from . import clock
 from .cache import ContentCache, SignoffCache, identity
 from .digest import ContentDigest, Limits, content_digest
 from .errors import Finding
-from .naskah import NEEDS_FIX, check_naskah, needs_fix_reason, scan_text
+from .naskah import NEEDS_FIX, check_naskah, needs_fix_reason
 from .naskah_cache import NaskahCache, SourceSeen
 from .records import SignOff, item_folder, parse_signoff
 from .roster import Roster
@@ -158,8 +158,7 @@ class Ledger:
             self._sources[item] = files.sha
             if files.kept is not None and files.sha is not None:
                 if self.naskah_cache.scan(item, files.sha) is None:
-                    scan = scan_text(item, files.kept.decode("utf-8", "replace"))
-                    self.naskah_cache.remember(item, files.sha, scan)
+                    self.naskah_cache.keep_scan(item, files.sha, files.kept)
         return self._digests[item]
 
     def naskah(self, item: str) -> tuple[Finding, ...]:

@@ -20,8 +20,9 @@ from .digest import Limits
 from .naskah import read_source, scan_text
 from .naskah_text import Link, Problem, Scan
 
-#: The modules whose code decides a scan: a change to any makes every scan again.
-_SCANNING = ("naskah_text.py", "naskah_meta.py", "schedule.py", "sop.py")
+#: The modules whose code decides a scan (``scan_text`` itself is in naskah.py): a change
+#: to any makes every scan again.
+_SCANNING = ("naskah.py", "naskah_text.py", "naskah_meta.py", "schedule.py", "sop.py")
 
 
 def _scan_version() -> str:
@@ -87,14 +88,15 @@ class NaskahCache(_JsonCache):
         if scan is None and sha is not None:
             data = read_source(content, item, limits)
             if data is not None:
-                scan = scan_text(item, data.decode("utf-8", "replace"))
-                self.remember(item, hashlib.sha256(data).hexdigest(), scan)
+                scan = self.keep_scan(item, hashlib.sha256(data).hexdigest(), data)
         return scan or Scan((), ())
 
-    def remember(self, item: str, sha: str, scan: Scan) -> None:
-        """Keep the scan of the item's source whose SHA-256 is ``sha`` for later runs."""
+    def keep_scan(self, item: str, sha: str, data: bytes) -> Scan:
+        """Scan the item's source ``data`` (SHA-256 ``sha``) and keep the scan for later runs."""
+        scan = scan_text(item, data.decode("utf-8", "replace"))
         self.data["naskah"][item] = [SCAN_VERSION, sha, _to_json(scan)]
         self.changed = True
+        return scan
 
 
 def _to_json(scan: Scan) -> list[Any]:
