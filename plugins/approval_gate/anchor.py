@@ -13,12 +13,11 @@ and the one command that fixes it (``AnchorOrigin``).
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import AnchorError, ConfigError, SigningError
-from .roster import DEMO_FINGERPRINTS
+from .roster import DEMO_FINGERPRINTS, FINGERPRINT_FORM
 from .signatures import (
     ROSTER_NAMESPACE,
     SignatureInvalid,
@@ -36,7 +35,6 @@ ANCHOR_VARIABLE = "KPU_ROSTER_ANCHOR"
 #: The command that pins an anchor on this machine (``commands/roster.py``).
 PIN_COMMAND = "invoke pin-anchor"
 
-_FINGERPRINT = re.compile(r"^SHA256:[A-Za-z0-9+/]{43}$")
 _OFFICE_TEXT = """\
 # Jangkar roster kantor: sidik jari kunci Ketua KPU yang menandatangani roster.yml.
 # Dipakai HANYA oleh komputer staf untuk kerja lokal (status, preview, approve, watch,
@@ -74,7 +72,7 @@ def office_anchor(approvals: Path) -> str | None:
         return None
     lines = [line.strip() for line in text.splitlines()]
     found = [line for line in lines if line and not line.startswith("#")]
-    return found[0] if len(found) == 1 and _FINGERPRINT.match(found[0]) else None
+    return found[0] if len(found) == 1 and FINGERPRINT_FORM.match(found[0]) else None
 
 
 def local_anchor(approvals: Path) -> str:
@@ -126,7 +124,7 @@ def pin_anchor(value: str, *, replace: bool = False) -> tuple[Path, str | None]:
     side effect of a pasted command.
     """
     given = value.strip()
-    if not _FINGERPRINT.match(given) or given in DEMO_FINGERPRINTS:
+    if not FINGERPRINT_FORM.match(given) or given in DEMO_FINGERPRINTS:
         why = "bentuknya 'SHA256:' diikuti 43 karakter"
         if given in DEMO_FINGERPRINTS:
             why = "jangkar CONTOH yang diketahui umum"
@@ -137,7 +135,7 @@ def pin_anchor(value: str, *, replace: bool = False) -> tuple[Path, str | None]:
         )
     file = anchor_file()
     old = file.read_text(encoding="utf-8").strip() if file.is_file() else None
-    if old and old != given and _FINGERPRINT.match(old) and not replace:
+    if old and old != given and FINGERPRINT_FORM.match(old) and not replace:
         raise AnchorError(
             f"Mesin ini sudah memasang jangkar {old} di {_home(file)}; tidak diganti.",
             hint="Ganti hanya bila Ketua KPU sendiri memastikan kunci barunya: "
@@ -195,7 +193,7 @@ class AnchorOrigin:
         if self.kind == "lingkungan":
             return f"{confirm}ubah {ANCHOR_VARIABLE} menjadi {wanted}{otherwise}"
         if self.kind == "mesin":
-            replace = " --ganti" if _FINGERPRINT.match(self.anchor) else ""
+            replace = " --ganti" if FINGERPRINT_FORM.match(self.anchor) else ""
             return f"{confirm}jalankan: {PIN_COMMAND} {wanted}{replace}{otherwise}"
         if self.kind == "repositori":
             return (

@@ -17,6 +17,9 @@ from functools import cached_property
 
 from .errors import SigningError
 
+#: The form of an OpenSSH key fingerprint (``ssh-keygen -l``), such as the roster's anchor.
+FINGERPRINT_FORM = re.compile(r"^SHA256:[A-Za-z0-9+/]{43}$")
+
 #: Fingerprints of the demo keys shipped in ``demo-keys/`` for the sample site. They are
 #: public knowledge, so ``publishconf.py`` refuses them unless explicitly allowed.
 DEMO_FINGERPRINTS = frozenset(

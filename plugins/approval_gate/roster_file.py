@@ -10,18 +10,24 @@ is fatal, and names the line: without a trusted roster nothing can be published.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from .anchor import anchor_origin
 from .errors import AnchorError, RosterError
-from .roster import DEMO_FINGERPRINTS, Holding, Person, PersonKey, Publisher, Role, Roster
+from .roster import (
+    DEMO_FINGERPRINTS,
+    FINGERPRINT_FORM,
+    Holding,
+    Person,
+    PersonKey,
+    Publisher,
+    Role,
+    Roster,
+)
 from .signatures import ROSTER_NAMESPACE, SignatureInvalid, fingerprint, normalise_key, signing_key
 from .sop import ROLE_IDS, number_word
 from .yamlfile import YamlDoc, YamlProblem, as_moment, parse
-
-_FINGERPRINT = re.compile(r"^SHA256:[A-Za-z0-9+/]{43}$")
 
 
 def _fail(doc: YamlDoc, path: str, message: str, *keys: str | int) -> RosterError:
@@ -208,7 +214,7 @@ def verify_anchor(
     anchor comes from and the one command that fixes it.
     """
     folder = approvals or Path(sig_path).parent
-    if not _FINGERPRINT.match(anchor):
+    if not FINGERPRINT_FORM.match(anchor):
         origin = anchor_origin(anchor, folder)
         raise AnchorError(
             f"Sidik jari jangkar tidak sah: {anchor!r}, dari {origin.where}.",
