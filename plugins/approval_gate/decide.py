@@ -41,12 +41,16 @@ class Made:
     signer: str
 
 
+def _public_file(key_file: Path) -> Path:
+    """Return the ``.pub`` file of a key: the file itself, or the private key's ``.pub``."""
+    return key_file if key_file.suffix == ".pub" else Path(f"{key_file}.pub")
+
+
 def public_key_of(key_file: Path) -> str:
     """Return the public key for a private key file (its ``.pub``) or a ``.pub`` file."""
-    candidates = [key_file] if key_file.suffix == ".pub" else [Path(f"{key_file}.pub")]
-    for candidate in candidates:
-        if candidate.is_file():
-            return normalise_key(candidate.read_text())
+    public = _public_file(key_file)
+    if public.is_file():
+        return normalise_key(public.read_text())
     if not key_file.is_file():
         raise SigningError(
             f"Kunci tidak ditemukan: {key_file}.",
@@ -68,7 +72,7 @@ def _signer(ledger: Ledger, key: str, role_id: str, now: datetime, key_file: Pat
     role = _role(ledger, role_id)
     person = roster.person_with_key(key)
     if person is None:
-        public = key_file if key_file.suffix == ".pub" else f"{key_file}.pub"
+        public = _public_file(key_file)
         raise SigningError(
             "Kunci Anda tidak terdaftar di roster.",
             hint=f"Kunci {key_file} ({fingerprint(key)}) tidak ada di roster versi "

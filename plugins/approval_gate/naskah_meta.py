@@ -14,13 +14,13 @@ pengumuman ``Berlaku``, a regulasi ``Nomor`` and ``Tahun``). The kind's other fi
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from .errors import Finding
 from .naskah_text import Problem
+from .options import close_match
 from .schedule import EXPIRY_KEY, parse_expiry
 from .sop import KINDS, ContentKind, kind_fields
 
@@ -164,8 +164,8 @@ def _stray_problems(lines: list[str], stray: list[Entry]) -> list[Problem]:
 
 
 def _unknown(entry: Entry, known: tuple[str, ...]) -> Problem:
-    close = difflib.get_close_matches(entry.key, known, n=1, cutoff=0.6)
-    guess = f" Mungkin maksud Anda '{shown_key(close[0])}'?" if close else ""
+    close = close_match(entry.key, known)
+    guess = f" Mungkin maksud Anda '{shown_key(close)}'?" if close else ""
     return Problem(
         entry.line,
         f"Kolom metadata '{entry.written}' tidak dikenal.{guess}",

@@ -23,8 +23,10 @@ import base64
 import hashlib
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -195,17 +197,9 @@ def sign_with_ssh_keygen(payload: bytes, key_file: Path, namespace: str) -> str:
     with tempfile.TemporaryDirectory(prefix="kpu-sign-") as tmp:
         message = Path(tmp) / "payload"
         message.write_bytes(payload)
-        command = ["ssh-keygen", "-q", "-Y", "sign", "-f", str(key_file), "-n", namespace]
-        try:
-            done = subprocess.run([*command, str(message)], capture_output=True, check=False)
-        except FileNotFoundError:
-            raise KeyRefused(_NO_SSH_KEYGEN) from None
+        args = ["-q", "-Y", "sign", "-f", str(key_file), "-n", namespace, str(message)]
         signature = message.with_name("payload.sig")
-        if done.returncode != 0 or not signature.is_file():
-            detail = done.stderr.decode(errors="replace")
-            raise KeyRefused(
-                explain_ssh_keygen(detail, key_file, "menandatangani", done.returncode)
-            )
+        _ssh_keygen(args, key_file, "menandatangani", KeyRefused, signature, capture_output=True)
         return signature.read_text()
 
 
@@ -216,24 +210,39 @@ _NO_SSH_KEYGEN = (
 )
 
 
+def _ssh_keygen(
+    args: list[str],
+    key: Path,
+    doing: str,
+    refused: Callable[[str], Exception] = SigningError,
+    made: Path | None = None,
+    **run: Any,
+) -> bytes:
+    """Run ``ssh-keygen args`` and return its output; a failure raises ``refused``.
+
+    Whatever ssh-keygen was asked to do (``doing``), its absence and its refusals read
+    the same: in Indonesian, naming ``key`` and what to do (keyfiles.py). A run that
+    should have written ``made`` and did not has failed, whatever its exit code.
+    """
+    try:
+        done = subprocess.run(["ssh-keygen", *args], check=False, **run)
+    except FileNotFoundError:
+        raise refused(_NO_SSH_KEYGEN) from None
+    if done.returncode != 0 or (made is not None and not made.is_file()):
+        detail = done.stderr.decode(errors="replace")
+        raise refused(explain_ssh_keygen(detail, key, doing, done.returncode))
+    return done.stdout or b""
+
+
 def public_key_from_private(key_file: Path) -> str:
     """Return the public key of a private key file without a ``.pub`` (``ssh-keygen -y``).
 
     ssh-keygen asks for the passphrase of a protected key; a refusal is a
     ``SigningError`` in Indonesian naming the key file.
     """
-    try:
-        done = subprocess.run(
-            ["ssh-keygen", "-y", "-f", str(key_file)], capture_output=True, check=False
-        )
-    except FileNotFoundError:
-        raise SigningError(_NO_SSH_KEYGEN) from None
-    if done.returncode != 0:
-        detail = done.stderr.decode(errors="replace")
-        raise SigningError(
-            explain_ssh_keygen(detail, key_file, "membaca kunci publik", done.returncode)
-        )
-    return normalise_key(done.stdout.decode(errors="replace"))
+    args = ["-y", "-f", str(key_file)]
+    public = _ssh_keygen(args, key_file, "membaca kunci publik", capture_output=True)
+    return normalise_key(public.decode(errors="replace"))
 
 
 def generate_key(target: Path, comment: str, passphrase: bool = True) -> str:
@@ -255,14 +264,8 @@ def generate_key(target: Path, comment: str, passphrase: bool = True) -> str:
             "tidak ada kunci yang dibuat.",
             hint="Pilih lokasi lain dengan --file.",
         ) from None
-    command = ["ssh-keygen", "-q", "-t", "ed25519", "-f", str(target), "-C", comment]
+    args = ["-q", "-t", "ed25519", "-f", str(target), "-C", comment]
     if not passphrase:
-        command += ["-N", ""]
-    try:
-        done = subprocess.run(command, stderr=subprocess.PIPE, check=False)
-    except FileNotFoundError:
-        raise SigningError(_NO_SSH_KEYGEN) from None
-    if done.returncode != 0:
-        detail = done.stderr.decode(errors="replace")
-        raise SigningError(explain_ssh_keygen(detail, target, "membuat kunci", done.returncode))
+        args += ["-N", ""]
+    _ssh_keygen(args, target, "membuat kunci", stderr=subprocess.PIPE)  # prompts on the terminal
     return normalise_key(Path(f"{target}.pub").read_text())
