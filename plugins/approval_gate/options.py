@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-
-_FINGERPRINT = re.compile(r"^SHA256:[A-Za-z0-9+/]{43}$")
+from .roster import FINGERPRINT_FORM as _FINGERPRINT
 
 
 class Invalid(ValueError):
