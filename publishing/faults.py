@@ -37,7 +37,9 @@ REASONS = {
     errno.EBUSY: "sedang dipakai atau berupa titik mount",
 }
 #: A full disk (free space), as against a write refused (fix the mount or the rights).
-_FULL = {errno.ENOSPC, errno.EDQUOT}
+FULL = {errno.ENOSPC, errno.EDQUOT}
+#: What a person does after a fault a publish reported: fix it, publish again.
+AGAIN = "lalu jalankan 'invoke publish' lagi"
 #: Names of the folders ``discard`` moves things to before removing them.
 TRASH_PREFIX = ".buang-"
 
@@ -81,7 +83,7 @@ def reason(error: OSError) -> str:
 
 def remedy(error: OSError) -> str:
     """Return what a person does about ``error`` (free space, or make the folder writable)."""
-    if error.errno in _FULL:
+    if error.errno in FULL:
         return "Kosongkan ruang di disk itu"
     return "Jadikan folder itu dapat ditulis (periksa mount dan izinnya)"
 

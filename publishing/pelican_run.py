@@ -19,7 +19,7 @@ from typing import Any
 
 from approval_gate.api import ExitCode, KpuError
 
-from .faults import is_storage, reason, remedy
+from .faults import is_storage, storage_error
 from .pelican_child import PARENT_VARIABLE
 
 
@@ -119,9 +119,7 @@ UNCHANGED = "tidak ada yang diterbitkan dan output sebelumnya tidak diganti"
 def storage_text(error_number: int, path: str) -> str:
     """Return the sentence for a write that failed for lack of room or rights."""
     error = OSError(error_number, os.strerror(error_number), path)
-    return (
-        f"Tidak dapat menulis {path}: {reason(error)}; {UNCHANGED}. {remedy(error)}, lalu ulangi."
-    )
+    return storage_error(error, unchanged=UNCHANGED).render()
 
 
 def _reason(fatal: dict[str, Any] | None, errors: list[dict[str, Any]]) -> tuple[str, int]:

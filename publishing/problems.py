@@ -21,6 +21,8 @@ from typing import Any
 
 from approval_gate.api import WIB
 
+from .faults import REASONS
+
 #: Where the full list of the last build's problems is kept, beside var/build-gagal.log.
 PROBLEMS_FILE = Path("var") / "masalah-build.txt"
 #: The same list for the last ``invoke publish`` (its sealed build's problems).
@@ -29,13 +31,11 @@ PUBLISH_PROBLEMS_FILE = Path("var") / "masalah-terbit.txt"
 SHOWN = 20
 #: Pelican's log lines kept in the full list: the ones that explain a skipped source.
 _PELICAN_LEVELS = ("ERROR:", "CRITICAL:")
-#: Why a file could not be written, in the words of the people who read it.
+#: Why a file could not be written, in the words of the people who read it: a publish's
+#: words for a full or read-only disk (faults.py; a busy one keeps the system's words
+#: here), and a file where a folder belongs.
 _WHY = {
-    errno.EACCES: "izin menulis ditolak",
-    errno.EPERM: "izin menulis ditolak",
-    errno.EROFS: "sistem berkasnya hanya-baca",
-    errno.ENOSPC: "disk penuh",
-    errno.EDQUOT: "kuota disk habis",
+    **{number: why for number, why in REASONS.items() if number != errno.EBUSY},
     errno.ENOTDIR: "ada berkas di tempat foldernya",
     errno.EEXIST: "ada berkas di tempat foldernya",
 }

@@ -25,7 +25,7 @@ from approval_gate.api import options
 
 from .. import interrupts
 from ..failpoints import failpoint
-from ..faults import failed_path, is_storage, reason, remedy
+from ..faults import AGAIN, FULL, failed_path, is_storage, reason, remedy
 from ..tree import OutputFile, list_output
 from . import Plan, Sent, Target, TargetError, folder, target_options
 
@@ -141,7 +141,7 @@ def deploy_local(
             error,
             folder,
             "situs tayang tidak berubah dan salinan rilis yang belum lengkap sudah dihapus",
-            "lalu jalankan 'invoke publish' lagi",
+            AGAIN,
         ) from None
     sent.deleted = len(set(trees.old) - set(trees.new))
     if keep:  # live already: an old release that cannot be removed now is removed next time
@@ -190,7 +190,7 @@ def rollback_local(target: Path, to: str) -> str:
 
 def _refused(error: OSError, folder: Path, unchanged: str, then: str) -> TargetError:
     """Return the target's error for a full disk or a folder it may not write."""
-    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+    if error.errno in FULL:
         what = "Disk target penuh" if error.errno == errno.ENOSPC else "Kuota disk target habis"
         text = f"{what} saat menyalin rilis ke {folder}"
     else:
