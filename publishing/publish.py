@@ -41,7 +41,7 @@ from approval_gate.api import ConfigError, KpuError, now
 from . import archive, interrupts
 from .build import BuildFailed, build_site
 from .config import load_config
-from .faults import MACHINE_NOTE, Unfinished, discard, is_storage, storage_error, sweep
+from .faults import AGAIN, MACHINE_NOTE, Unfinished, discard, is_storage, storage_error, sweep
 from .lock import publish_lock
 from .prepare import DEMO_ENV, Prepared, prepare, publish_env, release_name
 from .seal import SealError
@@ -68,8 +68,6 @@ from .targets import Plan, Sent, Target, TargetError
 from .targets.local import LocalTarget
 
 
-#: What a person does after a fault a publish reported: fix it, publish again.
-AGAIN = "lalu jalankan 'invoke publish' lagi"
 #: What may be missing after the switch (``Unfinished``).
 COMPLETE_RECORD = "catatan arsip selesainya"
 

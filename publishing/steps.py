@@ -25,7 +25,7 @@ from typing import Any
 from approval_gate.api import Ledger, Roster, git_text, now, pinned_anchor
 
 from . import archive, rails
-from .faults import Reservation, clear_reservations, is_storage, storage_error
+from .faults import AGAIN, Reservation, clear_reservations, is_storage, storage_error
 from .archive.records import NOTHING_PUBLISHED
 from .build import BuildResult
 from .prepare import Prepared
@@ -54,6 +54,11 @@ class Run:
         """Record how long ``step`` took (bench/publish_bench.py reads these)."""
         tick = time.perf_counter()
         self.seconds[step], self.clock = tick - self.clock, tick
+
+    @property
+    def archive_folder(self) -> Path:
+        """Return where this publish's records go (a demo's stay in ``var/``)."""
+        return archive.archive_folder(self.repo / "approvals", self.var, self.demo)
 
 
 @dataclass(frozen=True)
@@ -118,7 +123,7 @@ def rails_after_plan(run: Run, built: Built, plan: Plan, *, allow_withdrawal: bo
     return rails.check_withdrawal(
         run.machine,
         built.ready.target.name,
-        archive.archive_folder(run.repo / "approvals", run.var, run.demo),
+        run.archive_folder,
         built.ledger.roster,
         [entry["item"] for entry in manifest["included"]],
         threshold=built.ready.config.max_withdrawal,
@@ -164,7 +169,7 @@ def archive_pending(
 ) -> archive.Written:
     """Write the signed pending record before the deploy (publishing/archive)."""
     ready, roster, manifest = built.ready, built.ledger.roster, built.result.manifest
-    folder = archive.archive_folder(run.repo / "approvals", run.var, run.demo)
+    folder = run.archive_folder
     same = (
         archive.previous_same(
             folder,
@@ -193,22 +198,27 @@ def archive_pending(
 
 
 def archive_complete(
-    run: Run, built: Built, pending: archive.Written, sent: Sent, release: str
+    run: Run,
+    built: Built,
+    pending: archive.Written,
+    sent: Sent,
+    release: str,
+    *,
+    later: bool = False,
 ) -> tuple[Path, str | None]:
     """Write the signed complete record after the deploy and commit both (alone).
 
-    Returns the complete record and a warning when the git commit failed.
+    Returns the complete record and a warning when the git commit failed. ``later``: an
+    earlier publish's release, completed by this one (``archive_repair``).
     """
-    done = archive.complete(pending, at=now(), sent=sent, key=built.key, roster=built.ledger.roster)
+    done = archive.complete(
+        pending, at=now(), sent=sent, key=built.key, roster=built.ledger.roster, later=later
+    )
     warning = None
     if built.ready.config.archive_commit and not run.demo:
         paths = [pending.path, pending.signature, done.path, done.signature]
         warning = archive.commit_record(run.repo, paths, release)
     return done.path, warning
-
-
-def _folder(run: Run) -> Path:
-    return archive.archive_folder(run.repo / "approvals", run.var, run.demo)
 
 
 def reserve_room(run: Run, release: str) -> Callable[[], None]:
@@ -217,7 +227,7 @@ def reserve_room(run: Run, release: str) -> Callable[[], None]:
     Before the pending record and the deploy: a folder too full to hold it stops the
     publish here, while the live site is still the old one.
     """
-    folder = _folder(run)
+    folder = run.archive_folder
     archive.reserve(folder, release[:4], release, NOTHING_PUBLISHED)
     try:
         run.machine.folder.mkdir(parents=True, exist_ok=True)
@@ -232,7 +242,7 @@ def reserve_room(run: Run, release: str) -> Callable[[], None]:
             error,
             doing="(catatan mesin penerbit)",
             unchanged="tidak ada yang diterbitkan dan situs tayang tidak berubah",
-            then="lalu jalankan 'invoke publish' lagi",
+            then=AGAIN,
         ) from None
 
     def free() -> None:
@@ -251,14 +261,10 @@ def archive_repair(run: Run, built: Built) -> tuple[list[str], list[str]]:
     name, roster = built.ready.target.name, built.ledger.roster
     entries = [*run.machine.releases(name), *([run.machine.last] if run.machine.last else [])]
     completed, warnings = [], []
-    for pending, sent in archive.unfinished(_folder(run), name, entries, roster):
-        done = archive.complete(
-            pending, at=now(), sent=sent, key=built.key, roster=roster, later=True
-        )
+    for pending, sent in archive.unfinished(run.archive_folder, name, entries, roster):
         release = str(pending.data["release"])
+        _, warning = archive_complete(run, built, pending, sent, release, later=True)
         completed.append(release)
-        if built.ready.config.archive_commit and not run.demo:
-            paths = [pending.path, pending.signature, done.path, done.signature]
-            if warning := archive.commit_record(run.repo, paths, release):
-                warnings.append(warning)
+        if warning:
+            warnings.append(warning)
     return completed, warnings

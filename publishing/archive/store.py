@@ -27,7 +27,7 @@ from pathlib import Path
 
 from approval_gate.api import ExitCode, KpuError
 
-from ..faults import is_storage, reason, remedy
+from ..faults import AGAIN, is_storage, reason, remedy
 
 #: A pending record ends so; the complete record of the same release drops ``.tertunda``.
 PENDING_SUFFIX = ".tertunda.yml"
@@ -57,7 +57,7 @@ def storage_refusal(error: OSError, shown: str, after: str) -> ArchiveStorageErr
     """Return the error for a record that could not be written for lack of room or rights."""
     return ArchiveStorageError(
         f"{shown} tidak dapat ditulis: {reason(error)}.",
-        hint=f"{after} {remedy(error)}, lalu jalankan 'invoke publish' lagi.".strip(),
+        hint=f"{after} {remedy(error)}, {AGAIN}.".strip(),
     )
 
 
