@@ -47,7 +47,7 @@ def _rollback_failed(error: KpuError) -> str:
 def build(c: Context, settings: str = "pelicanconf.py") -> None:
     """Bangun situs: hanya item yang disetujui lengkap yang masuk ke output/."""
     from publishing.build import build_site
-    from publishing.problems import PROBLEMS_FILE, report_problems
+    from publishing.problems import PROBLEMS_FILE, held_lines, report_problems
 
     from .cli import shown
 
@@ -58,8 +58,8 @@ def build(c: Context, settings: str = "pelicanconf.py") -> None:
         f"Build selesai: {len(manifest['included'])} item terbit, "
         f"{len(manifest['excluded'])} ditahan -> {result.output}"
     )
-    for entry in manifest["excluded"]:
-        print(f"  ditahan: {entry['item']}: {entry['reason']}")
+    for line in held_lines(manifest):
+        print(line)
     full_list = ROOT / PROBLEMS_FILE  # the first problems on screen, all of them here
     for line in report_problems(manifest, full_list, shown(full_list), result.log):
         print(line)
@@ -148,7 +148,7 @@ def publish(
 @task(help={"target": "nama target di PUBLISH_TARGETS", "settings": "berkas pengaturan"})
 def rollback(c: Context, target: str | None = None, settings: str = "publishconf.py") -> None:
     """Kembalikan situs tayang ke rilis yang tayang sebelumnya (tanpa build)."""
-    from publishing.publish import rollback as run_rollback
+    from publishing.rollback import rollback as run_rollback
 
     with reported(_rollback_failed, stopped=ROLLBACK_STOPPED):
         chosen, previous, interrupted = run_rollback(settings_file(settings), target=target)

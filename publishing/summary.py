@@ -10,6 +10,7 @@ from datetime import datetime
 
 from approval_gate.api import WIB
 
+from .problems import held_lines
 from .publish import PublishResult
 from .rails import withdrawn_lines
 
@@ -63,8 +64,7 @@ def render(result: PublishResult) -> str:
         f"  Target: {result.target.name} ({result.target.describe()})",
         f"  {verb} {len(published)}, ditahan {len(held)}",
     ]
-    for entry in held:
-        lines.append(f"    ditahan: {entry['item']}: {entry['reason']}")
+    lines += held_lines(manifest, indent="    ")
     if result.withdrawn:
         verb_down = "akan turun" if result.dry_run else "turun"
         lines.append(f"  Item yang {verb_down} dari situs: {len(result.withdrawn)}")
