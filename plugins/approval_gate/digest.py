@@ -37,7 +37,8 @@ from .errors import Finding
 
 DIGEST_HEADER = "kpu-rembang-digest-v1\n"
 SOURCE_SUFFIXES = frozenset({".md", ".markdown", ".mkd", ".rst", ".html", ".htm"})
-_LINK = re.compile(r"[{|](attach|static|filename)[}|]([^\s\"'()<>\[\]]+)")
+#: Pelican's internal links (``{attach}x``, ``|static|x`` ...): keyword and target.
+LINK = re.compile(r"[{|](attach|static|filename)[}|]([^\s\"'()<>\[\]]+)")
 SOURCE_SETTING = "APPROVAL_GATE_MAX_SOURCE_BYTES"
 ATTACHMENT_SETTING = "APPROVAL_GATE_MAX_ATTACHMENT_BYTES"
 _KINDS = (
@@ -178,21 +179,37 @@ class ContentDigest:
     problems: tuple[Finding, ...] = ()
 
 
+def link_target(folder: str, raw: str) -> tuple[str, str | None] | None:
+    """Return a link's path as written (unquoted) and where it points under content/.
+
+    ``folder`` is the linking item's folder; a path starting with ``/`` is relative to
+    content/. The second value is None when the link leaves content/; the whole result
+    is None when the link has no path. The digest and the naskah checks both read links
+    through this one function, so they never disagree about which file a link names.
+    """
+    path = unquote(urlparse(raw).path)
+    if not path:
+        return None
+    joined = path.lstrip("/") if path.startswith("/") else posixpath.join(folder, path)
+    normal = posixpath.normpath(joined)
+    return path, None if normal == ".." or normal.startswith("../") else normal
+
+
+def links_to_item(keyword: str, path: str) -> bool:
+    """Tell whether a link points at another item (not a file published with this one)."""
+    return keyword == "filename" and posixpath.splitext(path)[1].lower() in SOURCE_SUFFIXES
+
+
 def referenced_files(item: str, source_text: str) -> list[str]:
     """Return the content-relative paths of local files the item links to, sorted."""
     found: set[str] = set()
     base = posixpath.dirname(item)
-    for match in _LINK.finditer(source_text):
+    for match in LINK.finditer(source_text):
         kind, raw = match.groups()
-        path = unquote(urlparse(raw).path)
-        if not path:
+        target = link_target(base, raw)
+        if target is None or links_to_item(kind, target[0]) or target[1] is None:
             continue
-        if kind == "filename" and posixpath.splitext(path)[1].lower() in SOURCE_SUFFIXES:
-            continue  # a link to another item, not a file published with this one
-        joined = path.lstrip("/") if path.startswith("/") else posixpath.join(base, path)
-        normal = posixpath.normpath(joined)
-        if not normal.startswith("../") and normal != "..":
-            found.add(normal)
+        found.add(target[1])
     return sorted(found)
 
 

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlparse
 
-from .digest import _LINK, SOURCE_SUFFIXES
+from .digest import LINK, SOURCE_SUFFIXES, link_target, links_to_item
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mkd"})
 _EXCERPT = 60  # characters of a marker shown in its message
@@ -85,8 +85,7 @@ class Link:
 
         The digest reads it so too: such a file is not part of this item's approval.
         """
-        path = unquote(urlparse(self.raw).path)
-        return self.keyword == "filename" and posixpath.splitext(path)[1].lower() in SOURCE_SUFFIXES
+        return links_to_item(self.keyword, unquote(urlparse(self.raw).path))
 
 
 @dataclass(frozen=True)
@@ -165,16 +164,11 @@ def links_in(item: str, source: Text) -> tuple[Link, ...]:
         return ()
     base = posixpath.dirname(item)
     found = []
-    for match in _LINK.finditer(source.text):
+    for match in LINK.finditer(source.text):
         keyword, raw = match.groups()
-        path = unquote(urlparse(raw).path)
-        if not path:
-            continue
-        joined = path.lstrip("/") if path.startswith("/") else posixpath.join(base, path)
-        normal = posixpath.normpath(joined)
-        outside = normal == ".." or normal.startswith("../")
-        line = source.line_of(match.start())
-        found.append(Link(line, keyword, raw, None if outside else normal))
+        target = link_target(base, raw)
+        if target is not None:
+            found.append(Link(source.line_of(match.start()), keyword, raw, target[1]))
     return tuple(found)
 
 
