@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from approval_gate.api import WIB
+from approval_gate.api import wib_text
 
 from .faults import REASONS
 
@@ -123,7 +123,7 @@ def _when(manifest: Mapping[str, Any]) -> str:
         moment = datetime.fromisoformat(str(manifest.get("generated_at")))
     except ValueError:
         return ""
-    return moment.astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB")
+    return wib_text(moment)
 
 
 def full_text(manifest: Mapping[str, Any], listed: list[Problem], log: str = "") -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from approval_gate.api import WIB
+from approval_gate.api import wib_text
 
 from .problems import held_lines
 from .publish import PublishResult
@@ -32,7 +32,7 @@ def size(count: int) -> str:
 
 def moment(iso: str) -> str:
     """Return ``2026-11-25 09:00 WIB`` for an ISO timestamp."""
-    return datetime.fromisoformat(iso).astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB")
+    return wib_text(datetime.fromisoformat(iso))
 
 
 def _upcoming(manifest: dict) -> list[str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-from approval_gate.api import REASON_PREFIX, WIB, Decision, Finding, Roster, Verdict, all_of
+from approval_gate.api import REASON_PREFIX, Decision, Finding, Roster, Verdict, all_of, wib_text
 
 from ..handoff import Handoff, first_role
 from .history import Change
@@ -36,7 +36,7 @@ class ItemRecord:
 
 def when(moment: datetime) -> str:
     """Return a signing time as people in Rembang read it (WIB)."""
-    return moment.astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB")
+    return wib_text(moment)
 
 
 def _name(roster: Roster, person: str) -> str:

@@ -48,7 +48,7 @@ _EXPORTS: dict[str, str] = {
         ("GateSettings", "load_settings", "read_settings_file", "settings_source"), "settings"
     ),
     # the clock and the SOP's facts
-    **dict.fromkeys(("WIB", "now", "settings_now", "moment_words"), "clock"),
+    **dict.fromkeys(("WIB", "now", "settings_now", "moment_words", "wib_text"), "clock"),
     **dict.fromkeys(
         (
             "ROLE_IDS",
@@ -235,7 +235,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         pinned_anchor,
         sign_roster,
     )
-    from .clock import WIB, moment_words, now, settings_now
+    from .clock import WIB, moment_words, now, settings_now, wib_text
     from .decide import Made, decide, public_key_of
     from .naskah import (
         NEEDS_FIX,

@@ -48,6 +48,11 @@ _MONTHS = (
 )
 
 
+def wib_text(moment: datetime) -> str:
+    """Return ``moment`` as tables and lists show it: ``2026-11-24 10:00 WIB``."""
+    return moment.astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB")
+
+
 def moment_words(moment: datetime) -> str:
     """Return ``moment`` in WIB as a sentence says it: "Selasa, 10 November 2026 pukul 09.00 WIB".
 

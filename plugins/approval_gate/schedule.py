@@ -16,7 +16,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from .errors import Finding
-from .yamlfile import WIB
+from .clock import WIB, wib_text
 
 #: Metadata key of the end of an item's validity ("berlaku sampai" = valid until).
 EXPIRY_KEY = "berlaku_sampai"
@@ -33,7 +33,7 @@ class Timing:
 
 
 def _shown(moment: datetime) -> str:
-    return moment.astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB")
+    return wib_text(moment)
 
 
 def _line_of(source: Path | None, key: str) -> int | None:
