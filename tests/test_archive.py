@@ -430,19 +430,16 @@ def test_the_demo_key_is_refused_outside_demo_mode(sample_roster: Roster) -> Non
 
 
 def test_the_demo_publisher_signs_the_sample_archive_even_when_checked_out_0644(
-    tmp_path: Path, sample_roster: Roster, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, sample_roster: Roster
 ) -> None:
-    clone = tmp_path / "demo-keys" / "penerbit-contoh"  # git checks keys out 0644
-    clone.parent.mkdir()
-    clone.write_bytes(archive_keys.DEMO_KEY.read_bytes())
-    Path(f"{clone}.pub").write_bytes(Path(f"{archive_keys.DEMO_KEY}.pub").read_bytes())
-    clone.chmod(0o644)
-    monkeypatch.setattr(archive_keys, "DEMO_KEY", clone)
+    demo = archive_keys.DEMO_KEY
+    demo.chmod(0o644)  # as git checks it out (git keeps no 0600); git sees no change
     key = archive.check_publisher_key(sample_roster, {}, demo=True)
-    assert key == clone
+    assert key == demo
     folder = archive.archive_folder(tmp_path / "approvals", tmp_path / "var", demo=True)
     written = archive.write_pending(folder, _pending(FIRST, ["berita/a.md"]), key, sample_roster)
     assert (
         written.path == tmp_path / "var" / "arsip-contoh" / "2026" / f"{FIRST}-lokal.tertunda.yml"
     )
     assert archive.verify_record(written.path, sample_roster)["publisher"] == "penerbit-contoh"
+    assert demo.stat().st_mode & 0o777 == 0o600  # like every demo key (keyfiles.py)

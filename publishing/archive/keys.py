@@ -7,20 +7,19 @@ the record, ``<record>.sig``, so plain OpenSSH can check it (docs/publishing.md)
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from approval_gate.api import (
     ARCHIVE_NAMESPACE,
     DEMO_FINGERPRINTS,
+    DEMO_KEYS,
     SignatureInvalid,
     fingerprint,
     normalise_key,
+    ready_demo_key,
     sign_with_ssh_keygen,
     signing_key,
 )
@@ -33,7 +32,7 @@ if TYPE_CHECKING:
 #: Environment variable naming the publishing machine's private key file.
 KEY_VARIABLE = "KPU_PUBLISHER_KEY"
 #: The sample's publishing machine (``--demo`` only; public knowledge).
-DEMO_KEY = Path(__file__).resolve().parents[2] / "demo-keys" / "penerbit-contoh"
+DEMO_KEY = DEMO_KEYS / "penerbit-contoh"
 
 
 def publisher_key_file(env: Mapping[str, str], demo: bool) -> Path:
@@ -113,20 +112,6 @@ def check_publisher_key(roster: Roster, env: Mapping[str, str], demo: bool) -> P
     return key
 
 
-@contextmanager
-def _usable(key: Path) -> Iterator[Path]:
-    """Yield a key file ssh-keygen accepts: the demo key, checked out 0644, goes via a copy."""
-    if key.resolve() != DEMO_KEY or not key.stat().st_mode & 0o077:
-        yield key
-        return
-    with tempfile.TemporaryDirectory(prefix="kpu-penerbit-") as folder:
-        copy = Path(folder) / key.name
-        shutil.copyfile(key, copy)
-        copy.chmod(0o600)
-        shutil.copyfile(Path(f"{key}.pub"), Path(f"{copy}.pub"))
-        yield copy
-
-
 def sign(payload: bytes, key: Path, roster: Roster) -> tuple[str, str]:
     """Sign ``payload`` with ``key``; return (armored signature, publisher id).
 
@@ -134,8 +119,8 @@ def sign(payload: bytes, key: Path, roster: Roster) -> tuple[str, str]:
     belong to the private key is found here, not by the next reader.
     """
     try:
-        with _usable(key) as usable:
-            armored = sign_with_ssh_keygen(payload, usable, ARCHIVE_NAMESPACE)
+        ready_demo_key(key)  # the demo key, checked out 0644, made 0600 as for every demo key
+        armored = sign_with_ssh_keygen(payload, key, ARCHIVE_NAMESPACE)
         signer = signing_key(payload, armored, ARCHIVE_NAMESPACE)
     except (SignatureInvalid, OSError) as error:
         raise ArchiveKeyError(
