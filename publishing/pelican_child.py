@@ -46,6 +46,21 @@ PARENT_VARIABLE = "KPU_PELICAN_PARENT"
 _PR_SET_PDEATHSIG = 1
 
 
+def content_relative(source: object, content: str | os.PathLike[str] | None) -> str:
+    """Return the path of a Pelican source (or of a path) relative to ``content``, posix form.
+
+    Pelican logs a skipped file by its absolute path or by the content object; the
+    build's result and the preview's problem list both name it as people do (under
+    content/). A path outside ``content`` (or without one) is only normalised.
+    """
+    path = str(getattr(source, "source_path", None) or source)
+    if content and os.path.isabs(path):
+        relative = os.path.relpath(path, content)
+        if relative.split(os.sep)[0] != os.pardir:
+            return Path(relative).as_posix()
+    return Path(os.path.normpath(path)).as_posix()
+
+
 class Outcome(logging.Handler):
     """Collect what the build must know from Pelican's log records."""
 
@@ -91,12 +106,7 @@ class Outcome(logging.Handler):
 
     def item(self, source: object) -> str:
         """Return a content file's path relative to Pelican's PATH (posix form)."""
-        path = str(getattr(source, "source_path", None) or source)
-        if self.content and os.path.isabs(path):
-            relative = os.path.relpath(path, self.content)
-            if relative.split(os.sep)[0] != os.pardir:
-                return Path(relative).as_posix()
-        return Path(os.path.normpath(path)).as_posix()
+        return content_relative(source, self.content)
 
     @staticmethod
     def text(record: logging.LogRecord) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from approval_gate.api import Finding, KpuError
 
-from publishing.pelican_child import SKIPPED
+from publishing.pelican_child import SKIPPED, content_relative
 
 #: Records that only repeat what the gate's findings already say (attachments that are
 #: missing or cannot be relocated, links to missing files), what the preview says itself
@@ -209,12 +209,7 @@ class PelicanLog(logging.Handler):
 
     def item(self, source: object) -> str:
         """Return a content file's path relative to the content folder (posix form)."""
-        path = str(getattr(source, "source_path", None) or source)
-        if os.path.isabs(path):
-            relative = os.path.relpath(path, self.content)
-            if relative.split(os.sep)[0] != os.pardir:
-                return Path(relative).as_posix()
-        return Path(os.path.normpath(path)).as_posix()
+        return content_relative(source, self.content)
 
 
 def installed(content: Path, fallback: str) -> PelicanLog:
