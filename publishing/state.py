@@ -27,14 +27,13 @@ import errno
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from approval_gate.api import ConfigError, git_lines, require_git
+from approval_gate.api import ConfigError, git_lines, require_git, write_whole
 
 STATE_FORMAT = 1
 
@@ -55,20 +54,6 @@ def site_id(repo: Path) -> str:
             hint="Jalankan dari folder situs yang di-clone dengan git.",
         )
     return hashlib.sha256("\n".join(sorted(roots)).encode()).hexdigest()[:16]
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
 
 
 @dataclass
@@ -97,7 +82,7 @@ class MachineState:
         """Write the state atomically."""
         data = {"format": STATE_FORMAT, **asdict(self)}
         data.pop("folder")
-        _write_atomically(self.file, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+        write_whole(self.file, json.dumps(data, ensure_ascii=False, indent=1) + "\n", durable=True)
 
     def saw(self, moment: datetime) -> None:
         """Remember ``moment`` if it is the newest this machine has seen."""

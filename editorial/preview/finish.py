@@ -11,8 +11,9 @@ not at all. No Pelican here: only the preview's state and files.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
+
+from approval_gate.api import write_whole
 
 from ..handoff import read_address_map
 from . import fallback
@@ -37,10 +38,7 @@ def finish_run(state: PreviewState, index_name: str) -> None:
     text = json.dumps(dict(sorted(pages.items())), ensure_ascii=False, indent=1)
     target = state.config.address_map
     if not target.is_file() or target.read_text(encoding="utf-8") != text:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(target)  # whole or not at all: a kill never leaves half a map
+        write_whole(target, text)  # whole or not at all: a kill never leaves half a map
 
 
 def _record_pages(state: PreviewState) -> dict[str, str]:

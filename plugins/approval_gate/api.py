@@ -49,6 +49,7 @@ _EXPORTS: dict[str, str] = {
     ),
     # the clock and the SOP's facts
     **dict.fromkeys(("WIB", "now", "settings_now", "moment_words", "wib_text"), "clock"),
+    "write_whole": "atomic",
     **dict.fromkeys(
         (
             "ROLE_IDS",
@@ -235,6 +236,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         pinned_anchor,
         sign_roster,
     )
+    from .atomic import write_whole
     from .clock import WIB, moment_words, now, settings_now, wib_text
     from .decide import Made, decide, public_key_of
     from .naskah import (

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .atomic import write_whole
 from .digest import ContentFiles, Limits
 from .records import SignOff
 
@@ -64,10 +65,9 @@ class _JsonCache:
         """Write the cache atomically, only if something changed."""
         if not self.file or not self.changed:
             return
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        temp = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
-        temp.write_text(json.dumps({"format": CACHE_FORMAT, **self.data}, separators=(",", ":")))
-        temp.replace(self.file)
+        write_whole(
+            self.file, json.dumps({"format": CACHE_FORMAT, **self.data}, separators=(",", ":"))
+        )
         self.changed = False
 
 

@@ -8,12 +8,12 @@ carries this build's id.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .atomic import write_whole
 from .errors import Finding
 from .rules import Verdict
 
@@ -97,9 +97,4 @@ class Manifest:
 
     def write(self, path: Path) -> None:
         """Write the manifest atomically (a reader never sees half a file)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temp.write_text(
-            json.dumps(self.as_dict(), ensure_ascii=False, indent=None) + "\n", encoding="utf-8"
-        )
-        temp.replace(path)
+        write_whole(path, json.dumps(self.as_dict(), ensure_ascii=False, indent=None) + "\n")
