@@ -35,8 +35,9 @@ ASK_SRI = (
 )
 
 
-def _status(site: Site, *args: str) -> str:
-    done = invoke("status", "--pesan", "--settings", str(site.settings), *args)
+def _status(site: Site, *args: str, preview_url: str | None = None) -> str:
+    env = {"KPU_PRATINJAU_URL": preview_url} if preview_url else None
+    done = invoke("status", "--pesan", "--settings", str(site.settings), *args, env=env)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -147,15 +148,7 @@ def test_changed_item_asks_again_for_approval(site: Site) -> None:
 def test_preview_address_follows_the_configured_host(site: Site) -> None:
     site.article(ITEM, "Rapat Pleno", "Isi.")
     preview(site)
-    done = invoke(
-        "status",
-        "--json",
-        "--pesan",
-        "--settings",
-        str(site.settings),
-        env={"KPU_PRATINJAU_URL": "http://192.168.1.20:8001"},
-    )
-    [row] = json.loads(done.stdout)["items"]
+    [row] = json.loads(_status(site, "--json", preview_url="http://192.168.1.20:8001"))["items"]
     assert row["pesan"]["teks"].splitlines()[1:3] == [  # an address others open: no warning
         "Pratinjau: http://192.168.1.20:8001/berita/rapat-pleno/",
         "Setujui: invoke approve content/berita/rapat.md --role web-admin",
@@ -165,15 +158,7 @@ def test_preview_address_follows_the_configured_host(site: Site) -> None:
 def test_a_local_link_on_another_port_names_that_port_for_the_receiver(site: Site) -> None:
     site.article(ITEM, "Rapat Pleno", "Isi.")
     preview(site)
-    done = invoke(
-        "status",
-        "--json",
-        "--pesan",
-        "--settings",
-        str(site.settings),
-        env={"KPU_PRATINJAU_URL": "http://localhost:8002"},
-    )
-    [row] = json.loads(done.stdout)["items"]
+    [row] = json.loads(_status(site, "--json", preview_url="http://localhost:8002"))["items"]
     assert row["pesan"]["teks"].splitlines()[1:3] == [
         "Pratinjau: http://localhost:8002/berita/rapat-pleno/",
         "(Alamat itu hanya terbuka di komputer pengirim. Di komputer Anda: git pull, "
