@@ -99,11 +99,14 @@ def new_item(site: Site, attachment: int = 0) -> None:
     site.commit()
 
 
-def pause(settings: Path, point: str, marker: Path, resume: Path) -> subprocess.Popen[str]:
-    """Start a publish that waits at ``point`` until ``resume`` exists (or it is killed)."""
-    return start(
+def paused_at(settings: Path, point: str, tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
+    """Start a publish, wait until it stands at ``point``; return it and the file resuming it."""
+    marker, resume = tmp_path / "berhenti", tmp_path / "lanjut"
+    child = start(
         settings, failpoint=point, marker=marker, env={"KPU_FAILPOINT_RESUME": str(resume)}
     )
+    wait_for(marker, child)
+    return child, resume
 
 
 def archive_files(site: Site) -> list[str]:
@@ -185,9 +188,7 @@ def test_room_reserved_before_the_switch_keeps_the_record_when_the_disk_fills(
     with tmpfs(site.approvals / "_arsip", "1m"):
         settings = first_publish(site, web)
         new_item(site)
-        marker, resume = tmp_path / "berhenti", tmp_path / "lanjut"
-        child = pause(settings, "upload", marker, resume)
-        wait_for(marker, child)
+        child, resume = paused_at(settings, "upload", tmp_path)
         filler = fill(site.approvals / "_arsip")  # full while the release is being copied
         resume.touch()
         out, err = child.communicate(timeout=300)
@@ -207,9 +208,8 @@ def test_a_record_that_cannot_follow_the_switch_is_reported_and_completed_next_t
     with tmpfs(site.approvals / "_arsip", "1m"):
         settings = first_publish(site, web)
         new_item(site)
-        marker, resume = tmp_path / "berhenti", tmp_path / "lanjut"
-        child = pause(settings, "archive", marker, resume)
-        wait_for(marker, child)  # switched; the room reserved for the record is given back
+        # switched; the room reserved for the record is given back
+        child, resume = paused_at(settings, "archive", tmp_path)
         filler = fill(site.approvals / "_arsip")
         resume.touch()
         out, err = child.communicate(timeout=300)
@@ -460,9 +460,8 @@ def test_a_signal_during_the_switch_lets_the_publish_finish_first(
     web = tmp_path / "web"
     settings = first_publish(site, web)
     new_item(site)
-    marker, resume = tmp_path / "berhenti", tmp_path / "lanjut"
-    child = pause(settings, "archive", marker, resume)
-    wait_for(marker, child)  # switched, the complete record not yet written
+    # switched, the complete record not yet written
+    child, resume = paused_at(settings, "archive", tmp_path)
     os.kill(child.pid, signal.SIGINT)
     resume.touch()
     out, err = child.communicate(timeout=120)
