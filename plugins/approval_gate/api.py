@@ -50,6 +50,8 @@ _EXPORTS: dict[str, str] = {
     # the clock and the SOP's facts
     **dict.fromkeys(("WIB", "now", "settings_now", "moment_words", "wib_text"), "clock"),
     "write_whole": "atomic",
+    "MachineCache": "machine_cache",
+    "cache_key": "machine_cache",
     **dict.fromkeys(
         (
             "ROLE_IDS",
@@ -237,6 +239,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         sign_roster,
     )
     from .atomic import write_whole
+    from .machine_cache import MachineCache, cache_key
     from .clock import WIB, moment_words, now, settings_now, wib_text
     from .decide import Made, decide, public_key_of
     from .naskah import (

@@ -14,13 +14,14 @@ import tempfile
 from pathlib import Path
 
 
-def write_whole(path: Path, text: str, *, durable: bool = False) -> None:
-    """Replace ``path`` with ``text`` (UTF-8) atomically; its folder is made if missing."""
+def write_whole(path: Path, text: str | bytes, *, durable: bool = False) -> None:
+    """Replace ``path`` with ``text`` (UTF-8, or bytes as given) atomically; its folder is made."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
             if durable:
                 stream.flush()
                 os.fsync(stream.fileno())

@@ -1,0 +1,117 @@
+"""Caches that can only make things faster: keyed on bytes, sealed with the machine's key.
+
+A publish must cost what changed, so results worked out from approved bytes (a verified
+sign-off, a converted Markdown text, a rendered page) are kept on the machine and reused
+when the same bytes come again. Such a cache must never change what is published: an
+entry is found by a key that is a hash of everything that shaped it (the source bytes,
+the code, settings and theme versions), and every entry carries an HMAC-SHA256 made with
+a random key that only this machine's account can read (``.kunci``, mode 0600, made on
+first use). An entry that is missing, truncated, copied from another key or namespace,
+written by another machine or edited by hand fails its check and reads as missing, so
+the caller works the result out again. Nothing here ever raises for a bad entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from .atomic import write_whole
+
+KEY_FILE = ".kunci"
+_MAC = hashlib.sha256().digest_size
+
+
+def cache_key(*parts: Any) -> str:
+    """Return the hex sha256 of ``parts`` in one canonical encoding (JSON, sorted keys).
+
+    Non-JSON values are encoded with ``repr``; pass plain data (strings, numbers, lists,
+    dicts) so the fingerprint does not depend on an object's memory address.
+    """
+    text = json.dumps(
+        parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=repr
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _machine_key(folder: Path) -> bytes:
+    """Return this cache folder's secret key, making it (0600, atomically) when missing."""
+    path = folder / KEY_FILE
+    try:
+        key = path.read_bytes()
+        if len(key) == 32:
+            return key
+    except OSError:
+        pass
+    folder.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    temporary = folder / f".{KEY_FILE}.{os.getpid()}.tmp"
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as stream:
+        stream.write(key)
+    try:
+        os.link(temporary, path)  # the first writer wins; a racing one reads its key
+    except FileExistsError:
+        key = path.read_bytes()
+    finally:
+        temporary.unlink(missing_ok=True)
+    return key
+
+
+class MachineCache:
+    """Entries of bytes under hex keys in ``folder``, each sealed with the machine key.
+
+    ``namespace`` separates the users of one folder (a sign-off result can never be read
+    back as a page). Entries live in ``folder/<namespace>/<key[:2]>/<key>``.
+    """
+
+    def __init__(self, folder: Path, namespace: str) -> None:
+        self.folder = Path(folder)
+        self.namespace = namespace
+        self._key: bytes | None = None
+
+    @property
+    def key(self) -> bytes:
+        """The machine key, read (or made) on first use so an unused cache costs nothing."""
+        if self._key is None:
+            self._key = _machine_key(self.folder)
+        return self._key
+
+    def _mac(self, name: str, data: bytes) -> bytes:
+        message = f"{self.namespace}\0{name}\0".encode() + data
+        return hmac.new(self.key, message, hashlib.sha256).digest()
+
+    def seal(self, data: bytes, name: str = "") -> bytes:
+        """Return ``data`` with its MAC in front (for a one-file cache the caller writes)."""
+        return self._mac(name, data) + data
+
+    def unseal(self, blob: bytes, name: str = "") -> bytes | None:
+        """Return the data of a sealed ``blob``, or None when its MAC does not match."""
+        if len(blob) < _MAC:
+            return None
+        mac, data = blob[:_MAC], blob[_MAC:]
+        return data if hmac.compare_digest(mac, self._mac(name, data)) else None
+
+    def path_of(self, key: str) -> Path:
+        """Where the entry for ``key`` lives (two-letter folders keep listings short)."""
+        return self.folder / self.namespace / key[:2] / key
+
+    def get(self, key: str) -> bytes | None:
+        """Return the entry stored under ``key``, or None (missing or failing its check)."""
+        try:
+            blob = self.path_of(key).read_bytes()
+        except (OSError, ValueError):
+            return None
+        return self.unseal(blob, key)
+
+    def put(self, key: str, value: bytes) -> None:
+        """Store ``value`` under ``key`` (whole or not at all); a full disk is ignored."""
+        try:
+            write_whole(self.path_of(key), self.seal(value, key))
+        except OSError:
+            pass  # a cache that cannot be written only makes the next run slower
