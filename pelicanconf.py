@@ -14,6 +14,7 @@ sys.path.insert(0, str(ROOT / "plugins"))
 
 import approval_gate  # noqa: E402  (must fail loudly: the gate is not optional)
 import site_theme  # noqa: E402  (the public theme's helpers; templates need them)
+import render_cache  # noqa: E402  (convert and render once; docs/rendering.md)
 from approval_gate import api as gate_api  # noqa: E402  (lower case: not a setting)
 
 AUTHOR = "KPU Kabupaten Rembang"
@@ -68,7 +69,10 @@ TRANSLATION_FEED_ATOM = "feeds/semua-{lang}.atom.xml"
 DEFAULT_PAGINATION = 10
 
 SITEMAP = {"format": "xml", "exclude": [r"^404\.html$", r"^robots\.txt$", r"^cari/$"]}
-PLUGINS = [approval_gate, "sitemap", "stable_sitemap", site_theme]
+PLUGINS = [approval_gate, "sitemap", "stable_sitemap", site_theme, render_cache]
+# Converted Markdown and rendered pages, kept per approved bytes (docs/rendering.md); a
+# publish uses the publishing machine's own folder under var/ instead.
+RENDER_CACHE_PATH = str(ROOT / ".cache" / "render")
 
 # The approval gate. The anchor is the fingerprint of the KPU chair's key that signs the
 # roster. Local work (status, preview, approve, watch, build) uses the anchor pinned on this

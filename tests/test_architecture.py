@@ -176,6 +176,7 @@ def test_outside_the_gate_everything_imports_only_its_api() -> None:
 LAYERS = {
     "plugins/approval_gate/": "approval_gate",
     "plugins/site_theme/": "site_theme",
+    "plugins/render_cache/": "render_cache",
     "publishing/": "publishing",
     "editorial/": "editorial",
     "commands/": "commands",
@@ -184,6 +185,7 @@ LAYERS = {
 FORBIDDEN = {
     "approval_gate": {"publishing", "editorial", "commands", "site_theme", "tasks"},
     "site_theme": {"publishing", "editorial", "commands", "tasks"},
+    "render_cache": {"publishing", "editorial", "commands", "tasks", "site_theme"},
     "publishing": {"editorial", "commands", "tasks"},
     "editorial": {"commands", "tasks"},
 }
