@@ -1,17 +1,27 @@
-"""The gate's cache: verified sign-offs and content hashes, keyed on file identity.
+"""The gate's caches: verified sign-offs and content hashes, sealed with the machine key.
 
 A warm build must not re-read, re-parse and re-verify tens of thousands of unchanged
-files. Entries are keyed on the file's path plus its inode, size, modification time and
-change time (``ctime``, which no user-space tool can set back), the same identity git's
-index trusts. Any write to a file changes that identity and the file is read again.
+files, and a sealed publish, which reads a fresh export every time, must not verify
+twenty thousand unchanged sign-offs again. So a sign-off's verification is kept under
+the hash of its BYTES (``verified``: who signed exactly these bytes, or why nobody
+validly did), with the path under approvals/ it was judged at and the code that judged
+it. Whether that signer may sign for a role is a roster question, answered afresh on
+every run (rules.py): a changed roster or anchor never reuses a judgement.
 
-The cache lives on the publishing machine, outside the output and outside the
-repository's tracked files; it holds only results of checks this machine made. Signed
-payloads and signatures are not stored: a restored sign-off was verified when cached.
+Files are found again by identity (their folder, inode, size, modification and change
+time; ``ctime`` no user-space tool can set back, the identity git's index trusts): an
+unchanged file is neither read nor hashed. A file in another folder (a new export) is
+read and hashed, then found by its bytes.
+
+Each cache is one JSON file sealed with an HMAC under the cache folder's machine key
+(machine_cache.py): a file edited by hand, copied from another machine or folder, or
+cut short reads as empty and everything is worked out again. Signed payloads and
+signatures are not stored: a restored sign-off was verified when cached.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -21,9 +31,10 @@ from typing import Any
 
 from .atomic import write_whole
 from .digest import ContentFiles, Limits
+from .machine_cache import MachineCache
 from .records import SignOff
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 _SIGNOFF_FIELDS = (
     "item",
     "role",
@@ -35,6 +46,35 @@ _SIGNOFF_FIELDS = (
     "key",
     "signature_error",
 )
+#: The modules whose code decides what a sign-off file says and who signed it: a change
+#: to any verifies every sign-off again.
+_VERIFYING = (
+    "records.py",
+    "yamlfile.py",
+    "signatures.py",
+    "sshwire.py",
+    "signoff_reading.py",
+    "cache.py",
+)
+
+
+def _verify_version() -> str:
+    """Return a hash of the verifying code; empty (keep nothing by bytes) without sources."""
+    hasher = hashlib.sha256()
+    for name in _VERIFYING:
+        try:
+            hasher.update((Path(__file__).parent / name).read_bytes())
+        except OSError:
+            return ""
+    return hasher.hexdigest()[:16]
+
+
+VERIFY_VERSION = _verify_version()
+
+
+def place(folder: str) -> str:
+    """Return a short name of ``folder`` for identities (the cache may serve two folders)."""
+    return hashlib.sha256(folder.encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
 def identity(stat: os.stat_result) -> str:
@@ -43,7 +83,7 @@ def identity(stat: os.stat_result) -> str:
 
 
 class _JsonCache:
-    """A JSON file of named tables, loaded once and written back only when changed."""
+    """A sealed JSON file of named tables, loaded once and written back only when changed."""
 
     name = ""
     tables: tuple[str, ...] = ()
@@ -51,59 +91,151 @@ class _JsonCache:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         self.file = folder / self.name if folder else None
+        self.sealer = MachineCache(folder, "approval-gate") if folder else None
         self.data: dict[str, dict[str, Any]] = {table: {} for table in self.tables}
         self.changed = False
-        if self.file and self.file.is_file():
-            try:
-                loaded = json.loads(self.file.read_text())
-                if loaded.get("format") == CACHE_FORMAT:
-                    self.data = {table: dict(loaded[table]) for table in self.tables}
-            except (ValueError, KeyError, TypeError, AttributeError):
-                pass  # a broken cache only makes this run slower
+        if self.file and self.sealer:
+            self._load(self.file, self.sealer)
+
+    def _load(self, file: Path, sealer: MachineCache) -> None:
+        try:
+            blob = file.read_bytes()
+        except OSError:
+            return
+        try:
+            data = sealer.unseal(blob, self.name)
+        except OSError:  # no key and none can be made here: work everything out again
+            return
+        if data is None:
+            return  # edited, from another machine or folder, or cut short: work it out again
+        try:
+            loaded = json.loads(data)
+            if loaded.get("format") == CACHE_FORMAT:
+                self.data = {table: dict(loaded[table]) for table in self.tables}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            pass  # a broken cache only makes this run slower
 
     def save(self) -> None:
         """Write the cache atomically, only if something changed."""
-        if not self.file or not self.changed:
+        if not self.file or not self.sealer or not self.changed:
             return
-        write_whole(
-            self.file, json.dumps({"format": CACHE_FORMAT, **self.data}, separators=(",", ":"))
-        )
+        text = json.dumps({"format": CACHE_FORMAT, **self.data}, separators=(",", ":"))
+        try:
+            write_whole(self.file, self.sealer.seal(text.encode("utf-8"), self.name))
+        except OSError:
+            pass  # a cache that cannot be written only makes the next run slower
         self.changed = False
 
 
+def content_key(rel: str, data: bytes, namespace: str) -> str | None:
+    """Return the key of a sign-off's verification: its bytes, path, namespace and code.
+
+    One SHA-256 over the fields and the bytes (none of the fields can hold a NUL), not
+    ``cache_key``'s JSON: this runs for every sign-off a fresh export holds.
+    """
+    if not VERIFY_VERSION:
+        return None
+    head = f"{VERIFY_VERSION}\0{namespace}\0{rel}\0".encode("utf-8", "surrogateescape")
+    return hashlib.sha256(head + data).hexdigest()[:40]
+
+
+def _entry(signoff: SignOff) -> list[Any]:
+    """Return what is kept of a verified sign-off (not its signed text or signature)."""
+    entry: list[Any] = [getattr(signoff, name) for name in _SIGNOFF_FIELDS]
+    entry[_SIGNOFF_FIELDS.index("signed_at")] = signoff.signed_at.isoformat()
+    return entry
+
+
+def _signoff(entry: list[Any], path: str) -> SignOff | None:
+    """Return the sign-off an entry keeps (None if the entry is damaged)."""
+    try:  # positional: this runs for every sign-off of a warm run
+        item, role, signer, decision, note, signed, digest, key, error = entry
+        moment = datetime.fromisoformat(signed)
+    except (TypeError, ValueError):
+        return None
+    return SignOff(path, item, role, signer, decision, note, moment, digest, "", "", key, error)
+
+
+class VerifiedCache(_JsonCache):
+    """Verifications by content key: loaded only when a file's identity is new."""
+
+    name = "verified.json"
+    tables = ("verified",)
+
+
 class SignoffCache(_JsonCache):
-    """Verified sign-offs by file identity."""
+    """Verified sign-offs found by file identity (``files``) or by content (``verified``).
+
+    A warm run finds every file by identity in ``signoffs.json``, whose entries also hold
+    the content key and the result, so ``verified.json`` is read only when some file is
+    new to this folder (a fresh export, a new sign-off).
+    """
 
     name = "signoffs.json"
-    tables = ("signoffs",)
+    tables = ("files",)
 
-    def __init__(self, folder: Path | None) -> None:
+    def __init__(self, folder: Path | None, root: str = "") -> None:
         super().__init__(folder)
+        self.root = place(root)
         self.seen: set[str] = set()
+        self.used: set[str] = set()
+        self._verified: VerifiedCache | None = None
 
-    def signoff(self, rel: str, ident: str, path: str) -> SignOff | None:
-        """Return the verified sign-off cached for this file version, if any."""
+    @property
+    def verified(self) -> VerifiedCache:
+        """The content-keyed results, read on first use."""
+        if self._verified is None:
+            self._verified = VerifiedCache(self.folder)
+        return self._verified
+
+    def known(self, rel: str, ident: str, path: str) -> SignOff | None:
+        """Return the sign-off this file version held when it was read before."""
         self.seen.add(rel)
-        entry = self.data["signoffs"].get(rel)
-        if entry is None or entry[0] != ident:
+        entry = self.data["files"].get(rel)
+        if entry is None or entry[0] != f"{self.root}|{ident}":
             return None
-        values = dict(zip(_SIGNOFF_FIELDS, entry[1:], strict=True))
-        values["signed_at"] = datetime.fromisoformat(values["signed_at"])
-        return SignOff(path=path, payload="", signature="", **values)
+        found = _signoff(entry[2:], path)
+        if found is not None:
+            self.used.add(str(entry[1]))
+        return found
 
-    def put_signoff(self, rel: str, ident: str, signoff: SignOff) -> None:
-        """Remember a verified sign-off for this file version."""
-        entry = [ident] + [getattr(signoff, name) for name in _SIGNOFF_FIELDS]
-        entry[_SIGNOFF_FIELDS.index("signed_at") + 1] = signoff.signed_at.isoformat()
-        self.data["signoffs"][rel] = entry
+    def signoff(self, key: str, path: str) -> SignOff | None:
+        """Return the verification kept for these bytes (``key``), if any."""
+        entry = self.verified.data["verified"].get(key)
+        found = _signoff(entry, path) if entry is not None else None
+        if found is not None:
+            self.used.add(key)
+        return found
+
+    def put(self, rel: str, ident: str, key: str, signoff: SignOff) -> None:
+        """Remember a verified sign-off: by its bytes, and this file version as holding them."""
+        entry = _entry(signoff)
+        self.data["files"][rel] = [f"{self.root}|{ident}", key, *entry]
         self.changed = True
+        table = self.verified.data["verified"]
+        if table.get(key) != entry:
+            table[key] = entry
+            self.verified.changed = True
+        self.used.add(key)
 
     def forget_unseen(self) -> None:
-        """Drop entries of sign-off files that no longer exist."""
-        stale = set(self.data["signoffs"]) - self.seen
-        for rel in stale:
-            del self.data["signoffs"][rel]
-        self.changed |= bool(stale)
+        """Drop entries of files that no longer exist and of bytes no file holds now."""
+        tables: list[tuple[dict[str, Any], set[str], _JsonCache]] = [
+            (self.data["files"], self.seen, self)
+        ]
+        if self._verified is not None:  # not read: nothing new, nothing to tidy
+            tables.append((self._verified.data["verified"], self.used, self._verified))
+        for table, kept, cache in tables:
+            stale = set(table) - kept
+            for name in stale:
+                del table[name]
+            cache.changed |= bool(stale)
+
+    def save(self) -> None:
+        """Write both files, each only if something changed."""
+        super().save()
+        if self._verified is not None:
+            self._verified.save()
 
 
 class ContentCache(_JsonCache):
@@ -116,14 +248,17 @@ class ContentCache(_JsonCache):
 class CachedContentFiles(ContentFiles):
     """Content hashes and link lists, recomputed only for files whose identity changed.
 
-    Identities come from ``lstat``: only a regular file within its limit is looked up or
-    remembered; anything else goes to ``ContentFiles.read``, which refuses it.
+    Identities come from ``lstat`` and include the content folder, so a cache shared by
+    two folders (exports of successive publishes) never takes one for the other. Only a
+    regular file within its limit is looked up or remembered; anything else goes to
+    ``ContentFiles.read``, which refuses it.
     """
 
     def __init__(self, root: Path, cache: ContentCache, limits: Limits | None = None) -> None:
         super().__init__(root, limits)
         self.cache = cache
         self.base = str(root)  # plain strings: pathlib costs show at thousands of files
+        self.place = place(self.base)
 
     def _identity(self, rel: str) -> str | None:
         """Return the identity of a regular file within its limit, else None (read it)."""
@@ -134,7 +269,7 @@ class CachedContentFiles(ContentFiles):
         limit = self.limit(rel)[0]
         if not stat.S_ISREG(info.st_mode) or (limit is not None and info.st_size > limit):
             return None
-        return identity(info)
+        return f"{self.place}|{identity(info)}"
 
     def source(self, item: str) -> tuple[str, list[str]]:
         """Return the source's SHA-256 and references, from the cache when unchanged."""

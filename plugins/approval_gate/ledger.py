@@ -1,8 +1,10 @@
 """The ledger: every sign-off of the site read, verified and admitted in one place.
 
-This is the only module that reads ``approvals/``. Results are cached on disk keyed on
-each file's identity (see cache.py), so a warm build reads only new or changed files; a
-cold run with many files spreads parsing and signature checks over all cores.
+Only this module (through ``signoff_reading.py``) reads ``approvals/``. Results are
+cached on disk keyed on each sign-off's bytes and found again by file identity (see
+cache.py), so a warm build reads only new or changed files and a fresh export verifies
+only bytes never verified before; a cold run with many files spreads parsing and
+signature checks over all cores while this process works out the items' digests.
 
 Files are found and read through ``signoff_files.py``: regular files only, within
 ``SIGNOFF_LIMIT``; anything else is a ``Finding`` naming it that holds only the item whose
@@ -16,114 +18,29 @@ no source.
 
 from __future__ import annotations
 
-import os
 import posixpath
 from collections import defaultdict
 from collections.abc import Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from . import clock
-from .cache import ContentCache, SignoffCache, identity
+from .cache import ContentCache
 from .digest import ContentDigest, Limits, content_digest
 from .errors import Finding
+from .items import discover_items
 from .naskah import NEEDS_FIX, check_naskah, needs_fix_reason
 from .naskah_cache import NaskahCache, SourceSeen
-from .records import SignOff, item_folder, parse_signoff
+from .records import SignOff, item_folder
 from .roster import Roster
 from .roster_file import load_roster
 from .rules import Decision, Verdict, admit, judge
 from .settings import GateSettings, load_settings, read_settings_file
-from .signatures import SIGNOFF_NAMESPACE, SignatureInvalid, signing_key
-from .signoff_files import read_text, refusal, walk
-
-PARALLEL_THRESHOLD = 400
-
-
-def _check_file(job: tuple[str, str, str]) -> SignOff | Finding:
-    """Parse and verify one sign-off file (runs in worker processes on cold runs)."""
-    path, rel, text = job
-    parsed = parse_signoff(path, rel, text)
-    if isinstance(parsed, Finding):
-        return parsed
-    try:
-        payload = parsed.payload.encode("utf-8")
-        key = signing_key(payload, parsed.signature, SIGNOFF_NAMESPACE)
-    except UnicodeEncodeError:
-        return replace(parsed, signature_error="teks yang ditandatangani bukan UTF-8 yang sah")
-    except SignatureInvalid as error:
-        return replace(parsed, signature_error=str(error))
-    return replace(parsed, key=key)
-
-
-def read_signoffs(
-    approvals: Path, cache_path: Path | None, parallel: bool = True
-) -> tuple[list[SignOff], list[Finding]]:
-    """Read, shape-check and verify every sign-off file under ``approvals``."""
-    cache = SignoffCache(cache_path)
-    prefix = f"{approvals.name}/"
-    files = sorted(walk(str(approvals)), key=lambda pair: pair[0])
-    done: list[SignOff] = []
-    jobs: list[tuple[str, str, str, str]] = []
-    findings: list[Finding] = []
-    for rel, entry in files:
-        shown = prefix + rel
-        info = entry.stat(follow_symlinks=False)
-        refused = refusal(shown, entry, info)
-        if refused is not None:
-            findings.append(refused)
-            continue
-        ident = identity(info)
-        cached = cache.signoff(rel, ident, shown)
-        if cached is not None:
-            done.append(cached)
-            continue
-        text = read_text(approvals, rel, shown)
-        if isinstance(text, Finding):
-            findings.append(text)
-            continue
-        jobs.append((ident, shown, rel, text))
-    work = [(shown, rel, text) for _, shown, rel, text in jobs]
-    if parallel and len(work) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
-        with ProcessPoolExecutor() as pool:
-            size = max(1, len(work) // ((os.cpu_count() or 1) * 4))
-            results = list(pool.map(_check_file, work, chunksize=size))
-    else:
-        results = [_check_file(job) for job in work]
-    for (ident, _, rel, _), result in zip(jobs, results, strict=True):
-        if isinstance(result, Finding):
-            findings.append(result)
-        else:
-            cache.put_signoff(rel, ident, result)
-            done.append(result)
-    cache.forget_unseen()
-    cache.save()
-    return done, findings
-
-
-def _read_in_background(
-    approvals: Path, cache_path: Path | None
-) -> tuple[list[SignOff], list[Finding]]:
-    signoffs, findings = read_signoffs(approvals, cache_path, parallel=False)
-    # Verified already: leave the bulky signed texts behind instead of pickling them back.
-    return [replace(s, payload="", signature="") for s in signoffs], findings
-
-
-def start_reading(
-    approvals: Path, cache_path: Path | None
-) -> Future[tuple[list[SignOff], list[Finding]]]:
-    """Read and verify sign-offs in another process while Pelican reads the content.
-
-    Pelican builds on one core; on a cold run the signature checks (about 0.11 ms each)
-    then cost nothing but the other core. The result is collected by ``open_ledger``.
-    """
-    pool = ProcessPoolExecutor(max_workers=1)
-    future = pool.submit(_read_in_background, approvals, cache_path)
-    pool.shutdown(wait=False)
-    return future
+from .signoff_reading import read_signoffs
+from .signoff_reading import start_reading as start_reading  # the build's (gate.py)
 
 
 @dataclass
@@ -168,6 +85,20 @@ class Ledger:
             scan = self.naskah_cache.scan_of(self.content, item, self._sources[item], self.limits)
             self._naskah[item] = check_naskah(self.content, item, digest, scan=scan)
         return self._naskah[item]
+
+    def prepare(self, items: list[str]) -> None:
+        """Work out the items' digests and naskah checks ahead of their verdicts.
+
+        Runs while worker processes verify sign-offs on a cold run (the checks do not
+        depend on them). Only work ahead: an item that fails here is left to fail again,
+        in the same way, where its verdict is asked for.
+        """
+        for item in items:
+            try:
+                self.naskah(item)
+            except Exception:  # noqa: BLE001
+                self._digests.pop(item, None)
+                self._sources.pop(item, None)
 
     def reuse(self, now: datetime) -> Ledger:
         """Return a ledger with these decisions at ``now`` (no sign-off changed since)."""
@@ -244,11 +175,35 @@ def read_ledger(
     reading: Future[tuple[list[SignOff], list[Finding]]] | None = None,
     limits: Limits | None = None,
 ) -> Ledger:
-    """Read every sign-off (or collect ``start_reading``'s result) and admit them."""
+    """Read every sign-off (or collect ``start_reading``'s result) and admit them.
+
+    While worker processes verify sign-offs (a cold run), this process works out the
+    items' digests and naskah checks: both cores stay busy.
+    """
+    ledger = Ledger(
+        roster,
+        approvals,
+        content,
+        now,
+        {},
+        [],
+        ContentCache(cache_path),
+        limits or Limits(),
+        None,
+        NaskahCache(cache_path),
+    )
     if reading is not None:
         signoffs, findings = reading.result()
     else:
-        signoffs, findings = read_signoffs(approvals, cache_path)
+
+        def ahead() -> None:
+            try:
+                items = discover_items(content)
+            except OSError:  # said where the items are listed again, as before
+                return
+            ledger.prepare(items)
+
+        signoffs, findings = read_signoffs(approvals, cache_path, meanwhile=ahead)
     decisions: dict[str, list[Decision]] = defaultdict(list)
     signed = [s.signed_at for s in signoffs if s.key is not None]
     for signoff in signoffs:
@@ -257,18 +212,9 @@ def read_ledger(
             findings.append(admitted)
         else:
             decisions[signoff.item].append(admitted)
-    return Ledger(
-        roster,
-        approvals,
-        content,
-        now,
-        dict(decisions),
-        findings,
-        ContentCache(cache_path),
-        limits or Limits(),
-        max(signed, default=None),
-        NaskahCache(cache_path),
-    )
+    ledger.decisions, ledger.findings = dict(decisions), findings
+    ledger.newest_signed = max(signed, default=None)
+    return ledger
 
 
 def load_trusted(settings: Mapping[str, Any]) -> tuple[GateSettings, Roster]:

@@ -9,6 +9,7 @@ last byte with every shortfall a refusal. Verification itself is ``signatures.py
 from __future__ import annotations
 
 import binascii
+import re
 
 _BEGIN = "-----BEGIN SSH SIGNATURE-----"
 _END = "-----END SSH SIGNATURE-----"
@@ -66,8 +67,9 @@ class Fields:
             raise self._fail(f"{len(self.data) - self.at} bita sisa di akhir")
 
 
-_B64 = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 _SPACE = frozenset(b" \t\n\v\f\r")  # C's isspace()
+_SPACE_BYTES = bytes(sorted(_SPACE))
+_B64_RUN = re.compile(rb"[A-Za-z0-9+/]*")  # the base64 alphabet
 
 
 def b64_pton(text: bytes) -> bytes:
@@ -76,14 +78,11 @@ def b64_pton(text: bytes) -> bytes:
     Whitespace is skipped anywhere; padding must be complete and only whitespace may
     follow it; the bits past the last full byte must be zero (no hidden channel).
     """
-    chars = bytearray()
-    at = 0
-    while at < len(text) and text[at] != ord("="):
-        if text[at] not in _SPACE:
-            if text[at] not in _B64:
-                raise SignatureInvalid("isi tanda tangan bukan base64 yang sah")
-            chars.append(text[at])
-        at += 1
+    at = text.find(b"=")
+    at = len(text) if at < 0 else at
+    chars = text[:at].translate(None, _SPACE_BYTES)  # every byte up to the first "="
+    if _B64_RUN.fullmatch(chars) is None:
+        raise SignatureInvalid("isi tanda tangan bukan base64 yang sah")
     state = len(chars) % 4
     if at < len(text):  # a pad character
         at += 1

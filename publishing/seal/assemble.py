@@ -135,8 +135,9 @@ def sealed_ledger(
     """Open the gate's ledger over the export, with this machine's anchor.
 
     ``settings`` are the exported settings file's values; ``anchor`` is the machine's
-    pinned anchor (the demo anchor with ``demo``); ``cache`` is a fresh folder for the
-    gate's cache, which the build then reuses (the files do not change in between).
+    pinned anchor (the demo anchor with ``demo``); ``cache`` is the machine's gate cache
+    (kept between publishes, entries keyed on bytes and sealed with its own key), which
+    the build then reuses: only sign-offs this machine never verified are verified.
     A broken roster or anchor raises the gate's error with its exit code.
     """
     gs = _checked_settings(settings, export.folder)

@@ -32,6 +32,8 @@ from . import SealError
 
 #: Where the exports live under the checkout's ``var/`` (disposable, like ``terbit/``).
 EXPORTS = "segel"
+#: The sealed build's gate cache under ``var/``: kept between publishes (sealed_folders).
+GATE_CACHE = "gate-cache"
 
 
 @contextmanager
@@ -121,16 +123,18 @@ def machine_anchor(env: Mapping[str, str], demo: bool) -> str:
 
 @contextmanager
 def sealed_folders(var: Path, name: str) -> Iterator[tuple[Path, Path]]:
-    """Yield a new export folder and a gate cache beside it; both are removed afterwards.
+    """Yield a new export folder (removed afterwards) and the machine's gate cache.
 
     Earlier exports (a killed publish) are removed first; the caller holds the publish
-    lock, so none of them is in use.
+    lock, so none of them is in use. The gate cache (``var/gate-cache``) stays between
+    publishes, so a publish verifies only sign-offs it has not seen: its entries are
+    keyed on each sign-off's bytes and sealed with a key of its own folder
+    (approval_gate's cache.py), so an entry written anywhere else reads as missing.
     """
     exports = var / EXPORTS
     discard(exports)  # an orphaned Pelican child may still read or write in there
     exports.mkdir(parents=True, exist_ok=True)  # (and may have made it again): names are new
-    folder, cache = exports / name, exports / f"{name}.cache"
     try:
-        yield folder, cache
+        yield exports / name, var / GATE_CACHE
     finally:
         shutil.rmtree(exports, ignore_errors=True)

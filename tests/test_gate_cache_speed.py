@@ -1,0 +1,298 @@
+"""The gate's caches: verified once per sign-off's bytes, and never fooled by a poisoned file.
+
+A sealed publish reads a fresh export every time, so the sign-off cache is keyed on each
+file's bytes (plus its path, the namespace and the verifying code) and kept in the
+publishing machine's ``var/gate-cache``: a one-item change verifies only its new
+sign-offs. Each cache file is sealed with its folder's machine key, so an entry edited
+by hand, copied from another machine or folder, or replayed from an older run can only
+make the gate work a result out again, never accept a sign-off whose signature is broken.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from approval_gate.api import (
+    SIGNOFF_NAMESPACE,
+    MachineCache,
+    canonical_payload,
+    normalise_key,
+    open_ledger,
+    render_signoff,
+    sign_with_ssh_keygen,
+    signoff_fields,
+    signoff_path,
+)
+from publishing.seal.source import sealed_folders
+from publishkit import leaks, local_targets, publish_settings, run, snapshot
+from sitekit import PEOPLE, ROLES, Site
+from test_approve_cli import invoke
+
+ITEM = "berita/rapat.md"
+MARKER = "TOKENRACUN"
+#: The MAC in front of a sealed cache file (HMAC-SHA256).
+MAC = 32
+
+
+def _forged(site: Site, item: str, role: str) -> Path:
+    """Write a sign-off whose signature is the official's, but over other bytes."""
+    person = PEOPLE[role]
+    at = datetime.fromisoformat("2026-11-21T09:00:00+07:00") + timedelta(
+        minutes=20 * ROLES.index(role)
+    )
+    fields = signoff_fields(item, role, person, "setuju", "", at, site.digest(item))
+    other = canonical_payload({**fields, "note": "bukan ini"}).encode()
+    signature = sign_with_ssh_keygen(other, site.keys.private(person), SIGNOFF_NAMESPACE)
+    target = site.approvals / signoff_path(item, role, "setuju", at)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_signoff(fields, signature))
+    return target
+
+
+def _site_with_forgery(site: Site) -> Path:
+    """An article approved by three roles; the fourth sign-off's signature is broken."""
+    site.article(ITEM, "Rapat", f"Isi {MARKER}.", category="Berita")
+    site.approve_all(ITEM, ROLES[:-1])
+    return _forged(site, ITEM, ROLES[-1])
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Count the sign-offs the gate parses and verifies (not taken from its cache)."""
+    module = sys.modules["approval_gate.signoff_reading"]  # loaded by open_ledger
+    checked: list[str] = []
+    check: Callable[[Any], Any] = module._check_file
+
+    def counted(job: Any) -> Any:
+        checked.append(job[0])
+        return check(job)
+
+    monkeypatch.setattr(module, "_check_file", counted)
+    return checked
+
+
+def _sealed(cache: Path, name: str) -> Any:
+    """Return the JSON inside a sealed cache file (what an attacker could edit)."""
+    return json.loads((cache / name).read_bytes()[MAC:])
+
+
+def _poison(cache: Path, forged: str, signer_key: str, how: str, tmp_path: Path) -> None:
+    """Make both sign-off cache files say the forged sign-off (path under approvals/) was
+    validly signed by ``signer_key``: edited in place (the old MAC kept), or sealed with
+    the key of another machine, or with the entry of another sign-off copied over it."""
+    files, verified = _sealed(cache, "signoffs.json"), _sealed(cache, "verified.json")
+    key = files["files"][forged][1]
+    other = next(rel for rel in files["files"] if rel != forged)
+    if how == "entry of another sign-off":
+        files["files"][forged][2:] = files["files"][other][2:]
+        verified["verified"][key] = list(files["files"][other][2:])
+    files["files"][forged][9:] = [signer_key, None]  # [identity, key, *fields]
+    verified["verified"][key][7:] = [signer_key, None]
+    for name, data in (("signoffs.json", files), ("verified.json", verified)):
+        text = json.dumps(data).encode()
+        if how == "edited by hand":
+            (cache / name).write_bytes((cache / name).read_bytes()[:MAC] + text)
+        else:  # sealed with the key of another machine (or another cache folder)
+            (cache / name).write_bytes(
+                MachineCache(tmp_path / "lain", "approval-gate").seal(text, name)
+            )
+
+
+def _poison_site(
+    site: Site, forged: Path, how: str, tmp_path: Path, cache: Path | None = None
+) -> None:
+    signer = normalise_key(site.keys.public(PEOPLE[ROLES[-1]]))
+    rel = forged.relative_to(site.approvals).as_posix()
+    _poison(cache or site.root / ".cache" / "gate", rel, signer, how, tmp_path)
+
+
+def _refused(site: Site, forged: Path) -> None:
+    ledger = open_ledger(site.settings)
+    verdict = ledger.verdict(ITEM)
+    assert not verdict.publishable
+    assert any(
+        f.path.endswith(forged.name) and f.message.startswith("Tanda tangan tidak sah")
+        for f in ledger.findings
+    )
+
+
+def _exported(site: Site, export: Path) -> Path:
+    """Copy the site as a sealed publish exports it; its gate cache is the site's own."""
+    shutil.copytree(site.root, export, ignore=shutil.ignore_patterns(".cache", ".git"))
+    settings = export / site.settings.name
+    cache = site.root / ".cache" / "gate"
+    settings.write_text(f"{settings.read_text()}APPROVAL_GATE_CACHE_PATH = {str(cache)!r}\n")
+    return settings
+
+
+def test_a_fresh_copy_of_approvals_verifies_only_new_or_changed_sign_offs(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site.article(ITEM, "Rapat", "Isi.", category="Berita")
+    site.article("berita/lain.md", "Lain", "Isi lain.", category="Berita")
+    site.approve_all(ITEM)
+    checked = _counting(monkeypatch)
+    first = open_ledger(site.settings)
+    assert len(checked) == len(ROLES)
+    # A fresh export of the same commit: other inodes, other folder, the same bytes.
+    export = tmp_path / "ekspor"
+    settings = _exported(site, export)
+    checked.clear()
+    again = open_ledger(settings)
+    assert checked == []
+    assert again.verdict(ITEM).publishable and first.verdict(ITEM).publishable
+    assert again.decisions[ITEM][0].path == first.decisions[ITEM][0].path
+    # One item signed again in the next export: only its new sign-offs are verified.
+    export.rename(tmp_path / "ekspor-lama")
+    _exported(site, export)
+    new = Site.__new__(Site)
+    new.__dict__.update(site.__dict__, content=export / "content", approvals=export / "approvals")
+    new.approve_all("berita/lain.md")
+    checked.clear()
+    assert open_ledger(settings).verdict("berita/lain.md").publishable
+    assert sorted(checked) == sorted(
+        f"approvals/{p.relative_to(export / 'approvals').as_posix()}"
+        for p in (export / "approvals" / "berita" / "lain").iterdir()
+    )
+
+
+def test_a_changed_byte_of_a_cached_sign_off_is_verified_again(site: Site) -> None:
+    site.article(ITEM, "Rapat", "Isi.", category="Berita")
+    site.approve_all(ITEM)
+    assert open_ledger(site.settings).verdict(ITEM).publishable
+    last = sorted((site.approvals / "berita" / "rapat").iterdir())[-1]
+    text = last.read_text()
+    marker = "-----BEGIN SSH SIGNATURE-----\n  "
+    at = text.index(marker) + len(marker) + 40
+    swapped = "A" if text[at] != "A" else "B"
+    last.write_text(text[:at] + swapped + text[at + 1 :])
+    ledger = open_ledger(site.settings)
+    assert not ledger.verdict(ITEM).publishable
+    assert any(f.path.endswith(last.name) for f in ledger.findings)
+
+
+@pytest.mark.parametrize(
+    "how", ["edited by hand", "sealed by another machine", "entry of another sign-off"]
+)
+def test_a_poisoned_sign_off_cache_never_accepts_a_broken_signature(
+    site: Site, tmp_path: Path, how: str
+) -> None:
+    forged = _site_with_forgery(site)
+    _refused(site, forged)  # cached: the forgery's result is "not validly signed"
+    _poison_site(site, forged, how, tmp_path)
+    _refused(site, forged)
+    done = invoke(site, "status", "--json")
+    assert done.returncode == 0, done.stderr
+    rows = {row["item"]: row for row in json.loads(done.stdout)["items"]}
+    assert rows[ITEM]["state"] != "lengkap"
+
+
+def test_an_older_sealed_cache_of_the_same_folder_is_still_only_true(site: Site) -> None:
+    """A replayed cache holds results true for the bytes they were made from, no more."""
+    site.article(ITEM, "Rapat", f"Isi {MARKER}.", category="Berita")
+    site.approve_all(ITEM)
+    assert open_ledger(site.settings).verdict(ITEM).publishable
+    cache = site.root / ".cache" / "gate" / "signoffs.json"
+    old = cache.read_bytes()
+    last = sorted((site.approvals / "berita" / "rapat").iterdir())[-1]
+    last.unlink()
+    forged = _forged(site, ITEM, ROLES[-1])
+    assert forged == last
+    cache.write_bytes(old)  # the cache of the run before the file was replaced
+    _refused(site, forged)
+
+
+def _publishable(site: Site) -> bool:
+    """Judge the item as ``invoke status`` does, keeping the content cache afterwards."""
+    ledger = open_ledger(site.settings)
+    verdict = ledger.verdict(ITEM)
+    ledger.save_cache()
+    return verdict.publishable
+
+
+def test_a_poisoned_content_cache_never_passes_a_changed_text(site: Site, tmp_path: Path) -> None:
+    site.article(ITEM, "Rapat", "Isi asli.", category="Berita")
+    site.approve_all(ITEM)
+    assert _publishable(site)
+    cache = site.root / ".cache" / "gate" / "content.json"
+    approved = json.loads(cache.read_bytes()[MAC:])
+    site.article(ITEM, "Rapat", f"Isi {MARKER}.", category="Berita")
+    assert not _publishable(site)
+    data = json.loads(cache.read_bytes()[MAC:])
+    data["sources"][ITEM][1:] = approved["sources"][ITEM][1:]  # today's identity, old hash
+    text = json.dumps(data).encode()
+    for blob in (
+        cache.read_bytes()[:MAC] + text,
+        MachineCache(tmp_path / "lain", "approval-gate").seal(text, cache.name),
+    ):
+        cache.write_bytes(blob)
+        assert not _publishable(site)
+
+
+def test_the_sealed_build_keeps_its_gate_cache_on_the_machine(tmp_path: Path) -> None:
+    var = tmp_path / "var"
+    with sealed_folders(var, "rilis-1") as (folder, cache):
+        folder.mkdir()
+        cache.mkdir(parents=True)
+        (cache / "signoffs.json").write_bytes(b"x")
+    assert not folder.exists()
+    assert cache == var / "gate-cache" and (cache / "signoffs.json").is_file()
+    with sealed_folders(var, "rilis-2") as (second, again):
+        assert again == cache and second != folder
+
+
+@pytest.mark.slow
+def test_a_poisoned_cache_neither_builds_nor_publishes_a_broken_sign_off(
+    site: Site, tmp_path: Path
+) -> None:
+    forged = _site_with_forgery(site)
+    site.build()
+    assert site.hits(MARKER) == []
+    _poison_site(site, forged, "sealed by another machine", tmp_path)
+    site.build()
+    assert site.hits(MARKER) == []
+    settings = publish_settings(site, local_targets(tmp_path / "web"))
+    site.commit()
+    done = run(settings)
+    assert done.returncode == 0, done.stdout + done.stderr
+    live = tmp_path / "web" / "current"
+    assert snapshot(live) and not leaks(live.resolve(), MARKER)
+    gate = site.root / "var" / "gate-cache"
+    assert (gate / "verified.json").is_file()  # kept for the next publish
+    _poison_site(site, forged, "sealed by another machine", tmp_path, gate)
+    site.article("berita/lain.md", "Lain", "Isi lain.", category="Berita")
+    site.approve_all("berita/lain.md")
+    site.commit("Item lain")
+    done = run(settings)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not leaks(live.resolve(), MARKER)
+    assert f"ditahan: {ITEM}" in done.stdout
+
+
+def test_the_cold_path_on_every_core_judges_as_the_serial_one(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Worker processes verify while the main process works out digests ahead of time."""
+    forged = _site_with_forgery(site)
+    site.article("berita/lain.md", "Lain", "Isi lain.", category="Berita")
+    site.approve_all("berita/lain.md")
+    site.article("berita/draf.md", "Draf", "Isi draf.", category="Berita")
+    items = [ITEM, "berita/lain.md", "berita/draf.md"]
+
+    def judged() -> list[tuple[str, str, str]]:
+        shutil.rmtree(site.root / ".cache" / "gate", ignore_errors=True)
+        ledger = open_ledger(site.settings)
+        return [(v.item, v.state, v.reason) for v in map(ledger.verdict, items)]
+
+    serial = judged()
+    monkeypatch.setattr(sys.modules["approval_gate.signoff_reading"], "PARALLEL_THRESHOLD", 1)
+    assert judged() == serial
+    assert [state for _, state, _ in serial] == ["menunggu", "lengkap", "draf"]
+    _refused(site, forged)
