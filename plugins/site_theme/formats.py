@@ -8,7 +8,8 @@ the CLDR data itself: "24 November 2026" comes out the same everywhere.
 from __future__ import annotations
 
 import posixpath
-from datetime import date, datetime
+from datetime import date, datetime, time
+from functools import lru_cache
 
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
@@ -42,7 +43,20 @@ def tanggal(moment: date | datetime | None) -> str:
     """Return a date as people in Indonesia write it: ``24 November 2026``."""
     if moment is None:
         return ""
-    return format_date(moment, "d MMMM y", locale=LOCALE)
+    # Babel formats a datetime's own calendar date (its wall clock, not UTC), so the
+    # plain date is the whole input: one Babel call per day shown, not per page.
+    return _tanggal(moment.date() if isinstance(moment, datetime) else moment)
+
+
+@lru_cache(maxsize=4096)
+def _tanggal(day: date) -> str:
+    return format_date(day, "d MMMM y", locale=LOCALE)
+
+
+@lru_cache(maxsize=1440)
+def _jam(hour: int, minute: int) -> str:
+    """Return the time of day as ``15.30``: the pattern reads the wall clock's hour and minute."""
+    return format_time(time(hour, minute), "HH.mm", locale=LOCALE)
 
 
 def tanggal_waktu(moment: datetime | None) -> str:
@@ -53,7 +67,7 @@ def tanggal_waktu(moment: datetime | None) -> str:
     zone = {7: "WIB", 8: "WITA", 9: "WIT"}.get(
         int(offset.total_seconds() // 3600) if offset is not None else -1, ""
     )
-    text = f"{tanggal(moment)} pukul {format_time(moment, 'HH.mm', locale=LOCALE)}"
+    text = f"{tanggal(moment)} pukul {_jam(moment.hour, moment.minute)}"
     return f"{text} {zone}".strip()
 
 

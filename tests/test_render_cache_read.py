@@ -1,0 +1,273 @@
+"""Markdown converted once per digest: the cache only ever makes the build faster.
+
+Whole sites are built the way ``invoke build`` builds them, with and without
+``RENDER_CACHE_PATH``, cold and warm, through the pool and around it; every file of the
+output must be byte-identical. Poisoned entries (edited bytes, another item's entry,
+another machine's key, an older MARKDOWN setting) must change nothing, an edited item
+shows its new text, and the gate alone decides what is published.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from pelican.contents import Article
+from pelican.settings import DEFAULT_CONFIG
+from pelican.urlwrappers import Category
+
+from approval_gate.api import MachineCache, cache_key
+from publishing.build import build_site
+from render_cache import memo, readers
+from site_theme import formats
+from sitekit import ROLES, Site
+
+#: A settings file line that puts the cache under the site's machine state.
+CACHE = "RENDER_CACHE_PATH = str(site_root / 'var' / 'render')\n"
+#: The same, and every uncached Markdown file goes through the pool (test-only: the
+#: settings file runs in the build's process), with a record of what the pool stored.
+POOL = CACHE + (
+    "import render_cache.pool as _pool\n"
+    "_pool.THRESHOLD = 0\n"
+    "_pool._cores = lambda: 2\n"
+    "_run = _pool.run_pool\n"
+    "def _spy(jobs):\n"
+    "    stored = _run(jobs)\n"
+    "    (site_root / 'var' / 'pool.txt').write_text(str(stored))\n"
+    "    return stored\n"
+    "_pool.run_pool = _spy\n"
+)
+RICH = (
+    "Paragraf pertama TOKENSATU dengan *miring*[^1] dan `kode`.\n\n"
+    "| Kolom | Nilai |\n|---|---|\n| a | 1 |\n\n"
+    "```python\nprint('halo')\n```\n\n[^1]: Catatan kaki.\n"
+)
+
+
+def _snapshot(output: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(output).as_posix(): p.read_bytes() for p in output.rglob("*") if p.is_file()
+    }
+
+
+def _build(site: Site, settings: Path) -> dict[str, bytes]:
+    build_site(settings, site.output, state_dir=site.root / "var", search=False)
+    return _snapshot(site.output)
+
+
+def _write(site: Site, item: str, data: bytes) -> None:
+    (site.content / item).parent.mkdir(parents=True, exist_ok=True)
+    (site.content / item).write_bytes(data)
+
+
+def _fill(site: Site) -> list[str]:
+    """Write four approved items (one with BOM and CRLF) and one short of a sign-off."""
+    site.article("berita/satu.md", "Satu", RICH, summary="Ringkasan *SATU* [tautan](/x/)")
+    site.article("berita/dua.md", "Dua", "Isi TOKENDUA.", tags="pemilu, rapat")
+    _write(
+        site,
+        "berita/tiga.md",
+        b"\xef\xbb\xbfTitle: Tiga\r\nDate: 2026-11-19 07:30\r\nSummary: Baris satu\r\n"
+        b"    baris dua TOKENRINGKAS\r\n\r\nIsi TOKENTIGA\r\nbaris kedua.\r\n",
+    )
+    site.article("pages/profil.md", "Profil", "Profil TOKENPROFIL.")
+    items = ["berita/satu.md", "berita/dua.md", "berita/tiga.md", "pages/profil.md"]
+    for item in items:
+        site.approve_all(item)
+    site.article("berita/belum.md", "Belum", "Rahasia TOKENBELUM.")
+    for role in ROLES[:-1]:
+        site.sign("berita/belum.md", role)
+    return items
+
+
+def _cache(site: Site) -> MachineCache:
+    return MachineCache(site.root / "var" / "render", readers.NAMESPACE)
+
+
+def _entries(site: Site) -> dict[str, dict]:
+    """Return the stored entries by the sha256 of the source they were made from."""
+    cache = _cache(site)
+    found = {}
+    for path in (cache.folder / cache.namespace).rglob("*"):
+        if path.is_file():
+            data = cache.get(path.name)
+            assert data is not None
+            entry = json.loads(data)
+            found[entry["source"]] = {"key": path.name, **entry}
+    return found
+
+
+def _source(site: Site, item: str) -> str:
+    return hashlib.sha256((site.content / item).read_bytes()).hexdigest()
+
+
+def test_cached_builds_are_byte_identical_and_poison_changes_nothing(site: Site) -> None:
+    items = _fill(site)
+    plain = _build(site, site.write_settings("plain.py", extra="RENDER_CACHE_PATH = None\n"))
+    assert not (site.root / "var" / "render").exists()  # no cache: the plugin did nothing
+    cached = site.write_settings("cached.py", extra=CACHE)
+    assert _build(site, cached) == plain  # cold
+    entries = _entries(site)
+    assert set(entries) == {_source(site, i) for i in [*items, "berita/belum.md"]}
+    assert _build(site, cached) == plain  # warm
+
+    # The cache is really read: a sealed entry under the right key is what the page shows.
+    cache, dua = _cache(site), entries[_source(site, "berita/dua.md")]
+    real = cache.get(dua["key"])
+    cache.put(dua["key"], real.replace(b"TOKENDUA", b"TOKENDARICACHE"))  # type: ignore[union-attr]
+    _build(site, cached)
+    assert "berita/dua/index.html" in site.hits("TOKENDARICACHE")
+    cache.put(dua["key"], real)  # type: ignore[arg-type]
+
+    # Poison: edited bytes, another item's entry, another machine's key, older settings.
+    satu, tiga = entries[_source(site, "berita/satu.md")], entries[_source(site, "berita/tiga.md")]
+    profil = entries[_source(site, "pages/profil.md")]
+    shutil.copyfile(cache.path_of(satu["key"]), cache.path_of(tiga["key"]))
+    path = cache.path_of(satu["key"])
+    path.write_bytes(path.read_bytes().replace(b"TOKENSATU", b"RACUN"))
+    other = MachineCache(site.root / "lain", readers.NAMESPACE)
+    other.put(profil["key"], json.dumps({**profil, "content": "<p>RACUN</p>"}).encode())
+    shutil.copyfile(other.path_of(profil["key"]), cache.path_of(profil["key"]))
+    older = {**DEFAULT_CONFIG["MARKDOWN"], "extensions": ["markdown.extensions.meta"]}
+    stale = readers.convert("Title: Dua\nDate: 2026-11-20 08:00\n\nIsi RACUN.", older, ["summary"])
+    stale_print = readers.fingerprint(older, ["summary"], readers.CachingMarkdown)
+    cache.put(dua["key"], readers.encode(stale, dua["source"], stale_print))
+    assert _build(site, cached) == plain
+    assert site.hits("RACUN") == []
+
+
+def test_edited_item_shows_its_new_text(site: Site) -> None:
+    _fill(site)
+    cached = site.write_settings("cached.py", extra=CACHE)
+    _build(site, cached)
+    site.article("berita/dua.md", "Dua", "Isi TOKENBARU.", tags="pemilu, rapat")
+    assert site.hits("TOKENDUA") != []  # the old page, before the build
+    _build(site, cached)
+    assert site.hits("TOKENDUA") == []  # edited, not re-approved: the gate holds it back
+    assert site.hits("TOKENBARU") == []
+    site.approve_all("berita/dua.md")
+    after = _build(site, cached)
+    assert site.hits("TOKENDUA") == []
+    assert "TOKENBARU" in after["berita/dua/index.html"].decode()
+    plain = site.write_settings("plain.py", extra="RENDER_CACHE_PATH = None\n")
+    assert _build(site, plain) == after
+
+
+def test_unapproved_item_never_published_through_the_cache(site: Site) -> None:
+    _fill(site)
+    cached = site.write_settings("cached.py", extra=CACHE)
+    first = _build(site, cached)
+    assert site.hits("TOKENBELUM") == []
+    # Its conversion is cached (Pelican reads every file), and an approved item's key
+    # now holds the unapproved text, sealed with the right key: still never published.
+    entries = _entries(site)
+    belum, dua = entries[_source(site, "berita/belum.md")], entries[_source(site, "berita/dua.md")]
+    cache = _cache(site)
+    cache.put(dua["key"], readers.encode(belum, belum["source"], belum["fingerprint"]))
+    assert _build(site, cached) == first
+    assert site.hits("TOKENBELUM") == []
+
+
+@pytest.mark.slow
+def test_pool_fills_the_cache_and_changes_nothing(site: Site) -> None:
+    items = _fill(site)
+    for number in range(12):
+        item = site.article(f"berita/massal-{number}.md", f"Massal {number}", f"{RICH}\n{number}")
+        site.approve_all(item)
+    plain = _build(site, site.write_settings("plain.py", extra="RENDER_CACHE_PATH = None\n"))
+    pooled = site.write_settings("pooled.py", extra=POOL)
+    assert _build(site, pooled) == plain
+    assert (site.root / "var" / "pool.txt").read_text() == str(len(items) + 12 + 1)
+    assert len(_entries(site)) == len(items) + 12 + 1
+    (site.root / "var" / "pool.txt").unlink()
+    assert _build(site, pooled) == plain  # warm: nothing left for the pool
+    assert not (site.root / "var" / "pool.txt").exists()
+    # Workers that die: Pelican converts the files they had, the output is the same.
+    shutil.rmtree(site.root / "var" / "render")
+    crash = POOL + "_pool.WORKER_CODE = 'import os; os._exit(3)'\n"
+    assert _build(site, site.write_settings("crash.py", extra=crash)) == plain
+    stored = int((site.root / "var" / "pool.txt").read_text())
+    assert 0 < stored < len(items) + 12 + 1  # this process's share only
+    assert len(_entries(site)) == len(items) + 12 + 1  # Pelican's reads filled it
+
+
+def test_bad_cache_path_names_the_settings_file_and_key(site: Site) -> None:
+    site.article("berita/dua.md", "Dua", "Isi.")
+    settings = site.write_settings(
+        "salah.py", extra="RENDER_CACHE_PATH = str(site_root / 'content' / 'cache')\n"
+    )
+    from publishing.build import BuildFailed
+
+    with pytest.raises(BuildFailed) as caught:
+        build_site(settings, site.output, state_dir=site.root / "var", search=False)
+    assert (
+        "salah.py: Nilai pengaturan 'RENDER_CACHE_PATH': diharapkan jalur folder cache di "
+        "mesin ini (di luar folder isi dan folder hasil), atau None, tetapi diterima "
+    ) in caught.value.message
+    assert "Folder itu berada di dalam folder isi (PATH)." in caught.value.message
+
+
+def test_url_memo_gives_pelicans_own_urls() -> None:
+    """Every pattern and value gives what Pelican's own formatting gives (memo or not)."""
+    memo.install()
+    settings = {**DEFAULT_CONFIG, "ARTICLE_URL": "{category}/{slug}/{date:%Y/%m}/"}
+    zones = (ZoneInfo("Asia/Jakarta"), ZoneInfo("Asia/Jayapura"), datetime.UTC)
+    for zone in zones:
+        for settings_url in (
+            "{category}/{slug}/{date:%Y-%m-%d %H}/",
+            "{path}.{lang}/{author}",
+            "{title!r}/{date.year}",
+            "{0}",
+            "{nothing}",
+        ):
+            settings["ARTICLE_URL"] = settings_url
+            moment = datetime.datetime(2026, 12, 31, 20, 0, tzinfo=datetime.UTC)
+            metadata = {"title": "T", "date": moment.astimezone(zone), "slug": "s"}
+            metadata["category"] = Category("Berita Utama", settings)
+            article = Article(
+                "isi", metadata=metadata, settings=settings, source_path="/situs/berita/t.md"
+            )
+            try:
+                expected = memo._ORIGINAL["content"](article, "url", "article")
+            except (IndexError, KeyError):
+                with pytest.raises((IndexError, KeyError)):
+                    article.url  # noqa: B018
+                continue
+            assert article.url == expected == article.url
+
+
+def test_date_memo_gives_babels_own_text() -> None:
+    from babel.dates import format_date, format_time
+
+    day = datetime.datetime(2026, 1, 1, 0, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+    for minutes in range(0, 24 * 60 * 3, 7):
+        for zone in (ZoneInfo("Asia/Jakarta"), ZoneInfo("Asia/Makassar"), datetime.UTC):
+            moment = (day + datetime.timedelta(minutes=minutes)).astimezone(zone)
+            assert formats.tanggal(moment) == format_date(moment, "d MMMM y", locale="id")
+            assert formats.tanggal(moment.date()) == format_date(
+                moment.date(), "d MMMM y", locale="id"
+            )
+            shown = formats.tanggal_waktu(moment)
+            assert f" pukul {format_time(moment, 'HH.mm', locale='id')}" in shown
+
+
+def test_entry_names_what_it_was_made_from() -> None:
+    """An entry that does not name the bytes and fingerprint asked for is never used."""
+    data = readers.convert("Title: A\n\nIsi.", DEFAULT_CONFIG["MARKDOWN"], ["summary"])
+    blob = readers.encode(data, "a" * 64, "sidik")
+    assert readers._entry(blob, "a" * 64, "sidik") is not None
+    assert readers._entry(blob, "b" * 64, "sidik") is None
+    assert readers._entry(blob, "a" * 64, "lain") is None
+    assert readers._entry(b"{", "a" * 64, "sidik") is None
+    for bad in ({"meta": [["title"]]}, {"meta": [["title", [1]]]}, {"formatted": {"a": 1}}):
+        assert (
+            readers._entry(readers.encode({**data, **bad}, "a" * 64, "sidik"), "a" * 64, "sidik")
+            is None
+        )
+    assert readers._entry(None, "a" * 64, "sidik") is None
+    assert cache_key("markdown", "a") != cache_key("markdown", "b")
