@@ -1,0 +1,209 @@
+"""Fingerprints of what a page's template reads: plain data, items, menus, helpers' results.
+
+Each value a template reads becomes plain data (strings, numbers, lists) that goes into
+the page's cache key. Plain values are taken whole; an item by what a page can show of
+it (its HTML as rendered for this page, summary, metadata, addresses, translations and
+the gate's entry with its digest); a menu by the names and addresses it shows. Anything
+else raises ``Uncacheable``: the page is then rendered, never taken from the cache.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import sys
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from importlib import metadata as distributions
+from pathlib import Path, PurePath
+from typing import Any
+
+
+from .closure import Uncacheable
+
+_ADDRESS = re.compile(r" at 0x[0-9a-f]+")
+#: Settings that name this run (its id, its folders); what they hold is keyed elsewhere.
+RUN_VALUES = (
+    "OUTPUT_PATH",
+    "APPROVAL_GATE_MANIFEST_PATH",
+    "APPROVAL_GATE_BUILD_ID",
+    "RENDER_CACHE_PATH",
+    "CACHE_PATH",
+)
+_DEPTH = 12
+_FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, by class
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def plain(value: Any, depth: int = 0) -> Any:
+    """Return ``value`` as JSON-ready data, or raise ``Uncacheable`` for anything unknown."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or kind is float or value is None:
+        return value  # the common case first: exact types, no subclass can hide here
+    if depth > _DEPTH:
+        raise Uncacheable("nilai terlalu dalam")
+    if kind is list or kind is tuple:
+        return [kind.__name__, [plain(item, depth + 1) for item in value]]
+    if kind is dict:
+        return ["{}", [[plain(k, depth + 1), plain(v, depth + 1)] for k, v in value.items()]]
+    if isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):  # Markup too: escaping is decided by the type
+        return ["M", str(value)] if hasattr(value, "__html__") else str(value)
+    if isinstance(value, (datetime, date, time)):
+        return ["T", type(value).__name__, value.isoformat(), str(getattr(value, "tzinfo", ""))]
+    if isinstance(value, timedelta):
+        return ["D", value.total_seconds()]
+    if isinstance(value, PurePath):
+        return ["P", str(value)]
+    if isinstance(value, (list, tuple)):
+        return [type(value).__name__, [plain(item, depth + 1) for item in value]]
+    if isinstance(value, (set, frozenset)):
+        return ["S", sorted(repr(plain(item, depth + 1)) for item in value)]
+    if isinstance(value, Mapping):
+        return ["{}", [[plain(k, depth + 1), plain(v, depth + 1)] for k, v in value.items()]]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS.get(kind)
+        if names is None:
+            names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+        return [kind.__qualname__, [[n, plain(getattr(value, n), depth + 1)] for n in names]]
+    if hasattr(value, "slug") and hasattr(value, "_normalize_key"):  # a URLWrapper
+        return wrapper(value)
+    raise Uncacheable(f"nilai jenis {type(value).__name__}")
+
+
+def wrapper(value: Any, memo: dict[int, tuple[Any, Any]] | None = None) -> Any:
+    """Return a category, tag or author as pages show it and as equality compares it.
+
+    ``memo`` (one build's) keeps each wrapper's answer by identity: Pelican makes them
+    once, before any page is written, and formatting their URLs is not free.
+    """
+    if value is None:
+        return None
+    known = memo.get(id(value)) if memo is not None else None
+    if known is not None and known[0] is value:
+        return known[1]
+    found = [type(value).__name__, str(value.name), value.slug, value.url, value.save_as]
+    if memo is not None:
+        memo[id(value)] = (value, found)
+    return found
+
+
+def _entry(approvals: Any, item: str) -> Any:
+    """Return the provider's entry for an item (digest, sign-offs), or raise."""
+    try:
+        return plain(approvals.for_page(item))
+    except Exception:  # the page itself will fail the same way when rendered
+        raise Uncacheable(f"entri {item}") from None
+
+
+def content(value: Any, approvals: Any, memo: dict[int, tuple[Any, Any]] | None = None) -> Any:
+    """Return an item as its own page can show it (closure.KINDS: what templates read)."""
+    item = str(value.relative_source_path).replace("\\", "/")
+    metadata = {k: v for k, v in value.metadata.items() if k not in ("summary",)}
+    return {
+        "item": item,
+        "class": type(value).__name__,
+        "url": value.url,
+        "save_as": value.save_as,
+        "lang": value.lang,
+        "in_default_lang": value.in_default_lang,
+        "title": value.title,
+        "slug": getattr(value, "slug", None),
+        "status": getattr(value, "status", None),
+        "template": getattr(value, "template", None),
+        "metadata": plain(metadata),
+        "content": _digest(value.content),
+        "summary": _digest(str(value.summary)),
+        "category": wrapper(getattr(value, "category", None), memo),
+        "author": wrapper(getattr(value, "author", None), memo),
+        "authors": [wrapper(a, memo) for a in getattr(value, "authors", []) or []],
+        "tags": [wrapper(t, memo) for t in getattr(value, "tags", []) or []],
+        "translations": [
+            [t.lang, t.url, t.save_as, t.title, getattr(t, "slug", None)]
+            for t in getattr(value, "translations", []) or []
+        ],
+        "entry": _entry(approvals, item),
+    }
+
+
+def theme(value: Any) -> Any:
+    """Return the theme's settings but the logo's path (pages show its name and size)."""
+    if not dataclasses.is_dataclass(value):
+        raise Uncacheable("tema")
+    return plain(
+        {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.name != "logo"}
+    )
+
+
+def logo(value: Any) -> Any:
+    """Return the logo as pages show it: output name and display size."""
+    if value is None:
+        return None
+    return plain({key: value.get(key) for key in ("name", "width", "height")})
+
+
+def menu_categories(value: Any, counts: bool, memo: dict[int, tuple[Any, Any]]) -> Any:
+    """Return the menu's categories: names and addresses, and their sizes if shown."""
+    return [[wrapper(c, memo), len(items) if counts else None] for c, items in value]
+
+
+def menu_pages(value: Any) -> Any:
+    """Return the pages a menu may link to: identity, slug, title and address."""
+    return [[str(p.relative_source_path), p.slug, p.title, p.url, p.save_as] for p in value]
+
+
+def settings_fingerprint(settings: Mapping[str, Any]) -> str:
+    """Every UPPERCASE setting, this run's folders left out and the site's root normalised.
+
+    A sealed publish builds from a fresh export folder each time, so absolute paths under
+    the site's root are written relative to it; values a template reads are also keyed
+    exactly, one by one.
+    """
+    root = str(Path(str(settings.get("PATH") or ".")).resolve().parent)
+    parts = []
+    for key in sorted(k for k in settings if k.isupper() and k not in RUN_VALUES):
+        text = _ADDRESS.sub("", repr(settings[key])).replace(root, "\0ROOT")
+        parts.append(f"{key}={text}")
+    return _digest("\n".join(parts))
+
+
+def code_fingerprint(*modules: str) -> str:
+    """Return a digest of the code that shapes a page: helpers, this package, libraries."""
+    digest = hashlib.sha256()
+    for name in modules:
+        module = sys.modules.get(name)
+        path = getattr(module, "__file__", None)
+        if path is None:
+            raise Uncacheable(f"kode {name}")
+        for file in sorted(Path(path).parent.glob("*.py")):
+            digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    for dist in ("pelican", "jinja2", "markupsafe", "babel", "markdown", "pillow"):
+        try:
+            digest.update(f"{dist}={distributions.version(dist)}\0".encode())
+        except distributions.PackageNotFoundError:
+            digest.update(f"{dist}=-\0".encode())
+    digest.update(sys.version.encode())
+    return digest.hexdigest()
+
+
+def environment(env: Any) -> Any:
+    """Return the Jinja environment's options, filters and tests (by their code's name)."""
+
+    def named(functions: Mapping[str, Any]) -> list[Any]:
+        return sorted(
+            [name, getattr(f, "__module__", ""), getattr(f, "__qualname__", repr(type(f)))]
+            for name, f in functions.items()
+        )
+
+    return [
+        sorted(str(e) for e in env.extensions),
+        [env.autoescape if isinstance(env.autoescape, bool) else repr(env.autoescape)],
+        [env.trim_blocks, env.lstrip_blocks, env.keep_trailing_newline, env.newline_sequence],
+        named(env.filters),
+        named(env.tests),
+    ]

@@ -1,0 +1,179 @@
+"""The inputs of one page, as its cache key: code, settings, templates and the values read.
+
+The writer (pages.py) asks ``PageInputs.key`` for each page it could take from the cache.
+What goes into the key is described in docs/rendering.md ("Pages: rendered once per
+inputs"); closure.py decides which uses of a value a template may make, fingerprints.py
+reduces the values. Work that is the same for every page of a build (the settings, the
+code, a template's closure, the globals, the menus) is done once per build.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2.utils import _PassArg
+
+from approval_gate.api import cache_key
+
+from . import fingerprints as fp
+from .closure import NAMES, Closure, Uncacheable, closure
+
+#: Raise when the key or the entry format changes: older entries then miss.
+CODE_VERSION = 1
+#: Jinja's own globals that are pure (``lipsum`` is random: a page using it is rendered).
+JINJA_PURE = frozenset({"range", "dict", "cycler", "joiner", "namespace"})
+
+
+class PageInputs:
+    """The cache keys of one build's pages (one instance per writer, so per build)."""
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.settings = settings
+        self._base: str | None = None
+        self._closures: dict[tuple[int, str], Closure | str] = {}
+        self._zero: dict[tuple[int, str], Any] = {}
+        self._envs: dict[int, Any] = {}
+        # Per build: globals, the menus' lists and wrappers by identity (kept alive here,
+        # so an id is never reused while its entry exists).
+        self._globals: dict[Any, tuple[Any, str]] = {}
+        self._shared: dict[str, tuple[Any, str]] = {}
+        self._wrappers: dict[int, tuple[Any, Any]] = {}
+        self._parsed: dict[Any, Any] = {}
+
+    def base(self) -> str:
+        """Return the key parts shared by every page of this build (computed once)."""
+        if self._base is None:
+            self._base = cache_key(
+                CODE_VERSION,
+                fp.code_fingerprint("site_theme", __package__ or "render_cache"),
+                fp.settings_fingerprint(self.settings),
+            )
+        return self._base
+
+    def key(self, name: str, template: Any, local: dict[str, Any]) -> str:
+        """Return the page's cache key, or raise ``Uncacheable``."""
+        env = template.environment
+        found = self.closure(env, template)
+        approvals = local.get("approvals")
+        parts: list[Any] = [self.base(), self.environment(env), found.digest, name]
+        parts.append(f"{type(approvals).__module__}.{type(approvals).__qualname__}")
+        for variable in sorted(found.names):
+            if variable not in local and variable in env.globals:
+                parts.append([variable, self.global_value(variable, env, found)])
+            else:
+                parts.append([variable, self.value(variable, env, found, local, approvals)])
+        return cache_key(*parts)
+
+    def global_value(self, variable: str, env: Any, found: Closure) -> str:
+        """Return a global's fingerprint, worked out once per build (globals stay put)."""
+        value = env.globals[variable]
+        memo = (id(env), variable, found.calls.get(variable))
+        known = self._globals.get(memo)
+        if known is None or known[0] is not value:
+            known = (value, cache_key(self.helper(variable, env, found)))
+            self._globals[memo] = known
+        return str(known[1])
+
+    def shared(self, variable: str, value: Any, work: Any) -> str:
+        """Return the fingerprint of a menu list shared by every page, once per build."""
+        known = self._shared.get(variable)
+        if known is None or known[0] is not value:
+            known = (value, cache_key(work()))
+            self._shared[variable] = known
+        return str(known[1])
+
+    def closure(self, env: Any, template: Any) -> Closure:
+        """Return the closure of ``template`` (once per build); unprovable ones raise."""
+        memo = (id(env), template.name)
+        if memo not in self._closures:
+            helpers = frozenset(k for k, v in env.globals.items() if callable(v))
+            try:
+                if env.get_template(template.name) is not template:
+                    raise Uncacheable("templat berubah selama build")
+                self._closures[memo] = closure(env, template.name, helpers, self._parsed)
+            except Uncacheable as why:
+                self._closures[memo] = str(why)
+        found = self._closures[memo]
+        if isinstance(found, str):
+            raise Uncacheable(found)
+        return found
+
+    def environment(self, env: Any) -> Any:
+        """Return the fingerprint of a Jinja environment (once per build)."""
+        if id(env) not in self._envs:
+            self._envs[id(env)] = cache_key(fp.environment(env))
+        return self._envs[id(env)]
+
+    def value(
+        self, variable: str, env: Any, found: Closure, local: dict[str, Any], approvals: Any
+    ) -> Any:
+        """Return the fingerprint of one name the templates read."""
+        kind = NAMES.get(variable)
+        if variable in local:
+            value = local[variable]
+            if kind == "content":
+                data = fp.content(value, approvals, self._wrappers)
+                for helper, how in sorted(found.calls.items()):
+                    if how == "item":  # item_view(article) and the like: their result
+                        data[f"={helper}"] = fp.plain(self._call(env, helper, local, value))
+                return data
+            if kind == "wrapper":
+                return fp.wrapper(value, self._wrappers)
+            if kind == "provider":
+                return value.seal()  # raises before the gate ran, hit or not
+            if variable == "categories":
+                return self.shared(
+                    f"categories{found.counts}",
+                    value,
+                    lambda: fp.menu_categories(value, found.counts, self._wrappers),
+                )
+            if variable == "pages":
+                return self.shared(variable, value, lambda: fp.menu_pages(value))
+            if kind == "theme":
+                return fp.theme(value)
+            if kind == "logo":
+                return fp.logo(value)
+            return fp.plain(value)
+        if variable in env.globals:
+            return self.helper(variable, env, found)
+        return ["<tidak ada>"]
+
+    def helper(self, variable: str, env: Any, found: Closure) -> Any:
+        """Return a global's fingerprint: a value, a pure helper, a no-argument result."""
+        value = env.globals[variable]
+        if not callable(value):
+            kind = NAMES.get(variable)
+            return (
+                fp.theme(value)
+                if kind == "theme"
+                else fp.logo(value)
+                if kind == "logo"
+                else fp.plain(value)
+            )
+        how = found.calls.get(variable)
+        module = getattr(value, "__module__", "") or ""
+        qualname = getattr(value, "__qualname__", "")
+        if how == "zero" and module == "site_theme.theme":
+            memo = (id(env), variable)
+            if memo not in self._zero:
+                self._zero[memo] = fp.plain(value())
+            return ["=", self._zero[memo]]
+        if module.startswith("site_theme.") and how in ("item", "args", None):
+            return ["fn", module, qualname]  # pure, or checked in closure.py (item_view, menus)
+        if variable in JINJA_PURE and module in ("builtins", "jinja2.utils"):
+            return ["fn", module, qualname]
+        raise Uncacheable(f"helper {variable}")
+
+    def _call(self, env: Any, helper: str, local: dict[str, Any], item: Any) -> Any:
+        """Return what a theme helper gives for the page's item, as the template calls it."""
+        function = env.globals[helper]
+        if getattr(function, "__module__", "") != "site_theme.theme":
+            raise Uncacheable(f"helper {helper}")
+        if _PassArg.from_obj(function) is _PassArg.context:
+            memo = (id(env), "\0kosong")
+            if memo not in self._zero:
+                self._zero[memo] = env.from_string("")
+            return function(self._zero[memo].new_context(local), item)
+        if _PassArg.from_obj(function) is not None:
+            raise Uncacheable(f"helper {helper}")
+        return function(item)

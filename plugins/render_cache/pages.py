@@ -1,0 +1,206 @@
+"""Pages rendered once per their inputs: a writer that reuses a page whose inputs are unchanged.
+
+Rendering every page again was a third of a build although a publish changes a few.
+Each page gets a key: the code, the settings, the text of its template and every
+template it pulls in, the approvals provider's type, and a fingerprint of each value
+its templates read (inputs.py; closure.py decides what they may read, fingerprints.py
+reduces the values). A page whose key has an entry (sealed with the machine key) is
+written from it; ``content_written`` is sent as for a rendered page, so the sitemap and
+the gate see the same build. A page whose inputs cannot all be fingerprinted (listings
+with pagination, helpers that read the clock, unknown values) is always rendered. With
+``RENDER_CACHE_VERIFY = True`` (or ``KPU_RENDER_CACHE_VERIFY=1``) every hit is rendered
+too and compared: a difference stops the build. See docs/rendering.md.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from pelican import signals
+from pelican.utils import get_relative_path, path_to_url, sanitised_join
+from pelican.writers import Writer
+
+from approval_gate.api import ExitCode, KpuError, MachineCache, settings_source
+from approval_gate.api import options as o
+
+from .closure import Uncacheable
+from .inputs import PageInputs
+
+logger = logging.getLogger(__name__)
+
+NAMESPACE = "halaman"
+STATS = "halaman-statistik.json"
+VERIFY_ENV = "KPU_RENDER_CACHE_VERIFY"
+OPTIONS = o.OptionSet(
+    (o.Option("RENDER_CACHE_VERIFY", "True atau False", o.boolean, default=False),)
+)
+
+
+class CacheMismatch(KpuError):
+    """A page from the cache differs from the page rendered now (verify mode)."""
+
+    exit_code = ExitCode.BUILD
+
+
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+class CachingWriter(Writer):  # type: ignore[misc]
+    """Pelican's writer, taking unchanged pages from the machine's cache."""
+
+    def __init__(self, output_path: str, settings: dict[str, Any] | None = None) -> None:
+        super().__init__(output_path, settings=settings)
+        folder = Path(str(self.settings["RENDER_CACHE_PATH"]))
+        self.cache = MachineCache(folder, NAMESPACE)
+        values = {"RENDER_CACHE_VERIFY": self.settings.get("RENDER_CACHE_VERIFY")}
+        verify = OPTIONS.read(values, settings_source(self.settings))["RENDER_CACHE_VERIFY"]
+        self.verify = bool(verify) or os.environ.get(VERIFY_ENV) == "1"
+        self.counts: Counter[str] = Counter()
+        self.reasons: Counter[str] = Counter()
+        self.seconds: dict[str, float] = {"kunci": 0.0, "render": 0.0}  # for bench/
+        self.rendered: list[str] = []  # pages rendered and stored (their inputs changed)
+        self.inputs = PageInputs(self.settings)
+        _writers.append(self)
+
+    def write_file(self, name: Any, template: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
+        """Write one page: from the cache when its inputs are unchanged, else rendered."""
+        if not name or args:
+            return super().write_file(name, template, context, *args, **kwargs)
+        relative_urls = kwargs.pop("relative_urls", False)
+        paginated = kwargs.pop("paginated", None)
+        template_name = kwargs.pop("template_name", None)
+        override = kwargs.pop("override_output", False)
+        url = kwargs.pop("url", None)
+        if paginated is None:
+            paginated = {k: v for k, v in kwargs.items() if k in {"articles", "dates"}}
+        if paginated and template_name in self.settings["PAGINATED_TEMPLATES"]:
+            self.counts["tanpa-cache"] += 1  # listings: rendered every time (docs)
+            self.reasons["daftar bernomor halaman"] += 1
+            return super().write_file(
+                name,
+                template,
+                context,
+                relative_urls,
+                paginated,
+                template_name,
+                override,
+                url,
+                **kwargs,
+            )
+        localcontext = context.copy()
+        localcontext["localsiteurl"] = localcontext.get("localsiteurl", None)
+        if relative_urls:
+            relative = path_to_url(get_relative_path(name))
+            localcontext["SITEURL"] = relative
+            localcontext["localsiteurl"] = relative
+        localcontext["output_file"] = name
+        localcontext.update(kwargs)
+        self._page(name, template, context, localcontext, override)
+        return None
+
+    def _page(
+        self, name: str, template: Any, context: Any, local: dict[str, Any], override: bool
+    ) -> None:
+        """Pelican's ``_write_file`` with the cache in front of ``template.render``."""
+        if local["localsiteurl"]:
+            context["localsiteurl"] = local["localsiteurl"]
+        started = time.perf_counter()
+        try:
+            key: str | None = self.inputs.key(name, template, local)
+        except Uncacheable as why:
+            key = None
+            self.reasons[str(why).split(":")[-1].strip() or "?"] += 1
+        except Exception as error:  # noqa: BLE001 (unprovable: rendering says what is wrong)
+            key = None
+            self.reasons[f"galat {type(error).__name__}"] += 1
+        cached = self.cache.get(key) if key else None
+        rendering = time.perf_counter()
+        self.seconds["kunci"] += rendering - started
+        if cached is not None and not self.verify:
+            output = cached.decode("utf-8")
+            self.counts["dari-cache"] += 1
+        else:
+            output = template.render(local)
+            if cached is not None:  # verify mode: the cache must be exactly right
+                if cached != output.encode("utf-8"):
+                    raise CacheMismatch(
+                        f"Halaman {name} dari cache berbeda dengan halaman yang baru "
+                        "dirender (RENDER_CACHE_VERIFY); build dihentikan, tidak ada yang "
+                        "diterbitkan.",
+                        hint="Laporkan ke pengelola situs, lalu hapus folder cache "
+                        "(RENDER_CACHE_PATH) dan jalankan lagi.",
+                    )
+                self.counts["dari-cache"] += 1
+            elif key:
+                self.cache.put(key, output.encode("utf-8"))
+                self.counts["dirender"] += 1
+                self.rendered.append(name)
+            else:
+                self.counts["tanpa-cache"] += 1
+        self.seconds["render"] += time.perf_counter() - rendering
+        path = sanitised_join(self.output_path, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with self._open_w(path, "utf-8", override=override) as stream:
+            stream.write(output)
+        logger.info('Writing "%s"', path)
+        signals.content_written.send(path, context=local)
+
+
+_writers: list[CachingWriter] = []
+
+
+def on_get_writer(pelican: Any) -> type | None:
+    """Hand Pelican the caching writer, unless there is no cache or another writer."""
+    if not pelican.settings.get("RENDER_CACHE_PATH"):
+        return None
+    if any(r is not on_get_writer for r in signals.get_writer.receivers_for(pelican)):
+        return None  # the preview's writer (feeds off, watch selection) comes first
+    return CachingWriter
+
+
+def on_finalized(pelican: Any) -> None:
+    """Say how many pages came from the cache; keep the numbers for bench/."""
+    for writer in list(_writers):
+        if writer.settings is not pelican.settings:
+            continue
+        _writers.remove(writer)
+        counts = writer.counts
+        # Printed like Pelican's own "Done: ..." line: a count, not a warning.
+        print(
+            f"Halaman: {_number(counts['dari-cache'])} dari cache, "
+            f"{_number(counts['dirender'])} dirender, {_number(counts['tanpa-cache'])} tanpa cache",
+            flush=True,
+        )
+        stats = {
+            "dari_cache": counts["dari-cache"],
+            "dirender": counts["dirender"],
+            "tanpa_cache": counts["tanpa-cache"],
+            "alasan_tanpa_cache": dict(writer.reasons),
+            "halaman_dirender": sorted(writer.rendered),
+            "periksa": writer.verify,
+            "detik": {part: round(value, 3) for part, value in writer.seconds.items()},
+        }
+        _write_stats(writer.cache.folder / STATS, stats)
+
+
+def _write_stats(path: Path, stats: dict[str, Any]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(stats, ensure_ascii=False, indent=1) + "\n")
+        temporary.replace(path)
+    except OSError:
+        pass  # the numbers are for bench/; a build never fails on them
+
+
+def register() -> None:
+    """Connect the writer and the closing count to Pelican."""
+    signals.get_writer.connect(on_get_writer)
+    signals.finalized.connect(on_finalized)

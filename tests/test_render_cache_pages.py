@@ -1,0 +1,245 @@
+"""Pages rendered once per their inputs (plugins/render_cache/pages.py, issue 12).
+
+Every test builds a real site twice or more with the page cache, and once without it
+(``RENDER_CACHE_PATH = None``), and compares every output file byte for byte: the cache
+may only make a build faster, never change what it publishes. Hits are checked in
+verify mode (``KPU_RENDER_CACHE_VERIFY=1``: every hit is rendered too and compared).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from approval_gate.api import MachineCache
+from publishing.build import BuildResult, build_site
+from sitekit import Site
+
+#: Whole-site builds in child processes: seconds each.
+pytestmark = pytest.mark.slow
+
+VERIFY = {"KPU_RENDER_CACHE_VERIFY": "1"}
+#: The item pages and the cacheable direct templates of ``_site`` (listings are rendered).
+ITEM_PAGES = {
+    "berita/berita-satu/index.html",
+    "berita/berita-dua/index.html",
+    "berita/berita-tiga/index.html",
+    "pengumuman/pengumuman-rapat/index.html",
+    "profil/index.html",
+}
+OTHER_PAGES = {"404.html", "cari/index.html", "persetujuan/index.html", "robots.txt"}
+
+
+def _site(site: Site) -> tuple[Path, Path]:
+    """Write three news items, an announcement and a page; return both settings files."""
+    for slug, title in (("satu", "Berita Satu"), ("dua", "Berita Dua"), ("tiga", "Berita Tiga")):
+        site.article(
+            f"berita/{slug}.md",
+            title,
+            f"Isi berita {slug}. Lihat [yang lain]({{filename}}satu.md).\n\nParagraf kedua.",
+            category="Berita",
+            tags="pemilu",
+            date=f"2026-11-{10 + len(slug)} 08:00",
+        )
+        site.approve_all(f"berita/{slug}.md")
+    site.article(
+        "pengumuman/rapat.md",
+        "Pengumuman Rapat",
+        "Rapat pleno terbuka.",
+        category="Pengumuman",
+        berlaku="2026-11-20 s.d. 2026-11-25",
+    )
+    site.approve_all("pengumuman/rapat.md")
+    (site.content / "pages").mkdir(exist_ok=True)
+    (site.content / "pages" / "profil.md").write_text("Title: Profil\nSlug: profil\n\nTentang.\n")
+    site.approve_all("pages/profil.md")
+    return _settings(site)
+
+
+def _settings(site: Site, extra: str = "") -> tuple[Path, Path]:
+    cache = site.root.parent / "render-cache"
+    cached = site.write_settings(
+        "dengan_cache.py", extra=f"RENDER_CACHE_PATH = {str(cache)!r}\n{extra}"
+    )
+    plain = site.write_settings("tanpa_cache.py", extra=f"RENDER_CACHE_PATH = None\n{extra}")
+    return cached, plain
+
+
+def _cache(site: Site) -> Path:
+    return site.root.parent / "render-cache"
+
+
+def _build(site: Site, settings: Path, env: dict[str, str] | None = None) -> dict[str, bytes]:
+    result: BuildResult = build_site(settings, site.output, {**os.environ, **(env or {})})
+    assert result.manifest["included"], result.log
+    return {p.relative_to(site.output).as_posix(): p.read_bytes() for p in site.files()}
+
+
+def _stats(site: Site) -> dict[str, Any]:
+    stats: dict[str, Any] = json.loads((_cache(site) / "halaman-statistik.json").read_text())
+    return stats
+
+
+def _same(cached: dict[str, bytes], plain: dict[str, bytes]) -> None:
+    """Assert that two builds wrote the same files with the same bytes."""
+    assert sorted(cached) == sorted(plain)
+    assert [name for name in cached if cached[name] != plain[name]] == []
+
+
+def test_an_unchanged_build_takes_every_cacheable_page_from_the_cache(site: Site) -> None:
+    cached, plain = _site(site)
+    _build(site, cached)
+    first = _stats(site)
+    assert set(first["halaman_dirender"]) == ITEM_PAGES | OTHER_PAGES
+    result = build_site(cached, site.output, {**os.environ, **VERIFY})
+    again = {p.relative_to(site.output).as_posix(): p.read_bytes() for p in site.files()}
+    second = _stats(site)
+    assert (second["dari_cache"], second["dirender"]) == (len(ITEM_PAGES | OTHER_PAGES), 0)
+    assert second["tanpa_cache"] == first["tanpa_cache"] > 0  # listings: rendered each time
+    assert second["periksa"] is True
+    assert "Halaman: 9 dari cache, 0 dirender" in result.log
+    _same(again, _build(site, plain))
+
+
+def test_one_edited_item_renders_only_its_own_page(site: Site) -> None:
+    cached, plain = _site(site)
+    _build(site, cached)
+    source = site.content / "berita" / "dua.md"
+    source.write_text(source.read_text().replace("Paragraf kedua.", "Paragraf DIUBAH."))
+    site.approve_all("berita/dua.md")
+    after = _build(site, cached, VERIFY)
+    assert _stats(site)["halaman_dirender"] == ["berita/berita-dua/index.html"]
+    assert b"Paragraf DIUBAH." in after["berita/berita-dua/index.html"]
+    _same(after, _build(site, plain))
+
+
+def test_an_item_linking_to_a_renamed_item_is_rendered_again(site: Site) -> None:
+    cached, plain = _site(site)
+    _build(site, cached)
+    source = site.content / "berita" / "satu.md"
+    source.write_text(source.read_text().replace("Date:", "Slug: satu-baru\nDate:"))
+    site.approve_all("berita/satu.md")
+    after = _build(site, cached, VERIFY)
+    # every news item links to "satu": its new address is on all three pages
+    assert set(_stats(site)["halaman_dirender"]) == {
+        "berita/satu-baru/index.html",
+        "berita/berita-dua/index.html",
+        "berita/berita-tiga/index.html",
+    }
+    _same(after, _build(site, plain))
+
+
+def test_a_changed_template_or_setting_renders_every_page_again(site: Site) -> None:
+    cached, plain = _site(site)
+    _build(site, cached)
+    base = site.root / "theme" / "templates" / "base.html"
+    base.write_text(base.read_text().replace("Langsung ke isi utama", "Ke isi utama"))
+    after = _build(site, cached, VERIFY)
+    # robots.txt does not extend base.html: it is still the cached one
+    assert set(_stats(site)["halaman_dirender"]) == ITEM_PAGES | OTHER_PAGES - {"robots.txt"}
+    assert b"Ke isi utama" in after["berita/berita-satu/index.html"]
+    _same(after, _build(site, plain))
+    cached, plain = _settings(site, "SITENAME = 'KPU Rembang Baru'\n")
+    after = _build(site, cached, VERIFY)
+    assert set(_stats(site)["halaman_dirender"]) == ITEM_PAGES | OTHER_PAGES
+    assert b"KPU Rembang Baru" in after["profil/index.html"]
+    _same(after, _build(site, plain))
+
+
+def test_added_and_withdrawn_items_come_out_exactly_as_without_cache(site: Site) -> None:
+    cached, plain = _site(site)
+    _build(site, cached)
+    site.article("berita/empat.md", "Berita Empat TOKENBARU", "Isi baru.", category="Berita")
+    site.approve_all("berita/empat.md")
+    after = _build(site, cached, VERIFY)
+    assert _stats(site)["halaman_dirender"] == [
+        "berita/berita-empat-tokenbaru/index.html",
+        "persetujuan/index.html",  # "daftar 6 isi yang terbit"
+    ]
+    _same(after, _build(site, plain))
+    for signoff in site.approvals.rglob("*"):
+        if signoff.is_file() and "tiga" in signoff.relative_to(site.approvals).as_posix():
+            signoff.unlink()  # the item is withdrawn: its sign-offs are gone
+    after = _build(site, cached, VERIFY)
+    assert "berita/berita-tiga/index.html" not in after
+    assert site.hits("Berita Tiga") == []  # no page, listing, feed or sitemap names it
+    assert site.hits("berita-tiga") == []
+    _same(after, _build(site, plain))
+
+
+def test_a_poisoned_cache_still_gives_exactly_the_right_pages(site: Site) -> None:
+    cached, plain = _site(site)
+    _build(site, cached)
+    entries = sorted(p for p in (_cache(site) / "halaman").rglob("*") if p.is_file())
+    assert len(entries) == len(ITEM_PAGES | OTHER_PAGES)
+    box = MachineCache(_cache(site), "halaman")
+    texts = {p: box.get(p.name) or b"" for p in entries}
+    one = next(
+        p for p, text in texts.items() if b'<h1 data-pagefind-meta="title">Berita Satu<' in text
+    )
+    two = next(
+        p for p, text in texts.items() if b'<h1 data-pagefind-meta="title">Berita Dua<' in text
+    )
+    shutil.copyfile(one, two)  # item one's entry under item two's key
+    others = [p for p in entries if p not in (one, two)]
+    others[0].write_bytes(b"RACUN")
+    others[1].write_bytes(others[1].read_bytes()[:-7] + b"RACUN!!")
+    after = _build(site, cached, VERIFY)
+    assert b"Berita Dua" in after["berita/berita-dua/index.html"]
+    assert _stats(site)["dirender"] == 3
+    assert site.hits("RACUN") == []
+    _same(after, _build(site, plain))
+
+
+def test_a_template_reading_unknown_parts_of_an_item_is_never_cached(site: Site) -> None:
+    cached, plain = _site(site)
+    article = site.root / "theme" / "templates" / "article.html"
+    article.write_text(
+        article.read_text().replace(
+            "{% block content %}", "{% block content %}{{ article.filename }}"
+        )
+    )
+    _build(site, cached)
+    stats = _stats(site)
+    assert not ITEM_PAGES & set(stats["halaman_dirender"]) - {"profil/index.html"}
+    again = _build(site, cached)
+    assert _stats(site)["tanpa_cache"] == stats["tanpa_cache"]
+    _same(again, _build(site, plain))
+
+
+def test_an_announcement_that_expired_between_builds_is_shown_as_expired(site: Site) -> None:
+    cached, plain = _site(site)
+    before = _build(site, cached)
+    assert b"Pengumuman terkini" in before["index.html"]
+    cached, plain = _settings(site, "APPROVAL_GATE_NOW = '2026-11-27T10:00:00+07:00'\n")
+    after = _build(site, cached, VERIFY)
+    assert b"Pengumuman terkini" not in after["index.html"]
+    _same(after, _build(site, plain))
+
+
+def test_a_preview_beside_the_cache_never_puts_a_draft_on_the_site(site: Site) -> None:
+    from previewkit import preview
+
+    cached, plain = _site(site)
+    site.article("berita/draf.md", "Draf RAHASIADRAF", "Belum disetujui RAHASIADRAF.")
+    _build(site, cached)
+    site.settings = cached
+    preview(site)
+    assert (
+        b"RAHASIADRAF"
+        in (
+            site.root / "var" / "pratinjau" / "berita" / "draf-rahasiadraf" / "index.html"
+        ).read_bytes()
+    )
+    preview_cache = _cache(site).with_name("render-pratinjau")
+    assert not (preview_cache / "halaman").exists()  # the preview's own writer renders
+    if preview_cache.exists():  # the preview's cache folder, key and all, over the build's
+        shutil.copytree(preview_cache, _cache(site), dirs_exist_ok=True)
+    after = _build(site, cached, VERIFY)
+    assert site.hits("RAHASIADRAF") == []
+    _same(after, _build(site, plain))
