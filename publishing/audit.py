@@ -9,21 +9,32 @@ keys) may be in the output. Any finding stops the build or publish.
 A local build trusts the furniture folders as a whole. A sealed publish passes its
 sealed input, and then no folder is trusted: every file is accounted for on its own
 (publishing/inventory.py), copies by their bytes.
+
+The audit costs what changed: each file is hashed once for the whole publish (the
+listing, publishing/tree.py, which the plan and the deploy reuse), and what a file says
+(markers, links) is read only from files whose hash is new (publishing/audit_facts.py).
+Whether what it says is allowed is judged against this build's manifest every time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
-import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
-from urllib.parse import urlparse
+from typing import TYPE_CHECKING, Any
 
+from .audit_facts import PREVIEW_MARKER, PRIVATE_MARKERS, Facts, FactTable, extract
 from .inventory import GENERATED_FILES, Inventory, Sealed
 from .provenance import audit_provenance
 from .search import audit_search
+from .tree import OutputFile, linked_files, list_output
+
+if TYPE_CHECKING:
+    from approval_gate.api import MachineCache
+
+__all__ = ["PREVIEW_MARKER", "PRIVATE_MARKERS", "AuditFinding", "audit_output"]
 
 #: Output folders and files that are site furniture, not items (see pelicanconf.py).
 FURNITURE_PREFIXES = (
@@ -35,12 +46,9 @@ FURNITURE_PREFIXES = (
     "theme/",
     "static/",
     "pagefind/",
+    "persetujuan/catatan/",  # one piece per item; provenance.py audits each strictly
 )
 FURNITURE_FILES = GENERATED_FILES | {"index.html"}
-PRIVATE_MARKERS = (b"PRIVATE KEY-----", b"kpu-rembang-persetujuan-v1", b'"build_id"')
-#: Every file of the editorial preview carries this (editorial/preview/inject.py MARKER_NAME):
-#: a preview shows unapproved items, so no part of one may ever be published.
-PREVIEW_MARKER = b"kpu-pratinjau"
 PRIVATE_NAMES = frozenset(
     {"roster.yml", "roster.yml.sig", "signoffs.json", "content.json", "gate-manifest.json"}
 )
@@ -61,11 +69,6 @@ class AuditFinding:
 def _is_pagination(name: str) -> bool:
     stem = name.removesuffix(".html")
     return name.endswith(".html") and stem.startswith("index") and stem[5:].isdigit()
-
-
-def _url_path(url: str) -> str:
-    path = urlparse(url).path.lstrip("/")
-    return path + "index.html" if path.endswith("/") or not path else path
 
 
 class _Allowed:
@@ -89,9 +92,9 @@ class _Allowed:
             or posixpath.dirname(rel) in self.folders - {""}
         )
 
-    def account(self, rel: str, data: bytes) -> str | None:
+    def account(self, rel: str, sha256: str) -> str | None:
         """Return why ``rel`` belongs to no approved item nor furniture folder, or None."""
-        del data  # a local build checks places, not bytes
+        del sha256  # a local build checks places, not bytes
         html = PurePosixPath(rel).suffix == ".html"
         if html and not self.page(rel):
             return "halaman ini bukan milik item yang disetujui"
@@ -100,49 +103,55 @@ class _Allowed:
         return None
 
 
-def _links_in(xml_file: Path) -> list[str]:
-    try:
-        root = ET.parse(xml_file).getroot()
-    except ET.ParseError as error:
-        return [f"!{error}"]
-    links = []
-    for element in root.iter():
-        tag = element.tag.rsplit("}", 1)[-1]
-        if (
-            tag == "link"
-            and element.get("href")
-            and element.get("rel", "alternate") == "alternate"
-            and element is not root
-        ):
-            links.append(element.get("href", ""))
-        elif tag in {"loc"} or (tag == "link" and element.text and element.text.strip()):
-            links.append((element.text or "").strip())
-    return links
-
-
-def _check_xml(rel: str, file: Path, page: Callable[[str], bool]) -> list[AuditFinding]:
+def _check_xml(rel: str, links: list[list[str]], page: Callable[[str], bool]) -> list[AuditFinding]:
     findings = []
-    for link in _links_in(file):
+    for link, target in links:
         if link.startswith("!"):
             findings.append(AuditFinding(rel, f"XML tidak dapat dibaca: {link[1:]}"))
             continue
-        target = _url_path(link)
         if not page(target):
             findings.append(AuditFinding(rel, f"menautkan ke {link!r} yang bukan item disetujui"))
     return findings
 
 
-def _private(file: Path, data: bytes) -> str | None:
-    """Return why ``file`` must never be published whatever its origin, or None."""
-    if PREVIEW_MARKER in data:
+def _xml(rel: str) -> bool:
+    """Return whether ``rel`` is a feed or sitemap (its suffix is ``.xml``)."""
+    return posixpath.splitext(rel)[1] == ".xml"
+
+
+def _private(rel: str, facts: Facts) -> str | None:
+    """Return why ``rel`` must never be published whatever its origin, or None."""
+    if facts["p"]:
         return "halaman PRATINJAU (dapat memuat item yang belum disetujui) tidak boleh terbit"
-    if (
-        file.name in PRIVATE_NAMES
-        or file.suffix in {".yml", ".yaml"}
-        or any(marker in data for marker in PRIVATE_MARKERS)
-    ):
+    name = posixpath.basename(rel)
+    if name in PRIVATE_NAMES or posixpath.splitext(name)[1] in {".yml", ".yaml"} or facts["m"]:
         return "berkas pribadi (kunci, persetujuan, cache atau manifest) tidak boleh terbit"
     return None
+
+
+def _judge(
+    rel: str, sha256: str, facts: Facts, accounts: _Allowed | Inventory
+) -> list[AuditFinding]:
+    """Judge one file's facts against this build's manifest (never cached)."""
+    findings = []
+    problem = _private(rel, facts) or accounts.account(rel, sha256)
+    if problem:
+        findings.append(AuditFinding(rel, problem))
+    if _xml(rel):
+        findings += _check_xml(rel, facts["x"], accounts.page)
+    return findings
+
+
+def _facts(
+    output: Path, files: Mapping[str, OutputFile], table: FactTable
+) -> list[tuple[str, str, Facts]]:
+    """Return ``(rel, sha256, facts)`` of every file, symlinked ones too, in path order."""
+    found = [(rel, file.sha256, table.of(file, _xml(rel))) for rel, file in files.items()]
+    for rel in linked_files(output):  # never published, but audited as before: fail closed
+        data = (output / rel).read_bytes()
+        facts = extract(data, _xml(rel))
+        found.append((rel, hashlib.sha256(data).hexdigest(), facts))
+    return sorted(found, key=lambda entry: entry[0].split("/"))
 
 
 def audit_output(
@@ -151,11 +160,16 @@ def audit_output(
     build_id: str,
     allow_demo_keys: bool,
     sealed: Sealed | None = None,
+    *,
+    files: Mapping[str, OutputFile] | None = None,
+    cache: MachineCache | None = None,
 ) -> list[AuditFinding]:
     """Check every file in ``output`` against the manifest; return what is wrong.
 
     With ``sealed`` (the sealed publish's input) every file must be accounted for by
-    the inventory instead of by folder.
+    the inventory instead of by folder. ``files`` is the build's listing of ``output``
+    (reused while each file is unchanged, publishing/tree.py); ``cache`` keeps what the
+    files say between builds (publishing/audit_facts.py).
     """
     findings = []
     if manifest.get("build_id") != build_id:
@@ -164,14 +178,10 @@ def audit_output(
         findings.append(AuditFinding("manifest", "build ini menerima kunci CONTOH (demo)"))
     allowed = _Allowed(manifest)
     accounts: _Allowed | Inventory = allowed if sealed is None else Inventory(manifest, sealed)
-    for file in sorted(p for p in output.rglob("*") if p.is_file()):
-        rel = file.relative_to(output).as_posix()
-        data = file.read_bytes()
-        problem = _private(file, data) or accounts.account(rel, data)
-        if problem:
-            findings.append(AuditFinding(rel, problem))
-        if file.suffix == ".xml":
-            findings += _check_xml(rel, file, accounts.page)
+    table = FactTable(cache)
+    for rel, sha256, facts in _facts(output, list_output(output, files), table):
+        findings += _judge(rel, sha256, facts, accounts)
+    table.save()
     findings += [
         AuditFinding(path, problem) for path, problem in audit_search(output, set(allowed.pages))
     ]

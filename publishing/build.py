@@ -21,11 +21,11 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from approval_gate.api import ExitCode
+from approval_gate.api import ExitCode, MachineCache
 
 from . import interrupts
 from .audit import audit_output
@@ -42,6 +42,7 @@ from .pelican_run import (
     storage_text,
 )
 from .search import SearchIndexError, index_site
+from .tree import OutputFile, list_output
 
 __all__ = [
     "SKIPPED",
@@ -62,6 +63,8 @@ class BuildResult:
     output: Path
     manifest: dict[str, Any]
     log: str
+    #: Every output file, hashed once for the whole publish (publishing/tree.py).
+    files: Mapping[str, OutputFile] = field(default_factory=dict)
 
 
 def _prune(builds: Path, keep: int = 50) -> None:
@@ -175,7 +178,16 @@ def build_site(
                 index_site(staging, manifest, state / "pagefind-cache")
         except SearchIndexError as error:
             raise BuildFailed(error.message, log + error.log, exit_code=error.exit_code) from None
-        findings = audit_output(staging, manifest, build_id, allow_demo_keys, sealed)
+        files = list_output(staging)  # hashed once: the audit, plan and deploy reuse it
+        findings = audit_output(
+            staging,
+            manifest,
+            build_id,
+            allow_demo_keys,
+            sealed,
+            files=files,
+            cache=MachineCache(state / "audit-cache", "audit"),
+        )
         if findings:
             report = "\n".join(f"  {f.render()}" for f in findings[:50])
             raise BuildFailed(
@@ -186,7 +198,7 @@ def build_site(
         failpoint("audit")  # audited, not yet moved into place
         _swap(staging, output)
         _keep_manifest(manifest_path, state)
-        return BuildResult(output, manifest, log)
+        return BuildResult(output, manifest, log, files)
     except OSError as error:
         if not is_storage(error):
             raise

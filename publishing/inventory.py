@@ -10,7 +10,6 @@ Anything else came from somewhere nobody signed, so the publish stops.
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 import re
 from collections.abc import Mapping
@@ -50,7 +49,7 @@ GENERATED = re.compile(
     rf"^(?:{_PAGED}"
     rf"|(?:kategori|topik|penulis)/{_SLUG}/{_PAGED}"
     rf"|arsip/[0-9]{{4}}/(?:[0-9]{{2}}/)?{_PAGED}"
-    r"|feeds/[\w.-]+\.xml)$"
+    r"|feeds/[\w.-]+\.xml|persetujuan/catatan/[0-9a-f]{20}\.json)$"
 )
 #: Single generated files: direct templates, the sitemap and the theme's provenance record.
 GENERATED_FILES = frozenset(
@@ -64,7 +63,6 @@ GENERATED_FILES = frozenset(
         "404.html",
         "cari/index.html",
         "persetujuan/index.html",
-        "persetujuan/catatan.json",
         "persetujuan/allowed_signers",
     }
 )
@@ -91,15 +89,17 @@ class Inventory:
         """Return whether ``rel`` is an approved item's page or a generated one."""
         return rel in self.pages or rel in GENERATED_FILES or bool(GENERATED.match(rel))
 
-    def account(self, rel: str, data: bytes) -> str | None:
-        """Return why ``rel`` may not be published, or None when it is accounted for."""
+    def account(self, rel: str, digest: str) -> str | None:
+        """Return why ``rel`` may not be published, or None when it is accounted for.
+
+        ``digest`` is the file's SHA-256 from the publish's listing (hashed once).
+        """
         if self.page(rel):
             return None
         if rel.startswith(f"{SEARCH_FOLDER}/") and SEARCH_FILES.match(
             rel[len(SEARCH_FOLDER) + 1 :]
         ):
             return None  # each record is checked by audit_search (publishing/search.py)
-        digest = hashlib.sha256(data).hexdigest()
         if rel in self.copies:
             return self._copied(self.copies[rel], digest)
         if rel.startswith(THEME_OUTPUT):

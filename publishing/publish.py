@@ -121,6 +121,9 @@ def _sealed_build(run: Run, target: str | None, release: str, moment: datetime) 
                 "APPROVAL_GATE_ALLOW_DEMO_KEYS": run.demo,
                 "APPROVAL_GATE_CACHE_PATH": str(cache),
                 "APPROVAL_GATE_SEALED": True,
+                # Converted and rendered approved bytes, kept between publishes on this
+                # machine (plugins/render_cache; entries sealed with the machine's key).
+                "RENDER_CACHE_PATH": str(run.var / "render-cache"),
             },
             amend=lambda manifest: amend(sealed, manifest),
             sealed=sealed,
@@ -168,6 +171,7 @@ def _locked(run: Run, target: str | None, dry_run: bool, allow_withdrawal: bool)
     built = _sealed_build(run, target, release, moment)
     output, chosen, manifest = built.result.output, built.ready.target, built.result.manifest
     try:
+        chosen.known = built.result.files  # hashed once by the build (publishing/tree.py)
         plan = chosen.plan(output)
         run.lap("plan")
         withdrawn = rails_after_plan(run, built, plan, allow_withdrawal=allow_withdrawal)

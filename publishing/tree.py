@@ -1,16 +1,29 @@
 """The files of a built output as the targets compare them: path, size and checksums.
 
 Every target decides "changed or not" from the same listing, so an unchanged site sends
-nothing whichever target it goes to. MD5 is kept because S3 ETags of single-part uploads
-are MD5 hex digests; SHA-256 is what the publication archive records.
+nothing whichever target it goes to. SHA-256 is what the audit, the plans and the
+publication archive use; MD5 is worked out only when asked (S3 ETags of single-part
+uploads are MD5 hex digests), so a target that never asks never pays for it.
+
+A publish hashes each output file once: the build lists its output, and the audit, the
+plan and the deploy reuse that listing (``known``). A listing is only ever a hint: each
+entry is reused only while the file at that place is still the very same file (device,
+inode, size, modification and change times, ``stamp``), so a file written, replaced or
+touched since is hashed again, never trusted from its old hash.
 """
 
 from __future__ import annotations
 
 import hashlib
 import mimetypes
-from dataclasses import dataclass
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+
+#: (device, inode, size, mtime_ns, ctime_ns): the same file, unchanged, at one place.
+Stamp = tuple[int, int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -18,10 +31,24 @@ class OutputFile:
     """One file of a built output."""
 
     rel: str  # POSIX path relative to the output root
-    path: Path
+    root: Path  # the output root
     size: int
-    md5: str
     sha256: str
+    stamp: Stamp = field(default=(0, 0, 0, 0, 0), compare=False)
+
+    @cached_property
+    def path(self) -> Path:
+        """Return where the file is (made on first use: most files are only compared)."""
+        return self.root / self.rel
+
+    @cached_property
+    def md5(self) -> str:
+        """Return the file's MD5 hex digest (S3's ETag), read on first use only."""
+        md5 = hashlib.md5(usedforsecurity=False)
+        with self.path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                md5.update(chunk)
+        return md5.hexdigest()
 
     @property
     def content_type(self) -> str:
@@ -73,21 +100,69 @@ def cache_control(rel: str) -> str:
     return "public, max-age=86400"
 
 
-def _digests(path: Path) -> tuple[str, str]:
-    md5, sha = hashlib.md5(usedforsecurity=False), hashlib.sha256()
+def stamp_of(status: os.stat_result) -> Stamp:
+    """Return what identifies one unchanged file at one place (see the module docstring)."""
+    return (
+        status.st_dev,
+        status.st_ino,
+        status.st_size,
+        status.st_mtime_ns,
+        status.st_ctime_ns,
+    )
+
+
+def sha256_of(path: Path) -> str:
+    """Return the SHA-256 hex digest of the file at ``path``, read in 1 MiB chunks."""
+    sha = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
-            md5.update(chunk)
             sha.update(chunk)
-    return md5.hexdigest(), sha.hexdigest()
+    return sha.hexdigest()
 
 
-def list_output(output: Path) -> dict[str, OutputFile]:
-    """Return every regular file under ``output`` keyed by its relative POSIX path."""
-    files = {}
-    for path in sorted(output.rglob("*")):
-        if path.is_file() and not path.is_symlink():
-            rel = path.relative_to(output).as_posix()
-            md5, sha = _digests(path)
-            files[rel] = OutputFile(rel, path, path.stat().st_size, md5, sha)
+def _walk(root: str, prefix: str = "") -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Yield ``(rel, entry)`` of everything but folders under ``root``, in path order.
+
+    Symlinked folders are not entered (as ``Path.rglob`` does not).
+    """
+    with os.scandir(root) as entries:
+        found = sorted(entries, key=lambda entry: entry.name)
+    for entry in found:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(entry.path, f"{prefix}{entry.name}/")
+        else:
+            yield f"{prefix}{entry.name}", entry
+
+
+def linked_files(output: Path) -> list[str]:
+    """Return the symlinks under ``output`` that lead to a file (never published)."""
+    if not output.is_dir():
+        return []
+    return [rel for rel, entry in _walk(str(output)) if entry.is_symlink() and entry.is_file()]
+
+
+def list_output(
+    output: Path, known: Mapping[str, OutputFile] | None = None
+) -> dict[str, OutputFile]:
+    """Return every regular file under ``output`` keyed by its relative POSIX path.
+
+    ``known`` (an earlier listing of the same files, possibly from before a rename of
+    ``output``) saves hashing a file again while its ``stamp`` is unchanged.
+    """
+    files: dict[str, OutputFile] = {}
+    if not output.is_dir():
+        return files
+    for rel, entry in _walk(str(output)):
+        if entry.is_symlink() or not entry.is_file():
+            continue
+        status = entry.stat()
+        stamp = stamp_of(status)
+        before = (known or {}).get(rel)
+        if before is None or before.stamp != stamp or stamp == (0, 0, 0, 0, 0):
+            sha = sha256_of(Path(entry.path))
+            files[rel] = OutputFile(rel, output, status.st_size, sha, stamp)
+        elif before.root == output:
+            files[rel] = before  # the very same entry: an MD5 worked out already is kept
+        else:
+            files[rel] = OutputFile(rel, output, status.st_size, before.sha256, stamp)
     return files

@@ -22,6 +22,8 @@ from typing import Any, ClassVar
 
 from approval_gate.api import ConfigError, ExitCode, KpuError, options
 
+from ..tree import OutputFile
+
 #: How a target's option is shown to people; ``{name}`` is the target's name.
 LABEL = "PUBLISH_TARGETS['{name}']['{key}']"
 
@@ -86,6 +88,10 @@ class Target(ABC):
     kind: str = ""
     #: The options of this kind of target (``target_options(...)``).
     OPTIONS: ClassVar[options.OptionSet] = target_options()
+    #: The build's listing of the output (``BuildResult.files``), set by the publish before
+    #: ``plan``: a target that lists the output passes it to ``tree.list_output`` so each
+    #: file is hashed once per publish. Only a hint: a file changed since is hashed again.
+    known: Mapping[str, OutputFile] | None = None
 
     def __init__(
         self,
@@ -132,7 +138,11 @@ class Target(ABC):
 
     @abstractmethod
     def plan(self, output: Path) -> Plan:
-        """Return what ``deploy(output, ...)`` would change, changing nothing."""
+        """Return what ``deploy(output, ...)`` would change, changing nothing.
+
+        It costs what changed where the target can tell (``known``, the local target's
+        record of the live release); it never plans less than what changed.
+        """
 
     @abstractmethod
     def deploy(self, output: Path, release: str) -> Sent:

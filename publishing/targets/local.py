@@ -10,6 +10,15 @@ Old releases beyond ``keep`` are removed, oldest first, never the current one.
 A full disk or a read-only folder stops the copy with one Indonesian sentence; the
 incomplete copy is removed at once, and whatever a killed publish left (``.partial``
 folders, a temporary link) is removed by the next publish, which says so.
+
+The plan costs what changed: the new output comes hashed from the build (``Target.known``)
+and the live release is not hashed again. Once a release is live, the SHA-256 of each of
+its files is recorded beside it (``.kpu-hashes/<release>.sha256``, sealed with the
+publishing machine's key) with what identifies the file on disk (device, inode, size,
+modification and change times). The next plan reuses a recorded hash only for a file
+that is still exactly that file; a file edited, replaced or touched by hand on the
+target, a missing, forged or foreign record all mean hashing that file again, so a plan
+never sends less than what changed.
 """
 
 from __future__ import annotations
@@ -17,16 +26,18 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from approval_gate.api import options
+from approval_gate.api import MachineCache, options
 
 from .. import interrupts
 from ..failpoints import failpoint
 from ..faults import AGAIN, FULL, failed_path, is_storage, reason, remedy
-from ..tree import OutputFile, list_output
+from ..tree import OutputFile, Stamp, list_output
+from .local_record import RECORD_KEYS, read_record, record_path, write_record
 from . import Plan, Sent, Target, TargetError, folder, target_options
 
 #: Kept for backwards compatibility with the first tests: the local target's error.
@@ -89,10 +100,36 @@ class Trees:
     old: dict[str, OutputFile]
 
 
-def compare(output: Path, target: Path) -> Trees:
-    """List and hash ``output`` and the current release at ``target``."""
+def compare(
+    output: Path,
+    target: Path,
+    known: Mapping[str, OutputFile] | None = None,
+    seal: MachineCache | None = None,
+) -> Trees:
+    """List ``output`` and the current release at ``target``, hashing only what is new.
+
+    ``known`` is the build's listing of ``output``; ``seal`` opens the live release's record.
+    """
     live = current_release(target)
-    return Trees(list_output(output), live, list_output(target / "releases" / live) if live else {})
+    old = {}
+    if live:
+        old = list_output(target / "releases" / live, read_record(target, live, seal))
+    return Trees(list_output(output, known), live, old)
+
+
+def _same(trees: Trees, rel: str, file: OutputFile) -> bool:
+    """Return whether the live release already has ``file``'s bytes at ``rel``."""
+    before = trees.old.get(rel)
+    return before is not None and before.sha256 == file.sha256
+
+
+def _expected(trees: Trees) -> dict[str, tuple[str, Stamp, bool]]:
+    """Return, per file of the new release, its hash, its source's stamp and whether linked."""
+    expected = {}
+    for rel, file in trees.new.items():
+        linked = trees.live is not None and _same(trees, rel, file)
+        expected[rel] = (file.sha256, trees.old[rel].stamp if linked else file.stamp, linked)
+    return expected
 
 
 def plan_local(output: Path, target: Path, trees: Trees | None = None) -> Plan:
@@ -100,8 +137,7 @@ def plan_local(output: Path, target: Path, trees: Trees | None = None) -> Plan:
     trees = trees or compare(output, target)
     plan = Plan()
     for rel, file in trees.new.items():
-        before = trees.old.get(rel)
-        if before is not None and before.sha256 == file.sha256:
+        if _same(trees, rel, file):
             plan.unchanged += 1
         else:
             plan.upload.append(rel)
@@ -111,19 +147,25 @@ def plan_local(output: Path, target: Path, trees: Trees | None = None) -> Plan:
 
 
 def deploy_local(
-    output: Path, target: Path, release: str, keep: int = 0, trees: Trees | None = None
+    output: Path,
+    target: Path,
+    release: str,
+    keep: int = 0,
+    trees: Trees | None = None,
+    seal: MachineCache | None = None,
 ) -> Sent:
     """Assemble ``output`` as a new release folder and make it current.
 
     ``trees`` (from ``compare``, e.g. made for the plan) saves hashing both trees again;
-    it is used only while ``current`` still points where it did.
+    it is used only while ``current`` still points where it did. With ``seal`` the
+    release's hashes are recorded for the next plan once it is live.
     """
     folder = target / "releases"
     final = folder / release
     if final.exists():
         raise TargetError(f"Rilis {release} sudah ada di {folder}; rilis tidak pernah ditimpa.")
     if trees is None or trees.live != current_release(target):
-        trees = compare(output, target)
+        trees = compare(output, target, trees.new if trees else None, seal)
     partial = folder / f".{release}.partial"
     sent = Sent(location=str(target / "current"), release=release)
     try:
@@ -148,6 +190,9 @@ def deploy_local(
         for name in releases(target)[:-keep]:
             if name != release:
                 shutil.rmtree(folder / name, ignore_errors=True)
+                record_path(target, name).unlink(missing_ok=True)
+    if seal is not None:  # last: removing old releases changes the ctimes of shared files
+        write_record(target, release, _expected(trees), seal)
     return sent
 
 
@@ -160,8 +205,7 @@ def _assemble(trees: Trees, folder: Path, partial: Path, sent: Sent) -> None:
     for rel, file in trees.new.items():
         destination = partial / rel
         destination.parent.mkdir(parents=True, exist_ok=True)
-        before = trees.old.get(rel)
-        if live is not None and before is not None and before.sha256 == file.sha256:
+        if live is not None and _same(trees, rel, file):
             os.link(live / rel, destination)
         else:
             shutil.copy2(file.path, destination)
@@ -238,16 +282,22 @@ class LocalTarget(Target):
         """Remove the ``.partial`` folders and temporary links of killed publishes."""
         return tidy_local(self.path)
 
+    @property
+    def seal(self) -> MachineCache:
+        """Return what seals the records of live releases (its key is in this machine's var/)."""
+        return MachineCache(self.state / RECORD_KEYS, self.kind)
+
     def plan(self, output: Path) -> Plan:
         """Compare with the current release (the hashes are kept for ``deploy``)."""
-        self._compared = (output, compare(output, self.path))
+        self._compared = (output, compare(output, self.path, self.known, self.seal))
         return plan_local(output, self.path, self._compared[1])
 
     def deploy(self, output: Path, release: str) -> Sent:
         """Add a release and switch ``current`` to it."""
         compared = getattr(self, "_compared", None)
         trees = compared[1] if compared and compared[0] == output else None
-        return deploy_local(output, self.path, release, keep=self.keep, trees=trees)
+        seal = self.seal
+        return deploy_local(output, self.path, release, keep=self.keep, trees=trees, seal=seal)
 
     def rollback(self, to: str) -> str:
         """Switch ``current`` to the release ``to``."""

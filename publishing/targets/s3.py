@@ -170,7 +170,7 @@ class S3Target(Target):
         return History(self.site, self.prefix, Bucket(self.client, self.rollback_bucket), self.keep)
 
     def _output(self, output: Path) -> dict[str, OutputFile]:
-        files = list_output(output)
+        files = list_output(output, self.known)  # hashed by the build, not again
         for rel in files:
             if rel.startswith(RESERVED):
                 raise TargetError(

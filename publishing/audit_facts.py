@@ -1,0 +1,148 @@
+"""What the audit reads from a file's bytes, kept between builds by the file's SHA-256.
+
+The audit asks two kinds of question of every output file. What a file *is* (does it
+carry the preview marker or a private marker, which addresses does a feed or sitemap
+link to) depends on its bytes alone; whether that is allowed depends on the current
+manifest. Only the first kind is kept: one table on the publishing machine, keyed on
+each file's SHA-256 (from the listing every step of the publish shares,
+publishing/tree.py), sealed with the machine's key (``approval_gate.api.MachineCache``)
+and made again whenever this module's code changes. The judgement is never kept: a
+page that links to an item withdrawn since is a finding on the next run, because the
+link is looked up in the new manifest every time.
+
+A table that is missing, damaged, forged or from other code reads as empty (the facts
+are worked out again from the bytes), and an entry can only ever be found by the hash of
+the very bytes it was made from, so a cache can make the audit faster, never different.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from .tree import OutputFile
+
+if TYPE_CHECKING:
+    from approval_gate.api import MachineCache
+
+PRIVATE_MARKERS = (b"PRIVATE KEY-----", b"kpu-rembang-persetujuan-v1", b'"build_id"')
+#: Every file of the editorial preview carries this (editorial/preview/inject.py MARKER_NAME):
+#: a preview shows unapproved items, so no part of one may ever be published.
+PREVIEW_MARKER = b"kpu-pratinjau"
+#: Raise when what an entry means changes; the code's own hash is part of the key too.
+FACTS_VERSION = 1
+
+#: One file's facts: ``p`` preview marker, ``m`` a private marker, ``x`` (XML files only)
+#: the addresses it links to, each with the output path it names (``[link, path]``), or
+#: ``[["!<parse error>", ""]]``.
+Facts = dict[str, Any]
+
+
+def url_path(url: str) -> str:
+    """Return the output file an address names: its path, ``index.html`` for a folder."""
+    path = urlparse(url).path.lstrip("/")
+    return path + "index.html" if path.endswith("/") or not path else path
+
+
+def links_in(data: bytes) -> list[list[str]]:
+    """Return ``[link, path]`` of what a feed or sitemap links to (``!error`` if unreadable)."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as error:
+        return [[f"!{error}", ""]]
+    links = []
+    for element in root.iter():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if (
+            tag == "link"
+            and element.get("href")
+            and element.get("rel", "alternate") == "alternate"
+            and element is not root
+        ):
+            links.append(element.get("href", ""))
+        elif tag in {"loc"} or (tag == "link" and element.text and element.text.strip()):
+            links.append((element.text or "").strip())
+    return [[link, url_path(link)] for link in links]
+
+
+def extract(data: bytes, xml: bool) -> Facts:
+    """Return the facts of ``data``; ``xml`` adds the links (the file is a feed or sitemap)."""
+    facts: Facts = {
+        "p": PREVIEW_MARKER in data,
+        "m": any(marker in data for marker in PRIVATE_MARKERS),
+    }
+    if xml:
+        facts["x"] = links_in(data)
+    return facts
+
+
+def _code_version() -> str:
+    """Return the hash of this module's source: new extraction code never reads old facts."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+class FactTable:
+    """The facts of one output's files, read from (and written back to) the machine cache."""
+
+    def __init__(self, cache: MachineCache | None) -> None:
+        self.cache = cache
+        self.known: dict[str, Facts] = {}
+        self.used: dict[str, Facts] = {}
+        self.made = 0  # how many files had to be read (for tests and the benchmark)
+        if cache is not None:
+            from approval_gate.api import cache_key
+
+            self.key = cache_key("audit-facts", FACTS_VERSION, _code_version())
+            self.known = _load(cache.get(self.key))
+
+    def of(self, file: OutputFile, xml: bool) -> Facts:
+        """Return the facts of ``file``, reading it only when its hash is not in the table."""
+        facts = self.known.get(file.sha256)
+        if facts is None or not _valid(facts) or (xml and "x" not in facts):
+            data = file.path.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()  # keyed on the bytes actually read
+            facts = extract(data, xml)
+            if not xml and digest in self.known and _valid(self.known[digest]):
+                facts = {**self.known[digest], **facts}  # keep links made for an XML twin
+            self.known[digest] = self.used[digest] = facts
+            self.made += 1
+        else:
+            self.used[file.sha256] = facts
+        return facts
+
+    def save(self) -> None:
+        """Write back the facts of this output's files only (the table never grows stale)."""
+        if self.cache is not None and self.used:
+            text = json.dumps(self.used, sort_keys=True, separators=(",", ":"))
+            self.cache.put(self.key, text.encode("utf-8"))
+
+
+def _load(blob: bytes | None) -> dict[str, Facts]:
+    """Return the table in ``blob`` (entries are checked when used), or an empty one."""
+    if blob is None:
+        return {}
+    try:
+        table = json.loads(blob)
+    except ValueError:
+        return {}
+    return table if isinstance(table, dict) else {}
+
+
+def _valid(facts: object) -> bool:
+    """Return whether ``facts`` has the shape ``extract`` gives (else it is made again)."""
+    return (
+        isinstance(facts, dict)
+        and isinstance(facts.get("p"), bool)
+        and isinstance(facts.get("m"), bool)
+        and isinstance(facts.get("x", []), list)
+        and all(_pair(link) for link in facts.get("x", []))
+    )
+
+
+def _pair(link: object) -> bool:
+    """Return whether ``link`` is a ``[link, path]`` pair of texts."""
+    return isinstance(link, list) and len(link) == 2 and all(isinstance(t, str) for t in link)

@@ -1,0 +1,181 @@
+"""Plans that cost what changed: each file hashed once, the live release from its record.
+
+The build's listing is reused by the plan (``tree.list_output(known=)``); the local
+target records the hashes of each live release beside it, sealed with the machine's key.
+A recorded hash is used only for a file that is still exactly the recorded file, so a
+live file edited by hand (even with its old size and modification time put back), a
+missing or forged record, or a rollback all mean hashing again: a plan never sends less
+than what changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from approval_gate.api import MachineCache
+from publishing import tree
+from publishing.targets.local import (
+    LocalTarget,
+    compare,
+    deploy_local,
+    plan_local,
+    rollback_local,
+)
+from publishing.targets.local_record import read_record, record_path
+
+
+def _site(folder: Path, pages: dict[str, str]) -> Path:
+    for rel, text in pages.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(text)
+    return folder
+
+
+PAGES = {"index.html": "beranda", "berita/a/index.html": "A", "berita/b/index.html": "B"}
+
+
+@pytest.fixture
+def hashed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every path ``tree.sha256_of`` reads, in order."""
+    seen: list[str] = []
+    real = tree.sha256_of
+
+    def counting(path: Path) -> str:
+        seen.append(str(path))
+        return real(path)
+
+    monkeypatch.setattr(tree, "sha256_of", counting)
+    return seen
+
+
+@pytest.fixture
+def seal(tmp_path: Path) -> MachineCache:
+    return MachineCache(tmp_path / "var" / "target-cache", "lokal")
+
+
+def test_a_listing_is_reused_after_a_rename_but_never_for_a_changed_file(
+    tmp_path: Path, hashed: list[str]
+) -> None:
+    staging = _site(tmp_path / "staging", PAGES)
+    known = tree.list_output(staging)
+    output = staging.rename(tmp_path / "output")
+    hashed.clear()
+    assert {rel: f.sha256 for rel, f in tree.list_output(output, known).items()} == {
+        rel: f.sha256 for rel, f in known.items()
+    }
+    assert hashed == []
+    (output / "berita/a/index.html").write_text("X")  # same size, other bytes
+    listed = tree.list_output(output, known)
+    assert hashed == [str(output / "berita/a/index.html")]
+    assert listed["berita/a/index.html"].sha256 == tree.sha256_of(output / "berita/a/index.html")
+    assert listed["index.html"].path == output / "index.html"
+
+
+def test_the_plan_reads_the_live_release_from_its_record(
+    tmp_path: Path, seal: MachineCache, hashed: list[str]
+) -> None:
+    target = tmp_path / "situs"
+    deploy_local(_site(tmp_path / "b1", PAGES), target, "r1", seal=seal)
+    assert record_path(target, "r1").is_file()
+    assert not (target / "current" / ".kpu-hashes").exists()  # beside the release, not in it
+    assert sorted(p.name for p in (target / "releases").iterdir()) == ["r1"]
+    output = _site(tmp_path / "b2", {**PAGES, "berita/a/index.html": "A, diperbaiki"})
+    known = tree.list_output(output)
+    hashed.clear()
+    plan = plan_local(output, target, compare(output, target, known, seal))
+    assert hashed == []  # neither tree read again
+    assert (plan.upload, plan.unchanged, plan.delete) == (["berita/a/index.html"], 2, [])
+
+
+@pytest.mark.parametrize("how", ["same-size-and-mtime", "replaced", "deleted", "added"])
+def test_a_live_file_changed_by_hand_is_found(
+    tmp_path: Path, seal: MachineCache, hashed: list[str], how: str
+) -> None:
+    target = tmp_path / "situs"
+    deploy_local(_site(tmp_path / "b1", PAGES), target, "r1", seal=seal)
+    live = target / "current" / "berita" / "b" / "index.html"
+    before = live.stat()
+    if how == "same-size-and-mtime":  # in place, old size and mtime put back: ctime differs
+        live.write_text("X")
+        os.utime(live, ns=(before.st_atime_ns, before.st_mtime_ns))
+    elif how == "replaced":
+        live.unlink()
+        live.write_text("Y")
+        os.utime(live, ns=(before.st_atime_ns, before.st_mtime_ns))
+    elif how == "deleted":
+        live.unlink()
+    else:
+        (target / "current" / "tambahan.html").write_text("bocor")
+    output = _site(tmp_path / "b2", PAGES)
+    plan = plan_local(output, target, compare(output, target, tree.list_output(output), seal))
+    if how == "added":
+        assert (plan.upload, plan.delete) == ([], ["tambahan.html"])
+    else:
+        assert (plan.upload, plan.delete) == (["berita/b/index.html"], [])
+    deploy_local(output, target, "r2", seal=seal)
+    assert (target / "current" / "berita" / "b" / "index.html").read_text() == "B"
+    assert not (target / "current" / "tambahan.html").exists()
+
+
+@pytest.mark.parametrize("how", ["missing", "forged", "other-release", "other-machine"])
+def test_without_a_trustworthy_record_the_live_release_is_hashed(
+    tmp_path: Path, seal: MachineCache, hashed: list[str], how: str
+) -> None:
+    target = tmp_path / "situs"
+    deploy_local(_site(tmp_path / "b1", PAGES), target, "r1", seal=seal)
+    live = target / "current" / "berita" / "b" / "index.html"
+    record = record_path(target, "r1")
+    if how == "missing":
+        record.unlink()
+    elif how == "forged":  # the record says the tampered file is the new one; its seal fails
+        blob = record.read_bytes()
+        entries = json.loads(blob[32:])
+        live.write_text("X")
+        entries["berita/b/index.html"][1] = list(tree.stamp_of(live.stat()))
+        record.write_bytes(blob[:32] + json.dumps(entries).encode())
+    elif how == "other-release":  # a genuine record, copied beside another release
+        deploy_local(_site(tmp_path / "b0", {"index.html": "lain"}), target, "r0", seal=seal)
+        rollback_local(target, "r1")
+        shutil.copyfile(record_path(target, "r0"), record)
+    else:
+        seal = MachineCache(tmp_path / "lain" / "target-cache", "lokal")
+    assert read_record(target, "r1", seal) == {}
+    output = _site(tmp_path / "b2", PAGES)
+    known = tree.list_output(output)
+    hashed.clear()
+    plan = plan_local(output, target, compare(output, target, known, seal))
+    assert sorted(hashed) == sorted(str(target / "releases" / "r1" / rel) for rel in PAGES)
+    expected = ["berita/b/index.html"] if how == "forged" else []
+    assert plan.upload == expected
+
+
+def test_after_a_rollback_the_plan_is_still_exact(tmp_path: Path, seal: MachineCache) -> None:
+    target = tmp_path / "situs"
+    first = _site(tmp_path / "b1", PAGES)
+    deploy_local(first, target, "r1", seal=seal)
+    second = _site(tmp_path / "b2", {**PAGES, "berita/a/index.html": "A2"})
+    deploy_local(second, target, "r2", seal=seal)
+    rollback_local(target, "r1")
+    plan = plan_local(second, target, compare(second, target, tree.list_output(second), seal))
+    assert plan.upload == ["berita/a/index.html"]
+
+
+def test_the_local_target_records_each_release_and_drops_old_records(tmp_path: Path) -> None:
+    root = tmp_path / "proyek"
+    target = LocalTarget(
+        "situs", {"path": str(tmp_path / "web"), "keep": 1}, {}, root, root / "var"
+    )
+    for number in (1, 2):
+        output = _site(tmp_path / f"b{number}", {**PAGES, "index.html": f"beranda {number}"})
+        target.known = tree.list_output(output)
+        plan = target.plan(output)
+        assert plan.upload == (["index.html"] if number == 2 else sorted(PAGES))
+        target.deploy(output, f"r{number}")
+    assert sorted(p.name for p in (tmp_path / "web" / "releases").iterdir()) == ["r2"]
+    assert sorted(p.name for p in (tmp_path / "web" / ".kpu-hashes").iterdir()) == ["r2.sha256"]
+    assert (root / "var" / "target-cache" / ".kunci").is_file()  # the machine's key, in var/
