@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from approval_gate.api import DEMO_ANCHOR, WIB, ExitCode, KpuError, as_moment, git_text
 
-from .archive import ArchiveError, published_items
+from .archive import ArchiveError, machine_cache, published_items
 from .state import MachineState
 from .targets import TargetError
 
@@ -171,8 +171,8 @@ def live_items(state: MachineState, target: str, folder: Path, roster: Roster) -
     order = live_order(state.releases(target))
     if not order:
         return None
-    try:
-        return published_items(folder, order[-1], target, roster)
+    try:  # the machine's cache of states spares re-reading the chain's full record
+        return published_items(folder, order[-1], target, roster, machine_cache(state.folder))
     except ArchiveError as error:
         raise RailError(
             f"Item yang sedang tayang di target '{target}' tidak dapat dibaca dari catatan "

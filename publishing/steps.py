@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Mapping
 from contextlib import suppress
@@ -22,7 +23,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from approval_gate.api import Ledger, Roster, git_text, now, pinned_anchor
+from approval_gate.api import (
+    Ledger,
+    MachineCache,
+    Roster,
+    fingerprint,
+    git_text,
+    now,
+    pinned_anchor,
+)
 
 from . import archive, rails
 from .faults import AGAIN, Reservation, clear_reservations, is_storage, storage_error
@@ -167,18 +176,16 @@ def went_live(
 def archive_pending(
     run: Run, built: Built, release: str, moment: datetime, plan: Plan
 ) -> archive.Written:
-    """Write the signed pending record before the deploy (publishing/archive)."""
+    """Write the signed pending record before the deploy (publishing/archive).
+
+    It lists what changed since the newest verified record of the target and names that
+    record; a full list when there is none, when the chain has grown to
+    ``archive.FULL_EVERY`` records, or when another key signed it.
+    """
     ready, roster, manifest = built.ready, built.ledger.roster, built.result.manifest
-    folder = run.archive_folder
-    same = (
-        archive.previous_same(
-            folder,
-            ready.target.name,
-            archive.published_digest(archive.published_list(manifest)),
-            roster,
-        )
-        if plan.empty
-        else None
+    previous = archive.newest(run.archive_folder, ready.target.name, roster, _state_cache(run))
+    full = previous is None or (
+        previous.state.depth + 1 >= archive.FULL_EVERY or previous.state.signers != {_signer(built)}
     )
     source = replace(archive.provenance(run.repo), commit=run.commit, dirty=False)
     data = archive.pending_record(
@@ -192,9 +199,20 @@ def archive_pending(
         manifest=manifest,
         plan=plan,
         demo=run.demo,
-        same_as=same,
+        previous=previous,
+        full=full,
     )
-    return archive.write_pending(folder, data, built.key, roster)
+    return archive.write_pending(run.archive_folder, data, built.key, roster)
+
+
+def _state_cache(run: Run) -> MachineCache:
+    """Return this machine's cache of archive states (publishing/archive/chain.py)."""
+    return archive.machine_cache(run.machine.folder)
+
+
+def _signer(built: Built) -> str:
+    """Return the fingerprint of this machine's archive key."""
+    return fingerprint(archive.keys.public_half(built.key))
 
 
 def archive_complete(
@@ -209,16 +227,32 @@ def archive_complete(
     """Write the signed complete record after the deploy and commit both (alone).
 
     Returns the complete record and a warning when the git commit failed. ``later``: an
-    earlier publish's release, completed by this one (``archive_repair``).
+    earlier publish's release, completed by this one (``archive_repair``). The state it
+    records is kept in the machine's cache, so the next publish need not add up the chain.
     """
     done = archive.complete(
         pending, at=now(), sent=sent, key=built.key, roster=built.ledger.roster, later=later
     )
+    if not later:
+        with suppress(archive.ArchiveError, OSError):  # a cache: never fails the publish
+            _keep_state(run, built, pending, done)
     warning = None
     if built.ready.config.archive_commit and not run.demo:
         paths = [pending.path, pending.signature, done.path, done.signature]
         warning = archive.commit_record(run.repo, paths, release)
     return done.path, warning
+
+
+def _keep_state(run: Run, built: Built, pending: archive.Written, done: archive.Written) -> None:
+    """Keep the state this publish recorded in the machine's cache, keyed on its record."""
+    state = archive.state_of(  # the list the pending record hashed: the manifest's
+        archive.published_list(built.result.manifest),
+        int(pending.data.get("chain_depth") or 0),
+        {_signer(built)},
+        digest=str(pending.data["published_sha256"]),
+    )
+    digest = "sha256:" + hashlib.sha256(done.payload).hexdigest()
+    archive.put_state(_state_cache(run), digest, built.ledger.roster, state)
 
 
 def reserve_room(run: Run, release: str) -> Callable[[], None]:

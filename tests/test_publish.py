@@ -16,6 +16,7 @@ import yaml
 
 from approval_gate.api import ConfigError, KpuError
 from publishing.config import load_config, make_target
+from publishing.provenance import piece_path
 from publishing.publish import published_folder
 from publishing.targets import TargetError, target_types
 from publishkit import kill, local_targets, publish_settings, run, snapshot, start, wait_for
@@ -126,10 +127,16 @@ def test_unchanged_republish_sends_nothing_but_is_archived(published) -> None:
     sent = yaml.safe_load(_records(site)[-1].read_text())["sent"]
     assert sent == {"files": 0, "bytes": 0, "deleted": 0, "unchanged": len(before)}
     first, second = (yaml.safe_load(p.read_text()) for p in _records(site, pending=True))
-    # nothing new was published: the record names the earlier one instead of repeating it
+    # nothing new was published: the record lists no changes and names the earlier one
     assert "published" not in second and second["published_count"] == 1
     earlier = _records(site)[0].relative_to(site.approvals / "_arsip").as_posix()
-    assert second["published_same_as"] == earlier
+    assert second["previous"] == earlier and second["chain_depth"] == 1
+    assert second["changes"] == {
+        "added": [],
+        "changed": [],
+        "withdrawn": [],
+        "files": {"upload": [], "delete": []},
+    }
     assert second["published_sha256"] == first["published_sha256"]
     assert second["withheld"] == first["withheld"]
 
@@ -146,6 +153,15 @@ def test_a_change_sends_only_the_changed_files(published) -> None:
     old, new = sorted((live.parent / "releases").iterdir())
     assert 0 < record["sent"]["files"] < len(snapshot(new)) and record["sent"]["unchanged"] > 0
     assert (old / "berita/sk.pdf").stat().st_ino == (new / "berita/sk.pdf").stat().st_ino
+    # the record lists the change and names the previous record; of the provenance record
+    # only the new item's own piece was sent
+    pending = yaml.safe_load(_records(site, pending=True)[-1].read_text())
+    earlier = _records(site)[0].relative_to(site.approvals / "_arsip").as_posix()
+    assert "published" not in pending and pending["previous"] == earlier
+    assert [e["item"] for e in pending["changes"]["added"]] == ["berita/baru.md"]
+    assert [
+        p for p in pending["changes"]["files"]["upload"] if p.startswith("persetujuan/catatan")
+    ] == [piece_path("berita/baru.md")]
 
 
 def test_dry_run_changes_nothing_and_lists_what_would_be_sent(published) -> None:

@@ -1,8 +1,9 @@
 """Provenance: anyone can check, with plain OpenSSH, that each published item was approved.
 
 The commands are taken from the site's own explanation page (``/persetujuan/``) and
-run for real against the published record and allowed-signers file; the audit must
-refuse a record that names anything the gate did not admit.
+run for real against every item's own piece of the record (``persetujuan/catatan/<id>.json``,
+linked from the item's page) and the allowed-signers file; the audit must refuse a piece
+that names anything the gate did not admit, a piece under another name, a stray file.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 
 from approval_gate import api
 from publishing.audit import audit_output
+from publishing.provenance import piece_path
 from themekit import Sample
 
 #: Whole-site builds and commands in child processes: seconds each (docs/architecture.md).
@@ -43,40 +45,65 @@ def _run(command: str, folder: Path) -> str:
     return done.stdout + done.stderr
 
 
+def _piece(theme_sample: Sample, item: str) -> Path:
+    """Return the output file of ``item``'s piece, as the item's page links to it."""
+    return theme_sample.output / piece_path(item)
+
+
 @pytest.fixture
 def published(theme_sample: Sample, tmp_path: Path) -> Path:
-    """The two published files, downloaded to a folder as the page tells readers to."""
-    for name in ("catatan.json", "allowed_signers"):
-        shutil.copy(theme_sample.output / "persetujuan" / name, tmp_path / name)
+    """The two files of the page's example, downloaded to a folder as the page tells readers."""
+    first = theme_sample.record()["items"][0]["item"]
+    shutil.copy(_piece(theme_sample, first), tmp_path / "catatan.json")
+    shutil.copy(theme_sample.output / "persetujuan" / "allowed_signers", tmp_path)
     return tmp_path
 
 
-def test_record_lists_exactly_the_published_items(theme_sample: Sample) -> None:
+def test_each_published_item_has_exactly_its_own_piece(theme_sample: Sample) -> None:
     record = theme_sample.record()
     included = {e["item"]: e for e in theme_sample.manifest["included"]}
     assert [i["item"] for i in record["items"]] == sorted(included)
+    folder = theme_sample.output / "persetujuan" / "catatan"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        piece_path(item).rsplit("/", 1)[1] for item in included
+    )
+    assert not (theme_sample.output / "persetujuan" / "catatan.json").exists()
     for item in record["items"]:
         entry = included[item["item"]]
         assert (item["digest"], item["url"]) == (entry["digest"], entry["url"])
         assert [s["role"] for s in item["signoffs"]] == list(api.ROLE_IDS)
-    assert record["namespace"] == "kpu-rembang-persetujuan"
+        assert item["namespace"] == "kpu-rembang-persetujuan"
+        assert item["format"] == "kpu-rembang-catatan-item-1"
+        assert len(_piece(theme_sample, item["item"]).read_bytes()) < 16 * 1024
+
+
+def test_the_item_page_links_to_its_own_piece(theme_sample: Sample) -> None:
+    for entry in theme_sample.manifest["included"]:
+        page = (theme_sample.output / entry["save_as"]).read_text()
+        section = page[page.index('id="persetujuan"') :]
+        links = re.findall(r'href="([^"]*persetujuan/catatan/[^"]*)"', section)
+        assert [link.split("/persetujuan/", 1)[1] for link in links] == [
+            piece_path(entry["item"]).removeprefix("persetujuan/")
+        ]
+    page = theme_sample.html("persetujuan/")
+    first = theme_sample.record()["items"][0]["item"]
+    assert f'/{piece_path(first)}"' in page
 
 
 def test_every_signoff_verifies_with_the_commands_on_the_page(
     theme_sample: Sample, published: Path
 ) -> None:
     lines = _commands(theme_sample)
-    extract = [line for line in lines if line.startswith("jq -r '.items[0].signoffs[0]")]
+    extract = [line for line in lines if line.startswith("jq -r '.signoffs[0]")]
     [verify] = [line for line in lines if line.startswith("ssh-keygen -Y verify")]
+    [fetch] = [line for line in lines if line.startswith("curl -o catatan.json ")]
     assert len(extract) == 3
-    record = json.loads((published / "catatan.json").read_text())
+    assert fetch.endswith(f"/{piece_path(theme_sample.record()['items'][0]['item'])}")
     checked = 0
-    for i, item in enumerate(record["items"]):
+    for item in theme_sample.record()["items"]:
+        shutil.copy(_piece(theme_sample, item["item"]), published / "catatan.json")
         for j, signoff in enumerate(item["signoffs"]):
-            steps = [
-                c.replace(".items[0]", f".items[{i}]").replace(".signoffs[0]", f".signoffs[{j}]")
-                for c in extract
-            ]
+            steps = [c.replace(".signoffs[0]", f".signoffs[{j}]") for c in extract]
             for step in steps[:2]:
                 _run(step, published)
             principal, moment = _run(steps[2], published).split()
@@ -110,9 +137,10 @@ def test_digest_and_downloaded_pdf_can_be_checked_with_sha256sum(
     theme_sample: Sample, published: Path
 ) -> None:
     [recompute] = [line for line in _commands(theme_sample) if "kpu-rembang-digest-v1" in line]
-    record = json.loads((published / "catatan.json").read_text())
-    for i, item in enumerate(record["items"]):
-        out = _run(recompute.replace(".items[0]", f".items[{i}]"), published)
+    record = theme_sample.record()
+    for item in record["items"]:
+        shutil.copy(_piece(theme_sample, item["item"]), published / "catatan.json")
+        out = _run(recompute, published)
         assert f"sha256:{out.split()[0]}" == item["digest"]
     regulasi = next(i for i in record["items"] if i["item"].startswith("regulasi/"))
     [pdf] = regulasi["files"]
@@ -121,50 +149,90 @@ def test_digest_and_downloaded_pdf_can_be_checked_with_sha256sum(
 
 
 def _planted(theme_sample: Sample, tmp_path: Path, change) -> list[str]:  # type: ignore[no-untyped-def]
+    """Copy the output, let ``change`` alter its pieces' folder, and audit the copy."""
     output = tmp_path / "salinan"
     shutil.copytree(theme_sample.output, output)
-    path = output / "persetujuan" / "catatan.json"
-    record = json.loads(path.read_text())
-    change(record)
-    path.write_text(json.dumps(record, ensure_ascii=False))
+    change(output)
     manifest = theme_sample.manifest
     return [f.render() for f in audit_output(output, manifest, manifest["build_id"], True)]
 
 
-def test_clean_record_passes_the_audit(theme_sample: Sample, tmp_path: Path) -> None:
-    assert _planted(theme_sample, tmp_path, lambda record: None) == []
+def _edit(output: Path, item: str, change) -> None:  # type: ignore[no-untyped-def]
+    path = output / piece_path(item)
+    piece = json.loads(path.read_text())
+    change(piece)
+    path.write_text(json.dumps(piece, ensure_ascii=False))
 
 
-def test_record_listing_an_excluded_item_is_refused(theme_sample: Sample, tmp_path: Path) -> None:
-    def leak(record: dict) -> None:
-        fake = dict(
-            record["items"][0],
-            item="berita/2026-11-20-persiapan-logistik.md",
-            url="berita/persiapan-logistik/",
-        )
-        record["items"].append(fake)
+def test_clean_pieces_pass_the_audit(theme_sample: Sample, tmp_path: Path) -> None:
+    assert _planted(theme_sample, tmp_path, lambda output: None) == []
+
+
+LEAKED = "berita/2026-11-20-persiapan-logistik.md"
+
+
+def test_a_piece_for_an_excluded_item_is_refused(theme_sample: Sample, tmp_path: Path) -> None:
+    first = theme_sample.record()["items"][0]
+
+    def leak(output: Path) -> None:
+        fake = dict(first, item=LEAKED, url="berita/persiapan-logistik/")
+        (output / piece_path(LEAKED)).write_text(json.dumps(fake, ensure_ascii=False))
 
     findings = _planted(theme_sample, tmp_path, leak)
-    assert (
-        "persetujuan/catatan.json: menyebut 'berita/2026-11-20-persiapan-logistik.md' "
-        "yang tidak disetujui" in findings
-    )
-    assert (
-        "persetujuan/catatan.json: mencantumkan 'berita/2026-11-20-persiapan-logistik.md' "
-        "yang bukan item disetujui" in findings
-    )
+    shown = piece_path(LEAKED)
+    assert f"{shown}: menyebut {LEAKED!r} yang tidak disetujui" in findings
+    assert f"{shown}: mencantumkan {LEAKED!r} yang bukan item disetujui" in findings
 
 
-def test_record_with_a_signoff_the_gate_did_not_count_is_refused(
+def test_an_excluded_item_named_inside_an_approved_piece_is_refused(
     theme_sample: Sample, tmp_path: Path
 ) -> None:
-    def alter(record: dict) -> None:
-        record["items"][0]["signoffs"][3]["signed_at"] = "2026-11-23T10:00:00+07:00"
-
-    findings = _planted(theme_sample, tmp_path, alter)
     item = theme_sample.record()["items"][0]["item"]
+    findings = _planted(
+        theme_sample, tmp_path, lambda output: _edit(output, item, lambda p: p.update(x=LEAKED))
+    )
+    assert findings == [f"{piece_path(item)}: menyebut {LEAKED!r} yang tidak disetujui"]
+
+
+def test_a_piece_with_a_signoff_the_gate_did_not_count_is_refused(
+    theme_sample: Sample, tmp_path: Path
+) -> None:
+    item = theme_sample.record()["items"][0]["item"]
+
+    def alter(piece: dict) -> None:
+        piece["signoffs"][3]["signed_at"] = "2026-11-23T10:00:00+07:00"
+
+    findings = _planted(theme_sample, tmp_path, lambda output: _edit(output, item, alter))
     assert findings == [
-        f"persetujuan/catatan.json: persetujuan {item!r} tidak sama dengan yang dihitung gerbang",
-        f"persetujuan/catatan.json: teks bertanda tangan untuk {item!r} tidak cocok dengan "
+        f"{piece_path(item)}: persetujuan {item!r} tidak sama dengan yang dihitung gerbang",
+        f"{piece_path(item)}: teks bertanda tangan untuk {item!r} tidak cocok dengan "
         "persetujuannya",
     ]
+
+
+def test_a_piece_under_another_items_name_a_stray_file_and_the_old_record_are_refused(
+    theme_sample: Sample, tmp_path: Path
+) -> None:
+    first, second = (i["item"] for i in theme_sample.record()["items"][:2])
+
+    def plant(output: Path) -> None:
+        (output / piece_path(second)).write_bytes((output / piece_path(first)).read_bytes())
+        (output / "persetujuan" / "catatan" / "lain.json").write_text("{}")
+        (output / "persetujuan" / "catatan.json").write_text("{}")
+
+    findings = _planted(theme_sample, tmp_path, plant)
+    assert f"{piece_path(second)}: catatan {first!r} tidak berada di berkasnya sendiri" in findings
+    assert f"{piece_path(second)}: catatan persetujuan {second!r} tidak ada" in findings
+    assert (
+        "persetujuan/catatan/lain.json: berkas ini bukan catatan persetujuan satu isi" in findings
+    )
+    assert (
+        "persetujuan/catatan.json: catatan seluruh situs bentuk lama tidak lagi ditulis dan "
+        "tidak boleh terbit" in findings
+    )
+
+
+def test_a_missing_piece_is_reported(theme_sample: Sample, tmp_path: Path) -> None:
+    item = theme_sample.record()["items"][-1]["item"]
+    findings = _planted(theme_sample, tmp_path, lambda out: (out / piece_path(item)).unlink())
+    assert findings == [f"{piece_path(item)}: catatan persetujuan {item!r} tidak ada"]

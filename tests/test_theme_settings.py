@@ -138,6 +138,6 @@ def test_provenance_display_follows_the_setting(
         assert text in section
     for text in hidden:
         assert text not in section
-    record = (site.output / "persetujuan" / "catatan.json").read_text()
+    record = "".join(p.read_text() for p in (site.output / "persetujuan" / "catatan").iterdir())
     assert ('"name":"Pejabat Andi"' in record) == (style == "peran-nama-dan-tanggal")
     assert re.search(r'"signer":"andi"', record)

@@ -279,5 +279,5 @@ def test_search_index_and_provenance_record_hold_no_excluded_item(
     _, marker, slug = EXCLUDED[item]
     for record in theme_sample.search_records():
         assert marker not in record["content"] and slug not in record["url"]
-    record = (theme_sample.output / "persetujuan" / "catatan.json").read_text()
+    record = theme_sample.record_text()
     assert item not in record and marker not in record and f"/{slug}/" not in record

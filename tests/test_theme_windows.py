@@ -2,7 +2,8 @@
 
 PowerShell is in none of the package registries this project may use, so the page's
 PowerShell blocks cannot run here (docs/theme.md says they were reviewed, not run). What
-is checked instead: they fetch the same two files; they verify with exactly the ssh-keygen
+is checked instead: they fetch the same two files (an item's piece of the record and
+the allowed signers); they verify with exactly the ssh-keygen
 command that tests/test_theme_provenance.py runs, fed through cmd's ``<`` (bytes as they
 are) and never through a PowerShell pipe; the files they write, built here byte for byte
 as .NET writes them (``WriteAllBytes`` of the decoded base64, ``WriteAllText`` = UTF-8
@@ -16,7 +17,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import json
 import re
 import subprocess
 from pathlib import Path
@@ -48,13 +48,20 @@ def test_powershell_fetches_the_same_files_and_runs_the_same_ssh_keygen_command(
     theme_sample: Sample,
 ) -> None:
     posix, windows = _blocks(theme_sample, ""), _blocks(theme_sample, "powershell")
-    fetched = [line.removeprefix("curl -O ") for line in posix if line.startswith("curl -O ")]
-    assert len(fetched) == 2
+    fetched = [
+        (url, name or url.rsplit("/", 1)[1])
+        for name, url in (
+            re.fullmatch(r"curl (?:-o (\S+)|-O) (\S+)", line).groups()  # type: ignore[union-attr]
+            for line in posix
+            if line.startswith("curl -")
+        )
+    ]
+    assert len(fetched) == 2 and fetched[0][1] == "catatan.json"
     assert [
         re.search(r"-Uri (\S+) -OutFile (\S+)$", line).groups()  # type: ignore[union-attr]
         for line in windows
         if line.startswith("Invoke-WebRequest ")
-    ] == [(url, url.rsplit("/", 1)[1]) for url in fetched]
+    ] == fetched
     [verify] = [line for line in posix if line.startswith("ssh-keygen -Y verify")]
     assert _verify_command(theme_sample) == verify
     assert not [line for line in windows if re.search(r"\|\s*(cmd|ssh-keygen)", line)]
@@ -120,8 +127,7 @@ def test_the_powershell_digest_line_hashes_what_the_jq_line_hashes(theme_sample:
     )
     [digest] = [line for line in _blocks(theme_sample, "powershell") if "ComputeHash" in line]
     assert 'UTF8.GetBytes(($baris -join "`n") + "`n")' in digest  # jq -r: one \n per line
-    record = json.loads((theme_sample.output / "persetujuan" / "catatan.json").read_text())
-    for item in record["items"]:
+    for item in theme_sample.record()["items"]:
         lines = [
             "kpu-rembang-digest-v1",
             f"{item['source_sha256']}  {item['item']}",

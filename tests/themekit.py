@@ -54,8 +54,15 @@ class Sample:
         return (path / "index.html" if page.endswith("/") or not page else path).read_text()
 
     def record(self) -> dict[str, Any]:
-        """Return the published provenance record."""
-        return json.loads((self.output / "persetujuan" / "catatan.json").read_text())
+        """Return the published provenance pieces (one file per item) as ``{"items": [...]}``."""
+        folder = self.output / "persetujuan" / "catatan"
+        pieces = [json.loads(path.read_text()) for path in folder.glob("*.json")]
+        return {"items": sorted(pieces, key=lambda piece: piece["item"])}
+
+    def record_text(self) -> str:
+        """Return the text of every published provenance piece, one after another."""
+        folder = self.output / "persetujuan" / "catatan"
+        return "".join(path.read_text() for path in sorted(folder.glob("*.json")))
 
     def search_records(self) -> list[dict[str, Any]]:
         """Return every Pagefind fragment, decompressed."""
@@ -73,6 +80,7 @@ def write_settings(root: Path, extra: str = "", name: str = "contohcfg.py") -> P
         "from approval_gate.api import DEMO_ANCHOR\n"
         f"OUTPUT_PATH = {str(root / 'output')!r}\n"
         f"CACHE_PATH = {str(root / '.cache' / 'pelican')!r}\n"
+        f"RENDER_CACHE_PATH = {str(root / '.cache' / 'render')!r}\n"
         f"APPROVAL_GATE_MANIFEST_PATH = {str(root / 'var' / 'manifest.json')!r}\n"
         f"APPROVAL_GATE_CACHE_PATH = {str(root / '.cache' / 'gate')!r}\n"
         "APPROVAL_GATE_ANCHOR = DEMO_ANCHOR\n"

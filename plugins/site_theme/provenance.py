@@ -3,13 +3,17 @@
 Everything here starts from the gate's own list of admitted items (``gate.approved``),
 never from the content folder, so an item the gate left out has no entry to show.
 
-The public record (``persetujuan/catatan.json``) lists every published item with its
-content digest, the files that digest covers, and each sign-off: role, signer, time,
-the signed payload and the SSH signature. The payload is carried base64-encoded: the
-signature is over exact bytes, and base64 keeps them exact through any JSON tool; it
-also keeps raw sign-off text out of the output, where the audit treats it as a leak.
-Anyone can check a sign-off with ``ssh-keygen -Y verify`` and the published
-``allowed_signers`` (docs/theme.md, and the site's page ``/persetujuan/``).
+The public record is one small file per published item, ``persetujuan/catatan/<id>.json``
+(``piece_path``: ``<id>`` is the first 20 hex digits of the SHA-256 of the item's path),
+linked from the item's page: the item's content digest, the files that digest covers, and
+each sign-off: role, signer, time, the signed payload and the SSH signature. One file per
+item, because a single site-wide file (20 MB at 5,000 items) was sent again whole on every
+change; a piece holds nothing of other items, so an unchanged item's piece is the same
+bytes in every build and is never sent again. The payload is carried base64-encoded: the
+signature is over exact bytes, and base64 keeps them exact through any JSON tool; it also
+keeps raw sign-off text out of the output, where the audit treats it as a leak. Anyone can
+check a sign-off with ``ssh-keygen -Y verify`` and the published ``allowed_signers``
+(docs/theme.md, and the site's page ``/persetujuan/``).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,9 +39,17 @@ from approval_gate.api import (
     principal,
 )
 
-RECORD_FORMAT = "kpu-rembang-catatan-terbit-1"
-RECORD_PATH = "persetujuan/catatan.json"
+RECORD_FORMAT = "kpu-rembang-catatan-item-1"
+#: The folder of the per-item pieces; nothing else is ever written into it.
+PIECES_FOLDER = "persetujuan/catatan"
 SIGNERS_PATH = "persetujuan/allowed_signers"
+#: The site-wide record of earlier versions: removed from an output that still has it.
+OLD_RECORD_PATH = "persetujuan/catatan.json"
+
+
+def piece_path(item: str) -> str:
+    """Return the output path of an item's provenance piece (stable while its path is)."""
+    return f"{PIECES_FOLDER}/{hashlib.sha256(item.encode('utf-8')).hexdigest()[:20]}.json"
 
 
 @dataclass(frozen=True)
@@ -121,6 +134,30 @@ def verify_time(moment: str) -> str:
     return datetime.fromisoformat(moment).astimezone(UTC).strftime("%Y%m%d%H%M%SZ")
 
 
+def _signoffs(
+    approvals: Path, entry: Mapping[str, Any], roster: Roster, with_names: bool
+) -> list[dict[str, Any]]:
+    """Return an item's sign-offs as its piece shows them, payloads and signatures re-read."""
+    signoffs = []
+    for signoff in entry["signoffs"]:
+        payload, signature = _signed(approvals, entry, signoff)
+        shown: dict[str, Any] = {"role": signoff["role"], "signer": signoff["signer"]}
+        if with_names:
+            person = roster.people.get(signoff["signer"])
+            shown["name"] = person.name if person else signoff["signer"]
+        shown.update(
+            {
+                "signed_at": signoff["signed_at"],
+                "principal": principal(signoff["signer"], signoff["role"]),
+                "verify_time": verify_time(signoff["signed_at"]),
+                "payload_base64": base64.b64encode(payload.encode("utf-8")).decode("ascii"),
+                "signature": signature.strip() + "\n",
+            }
+        )
+        signoffs.append(shown)
+    return signoffs
+
+
 def public_record(
     items: Mapping[str, Mapping[str, Any]],
     roster: Roster,
@@ -131,61 +168,64 @@ def public_record(
     site: str,
     with_names: bool,
 ) -> dict[str, Any]:
-    """Return the machine-readable record of every published item and its sign-offs.
+    """Return the pieces of the public record: one per published item, by output path.
 
     ``titles`` maps item paths to titles; ``urls`` maps content-relative file paths to
     their URLs on the site. Names of officials are included only when ``with_names``
-    (the same choice as on the pages, ``SITE_PROVENANCE``).
+    (the same choice as on the pages, ``SITE_PROVENANCE``). Each piece carries what a
+    reader needs to check it alone: the roster version and anchor, the namespace and
+    the roles, beside the item.
     """
-    records = []
-    for item in sorted(items):
-        entry = items[item]
-        source_sha, files = _files(content, entry, urls)
-        signoffs = []
-        for signoff in entry["signoffs"]:
-            payload, signature = _signed(approvals, entry, signoff)
-            shown: dict[str, Any] = {"role": signoff["role"], "signer": signoff["signer"]}
-            if with_names:
-                person = roster.people.get(signoff["signer"])
-                shown["name"] = person.name if person else signoff["signer"]
-            shown.update(
-                {
-                    "signed_at": signoff["signed_at"],
-                    "principal": principal(signoff["signer"], signoff["role"]),
-                    "verify_time": verify_time(signoff["signed_at"]),
-                    "payload_base64": base64.b64encode(payload.encode("utf-8")).decode("ascii"),
-                    "signature": signature.strip() + "\n",
-                }
-            )
-            signoffs.append(shown)
-        records.append(
-            {
-                "item": item,
-                "title": titles.get(item, ""),
-                "url": entry["url"],
-                "lang": entry["lang"],
-                "digest": entry["digest"],
-                "source_sha256": source_sha,
-                "files": files,
-                "signoffs": signoffs,
-            }
-        )
-    return {
+    common = {
         "format": RECORD_FORMAT,
         "site": site,
         "roster": {"version": roster.version, "anchor": roster.anchor},
         "namespace": SIGNOFF_NAMESPACE,
-        "allowed_signers": "allowed_signers",
+        "allowed_signers": "../allowed_signers",
         "roles": [{"id": r.id, "name": r.name, "step": r.step} for r in roster.roles],
-        "items": records,
     }
+    pieces = {}
+    for item in sorted(items):
+        entry = items[item]
+        source_sha, files = _files(content, entry, urls)
+        pieces[piece_path(item)] = {
+            **common,
+            "item": item,
+            "title": titles.get(item, ""),
+            "url": entry["url"],
+            "lang": entry["lang"],
+            "digest": entry["digest"],
+            "source_sha256": source_sha,
+            "files": files,
+            "signoffs": _signoffs(approvals, entry, roster, with_names),
+        }
+    return pieces
 
 
-def write_record(output: Path, record: dict[str, Any], signers: str) -> None:
-    """Write the record and the allowed-signers file into the site's output."""
-    folder = output / "persetujuan"
+def piece_bytes(piece: Mapping[str, Any]) -> bytes:
+    """Return a piece as it is written: the same piece, the same bytes, every build."""
+    return (json.dumps(piece, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def write_record(output: Path, record: Mapping[str, Any], signers: str) -> None:
+    """Write the pieces and the allowed-signers file into the site's output.
+
+    Whatever else is in the pieces' folder (an output kept from an earlier build, an
+    item since withdrawn) is removed, and the site-wide record of earlier versions too.
+    """
+    folder = output / PIECES_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    (output / RECORD_PATH).write_text(
-        json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
-    )
+    wanted = {Path(path).name for path in record}
+    for stale in folder.iterdir():
+        if stale.name not in wanted:
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale)
+            else:
+                stale.unlink()
+    (output / OLD_RECORD_PATH).unlink(missing_ok=True)
+    for path, piece in record.items():
+        data = piece_bytes(piece)
+        target = output / path
+        if not target.is_file() or target.read_bytes() != data:  # unchanged: left alone
+            target.write_bytes(data)
     (output / SIGNERS_PATH).write_text(signers, encoding="utf-8")

@@ -33,7 +33,14 @@ from approval_gate.api import (
 
 from . import formats
 from .enhance import Enhanced, Resolver, enhance, image_size
-from .provenance import SignOffView, public_record, signoffs_for_page, verify_time, write_record
+from .provenance import (
+    SignOffView,
+    piece_path,
+    public_record,
+    signoffs_for_page,
+    verify_time,
+    write_record,
+)
 from .settings import ThemeSettings, load_theme_settings
 
 logger = logging.getLogger(__name__)
@@ -161,6 +168,7 @@ class ItemView:
     signoffs: list[SignOffView]
     documents_beside: bool
     gallery: bool
+    record: str = ""  # the item's piece of the public record (its output path)
 
 
 def _today(settings: dict[str, Any]) -> date:
@@ -204,6 +212,7 @@ def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
             signoffs_for_page(entry, build.approvals.roster),
             kind in theme.document_kinds,
             gallery,
+            piece_path(item),
         )
 
     def kinds_nav(categories: list[Any]) -> list[tuple[Any, int]]:
@@ -239,6 +248,7 @@ def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
             "title": build.titles.get(item, item),
             "principal": principal(first["signer"], first["role"]),
             "verify_time": verify_time(first["signed_at"]),
+            "piece": piece_path(item),
         }
 
     def roster() -> Any:

@@ -4,8 +4,9 @@
 publisher key of the trusted roster (not revoked: OpenSSH's allowed-signers file made by
 ``api.publisher_allowed_signers`` leaves revoked keys out too), and the file's name and
 folder agree with the release and target inside. Everything else in the project reads
-records through ``read_complete``: a planted, unsigned, forged or renamed record is never
-cited and never reported as a publication.
+records through ``read_signed`` here and ``walk.py`` (which adds up a chain of records of
+changes): a planted, unsigned, forged or renamed record is never cited and never reported
+as a publication.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from approval_gate.api import (
 )
 
 from .keys import publisher_of
-from .records import published_digest
 from .store import PENDING_SUFFIX, ArchiveError, record_name
 
 #: libyaml's safe loader (tens of times faster on a record listing thousands of items).
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 RECORD_LIMIT = 64 * 1024 * 1024  # 5,000 items make about 5 MB
 SIGNATURE_LIMIT = 64 * 1024
 _PENDING_PATH = re.compile(r"\d{4}/[^/]+" + re.escape(PENDING_SUFFIX))
-_RECORD_PATH = re.compile(r"\d{4}/[^/]+\.yml")
+RECORD_PATH = re.compile(r"\d{4}/[^/]+\.yml")
 
 
 def _read_regular(path: Path, limit: int, what: str) -> bytes:
@@ -61,6 +61,23 @@ def verified_bytes(path: Path, roster: Roster) -> tuple[bytes, dict[str, Any]]:
 
     ``ArchiveError`` says why (Indonesian, without the path: the caller names the file).
     """
+    payload, data, _ = _verified(path, roster)
+    return payload, data
+
+
+def _verified(path: Path, roster: Roster) -> tuple[bytes, dict[str, Any], str]:
+    """Return ``verified_bytes`` and the fingerprint of the key that signed the record."""
+    payload, publisher, signer = _signed_by(path, roster)
+    try:  # signed by a publishing machine of the roster: the C loader may read it
+        data = yaml.load(payload.decode("utf-8"), Loader=_LOADER)
+    except (UnicodeDecodeError, yaml.YAMLError) as error:
+        raise ArchiveError(f"isi tidak dapat dibaca ({error})") from None
+    _check_identity(path, data, publisher)
+    return payload, data, signer
+
+
+def _signed_by(path: Path, roster: Roster) -> tuple[bytes, str, str]:
+    """Return a record's bytes, publisher and key fingerprint if its signature holds."""
     payload = _read_regular(path, RECORD_LIMIT, "catatan")
     armored = _read_regular(Path(f"{path}.sig"), SIGNATURE_LIMIT, "tanda tangan (.sig)")
     try:
@@ -73,12 +90,7 @@ def verified_bytes(path: Path, roster: Roster) -> tuple[bytes, dict[str, Any]]:
             f"ditandatangani kunci {fingerprint(signer)}, yang bukan kunci mesin penerbit "
             f"di roster versi {roster.version} (atau sudah dicabut)"
         )
-    try:  # signed by a publishing machine of the roster: the C loader may read it
-        data = yaml.load(payload.decode("utf-8"), Loader=_LOADER)
-    except (UnicodeDecodeError, yaml.YAMLError) as error:
-        raise ArchiveError(f"isi tidak dapat dibaca ({error})") from None
-    _check_identity(path, data, publisher.id)
-    return payload, data
+    return payload, publisher.id, fingerprint(signer)
 
 
 def _check_identity(path: Path, data: Any, publisher: str) -> None:
@@ -117,41 +129,95 @@ class Record:
 
     path: Path
     data: dict[str, Any]  # the complete record
-    content: dict[str, Any]  # the record with published/withheld: the pending one, or itself
-    holder: str  # folder-relative path of the complete record that lists the items
+    content: dict[str, Any]  # the record with published/changes/withheld: the pending one
+    holder: str  # folder-relative path of the record that lists the items (or the changes)
+    sha256: str = ""  # "sha256:<hex>" of the record's bytes (they pin its pending record)
+    signers: frozenset[str] = frozenset()  # fingerprints of the keys that signed the two
 
 
-def read_complete(folder: Path, path: Path, roster: Roster) -> Record:
-    """Return the verified complete record at ``path`` (and its pending record); else raise.
+def read_signed(folder: Path, path: Path, roster: Roster) -> Record:
+    """Return the verified complete record at ``path`` and its pending record; else raise.
 
-    A record without ``pending`` that carries its own list is accepted too (the records
-    of earlier versions, once the web admin has checked and signed them).
+    The items are as the pending record states them: a full list, the record it is the
+    same as, or the changes since the previous record (``walk.read_complete`` adds up the
+    chain). A record without ``pending`` that carries its own list is accepted too (the
+    records of earlier versions, once the web admin has checked and signed them).
     """
     if path.name.endswith(PENDING_SUFFIX):
         raise ArchiveError("catatan tertunda, bukan catatan selesai")
-    data = verify_record(path, roster)
-    content = data
+    payload, data, signer = _verified(path, roster)
+    content, signers = data, {signer}
     if "pending" in data:
         rel = data["pending"]
         if not isinstance(rel, str) or not _PENDING_PATH.fullmatch(rel):
             raise ArchiveError(f"rujukan catatan tertunda tidak sah: {rel!r}")
-        payload, content = verified_bytes(folder / rel, roster)
-        if data.get("pending_sha256") != "sha256:" + hashlib.sha256(payload).hexdigest():
+        pending, content, other = _verified(folder / rel, roster)
+        if data.get("pending_sha256") != _sha256(pending):
             raise ArchiveError(f"catatan tertunda {rel} tidak cocok dengan pending_sha256")
         if (content["release"], content["target"]["name"]) != (
             data["release"],
             data["target"]["name"],
         ):
             raise ArchiveError(f"catatan tertunda {rel} milik rilis atau target lain")
-    return Record(path, data, content, _holder(folder, path, content))
+        signers.add(other)
+    holder = _holder(folder, path, content)
+    return Record(path, data, content, holder, _sha256(payload), frozenset(signers))
+
+
+def signed_head(path: Path, roster: Roster) -> tuple[str, dict[str, Any]]:
+    """Return the SHA-256 and data of a verified complete record, its pending one unread."""
+    if path.name.endswith(PENDING_SUFFIX):
+        raise ArchiveError("catatan tertunda, bukan catatan selesai")
+    payload, data, _ = _verified(path, roster)
+    return _sha256(payload), data
+
+
+def check_links(folder: Path, path: Path, roster: Roster, walk: int) -> None:
+    """Check the signatures and SHA-256 links behind a complete record; else ArchiveError.
+
+    Only the small complete records are parsed: each names its pending record by SHA-256
+    and, for a record of changes, the previous complete record (``previous``, copied
+    from its pending record). So a state known from the machine's cache is used only
+    while every record it stands for is still there, unchanged and signed.
+    """
+    for _ in range(walk + 1):
+        payload, data, _ = _verified(path, roster)
+        rel = data.get("pending")
+        if isinstance(rel, str) and _PENDING_PATH.fullmatch(rel):
+            pending, _, _ = _signed_by(folder / rel, roster)
+            if data.get("pending_sha256") != _sha256(pending):
+                raise ArchiveError(f"catatan tertunda {rel} tidak cocok dengan pending_sha256")
+        previous = data.get("previous")
+        if previous is None or data.get("chain_depth") == 0:
+            return  # a full record: its list does not depend on the one it names
+        if not isinstance(previous, str) or not RECORD_PATH.fullmatch(previous):
+            raise ArchiveError(f"rujukan catatan sebelumnya tidak sah: {previous!r}")
+        following = folder / previous
+        if Path(previous).name >= path.name or not following.is_file():
+            raise ArchiveError(f"catatan sebelumnya {previous} tidak ada atau tidak sah")
+        if _sha256(following.read_bytes()) != data.get("previous_sha256"):
+            raise ArchiveError(f"catatan sebelumnya {previous} tidak cocok dengan previous_sha256")
+        path = following
+    raise ArchiveError(f"rantai catatan lebih panjang dari {walk} catatan")
+
+
+def read_pending(folder: Path, path: Path, roster: Roster) -> Record:
+    """Return a verified pending record as the record of its release (no complete one)."""
+    payload, content, signer = _verified(path, roster)
+    holder = _holder(folder, path, content)
+    return Record(path, content, content, holder, _sha256(payload), frozenset({signer}))
+
+
+def _sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def _holder(folder: Path, path: Path, content: dict[str, Any]) -> str:
     """Return the folder-relative record that lists the items ``content`` published."""
-    if isinstance(content.get("published"), list):
+    if isinstance(content.get("published"), list) or isinstance(content.get("changes"), dict):
         return path.relative_to(folder).as_posix()
     same = content.get("published_same_as")
-    if isinstance(same, str) and _RECORD_PATH.fullmatch(same):
+    if isinstance(same, str) and RECORD_PATH.fullmatch(same):
         return same
     raise ArchiveError("tidak memuat daftar item yang diterbitkan")
 
@@ -160,58 +226,3 @@ def complete_records(folder: Path, target: str) -> list[Path]:
     """Return the complete record files of ``target`` (unverified), oldest name first."""
     pattern = f"*/*-{glob.escape(target)}.yml"
     return sorted(folder.glob(pattern), key=lambda p: p.name)
-
-
-def previous_same(folder: Path, target: str, digest: str, roster: Roster) -> str | None:
-    """Return the record listing what the newest verified record of ``target`` published.
-
-    Only if that publish had exactly ``digest``; records whose signatures do not hold
-    against ``roster`` are skipped, never cited. The answer always names a record that
-    lists the items itself, so references never form chains.
-    """
-    for path in reversed(complete_records(folder, target)):
-        try:
-            found = read_complete(folder, path, roster)
-        except ArchiveError:
-            continue
-        if found.data["target"]["name"] != target:
-            continue
-        if found.data.get("published_sha256") != digest:
-            return None
-        try:
-            return _listing(folder, found, roster)[0]
-        except ArchiveError:
-            return None
-    return None
-
-
-def _listing(folder: Path, found: Record, roster: Roster) -> tuple[str, list[Any]]:
-    """Return the verified record that lists ``found``'s items, and that list."""
-    listing = found.content
-    if found.holder != found.path.relative_to(folder).as_posix():
-        listing = read_complete(folder, folder / found.holder, roster).content
-    published = listing.get("published")
-    if not isinstance(published, list) or published_digest(published) != found.data.get(
-        "published_sha256"
-    ):
-        raise ArchiveError(
-            f"daftar item rilis {found.data['release']} tidak cocok dengan published_sha256"
-        )
-    return found.holder, published
-
-
-def published_items(folder: Path, release: str, target: str, roster: Roster) -> list[str]:
-    """Return the items ``release`` put live at ``target``, from its verified records.
-
-    Without a complete record, the pending one answers if it exists: the publish was
-    killed after its switch (the release log says the release went live).
-    """
-    complete = folder / release[:4] / record_name(release, target)
-    pending = complete.with_name(record_name(release, target, pending=True))
-    if complete.exists() or not pending.exists():
-        found = read_complete(folder, complete, roster)
-    else:
-        content = verify_record(pending, roster)
-        found = Record(pending, content, content, _holder(folder, pending, content))
-    published = _listing(folder, found, roster)[1]
-    return sorted({str(entry["item"]) for entry in published if isinstance(entry, dict)})

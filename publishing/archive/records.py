@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import getpass
 import hashlib
-import json
 import os
 import socket
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ from approval_gate.api import ARCHIVE_FOLDER, git_text
 
 from ..failpoints import failpoint
 from ..targets import Plan, Sent
+from .chain import Previous, changes_between, published_digest, published_list
 from .keys import public_half, publisher_of, sign
 from .store import ArchiveKeyError, create_once, real_folder, record_name
 
@@ -81,34 +81,6 @@ def who() -> str:
     return f"{getpass.getuser()}@{socket.gethostname()}"
 
 
-def published_list(manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    """Return every published item with its URL, digest and sign-offs, as recorded."""
-    return [
-        {
-            "item": e["item"],
-            "url": e["url"],
-            "lang": e["lang"],
-            "digest": e["digest"],
-            "signoffs": [
-                {
-                    "role": s["role"],
-                    "signer": s["signer"],
-                    "signed_at": s["signed_at"],
-                    "file": s["file"],
-                }
-                for s in e["signoffs"]
-            ],
-        }
-        for e in manifest["included"]
-    ]
-
-
-def published_digest(published: list[dict[str, Any]]) -> str:
-    """Return a digest of the published list (items, digests, sign-offs), order included."""
-    text = json.dumps(published, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
-
-
 def pending_record(
     *,
     release: str,
@@ -122,13 +94,17 @@ def pending_record(
     plan: Plan,
     demo: bool,
     same_as: str | None = None,
+    previous: Previous | None = None,
+    full: bool = True,
 ) -> dict[str, Any]:
     """Return the pending record of one publish: what is about to go live, and why not.
 
-    With ``same_as`` (from ``previous_same``: an earlier record of this target that
-    published exactly these items, digests and sign-offs) the list is replaced by that
-    reference, so frequent re-publishes of an unchanged site stay small;
-    ``published_sha256`` lets anyone check the reference.
+    With ``previous`` (``check.newest``: the newest verified record of this target) the
+    record names it by path and SHA-256, and unless ``full`` it lists only what changed
+    since (``changes``, chain.py); a full record lists every item (``published``).
+    ``published_sha256`` is the digest of the whole list either way, so anyone can check
+    what the chain adds up to. ``same_as`` is the older way to say "unchanged" (records
+    of earlier versions still carry it); a record of no changes says it more simply now.
     """
     published = published_list(manifest)
     data: dict[str, Any] = {
@@ -151,8 +127,14 @@ def pending_record(
         },
         "next_change": manifest.get("next_change"),
     }
+    if previous is not None:
+        data["previous"] = previous.record
+        data["previous_sha256"] = previous.sha256
+        data["chain_depth"] = 0 if full else previous.state.depth + 1
     if same_as is not None:
         data["published_same_as"] = same_as
+    elif previous is not None and not full:
+        data["changes"] = changes_between(previous.state.items, published, plan.upload, plan.delete)
     else:
         data["published"] = published
     data["withheld"] = [
@@ -228,7 +210,10 @@ def complete(
         failpoint("archive")  # the kill tests stop here: switched, only the pending record
     before = pending.data
     plan = before["plan"]
-    data = {
+    link: dict[str, Any] = {
+        k: before[k] for k in ("previous", "previous_sha256", "chain_depth") if k in before
+    }
+    data: dict[str, Any] = {
         "status": "selesai",
         "release": before["release"],
         "published_at": before["published_at"],
@@ -238,6 +223,7 @@ def complete(
         "pending_sha256": "sha256:" + hashlib.sha256(pending.payload).hexdigest(),
         "published_sha256": before["published_sha256"],
         "published_count": before["published_count"],
+        **link,
         "sent": {
             "files": sent.objects if sent else 0,
             "bytes": sent.bytes if sent else 0,

@@ -1,0 +1,91 @@
+"""The public provenance record in per-item pieces: a change re-sends one small file.
+
+Built twice, a site whose items did not change writes the very same bytes for their
+pieces, so a deploy that compares bytes sends only the piece of the item that changed;
+an item that lost its approval loses its piece, and nothing of it is left in any piece.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from publishing.audit import audit_output
+from publishing.provenance import piece_path
+from site_theme.provenance import piece_bytes, write_record
+from site_theme.provenance import piece_path as theme_piece_path
+from sitekit import Site
+
+#: Whole-site builds: seconds each (docs/architecture.md).
+pytestmark = pytest.mark.slow
+
+
+def test_the_theme_and_the_audit_agree_on_where_a_piece_is() -> None:
+    for item in ("berita/a.md", "pages/kontak.md", "regulasi/ä ö.md"):
+        assert theme_piece_path(item) == piece_path(item)
+
+
+def _pieces(site: Site) -> dict[str, bytes]:
+    folder = site.output / "persetujuan" / "catatan"
+    return {p.relative_to(site.output).as_posix(): p.read_bytes() for p in folder.iterdir()}
+
+
+def _snapshot(site: Site) -> dict[str, bytes]:
+    return {p.relative_to(site.output).as_posix(): p.read_bytes() for p in site.files()}
+
+
+def test_unchanged_pieces_are_byte_identical_and_a_withdrawn_items_piece_is_gone(
+    site: Site,
+) -> None:
+    for name in ("a", "b", "c"):
+        site.article(
+            f"berita/{name}.md", f"Berita {name.upper()}", f"Isi {name}.", category="Berita"
+        )
+        site.approve_all(f"berita/{name}.md")
+    first = site.build()
+    before = _pieces(site)
+    assert sorted(before) == sorted(piece_path(f"berita/{n}.md") for n in "abc")
+    whole = _snapshot(site)
+
+    site.article("berita/b.md", "Berita B", "Isi b, diubah.", category="Berita")  # not signed
+    site.article("berita/a.md", "Berita A", "Isi a, diubah.", category="Berita")
+    site.approve_all("berita/a.md")
+    second = site.build()
+    after = _pieces(site)
+
+    assert after[piece_path("berita/c.md")] == before[piece_path("berita/c.md")]
+    assert after[piece_path("berita/a.md")] != before[piece_path("berita/a.md")]
+    assert piece_path("berita/b.md") not in after  # withdrawn: its piece is gone
+    digest_b = next(e["digest"] for e in second.manifest["excluded"] if e["item"] == "berita/b.md")
+    for data in after.values():
+        assert b"berita/b.md" not in data and digest_b.encode() not in data
+    assert audit_output(site.output, second.manifest, second.manifest["build_id"], True) == []
+
+    changed = {
+        path
+        for path, data in _snapshot(site).items()
+        if path.startswith(("persetujuan/catatan", "persetujuan/allowed"))
+        and whole.get(path) != data
+    }
+    assert changed == {piece_path("berita/a.md")}  # the only provenance bytes to re-send
+    assert first.manifest["build_id"] != second.manifest["build_id"]
+
+
+def test_writing_removes_what_an_earlier_build_left_and_keeps_unchanged_files(
+    tmp_path: Path,
+) -> None:
+    """An output that is not emptied first keeps no stale piece nor the old whole record."""
+    folder = tmp_path / "persetujuan" / "catatan"
+    folder.mkdir(parents=True)
+    (folder / ("0" * 20 + ".json")).write_text("{}")  # an item withdrawn since
+    (tmp_path / "persetujuan" / "catatan.json").write_text("{}")  # earlier versions' record
+    kept = {"item": "berita/a.md", "digest": "sha256:" + "1" * 64}
+    write_record(tmp_path, {piece_path("berita/a.md"): kept}, "signers\n")
+    path = tmp_path / piece_path("berita/a.md")
+    assert sorted(p.name for p in folder.iterdir()) == [path.name]
+    assert not (tmp_path / "persetujuan" / "catatan.json").exists()
+    assert path.read_bytes() == piece_bytes(kept)
+    stamp = path.stat().st_mtime_ns
+    write_record(tmp_path, {piece_path("berita/a.md"): dict(kept)}, "signers\n")
+    assert path.stat().st_mtime_ns == stamp  # the same bytes are not even rewritten
