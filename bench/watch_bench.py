@@ -120,6 +120,7 @@ def settings_text(site: Path, anchor: str) -> str:
         f"import sys\nsys.path.insert(0, {str(REPO)!r})\nfrom pelicanconf import *\n"
         f"PATH = {str(site / 'content')!r}\nOUTPUT_PATH = {str(site / 'output')!r}\n"
         f"CACHE_PATH = {str(site / '.cache' / 'pelican')!r}\n"
+        f"RENDER_CACHE_PATH = {str(site / '.cache' / 'render')!r}\n"
         f"APPROVAL_GATE_APPROVALS_PATH = {str(site / 'approvals')!r}\n"
         f"APPROVAL_GATE_MANIFEST_PATH = {str(site / 'var' / 'manifest.json')!r}\n"
         f"APPROVAL_GATE_CACHE_PATH = {str(site / '.cache' / 'gate')!r}\n"

@@ -190,6 +190,7 @@ class Site:
             "site_root = Path(__file__).resolve().parent  # the site, or its export\n"
             "PATH = str(site_root / 'content')\nOUTPUT_PATH = str(site_root / 'output')\n"
             "CACHE_PATH = str(site_root / '.cache' / 'pelican')\n"
+            "RENDER_CACHE_PATH = str(site_root / '.cache' / 'render')\n"
             "THEME = str(site_root / 'theme')\n"
             "SITE_LOGO = str(site_root / 'content' / 'static' / 'logo-kpu.svg')\n"
             "APPROVAL_GATE_APPROVALS_PATH = str(site_root / 'approvals')\n"

@@ -85,6 +85,7 @@ def sample_copy(root: Path) -> Path:
         f"import sys\nsys.path.insert(0, {str(REPO)!r})\nfrom pelicanconf import *\n"
         f"PATH = {str(root / 'content')!r}\nOUTPUT_PATH = {str(root / 'output')!r}\n"
         f"CACHE_PATH = {str(root / '.cache' / 'pelican')!r}\n"
+        f"RENDER_CACHE_PATH = {str(root / '.cache' / 'render')!r}\n"
         f"APPROVAL_GATE_APPROVALS_PATH = {str(root / 'approvals')!r}\n"
         f"APPROVAL_GATE_MANIFEST_PATH = {str(root / 'var' / 'manifest.json')!r}\n"
         f"APPROVAL_GATE_CACHE_PATH = {str(root / '.cache' / 'gate')!r}\n"

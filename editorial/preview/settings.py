@@ -147,6 +147,12 @@ def preview_settings(
             "OUTPUT_PATH": str(preview),
             "DELETE_OUTPUT_DIRECTORY": True,
             "CACHE_PATH": str(Path(settings["CACHE_PATH"]).with_name("pelican-pratinjau")),
+            # Drafts are rendered here: never in the folder a build or publish reuses.
+            "RENDER_CACHE_PATH": (
+                str(Path(settings["RENDER_CACHE_PATH"]).with_name("render-pratinjau"))
+                if settings.get("RENDER_CACHE_PATH")
+                else None
+            ),
             "LOAD_CONTENT_CACHE": True,
             "CACHE_CONTENT": True,
             "GZIP_CACHE": False,
