@@ -8,11 +8,21 @@ const status = document.getElementById("cari-status");
 const list = document.getElementById("cari-hasil");
 let engine = null;
 
-async function pagefind() {
-  if (!engine) {
-    engine = await import(new URL("pagefind/pagefind.js", base).href);
-    await engine.options({ baseUrl: base.pathname, excerptLength: 24 });
+// The index comes in parts (publishing/search_parts.py), listed in pagefind/bagian.json;
+// every part is merged into the first before the first search.
+async function load() {
+  const found = await import(new URL("pagefind/pagefind.js", base).href);
+  const settings = { baseUrl: base.pathname, excerptLength: 24 };
+  await found.options(settings);
+  const parts = await (await fetch(new URL("pagefind/bagian.json", base))).json();
+  for (const part of parts) {
+    await found.mergeIndex(new URL(`pagefind/${part}`, base).pathname, settings);
   }
+  return found;
+}
+
+function pagefind() {
+  engine = engine || load();
   return engine;
 }
 

@@ -1,0 +1,235 @@
+"""The search index in parts (publishing/search_parts.py) and its machine cache.
+
+The parts are made small (one page each on average) so a handful of items gives several
+Pagefind bundles. What a reader can find must be exactly the approved pages, whatever the
+cache holds: a tampered, swapped or forged cache entry is rebuilt, an edited page's new
+words are found and its old words are gone, and every part is audited like the main one.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import publishing.search
+from approval_gate.api import MachineCache
+from publishing import search_parts
+from publishing.search import audit_search
+from sitekit import Site
+
+#: Title and unique word of each approved item (none of them an Indonesian affix).
+ITEMS = {"alfa": "Qorvux", "bravo": "Zelpim", "charlie": "Wumbat", "delta": "Fyxlor"}
+LEAK = "Drogmak"  # the word of the item that is never approved
+
+
+def _make(site: Site) -> None:
+    for name, word in ITEMS.items():
+        site.article(
+            f"berita/{name}.md",
+            f"Berita {name.title()}",
+            f"Isi {word} hari ini.",
+            category="Berita",
+        )
+        site.approve_all(f"berita/{name}.md")
+    site.article("berita/rahasia.md", "Berita Rahasia", f"Isi {LEAK}.", category="Berita")
+
+
+@pytest.fixture
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search_parts, "PAGES_PER_PART", 1)
+
+
+def _index(output: Path) -> dict[str, bytes]:
+    folder = output / "pagefind"
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def _records(output: Path) -> list[dict[str, Any]]:
+    return sorted(
+        (
+            json.loads(gzip.decompress(data)[len(b"pagefind_dcd") :])
+            for rel, data in _index(output).items()
+            if "/fragment/" in f"/{rel}"
+        ),
+        key=lambda record: record["url"],
+    )
+
+
+def _words(output: Path) -> bytes:
+    """Every word of the index: the decompressed word files of every part."""
+    return b"".join(
+        gzip.decompress(data) for rel, data in _index(output).items() if rel.endswith(".pf_index")
+    )
+
+
+def _pages(site: Site) -> set[str]:
+    manifest = json.loads((site.root / "var" / "gate-manifest.json").read_text(encoding="utf-8"))
+    return {entry["save_as"] for entry in manifest["included"]}
+
+
+def _runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Record the pages of every Pagefind run from now on."""
+    runs: list[list[str]] = []
+    real = publishing.search._run_pagefind
+
+    def counted(output: Path, pages: list[str], main: bool) -> dict[str, bytes]:
+        runs.append(pages)
+        return real(output, pages, main)
+
+    monkeypatch.setattr(publishing.search, "_run_pagefind", counted)
+    return runs
+
+
+def test_parts_grow_by_doubling_and_keep_their_pages() -> None:
+    assert [search_parts.part_count(n) for n in (0, 800, 801, 1600, 1601, 10_000)] == [
+        1,
+        1,
+        2,
+        2,
+        4,
+        16,
+    ]
+    pages = [f"berita/item-{n:05d}/index.html" for n in range(3000)]
+    parts = search_parts.split(pages)
+    assert len(parts) == 4 and sorted(p for part in parts for p in part) == sorted(pages)
+    assert max(map(len, parts)) < 900  # about 750 each: Pagefind stays near 150 MB
+    grown = search_parts.split([*pages, "berita/baru/index.html"])
+    assert [[p for p in part if p in pages] for part in grown] == parts
+    for page in pages[:200]:  # doubling splits a part in two; pages never cross parts
+        assert search_parts.part_of(page, 8) % 4 == search_parts.part_of(page, 4)
+
+
+@pytest.mark.slow
+def test_index_in_parts_holds_every_approved_page_once(site: Site, small_parts: None) -> None:
+    _make(site)
+    site.build()
+    listed = json.loads((site.output / "pagefind" / "bagian.json").read_text(encoding="utf-8"))
+    assert len(listed) >= 2 and all(re.fullmatch(r"bagian-\d\d/", name) for name in listed)
+    for name in listed:  # a merged part has no script and no WASM of its own
+        assert not (site.output / "pagefind" / name / "pagefind.js").exists()
+        assert not list((site.output / "pagefind" / name).glob("wasm.*"))
+    urls = [record["url"] for record in _records(site.output)]
+    assert urls == sorted(f"/berita/berita-{name}/" for name in ITEMS)
+    assert LEAK.lower().encode() not in _words(site.output)
+    assert audit_search(site.output, _pages(site)) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("plant", "finding"),
+    [
+        ("unlisted", "pagefind/bagian.json: daftar bagian indeks pencarian tidak sama dengan"),
+        ("missing", "pagefind/bagian.json: daftar bagian indeks pencarian tidak sama dengan"),
+        ("record", "yang bukan halaman item disetujui"),
+        ("script", "berkas ini bukan bagian indeks pencarian; tidak boleh terbit"),
+        ("count", "/pagefind-entry.json: jumlah halaman indeks tidak sama dengan"),
+    ],
+)
+def test_every_part_is_audited(site: Site, small_parts: None, plant: str, finding: str) -> None:
+    _make(site)
+    site.build()
+    folder = site.output / "pagefind"
+    part = folder / json.loads((folder / "bagian.json").read_text(encoding="utf-8"))[0]
+    if plant == "unlisted":
+        shutil.copytree(part, folder / "bagian-99")
+    elif plant == "missing":
+        shutil.rmtree(part)
+    elif plant == "record":
+        leak = b"pagefind_dcd" + json.dumps({"url": "/berita/berita-rahasia/"}).encode()
+        (part / "fragment" / "id_bocor00.pf_fragment").write_bytes(gzip.compress(leak))
+    elif plant == "script":
+        shutil.copyfile(folder / "pagefind.js", part / "pagefind.js")
+    else:
+        next((part / "fragment").glob("*")).unlink()
+    assert any(
+        finding in f"{path}: {problem}" for path, problem in audit_search(site.output, _pages(site))
+    )
+
+
+@pytest.mark.slow
+def test_one_edited_item_reindexes_its_part_only(
+    site: Site, small_parts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _make(site)
+    site.build()
+    before = _index(site.output)
+    runs = _runs(monkeypatch)
+    site.build()
+    assert runs == [] and _index(site.output) == before  # unchanged pages, unchanged index
+    site.article("berita/bravo.md", "Berita Bravo", "Isi Plonkit hari ini.", category="Berita")
+    site.approve_all("berita/bravo.md")
+    site.build()
+    assert runs == [[page] for page in _pages(site) if "bravo" in page]
+    words = _words(site.output)
+    assert b"plonkit" in words and b"zelpim" not in words
+    contents = {record["url"]: record["content"] for record in _records(site.output)}
+    assert "Plonkit" in contents["/berita/berita-bravo/"]
+    assert not any("Zelpim" in text for text in contents.values())
+    assert audit_search(site.output, _pages(site)) == []
+
+
+@pytest.mark.slow
+def test_poisoned_cache_is_rebuilt_never_published(site: Site, small_parts: None) -> None:
+    """POISON: flipped bytes, another entry's file, a forged entry: all worked out again."""
+    _make(site)
+    site.build()
+    clean = _records(site.output)
+    cache = site.root / "var" / "pagefind-cache"
+    entries = sorted((cache / search_parts.NAMESPACE).glob("*/*"))
+    assert len(entries) >= 3
+    flipped = bytearray(entries[0].read_bytes())
+    flipped[-1] ^= 1
+    entries[0].write_bytes(bytes(flipped))
+    shutil.copyfile(entries[2], entries[1])  # a good entry under the key of another
+    forged = {  # a whole part whose record shows the unapproved item's text
+        "pagefind-entry.json": b'{"version":"1.5.2","languages":{}}',
+        "fragment/id_bocor00.pf_fragment": gzip.compress(
+            b"pagefind_dcd"
+            + json.dumps({"url": "/berita/berita-alfa/", "content": f"Isi {LEAK}."}).encode()
+        ),
+    }
+    blob = search_parts.pack(forged, main=False)
+    assert blob is not None
+    other = MachineCache(site.root / "mesin-lain", search_parts.NAMESPACE)
+    entries[2].write_bytes(other.seal(blob, entries[2].name))
+    site.build()
+    assert _records(site.output) == clean
+    assert not any(LEAK.encode() in data for data in _index(site.output).values())
+    assert LEAK.lower().encode() not in _words(site.output)
+    assert audit_search(site.output, _pages(site)) == []
+
+
+@pytest.mark.browser
+def test_search_page_finds_words_of_every_part(site: Site, small_parts: None) -> None:
+    """Debian chromium: the search page merges every part (pagefind/bagian.json)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from themekit import CHROMIUM, CHROMIUM_ARGS, serve
+
+    _make(site)
+    site.build()
+    assert json.loads((site.output / "pagefind" / "bagian.json").read_text(encoding="utf-8"))
+    with serve(site.output) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        page = browser.new_page()
+        for name, word in [*ITEMS.items(), ("rahasia", LEAK)]:
+            page.goto(f"{base}/cari/?q={word.lower()}")
+            status = page.locator("#cari-status")
+            expect(status).to_contain_text(re.compile(r"hasil untuk|Tidak ada hasil|Maaf"))
+            links = page.locator("#cari-hasil a").evaluate_all("(a) => a.map((x) => x.href)")
+            if name == "rahasia":
+                assert status.inner_text().startswith("Tidak ada hasil") and links == []
+            else:
+                assert status.inner_text() == f"1 hasil untuk “{word.lower()}”."
+                assert links == [f"{base}/berita/berita-{name}/"]
+        browser.close()
