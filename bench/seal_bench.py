@@ -240,6 +240,20 @@ def change_one_item(bench: Bench, keys: Any, round_: int) -> None:
     Only the changed paths are committed: today's archive records lie in the same work
     tree and are not the site's history.
     """
+    content = bench.root / "content"
+    item = bench.items[(7 * round_ + 3) % len(bench.items)]
+    with (content / item.path).open("a", encoding="utf-8") as stream:
+        stream.write(f"\nPembaruan {round_}: jadwal rapat pleno diubah.\n")
+    paths = [f"content/{item.path}", *sign_again(bench.root, keys, item.path, round_)]
+    commit_paths(bench.root, paths, f"Ubah {item.path}")
+
+
+def sign_again(root: Path, keys: Any, item: str, round_: int) -> list[str]:
+    """Have all four roles sign ``item`` as it is now; return the new files (repo paths).
+
+    The sign-offs lie a few hours before the gate's clock (``sitekit.NOW``), ``round_``
+    minutes apart from one round to the next, so every round's files are new.
+    """
     from approval_gate.api import (
         SIGNOFF_NAMESPACE,
         canonical_payload,
@@ -249,19 +263,16 @@ def change_one_item(bench: Bench, keys: Any, round_: int) -> None:
         signoff_path,
     )
     from fastsign import FastSigner
-    from sitekit import GIT_ENV, NOW, PEOPLE, ROLES
+    from sitekit import NOW, PEOPLE, ROLES
 
-    content, approvals = bench.root / "content", bench.root / "approvals"
-    item = bench.items[(7 * round_ + 3) % len(bench.items)]
-    with (content / item.path).open("a", encoding="utf-8") as stream:
-        stream.write(f"\nPembaruan {round_}: jadwal rapat pleno diubah.\n")
-    digest = content_digest(content, item.path).value
-    paths = [f"content/{item.path}"]
+    content, approvals = root / "content", root / "approvals"
+    digest = content_digest(content, item).value
+    paths = []
     for step, role in enumerate(ROLES):
         at = NOW - timedelta(hours=3, minutes=-(20 * step + round_))
-        fields = signoff_fields(item.path, role, PEOPLE[role], "setuju", "", at, digest)
+        fields = signoff_fields(item, role, PEOPLE[role], "setuju", "", at, digest)
         signer = FastSigner(keys.private(PEOPLE[role]))
-        rel = signoff_path(item.path, role, "setuju", at)
+        rel = signoff_path(item, role, "setuju", at)
         (approvals / rel).parent.mkdir(parents=True, exist_ok=True)
         (approvals / rel).write_text(
             render_signoff(
@@ -269,9 +280,16 @@ def change_one_item(bench: Bench, keys: Any, round_: int) -> None:
             )
         )
         paths.append(f"approvals/{rel}")
+    return paths
+
+
+def commit_paths(root: Path, paths: list[str], message: str) -> None:
+    """Commit just ``paths`` (repository-relative) with the test identity."""
+    from sitekit import GIT_ENV
+
     env = {**os.environ, **GIT_ENV}
-    for args in (("add", "--", *paths), ("commit", "-q", "--no-verify", "-m", f"Ubah {item.path}")):
-        subprocess.run(["git", *args], cwd=bench.root, env=env, check=True, capture_output=True)
+    for args in (("add", "--", *paths), ("commit", "-q", "--no-verify", "-m", message)):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
 
 
 # --- the runs ---------------------------------------------------------------------------
