@@ -15,6 +15,8 @@ import os
 import time
 from pathlib import Path
 
+from approval_gate.api import write_whole
+
 
 def failpoint(name: str) -> None:
     """Pause here (until killed, or until the resume file exists) if a test asked for ``name``."""
@@ -22,7 +24,8 @@ def failpoint(name: str) -> None:
         return
     marker = os.environ.get("KPU_FAILPOINT_FILE")
     if marker:
-        Path(marker).write_text(f"{name} {os.getpid()}\n", encoding="utf-8")
+        # Whole or not at all: a test polling for the file must never read it half-written.
+        write_whole(Path(marker), f"{name} {os.getpid()}\n")
     resume = os.environ.get("KPU_FAILPOINT_RESUME")
     while not (resume and Path(resume).exists()):  # the test kills us, or lets us go on
         time.sleep(0.05)
