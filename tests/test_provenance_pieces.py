@@ -89,3 +89,38 @@ def test_writing_removes_what_an_earlier_build_left_and_keeps_unchanged_files(
     stamp = path.stat().st_mtime_ns
     write_record(tmp_path, {piece_path("berita/a.md"): dict(kept)}, "signers\n")
     assert path.stat().st_mtime_ns == stamp  # the same bytes are not even rewritten
+
+
+def test_kept_pieces_are_reused_and_a_poisoned_cache_changes_nothing(site: Site) -> None:
+    from approval_gate.api import MachineCache
+
+    from site_theme.provenance import PIECE_CACHE
+
+    for name in ("a", "b"):
+        site.article(
+            f"berita/{name}.md", f"Berita {name.upper()}", f"Isi {name}.", category="Berita"
+        )
+        site.approve_all(f"berita/{name}.md")
+    site.build()
+    clean = _pieces(site)
+    cache = MachineCache(site.root / ".cache" / "render", PIECE_CACHE)
+    entries = sorted((cache.folder / PIECE_CACHE).rglob("*"), key=lambda p: p.name)
+    entries = [p for p in entries if p.is_file()]
+    assert len(entries) == 2  # one kept piece per item
+
+    # Poison: bytes edited (the seal fails), and item A's piece sealed with this very
+    # machine key under item B's key (the seal holds; the piece names another item).
+    first, second = entries
+    first.write_bytes(first.read_bytes()[:-5] + b"RACUN")
+    piece_a = clean[piece_path("berita/a.md")]
+    cache.put(second.name, piece_a)
+    site.build()
+    assert _pieces(site) == clean
+
+    # Reused: a kept piece is not made again, so its entry is not written again either
+    # (a write replaces the file: a new inode).
+    entries = sorted(p for p in (cache.folder / PIECE_CACHE).rglob("*") if p.is_file())
+    inodes = {p: p.stat().st_ino for p in entries}
+    site.build()
+    assert {p: p.stat().st_ino for p in entries} == inodes
+    assert _pieces(site) == clean

@@ -23,6 +23,7 @@ from approval_gate.api import (
     SIGNOFF_NAMESPACE,
     Approvals,
     GateError,
+    MachineCache,
     allowed_signers,
     WIB,
     approvals_in,
@@ -34,6 +35,7 @@ from approval_gate.api import (
 from . import formats
 from .enhance import Enhanced, Resolver, enhance, image_size
 from .provenance import (
+    PIECE_CACHE,
     SignOffView,
     piece_path,
     public_record,
@@ -152,6 +154,11 @@ def on_finalized(pelican: Any) -> None:
         build.urls,
         settings["SITENAME"],
         build.settings.provenance == "peran-nama-dan-tanggal",
+        cache=(
+            MachineCache(Path(settings["RENDER_CACHE_PATH"]), PIECE_CACHE)
+            if settings.get("RENDER_CACHE_PATH")
+            else None
+        ),
     )
     write_record(output, record, allowed_signers(build.approvals.roster))
     if build.logo is not None:
