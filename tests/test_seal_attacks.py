@@ -310,8 +310,11 @@ def test_a_planted_archive_record_is_never_cited_by_the_next_publish(
     assert done.returncode == 0, done.stdout + done.stderr
     written = [path.read_text() for path in set(archive.rglob("*.yml")) - before]
     assert written and not any(MARKER in text or planted.name in text for text in written)
-    cited = [line for text in written for line in text.splitlines() if "same_as" in line]
-    assert cited and all(release in line for line in cited)  # the genuine record, only
+    # A record chains to the one before it by name and hash: the genuine record, only.
+    cited = [
+        line for text in written for line in text.splitlines() if line.startswith("previous:")
+    ]
+    assert cited and all(release in line for line in cited)
 
 
 def test_restructuredtext_cannot_pull_other_files_into_an_approved_page(
