@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from invoke import Context, task
 
-from approval_gate.api import open_ledger
-
 from .cli import DEFAULT_KEY, ROOT, reported, settings_file, trusted
 
 if TYPE_CHECKING:
-    from approval_gate.api import Finding, StatusRow
+    from datetime import datetime
+
+    from approval_gate.api import Finding, StatusRow, StatusView
 
     from editorial.handoff import Handoff
 
@@ -54,27 +54,57 @@ def status_(
     item: str | None = None,
 ) -> None:
     """Tampilkan posisi setiap item dalam alur SOP dan siapa yang harus bertindak."""
-    from approval_gate.api import discover_items, existing_item, status_rows
-
-    from editorial.handoff import status_messages, with_message
-
     with reported():
         only = _only_item(pesan, item)
+        view = None if pesan or only else _whole_site(settings)
+    if view is not None:  # the whole site: the snapshot may have answered (no ledger)
+        _show(view.now, view.roster_version, view.rows, view.orphans, {}, json_)
+        return
+    with reported():
+        from approval_gate.api import discover_items, existing_item, open_ledger
+
         ledger = open_ledger(settings_file(settings))
         items = [existing_item(ledger.content, only)] if only else discover_items(ledger.content)
+    from approval_gate.api import status_rows
+
+    from editorial.handoff import status_messages
+
     rows = status_rows(ledger, items)
     ledger.save_cache()
     orphans = [] if only else ledger.orphans(set(items))
     messages = (
         status_messages(ledger, [r.verdict for r in rows], settings_file(settings)) if pesan else {}
     )
+    _show(ledger.now, ledger.roster.version, rows, orphans, messages, json_)
+
+
+def _whole_site(settings: str) -> StatusView:
+    from approval_gate.api import site_status
+
+    return site_status(settings_file(settings))
+
+
+def _show(
+    now: datetime,
+    version: int,
+    rows: list[StatusRow],
+    orphans: list[Finding],
+    messages: dict[str, Handoff],
+    json_: bool,
+) -> None:
+    """Print the rows as the table or as JSON (``--json``)."""
     if json_:
+        entries = [row.as_dict() for row in rows]
+        if messages:
+            from editorial.handoff import with_message
+
+            entries = [with_message(entry, messages) for entry in entries]
         print(
             json.dumps(
                 {
-                    "now": ledger.now.isoformat(),
-                    "roster_version": ledger.roster.version,
-                    "items": [with_message(row.as_dict(), messages) for row in rows],
+                    "now": now.isoformat(),
+                    "roster_version": version,
+                    "items": entries,
                     "problems": [f.as_dict() for f in orphans],
                 },
                 ensure_ascii=False,
@@ -140,7 +170,7 @@ def _decide(item: str, role: str, decision: str, note: str, key: str | None, set
     any spelling the roster recognises (``find_role``); a role read from another
     spelling is said first, so the person sees what is signed.
     """
-    from approval_gate.api import NaskahRefused, decide, existing_item, find_role
+    from approval_gate.api import NaskahRefused, decide, existing_item, find_role, open_ledger
 
     key_file = Path(key or os.environ.get("KPU_SIGNING_KEY") or DEFAULT_KEY).expanduser()
     _ready(key_file)

@@ -20,14 +20,7 @@ from pathlib import Path
 
 from invoke import Exit
 
-from approval_gate.api import (
-    ExitCode,
-    GateSettings,
-    KpuError,
-    Roster,
-    load_trusted,
-    read_settings_file,
-)
+from approval_gate.api import ExitCode, GateSettings, KpuError, Roster, read_settings_file
 from publishing import faults, interrupts
 
 #: The repository: settings files named on the command line are found from here.
@@ -111,6 +104,8 @@ def state_folder(settings: str) -> Path:
 
 def trusted(settings: str) -> tuple[GateSettings, Roster]:
     """Return the gate's settings and the verified roster of a settings file."""
+    from approval_gate.api import load_trusted  # the ledger's module: only when asked
+
     return load_trusted(read_settings_file(settings_file(settings)))
 
 

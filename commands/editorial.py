@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from invoke import Context, task
 
-from approval_gate.api import KINDS, all_of, open_ledger
+from approval_gate.api import KINDS, all_of
 
 from .cli import reported, settings_file, shown, state_folder, trusted
 
@@ -120,6 +120,8 @@ def report(
     from editorial.report.inputs import gather
     from editorial.report.render import render_csv, render_html, render_text
 
+    from approval_gate.api import open_ledger
+
     with reported():
         period = Period.of(dari, sampai)
         ledger = open_ledger(settings_file(settings))
@@ -151,7 +153,7 @@ def sheet(
     settings: str = "pelicanconf.py",
 ) -> None:
     """Cetak Lembar Persetujuan Publikasi sebuah item untuk arsip kertas (HTML A4 dan PDF)."""
-    from approval_gate.api import existing_item
+    from approval_gate.api import existing_item, open_ledger
 
     from editorial.sheet.pdf import convert, find_converter
     from editorial.sheet.sheet import write_sheet

@@ -10,6 +10,7 @@ make the gate work a result out again, never accept a sign-off whose signature i
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sys
@@ -21,19 +22,25 @@ from typing import Any
 import pytest
 
 from approval_gate.api import (
+    NEEDS_FIX,
     SIGNOFF_NAMESPACE,
+    Known,
     MachineCache,
     canonical_payload,
+    load_settings,
     normalise_key,
     open_ledger,
+    read_settings_file,
     render_signoff,
     sign_with_ssh_keygen,
     signoff_fields,
     signoff_path,
+    site_status,
+    status_rows,
 )
 from publishing.seal.source import sealed_folders
 from publishkit import leaks, local_targets, publish_settings, run, snapshot
-from sitekit import PEOPLE, ROLES, Site
+from sitekit import PEOPLE, ROLES, Site, roster_text
 from test_approve_cli import invoke
 
 ITEM = "berita/rapat.md"
@@ -296,3 +303,221 @@ def test_the_cold_path_on_every_core_judges_as_the_serial_one(
     assert judged() == serial
     assert [state for _, state, _ in serial] == ["menunggu", "lengkap", "draf"]
     _refused(site, forged)
+
+
+# --- The status snapshot (snapshot.py): verdicts kept whole, never a different answer ---
+
+
+def _states(site: Site) -> dict[str, str]:
+    """Return every item's state as ``site_status`` answers it."""
+    return {row.verdict.item: row.verdict.state for row in site_status(site.settings).rows}
+
+
+def _judging(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Count the runs that judged everything (opened the ledger) instead of the snapshot."""
+    module = sys.modules["approval_gate.ledger"]  # loaded by open_ledger
+    opened: list[str] = []
+    real = module.open_ledger
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        opened.append("ledger")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "open_ledger", counted)
+    return opened
+
+
+def _every_state(site: Site) -> None:
+    """Items in every state, a text that needs fixing, an orphan and an unreadable file."""
+    for name in ("draf", "menunggu", "lengkap", "tolak", "lama"):
+        site.article(f"berita/{name}.md", name.title(), f"Isi {name}.", category="Berita")
+    site.approve_all("berita/menunggu.md", ROLES[:2])
+    site.approve_all("berita/lengkap.md")
+    site.approve_all("berita/tolak.md", ROLES[:1])
+    site.sign("berita/tolak.md", ROLES[1], decision="tolak", note="Data kurang.")
+    site.approve_all("berita/lama.md")
+    site.article("berita/lama.md", "Lama", "Isi lama, diubah.", category="Berita")
+    site.article("berita/perbaiki.md", "Perbaiki", "Isi [ISI: pembuka].", category="Berita")
+    site.approve_all("berita/perbaiki.md", ROLES[:1])
+    site.approve_all(site.article("berita/hilang.md", "Hilang", "Isi.", category="Berita"))
+    (site.content / "berita" / "hilang.md").unlink()  # its sign-offs name no item now
+    (site.approvals / "berita" / "rusak.yml").write_text("bukan: [persetujuan\n")
+
+
+def test_a_status_snapshot_answers_exactly_as_judging_everything(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _every_state(site)
+    opened = _judging(monkeypatch)
+    first = site_status(site.settings)
+    again = site_status(site.settings)
+    assert opened == ["ledger"]  # the second run read no sign-off at all
+    assert again == first
+    assert {r.verdict.state for r in first.rows} >= {
+        "draf", "menunggu", "lengkap", "ditolak", "kedaluwarsa", NEEDS_FIX
+    }  # fmt: skip
+    assert first.orphans  # the deleted item's sign-offs and the broken file
+    ledger = open_ledger(site.settings)  # the rows as the ledger gives them, item by item
+    assert [r.as_dict() for r in first.rows] == [
+        r.as_dict() for r in status_rows(ledger, [r.verdict.item for r in first.rows])
+    ]
+
+
+@pytest.mark.slow
+def test_invoke_status_prints_the_same_from_its_snapshot(site: Site) -> None:
+    _every_state(site)
+    for args in (("status", "--json"), ("status",)):
+        shutil.rmtree(site.root / ".cache" / "gate", ignore_errors=True)
+        cold, warm = invoke(site, *args), invoke(site, *args)
+        assert (site.root / ".cache" / "gate" / "status.json").is_file()
+        assert (warm.returncode, warm.stdout, warm.stderr) == (
+            cold.returncode, cold.stdout, cold.stderr
+        )  # fmt: skip
+
+
+def _forge(site: Site, sealer: MachineCache, state: str) -> None:
+    """Rewrite the snapshot so every verdict says ``state``, sealed by ``sealer``."""
+    file = site.root / ".cache" / "gate" / "status.json"
+    data = json.loads(file.read_bytes()[MAC:])
+    for entry in data["verdicts"]:
+        entry[2] = state
+    file.write_bytes(sealer.seal(json.dumps(data).encode(), "status.json"))
+
+
+def test_a_forged_or_copied_snapshot_never_changes_a_verdict(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _site_with_forgery(site)
+    assert _states(site) == {ITEM: "menunggu"}
+    opened = _judging(monkeypatch)
+    _forge(site, MachineCache(tmp_path / "lain", "approval-gate"), "lengkap")  # other key
+    assert _states(site) == {ITEM: "menunggu"} and len(opened) == 1
+    second = site.write_settings(
+        "kedua.py", extra=f"APPROVAL_GATE_CACHE_PATH = {str(tmp_path / 'b')!r}\n"
+    )
+    assert {r.verdict.state for r in site_status(second).rows} == {"menunggu"}
+    copied = tmp_path / "b" / "status.json"  # another folder's snapshot, forged there
+    data = json.loads(copied.read_bytes()[MAC:])
+    data["verdicts"][0][2] = "lengkap"
+    sealed = MachineCache(tmp_path / "b", "approval-gate").seal(
+        json.dumps(data).encode(), "status.json"
+    )
+    (site.root / ".cache" / "gate" / "status.json").write_bytes(sealed)
+    assert _states(site) == {ITEM: "menunggu"} and len(opened) == 3
+    cut = site.root / ".cache" / "gate" / "status.json"
+    cut.write_bytes(cut.read_bytes()[:100])  # cut short
+    assert _states(site) == {ITEM: "menunggu"} and len(opened) == 4
+
+
+def test_a_snapshot_is_stale_once_a_sign_off_or_the_roster_changes(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site.article(ITEM, "Rapat", "Isi.", category="Berita")
+    site.approve_all(ITEM, ROLES[:-1])
+    assert _states(site) == {ITEM: "menunggu"}
+    last = site.sign(ITEM, ROLES[-1])
+    assert _states(site) == {ITEM: "lengkap"}
+    assert _states(site) == {ITEM: "lengkap"}
+    text = last.read_text()  # one byte of the signature, same size, same file
+    at = text.index("-----END") - 8
+    last.write_text(text[:at] + ("A" if text[at] != "A" else "B") + text[at + 1 :])
+    assert _states(site) == {ITEM: "menunggu"}
+    last.write_text(text)
+    assert _states(site) == {ITEM: "lengkap"}
+    person = PEOPLE[ROLES[-1]]  # the last signer's key revoked in a newly signed roster
+    revoked = roster_text(site.keys).replace(
+        f"      - key: {site.keys.public(person)}\n",
+        f"      - key: {site.keys.public(person)}\n        revoked: 2026-11-20\n",
+    )
+    site.write_roster(revoked.replace("version: 1", "version: 2"))
+    assert _states(site) == {ITEM: "menunggu"}
+
+
+def test_a_snapshot_is_stale_once_the_clock_passes_a_signing_time(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sign-off dated after "now" does not count; the same files count it later."""
+    site.article(ITEM, "Rapat", "Isi.", category="Berita")
+    site.approve_all(ITEM, ROLES[:-1])
+    signed = datetime.fromisoformat("2026-11-25T09:00:00+07:00")
+    site.sign(ITEM, ROLES[-1], at=signed)
+    clock_module = sys.modules["approval_gate.clock"]
+    opened = _judging(monkeypatch)
+    for moment, state, judged in (
+        (signed - timedelta(hours=1), "menunggu", 1),
+        (signed - timedelta(minutes=1), "menunggu", 1),  # the same side: the snapshot
+        (signed, "lengkap", 2),
+        (signed + timedelta(days=3), "lengkap", 2),
+        (signed - timedelta(seconds=1), "menunggu", 3),  # a clock set back
+    ):
+        monkeypatch.setattr(clock_module, "now", lambda fixed=None, at=moment: at)
+        assert _states(site) == {ITEM: state}
+        assert len(opened) == judged, moment
+
+
+def test_no_snapshot_is_kept_when_a_symlink_lies_under_content(site: Site) -> None:
+    site.article(ITEM, "Rapat", "Isi.", category="Berita")
+    (site.content / "tautan").symlink_to(site.root / "theme")
+    assert _states(site) == {ITEM: "draf"}
+    assert not (site.root / ".cache" / "gate" / "status.json").exists()
+
+
+# --- The sealed publish's seal step: the export's hashes spare reading what is known ---
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    """Return the SHA-256 of every file under ``folder``, as an export lists them."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Count the files the gate reads whole (sign-offs and content)."""
+    seen: list[str] = []
+    for name in ("approval_gate.signoff_reading", "approval_gate.digest"):
+        module = sys.modules[name]
+        real = module.read_text if hasattr(module, "read_text") else module.read_regular
+
+        def counted(*args: Any, real: Callable[..., Any] = real) -> Any:
+            seen.append(str(args[1]))
+            return real(*args)
+
+        attribute = "read_text" if hasattr(module, "read_text") else "read_regular"
+        monkeypatch.setattr(module, attribute, counted)
+    return seen
+
+
+def test_a_sealed_export_with_known_hashes_reads_nothing_verified_before(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forged = _site_with_forgery(site)
+    site.article("berita/lain.md", "Lain", "Isi lain.", category="Berita")
+    site.approve_all("berita/lain.md")
+    items = [ITEM, "berita/lain.md"]
+    first = open_ledger(site.settings)
+    expected = [(v.item, v.state, v.digest, v.findings) for v in map(first.verdict, items)]
+    first.save_cache()
+    export = tmp_path / "ekspor"
+    settings = _exported(site, export)
+    gs = load_settings(read_settings_file(settings))
+    known = Known(_hashes(export / "content"), _hashes(export / "approvals"))
+    reads = _reads(monkeypatch)
+    again = open_ledger(gs, known=known)
+    assert [(v.item, v.state, v.digest, v.findings) for v in map(again.verdict, items)] == expected
+    assert reads == []  # not one sign-off or source read: all known, all seen before
+    assert expected[0][1] == "menunggu"  # the forged sign-off still does not count
+    # Hashes that name other bytes are no shortcut: those files are read and checked.
+    rel = forged.relative_to(site.approvals).as_posix()
+    wrong = {**known.approvals, rel: "0" * 64}
+    shutil.rmtree(export)
+    settings = _exported(site, export)
+    gs = load_settings(read_settings_file(settings))
+    again = open_ledger(gs, known=Known(known.content, wrong))
+    assert [(v.item, v.state) for v in map(again.verdict, items)] == [
+        (ITEM, "menunggu"),
+        ("berita/lain.md", "lengkap"),
+    ]
+    assert reads == [rel]

@@ -128,7 +128,7 @@ _EXPORTS: dict[str, str] = {
         "allowed",
     ),
     # decisions
-    **dict.fromkeys(("Ledger", "open_ledger", "load_trusted"), "ledger"),
+    **dict.fromkeys(("Known", "Ledger", "open_ledger", "load_trusted"), "ledger"),
     **dict.fromkeys(("Decision", "Verdict", "admit", "judge"), "rules"),
     **dict.fromkeys(
         (
@@ -160,7 +160,7 @@ _EXPORTS: dict[str, str] = {
         "records",
     ),
     **dict.fromkeys(("discover_items", "item_name", "existing_item", "FURNITURE_FOLDERS"), "items"),
-    **dict.fromkeys(("StatusRow", "status_rows"), "status"),
+    **dict.fromkeys(("StatusRow", "StatusView", "site_status", "status_rows"), "status"),
     **dict.fromkeys(("Made", "decide", "public_key_of"), "decide"),
     **dict.fromkeys(
         (
@@ -275,7 +275,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     )
     from .git import GitMissing, GitOutput, git_lines, git_missing, git_text, require_git, run_git
     from .items import FURNITURE_FOLDERS, discover_items, existing_item, item_name
-    from .ledger import Ledger, load_trusted, open_ledger
+    from .ledger import Known, Ledger, load_trusted, open_ledger
     from .manifest import Manifest
     from .provider import APPROVALS_KEY, Approvals, Entry, approvals_in, install
     from .records import (
@@ -330,5 +330,5 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         kind_fields,
         number_word,
     )
-    from .status import StatusRow, status_rows
+    from .status import StatusRow, StatusView, site_status, status_rows
     from .yamlfile import YamlProblem, as_moment, parse

@@ -128,15 +128,22 @@ class _JsonCache:
 
 
 def content_key(rel: str, data: bytes, namespace: str) -> str | None:
-    """Return the key of a sign-off's verification: its bytes, path, namespace and code.
+    """Return the key of a sign-off's verification: its bytes, path, namespace and code."""
+    return key_of(rel, hashlib.sha256(data).hexdigest(), namespace)
 
-    One SHA-256 over the fields and the bytes (none of the fields can hold a NUL), not
-    ``cache_key``'s JSON: this runs for every sign-off a fresh export holds.
+
+def key_of(rel: str, sha: str, namespace: str) -> str | None:
+    """Return ``content_key`` of the bytes whose SHA-256 is ``sha`` (hex).
+
+    One SHA-256 over the fields (none of them can hold a NUL), not ``cache_key``'s JSON:
+    this runs for every sign-off a fresh export holds. A sealed publish knows each
+    exported file's SHA-256 already (from the verified blob store), so it finds a
+    verification without reading the file (``read_signoffs``'s ``known``).
     """
     if not VERIFY_VERSION:
         return None
-    head = f"{VERIFY_VERSION}\0{namespace}\0{rel}\0".encode("utf-8", "surrogateescape")
-    return hashlib.sha256(head + data).hexdigest()[:40]
+    text = f"{VERIFY_VERSION}\0{namespace}\0{rel}\0{sha}"
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:40]
 
 
 def _entry(signoff: SignOff) -> list[Any]:
@@ -239,10 +246,19 @@ class SignoffCache(_JsonCache):
 
 
 class ContentCache(_JsonCache):
-    """Content hashes and link lists by file identity."""
+    """Content hashes and link lists by file identity.
+
+    ``known``: SHA-256 of content files by path under content/, given by a caller that
+    knows the bytes already (a sealed publish's export, from its verified blob store);
+    never written to disk.
+    """
 
     name = "content.json"
     tables = ("sources", "files")
+
+    def __init__(self, folder: Path | None, known: dict[str, str] | None = None) -> None:
+        super().__init__(folder)
+        self.known = known or {}
 
 
 class CachedContentFiles(ContentFiles):
@@ -275,8 +291,13 @@ class CachedContentFiles(ContentFiles):
         """Return the source's SHA-256 and references, from the cache when unchanged."""
         ident = self._identity(item)
         entry = self.cache.data["sources"].get(item)
-        if ident is not None and entry is not None and entry[0] == ident:
-            return entry[1], entry[2]
+        if ident is not None and entry is not None:
+            if entry[0] == ident:
+                return entry[1], entry[2]
+            if entry[1] == self.cache.known.get(item):  # the same bytes in a new export
+                self.cache.data["sources"][item] = [ident, entry[1], entry[2]]
+                self.cache.changed = True
+                return entry[1], entry[2]
         sha, refs = super().source(item)
         if ident is not None:
             self.cache.data["sources"][item] = [ident, sha, refs]
@@ -289,7 +310,8 @@ class CachedContentFiles(ContentFiles):
         entry = self.cache.data["files"].get(rel)
         if ident is not None and entry is not None and entry[0] == ident:
             return str(entry[1])
-        sha = super().sha256(rel)
+        known = self.cache.known.get(rel)
+        sha = known if ident is not None and known is not None else super().sha256(rel)
         if ident is not None and sha is not None:
             self.cache.data["files"][rel] = [ident, sha]
             self.cache.changed = True

@@ -11,6 +11,8 @@ sign-offs, manifests and messages. People type it as ``content/berita/x.md``,
 from __future__ import annotations
 
 import difflib
+import errno
+import os
 import posixpath
 from pathlib import Path, PurePosixPath
 
@@ -21,17 +23,48 @@ from .errors import UnknownItem
 FURNITURE_FOLDERS = frozenset({"static", "extra"})
 
 
+#: What ``Path.is_file`` reads as "no file" rather than an error (pathlib's own list).
+_NO_FILE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
+_ITEM_SUFFIXES = frozenset(SOURCE_SUFFIXES - {".html", ".htm"})
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """Return ``Path.is_file()`` of an entry (follows a symlink) without another stat."""
+    try:
+        return entry.is_file()
+    except OSError as error:
+        if error.errno in _NO_FILE:
+            return False
+        raise
+
+
 def discover_items(content: Path) -> list[str]:
-    """Return every content source under ``content`` as a POSIX path, sorted."""
+    """Return every content source under ``content`` as a POSIX path, sorted.
+
+    The same files as ``content.rglob("*")`` filtered by suffix, walked with
+    ``os.scandir`` (pathlib's objects cost a tenth of a second at 5,000 items): folders
+    that are symlinks are not entered and a folder that may not be read is passed over,
+    as pathlib does.
+    """
+    root = str(content)
+    if not os.path.isdir(root):
+        return []
     items = []
-    for path in content.rglob("*"):
-        rel = path.relative_to(content)
-        if (
-            path.is_file()
-            and path.suffix.lower() in SOURCE_SUFFIXES - {".html", ".htm"}
-            and rel.parts[0] not in FURNITURE_FOLDERS
-        ):
-            items.append(rel.as_posix())
+    folders = [""]
+    while folders:
+        rel = folders.pop()
+        try:
+            with os.scandir(os.path.join(root, rel) if rel else root) as entries:
+                listed = list(entries)
+        except PermissionError:
+            continue
+        for entry in listed:
+            name = f"{rel}/{entry.name}" if rel else entry.name
+            if entry.is_dir(follow_symlinks=False):  # a symlinked folder is not entered
+                if rel or entry.name not in FURNITURE_FOLDERS:
+                    folders.append(name)
+            elif os.path.splitext(entry.name)[1].lower() in _ITEM_SUFFIXES and _is_file(entry):
+                items.append(name)
     return sorted(items)
 
 

@@ -43,6 +43,22 @@ from .signoff_reading import read_signoffs
 from .signoff_reading import start_reading as start_reading  # the build's (gate.py)
 
 
+@dataclass(frozen=True)
+class Known:
+    """The SHA-256 (hex) of files whose bytes the caller has verified, by path.
+
+    A sealed publish exports the commit from blobs checked against their git object ids
+    as they entered the machine's store (publishing/seal/blobs.py), and knows each
+    file's SHA-256 from there. With them the ledger finds a sign-off verified before,
+    and a source or attachment hashed before, without reading the file again; a file
+    not named here, or whose hash no cache holds, is read as always. Only a regular file
+    within its limit (its ``lstat``) is ever taken by its known hash.
+    """
+
+    content: Mapping[str, str]  # path under content/ -> sha256
+    approvals: Mapping[str, str]  # path under approvals/ -> sha256
+
+
 @dataclass
 class Ledger:
     """All counted decisions by item, plus the problems found on the way."""
@@ -59,6 +75,9 @@ class Ledger:
     #: "in the future" is exactly what a clock set back produces): the clock rail's input.
     newest_signed: datetime | None = None
     naskah_cache: NaskahCache = field(default_factory=lambda: NaskahCache(None), repr=False)
+    #: The signing times of every validly signed sign-off: which of them count depends on
+    #: "now" only through these (``admit``), so a status snapshot keys on them (snapshot.py).
+    signed_times: tuple[datetime, ...] = field(default=(), repr=False)
     _digests: dict[str, ContentDigest] = field(default_factory=dict, repr=False)
     _sources: dict[str, str | None] = field(default_factory=dict, repr=False)
     _naskah: dict[str, tuple[Finding, ...]] = field(default_factory=dict, repr=False)
@@ -113,6 +132,7 @@ class Ledger:
             self.limits,
             self.newest_signed,
             NaskahCache(self.naskah_cache.folder),
+            self.signed_times,
         )
 
     def save_cache(self) -> None:
@@ -174,11 +194,12 @@ def read_ledger(
     cache_path: Path | None,
     reading: Future[tuple[list[SignOff], list[Finding]]] | None = None,
     limits: Limits | None = None,
+    known: Known | None = None,
 ) -> Ledger:
     """Read every sign-off (or collect ``start_reading``'s result) and admit them.
 
     While worker processes verify sign-offs (a cold run), this process works out the
-    items' digests and naskah checks: both cores stay busy.
+    items' digests and naskah checks: both cores stay busy. ``known``: see ``Known``.
     """
     ledger = Ledger(
         roster,
@@ -187,7 +208,7 @@ def read_ledger(
         now,
         {},
         [],
-        ContentCache(cache_path),
+        ContentCache(cache_path, dict(known.content) if known else None),
         limits or Limits(),
         None,
         NaskahCache(cache_path),
@@ -203,7 +224,9 @@ def read_ledger(
                 return
             ledger.prepare(items)
 
-        signoffs, findings = read_signoffs(approvals, cache_path, meanwhile=ahead)
+        signoffs, findings = read_signoffs(
+            approvals, cache_path, meanwhile=ahead, known=known.approvals if known else None
+        )
     decisions: dict[str, list[Decision]] = defaultdict(list)
     signed = [s.signed_at for s in signoffs if s.key is not None]
     for signoff in signoffs:
@@ -214,6 +237,7 @@ def read_ledger(
             decisions[signoff.item].append(admitted)
     ledger.decisions, ledger.findings = dict(decisions), findings
     ledger.newest_signed = max(signed, default=None)
+    ledger.signed_times = tuple(signed)
     return ledger
 
 
@@ -229,11 +253,13 @@ def open_ledger(
     roster: Roster | None = None,
     now: datetime | None = None,
     reading: Future[tuple[list[SignOff], list[Finding]]] | None = None,
+    known: Known | None = None,
 ) -> Ledger:
     """Open the ledger of a site: settings file (or settings) -> roster -> sign-offs.
 
     The one way every command, the build and the preview load what the gate knows; a
     broken setting, roster or anchor raises the gate's error with its exit code.
+    ``known``: the SHA-256 of files whose bytes the caller has verified (``Known``).
     """
     if isinstance(settings, Path):
         gs, roster = load_trusted(read_settings_file(settings))
@@ -248,4 +274,5 @@ def open_ledger(
         gs.cache_path,
         reading,
         Limits(gs.max_source_bytes, gs.max_attachment_bytes),
+        known,
     )

@@ -3,20 +3,30 @@
 Waiting time starts at the previous approval, or for a new or changed draft at the
 commit that last changed it (the file's modification time outside git), and is compared
 with the time standard of the role that must act.
+
+``site_status`` answers for the whole site from a snapshot of the verdicts when nothing
+they were judged from has changed (snapshot.py); only the waiting times, which follow the
+clock and git, are worked out on every run. It imports the ledger only when it must judge.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from . import clock
 from .clock import WIB
+from .errors import Finding
 from .git import git_lines
-from .ledger import Ledger
-from .naskah import NEEDS_FIX
+from .roster import Roster
 from .rules import Verdict
+
+if TYPE_CHECKING:
+    from .ledger import Ledger
+    from .snapshot import Judged
 
 
 @dataclass(frozen=True)
@@ -86,27 +96,84 @@ def changed_times(content: Path, items: list[str]) -> dict[str, datetime]:
     return times
 
 
+@dataclass(frozen=True)
+class StatusView:
+    """What ``invoke status`` shows of the whole site."""
+
+    now: datetime
+    roster_version: int
+    rows: list[StatusRow]
+    orphans: list[Finding]
+
+
+def judged(verdict: Verdict) -> Judged:
+    """Return a verdict judged without a change time, with how a change time applies to it."""
+    from .naskah import NEEDS_FIX
+
+    takes_changed = verdict.state in ("draf", "kedaluwarsa", NEEDS_FIX)
+    return verdict, takes_changed, verdict.state in ("ditolak", NEEDS_FIX)
+
+
+def _row(entry: Judged, changed_at: datetime | None, roster: Roster, now: datetime) -> StatusRow:
+    """Return one item's row: ``Ledger.verdict(item, changed_at)`` and its waiting time."""
+    verdict, takes_changed, writer_next = entry
+    if takes_changed and changed_at is not None:  # as judge and Ledger.verdict set it
+        verdict = replace(verdict, waiting_since=changed_at)
+    role = roster.role(verdict.role) if verdict.role else None
+    waited = None
+    if verdict.state != "lengkap" and verdict.waiting_since is not None:
+        waited = max(0, int((now - verdict.waiting_since).total_seconds() // 60))
+    standard = role.standard_minutes if role and verdict.state != "ditolak" else None
+    next_name = role.name if role and verdict.state != "ditolak" else None
+    if writer_next:  # the writer acts next
+        next_name = "Pengampu Konsep (penulis): perbaiki naskah"
+    next_role = verdict.role if verdict.state != "ditolak" else None
+    return StatusRow(verdict, next_role, next_name, waited, standard)
+
+
+def rows_at(content: Path, entries: list[Judged], roster: Roster, now: datetime) -> list[StatusRow]:
+    """Return the rows of judged items at ``now``, with their change times read afresh.
+
+    Only a verdict that waits since its text changed reads that time: a site whose items
+    are all approved or under way asks git nothing.
+    """
+    waiting = [entry[0].item for entry in entries if entry[1]]
+    changed = changed_times(content, waiting) if waiting else {}
+    return [_row(entry, changed.get(entry[0].item), roster, now) for entry in entries]
+
+
 def status_rows(ledger: Ledger, items: list[str]) -> list[StatusRow]:
     """Judge every item and measure how long the next role has been waiting."""
-    changed = changed_times(ledger.content, items)
-    rows = []
-    for item in items:
-        verdict = ledger.verdict(item, changed.get(item))
-        role = ledger.roster.role(verdict.role) if verdict.role else None
-        waited = None
-        if verdict.state != "lengkap" and verdict.waiting_since is not None:
-            waited = max(0, int((ledger.now - verdict.waiting_since).total_seconds() // 60))
-        standard = role.standard_minutes if role and verdict.state != "ditolak" else None
-        next_name = role.name if role and verdict.state != "ditolak" else None
-        if verdict.state in ("ditolak", NEEDS_FIX):  # the writer acts next
-            next_name = "Pengampu Konsep (penulis): perbaiki naskah"
-        rows.append(
-            StatusRow(
-                verdict,
-                verdict.role if verdict.state != "ditolak" else None,
-                next_name,
-                waited,
-                standard,
-            )
-        )
-    return rows
+    entries = [judged(ledger.verdict(item)) for item in items]
+    return rows_at(ledger.content, entries, ledger.roster, ledger.now)
+
+
+def site_status(settings: Path) -> StatusView:
+    """Return every item's row and the orphan findings, from the snapshot when it holds.
+
+    The roster is verified against the anchor on every run, before the snapshot is looked
+    at; on a miss the ledger judges everything and the snapshot is written again.
+    """
+    from .roster_file import load_roster
+    from .settings import load_settings, read_settings_file
+    from .snapshot import StatusSnapshot
+
+    gs = load_settings(read_settings_file(settings))
+    roster = load_roster(gs.approvals_path, gs.anchor, gs.allow_demo_keys)
+    now = clock.now(gs.now)
+    snapshot = StatusSnapshot(gs, roster)  # keyed before anything is read
+    kept = snapshot.judged(now)
+    if kept is not None:
+        entries, orphans = kept
+    else:
+        from .items import discover_items
+        from .ledger import open_ledger
+
+        ledger = open_ledger(gs, roster=roster, now=now)
+        items = discover_items(ledger.content)
+        entries = [judged(ledger.verdict(item)) for item in items]
+        orphans = ledger.orphans(set(items))
+        ledger.save_cache()
+        snapshot.keep(now, ledger.signed_times, entries, orphans)
+    rows = rows_at(gs.content_path, entries, roster, now)
+    return StatusView(now, roster.version, rows, orphans)

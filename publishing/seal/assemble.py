@@ -26,6 +26,7 @@ from approval_gate.api import (
     FURNITURE_FOLDERS,
     SOURCE_SUFFIXES,
     GateSettings,
+    Known,
     Ledger,
     Roster,
     Verdict,
@@ -138,10 +139,16 @@ def sealed_ledger(
     pinned anchor (the demo anchor with ``demo``); ``cache`` is the machine's gate cache
     (kept between publishes, entries keyed on bytes and sealed with its own key), which
     the build then reuses: only sign-offs this machine never verified are verified.
+    The export's SHA-256 of every file (from blobs checked against their git object ids,
+    export.py) goes with it, so a sign-off verified and a file hashed by an earlier
+    publish is found without being read again (``Known``).
     A broken roster or anchor raises the gate's error with its exit code.
     """
     gs = _checked_settings(settings, export.folder)
-    return open_ledger(replace(gs, anchor=anchor, allow_demo_keys=demo, cache_path=cache))
+    known = Known(content=export.under(CONTENT), approvals=export.under(APPROVALS))
+    return open_ledger(
+        replace(gs, anchor=anchor, allow_demo_keys=demo, cache_path=cache), known=known
+    )
 
 
 def assemble(

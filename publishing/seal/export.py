@@ -54,6 +54,17 @@ class Export:
     files: dict[str, str] = field(default_factory=dict)  # repo-relative path -> sha256 hex
     skipped: list[str] = field(default_factory=list)  # repo-relative paths, with the reason
 
+    def under(self, folder: str) -> dict[str, str]:
+        """Return the SHA-256 of the files under ``folder`` (e.g. approvals), by path there.
+
+        Each is the hash of the bytes written (or of a stored blob checked against its
+        git object id), so the gate need not read those files again to know it.
+        """
+        prefix = f"{folder}/"
+        return {
+            path[len(prefix) :]: sha for path, sha in self.files.items() if path.startswith(prefix)
+        }
+
 
 def _plain(raw: bytes) -> bool:
     """Tell whether a path is UTF-8 without control characters (a name Pelican can read)."""
