@@ -33,6 +33,15 @@ ITEM_PAGES = {
     "profil/index.html",
 }
 OTHER_PAGES = {"404.html", "cari/index.html", "persetujuan/index.html", "robots.txt"}
+#: The paginated listings of ``_site`` (one page each at ten items a page).
+LISTING_PAGES = {
+    "index.html",
+    "kategori/berita/index.html",
+    "kategori/pengumuman/index.html",
+    "topik/pemilu/index.html",
+    "penulis/kpu-kabupaten-rembang/index.html",
+}
+CACHED = ITEM_PAGES | OTHER_PAGES | LISTING_PAGES
 
 
 def _site(site: Site) -> tuple[Path, Path]:
@@ -95,14 +104,14 @@ def test_an_unchanged_build_takes_every_cacheable_page_from_the_cache(site: Site
     cached, plain = _site(site)
     _build(site, cached)
     first = _stats(site)
-    assert set(first["halaman_dirender"]) == ITEM_PAGES | OTHER_PAGES
+    assert set(first["halaman_dirender"]) == CACHED
     result = build_site(cached, site.output, {**os.environ, **VERIFY})
     again = {p.relative_to(site.output).as_posix(): p.read_bytes() for p in site.files()}
     second = _stats(site)
-    assert (second["dari_cache"], second["dirender"]) == (len(ITEM_PAGES | OTHER_PAGES), 0)
-    assert second["tanpa_cache"] == first["tanpa_cache"] > 0  # listings: rendered each time
+    assert (second["dari_cache"], second["dirender"]) == (len(CACHED), 0)
+    assert second["tanpa_cache"] == first["tanpa_cache"] > 0  # whole-list pages: each time
     assert second["periksa"] is True
-    assert "Halaman: 9 dari cache, 0 dirender" in result.log
+    assert "Halaman: 14 dari cache, 0 dirender" in result.log
     _same(again, _build(site, plain))
 
 
@@ -113,7 +122,14 @@ def test_one_edited_item_renders_only_its_own_page(site: Site) -> None:
     source.write_text(source.read_text().replace("Paragraf kedua.", "Paragraf DIUBAH."))
     site.approve_all("berita/dua.md")
     after = _build(site, cached, VERIFY)
-    assert _stats(site)["halaman_dirender"] == ["berita/berita-dua/index.html"]
+    # its page, and the listings showing it (its summary comes from its text)
+    assert set(_stats(site)["halaman_dirender"]) == {
+        "berita/berita-dua/index.html",
+        "index.html",
+        "kategori/berita/index.html",
+        "topik/pemilu/index.html",
+        "penulis/kpu-kabupaten-rembang/index.html",
+    }
     assert b"Paragraf DIUBAH." in after["berita/berita-dua/index.html"]
     _same(after, _build(site, plain))
 
@@ -125,12 +141,13 @@ def test_an_item_linking_to_a_renamed_item_is_rendered_again(site: Site) -> None
     source.write_text(source.read_text().replace("Date:", "Slug: satu-baru\nDate:"))
     site.approve_all("berita/satu.md")
     after = _build(site, cached, VERIFY)
-    # every news item links to "satu": its new address is on all three pages
+    # every news item links to "satu": its new address is on all three pages and the
+    # listings showing "satu"
     assert set(_stats(site)["halaman_dirender"]) == {
         "berita/satu-baru/index.html",
         "berita/berita-dua/index.html",
         "berita/berita-tiga/index.html",
-    }
+    } | LISTING_PAGES - {"kategori/pengumuman/index.html"}
     _same(after, _build(site, plain))
 
 
@@ -141,12 +158,12 @@ def test_a_changed_template_or_setting_renders_every_page_again(site: Site) -> N
     base.write_text(base.read_text().replace("Langsung ke isi utama", "Ke isi utama"))
     after = _build(site, cached, VERIFY)
     # robots.txt does not extend base.html: it is still the cached one
-    assert set(_stats(site)["halaman_dirender"]) == ITEM_PAGES | OTHER_PAGES - {"robots.txt"}
+    assert set(_stats(site)["halaman_dirender"]) == CACHED - {"robots.txt"}
     assert b"Ke isi utama" in after["berita/berita-satu/index.html"]
     _same(after, _build(site, plain))
     cached, plain = _settings(site, "SITENAME = 'KPU Rembang Baru'\n")
     after = _build(site, cached, VERIFY)
-    assert set(_stats(site)["halaman_dirender"]) == ITEM_PAGES | OTHER_PAGES
+    assert set(_stats(site)["halaman_dirender"]) == CACHED
     assert b"KPU Rembang Baru" in after["profil/index.html"]
     _same(after, _build(site, plain))
 
@@ -157,10 +174,14 @@ def test_added_and_withdrawn_items_come_out_exactly_as_without_cache(site: Site)
     site.article("berita/empat.md", "Berita Empat TOKENBARU", "Isi baru.", category="Berita")
     site.approve_all("berita/empat.md")
     after = _build(site, cached, VERIFY)
-    assert _stats(site)["halaman_dirender"] == [
+    rendered = set(_stats(site)["halaman_dirender"])
+    assert {
         "berita/berita-empat-tokenbaru/index.html",
         "persetujuan/index.html",  # "daftar 6 isi yang terbit"
-    ]
+        "index.html",
+        "kategori/berita/index.html",
+    } <= rendered
+    assert not rendered & ITEM_PAGES  # no other item's page
     _same(after, _build(site, plain))
     for signoff in site.approvals.rglob("*"):
         if signoff.is_file() and "tiga" in signoff.relative_to(site.approvals).as_posix():
@@ -176,7 +197,7 @@ def test_a_poisoned_cache_still_gives_exactly_the_right_pages(site: Site) -> Non
     cached, plain = _site(site)
     _build(site, cached)
     entries = sorted(p for p in (_cache(site) / "halaman").rglob("*") if p.is_file())
-    assert len(entries) == len(ITEM_PAGES | OTHER_PAGES)
+    assert len(entries) == len(CACHED)
     box = MachineCache(_cache(site), "halaman")
     texts = {p: box.get(p.name) or b"" for p in entries}
     one = next(
@@ -242,4 +263,49 @@ def test_a_preview_beside_the_cache_never_puts_a_draft_on_the_site(site: Site) -
         shutil.copytree(preview_cache, _cache(site), dirs_exist_ok=True)
     after = _build(site, cached, VERIFY)
     assert site.hits("RAHASIADRAF") == []
+    _same(after, _build(site, plain))
+
+
+def _listing_site(site: Site) -> tuple[Path, Path]:
+    """``_site`` with two items a page: the listings have several pages."""
+    _site(site)
+    for number in range(4, 9):
+        site.article(
+            f"berita/b{number}.md",
+            f"Berita Nomor {number}",
+            f"Isi berita nomor {number}.",
+            category="Berita",
+            date=f"2026-11-{number:02d} 08:00",
+        )
+        site.approve_all(f"berita/b{number}.md")
+    return _settings(site, "DEFAULT_PAGINATION = 2\n")
+
+
+def test_listing_pages_are_cached_per_page_and_follow_their_items(site: Site) -> None:
+    cached, plain = _listing_site(site)
+    _build(site, cached)
+    stored = set(_stats(site)["halaman_dirender"])
+    assert {"index2.html", "kategori/berita/index3.html"} <= stored
+    _same(_build(site, cached, VERIFY), _build(site, plain))
+    assert _stats(site)["dirender"] == 0
+    source = site.content / "berita" / "b6.md"
+    source.write_text(source.read_text().replace("nomor 6.", "nomor 6 DIUBAH."))
+    site.approve_all("berita/b6.md")
+    after = _build(site, cached, VERIFY)
+    showing = {name for name in stored if b"/berita-nomor-6/" in after[name]}
+    assert "kategori/berita/index.html" not in showing  # it is on a later page
+    assert set(_stats(site)["halaman_dirender"]) == showing | {"berita/berita-nomor-6/index.html"}
+    _same(after, _build(site, plain))
+
+
+def test_an_added_item_shifting_the_pages_comes_out_as_without_cache(site: Site) -> None:
+    cached, plain = _listing_site(site)
+    _build(site, cached)
+    site.article(
+        "berita/baru.md", "Berita Paling Baru", "Isi.", category="Berita", date="2026-11-09 09:00"
+    )
+    site.approve_all("berita/baru.md")
+    after = _build(site, cached, VERIFY)
+    assert "kategori/berita/index5.html" in after  # one page more
+    assert _stats(site)["dari_cache"] > 0
     _same(after, _build(site, plain))

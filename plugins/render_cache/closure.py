@@ -12,13 +12,11 @@ that uses them any other way makes its pages uncacheable: they are rendered ever
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from jinja2 import meta, nodes
-from jinja2.compiler import CodeGenerator
+from jinja2 import nodes
 
 ANY = "any"  # a value fingerprinted whole (a scalar, a helper's whole result)
 #: Attributes a template may read of a partly fingerprinted value, and what they give.
@@ -40,9 +38,14 @@ KINDS: dict[str, dict[str, str]] = {
     "provider": {"seal": "seal"},
     "theme": {},  # every field but the logo's path (see fingerprints.theme)
     "logo": dict.fromkeys(("name", "width", "height"), ANY),
+    # a listing's page (Pelican's paginator.Page) and paginator
+    "pageobj": {**dict.fromkeys(("number", "url", "save_as"), ANY), "object_list": "contents"},
+    "paginator": dict.fromkeys(("num_pages", "count", "per_page"), ANY),
 }
 #: The element kind of a list kind (loops over it give elements of that kind).
-ELEMENTS = {"wrappers": "wrapper", "translations": "translation"}
+ELEMENTS = {"wrappers": "wrapper", "translations": "translation", "contents": "content"}
+#: The names Pelican's paginated writer adds for each paginated list.
+PAGINATED = {"_page": "pageobj", "_previous_page": "pageobj", "_next_page": "pageobj"}
 #: Top-level context names and their kinds.
 NAMES = {
     "article": "content",
@@ -53,38 +56,18 @@ NAMES = {
     "approvals": "provider",
     "tema": "theme",
     "tema_logo": "logo",
+    "articles": "contents",
+    "dates": "contents",
+    **{
+        f"{list_}{suffix}": kind
+        for list_ in ("articles", "dates")
+        for suffix, kind in PAGINATED.items()
+    },
+    "articles_paginator": "paginator",
+    "dates_paginator": "paginator",
 }
 #: Menu helpers: ``for a, b in helper(name)`` with the kinds of ``a`` and ``b``.
 MENUS = {"kinds_nav": ("categories", "wrapper", "count"), "nav_pages": ("pages", "navpage", ANY)}
-
-
-class _Names(CodeGenerator):  # type: ignore[misc]
-    """Every name a template looks up at render time, globals included.
-
-    ``jinja2.meta.find_undeclared_variables`` leaves out the environment's globals, but
-    the theme's helpers and values are globals and shape the page as much as the context.
-    """
-
-    def __init__(self, environment: Any) -> None:
-        super().__init__(environment, "<cache>", "<cache>")
-        self.names: set[str] = set()
-
-    def write(self, x: str) -> None:
-        """Write no code: only the names are wanted."""
-
-    def enter_frame(self, frame: Any) -> None:
-        """Note every name this frame resolves from the context or the globals."""
-        super().enter_frame(frame)
-        for _, (action, param) in frame.symbols.loads.items():
-            if action == "resolve" and param:
-                self.names.add(param)
-
-
-def read_names(env: Any, tree: nodes.Template) -> set[str]:
-    """Return the names ``tree`` reads from its context or the environment's globals."""
-    generator = _Names(env)
-    generator.visit(tree)
-    return generator.names
 
 
 class Uncacheable(Exception):
@@ -99,7 +82,18 @@ class Closure:
     names: frozenset[str]  # context names read anywhere in the closure
     files: tuple[str, ...]  # the templates' file names (for docs and tests)
     counts: bool = False  # the menu's item counts are shown (``kinds_nav`` second value)
-    calls: dict[str, str] = field(default_factory=dict)  # helper -> "item" or "zero"
+    calls: dict[str, str] = field(default_factory=dict)  # helper -> "item", "list", "zero"
+    whole: set[str] = field(default_factory=set)  # lists read beyond their length
+
+
+class Known(frozenset[str]):
+    """The theme's helpers, with the closure's macros (a listing hands its items to them)."""
+
+    macros: dict[str, Any]  # name -> nodes.Macro (None: two macros share the name)
+    seen: set[tuple[str, str, str, str]]  # (macro, parameter, kind, origin) checked
+    results: set[str]  # template variables holding a helper's result over a list
+    found: Closure  # where the lists read beyond their length are noted
+    origin: str  # the top-level name whose use is being checked
 
 
 def _walk(node: nodes.Node, parents: tuple[nodes.Node, ...] = ()) -> Iterator[Any]:
@@ -114,7 +108,9 @@ def _truthiness(node: nodes.Node, parents: tuple[nodes.Node, ...]) -> bool:
     for parent in reversed(parents):
         if isinstance(parent, (nodes.If, nodes.CondExpr)):
             return parent.test is current
-        if isinstance(parent, (nodes.Not, nodes.And, nodes.Or)):
+        if isinstance(parent, nodes.Not):
+            return True  # ``not x`` is a bool made from the truth of x alone
+        if isinstance(parent, (nodes.And, nodes.Or)):
             current = parent
             continue
         if isinstance(parent, nodes.Test) and parent.name in ("defined", "undefined"):
@@ -153,6 +149,8 @@ def _use_ok(
         if kind == "theme":
             return parent.attr != "logo"
         sub = KINDS.get(kind, {}).get(parent.attr)
+        if sub == "contents" and isinstance(helpers, Known):  # a listing page's items
+            helpers.found.whole.add(helpers.origin)
         if sub == "seal":  # approvals.seal(): called with nothing, on every page
             call = parents[-2] if len(parents) > 1 else None
             return isinstance(call, nodes.Call) and call.node is parent and not call.args
@@ -162,10 +160,35 @@ def _use_ok(
             return True
         if isinstance(parent, nodes.For) and parent.iter is node:
             return _loop_uses(parent, parent.target, ELEMENTS[kind], helpers)
-    if kind == "content" and isinstance(parent, nodes.Call) and node in parent.args:
-        # a theme helper given the item (``item_view``): its whole result is keyed
-        return isinstance(parent.node, nodes.Name) and parent.node.name in helpers
+    if isinstance(parent, nodes.CondExpr) and node is not parent.test:
+        return _use_ok(kind, parent, parents[:-1], helpers)  # ``x if test else []``
+    if isinstance(parent, nodes.Call) and isinstance(parent.node, nodes.Name):
+        if parent.node.name in getattr(helpers, "macros", {}):
+            return _macro_ok(kind, node, parent, helpers)
+        if kind == "content" and node in parent.args:
+            # a theme helper given the item (``item_view``): its whole result is keyed
+            return parent.node.name in helpers
     return False
+
+
+def _macro_ok(kind: str, node: nodes.Node, call: nodes.Call, helpers: Any) -> bool:
+    """Follow a value into a macro of the closure: its parameter may be used as allowed."""
+    macro = helpers.macros[getattr(call.node, "name", "")]
+    index = next((i for i, arg in enumerate(call.args) if arg is node), None)
+    if macro is None or call.dyn_args or call.dyn_kwargs or index is None:
+        return False  # two macros of one name, or a value passed in a way not followed
+    if index >= len(macro.args):
+        return False
+    name = macro.args[index].name
+    if (macro.name, name, kind, helpers.origin) in helpers.seen:
+        return True  # checked (or being checked) already
+    helpers.seen.add((macro.name, name, kind, helpers.origin))
+    for part in macro.body:
+        for inner, parents in _walk(part, (macro,)):
+            if isinstance(inner, nodes.Name) and inner.name == name and inner.ctx == "load":
+                if not _use_ok(kind, inner, parents, helpers):
+                    return False
+    return True
 
 
 def _menu_ok(
@@ -201,13 +224,24 @@ def _menu_ok(
 
 
 def _helper_ok(
-    name: str, node: nodes.Name, parents: tuple[nodes.Node, ...], found: Closure
+    name: str, node: nodes.Name, parents: tuple[nodes.Node, ...], found: Closure, helpers: Any
 ) -> bool:
     """Helpers are only called: with the page's item, in a menu, with no arguments, or pure."""
     call = parents[-1] if parents else None
     if not (isinstance(call, nodes.Call) and call.node is node):
         return False
     argument = call.args[0] if len(call.args) == 1 else None
+    if isinstance(argument, nodes.Name) and NAMES.get(argument.name) == "contents":
+        # ``{% set x = helper(articles) %}``: its result is keyed, and x's uses checked
+        assign = parents[-2] if len(parents) > 1 else None
+        if not (
+            isinstance(assign, nodes.Assign)
+            and assign.node is call
+            and isinstance(assign.target, nodes.Name)
+        ) or (call.kwargs or call.dyn_args or call.dyn_kwargs):
+            return False
+        helpers.results.add(assign.target.name)
+        return found.calls.setdefault(name, "list") == "list"
     if isinstance(argument, nodes.Name) and NAMES.get(argument.name) == "content":
         # evaluated for the page's item(s) when the key is made, its result keyed
         return found.calls.setdefault(name, "item") == "item" and not (
@@ -220,70 +254,86 @@ def _helper_ok(
     return found.calls.setdefault(name, "zero") == "zero"
 
 
+def _known(trees: list[nodes.Template], helpers: frozenset[str], found: Closure) -> Known:
+    """Return the helpers with the closure's macros (a name defined twice is not followed)."""
+    known = Known(helpers)
+    known.macros, known.seen, known.results = {}, set(), set()
+    known.found, known.origin = found, ""
+    for tree in trees:
+        for macro in tree.find_all(nodes.Macro):
+            known.macros[macro.name] = None if macro.name in known.macros else macro
+    return known
+
+
+def _list_ok(
+    name: str, node: nodes.Name, parents: tuple[nodes.Node, ...], found: Closure, known: Known
+) -> bool:
+    """Check a whole list (``articles``): its length, a helper over it, or followed."""
+    parent = parents[-1]
+    if isinstance(parent, nodes.Filter) and parent.node is node and parent.name == "length":
+        return True
+    if (
+        isinstance(parent, nodes.Call)
+        and parent.args == [node]
+        and isinstance(parent.node, nodes.Name)
+    ):
+        if parent.node.name in known and parent.node.name not in known.macros:
+            return True  # the helper's result is keyed (``_helper_ok`` checks the call)
+    found.whole.add(name)
+    return _use_ok("contents", node, parents, known)
+
+
+def _result_ok(node: nodes.Name, parents: tuple[nodes.Node, ...], known: Known) -> bool:
+    """Check a helper's result over a list: tested, or looped as ``for item, value in x``."""
+    if _truthiness(node, parents):
+        return True
+    loop = parents[-1]
+    if not (isinstance(loop, nodes.For) and loop.iter is node):
+        return False
+    target = loop.target
+    return (
+        isinstance(target, nodes.Tuple)
+        and len(target.items) == 2
+        and _loop_uses(loop, target.items[0], "content", known)
+    )
+
+
 def check_uses(trees: list[nodes.Template], found: Closure, helpers: frozenset[str]) -> None:
     """Raise ``Uncacheable`` unless every partly fingerprinted name is used as allowed."""
     menus = {spec[0]: helper for helper, spec in MENUS.items()}
+    known = _known(trees, helpers, found)
     for tree in trees:
         for node, parents in _walk(tree):
             if not isinstance(node, nodes.Name) or node.ctx != "load" or not parents:
                 continue
-            name = node.name
-            if name in NAMES:
-                ok = _use_ok(NAMES[name], node, parents, helpers)
+            name = known.origin = node.name
+            if NAMES.get(name) == "contents":
+                ok = _list_ok(name, node, parents, found, known)
+            elif name in NAMES:
+                ok = _use_ok(NAMES[name], node, parents, known)
             elif name in menus:
-                ok = _menu_ok(name, node, parents, found, helpers)
+                ok = _menu_ok(name, node, parents, found, known)
             elif name in helpers:
-                ok = _helper_ok(name, node, parents, found)
+                ok = _helper_ok(name, node, parents, found, known)
             else:
                 continue
             if not ok:
                 raise Uncacheable(f"{tree.name if hasattr(tree, 'name') else ''}: {name}")
+    for tree in trees:  # the variables set from a helper over a list (``terkini``)
+        for node, parents in _walk(tree):
+            if isinstance(node, nodes.Name) and node.name in known.results and node.ctx == "load":
+                if any(  # a macro's own parameter of that name is another variable
+                    isinstance(p, nodes.Macro) and node.name in {a.name for a in p.args}
+                    for p in parents
+                ):
+                    continue
+                known.origin = node.name
+                if not _result_ok(node, parents, known):
+                    raise Uncacheable(f"{tree.name if hasattr(tree, 'name') else ''}: {node.name}")
     for name, how in found.calls.items():
-        if how == "args" and name not in PURE or how == "item" and name in PURE:
+        if how == "args" and name not in PURE or how in ("item", "list") and name in PURE:
             raise Uncacheable(f"helper {name} dengan argumen")
 
 
 #: Helpers that are pure functions of their arguments (site_theme.formats, Jinja's own).
 PURE = frozenset({"tanggal", "tanggal_waktu", "iso", "ukuran", "range", "dict", "namespace"})
-
-
-def _parse(env: Any, name: str, parsed: dict[Any, Any]) -> tuple[Any, str, Any, set[str]]:
-    """Return ``(source, file, tree, names)`` of one template, parsed once per source."""
-    source, filename, _ = env.loader.get_source(env, name)
-    memo = (id(env), name, source)
-    if memo not in parsed:
-        tree = env.parse(source, name, filename)
-        parsed[memo] = (source, filename or "", tree, read_names(env, tree))
-    found: tuple[Any, str, Any, set[str]] = parsed[memo]
-    return found
-
-
-def closure(
-    env: Any, name: str, helpers: frozenset[str], parsed: dict[Any, Any] | None = None
-) -> Closure:
-    """Return the closure of template ``name`` in ``env``, or raise ``Uncacheable``."""
-    parsed = {} if parsed is None else parsed
-    sources: dict[str, tuple[str, str]] = {}
-    trees: list[nodes.Template] = []
-    names: set[str] = set()
-    todo = [name]
-    while todo:
-        current = todo.pop()
-        if current in sources:
-            continue
-        source, filename, tree, read = _parse(env, current, parsed)
-        sources[current] = (source, filename)
-        trees.append(tree)
-        names |= read
-        for ref in meta.find_referenced_templates(tree):
-            if ref is None:  # a template chosen at render time: not provable
-                raise Uncacheable(f"{current}: templat dinamis")
-            todo.append(ref)
-    digest = hashlib.sha256()
-    for key in sorted(sources):
-        digest.update(f"{key}\0{sources[key][0]}\0".encode())
-    found = Closure(
-        digest.hexdigest(), frozenset(names), tuple(sources[k][1] for k in sorted(sources))
-    )
-    check_uses(trees, found, helpers)
-    return found

@@ -35,7 +35,8 @@ _DEPTH = 12
 _FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, by class
 
 
-def _digest(text: str) -> str:
+def digest(text: str) -> str:
+    """Return the hex sha256 of a text (surrogates kept: any str can be keyed)."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -101,8 +102,20 @@ def _entry(approvals: Any, item: str) -> Any:
         raise Uncacheable(f"entri {item}") from None
 
 
-def content(value: Any, approvals: Any, memo: dict[int, tuple[Any, Any]] | None = None) -> Any:
-    """Return an item as its own page can show it (closure.KINDS: what templates read)."""
+def content_html(value: Any) -> dict[str, str]:
+    """Return the digests of an item's HTML and summary as this page resolves their links.
+
+    Pelican resolves ``{filename}`` links against the page's ``localsiteurl`` (relative
+    URLs) and the other items' addresses, and memoises the result per siteurl: the
+    render of a missed page reuses the same strings.
+    """
+    return {"content": digest(value.content), "summary": digest(str(value.summary))}
+
+
+def content_fields(
+    value: Any, approvals: Any, memo: dict[int, tuple[Any, Any]] | None = None
+) -> dict[str, Any]:
+    """Return what a page can show of an item apart from its HTML (the same on any page)."""
     item = str(value.relative_source_path).replace("\\", "/")
     metadata = {k: v for k, v in value.metadata.items() if k not in ("summary",)}
     return {
@@ -117,8 +130,6 @@ def content(value: Any, approvals: Any, memo: dict[int, tuple[Any, Any]] | None 
         "status": getattr(value, "status", None),
         "template": getattr(value, "template", None),
         "metadata": plain(metadata),
-        "content": _digest(value.content),
-        "summary": _digest(str(value.summary)),
         "category": wrapper(getattr(value, "category", None), memo),
         "author": wrapper(getattr(value, "author", None), memo),
         "authors": [wrapper(a, memo) for a in getattr(value, "authors", []) or []],
@@ -169,7 +180,7 @@ def settings_fingerprint(settings: Mapping[str, Any]) -> str:
     for key in sorted(k for k in settings if k.isupper() and k not in RUN_VALUES):
         text = _ADDRESS.sub("", repr(settings[key])).replace(root, "\0ROOT")
         parts.append(f"{key}={text}")
-    return _digest("\n".join(parts))
+    return digest("\n".join(parts))
 
 
 def code_fingerprint(*modules: str) -> str:

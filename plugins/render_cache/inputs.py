@@ -16,7 +16,8 @@ from jinja2.utils import _PassArg
 from approval_gate.api import cache_key
 
 from . import fingerprints as fp
-from .closure import NAMES, Closure, Uncacheable, closure
+from .closure import NAMES, Closure, Uncacheable
+from .templates import closure
 
 #: Raise when the key or the entry format changes: older entries then miss.
 CODE_VERSION = 1
@@ -39,6 +40,9 @@ class PageInputs:
         self._shared: dict[str, tuple[Any, str]] = {}
         self._wrappers: dict[int, tuple[Any, Any]] = {}
         self._parsed: dict[Any, Any] = {}
+        self._items: dict[tuple[int, Any, int], tuple[Any, str]] = {}
+        self._fields: dict[tuple[int, int], tuple[Any, str]] = {}
+        self._results: dict[tuple[Any, ...], tuple[Any, Any]] = {}  # a helper over a list
 
     def base(self) -> str:
         """Return the key parts shared by every page of this build (computed once)."""
@@ -111,8 +115,10 @@ class PageInputs:
         kind = NAMES.get(variable)
         if variable in local:
             value = local[variable]
+            if kind in ("contents", "pageobj", "paginator"):
+                return self.listing(variable, kind, value, env, found, local, approvals)
             if kind == "content":
-                data = fp.content(value, approvals, self._wrappers)
+                data: dict[str, Any] = {"item": self.item(value, approvals)}
                 for helper, how in sorted(found.calls.items()):
                     if how == "item":  # item_view(article) and the like: their result
                         data[f"={helper}"] = fp.plain(self._call(env, helper, local, value))
@@ -138,6 +144,61 @@ class PageInputs:
             return self.helper(variable, env, found)
         return ["<tidak ada>"]
 
+    def item(self, value: Any, approvals: Any) -> str:
+        """Return an item's fingerprint (closure.KINDS "content"), once per build and siteurl.
+
+        Its HTML and summary are resolved against the page's ``localsiteurl`` (relative
+        URLs), so that is part of the memo's key; the item is kept alive with its answer.
+        """
+        memo = (id(value), value.get_siteurl(), id(approvals))
+        known = self._items.get(memo)
+        if known is None or known[0] is not value:
+            fields = (id(value), id(approvals))  # the same whatever the page's siteurl
+            same = self._fields.get(fields)
+            if same is None or same[0] is not value:
+                same = (value, cache_key(fp.content_fields(value, approvals, self._wrappers)))
+                self._fields[fields] = same
+            html = fp.content_html(value)  # two hex digests: joined, never ambiguous
+            known = (value, fp.digest(f"{same[1]}\0{html['content']}\0{html['summary']}"))
+            self._items[memo] = known
+        return str(known[1])
+
+    def listing(
+        self,
+        variable: str,
+        kind: str,
+        value: Any,
+        env: Any,
+        found: Closure,
+        local: dict[str, Any],
+        approvals: Any,
+    ) -> Any:
+        """Return a listing's page, paginator or whole list as far as the templates read it."""
+        if value is None:
+            return None
+        if kind == "paginator":
+            return [value.num_pages, value.count, value.per_page]
+        if kind == "pageobj":
+            page = [value.number, value.url, value.save_as]
+            if variable in found.whole:  # its items are shown (not only its address)
+                page.append([self.item(a, approvals) for a in value.object_list])
+            return page
+        if not isinstance(value, (list, tuple)):
+            raise Uncacheable(f"daftar {variable}")
+        data: dict[str, Any] = {"len": len(value)}
+        if variable in found.whole:
+            data["items"] = [self.item(a, approvals) for a in value]
+        for helper, how in sorted(found.calls.items()):
+            if how == "list":  # current_announcements(articles): its result is keyed
+                memo = (id(env), helper, id(value), value[0].get_siteurl() if value else "")
+                known = self._results.get(memo)
+                if known is None or known[0] is not value:
+                    result = self._call(env, helper, local, value)
+                    reduced = [[self.item(a, approvals), fp.plain(rest)] for a, rest in result]
+                    known = self._results[memo] = (value, reduced)
+                data[f"={helper}"] = known[1]
+        return data
+
     def helper(self, variable: str, env: Any, found: Closure) -> Any:
         """Return a global's fingerprint: a value, a pure helper, a no-argument result."""
         value = env.globals[variable]
@@ -158,7 +219,7 @@ class PageInputs:
             if memo not in self._zero:
                 self._zero[memo] = fp.plain(value())
             return ["=", self._zero[memo]]
-        if module.startswith("site_theme.") and how in ("item", "args", None):
+        if module.startswith("site_theme.") and how in ("item", "list", "args", None):
             return ["fn", module, qualname]  # pure, or checked in closure.py (item_view, menus)
         if variable in JINJA_PURE and module in ("builtins", "jinja2.utils"):
             return ["fn", module, qualname]

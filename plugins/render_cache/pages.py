@@ -6,8 +6,9 @@ template it pulls in, the approvals provider's type, and a fingerprint of each v
 its templates read (inputs.py; closure.py decides what they may read, fingerprints.py
 reduces the values). A page whose key has an entry (sealed with the machine key) is
 written from it; ``content_written`` is sent as for a rendered page, so the sitemap and
-the gate see the same build. A page whose inputs cannot all be fingerprinted (listings
-with pagination, helpers that read the clock, unknown values) is always rendered. With
+the gate see the same build. Paginated listings go through Pelican's own paginated
+loop (re-done here) and are cached page by page. A page whose inputs cannot all be
+fingerprinted (whole-list pages such as archives, unknown values) is always rendered. With
 ``RENDER_CACHE_VERIFY = True`` (or ``KPU_RENDER_CACHE_VERIFY=1``) every hit is rendered
 too and compared: a difference stops the build. See docs/rendering.md.
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pelican import signals
+from pelican.paginator import Paginator
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from pelican.writers import Writer
 
@@ -66,6 +68,7 @@ class CachingWriter(Writer):  # type: ignore[misc]
         self.reasons: Counter[str] = Counter()
         self.seconds: dict[str, float] = {"kunci": 0.0, "render": 0.0}  # for bench/
         self.rendered: list[str] = []  # pages rendered and stored (their inputs changed)
+        self.folders: set[str] = set()  # output folders made by this build
         self.inputs = PageInputs(self.settings)
         _writers.append(self)
 
@@ -81,9 +84,7 @@ class CachingWriter(Writer):  # type: ignore[misc]
         if paginated is None:
             paginated = {k: v for k, v in kwargs.items() if k in {"articles", "dates"}}
         if paginated and template_name in self.settings["PAGINATED_TEMPLATES"]:
-            self.counts["tanpa-cache"] += 1  # listings: rendered every time (docs)
-            self.reasons["daftar bernomor halaman"] += 1
-            return super().write_file(
+            self._paginated(
                 name,
                 template,
                 context,
@@ -92,18 +93,52 @@ class CachingWriter(Writer):  # type: ignore[misc]
                 template_name,
                 override,
                 url,
-                **kwargs,
+                kwargs,
             )
-        localcontext = context.copy()
-        localcontext["localsiteurl"] = localcontext.get("localsiteurl", None)
-        if relative_urls:
-            relative = path_to_url(get_relative_path(name))
-            localcontext["SITEURL"] = relative
-            localcontext["localsiteurl"] = relative
-        localcontext["output_file"] = name
-        localcontext.update(kwargs)
+            return None
+        localcontext = _local(context, name, kwargs, relative_urls)
         self._page(name, template, context, localcontext, override)
         return None
+
+    def _paginated(
+        self,
+        name: str,
+        template: Any,
+        context: Any,
+        relative_urls: bool,
+        paginated: dict[str, Any],
+        template_name: str,
+        override: bool,
+        url: Any,
+        kwargs: dict[str, Any],
+    ) -> None:
+        """Pelican 4.12's paginated loop (``Writer.write_file``), each page through the cache."""
+        per_page = (
+            self.settings["PAGINATED_TEMPLATES"][template_name]
+            or self.settings["DEFAULT_PAGINATION"]
+        )
+        paginators = {
+            key: Paginator(name, url, val, self.settings, per_page)
+            for key, val in paginated.items()
+        }
+        for page_num in range(next(iter(paginators.values())).num_pages):
+            paginated_kwargs = kwargs.copy()
+            for key, paginator in paginators.items():
+                previous_page = paginator.page(page_num) if page_num > 0 else None
+                page = paginator.page(page_num + 1)
+                next_page = (
+                    paginator.page(page_num + 2) if page_num + 1 < paginator.num_pages else None
+                )
+                paginated_kwargs.update(
+                    {
+                        f"{key}_paginator": paginator,
+                        f"{key}_page": page,
+                        f"{key}_previous_page": previous_page,
+                        f"{key}_next_page": next_page,
+                    }
+                )
+            localcontext = _local(context, page.save_as, paginated_kwargs, relative_urls)
+            self._page(page.save_as, template, context, localcontext, override)
 
     def _page(
         self, name: str, template: Any, context: Any, local: dict[str, Any], override: bool
@@ -146,11 +181,27 @@ class CachingWriter(Writer):  # type: ignore[misc]
                 self.counts["tanpa-cache"] += 1
         self.seconds["render"] += time.perf_counter() - rendering
         path = sanitised_join(self.output_path, name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        folder = os.path.dirname(path)
+        if folder not in self.folders:  # made once per build (Pelican's makedirs per page)
+            os.makedirs(folder, exist_ok=True)
+            self.folders.add(folder)
         with self._open_w(path, "utf-8", override=override) as stream:
             stream.write(output)
         logger.info('Writing "%s"', path)
         signals.content_written.send(path, context=local)
+
+
+def _local(context: Any, name: str, kwargs: dict[str, Any], relative_urls: bool) -> Any:
+    """Pelican 4.12's ``_get_localcontext``: the context of one page."""
+    localcontext = context.copy()
+    localcontext["localsiteurl"] = localcontext.get("localsiteurl", None)
+    if relative_urls:
+        relative = path_to_url(get_relative_path(name))
+        localcontext["SITEURL"] = relative
+        localcontext["localsiteurl"] = relative
+    localcontext["output_file"] = name
+    localcontext.update(kwargs)
+    return localcontext
 
 
 _writers: list[CachingWriter] = []
