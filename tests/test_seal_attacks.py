@@ -311,9 +311,7 @@ def test_a_planted_archive_record_is_never_cited_by_the_next_publish(
     written = [path.read_text() for path in set(archive.rglob("*.yml")) - before]
     assert written and not any(MARKER in text or planted.name in text for text in written)
     # A record chains to the one before it by name and hash: the genuine record, only.
-    cited = [
-        line for text in written for line in text.splitlines() if line.startswith("previous:")
-    ]
+    cited = [line for text in written for line in text.splitlines() if line.startswith("previous:")]
     assert cited and all(release in line for line in cited)
 
 
