@@ -13,7 +13,7 @@ def register() -> None:
     """Connect the caches to Pelican (imported here so importing the package stays cheap)."""
     from importlib import import_module
 
-    for part in ("readers", "pages"):
+    for part in ("readers", "pages", "listings"):
         try:
             module = import_module(f"{__name__}.{part}")
         except ModuleNotFoundError as error:
