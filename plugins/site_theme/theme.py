@@ -202,6 +202,10 @@ def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
     @pass_context
     def item_view(context: Any, content: Any) -> ItemView:
         key = (id(content), context.get("output_file"))
+        if build.views and next(iter(build.views))[1] != key[1]:
+            # A new page: the views of earlier pages are never asked for again, and
+            # keeping them all held every item's enhanced body until the build ended.
+            build.views.clear()
         if key not in build.views:
             build.views[key] = _item_view(context, content)
         return build.views[key]
