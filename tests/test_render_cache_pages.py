@@ -217,6 +217,38 @@ def test_a_poisoned_cache_still_gives_exactly_the_right_pages(site: Site) -> Non
     _same(after, _build(site, plain))
 
 
+def test_poisoned_or_stale_template_analyses_still_give_exactly_the_right_pages(
+    site: Site,
+) -> None:
+    """A template's closure is kept between builds; a stale or bad one is never trusted."""
+    cached, plain = _site(site)
+    _build(site, cached)
+    folder = _cache(site) / "halaman-templat"
+    kept = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert kept  # the closures were stored
+    article = site.root / "theme" / "templates" / "article.html"
+    article.write_text(
+        article.read_text().replace(
+            "{% block content %}", "{% block content %}{{ article.filename }}"
+        )
+    )
+    after = _build(site, cached, VERIFY)  # article.html's stored closure is now stale
+    stats = _stats(site)
+    assert not {"berita/berita-satu/index.html", "berita/berita-dua/index.html"} & set(
+        stats["halaman_dirender"]
+    )
+    assert stats["tanpa_cache"] >= 3  # the item pages are rendered, never from the cache
+    assert b"berita/satu.md" in after["berita/berita-satu/index.html"]
+    _same(after, _build(site, plain))
+    paths = sorted(kept)
+    for path, text in kept.items():  # every entry back, then each one poisoned
+        path.write_bytes(text)
+    paths[0].write_bytes(b"RACUN")
+    if len(paths) > 2:
+        shutil.copyfile(paths[1], paths[2])  # one template's entry under another's key
+    _same(_build(site, cached, VERIFY), _build(site, plain))
+
+
 def test_a_template_reading_unknown_parts_of_an_item_is_never_cached(site: Site) -> None:
     cached, plain = _site(site)
     article = site.root / "theme" / "templates" / "article.html"

@@ -84,6 +84,7 @@ class Closure:
     counts: bool = False  # the menu's item counts are shown (``kinds_nav`` second value)
     calls: dict[str, str] = field(default_factory=dict)  # helper -> "item", "list", "zero"
     whole: set[str] = field(default_factory=set)  # lists read beyond their length
+    sources: dict[str, str] = field(default_factory=dict)  # template -> sha256 of its text
 
 
 class Known(frozenset[str]):

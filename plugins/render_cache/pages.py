@@ -37,6 +37,7 @@ from .inputs import PageInputs
 logger = logging.getLogger(__name__)
 
 NAMESPACE = "halaman"
+CLOSURES = "halaman-templat"  # each template's closure, checked against its texts (inputs.py)
 STATS = "halaman-statistik.json"
 VERIFY_ENV = "KPU_RENDER_CACHE_VERIFY"
 OPTIONS = o.OptionSet(
@@ -69,7 +70,7 @@ class CachingWriter(Writer):  # type: ignore[misc]
         self.seconds: dict[str, float] = {"kunci": 0.0, "render": 0.0}  # for bench/
         self.rendered: list[str] = []  # pages rendered and stored (their inputs changed)
         self.folders: set[str] = set()  # output folders made by this build
-        self.inputs = PageInputs(self.settings)
+        self.inputs = PageInputs(self.settings, MachineCache(folder, CLOSURES))
         _writers.append(self)
 
     def write_file(self, name: Any, template: Any, context: Any, *args: Any, **kwargs: Any) -> Any:

@@ -9,6 +9,7 @@ up at render time. closure.py then checks how the partly fingerprinted names are
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from jinja2 import meta, nodes
@@ -78,11 +79,69 @@ def closure(
             if ref is None:  # a template chosen at render time: not provable
                 raise Uncacheable(f"{current}: templat dinamis")
             todo.append(ref)
-    digest = hashlib.sha256()
-    for key in sorted(sources):
-        digest.update(f"{key}\0{sources[key][0]}\0".encode())
     found = Closure(
-        digest.hexdigest(), frozenset(names), tuple(sources[k][1] for k in sorted(sources))
+        _digest({k: v[0] for k, v in sources.items()}),
+        frozenset(names),
+        tuple(sources[k][1] for k in sorted(sources)),
     )
     check_uses(trees, found, helpers)
+    found.sources = {k: _sha(v[0]) for k, v in sources.items()}
+    return found
+
+
+def _sha(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _digest(sources: dict[str, str]) -> str:
+    """Return the closure's digest: every template's name and text, in name order."""
+    digest = hashlib.sha256()
+    for key in sorted(sources):
+        digest.update(f"{key}\0{sources[key]}\0".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def stored(found: Closure) -> bytes:
+    """Return a closure as a machine-cache entry: its analysis and its templates' digests."""
+    return json.dumps(
+        {
+            "sources": sorted(found.sources.items()),
+            "names": sorted(found.names),
+            "files": list(found.files),
+            "counts": found.counts,
+            "calls": sorted(found.calls.items()),
+            "whole": sorted(found.whole),
+        }
+    ).encode()
+
+
+def restored(env: Any, entry: bytes | None) -> Closure | None:
+    """Return a stored closure if every template it names still has the same text.
+
+    The analysis is a function of the templates' texts, the helpers' names, the
+    environment and the code, all in the entry's key but the texts: those are read again
+    through the loader (a template added in front of another changes what a name
+    reads) and compared. Anything off (a bad entry, a changed text) means None: analyse.
+    """
+    if entry is None:
+        return None
+    try:
+        data = json.loads(entry)
+        texts = {}
+        for name, sha in data["sources"]:
+            text = env.loader.get_source(env, name)[0]
+            if _sha(text) != sha:
+                return None
+            texts[name] = text
+        found = Closure(
+            _digest(texts),
+            frozenset(str(n) for n in data["names"]),
+            tuple(str(f) for f in data["files"]),
+            data["counts"] is True,
+            {str(k): str(v) for k, v in data["calls"]},
+            {str(w) for w in data["whole"]},
+        )
+    except Exception:  # noqa: BLE001 (a bad entry is a miss, never an error)
+        return None
+    found.sources = {name: _sha(text) for name, text in texts.items()}
     return found
