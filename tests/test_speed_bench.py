@@ -52,8 +52,10 @@ def test_the_smoke_mode_runs_every_kind_and_prints_the_tables(tmp_path: Path) ->
     assert len(rows) == 1, done.stdout
     plain, full, full_ratio, changed, changed_ratio = (float(v) for v in rows[0][:5])
     assert plain > 0 and full > 0 and changed > 0
-    assert full_ratio == pytest.approx(full / plain, abs=0.01)
-    assert changed_ratio == pytest.approx(changed / plain, abs=0.01)
+    # The ratios are worked out before the seconds are rounded to two places for the
+    # table; with a plain build under a second that rounding alone moves them ~1 %.
+    assert full_ratio == pytest.approx(full / plain, rel=0.02, abs=0.01)
+    assert changed_ratio == pytest.approx(changed / plain, rel=0.02, abs=0.01)
     for kind in ("full", "unchanged", "changed", "added", "status cold", "status warm"):
         assert f"round 1 after {kind} " in done.stdout, kind
     # What the changed and the added publish sent, and each step's seconds.
