@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from approval_gate.api import cache_key, code_digest
+
 from .tree import OutputFile
 
 if TYPE_CHECKING:
@@ -80,9 +82,9 @@ def extract(data: bytes, xml: bool) -> Facts:
     return facts
 
 
-def _code_version() -> str:
+def _code_version() -> str | None:
     """Return the hash of this module's source: new extraction code never reads old facts."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return code_digest(Path(__file__))
 
 
 class FactTable:
@@ -93,10 +95,11 @@ class FactTable:
         self.known: dict[str, Facts] = {}
         self.used: dict[str, Facts] = {}
         self.made = 0  # how many files had to be read (for tests and the benchmark)
+        code = _code_version()
+        if code is None:  # unreadable source: keep no facts rather than share a key
+            self.cache = cache = None
         if cache is not None:
-            from approval_gate.api import cache_key
-
-            self.key = cache_key("audit-facts", FACTS_VERSION, _code_version())
+            self.key = cache_key("audit-facts", FACTS_VERSION, code)
             self.known = _load(cache.get(self.key))
 
     def of(self, file: OutputFile, xml: bool) -> Facts:

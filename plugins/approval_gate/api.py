@@ -52,6 +52,7 @@ _EXPORTS: dict[str, str] = {
     "write_whole": "atomic",
     "MachineCache": "machine_cache",
     "cache_key": "machine_cache",
+    "code_digest": "machine_cache",
     **dict.fromkeys(
         (
             "ROLE_IDS",
@@ -239,7 +240,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         sign_roster,
     )
     from .atomic import write_whole
-    from .machine_cache import MachineCache, cache_key
+    from .machine_cache import MachineCache, cache_key, code_digest
     from .clock import WIB, moment_words, now, settings_now, wib_text
     from .decide import Made, decide, public_key_of
     from .naskah import (

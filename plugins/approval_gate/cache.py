@@ -31,7 +31,7 @@ from typing import Any
 
 from .atomic import write_whole
 from .digest import ContentFiles, Limits
-from .machine_cache import MachineCache
+from .machine_cache import MachineCache, code_digest
 from .records import SignOff
 
 CACHE_FORMAT = 3
@@ -60,13 +60,8 @@ _VERIFYING = (
 
 def _verify_version() -> str:
     """Return a hash of the verifying code; empty (keep nothing by bytes) without sources."""
-    hasher = hashlib.sha256()
-    for name in _VERIFYING:
-        try:
-            hasher.update((Path(__file__).parent / name).read_bytes())
-        except OSError:
-            return ""
-    return hasher.hexdigest()[:16]
+    digest = code_digest(*(Path(__file__).parent / name for name in _VERIFYING))
+    return digest[:16] if digest else ""
 
 
 VERIFY_VERSION = _verify_version()

@@ -39,6 +39,21 @@ def cache_key(*parts: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def code_digest(*files: Path) -> str | None:
+    """Return the hex sha256 of these source files (name and bytes, in the order given).
+
+    Caches put it in their keys so entries made by other code are never read back as this
+    code's results. None when a file cannot be read: the caller then keeps nothing.
+    """
+    hasher = hashlib.sha256()
+    try:
+        for path in files:
+            hasher.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    except OSError:
+        return None
+    return hasher.hexdigest()
+
+
 def _machine_key(folder: Path) -> bytes:
     """Return this cache folder's secret key, making it (0600, atomically) when missing."""
     path = folder / KEY_FILE

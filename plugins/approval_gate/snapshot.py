@@ -35,7 +35,7 @@ from typing import Any
 
 from .atomic import write_whole
 from .errors import Finding
-from .machine_cache import MachineCache
+from .machine_cache import MachineCache, code_digest
 from .records import ARCHIVE_FOLDER
 from .roster import Roster
 from .rules import Decision, Verdict
@@ -52,13 +52,7 @@ Judged = tuple[Verdict, bool, bool]
 
 def _code_version() -> str | None:
     """Return a hash of every module of the gate (None: not readable, keep no snapshot)."""
-    hasher = hashlib.sha256()
-    try:
-        for path in sorted(Path(__file__).parent.glob("*.py")):
-            hasher.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    except OSError:
-        return None
-    return hasher.hexdigest()
+    return code_digest(*sorted(Path(__file__).parent.glob("*.py")))
 
 
 def _identities(root: str, skip: str, out: list[str]) -> bool:

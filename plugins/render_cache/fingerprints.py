@@ -20,6 +20,8 @@ from pathlib import Path, PurePath
 from typing import Any
 
 
+from approval_gate.api import code_digest
+
 from .closure import Uncacheable
 
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+")
@@ -191,8 +193,10 @@ def code_fingerprint(*modules: str) -> str:
         path = getattr(module, "__file__", None)
         if path is None:
             raise Uncacheable(f"kode {name}")
-        for file in sorted(Path(path).parent.glob("*.py")):
-            digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+        code = code_digest(*sorted(Path(path).parent.glob("*.py")))
+        if code is None:
+            raise Uncacheable(f"kode {name}")
+        digest.update(f"{name}={code}\0".encode())
     for dist in ("pelican", "jinja2", "markupsafe", "babel", "markdown", "pillow"):
         try:
             digest.update(f"{dist}={distributions.version(dist)}\0".encode())
