@@ -446,10 +446,11 @@ def export_table(benches: list[Bench]) -> list[str]:
     return lines
 
 
-def sites(benches: list[Bench]) -> list[str]:
+def sites(benches: list[Any], label: str = "every run (s)") -> list[str]:
+    """One line per site: its commit, how long it took to make, each run's wall seconds."""
     return [
         f"- {b.n:,} items: commit of {b.tree_files:,} files, {b.tree_bytes / 1e6:.1f} MB "
-        f"(generated in {b.generate:.0f} s); every run (s): "
+        f"(generated in {b.generate:.0f} s); {label}: "
         + "; ".join(
             f"{key} " + ", ".join(f"{r['wall']:.2f}" for r in runs) for key, runs in b.runs.items()
         )

@@ -414,16 +414,10 @@ def add_one_item(bench: Bench, keys: Any, round_: int) -> Any:
 # --- the runs -----------------------------------------------------------------------------
 
 
-def clear(*paths: Path) -> None:
-    """Delete folders, then flush the deletions so they do not slow the next run."""
-    for path in paths:
-        if path.is_dir():
-            shutil.rmtree(path)
-    os.sync()
-
-
 def run_plain(bench: Bench) -> dict[str, Any]:
     """Pelican alone on the site's Markdown; check every article page was written."""
+    from gate_bench import clear
+
     output = bench.folder / "plain-output"
     clear(output, bench.root / ".cache" / "pelican")
     command = [sys.executable, "-m", "pelican", "-s", str(bench.plain), "-o", str(output)]
@@ -439,6 +433,8 @@ def run_publish(
     bench: Bench, code: Code, kind: str, expect: str, env: dict[str, str] | None = None
 ) -> dict[str, Any]:
     """One ``invoke publish`` of ``code`` in a child; check it; return its measures."""
+    from gate_bench import clear
+
     if kind == "full":  # an empty target; every cache the publish could reuse deleted
         clear(bench.target(code), bench.own(code) / "var", bench.own(code) / ".cache")
     os.sync()  # the previous run's writes are not flushed during this one
@@ -551,6 +547,7 @@ def bench_site(bench: Bench, keys: Any, repeat: int) -> None:
 
 def profile(bench: Bench, keys: Any, repeat: int) -> list[str]:
     """One more changed-one publish per code under cProfile; return the top functions."""
+    from gate_bench import clear
     from seal_bench import change_one_item
 
     hook = bench.folder / "profil-hook"
@@ -791,18 +788,9 @@ def verdict_table(benches: list[Bench]) -> list[str]:
     return lines
 
 
-def sites(benches: list[Bench]) -> list[str]:
-    return [
-        f"- {b.n:,} items: commit of {b.tree_files:,} files, {b.tree_bytes / 1e6:.1f} MB "
-        f"(generated in {b.generate:.0f} s); every run, wall s: "
-        + "; ".join(
-            f"{key} " + ", ".join(f"{r['wall']:.2f}" for r in runs) for key, runs in b.runs.items()
-        )
-        for b in benches
-    ]
-
-
 def report(benches: list[Bench], repeat: int, info: dict[str, str], profiles: list[str]) -> str:
+    from seal_bench import sites
+
     return "\n".join(
         [
             f"Median of {repeat} round(s); wall time of each child process (interpreter start "
@@ -831,7 +819,7 @@ def report(benches: list[Bench], repeat: int, info: dict[str, str], profiles: li
             "",
             *step_table(benches),
             "",
-            *sites(benches),
+            *sites(benches, "every run, wall s"),
             "",
             f"Machine: {info['nproc']} CPUs ({info['cpu']}), Python {info['python']}, "
             f"Pelican {info['pelican']}, {info['os']}; {time.strftime('%Y-%m-%d %H:%M')}; "
