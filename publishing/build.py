@@ -173,12 +173,15 @@ def build_site(
             manifest_path.write_text(
                 json.dumps(manifest, ensure_ascii=False) + "\n", encoding="utf-8"
             )
+        # Each output file is hashed once: the search index, the audit, the plan and the
+        # deploy reuse the listing (after the index only its own new files are hashed).
+        files = list_output(staging)
         try:
             if search:  # the search index is made from the gated output only
-                index_site(staging, manifest, state / "pagefind-cache")
+                index_site(staging, manifest, state / "pagefind-cache", files)
         except SearchIndexError as error:
             raise BuildFailed(error.message, log + error.log, exit_code=error.exit_code) from None
-        files = list_output(staging)  # hashed once: the audit, plan and deploy reuse it
+        files = list_output(staging, known=files)
         findings = audit_output(
             staging,
             manifest,

@@ -13,7 +13,6 @@ finding, and the build publishes nothing.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import importlib.metadata
 import json
 import os
@@ -23,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import zlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -31,6 +31,7 @@ from approval_gate.api import ExitCode, KpuError, MachineCache
 
 from . import search_parts as parts
 from .search_parts import MAIN_FILES, PART_FILES, PARTS_FILE
+from .tree import OutputFile, sha256_of
 
 FOLDER = "pagefind"
 #: Pagefind's ready-made interfaces; the theme has its own (theme/static/js/cari.js).
@@ -119,8 +120,14 @@ def _run_pagefind(output: Path, pages: list[str], main: bool) -> dict[str, bytes
     }
 
 
-def _digests(output: Path, pages: list[str]) -> dict[str, str]:
-    return {page: hashlib.sha256((output / page).read_bytes()).hexdigest() for page in pages}
+def _digests(
+    output: Path, pages: list[str], files: Mapping[str, OutputFile] | None
+) -> dict[str, str]:
+    """Return each page's SHA-256: from the build's listing when given, else hashed here."""
+    known = files or {}
+    return {
+        page: known[page].sha256 if page in known else sha256_of(output / page) for page in pages
+    }
 
 
 def _forget_old_cache(cache: Path) -> None:
@@ -129,7 +136,12 @@ def _forget_old_cache(cache: Path) -> None:
     (cache / "key").unlink(missing_ok=True)
 
 
-def index_site(output: Path, manifest: dict[str, Any], cache: Path | None = None) -> None:
+def index_site(
+    output: Path,
+    manifest: dict[str, Any],
+    cache: Path | None = None,
+    files: Mapping[str, OutputFile] | None = None,
+) -> None:
     """Build the search index of the approved item pages of ``output`` (Pagefind), in parts.
 
     Each part is indexed by its own Pagefind run, one after another, so Pagefind's
@@ -138,7 +150,8 @@ def index_site(output: Path, manifest: dict[str, Any], cache: Path | None = None
     the machine key) is taken from the cache: Pagefind's output is not repeatable, so
     an unchanged site then also publishes an unchanged index, and a publish that
     changes one item re-indexes one part. The audit checks a reused part record by
-    record like a new one.
+    record like a new one. ``files`` (the build's listing of ``output``, publishing/
+    tree.py) saves hashing the pages a second time.
     """
     pages = sorted(
         {e["save_as"] for e in manifest.get("included", []) if (output / e["save_as"]).is_file()}
@@ -148,20 +161,20 @@ def index_site(output: Path, manifest: dict[str, Any], cache: Path | None = None
     store = MachineCache(cache, parts.NAMESPACE) if cache is not None else None
     if cache is not None:
         _forget_old_cache(cache)
-    digests, version, used, listed = _digests(output, pages), _version(), set(), []
+    digests, version, used, listed = _digests(output, pages, files), _version(), set(), []
     command = pagefind_command()  # the program, not where it is installed
     how = [Path(command[0]).name, *command[1:], *OPTIONS]
     for number, part in enumerate(parts.split(pages)):
         main = number == 0
         key = parts.part_key(version, how, main, [(p, digests[p]) for p in part])
         used.add(key)
-        files = parts.unpack(store.get(key), main) if store is not None else None
-        if files is None:
-            files = _run_pagefind(output, part, main)
-            blob = parts.pack(files, main)
+        made = parts.unpack(store.get(key), main) if store is not None else None
+        if made is None:
+            made = _run_pagefind(output, part, main)
+            blob = parts.pack(made, main)
             if store is not None and blob is not None:
                 store.put(key, blob)
-        parts.write_bundle(files, output / FOLDER / parts.folder_name(number))
+        parts.write_bundle(made, output / FOLDER / parts.folder_name(number))
         if not main:
             listed.append(f"{parts.folder_name(number)}/")
     (output / FOLDER / PARTS_FILE).write_text(json.dumps(listed) + "\n", encoding="utf-8")
