@@ -110,7 +110,11 @@ class MachineCache:
         if len(blob) < _MAC:
             return None
         mac, data = blob[:_MAC], blob[_MAC:]
-        return data if hmac.compare_digest(mac, self._mac(name, data)) else None
+        try:
+            expected = self._mac(name, data)
+        except OSError:  # the key cannot be read or made (a read-only or full disk)
+            return None
+        return data if hmac.compare_digest(mac, expected) else None
 
     def path_of(self, key: str) -> Path:
         """Where the entry for ``key`` lives (two-letter folders keep listings short)."""

@@ -1,0 +1,39 @@
+"""The machine's caches: an entry is used only when its seal holds, and nothing here raises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from approval_gate.api import MachineCache, cache_key
+
+
+def test_an_entry_reads_back_only_under_its_own_key_namespace_and_machine(tmp_path: Path) -> None:
+    cache = MachineCache(tmp_path, "uji")
+    key, other = cache_key("a", 1), cache_key("b", 2)
+    cache.put(key, b"isi")
+    assert cache.get(key) == b"isi"
+    assert (tmp_path / ".kunci").stat().st_mode & 0o777 == 0o600
+    cache.path_of(other).parent.mkdir(parents=True, exist_ok=True)
+    cache.path_of(other).write_bytes(cache.path_of(key).read_bytes())  # copied to another key
+    assert cache.get(other) is None
+    assert MachineCache(tmp_path, "lain").get(key) is None  # another namespace
+    blob = cache.path_of(key).read_bytes()
+    cache.path_of(key).write_bytes(blob[:-1] + b"X")  # edited
+    assert cache.get(key) is None
+    (tmp_path / "mesin-lain").mkdir()
+    foreign = MachineCache(tmp_path / "mesin-lain", "uji")
+    foreign.put(key, b"palsu")
+    cache.path_of(key).write_bytes(foreign.path_of(key).read_bytes())  # another machine's key
+    assert cache.get(key) is None
+
+
+def test_a_key_that_cannot_be_read_or_written_means_no_cache_not_an_error(tmp_path: Path) -> None:
+    cache = MachineCache(tmp_path, "uji")
+    key = cache_key("a")
+    cache.put(key, b"isi")
+    (tmp_path / ".kunci").unlink()
+    (tmp_path / ".kunci").mkdir()  # unreadable as a key, and cannot be replaced
+    fresh = MachineCache(tmp_path, "uji")
+    assert fresh.get(key) is None
+    fresh.put(cache_key("b"), b"isi")  # ignored, no exception
+    assert fresh.get(cache_key("b")) is None
