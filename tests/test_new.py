@@ -31,7 +31,15 @@ KINDS = [
         "regulasi",
         "regulasi",
         "Regulasi",
-        {"nomor": "[ISI: nomor peraturan, mis. 2]", "tahun": "[ISI: tahun peraturan, mis. 2024]"},
+        {
+            "nomor": "[ISI: nomor peraturan, mis. 2]",
+            "tahun": "[ISI: tahun peraturan, mis. 2024]",
+            # the optional fields of the Regulasi block (site_theme/regulations.py)
+            "jenis": "[ISI: jenis peraturan, mis. Peraturan KPU]",
+            "ditetapkan": "[ISI: tanggal penetapan TTTT-BB-HH, mis. 2024-01-26]",
+            "keberlakuan": "Berlaku",
+            "sumber_resmi": "[ISI: alamat naskah resmi di JDIH, mis. https://jdih.kpu.go.id/...]",
+        },
     ),
     (
         "data",
@@ -316,6 +324,6 @@ def test_new_on_a_copy_of_the_sample_site(tmp_path) -> None:
     status = json.loads(run_with(settings, "status", "--json").stdout)
     row = next(r for r in status["items"] if r["item"] == new_item)
     assert row["reason"].startswith("perlu diperbaiki: isian belum diganti: [ISI: kata kunci")
-    assert {"line": 34, "message": f"Lampiran tidak ditemukan: {new_item[:-3]}.pdf."} in [
+    assert {"line": 38, "message": f"Lampiran tidak ditemukan: {new_item[:-3]}.pdf."} in [
         {"line": f["line"], "message": f["message"]} for f in row["findings"]
     ]

@@ -256,6 +256,15 @@ _PAGE_META = (
     "Summary: [ISI: ringkasan satu atau dua kalimat tentang halaman ini]\n"
 )
 
+#: A regulation's optional fields (approval_gate/sop.py; shown by site_theme/regulations.py).
+#: ``dicabut_oleh`` and ``diubah_oleh`` are rare and left to the guide (docs/panduan.md).
+REGULASI_META = (
+    "Jenis: [ISI: jenis peraturan, mis. Peraturan KPU]\n"
+    "Ditetapkan: [ISI: tanggal penetapan TTTT-BB-HH, mis. 2024-01-26]\n"
+    "Keberlakuan: Berlaku\n"
+    "sumber_resmi: [ISI: alamat naskah resmi di JDIH, mis. https://jdih.kpu.go.id/...]\n"
+)
+
 #: The draft of each kind, by the id of the gate's kind.
 DRAFTS: dict[str, Draft] = {
     "berita": Draft(COMMON_META, _BERITA),
@@ -264,7 +273,7 @@ DRAFTS: dict[str, Draft] = {
         COMMON_META + "Berlaku: $today s.d. $until_date\nberlaku_sampai: $until\n", _PENGUMUMAN
     ),
     "regulasi": Draft(
-        COMMON_META + "Nomor: $nomor\nTahun: $tahun\n",
+        COMMON_META + "Nomor: $nomor\nTahun: $tahun\n" + REGULASI_META,
         _REGULASI,
         (Attachment("$stem.pdf", "naskah resmi peraturan (PDF)"),),
     ),

@@ -21,10 +21,11 @@ import logging
 import sys
 from collections.abc import Iterable, Mapping
 from importlib import metadata as distributions
+from importlib import util as importing
 from pathlib import Path
 from typing import Any
 
-from approval_gate.api import MachineCache, cache_key, settings_source
+from approval_gate.api import MachineCache, cache_key, code_digest, settings_source
 from approval_gate.api import options as o
 from pelican import signals
 from pelican.readers import MarkdownReader
@@ -90,6 +91,20 @@ def _version(module: str) -> str | None:
         return None
 
 
+def _code(module: str) -> str | None:
+    """Return the digest of a module's own source (a local extension has no version).
+
+    ``site_theme.linkify`` belongs to no installed distribution: without its code in the
+    key, an edit of it would leave every page's old conversion in the cache.
+    """
+    try:
+        spec = importing.find_spec(module)
+    except (ImportError, ValueError):
+        return None
+    origin = getattr(spec, "origin", None)
+    return code_digest(Path(origin)) if origin and origin.endswith(".py") else None
+
+
 def fingerprint(markdown: Mapping[str, Any], formatted: Iterable[str], reader: type) -> str:
     """Return the hash of everything besides the bytes that shapes a conversion."""
     named = [*markdown.get("extensions", ()), *markdown.get("extension_configs", {})]
@@ -102,7 +117,7 @@ def fingerprint(markdown: Mapping[str, Any], formatted: Iterable[str], reader: t
         [f"{c.__module__}.{c.__qualname__}" for c in reader.__mro__],
         markdown,
         list(formatted),
-        {module: _version(module) for module in modules},
+        {module: _version(module) or f"kode:{_code(module)}" for module in modules},
         list(sys.version_info[:2]),
     )
 
