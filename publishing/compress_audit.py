@@ -1,0 +1,138 @@
+"""The audit of precompressed copies: a ``.gz``/``.br`` is only ever its sibling, compressed.
+
+A server sends ``x.html.br`` to a reader who asked for ``x.html`` without looking inside,
+so a copy could carry a page nobody approved while ``x.html`` itself is clean. The audit
+therefore accepts a file named like a copy (publishing/compress.py ``copy_of``) only when
+
+* its sibling is in the output and was itself accepted (a copy of a refused file is not
+  reported again: the sibling's own finding already stops the build), and
+* it decompresses, with the output bounded to the sibling's size (no "zip bomb"), to
+  exactly the sibling's bytes, as one whole stream with nothing after it.
+
+A copy of a file that is not in the output, or of other bytes, is refused, in a local
+build and in a sealed publish alike (nginx's ``gzip_static`` sends ``x.gz`` for ``x``
+even when there is no ``x``). The one exception is a file the gate's manifest lists as
+copied for an approved item or as signed furniture (``data.csv.gz`` uploaded as such)
+with no ``data.csv`` beside it: it is judged like every attachment (publishing/audit.py,
+inventory.py). With its sibling beside it, it must be that sibling, compressed.
+
+Which (sibling, copy) pairs decompressed correctly is kept on the machine (the audit's
+``MachineCache``) under both SHA-256 hashes, like publishing/audit_facts.py keeps what a
+file says: an entry can only ever vouch for the very pair of bytes it was made from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+from collections.abc import Collection, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from approval_gate.api import cache_key, code_digest
+
+from . import compress
+from .tree import OutputFile
+
+if TYPE_CHECKING:
+    from approval_gate.api import MachineCache
+
+NO_SIBLING = (
+    "salinan terkompresi dari {sibling!r} yang tidak ada di hasil build; tidak boleh terbit"
+)
+OTHER_BYTES = (
+    "salinan terkompresi ini tidak terurai menjadi isi {sibling!r} yang persis sama; "
+    "tidak boleh terbit"
+)
+#: Raise when what an entry means changes; the code's hash is part of the key too.
+PAIRS_VERSION = 1
+
+
+def attachments(manifest: Mapping[str, Any]) -> set[str]:
+    """Return the output paths the manifest lists as copied files of approved items."""
+    listed = set(manifest.get("static_files", []))
+    return listed | {entry["save_as"] for entry in manifest.get("static", [])}
+
+
+class CopyCheck:
+    """The compressed copies of one output: held back from the usual audit, judged last."""
+
+    def __init__(
+        self,
+        manifest: Mapping[str, Any],
+        files: Mapping[str, OutputFile],
+        cache: MachineCache | None = None,
+    ) -> None:
+        self.files = files
+        self.attached = attachments(manifest)
+        self.held: dict[str, str] = {}  # copy rel -> its sha256
+        self.cache = cache
+        code = code_digest(Path(__file__), Path(compress.__file__))
+        self.key = cache_key("compressed-pairs", PAIRS_VERSION, code)
+        if code is None:
+            self.cache = None
+        self.known = _load(self.cache.get(self.key)) if self.cache is not None else set()
+        self.used: set[str] = set()
+        self.made = 0  # how many copies had to be decompressed (tests and the benchmark)
+
+    def hold(self, rel: str, sha256: str) -> bool:
+        """Return whether ``rel`` is a compressed copy (judged by ``judge``, not by folder)."""
+        sibling = compress.copy_of(rel)
+        if sibling is None or (rel in self.attached and sibling not in self.files):
+            return False  # not a copy's name, or an attachment called x.gz with no x beside it
+        self.held[rel] = sha256
+        return True
+
+    def judge(self, output: Path, refused: Collection[str]) -> list[tuple[str, str]]:
+        """Return ``(path, problem)`` for every held copy that is not exactly its sibling.
+
+        ``refused`` holds every path the rest of the audit found a problem with.
+        """
+        findings = []
+        for rel, digest in sorted(self.held.items()):
+            sibling = compress.copy_of(rel) or ""
+            problem = self._problem(output, rel, digest, sibling, refused)
+            if problem:
+                findings.append((rel, problem.format(sibling=sibling)))
+        if self.cache is not None and self.used:
+            self.cache.put(self.key, json.dumps(sorted(self.used)).encode("utf-8"))
+        return findings
+
+    def _problem(
+        self, output: Path, rel: str, digest: str, sibling: str, refused: Collection[str]
+    ) -> str | None:
+        original = self.files.get(sibling)
+        if original is None or compress.copy_of(sibling) is not None:
+            return NO_SIBLING
+        if sibling in refused:
+            return None  # the sibling's own finding stops the build; the copy adds no news
+        pair = f"{original.sha256}:{digest}:{posixpath.splitext(rel)[1]}"
+        if pair in self.known:
+            self.used.add(pair)
+            return None
+        self.made += 1
+        data, copy = original.path.read_bytes(), (output / rel).read_bytes()
+        inflate = compress.DECOMPRESS[posixpath.splitext(rel)[1]]
+        if inflate(copy, len(data)) != data:
+            return OTHER_BYTES
+        # kept under the hashes of the bytes actually compared, whatever the listing said
+        self.used.add(f"{_sha(data)}:{_sha(copy)}:{posixpath.splitext(rel)[1]}")
+        return None
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _load(blob: bytes | None) -> set[str]:
+    """Return the verified pairs in ``blob`` (a JSON list of texts), or none."""
+    if blob is None:
+        return set()
+    try:
+        pairs = json.loads(blob)
+    except ValueError:
+        return set()
+    if not isinstance(pairs, list):
+        return set()
+    return {pair for pair in pairs if isinstance(pair, str)}
