@@ -59,14 +59,38 @@ MONTH_ARCHIVE_URL = "arsip/{date:%Y}/{date:%m}/"
 MONTH_ARCHIVE_SAVE_AS = "arsip/{date:%Y}/{date:%m}/index.html"
 AUTHOR_URL = "penulis/{slug}/"
 AUTHOR_SAVE_AS = "penulis/{slug}/index.html"
+# The indexes (direct templates): Pelican 4.12 has no default for these, so without them
+# every link to an index pointed at the home page (issue 13; docs/theme.md "Navigation").
+ARCHIVES_URL = "arsip/"
+ARCHIVES_SAVE_AS = "arsip/index.html"  # years and months, linking the period archives
+TAGS_URL = "topik/"
+TAGS_SAVE_AS = "topik/index.html"
+CATEGORIES_URL = "kategori/"
+CATEGORIES_SAVE_AS = "kategori/index.html"
+AUTHORS_URL = "penulis/"
+AUTHORS_SAVE_AS = "penulis/index.html"
+UMPAN_URL = "umpan/"
+UMPAN_SAVE_AS = "umpan/index.html"  # every RSS and Atom feed, for readers
 
 FEED_ALL_ATOM = "feeds/semua.atom.xml"
 FEED_ALL_RSS = "feeds/semua.rss.xml"
 CATEGORY_FEED_ATOM = "feeds/kategori-{slug}.atom.xml"
 AUTHOR_FEED_ATOM = "feeds/penulis-{slug}.atom.xml"
-AUTHOR_FEED_RSS = None
+CATEGORY_FEED_RSS = "feeds/kategori-{slug}.rss.xml"
+AUTHOR_FEED_RSS = "feeds/penulis-{slug}.rss.xml"
 TRANSLATION_FEED_ATOM = "feeds/semua-{lang}.atom.xml"
 DEFAULT_PAGINATION = 10
+# Pelican's own Markdown settings plus site_theme.linkify: bare addresses in a text
+# (https://..., cekdptonline.kpu.go.id) become links (docs/theme.md "Announcements ...").
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.codehilite": {"css_class": "highlight"},
+        "markdown.extensions.extra": {},
+        "markdown.extensions.meta": {},
+        "site_theme.linkify": {},
+    },
+    "output_format": "html5",
+}
 
 SITEMAP = {"format": "xml", "exclude": [r"^404\.html$", r"^robots\.txt$", r"^cari/$"]}
 PLUGINS = [approval_gate, "sitemap", "stable_sitemap", site_theme, render_cache]
@@ -91,6 +115,7 @@ APPROVAL_GATE_SETTINGS_FILE = "pelicanconf.py"
 # key at start-up: an unknown key or a bad value stops the build naming this file and key.
 SITE_ORGANISATION = "Komisi Pemilihan Umum Kabupaten Rembang"
 SITE_LOGO = str(ROOT / "content" / "static" / "logo-kpu.svg")  # .svg/.png/.jpg/.webp, or None
+SITE_LOGO_SHOWS_NAME = True  # the logo already spells the name: the header shows it once
 SITE_COLOURS = {
     "primary": "#a50e24",
     "primary_dark": "#6e0918",
@@ -110,17 +135,46 @@ SITE_GALLERY_KINDS = ["Dokumentasi"]  # images shown as a photo gallery
 SITE_ANNOUNCEMENT_KIND = "Pengumuman"  # "current" ones lead the home page
 SITE_ANNOUNCEMENT_DAYS = 30  # current for this long when no "Berlaku: ... s.d. ..." is given
 SITE_PROVENANCE = "peran-dan-tanggal"  # or "peran-nama-dan-tanggal", "ringkas"
+# The office (docs/theme.md "The office"): contact details on the Kontak and PPID pages and
+# in the footer, as plain links (mailto:, tel:, https://wa.me/, the map). Checked at start-up.
+SITE_CONTACT = {
+    "email": "sekretariat@kab-rembang.kpu.go.id",  # CONTOH: alamat contoh situs contoh ini
+    "ppid_email": "ppid@kab-rembang.kpu.go.id",  # CONTOH; tanpa kunci ini = "email"
+    "phone": "(0295) 691234",  # CONTOH: nomor contoh (kode wilayah Rembang 0295)
+    "whatsapp": "6281234567890",  # CONTOH: 62 + nomor tanpa 0, tanpa + atau spasi
+    "map_url": "https://maps.google.com/?q=KPU+Kabupaten+Rembang",
+    "hours": [
+        ("Senin–Kamis", "08.00–16.00 WIB"),
+        ("Jumat", "08.00–16.30 WIB"),
+        ("Sabtu, Minggu, dan hari libur nasional", "tutup"),
+    ],
+}
+SITE_CONTACT_PAGES = ["kontak", "ppid"]  # pages (slugs) that show the contact details
+SITE_PPID_PAGE = "ppid"  # shows the PPID e-mail and links the Daftar Informasi Publik
+# Daftar Informasi Publik: each kind's category under UU 14/2008 ("berkala", "serta-merta",
+# "setiap-saat"); kinds not named here, and the static pages ("Halaman"), are "berkala".
+SITE_DIP_CATEGORIES = {
+    "Pengumuman": "serta-merta",
+    "Regulasi": "setiap-saat",
+    "Data": "setiap-saat",
+}
 DIRECT_TEMPLATES = [
     "index",
     "tags",
     "categories",
     "authors",
     "archives",
+    "umpan",
     "cari",
     "persetujuan",
+    "periksa",
+    "dip",
     "404",
     "robots",
 ]
 CARI_SAVE_AS = "cari/index.html"  # search (Pagefind, indexed after the gate)
 PERSETUJUAN_SAVE_AS = "persetujuan/index.html"  # how to verify the approvals
+PERIKSA_SAVE_AS = "persetujuan/periksa/index.html"  # "Periksa keaslian" in the browser
+DIP_URL = "daftar-informasi-publik/"  # Daftar Informasi Publik (dip.html), from the gate's lists
+DIP_SAVE_AS = "daftar-informasi-publik/index.html"  # the sealed audit allows exactly this path
 ROBOTS_SAVE_AS = "robots.txt"

@@ -7,6 +7,14 @@ down, 750 kbit/s up; CPU slowed 4x; a 412x823 screen at 1.75x; empty cache). Rep
 per page: compressed HTML+CSS bytes, requests to other hosts, scripts, fonts, LCP and
 CLS (median of the runs). Exits 1 when the article page misses a budget.
 
+The gallery budget: a second site with one Dokumentasi item of six camera originals
+(4000x3000 JPEGs of about 3 MB each with EXIF GPS, made with Pillow, tests/imagekit.py),
+approved with throwaway keys and built like any site. Its page is opened on a 390 px
+phone at device scale factors 3, 2.75 and 2, scrolled to the end, and everything the
+browser downloaded is counted (HTML, CSS, every image it chose from ``srcset``, lazy ones
+included once scrolled to). The budget: at most 300 KB at 2.75, the Android phones of
+about 390 CSS px (Pixel 5: 393 px at 2.75); 3 (iPhones of 390 px) is reported beside it.
+
 Usage: ``.venv/bin/python bench/budgets.py [--runs 5]``; results go in docs/theme.md.
 """
 
@@ -28,6 +36,8 @@ sys.path[:0] = [str(REPO), str(REPO / "plugins"), str(REPO / "tests")]
 
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 
+from imagekit import camera_jpeg  # noqa: E402
+from sitekit import Site, make_keys  # noqa: E402
 from themekit import CHROMIUM, CHROMIUM_ARGS, build_sample  # noqa: E402
 
 PAGES = {
@@ -37,6 +47,10 @@ PAGES = {
     "dokumentasi": "/dokumentasi/sosialisasi-pemilih-pemula/",
 }
 BUDGET = {"bytes": 30 * 1024, "lcp_ms": 1800, "cls": 0.1}
+GALLERY_BUDGET = 300 * 1024  # all bytes of the camera gallery on the 390 px phone ...
+GALLERY_SCALE = 2.75  # ... at this device scale factor (Android phones of about 390 px)
+GALLERY_PAGE = "/dokumentasi/galeri-kamera/"
+GALLERY_PHOTOS = 6
 MOBILE = {
     "viewport": {"width": 412, "height": 823},
     "device_scale_factor": 1.75,
@@ -92,9 +106,20 @@ class GzipHandler(SimpleHTTPRequestHandler):
         return
 
 
-def visit(browser: Browser, url: str) -> dict[str, Any]:
-    """Open ``url`` once as a first-time mobile visitor; return what it cost."""
-    context = browser.new_context(**MOBILE)
+def phone_390(scale: float) -> dict[str, Any]:
+    """Return a 390 px wide phone (844 px high) at device scale factor ``scale``."""
+    return {**MOBILE, "viewport": {"width": 390, "height": 844}, "device_scale_factor": scale}
+
+
+def visit(
+    browser: Browser, url: str, device: dict[str, Any] = MOBILE, scroll: bool = False
+) -> dict[str, Any]:
+    """Open ``url`` once as a first-time mobile visitor; return what it cost.
+
+    ``scroll``: then scroll to the end and wait until the network is idle, so lazy
+    images the reader would reach are counted too.
+    """
+    context = browser.new_context(**device)
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
@@ -113,6 +138,12 @@ def visit(browser: Browser, url: str) -> dict[str, Any]:
     )
     page.goto(url, wait_until="load")
     metrics = page.evaluate(OBSERVE)
+    chosen: list[str] = []
+    if scroll:
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(1000)
+        chosen = page.evaluate("[...document.images].map(i => i.currentSrc.split('/').pop())")
     page.wait_for_timeout(200)
     context.close()
     origin = url.split("/", 3)[:3]
@@ -126,7 +157,47 @@ def visit(browser: Browser, url: str) -> dict[str, Any]:
         "third_party": sum(not k.split()[1].startswith("/".join(origin)) for k, _ in requests),
         "scripts": sum(k.split()[0] == "Script" for k, _ in requests),
         "fonts": sum(k.split()[0] == "Font" for k, _ in requests),
+        "image_bytes": sum(n for k, n in requests if k.split()[0] == "Image"),
+        "chosen": chosen,
     }
+
+
+def camera_gallery(root: Path) -> Path:
+    """Build a site whose one approved Dokumentasi item shows camera originals; return output."""
+    site = Site(root / "situs", make_keys(root / "kunci"))
+    body = "Dokumentasi kegiatan dengan foto dari kamera.\n\n" + "".join(
+        f"![Foto kegiatan {n}]({{attach}}foto-{n}.jpg)\n\n*Keterangan foto {n}.*\n\n"
+        for n in range(1, GALLERY_PHOTOS + 1)
+    )
+    item = "dokumentasi/galeri-kamera.md"
+    site.article(item, "Galeri Kamera", body, category="Dokumentasi", slug="galeri-kamera")
+    for n in range(1, GALLERY_PHOTOS + 1):
+        site.attach(f"dokumentasi/foto-{n}.jpg", camera_jpeg((4000, 3000), seed=n))
+    site.approve_all(item)
+    site.build()
+    return site.output
+
+
+def measure_gallery(browser: Browser, runs: int, root: Path) -> dict[str, dict[str, Any]]:
+    """Measure the camera gallery at DPR 3, 2.75 and 2 (median of ``runs``)."""
+    output = camera_gallery(root)
+    uploads = sum(p.stat().st_size for p in (root / "situs" / "content").rglob("foto-*.jpg"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(GzipHandler, directory=str(output)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}{GALLERY_PAGE}"
+    results: dict[str, dict[str, Any]] = {}
+    try:
+        for scale in (3.0, GALLERY_SCALE, 2.0):
+            samples = [visit(browser, url, phone_390(scale), scroll=True) for _ in range(runs)]
+            keys = ("all_bytes", "image_bytes", "bytes", "requests", "lcp_ms")
+            results[f"DPR {scale:g}"] = {
+                **{key: statistics.median(s[key] for s in samples) for key in keys},
+                "chosen": samples[-1]["chosen"],
+                "uploads": uploads,
+            }
+    finally:
+        server.shutdown()
+    return results
 
 
 def measure(runs: int) -> dict[str, dict[str, Any]]:
@@ -150,6 +221,7 @@ def measure(runs: int) -> dict[str, dict[str, Any]]:
                         key: statistics.median(s[key] for s in samples) for key in samples[0]
                     }
                     results[name]["lcp_max"] = max(s["lcp_ms"] for s in samples)
+                results["galeri"] = measure_gallery(browser, runs, Path(tmp) / "galeri")
                 browser.close()
         finally:
             server.shutdown()
@@ -167,6 +239,7 @@ def main() -> int:
         f"LCP median (max of {runs}) | CLS |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    gallery: dict[str, dict[str, Any]] = results.pop("galeri")
     for name, r in results.items():
         print(
             f"| {name} | {r['bytes'] / 1024:.1f} KB | {r['all_bytes'] / 1024:.1f} KB | "
@@ -177,6 +250,20 @@ def main() -> int:
     article = results["artikel"]
     missed = [key for key in ("bytes", "lcp_ms", "cls") if article[key] > BUDGET[key]]
     missed += [key for key in ("third_party", "scripts", "fonts") if article[key]]
+    print(
+        f"\nCamera gallery ({GALLERY_PHOTOS} photos 4000x3000, 390 px phone, scrolled to the end):"
+    )
+    print("| device scale | all bytes | images | HTML+CSS gzip | requests | LCP | uploads |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, r in gallery.items():
+        print(
+            f"| {name} | {r['all_bytes'] / 1024:.1f} KB | {r['image_bytes'] / 1024:.1f} KB | "
+            f"{r['bytes'] / 1024:.1f} KB | {r['requests']:.0f} | {r['lcp_ms']:.0f} ms | "
+            f"{r['uploads'] / 1024 / 1024:.1f} MB |"
+        )
+        print(f"  chosen: {', '.join(sorted(set(r['chosen'])))}")
+    if gallery[f"DPR {GALLERY_SCALE:g}"]["all_bytes"] > GALLERY_BUDGET:
+        missed.append("gallery_bytes")
     print("\nBudgets met." if not missed else f"\nBudgets MISSED: {', '.join(missed)}")
     return 1 if missed else 0
 

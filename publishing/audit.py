@@ -26,8 +26,10 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from .audit_facts import PREVIEW_MARKER, PRIVATE_MARKERS, Facts, FactTable, extract
+from .compress_audit import CopyCheck
+from .image_audit import DerivedImages
 from .inventory import GENERATED_FILES, Inventory, Sealed
-from .provenance import audit_provenance
+from .provenance import PUBLIC_ROSTER, audit_provenance
 from .search import audit_search
 from .tree import OutputFile, linked_files, list_output
 
@@ -78,6 +80,7 @@ class _Allowed:
         self.pages = {entry["save_as"] for entry in manifest["included"]}
         self.folders = {posixpath.dirname(page) for page in self.pages}
         self.statics = set(manifest.get("static_files", []))
+        self.images = DerivedImages(manifest, None)  # variants: exactly as recorded
 
     def page(self, rel: str) -> bool:
         if rel in self.pages or rel in FURNITURE_FILES or _is_pagination(rel):
@@ -94,7 +97,8 @@ class _Allowed:
 
     def account(self, rel: str, sha256: str) -> str | None:
         """Return why ``rel`` belongs to no approved item nor furniture folder, or None."""
-        del sha256  # a local build checks places, not bytes
+        if self.images.claims(rel):  # image variants are checked by their bytes
+            return self.images.account(rel, sha256)
         html = PurePosixPath(rel).suffix == ".html"
         if html and not self.page(rel):
             return "halaman ini bukan milik item yang disetujui"
@@ -124,6 +128,8 @@ def _private(rel: str, facts: Facts) -> str | None:
     if facts["p"]:
         return "halaman PRATINJAU (dapat memuat item yang belum disetujui) tidak boleh terbit"
     name = posixpath.basename(rel)
+    if rel in PUBLIC_ROSTER:  # only these two places; provenance.py checks their bytes
+        name = ""
     if name in PRIVATE_NAMES or posixpath.splitext(name)[1] in {".yml", ".yaml"} or facts["m"]:
         return "berkas pribadi (kunci, persetujuan, cache atau manifest) tidak boleh terbit"
     return None
@@ -179,13 +185,20 @@ def audit_output(
     allowed = _Allowed(manifest)
     accounts: _Allowed | Inventory = allowed if sealed is None else Inventory(manifest, sealed)
     table = FactTable(cache)
-    for rel, sha256, facts in _facts(output, list_output(output, files), table):
-        findings += _judge(rel, sha256, facts, accounts)
+    listing = list_output(output, files)
+    copies = CopyCheck(manifest, listing, cache)  # .gz/.br: publishing/compress_audit.py
+    for rel, sha256, facts in _facts(output, listing, table):
+        if not copies.hold(rel, sha256):  # a compressed copy is judged last, by its sibling
+            findings += _judge(rel, sha256, facts, accounts)
     table.save()
     findings += [
         AuditFinding(path, problem) for path, problem in audit_search(output, set(allowed.pages))
     ]
     findings += [
-        AuditFinding(path, problem) for path, problem in audit_provenance(output, manifest)
+        AuditFinding(path, problem) for path, problem in audit_provenance(output, manifest, sealed)
     ]
+    findings += [AuditFinding(path, problem) for path, problem in allowed.images.missing(listing)]
+    findings = [finding for finding in findings if finding.path not in copies.held]
+    refused = {finding.path for finding in findings}
+    findings += [AuditFinding(path, problem) for path, problem in copies.judge(output, refused)]
     return findings

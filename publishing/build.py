@@ -29,6 +29,7 @@ from approval_gate.api import ExitCode, MachineCache
 
 from . import interrupts
 from .audit import audit_output
+from .compress import OFF, Compression, compress_output, configured
 from .failpoints import failpoint
 from .faults import is_storage
 from .inventory import Sealed
@@ -133,6 +134,7 @@ def build_site(
     extra: Mapping[str, Any] | None = None,
     amend: Callable[[dict[str, Any]], None] | None = None,
     sealed: Sealed | None = None,
+    compression: Compression | None = None,
 ) -> BuildResult:
     """Build the gated site into ``output``, replacing it only when the gate vouches.
 
@@ -144,8 +146,12 @@ def build_site(
     settings override the file's; ``amend`` may add to the manifest before the search
     index and the audit read it (a sealed publish adds the items it left out).
     ``sealed`` (a sealed publish's input) makes the audit account for every output file.
+    ``compression`` (a publish's choice) defaults to the settings file's; ``search=False``
+    writes no compressed copies either.
     """
     build_id = uuid.uuid4().hex
+    # read before the build, so a wrong PUBLISH_COMPRESS stops it before Pelican runs
+    how = compression or (configured(settings_file, env, extra) if search else OFF)
     state = state_dir or settings_file.parent / "var"
     manifest_path = state / "builds" / f"{build_id}.json"
     staging = output.with_name(f".{output.name}.staging-{os.getpid()}-{build_id[:12]}")
@@ -182,6 +188,9 @@ def build_site(
         except SearchIndexError as error:
             raise BuildFailed(error.message, log + error.log, exit_code=error.exit_code) from None
         files = list_output(staging, known=files)
+        if how.enabled:  # .gz/.br beside the text files, audited below (publishing/compress.py)
+            copies = compress_output(staging, files, how).files  # listed as written
+            files = list_output(staging, known={**files, **copies})
         findings = audit_output(
             staging,
             manifest,

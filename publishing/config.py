@@ -17,6 +17,7 @@ from typing import Any
 
 from approval_gate.api import ConfigError, options
 
+from . import compress
 from .targets import Target, target_types
 
 DEFAULT_TARGETS = {"lokal": {"type": "lokal", "path": "var/situs"}}
@@ -49,6 +50,7 @@ OPTIONS = options.OptionSet(
             _share,
             default=0.2,
         ),
+        compress.OPTION,  # the .gz/.br copies beside text files (docs/hosting.md)
     ),
     prefix="PUBLISH_",
     hint="Perbaiki nilai itu lalu jalankan perintahnya lagi.",
@@ -65,6 +67,8 @@ class PublishConfig:
     source: str
     #: The largest share of the live items one publish may take down (``rails.withdrawal``).
     max_withdrawal: float = 0.2
+    #: Whether the build writes precompressed copies (publishing/compress.py).
+    compress: bool = True
 
 
 def load_config(
@@ -98,6 +102,7 @@ def load_config(
         values["ARCHIVE_COMMIT"],
         source,
         values["MAX_WITHDRAWAL"],
+        compress=values["COMPRESS"],
     )
 
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Protocol
 
+from .image_audit import DerivedImages
 from .search import FOLDER as SEARCH_FOLDER
 from .search import KNOWN as SEARCH_FILES
 
@@ -29,6 +31,10 @@ class Sealed(Protocol):
     @property
     def furniture(self) -> Mapping[str, str]:
         """Export-relative path -> sha256 of content/static, content/extra, theme/static."""
+
+    @property
+    def folder(self) -> Path:
+        """The sealed export (its approvals/ holds the roster the gate verified)."""
 
 
 #: The content folder and the theme's static folder inside the export (pelicanconf.py:
@@ -48,22 +54,33 @@ _SLUG = r"[\w-]+"
 GENERATED = re.compile(
     rf"^(?:{_PAGED}"
     rf"|(?:kategori|topik|penulis)/{_SLUG}/{_PAGED}"
+    # the Regulasi browsing pages (plugins/site_theme/regulations.py): by year, by jenis
+    rf"|kategori/{_SLUG}/(?:tahun/[0-9]{{4}}|jenis/[a-z0-9-]+)/index\.html"
     rf"|arsip/[0-9]{{4}}/(?:[0-9]{{2}}/)?{_PAGED}"
     r"|feeds/[\w.-]+\.xml|persetujuan/catatan/[0-9a-f]{20}\.json)$"
 )
 #: Single generated files: direct templates, the sitemap and the theme's provenance record.
 GENERATED_FILES = frozenset(
     {
-        "archives.html",
-        "tags.html",
-        "categories.html",
-        "authors.html",
+        # the indexes: ARCHIVES_SAVE_AS, TAGS_SAVE_AS, CATEGORIES_SAVE_AS, AUTHORS_SAVE_AS,
+        # UMPAN_SAVE_AS (the feeds page); Pelican's root archives.html & co. are not written
+        "arsip/index.html",
+        "topik/index.html",
+        "kategori/index.html",
+        "penulis/index.html",
+        "umpan/index.html",
         "sitemap.xml",
         "robots.txt",
         "404.html",
         "cari/index.html",
         "persetujuan/index.html",
         "persetujuan/allowed_signers",
+        # the browser check and what it reads; provenance.py checks the roster files' bytes
+        "persetujuan/periksa/index.html",
+        "persetujuan/roster.yml",
+        "persetujuan/roster.yml.sig",
+        "persetujuan/jangkar.pub",
+        "daftar-informasi-publik/index.html",  # DIP_SAVE_AS: the Daftar Informasi Publik
     }
 )
 UNACCOUNTED = "berkas ini tidak berasal dari item yang disetujui maupun perabot bertanda tangan"
@@ -84,6 +101,7 @@ class Inventory:
             self.copies.setdefault(entry["save_as"], []).append(entry["source"])
         self.covered = {path: _hex(value) for path, value in sealed.covered.items()}
         self.furniture = {path: _hex(value) for path, value in sealed.furniture.items()}
+        self.images = DerivedImages(manifest, self.covered)  # variants: exactly as recorded
 
     def page(self, rel: str) -> bool:
         """Return whether ``rel`` is an approved item's page or a generated one."""
@@ -100,6 +118,8 @@ class Inventory:
             rel[len(SEARCH_FOLDER) + 1 :]
         ):
             return None  # each record is checked by audit_search (publishing/search.py)
+        if self.images.claims(rel):  # before copies: a stripped copy replaces the upload
+            return self.images.account(rel, digest)
         if rel in self.copies:
             return self._copied(self.copies[rel], digest)
         if rel.startswith(THEME_OUTPUT):

@@ -19,12 +19,34 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+import yaml
+from approval_gate.api import (
+    ROSTER_NAMESPACE,
+    SignatureInvalid,
+    fingerprint,
+    signing_key,
+)
 
 FOLDER = "persetujuan/catatan"
 OLD_RECORD = "persetujuan/catatan.json"
 _PIECE_NAME = re.compile(r"[0-9a-f]{20}\.json")
 _PAYLOAD_FIELDS = ("item", "role", "signer", "decision", "signed_at", "digest")
+ROSTER = "persetujuan/roster.yml"
+ROSTER_SIG = "persetujuan/roster.yml.sig"
+ANCHOR_KEY = "persetujuan/jangkar.pub"
+#: The only places a roster-named or ``.yml`` file may be published (audit.py's exception).
+PUBLIC_ROSTER = frozenset({ROSTER, ROSTER_SIG})
+_NOT_VERIFIED = "bukan roster yang diverifikasi gerbang untuk build ini"
+
+
+class SealedFolder(Protocol):
+    """What the roster check needs of the sealed input: the export's folder."""
+
+    @property
+    def folder(self) -> Path:
+        """The sealed export (its ``approvals/`` holds the roster the gate verified)."""
 
 
 def piece_path(item: str) -> str:
@@ -122,9 +144,67 @@ def _names_itself(rel: str, data: bytes) -> bool:
         return False
 
 
-def audit_provenance(output: Path, manifest: dict[str, Any]) -> list[tuple[str, str]]:
-    """Return ``(path, problem)`` for anything in the record that is not an approved item."""
+def _read(path: Path) -> bytes | None:
+    """Return a regular file's bytes, or None (missing, a symlink, a folder)."""
+    if path.is_symlink() or not path.is_file():
+        return None
+    return path.read_bytes()
+
+
+def _anchor_key(roster: bytes, signature: bytes, manifest: dict[str, Any]) -> str | None:
+    """Return the anchor's key when ``signature`` is the manifest's anchor's over ``roster``."""
+    expected = manifest.get("roster") or {}
+    try:
+        key = signing_key(roster, signature.decode("utf-8"), ROSTER_NAMESPACE)
+        data = yaml.safe_load(roster)
+    except (SignatureInvalid, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    if fingerprint(key) != expected.get("anchor"):
+        return None
+    if not isinstance(data, dict) or data.get("version") != expected.get("version"):
+        return None
+    return key
+
+
+def audit_roster(
+    output: Path, manifest: dict[str, Any], sealed: SealedFolder | None = None
+) -> list[tuple[str, str]]:
+    """Return what is wrong with the published roster, its signature and the anchor key."""
+    roster, signature = _read(output / ROSTER), _read(output / ROSTER_SIG)
+    anchor = _read(output / ANCHOR_KEY)
+    missing = [
+        (rel, "berkas ini tidak ada; pemeriksaan keaslian di peramban memerlukannya")
+        for rel, data in ((ROSTER, roster), (ROSTER_SIG, signature), (ANCHOR_KEY, anchor))
+        if data is None
+    ]
+    if roster is None or signature is None:
+        return missing
+    key = _anchor_key(roster, signature, manifest)
+    findings = [] if key else [(ROSTER, _NOT_VERIFIED), (ROSTER_SIG, _NOT_VERIFIED)]
+    if sealed is not None:
+        for rel, data in ((ROSTER, roster), (ROSTER_SIG, signature)):
+            source = Path(sealed.folder) / "approvals" / rel.rsplit("/", 1)[1]
+            if (rel, _NOT_VERIFIED) not in findings and _read(source) != data:
+                shown = f"approvals/{source.name}"
+                findings.append((rel, f"isi berkas ini tidak sama dengan {shown} yang disegel"))
+    if anchor is not None and (key is None or anchor != f"{key}\n".encode("ascii")):
+        findings.append((ANCHOR_KEY, "bukan kunci jangkar yang menandatangani roster build ini"))
+    return missing + findings
+
+
+def audit_provenance(
+    output: Path, manifest: dict[str, Any], sealed: SealedFolder | None = None
+) -> list[tuple[str, str]]:
+    """Return ``(path, problem)`` for anything in the record that is not an approved item.
+
+    ``sealed`` (a sealed publish's input) also holds the published roster files to the
+    sealed input's bytes.
+    """
     findings: list[tuple[str, str]] = []
+    folder = output / FOLDER
+    published = [output / rel for rel in (ROSTER, ROSTER_SIG, ANCHOR_KEY)]
+    if folder.is_dir() or any(path.exists() or path.is_symlink() for path in published):
+        findings += audit_roster(output, manifest, sealed)
     if (output / OLD_RECORD).exists() or (output / OLD_RECORD).is_symlink():
         findings.append(
             (
@@ -132,7 +212,6 @@ def audit_provenance(output: Path, manifest: dict[str, Any]) -> list[tuple[str, 
                 "catatan seluruh situs bentuk lama tidak lagi ditulis dan tidak boleh terbit",
             )
         )
-    folder = output / FOLDER
     if not folder.is_dir():
         return findings
     excluded = manifest.get("excluded", [])

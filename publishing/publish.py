@@ -40,6 +40,7 @@ from approval_gate.api import ConfigError, KpuError, now
 
 from . import archive, interrupts
 from .build import BuildFailed, build_site
+from .compress import SERVED_BY, Compression
 from .config import load_config
 from .faults import AGAIN, MACHINE_NOTE, Unfinished, discard, is_storage, storage_error, sweep
 from .lock import publish_lock
@@ -127,6 +128,10 @@ def _sealed_build(run: Run, target: str | None, release: str, moment: datetime) 
             },
             amend=lambda manifest: amend(sealed, manifest),
             sealed=sealed,
+            compression=Compression(  # only for hosts that serve the copies (docs/hosting.md)
+                ready.config.compress and ready.target.kind in SERVED_BY,
+                run.var / "compress-cache",
+            ),
         )
     if result.manifest.get("sealed") is not True:
         raise SealError(

@@ -76,6 +76,10 @@ _TYPES = {
     ".pf_index": "application/octet-stream",
     ".pagefind": "application/octet-stream",
     ".wasm": "application/wasm",
+    # A file published as .gz/.br (an approved attachment) is itself the download: never
+    # the type of its inner name without its encoding (docs/hosting.md).
+    ".gz": "application/gzip",
+    ".br": "application/octet-stream",
 }
 
 

@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+import brotli
+
 from sitekit import REPO, Site, machine_env
 
 
@@ -119,10 +121,11 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def leaks(folder: Path, marker: str) -> list[str]:
-    """Return the files under ``folder`` whose name, bytes or gunzipped bytes hold ``marker``.
+    """Return the files under ``folder`` whose name, bytes or unpacked bytes hold ``marker``.
 
-    Pagefind's index and fragments are gzip files: a marker in the search data would
-    not show in their raw bytes.
+    Pagefind's index and fragments are gzip files, and the build writes ``.gz``/``.br``
+    copies beside text files (publishing/compress.py): a marker in them would not show in
+    their raw bytes.
     """
     needle = marker.encode()
     found = []
@@ -138,6 +141,11 @@ def leaks(folder: Path, marker: str) -> list[str]:
             try:
                 data += gzip.decompress(data)
             except (OSError, EOFError):
+                pass
+        elif path.suffix == ".br":
+            try:
+                data += brotli.decompress(data)
+            except brotli.error:
                 pass
         if needle in data:
             found.append(rel)

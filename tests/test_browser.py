@@ -83,15 +83,18 @@ def _show_all_images(page: Page) -> None:
 
 def test_reader_finds_a_regulation_through_the_menu(page: Page, base: str) -> None:
     page.goto(base + "/")
+    page.get_by_text("Menu", exact=True).click()  # folded on a phone (issue 13)
     menu = page.get_by_role("navigation", name="Menu utama")
     menu.get_by_role("link", name="Regulasi", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Regulasi")
     expect(page).to_have_url(base + "/kategori/regulasi/")
     page.get_by_role("link", name=re.compile("PKPU Nomor 2 Tahun 2024")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("PKPU Nomor 2 Tahun 2024")
+    page.get_by_text("Menu", exact=True).click()
     menu = page.get_by_role("navigation", name="Menu utama")
     menu.get_by_role("link", name="Dokumentasi", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Dokumentasi")
+    page.get_by_text("Menu", exact=True).click()
     menu = page.get_by_role("navigation", name="Menu utama")
     menu.get_by_role("link", name="Informasi Publik (PPID)").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Informasi Publik (PPID)")

@@ -752,8 +752,8 @@ def test_the_sample_tool_makes_the_sample_report_show_every_step(tmp_path: Path)
     assert done.returncode == 0, done.stderr
     assert "?" not in done.stdout and "! " not in done.stdout
     summary = _summary(done.stdout)
-    assert summary["Web Admin"][:3] == ["18", "20m", "100% (18/18)"]
-    assert summary["Ujung ke ujung"][:3] == ["13", "1j 35m", "100% (13/13)"]
+    assert summary["Web Admin"][:3] == ["21", "20m", "100% (21/21)"]
+    assert summary["Ujung ke ujung"][:3] == ["16", "1j 35m", "100% (16/16)"]
     stale = _rows(done.stdout, "data/2026-11-16-daftar-tps.md")
     assert [(r[1], r[3], r[4], r[6].split()[0]) for r in stale[:2]] == [
         ("1", "2026-11-16 10:40", "2026-11-16 12:15", "lengkap"),

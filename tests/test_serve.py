@@ -94,7 +94,10 @@ def test_published_site_is_served_with_local_links_and_the_files_stay_as_publish
         assert _get(logo)[0] == 200
         assert PRODUCTION not in home
         gallery = _get(f"{local}/dokumentasi/sosialisasi-pemilih-pemula/")[1].decode()
-        photos = re.findall(r'<img alt="[^"]*" src="([^"]+\.jpg)"', gallery)
+        photos = re.findall(r'<img src="([^"]+\.jpg)" srcset="([^"]+)"', gallery)  # variants
+        photos = [
+            url for src, srcset in photos for url in [src, *re.findall(r"(\S+) \d+w", srcset)]
+        ]
         assert photos and all(photo.startswith(f"{local}/dokumentasi/") for photo in photos)
         assert all(_get(photo)[0] == 200 for photo in photos)
         sitemap = _get(f"{local}/sitemap.xml")[1].decode()

@@ -19,8 +19,10 @@ from pathlib import Path
 import pytest
 
 from approval_gate import api
-from publishing.audit import audit_output
+from publishing.audit import AuditFinding, audit_output
 from publishing.provenance import piece_path
+from sitekit import REPO, Keys, Site
+from test_audit_sealed import sealed_for
 from themekit import Sample
 
 #: Whole-site builds and commands in child processes: seconds each (docs/architecture.md).
@@ -64,7 +66,8 @@ def test_each_published_item_has_exactly_its_own_piece(theme_sample: Sample) -> 
     included = {e["item"]: e for e in theme_sample.manifest["included"]}
     assert [i["item"] for i in record["items"]] == sorted(included)
     folder = theme_sample.output / "persetujuan" / "catatan"
-    assert sorted(p.name for p in folder.iterdir()) == sorted(
+    # only the pieces (compressed copies beside them are publishing/compress.py's)
+    assert sorted(p.name for p in folder.iterdir() if p.suffix == ".json") == sorted(
         piece_path(item).rsplit("/", 1)[1] for item in included
     )
     assert not (theme_sample.output / "persetujuan" / "catatan.json").exists()
@@ -154,7 +157,16 @@ def _planted(theme_sample: Sample, tmp_path: Path, change) -> list[str]:  # type
     shutil.copytree(theme_sample.output, output)
     change(output)
     manifest = theme_sample.manifest
-    return [f.render() for f in audit_output(output, manifest, manifest["build_id"], True)]
+    return _own(audit_output(output, manifest, manifest["build_id"], True))
+
+
+#: Compressed copies beside a changed file are refused too; that is publishing/compress.py's
+#: own audit (tests/test_hosting.py), so these tests look at the files themselves.
+COPIES = (".gz", ".br")
+
+
+def _own(findings: list[AuditFinding]) -> list[str]:
+    return [f.render() for f in findings if not f.path.endswith(COPIES)]
 
 
 def _edit(output: Path, item: str, change) -> None:  # type: ignore[no-untyped-def]
@@ -236,3 +248,143 @@ def test_a_missing_piece_is_reported(theme_sample: Sample, tmp_path: Path) -> No
     item = theme_sample.record()["items"][-1]["item"]
     findings = _planted(theme_sample, tmp_path, lambda out: (out / piece_path(item)).unlink())
     assert findings == [f"{piece_path(item)}: catatan persetujuan {item!r} tidak ada"]
+
+
+# --- the published roster, its signature and the anchor key (the browser check) --------------
+
+ROSTER_FILES = ("persetujuan/roster.yml", "persetujuan/roster.yml.sig")
+
+
+def test_the_roster_the_gate_verified_and_the_anchor_key_are_published(
+    theme_sample: Sample,
+) -> None:
+    record = theme_sample.output / "persetujuan"
+    for name in ("roster.yml", "roster.yml.sig"):
+        assert (record / name).read_bytes() == (REPO / "approvals" / name).read_bytes()
+    anchor = (record / "jangkar.pub").read_text()
+    assert anchor.endswith("\n") and anchor.count("\n") == 1
+    assert api.fingerprint(anchor) == theme_sample.manifest["roster"]["anchor"]
+    assert api.fingerprint(anchor) == api.DEMO_ANCHOR
+    check = theme_sample.html("persetujuan/periksa/")
+    assert re.findall(r"<script[^>]*>", check) == [
+        '<script type="module" src="../../theme/js/keaslian.js">'
+    ]
+    assert api.DEMO_ANCHOR in check and api.DEMO_ANCHOR in theme_sample.html("persetujuan/")
+    assert "ssh-keygen" in check[check.index("<noscript>") : check.index("</noscript>")]
+
+
+def test_the_roster_commands_on_the_page_verify_the_roster_against_the_anchor(
+    theme_sample: Sample, tmp_path: Path
+) -> None:
+    page = theme_sample.html("persetujuan/")
+    [block] = re.findall(r'<pre><code class="jangkar">(.*?)</code></pre>', page, re.S)
+    lines = [html.unescape(line) for line in block.splitlines()]
+    assert lines[0].startswith("curl -O ")
+    for name in ("roster.yml", "roster.yml.sig", "jangkar.pub"):
+        shutil.copy(theme_sample.output / "persetujuan" / name, tmp_path)
+    assert api.DEMO_ANCHOR in _run(lines[1], tmp_path)
+    _run(lines[2], tmp_path)
+    out = _run(lines[3], tmp_path)
+    assert 'Good "kpu-rembang-roster" signature for ketua' in out
+    (tmp_path / "roster.yml").write_bytes((tmp_path / "roster.yml").read_bytes() + b"# x\n")
+    done = subprocess.run(["bash", "-c", lines[3]], cwd=tmp_path, capture_output=True, check=False)
+    assert done.returncode != 0
+
+
+def _forge_roster(output: Path) -> None:
+    """Plant a roster that adds an approver, re-signed with a key that is not the anchor."""
+    roster = output / "persetujuan" / "roster.yml"
+    forged = roster.read_bytes().replace(b"until: 2025-12-31", b"until: 2027-12-31")
+    roster.write_bytes(forged)
+    signature = api.sign_with_ssh_keygen(forged, _demo_key("pemalsu", output), "kpu-rembang-roster")
+    (output / "persetujuan" / "roster.yml.sig").write_text(signature)
+
+
+def _demo_key(name: str, folder: Path) -> Path:
+    own = folder.parent / f"kunci-{name}"
+    shutil.copyfile(REPO / "demo-keys" / name, own)
+    own.chmod(0o600)
+    return own
+
+
+NOT_VERIFIED = "bukan roster yang diverifikasi gerbang untuk build ini"
+
+
+def test_a_forged_roster_or_anchor_key_in_the_output_is_refused(
+    theme_sample: Sample, tmp_path: Path
+) -> None:
+    assert _planted(theme_sample, tmp_path / "a", _forge_roster) == [
+        f"persetujuan/roster.yml: {NOT_VERIFIED}",
+        f"persetujuan/roster.yml.sig: {NOT_VERIFIED}",
+        "persetujuan/jangkar.pub: bukan kunci jangkar yang menandatangani roster build ini",
+    ]
+
+    def other_anchor(output: Path) -> None:
+        shutil.copy(REPO / "demo-keys" / "pemalsu.pub", output / "persetujuan" / "jangkar.pub")
+
+    assert _planted(theme_sample, tmp_path / "b", other_anchor) == [
+        "persetujuan/jangkar.pub: bukan kunci jangkar yang menandatangani roster build ini"
+    ]
+
+    def stray(output: Path) -> None:
+        (output / "persetujuan" / "catatan" / "roster.yml").write_bytes(
+            (output / "persetujuan" / "roster.yml").read_bytes()
+        )
+        (output / "persetujuan" / "roster.yml").unlink()
+        (output / "berita" / "roster.yml").write_text("version: 9\n")
+
+    findings = _planted(theme_sample, tmp_path / "c", stray)
+    private = "berkas pribadi (kunci, persetujuan, cache atau manifest) tidak boleh terbit"
+    assert f"persetujuan/catatan/roster.yml: {private}" in findings
+    assert f"berita/roster.yml: {private}" in findings
+    assert (
+        "persetujuan/roster.yml: berkas ini tidak ada; pemeriksaan keaslian di peramban "
+        "memerlukannya" in findings
+    )
+
+
+@pytest.fixture(scope="module")
+def sealed_site(tmp_path_factory: pytest.TempPathFactory, keys: Keys) -> tuple[Site, dict]:
+    """A site with one approved article, built: the sealed publish's view of it."""
+    site = Site(tmp_path_factory.mktemp("segel-roster") / "site", keys)
+    site.article("berita/a.md", "A", "Isi.", slug="a")
+    site.approve_all("berita/a.md")
+    return site, site.build().manifest
+
+
+def test_a_sealed_publish_accepts_only_the_sealed_roster_bytes(
+    sealed_site: tuple[Site, dict], keys: Keys, tmp_path: Path
+) -> None:
+    site, manifest = sealed_site
+    output = tmp_path / "salinan"
+    shutil.copytree(site.output, output)
+    sealed = sealed_for(site, manifest)
+
+    def audit() -> list[str]:
+        return _own(audit_output(output, manifest, manifest["build_id"], False, sealed))
+
+    assert audit() == []
+    roster = output / "persetujuan" / "roster.yml"
+    assert roster.read_bytes() == (site.approvals / "roster.yml").read_bytes()
+    # Signed by the real anchor, same version, but not the bytes the sealed input holds.
+    changed = roster.read_bytes() + b"# ditambah sesudah build\n"
+    roster.write_bytes(changed)
+    signature = api.sign_with_ssh_keygen(changed, keys.private("anchor"), "kpu-rembang-roster")
+    (output / "persetujuan" / "roster.yml.sig").write_text(signature)
+    assert audit() == [
+        "persetujuan/roster.yml: isi berkas ini tidak sama dengan approvals/roster.yml yang "
+        "disegel",
+        "persetujuan/roster.yml.sig: isi berkas ini tidak sama dengan approvals/roster.yml.sig "
+        "yang disegel",
+    ]
+    _forge_roster(output)
+    assert audit() == [
+        f"persetujuan/roster.yml: {NOT_VERIFIED}",
+        f"persetujuan/roster.yml.sig: {NOT_VERIFIED}",
+        "persetujuan/jangkar.pub: bukan kunci jangkar yang menandatangani roster build ini",
+    ]
+    (output / "persetujuan" / "periksa" / "roster.yaml").write_text("version: 1\n")
+    assert (
+        "persetujuan/periksa/roster.yaml: berkas pribadi (kunci, persetujuan, cache atau "
+        "manifest) tidak boleh terbit" in audit()
+    )

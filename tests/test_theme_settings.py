@@ -86,6 +86,7 @@ def test_identity_comes_from_the_settings(site: Site) -> None:
                 "SITENAME = 'KPU Kabupaten Contoh'\n"
                 "SITE_ORGANISATION = 'Komisi Pemilihan Umum Kabupaten Contoh'\n"
                 f"SITE_LOGO = {str(logo)!r}\n"
+                "SITE_LOGO_SHOWS_NAME = False\n"  # a plain mark: the name is written beside it
                 "SITE_ADDRESS = 'Jl. Contoh No. 1'\n"
                 "SITE_COLOURS = {'primary': '#004488', 'accent': '#ffcc00'}\n"
                 "SITE_NAV_PAGES = [('kontak', 'Hubungi kami')]\n"
@@ -138,6 +139,7 @@ def test_provenance_display_follows_the_setting(
         assert text in section
     for text in hidden:
         assert text not in section
-    record = "".join(p.read_text() for p in (site.output / "persetujuan" / "catatan").iterdir())
+    pieces = (site.output / "persetujuan" / "catatan").glob("*.json")
+    record = "".join(p.read_text() for p in pieces)
     assert ('"name":"Pejabat Andi"' in record) == (style == "peran-nama-dan-tanggal")
     assert re.search(r'"signer":"andi"', record)

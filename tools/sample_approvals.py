@@ -65,6 +65,17 @@ WAITING = {  # item: how many roles have approved
     "pengumuman/2026-11-22-seleksi-kpps.md": 2,
     "artikel/2026-11-18-partisipasi-pemilih-muda.md": 3,
 }
+#: Items edited after their first approval (e.g. the issue 13 edits): item -> when the
+#: current version's first sign-off was made. The earlier version's sign-offs stay (files
+#: are never rewritten); the current one is signed from this time on, before the tests'
+#: fixed clock (2026-11-24 10:00 WIB). Add a line when you edit a COMPLETE item.
+REVISED = {
+    "pages/ppid.md": datetime(2026, 11, 23, 9, 0, tzinfo=WIB),  # PPID forms (issue 13)
+    # jenis, tanggal penetapan, status, sumber resmi (issue 13, Regulasi block)
+    "regulasi/pkpu-2-2024-tahapan.md": datetime(2026, 11, 23, 11, 0, tzinfo=WIB),
+    # address, hours and e-mail now come from SITE_CONTACT (issue 13): said once
+    "pages/kontak.md": datetime(2026, 11, 23, 13, 0, tzinfo=WIB),
+}
 REJECTED = "berita/2026-11-19-hasil-rapat-evaluasi.md"
 STALE = "data/2026-11-16-daftar-tps.md"
 FORGED = "pengumuman/2026-11-17-jadwal-kampanye.md"
@@ -127,12 +138,15 @@ def sign(
         handle.write(render_signoff(fields, signature))
 
 
-def chain(item: str, count: int | None = None, digest: str | None = None) -> datetime:
+def chain(
+    item: str, count: int | None = None, digest: str | None = None, start: datetime | None = None
+) -> datetime:
     """Sign the first ``count`` roles (all by default) in order, 25 minutes apart.
 
+    ``start``: the first sign-off's time (default: an hour after the item's date).
     Return the time of the next step, for the decision that follows.
     """
-    at = item_date(item) + timedelta(hours=1)
+    at = start or item_date(item) + timedelta(hours=1)
     if count != 0:
         version = digest or content_digest(CONTENT, item).value
         submitted.setdefault((item, version), at - SUBMITTED_BEFORE)
@@ -183,7 +197,7 @@ def old_digest(item: str, old: str, new: str) -> str:
 def main() -> None:
     """Write every missing sample sign-off."""
     for item in COMPLETE:
-        chain(item)
+        chain(item, start=REVISED.get(item))
     for item, count in WAITING.items():
         chain(item, count)
     roles = roster().roles

@@ -362,6 +362,14 @@ class GateApprovals(Approvals):
             raise GateError(f"Item {item!r} dirender tanpa persetujuan lengkap.")
         return entry
 
+    def derived(self, files: list[Entry]) -> bool:
+        """Record files the theme made from approved bytes (see ``Approvals.derived``)."""
+        run = self._passed()
+        if run is None:
+            raise GateError("Berkas turunan dicatat sebelum gerbang persetujuan berjalan.")
+        run.manifest.derived.extend(files)
+        return True
+
 
 def on_generator_init(generator: Any) -> None:
     """Publish the gate's provider in the shared context: the theme renders nothing without."""

@@ -33,6 +33,7 @@ class Manifest:
     dropped_files: list[str] = field(default_factory=list)
     static_files: list[str] = field(default_factory=list)
     static: list[dict[str, str]] = field(default_factory=list)
+    derived: list[dict[str, str]] = field(default_factory=list)  # made from approved bytes
     findings: list[Finding] = field(default_factory=list)
     stages: list[str] = field(default_factory=list)
     upcoming: list[dict[str, Any]] = field(default_factory=list)
@@ -88,6 +89,7 @@ class Manifest:
             "dropped_files": sorted(self.dropped_files),
             "static_files": sorted(self.static_files),
             "static": sorted(self.static, key=lambda e: (e["save_as"], e["source"])),
+            "derived": sorted(self.derived, key=lambda e: e["save_as"]),
             "findings": [f.as_dict() for f in unique.values()],
             "upcoming": sorted(self.upcoming, key=lambda e: (e["at"], e["item"])),
             "next_change": min(

@@ -50,6 +50,16 @@ class Approvals(ABC):
         or none (the preview's pages of items still in the flow).
         """
 
+    def derived(self, files: list[Entry]) -> bool:
+        """Record files made from approved bytes (image variants) in this run's manifest.
+
+        Each entry: ``item``, ``source``, ``source_sha256``, ``save_as``, ``sha256``; the
+        audit accepts such a file only as recorded. Return False when this provider keeps
+        no manifest (the preview): the theme then makes no such files.
+        """
+        del files
+        return False
+
 
 def install(context: dict[str, Any], provider: Approvals) -> None:
     """Put ``provider`` into Pelican's shared context (the gate or the preview does)."""

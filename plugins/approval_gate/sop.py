@@ -52,6 +52,8 @@ class ContentKind:
     #: what a reader cannot do without (an announcement's validity, a regulation's
     #: number and year). The others are offered by ``invoke new`` but may stay away.
     required: tuple[str, ...] = ()
+    #: News reports (schema.org NewsArticle in the theme's JSON-LD); the others are Article.
+    news: bool = False
 
     @property
     def dated(self) -> bool:
@@ -61,7 +63,7 @@ class ContentKind:
 
 #: The SOP's kinds in menu order, then the site's static pages.
 KINDS: tuple[ContentKind, ...] = (
-    ContentKind("berita", "berita", "Berita"),
+    ContentKind("berita", "berita", "Berita", news=True),
     ContentKind("artikel", "artikel", "Artikel"),
     ContentKind(
         "pengumuman",
@@ -74,13 +76,23 @@ KINDS: tuple[ContentKind, ...] = (
         "regulasi",
         "regulasi",
         "Regulasi",
-        (("nomor", "Nomor"), ("tahun", "Tahun")),
+        (
+            ("nomor", "Nomor"),
+            ("tahun", "Tahun"),
+            # optional (plugins/site_theme/regulations.py shows and checks them)
+            ("jenis", "Jenis peraturan"),
+            ("ditetapkan", "Tanggal penetapan"),
+            ("keberlakuan", "Status"),
+            ("dicabut_oleh", "Dicabut oleh"),
+            ("diubah_oleh", "Diubah oleh"),
+            ("sumber_resmi", "Sumber resmi"),
+        ),
         ("nomor", "tahun"),
     ),
     ContentKind("data", "data", "Data", (("periode", "Periode data"), ("sumber", "Sumber data"))),
     ContentKind("dokumentasi", "dokumentasi", "Dokumentasi"),
     ContentKind("bahan-sosialisasi", "bahan-sosialisasi", "Bahan Sosialisasi"),
-    ContentKind("liputan-kegiatan", "liputan-kegiatan", "Liputan Kegiatan"),
+    ContentKind("liputan-kegiatan", "liputan-kegiatan", "Liputan Kegiatan", news=True),
     ContentKind("halaman", "pages", None),
 )
 

@@ -26,6 +26,9 @@ KINDS: dict[str, dict[str, str]] = {
             ("title", "summary", "url", "save_as", "lang", "date", "modified", "slug"), ANY
         ),
         **dict.fromkeys(("status", "in_default_lang", "locale_date", "locale_modified"), ANY),
+        # site_theme.notices / regulations: plain data the theme also puts into the item's
+        # metadata, which fingerprints.content_fields keys whole
+        **dict.fromkeys(("masa_berlaku", "data_regulasi"), ANY),
         "category": "wrapper",
         "author": "wrapper",
         "tags": "wrappers",
@@ -337,4 +340,7 @@ def check_uses(trees: list[nodes.Template], found: Closure, helpers: frozenset[s
 
 
 #: Helpers that are pure functions of their arguments (site_theme.formats, Jinja's own).
-PURE = frozenset({"tanggal", "tanggal_waktu", "iso", "ukuran", "range", "dict", "namespace"})
+PURE = frozenset(
+    {"tanggal", "tanggal_waktu", "iso", "ukuran", "range", "dict", "namespace"}
+    | {"remah_jsonld"}  # site_theme.structured: JSON-LD of a listing's trail, from its arguments
+)

@@ -180,10 +180,21 @@ def _scrolling_tables(body: str) -> str:
     return re.sub(r"<table\b.*?</table>", wrap, body, flags=re.S)
 
 
-def enhance(body: str, resolver: Resolver, gallery: bool = False) -> Enhanced:
-    """Return the item's body with sized images and figures, plus its documents."""
+def enhance(
+    body: str,
+    resolver: Resolver,
+    gallery: bool = False,
+    pictures: Callable[[str], str] | None = None,
+) -> Enhanced:
+    """Return the item's body with sized images and figures, plus its documents.
+
+    ``pictures`` (pictures.py) turns the images that have variants into ``<picture>``s,
+    once the figures are made.
+    """
     result = Enhanced(body)
     sized = _size_images(body, resolver, result)
     result.html = _scrolling_tables(_figures(sized, gallery))
+    if pictures is not None:
+        result.html = pictures(result.html)
     _downloads(result.html, resolver, result)
     return result

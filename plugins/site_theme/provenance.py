@@ -28,23 +28,34 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
 from approval_gate.api import (
     DIGEST_HEADER,
+    ROSTER_NAMESPACE,
     SIGNOFF_NAMESPACE,
     ContentFiles,
     Finding,
     GateError,
     MachineCache,
     Roster,
+    SignatureInvalid,
     cache_key,
+    fingerprint,
     parse_signoff,
     principal,
+    signing_key,
 )
 
 RECORD_FORMAT = "kpu-rembang-catatan-item-1"
 #: The folder of the per-item pieces; nothing else is ever written into it.
 PIECES_FOLDER = "persetujuan/catatan"
 SIGNERS_PATH = "persetujuan/allowed_signers"
+#: The verified roster, its signature and the anchor's public key, for the browser check
+#: (``/persetujuan/periksa/``): the same bytes the gate verified, published beside
+#: ``allowed_signers``; publishing/provenance.py accepts exactly these.
+ROSTER_PATH = "persetujuan/roster.yml"
+ROSTER_SIG_PATH = "persetujuan/roster.yml.sig"
+ANCHOR_KEY_PATH = "persetujuan/jangkar.pub"
 #: The site-wide record of earlier versions: removed from an output that still has it.
 OLD_RECORD_PATH = "persetujuan/catatan.json"
 #: Pieces kept between builds (in RENDER_CACHE_PATH); raise when a piece is made differently.
@@ -246,11 +257,46 @@ def piece_bytes(piece: Mapping[str, Any]) -> bytes:
     return (json.dumps(piece, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
-def write_record(output: Path, record: Mapping[str, Any], signers: str) -> None:
-    """Write the pieces and the allowed-signers file into the site's output.
+def roster_files(approvals: Path, roster: Roster) -> dict[str, bytes]:
+    """Return the published roster, its signature and the anchor key, by output path.
+
+    The bytes are the roster files of the gate's approvals folder (in a sealed publish,
+    the sealed input's), checked again here: the signature must be the anchor's over
+    exactly these bytes and the version the gate's, or the build stops. The anchor's
+    public key is the one inside that signature (the gate compared its fingerprint with
+    the anchor), written as one OpenSSH line.
+    """
+    try:
+        raw = (approvals / "roster.yml").read_bytes()
+        signature = (approvals / "roster.yml.sig").read_bytes()
+        key = signing_key(raw, signature.decode("utf-8"), ROSTER_NAMESPACE)
+        version = yaml.safe_load(raw).get("version")
+    except (OSError, UnicodeDecodeError, SignatureInvalid, yaml.YAMLError, AttributeError):
+        key, version = "", None
+    if not key or fingerprint(key) != roster.anchor or version != roster.version:
+        raise GateError(
+            "Roster berubah selama build; roster publik tidak dapat diterbitkan.",
+            path=roster.path,
+            hint="Jangan ubah folder approvals/ selama build; jalankan lagi.",
+        )
+    return {
+        ROSTER_PATH: raw,
+        ROSTER_SIG_PATH: signature,
+        ANCHOR_KEY_PATH: f"{key}\n".encode("ascii"),
+    }
+
+
+def write_record(
+    output: Path,
+    record: Mapping[str, Any],
+    signers: str,
+    published: Mapping[str, bytes] | None = None,
+) -> None:
+    """Write the pieces, the allowed-signers file and ``published`` into the site's output.
 
     Whatever else is in the pieces' folder (an output kept from an earlier build, an
     item since withdrawn) is removed, and the site-wide record of earlier versions too.
+    ``published`` is ``roster_files``: the roster, its signature and the anchor key.
     """
     folder = output / PIECES_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
@@ -268,3 +314,5 @@ def write_record(output: Path, record: Mapping[str, Any], signers: str) -> None:
         if not target.is_file() or target.read_bytes() != data:  # unchanged: left alone
             target.write_bytes(data)
     (output / SIGNERS_PATH).write_text(signers, encoding="utf-8")
+    for path, data in (published or {}).items():
+        (output / path).write_bytes(data)

@@ -16,6 +16,8 @@ from typing import Any
 from approval_gate.api import options as o
 from approval_gate.api import settings_source
 
+from .office import DEFAULT_DIP, GROUPS, Contact, contact, dip_categories
+
 PREFIX = "SITE_"
 PROVENANCE_STYLES = ("peran-dan-tanggal", "peran-nama-dan-tanggal", "ringkas")
 COLOUR_KEYS = ("primary", "primary_dark", "accent", "text", "background")
@@ -37,6 +39,7 @@ class ThemeSettings:
 
     organisation: str
     logo: Path | None
+    logo_shows_name: bool
     colours: dict[str, str]
     address: str | None
     kinds: tuple[str, ...]
@@ -46,6 +49,11 @@ class ThemeSettings:
     announcement_kind: str | None
     announcement_days: int
     provenance: str
+    # the office (plugins/site_theme/office.py)
+    contact: Contact | None
+    contact_pages: tuple[str, ...]
+    ppid_page: str
+    dip_categories: dict[str, str]
 
 
 def _luminance(colour: str) -> float:
@@ -123,6 +131,12 @@ OPTIONS = o.OptionSet(
             "LOGO", "jalur berkas logo (.svg, .png, .jpg atau .webp) yang ada, atau None", _logo
         ),
         o.Option(
+            "LOGO_SHOWS_NAME",
+            "True bila gambar logo sudah memuat nama situs (nama tidak ditulis lagi), atau False",
+            o.boolean,
+            default=False,
+        ),
+        o.Option(
             "COLOURS",
             f"dict warna '#rrggbb' dengan kunci {', '.join(COLOUR_KEYS)}",
             _colours,
@@ -162,6 +176,24 @@ OPTIONS = o.OptionSet(
             f"salah satu dari {', '.join(PROVENANCE_STYLES)}",
             o.choice(*PROVENANCE_STYLES),
             default="peran-dan-tanggal",
+        ),
+        o.Option(
+            "CONTACT",
+            "dict kontak kantor (email, phone, whatsapp, map_url, hours ...), atau None",
+            contact,
+        ),
+        o.Option(
+            "CONTACT_PAGES",
+            "daftar slug halaman yang menampilkan kontak kantor",
+            o.names,
+            default=["kontak", "ppid"],
+        ),
+        o.Option("PPID_PAGE", "slug halaman PPID", o.text, default="ppid"),
+        o.Option(
+            "DIP_CATEGORIES",
+            f"dict jenis isi -> golongan informasi ({', '.join(GROUPS)})",
+            dip_categories,
+            default=DEFAULT_DIP,
         ),
     ),
     prefix=PREFIX,

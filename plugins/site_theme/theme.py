@@ -27,18 +27,22 @@ from approval_gate.api import (
     allowed_signers,
     WIB,
     approvals_in,
+    kind_by_id,
     number_word,
     principal,
     settings_now,
 )
 
-from . import formats
+from . import formats, notices, regulations, structured
 from .enhance import Enhanced, Resolver, enhance, image_size
+from .imaging import make_pictures, picture_pass, write_pictures
+from .office import dip_helper
 from .provenance import (
     PIECE_CACHE,
     SignOffView,
     piece_path,
     public_record,
+    roster_files,
     signoffs_for_page,
     verify_time,
     write_record,
@@ -62,6 +66,9 @@ class Build:
     urls: dict[str, str] = field(default_factory=dict)  # content path -> output path
     titles: dict[str, str] = field(default_factory=dict)  # item path -> title
     views: dict[tuple[int, str | None], Any] = field(default_factory=dict)  # per page
+    pictures: dict[str, Any] = field(default_factory=dict)  # original's output path -> Picture
+    spool: Any = None  # where the image files wait until the pages are written (imaging.py)
+    regulations: regulations.Browse | None = None  # the Regulasi browsing pages
 
 
 _builds: dict[int, Build] = {}
@@ -136,6 +143,33 @@ def on_all_generators_finalized(generators: list[Any]) -> None:
                 build.titles[content.relative_source_path.replace("\\", "/")] = Markup(
                     content.title
                 ).striptags()
+    _annotate(generators, build)
+    make_pictures(generators, build)  # image variants (imaging.py), after the gate's drops
+
+
+def _annotate(generators: list[Any], build: Build) -> None:
+    """Give announcements their validity and regulations their block (notices, regulations)."""
+    settings = generators[0].settings
+    listed = [a for g in generators for a in getattr(g, "articles", []) or []]
+    translated = [a for g in generators for a in getattr(g, "translations", []) or []]
+    warn = notices.make_warn(logger.warning, str(Path(settings["PATH"]).resolve().parent))
+    kind = build.settings.announcement_kind
+    notices.annotate([*listed, *translated], kind, _today(settings), warn)
+    regulasi = kind_by_id("regulasi")
+    category = regulasi.category if regulasi else None
+    build.regulations = (
+        regulations.prepare(listed, translated, category, warn) if category else None
+    )
+    generators[0].context[regulations.CONTEXT] = (
+        build.regulations.index if build.regulations else None
+    )
+
+
+def on_article_writer_finalized(generator: Any, writer: Any) -> None:
+    """Write the Regulasi browsing pages (by year, by jenis) after the articles."""
+    build = _build(generator.settings)
+    if build.regulations is not None:
+        regulations.write_pages(build.regulations, generator, writer)
 
 
 def on_finalized(pelican: Any) -> None:
@@ -160,11 +194,19 @@ def on_finalized(pelican: Any) -> None:
             else None
         ),
     )
-    write_record(output, record, allowed_signers(build.approvals.roster))
+    write_record(
+        output,
+        record,
+        allowed_signers(build.approvals.roster),
+        roster_files(
+            Path(settings["APPROVAL_GATE_APPROVALS_PATH"]).resolve(), build.approvals.roster
+        ),
+    )
     if build.logo is not None:
         target = output / build.logo["name"]
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(build.logo["source"], target)
+    write_pictures(output, build)
 
 
 @dataclass
@@ -219,12 +261,21 @@ def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
         resolver = Resolver(context.get("output_file") or content.save_as, siteurl, build.files.get)
         gallery = kind in theme.gallery_kinds
         return ItemView(
-            enhance(content.content, resolver, gallery),
+            enhance(content.content, resolver, gallery, picture_pass(build, resolver, gallery)),
             signoffs_for_page(entry, build.approvals.roster),
             kind in theme.document_kinds,
             gallery,
             piece_path(item),
         )
+
+    site = structured.make_site(settings, theme, build.logo)
+
+    @pass_context
+    def berbagi(context: Any, content: Any) -> structured.Sharing:
+        """Return an item's share image, links and JSON-LD (site_theme/structured.py)."""
+        view = item_view(context, content)
+        pictures = getattr(build, "pictures", None)  # image variants (imaging.py), if made
+        return structured.sharing(site, content, view, build.files.get, pictures)
 
     def kinds_nav(categories: list[Any]) -> list[tuple[Any, int]]:
         found = {category.name: (category, len(items)) for category, items in categories}
@@ -276,6 +327,11 @@ def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
         "tema_css": Markup(build.css),
         "tema_logo": build.logo,
         "item_view": item_view,
+        "daftar_informasi": dip_helper(lambda: build.approvals, theme.dip_categories),
+        "berbagi": berbagi,
+        "bagikan_bawaan": site.image,
+        "situs_jsonld": structured.home(site),
+        "remah_jsonld": structured.remah_jsonld,
         "kinds_nav": kinds_nav,
         "nav_pages": nav_pages,
         "current_announcements": current_announcements,
@@ -310,5 +366,9 @@ def register() -> None:
     signals.generator_init.connect(on_generator_init)
     # After the gate filtered every list, before any page is written.
     signals.all_generators_finalized.connect(on_all_generators_finalized)
+    # The Regulasi browsing pages, written with the articles' writer.
+    signals.article_writer_finalized.connect(on_article_writer_finalized)
     # After the pages: the record and the files beside it.
     signals.finalized.connect(on_finalized)
+    # Each feed before it is written: its language (Pelican 4.12 declares none).
+    signals.feed_generated.connect(structured.feed_language)
