@@ -1,6 +1,10 @@
-"""Shared fixtures: real keys (made once per run) and a fresh site per test."""
+"""Shared fixtures: real keys (made once per run), a fresh site per test, the browser."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,3 +29,32 @@ def theme_sample(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-u
     from themekit import build_sample
 
     return build_sample(tmp_path_factory.mktemp("tema"))
+
+
+@pytest.fixture(scope="module")
+def base(theme_sample) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The sample site served on a free localhost port (a module may serve its own)."""
+    from themekit import serve
+
+    with serve(theme_sample.output) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium through Playwright, one per test module (never a downloaded one).
+
+    Per module, not per session: a module that drives Playwright itself (``with
+    sync_playwright()``) cannot start while another sync Playwright is running.
+    """
+    from playwright.sync_api import sync_playwright
+
+    from themekit import CHROMIUM, CHROMIUM_ARGS
+
+    assert Path(CHROMIUM).is_file(), "chromium tidak terpasang: jalankan .ci/run"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()

@@ -15,11 +15,10 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from sitekit import REPO
 from test_sample_site import EXCLUDED
-from themekit import CHROMIUM, CHROMIUM_ARGS, Sample, serve
 
 #: Debian chromium through Playwright (docs/architecture.md).
 pytestmark = pytest.mark.browser
@@ -34,23 +33,6 @@ KEY_PAGES = {
     "regulasi": "/regulasi/pkpu-2-2024-tahapan/",
     "cari": "/cari/?q=pemilih",
 }
-
-
-@pytest.fixture(scope="module")
-def base(theme_sample: Sample) -> Iterator[str]:
-    with serve(theme_sample.output) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).is_file(), "chromium tidak terpasang: jalankan .ci/run"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
 
 
 def _open(browser: Browser, viewport: dict[str, int] = PHONE, **options: Any) -> Page:

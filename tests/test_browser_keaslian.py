@@ -26,11 +26,11 @@ from typing import Any
 import pytest
 import yaml
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Route
 
 from publishing.provenance import piece_path
 from sitekit import REPO
-from themekit import CHROMIUM, CHROMIUM_ARGS, Sample, serve
+from themekit import Sample, serve
 
 #: Debian chromium through Playwright (docs/architecture.md).
 pytestmark = pytest.mark.browser
@@ -43,23 +43,6 @@ DONE = (
     "() => { const t = document.getElementById('periksa-hasil').textContent;"
     " return t && t !== 'Memeriksa…'; }"
 )
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).is_file(), "chromium tidak terpasang: jalankan .ci/run"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def base(theme_sample: Sample) -> Iterator[str]:
-    with serve(theme_sample.output) as url:
-        yield url
 
 
 @pytest.fixture

@@ -9,17 +9,14 @@ first screen, and one tap opens it; at 1280 px the menu shows open. Screenshots 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from sitekit import REPO
-from themekit import CHROMIUM, CHROMIUM_ARGS, Sample, serve
 
 #: Debian chromium through Playwright (docs/architecture.md).
 pytestmark = pytest.mark.browser
@@ -35,23 +32,6 @@ PAGES = {
     "arsip": "/arsip/",
     "umpan": "/umpan/",
 }
-
-
-@pytest.fixture(scope="module")
-def base(theme_sample: Sample) -> Iterator[str]:
-    with serve(theme_sample.output) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).is_file(), "chromium tidak terpasang: jalankan .ci/run"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
 
 
 def _open(browser: Browser, viewport: dict[str, int], **options: Any) -> Page:

@@ -9,13 +9,12 @@ test-artefacts/screenshots/notices-*.png for people to look at.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from sitekit import REPO, Keys, Site
-from themekit import CHROMIUM, CHROMIUM_ARGS, serve
+from themekit import serve
 
 pytestmark = pytest.mark.browser
 
@@ -57,17 +56,6 @@ def base(tmp_path_factory: pytest.TempPathFactory, keys: Keys) -> Iterator[str]:
     site.build()
     with serve(site.output) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).is_file(), "chromium tidak terpasang: jalankan .ci/run"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
 
 
 def _page(browser: Browser, url: str) -> Page:

@@ -18,16 +18,15 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import feedparser
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from sitekit import REPO
-from themekit import CHROMIUM, CHROMIUM_ARGS, Sample, serve
+from themekit import Sample
 
 VNU = REPO / ".tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 SCREENSHOTS = REPO / "test-artefacts" / "screenshots"
@@ -109,23 +108,6 @@ def test_every_feed_parses(theme_sample: Sample) -> None:
         parsed = feedparser.parse(feed.read_bytes())
         assert not parsed.bozo, (feed.name, parsed.get("bozo_exception"))
         assert parsed.entries, feed.name
-
-
-@pytest.fixture(scope="module")
-def base(theme_sample: Sample) -> Iterator[str]:
-    with serve(theme_sample.output) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).is_file(), "chromium tidak terpasang: jalankan .ci/run"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
 
 
 def _open(browser: Browser, width: str) -> Page:
