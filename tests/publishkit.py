@@ -10,11 +10,13 @@ the test's folder) and publishes the site's last commit: commit first (``site.co
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import brotli
@@ -118,6 +120,45 @@ def snapshot(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """Shaped like ``publishing.seal.SealedInput``: what the sealed publish would hand over."""
+
+    commit: str
+    folder: Path
+    settings_file: Path
+    items: dict[str, str] = field(default_factory=dict)
+    covered: dict[str, str] = field(default_factory=dict)
+    furniture: dict[str, str] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+
+def hashes(folder: Path, prefix: str = "") -> dict[str, str]:
+    """Return ``prefix + path -> sha256`` of every file under ``folder``."""
+    return {
+        prefix + path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def sealed_for(site: Site, manifest: dict, theme: Path = REPO / "theme") -> Sealed:
+    """Hash the site's content/ and ``theme``'s static/ as the sealed input would."""
+    content = hashes(site.content)
+    furniture_folders = ("static/", "extra/")
+    return Sealed(
+        commit="0" * 40,
+        folder=site.root,
+        settings_file=site.settings,
+        items={e["item"]: e["digest"] for e in manifest["included"]},
+        covered={p: h for p, h in content.items() if not p.startswith(furniture_folders)},
+        furniture={
+            **{f"content/{p}": h for p, h in content.items() if p.startswith(furniture_folders)},
+            **hashes(theme / "static", "theme/static/"),
+        },
+    )
 
 
 def leaks(folder: Path, marker: str) -> list[str]:

@@ -2,58 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from publishing.audit import audit_output
 from publishing.inventory import UNACCOUNTED
+from publishkit import Sealed, sealed_for
 from sitekit import REPO, Keys, Site
 
 #: Whole-site builds: seconds each (docs/architecture.md).
 pytestmark = pytest.mark.slow
-
-
-@dataclass(frozen=True)
-class Sealed:
-    """Shaped like ``publishing.seal.SealedInput``: what the sealed publish would hand over."""
-
-    commit: str
-    folder: Path
-    settings_file: Path
-    items: dict[str, str] = field(default_factory=dict)
-    covered: dict[str, str] = field(default_factory=dict)
-    furniture: dict[str, str] = field(default_factory=dict)
-    skipped: list[str] = field(default_factory=list)
-
-
-def _hashes(folder: Path, prefix: str = "") -> dict[str, str]:
-    return {
-        prefix + path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
-
-
-def sealed_for(site: Site, manifest: dict) -> Sealed:
-    """Hash the site's content/ and the project's theme/ as the sealed input would."""
-    content = _hashes(site.content)
-    furniture_folders = ("static/", "extra/")
-    return Sealed(
-        commit="0" * 40,
-        folder=site.root,
-        settings_file=site.settings,
-        items={e["item"]: e["digest"] for e in manifest["included"]},
-        covered={p: h for p, h in content.items() if not p.startswith(furniture_folders)},
-        furniture={
-            **{f"content/{p}": h for p, h in content.items() if p.startswith(furniture_folders)},
-            **_hashes(REPO / "theme" / "static", "theme/static/"),
-        },
-    )
 
 
 @pytest.fixture(scope="module")

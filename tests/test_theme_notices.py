@@ -7,7 +7,6 @@ or the gate's ``APPROVAL_GATE_NOW`` where a test moves it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -21,7 +20,8 @@ from approval_gate.api import MachineCache, code_digest
 from publishing.audit import audit_output
 from publishing.build import BuildResult, build_site
 from publishing.inventory import UNACCOUNTED
-from sitekit import REPO, Keys, Site
+from publishkit import sealed_for
+from sitekit import Keys, Site
 
 #: Whole-site builds in child processes: seconds each.
 pytestmark = pytest.mark.slow
@@ -274,34 +274,9 @@ def test_regulations_are_browsable_by_year_and_jenis_with_approved_items_only(
     assert not (built.site.output / "kategori" / "regulasi" / "tahun" / "2023").exists()
 
 
-@dataclass
-class _Sealed:
-    """Shaped like ``publishing.seal.SealedInput`` (as tests/test_audit_sealed.py does)."""
-
-    folder: Path
-    covered: dict[str, str] = field(default_factory=dict)
-    furniture: dict[str, str] = field(default_factory=dict)
-
-
-def _hashes(folder: Path, prefix: str = "") -> dict[str, str]:
-    return {
-        prefix + p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 def test_the_sealed_audit_accepts_exactly_the_browsing_pages(built: Built, tmp_path: Path) -> None:
     site, manifest = built.site, built.result.manifest
-    content = _hashes(site.content)
-    sealed = _Sealed(
-        site.root,
-        {p: h for p, h in content.items() if not p.startswith(("static/", "extra/"))},
-        {
-            **{f"content/{p}": h for p, h in content.items() if p.startswith("static/")},
-            **_hashes(REPO / "theme" / "static", "theme/static/"),
-        },
-    )
+    sealed = sealed_for(site, manifest)
     output = tmp_path / "salinan"
     shutil.copytree(site.output, output)
 

@@ -8,13 +8,12 @@ approved items, grouped by UU 14/2008, also after a real sealed publish.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from publishing.audit import audit_output
 from publishing.build import BuildFailed, build_site
 from publishing.inventory import UNACCOUNTED
 from publishkit import local_targets, publish_settings, run
+from publishkit import sealed_for
 from sitekit import REPO, ROLES, Keys, Site
 from site_theme.formats import ukuran
 from site_theme.office import public_information
@@ -209,36 +209,11 @@ def test_dip_categories_come_from_the_setting(office: Site, tmp_path: Path) -> N
     assert [r[:2] for r in _rows(html, "serta-merta")] == [("Pendaftaran Pantarlih", "Pengumuman")]
 
 
-@dataclass
-class _Sealed:
-    """Shaped like ``publishing.seal.SealedInput`` (what the sealed publish hands over)."""
-
-    folder: Path
-    covered: dict[str, str] = field(default_factory=dict)
-    furniture: dict[str, str] = field(default_factory=dict)
-
-
-def _hashes(folder: Path, prefix: str = "") -> dict[str, str]:
-    return {
-        prefix + p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 def test_the_sealed_audit_accepts_exactly_the_dip_path(
     built: tuple[Site, dict], tmp_path: Path
 ) -> None:
     office, manifest = built
-    content = _hashes(office.content)
-    sealed = _Sealed(
-        office.root,
-        {p: h for p, h in content.items() if not p.startswith(("static/", "extra/"))},
-        {
-            **{f"content/{p}": h for p, h in content.items() if p.startswith("static/")},
-            **_hashes(REPO / "theme" / "static", "theme/static/"),
-        },
-    )
+    sealed = sealed_for(office, manifest)
     output = tmp_path / "salinan"
     shutil.copytree(office.output, output)
 

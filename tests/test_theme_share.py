@@ -11,7 +11,6 @@ element, and that a sealed publish accounts for the share image byte for byte.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import re
 import shutil
@@ -26,7 +25,7 @@ import pytest
 from PIL import Image
 
 from publishing.audit import audit_output
-from publishkit import local_targets, publish_settings, run
+from publishkit import local_targets, publish_settings, run, sealed_for
 from site_theme import sharing, structured
 from sitekit import REPO, Site
 from themekit import CHROMIUM, CHROMIUM_ARGS, Sample, build_sample, serve
@@ -391,23 +390,6 @@ def test_a_title_with_a_script_end_tag_stays_data_in_a_real_build(site: Site) ->
     assert not parsed.bozo and parsed.feed.language == "id"
 
 
-@dataclass(frozen=True)
-class _Sealed:
-    """Shaped like ``publishing.seal.SealedInput`` (as tests/test_audit_sealed.py does)."""
-
-    covered: dict[str, str]
-    furniture: dict[str, str]
-    folder: Path  # the sealed export (here: the site itself)
-
-
-def _hashes(folder: Path, prefix: str = "") -> dict[str, str]:
-    return {
-        prefix + p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 @pytest.mark.slow
 def test_a_sealed_publish_accounts_for_the_share_image_byte_for_byte(
     site: Site, tmp_path: Path
@@ -429,17 +411,7 @@ def test_a_sealed_publish_accounts_for_the_share_image_byte_for_byte(
     result = site.build()
     shutil.copytree(result.output, output)
     manifest = result.manifest
-    content = _hashes(site.content)
-    sealed = _Sealed(
-        covered={p: h for p, h in content.items() if not p.startswith(("static/", "extra/"))},
-        furniture={
-            **{
-                f"content/{p}": h for p, h in content.items() if p.startswith(("static/", "extra/"))
-            },
-            **_hashes(site.root / "theme" / "static", "theme/static/"),
-        },
-        folder=site.root,
-    )
+    sealed = sealed_for(site, manifest, site.root / "theme")
 
     def audit() -> list[str]:
         findings = audit_output(output, manifest, manifest["build_id"], False, sealed)
