@@ -16,11 +16,11 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import brotli
 
+from publishing.seal import SealedInput
 from sitekit import REPO, Site, machine_env
 
 
@@ -122,19 +122,6 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     }
 
 
-@dataclass(frozen=True)
-class Sealed:
-    """Shaped like ``publishing.seal.SealedInput``: what the sealed publish would hand over."""
-
-    commit: str
-    folder: Path
-    settings_file: Path
-    items: dict[str, str] = field(default_factory=dict)
-    covered: dict[str, str] = field(default_factory=dict)
-    furniture: dict[str, str] = field(default_factory=dict)
-    skipped: list[str] = field(default_factory=list)
-
-
 def hashes(folder: Path, prefix: str = "") -> dict[str, str]:
     """Return ``prefix + path -> sha256`` of every file under ``folder``."""
     return {
@@ -144,11 +131,11 @@ def hashes(folder: Path, prefix: str = "") -> dict[str, str]:
     }
 
 
-def sealed_for(site: Site, manifest: dict, theme: Path = REPO / "theme") -> Sealed:
+def sealed_for(site: Site, manifest: dict, theme: Path = REPO / "theme") -> SealedInput:
     """Hash the site's content/ and ``theme``'s static/ as the sealed input would."""
     content = hashes(site.content)
     furniture_folders = ("static/", "extra/")
-    return Sealed(
+    return SealedInput(
         commit="0" * 40,
         folder=site.root,
         settings_file=site.settings,

@@ -10,7 +10,8 @@ import pytest
 
 from publishing.audit import audit_output
 from publishing.inventory import UNACCOUNTED
-from publishkit import Sealed, sealed_for
+from publishing.seal import SealedInput as Sealed
+from publishkit import sealed_for
 from sitekit import REPO, Keys, Site
 
 #: Whole-site builds: seconds each (docs/architecture.md).
