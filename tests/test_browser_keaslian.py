@@ -388,12 +388,16 @@ GENERATED = [
     'version: 1\npeople:\n  -   id: "a\\u00e9\\"b"\n      name: Jum\'at Sri #1\n      keys: {}\n'
     "holders:\n  -\n    role: web-admin\n    person: a\n    from: 2026-01-01T00:00:00Z\n"
     "empty:\nnothing: ~\nflag: True\nlist:\n  - 1\n  - -2\n  - plain text, with comma\n",
+    "desk_origins: [https://meja.kpu-rembang.go.id, 'http://localhost:8002', \"https://x.y:8443\"]\n"
+    "none: []\nnumbers: [1, -2]\nblock:\n  - https://meja.example  # komentar\n",
 ]
 REFUSED = [
     "a: &x 1\nb: *x\n",
     "a: !!str 1\n",
     "a: |\n  text\n",
-    "a: [1, 2]\n",
+    "a: [[1], 2]\n",
+    "a: [1, {b: 2}]\n",
+    "a: [1, ]\n",
     "a: yes\n",
     "a: 0o17\n",
     "a: 1.5\n",

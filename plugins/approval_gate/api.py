@@ -14,7 +14,10 @@ What is here, by concern:
 * the clock (``WIB``, ``now``) and the SOP's facts (``ROLE_IDS``, ``KINDS``);
 * trust: the roster, the anchor, signatures, the allowed-signers file;
 * decisions: ``open_ledger`` (settings file -> roster -> sign-offs), verdicts, ``judge``
-  and ``admit``, digests, sign-off records, ``decide``, status rows;
+  and ``admit``, digests, sign-off records, ``decide`` (and its halves for the approval
+  desk, ``prepare_decision`` and ``record_decision``), status rows;
+* passkeys: ``sshsig_challenge``, ``sk_public_key``, ``webauthn_signature`` (a WebAuthn
+  answer as the OpenSSH signature ssh-keygen verifies), ``origin_refusal``;
 * naskah checks: ``check_naskah`` and ``scan_text`` (what a text must fix before anyone
   signs it), ``NEEDS_FIX`` (the verdict state of such an item), ``marker_lines``;
 * the approvals provider a theme reads from Pelican's shared context;
@@ -103,6 +106,7 @@ _EXPORTS: dict[str, str] = {
             "PIN_COMMAND",
             "ANCHOR_VARIABLE",
             "pin_anchor",
+            "write_office_anchor",
         ),
         "anchor",
     ),
@@ -120,9 +124,15 @@ _EXPORTS: dict[str, str] = {
             "generate_key",
             "KeyRefused",
             "public_key_from_private",
+            "Signed",
+            "verify_signature",
+            "signed_data",
         ),
         "signatures",
     ),
+    # passkeys (the approval desk): packing a WebAuthn answer, the gate's policy
+    **dict.fromkeys(("sshsig_challenge", "sk_public_key", "webauthn_signature"), "passkey_armor"),
+    **dict.fromkeys(("origin_refusal", "origin_problem"), "passkeys"),
     **dict.fromkeys(("explain_ssh_keygen", "ready_demo_key", "DEMO_KEYS"), "keyfiles"),
     **dict.fromkeys(
         ("allowed_signers", "principal", "code_allowed_signers", "publisher_allowed_signers"),
@@ -162,7 +172,17 @@ _EXPORTS: dict[str, str] = {
     ),
     **dict.fromkeys(("discover_items", "item_name", "existing_item", "FURNITURE_FOLDERS"), "items"),
     **dict.fromkeys(("StatusRow", "StatusView", "site_status", "status_rows"), "status"),
-    **dict.fromkeys(("Made", "decide", "public_key_of"), "decide"),
+    **dict.fromkeys(
+        (
+            "Made",
+            "decide",
+            "public_key_of",
+            "PendingDecision",
+            "prepare_decision",
+            "record_decision",
+        ),
+        "decide",
+    ),
     **dict.fromkeys(
         (
             "NEEDS_FIX",
@@ -236,13 +256,21 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         missing_anchor_hint,
         office_anchor,
         pin_anchor,
+        write_office_anchor,
         pinned_anchor,
         sign_roster,
     )
     from .atomic import write_whole
     from .machine_cache import MachineCache, cache_key, code_digest
     from .clock import WIB, moment_words, now, settings_now, wib_text
-    from .decide import Made, decide, public_key_of
+    from .decide import (
+        Made,
+        PendingDecision,
+        decide,
+        prepare_decision,
+        public_key_of,
+        record_decision,
+    )
     from .naskah import (
         NEEDS_FIX,
         REASON_PREFIX,
@@ -252,6 +280,8 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         scan_text,
     )
     from .naskah_text import Scan, marker_lines
+    from .passkey_armor import sk_public_key, sshsig_challenge, webauthn_signature
+    from .passkeys import origin_problem, origin_refusal
     from .digest import (
         DIGEST_HEADER,
         SOURCE_SUFFIXES,
@@ -314,12 +344,15 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         SIGNOFF_NAMESPACE,
         KeyRefused,
         SignatureInvalid,
+        Signed,
         fingerprint,
         generate_key,
         normalise_key,
         public_key_from_private,
         sign_with_ssh_keygen,
+        signed_data,
         signing_key,
+        verify_signature,
     )
     from .sop import (
         CATEGORIES,

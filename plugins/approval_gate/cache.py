@@ -4,9 +4,10 @@ A warm build must not re-read, re-parse and re-verify tens of thousands of uncha
 files, and a sealed publish, which reads a fresh export every time, must not verify
 twenty thousand unchanged sign-offs again. So a sign-off's verification is kept under
 the hash of its BYTES (``verified``: who signed exactly these bytes, or why nobody
-validly did), with the path under approvals/ it was judged at and the code that judged
-it. Whether that signer may sign for a role is a roster question, answered afresh on
-every run (rules.py): a changed roster or anchor never reuses a judgement.
+validly did, and a passkey's web origin), with the path under approvals/ it was judged
+at and the code that judged it. Whether that signer may sign for a role, and whether
+that origin is the desk's, are roster questions, answered afresh on every run
+(rules.py): a changed roster or anchor never reuses a judgement.
 
 Files are found again by identity (their folder, inode, size, modification and change
 time; ``ctime`` no user-space tool can set back, the identity git's index trusts): an
@@ -34,7 +35,7 @@ from .digest import ContentFiles, Limits
 from .machine_cache import MachineCache, code_digest
 from .records import SignOff
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 _SIGNOFF_FIELDS = (
     "item",
     "role",
@@ -45,6 +46,7 @@ _SIGNOFF_FIELDS = (
     "digest",
     "key",
     "signature_error",
+    "origin",
 )
 #: The modules whose code decides what a sign-off file says and who signed it: a change
 #: to any verifies every sign-off again.
@@ -52,6 +54,7 @@ _VERIFYING = (
     "records.py",
     "yamlfile.py",
     "signatures.py",
+    "passkeys.py",
     "sshwire.py",
     "signoff_reading.py",
     "cache.py",
@@ -151,11 +154,13 @@ def _entry(signoff: SignOff) -> list[Any]:
 def _signoff(entry: list[Any], path: str) -> SignOff | None:
     """Return the sign-off an entry keeps (None if the entry is damaged)."""
     try:  # positional: this runs for every sign-off of a warm run
-        item, role, signer, decision, note, signed, digest, key, error = entry
+        item, role, signer, decision, note, signed, digest, key, error, origin = entry
         moment = datetime.fromisoformat(signed)
     except (TypeError, ValueError):
         return None
-    return SignOff(path, item, role, signer, decision, note, moment, digest, "", "", key, error)
+    return SignOff(
+        path, item, role, signer, decision, note, moment, digest, "", "", key, error, origin
+    )
 
 
 class VerifiedCache(_JsonCache):

@@ -51,6 +51,9 @@ class SignOff:
     signature: str
     key: str | None = None
     signature_error: str | None = None
+    #: The web origin of a passkey signature (None for any other key): the roster's
+    #: ``desk_origins`` decide on every run whether it counts (rules.py).
+    origin: str | None = None
 
 
 def signoff_fields(

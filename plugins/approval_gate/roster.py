@@ -99,6 +99,8 @@ class Roster:
     anchor: str
     path: str
     publishers: tuple[Publisher, ...] = ()
+    #: The approval desk's web origins: a passkey signature counts only from one of them.
+    desk_origins: tuple[str, ...] = ()
 
     @cached_property
     def _roles_by_id(self) -> dict[str, Role]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from .anchor import anchor_origin
 from .errors import AnchorError, RosterError
+from .passkeys import origin_problem
 from .roster import (
     DEMO_FINGERPRINTS,
     FINGERPRINT_FORM,
@@ -201,6 +202,30 @@ def _parse_holdings(
     return tuple(holdings)
 
 
+def _parse_origins(doc: YamlDoc, path: str) -> tuple[str, ...]:
+    """Read ``desk_origins``: the approval desk's web origins (none: no passkey counts)."""
+    raw = doc.data.get("desk_origins", [])
+    if not isinstance(raw, list):
+        raise _fail(
+            doc,
+            path,
+            "Kolom 'desk_origins' harus berupa daftar alamat meja persetujuan, "
+            f"mis. [https://meja.kpu-rembang.go.id], diterima {raw!r}.",
+            "desk_origins",
+        )
+    origins: list[str] = []
+    for index, value in enumerate(raw):
+        problem = origin_problem(value) if isinstance(value, str) else "harus berupa teks"
+        if problem is None and value in origins:
+            problem = "tercantum dua kali"
+        if problem is not None:
+            raise _fail(
+                doc, path, f"Alamat meja {value!r} tidak sah: {problem}.", "desk_origins", index
+            )
+        origins.append(value)
+    return tuple(origins)
+
+
 def verify_anchor(
     roster_bytes: bytes,
     signature: str,
@@ -284,6 +309,7 @@ def load_roster(approvals: Path, anchor: str, allow_demo_keys: bool) -> Roster:
     people = _parse_people(doc, shown, owners)
     publishers = _parse_publishers(doc, shown, owners)
     holdings = _parse_holdings(doc, shown, roles, people)
+    origins = _parse_origins(doc, shown)
     if not allow_demo_keys:
         everyone: list[Person | Publisher] = [*people.values(), *publishers]
         for owner in everyone:
@@ -294,7 +320,7 @@ def load_roster(approvals: Path, anchor: str, allow_demo_keys: bool) -> Roster:
                         path=shown,
                         hint="Hapus kunci demo dari roster resmi.",
                     )
-    return Roster(version, roles, people, holdings, anchor, shown, publishers)
+    return Roster(version, roles, people, holdings, anchor, shown, publishers, origins)
 
 
 def check_version(roster: Roster, state_dir: Path) -> None:

@@ -20,6 +20,7 @@ from .clock import moment_words
 from .errors import Finding
 from .records import SignOff
 from .roster import Role, Roster
+from .passkeys import origin_refusal
 from .signatures import fingerprint
 from .sop import number_word
 
@@ -69,6 +70,13 @@ def admit(signoff: SignOff, roster: Roster, now: datetime) -> Decision | Finding
             signoff,
             f"Tanda tangan tidak sah: {signoff.signature_error}.",
             "Keputusan ini diabaikan; minta pejabatnya menandatangani ulang.",
+        )
+    refused = origin_refusal(signoff.origin, roster.desk_origins)
+    if refused is not None:
+        return _reject(
+            signoff,
+            f"Tanda tangan tidak sah: {refused}.",
+            "Keputusan ini diabaikan; minta pejabatnya menandatangani ulang di meja persetujuan.",
         )
     role = roster.role(signoff.role)
     if role is None:

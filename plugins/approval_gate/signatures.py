@@ -23,7 +23,7 @@ import base64
 import hashlib
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from sshsig import PublicKey
 
 from .errors import SigningError
 from .keyfiles import explain_ssh_keygen
+from .passkeys import SK_ECDSA, origin_refusal, sk_key_line, verify_sk
 from .sshwire import Fields, SignatureInvalid, dearmor
 
 SIGNOFF_NAMESPACE = "kpu-rembang-persetujuan"
@@ -58,6 +59,11 @@ def normalise_key(text: str) -> str:
     parts = text.split()
     if len(parts) < 2:
         raise ValueError(f"bukan kunci publik OpenSSH: {text!r}")
+    if parts[0] == SK_ECDSA.decode():
+        try:
+            return sk_key_line(base64.b64decode(parts[1], validate=True))
+        except ValueError as error:  # binascii.Error and SignatureInvalid are ValueErrors
+            raise ValueError(f"kunci publik tidak dapat dibaca ({error}): {text[:40]!r}") from None
     try:
         key = PublicKey.from_openssh_str(f"{parts[0]} {parts[1]}")
     except (ValueError, NotImplementedError) as error:
@@ -122,7 +128,15 @@ def _rsa(key: Fields, sig_type: bytes, raw: bytes, message: bytes) -> bytes:
     return _wire(_RSA) + _mpint(exponent) + _mpint(modulus)
 
 
-def _verify(key_blob: bytes, signature: bytes, message: bytes) -> str:
+@dataclass(frozen=True)
+class Signed:
+    """Who validly signed: the key (``type base64``) and, for a passkey, its web origin."""
+
+    key: str
+    origin: str | None = None
+
+
+def _verify(key_blob: bytes, signature: bytes, message: bytes) -> Signed:
     """Check ``signature`` over ``message`` with the key in ``key_blob``.
 
     Returns the key as ``type base64`` of its canonical encoding, the form the roster
@@ -131,6 +145,9 @@ def _verify(key_blob: bytes, signature: bytes, message: bytes) -> str:
     key = Fields(key_blob, "kunci")
     key_type = key.text()
     sig = Fields(signature, "tanda tangan")
+    if key_type == SK_ECDSA:  # a passkey: more fields after the signature (passkeys.py)
+        canonical, origin = verify_sk(key, sig, message)
+        return Signed(sk_key_line(canonical), origin)
     sig_type, raw = sig.text(), sig.string()
     sig.done()
     check = {_ED25519: _ed25519, _RSA: _rsa}.get(key_type)
@@ -143,14 +160,35 @@ def _verify(key_blob: bytes, signature: bytes, message: bytes) -> str:
         raise
     except (InvalidSignature, ValueError):
         raise SignatureInvalid("tanda tangan tidak cocok dengan isi yang ditandatangani") from None
-    return f"{key_type.decode('ascii')} {base64.b64encode(canonical).decode()}"
+    return Signed(f"{key_type.decode('ascii')} {base64.b64encode(canonical).decode()}")
 
 
-def signing_key(payload: bytes, armored: str | bytes, namespace: str) -> str:
-    """Return the public key (``type base64``) whose valid signature this is, or raise.
+def signed_data(payload: bytes, namespace: str, hash_algo: bytes = b"sha512") -> bytes:
+    """Return the SSHSIG blob that is really signed for ``payload`` (PROTOCOL.sshsig).
+
+    ``"SSHSIG" || namespace || "" || hash algorithm || H(payload)``: what ssh-keygen signs,
+    and the whole WebAuthn challenge of a passkey signature.
+    """
+    hasher = _HASHES.get(hash_algo)
+    if hasher is None:
+        raise SignatureInvalid(f"algoritma hash {hash_algo!r} tidak diizinkan")
+    return b"".join(
+        (
+            _MAGIC,
+            _wire(namespace.encode()),
+            _wire(b""),
+            _wire(hash_algo),
+            _wire(hasher(payload).digest()),
+        )
+    )
+
+
+def verify_signature(payload: bytes, armored: str | bytes, namespace: str) -> Signed:
+    """Return who validly signed ``payload`` in ``namespace``, or raise ``SignatureInvalid``.
 
     Refuses everything ``ssh-keygen -Y verify -n namespace`` refuses (see the module's
-    docstring); never raises anything but ``SignatureInvalid``.
+    docstring), and a passkey signature that breaks the gate's policy (passkeys.py)
+    except for its origin, which is the roster's to judge (``origin_refusal``).
     """
     outer = _parse(dearmor(armored))
     if outer.namespace != namespace.encode():
@@ -158,20 +196,25 @@ def signing_key(payload: bytes, armored: str | bytes, namespace: str) -> str:
         raise SignatureInvalid(
             f"tanda tangan dibuat untuk keperluan lain ({used!r}, seharusnya {namespace!r})"
         )
-    hasher = _HASHES.get(outer.hash_algo)
-    if hasher is None:
-        raise SignatureInvalid(f"algoritma hash {outer.hash_algo!r} tidak diizinkan")
-    # What was signed (sshsig.c): SSHSIG, the namespace, an empty reserved, hash, H(payload).
-    message = b"".join(
-        (
-            _MAGIC,
-            _wire(outer.namespace),
-            _wire(b""),
-            _wire(outer.hash_algo),
-            _wire(hasher(payload).digest()),
-        )
-    )
+    message = signed_data(payload, namespace, outer.hash_algo)
     return _verify(outer.key_blob, outer.signature, message)
+
+
+def signing_key(
+    payload: bytes, armored: str | bytes, namespace: str, origins: Collection[str] = ()
+) -> str:
+    """Return the public key (``type base64``) whose valid signature this is, or raise.
+
+    Refuses everything ``ssh-keygen -Y verify -n namespace`` refuses, and a passkey
+    signature whose policy fails or whose origin is not one of ``origins`` (the roster's
+    ``desk_origins``; none by default: no passkey counts where nobody said which desk);
+    never raises anything but ``SignatureInvalid``.
+    """
+    signed = verify_signature(payload, armored, namespace)
+    refused = origin_refusal(signed.origin, origins)
+    if refused is not None:
+        raise SignatureInvalid(refused)
+    return signed.key
 
 
 def _wire(value: bytes) -> bytes:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from .cache import SignoffCache, content_key, identity, key_of
 from .errors import Finding
 from .records import SignOff, parse_signoff
-from .signatures import SIGNOFF_NAMESPACE, SignatureInvalid, signing_key
+from .signatures import SIGNOFF_NAMESPACE, SignatureInvalid, verify_signature
 from .signoff_files import read_text, refusal, walk
 
 if TYPE_CHECKING:
@@ -29,22 +29,25 @@ PARALLEL_THRESHOLD = 400
 def _check_file(job: tuple[str, str, str]) -> SignOff | Finding:
     """Parse and verify one sign-off file (runs in worker processes on cold runs).
 
-    The signed text and the signature are left behind once checked, as a cached sign-off
-    holds them (cache.py): nobody reads them again, and on a cold run they were half of
-    what the workers pickled back.
+    Whether a passkey's origin is the desk's is the roster's question (rules.py), so it
+    is kept, not judged, here. The signed text and the signature are left behind once
+    checked, as a cached sign-off holds them (cache.py): nobody reads them again, and on
+    a cold run they were half of what the workers pickled back.
     """
     path, rel, text = job
     parsed = parse_signoff(path, rel, text)
     if isinstance(parsed, Finding):
         return parsed
     try:
-        key = signing_key(parsed.payload.encode("utf-8"), parsed.signature, SIGNOFF_NAMESPACE)
+        signed = verify_signature(
+            parsed.payload.encode("utf-8"), parsed.signature, SIGNOFF_NAMESPACE
+        )
     except UnicodeEncodeError:
         why = "teks yang ditandatangani bukan UTF-8 yang sah"
         return replace(parsed, payload="", signature="", signature_error=why)
     except SignatureInvalid as error:
         return replace(parsed, payload="", signature="", signature_error=str(error))
-    return replace(parsed, payload="", signature="", key=key)
+    return replace(parsed, payload="", signature="", key=signed.key, origin=signed.origin)
 
 
 def _verified(

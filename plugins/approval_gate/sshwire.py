@@ -38,6 +38,13 @@ class Fields:
         self.at += 4
         return value
 
+    def byte(self) -> int:
+        """Read one byte (a passkey signature's flags)."""
+        if self.at >= len(self.data):
+            raise self._fail("terpotong")
+        self.at += 1
+        return self.data[self.at - 1]
+
     def string(self) -> bytes:
         """Read a length-prefixed string; a length past the blob's end is a refusal."""
         size = self.uint32()

@@ -1,10 +1,10 @@
 // A small strict reader for the YAML the roster uses (approvals/roster.yml), for the
 // browser check (keaslian.js). It knows block mappings and sequences, flow mappings
-// ({a: b}), plain and quoted one-line scalars, comments; it refuses everything else
-// (anchors, aliases, tags, block scalars, flow sequences, multi-line scalars, tabs,
-// duplicate keys, plain scalars YAML 1.1 would read as something surprising such as
-// yes/no/on/off, floats, octal) rather than guess: the reader is then told to use
-// ssh-keygen. tests/test_browser_keaslian.py compares its result with PyYAML's.
+// ({a: b}) and flow sequences of scalars ([a, "b"]), plain and quoted one-line scalars,
+// comments; it refuses everything else (anchors, aliases, tags, block scalars, nested
+// flow collections, multi-line scalars, tabs, duplicate keys, plain scalars YAML 1.1
+// would read as something surprising such as yes/no/on/off, floats, octal) rather than
+// guess: the reader is then told to use ssh-keygen. tests/test_browser_keaslian.py compares its result with PyYAML's.
 
 /** The roster uses YAML this reader does not know; the message says where. */
 export class RosterUnreadable extends Error {}
@@ -65,8 +65,13 @@ function quoted(text, line) {
   }
 }
 
-/** Read a scalar or flow mapping that fills the rest of a line. */
+/** Read a scalar, flow mapping or flow sequence that fills the rest of a line. */
 function value(text, line) {
+  if (text.startsWith("[")) {
+    const [items, rest] = flowList(text, line);
+    if (rest.trim()) refuse(line, "teks sesudah ']'");
+    return items;
+  }
   if (text.startsWith("{")) {
     const [mapping, rest] = flow(text, line);
     if (rest.trim()) refuse(line, "teks sesudah '}'");
@@ -104,6 +109,31 @@ function flow(text, line) {
     rest = rest.trimStart();
     if (rest.startsWith("}")) return [out, rest.slice(1)];
     if (!rest.startsWith(",")) refuse(line, "',' atau '}' diharapkan");
+    rest = rest.slice(1).trimStart();
+  }
+}
+
+/** Read a one-line flow sequence of scalars [a, "b"] (such as desk_origins); return [list, rest]. */
+function flowList(text, line) {
+  const out = [];
+  let rest = text.slice(1).trimStart();
+  if (rest.startsWith("]")) return [out, rest.slice(1)];
+  for (;;) {
+    let item;
+    if (rest[0] === '"' || rest[0] === "'") {
+      [item, rest] = quoted(rest, line);
+    } else {
+      const end = rest.search(/[,\]]/);
+      if (end < 0) refuse(line, "']' tidak ditemukan");
+      const raw = rest.slice(0, end).trim();
+      if (!raw || /[\[\]{}]/.test(raw)) refuse(line, "susunan bersarang atau butir kosong");
+      item = plain(raw, line);
+      rest = rest.slice(end);
+    }
+    out.push(item);
+    rest = rest.trimStart();
+    if (rest.startsWith("]")) return [out, rest.slice(1)];
+    if (!rest.startsWith(",")) refuse(line, "',' atau ']' diharapkan");
     rest = rest.slice(1).trimStart();
   }
 }
@@ -258,5 +288,10 @@ export function rosterModel(data, keyBlob) {
     end: h.until ? moment(h.until, true) : null,
     acting: h.acting === true,
   }));
-  return { version: data.version, roles, people, holders };
+  // The approval desk's web origins: a passkey signature counts only from one of them.
+  const deskOrigins = data.desk_origins === undefined || data.desk_origins === null ? [] : list(data, "desk_origins");
+  if (deskOrigins.some((origin) => typeof origin !== "string")) {
+    throw new RosterUnreadable("daftar pejabat: 'desk_origins' bukan daftar alamat");
+  }
+  return { version: data.version, roles, people, holders, deskOrigins };
 }

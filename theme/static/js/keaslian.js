@@ -195,11 +195,13 @@ async function importKey(key, hash) {
 /** What the browser cannot do (an old browser): not a mismatch, use ssh-keygen. */
 export class Unsupported extends Error {}
 
-/** Check the inner signature over ``data`` (the SSHSIG signed blob) with ``key``. */
+/** Check the inner signature over ``data`` (the SSHSIG signed blob) with ``key``.
+ * Returns the web origin of a passkey signature, null for any other. */
 async function verifyInner(key, signature, data) {
   const f = new Fields(signature, "tanda tangan");
   const type = f.text();
   let ok;
+  let origin = null;
   if (key.type === ED25519) {
     const raw = f.string();
     f.done();
@@ -219,12 +221,35 @@ async function verifyInner(key, signature, data) {
     const algorithm = { name: "ECDSA", hash: "SHA-256" };
     ok = await crypto.subtle.verify(algorithm, await importKey(key), p1363(rs), data);
   } else {
-    ok = await verifySecurityKey(key, type, f, data);
+    ({ ok, origin } = await verifySecurityKey(key, type, f, data));
   }
   if (!ok) fail("tanda tangan tidak cocok dengan teks yang ditandatangani");
+  return origin;
 }
 
-/** FIDO (passkey / security key) signatures: sk-ecdsa and its webauthn form. */
+/** The gate's passkey policy on clientDataJSON (approval_gate/passkeys.py), which
+ * ssh-keygen does not check: a sign request with this challenge, not in another site's frame. */
+function webauthnPolicy(clientData, data, origin) {
+  let parsed;
+  try {
+    parsed = JSON.parse(strict.decode(clientData));
+  } catch {
+    return fail("tanda tangan passkey: clientDataJSON bukan JSON yang sah");
+  }
+  if (!parsed || typeof parsed !== "object" || parsed.type !== "webauthn.get") {
+    fail("tanda tangan passkey bukan permintaan tanda tangan");
+  }
+  if (parsed.challenge !== b64url(data) || parsed.origin !== origin) {
+    fail("tanda tangan passkey tidak memuat tantangan teks ini");
+  }
+  if (("crossOrigin" in parsed && parsed.crossOrigin !== false) || "topOrigin" in parsed) {
+    fail("tanda tangan passkey dibuat dari dalam bingkai situs lain (crossOrigin)");
+  }
+}
+
+/** FIDO (passkey / security key) signatures: sk-ecdsa and its webauthn form.
+ * Checked as OpenSSH's ssh-ecdsa-sk.c does, then with the gate's policy: the person
+ * present and verified (flags UP and UV). Returns {ok, origin}. */
 async function verifySecurityKey(key, type, f, data) {
   if (type !== SK_ECDSA && type !== WEBAUTHN) fail("jenis tanda tangan tidak sesuai kuncinya");
   const rs = f.string();
@@ -232,20 +257,24 @@ async function verifySecurityKey(key, type, f, data) {
   const counter = f.take(4);
   let extensions = new Uint8Array(0);
   let hashed = data;
+  let origin = null;
   if (type === WEBAUTHN) {
-    const origin = f.text();
+    origin = f.text();
     const clientData = f.string();
     extensions = f.string();
-    const start = `{"type":"webauthn.get","challenge":"${b64url(data)}","origin":"${origin}"`;
-    const text = strict.decode(clientData);
-    if (!text.startsWith(start)) fail("data WebAuthn tidak memuat teks yang ditandatangani");
-    if (/"crossOrigin"\s*:\s*true/.test(text)) fail("tanda tangan WebAuthn dibuat lintas situs");
-    if ((flags & 0x05) !== 0x05) fail("tanda tangan passkey tanpa verifikasi pengguna");
+    if (origin.includes('"') || flags & 0x40 || !(flags & 0x80) !== !extensions.length) {
+      fail("tanda tangan passkey rusak: asal atau bendera tidak sah");
+    }
+    const start = utf8.encode(`{"type":"webauthn.get","challenge":"${b64url(data)}","origin":"${origin}"`);
+    if (clientData.length < start.length || !equal(clientData.subarray(0, start.length), start)) {
+      fail("data WebAuthn tidak memuat teks yang ditandatangani");
+    }
+    webauthnPolicy(clientData, data, origin);
     hashed = clientData;
-  } else if (!(flags & 0x01)) {
-    fail("tanda tangan kunci keamanan tanpa sentuhan pengguna");
   }
   f.done();
+  if (!(flags & 0x01)) fail("tanda tangan passkey tanpa kehadiran pengguna");
+  if (!(flags & 0x04)) fail("tanda tangan passkey tanpa verifikasi pengguna (sidik jari/kunci layar)");
   const signed = concat(
     await digest("SHA-256", key.application),
     new Uint8Array([flags]),
@@ -254,7 +283,27 @@ async function verifySecurityKey(key, type, f, data) {
     await digest("SHA-256", hashed),
   );
   const algorithm = { name: "ECDSA", hash: "SHA-256" };
-  return crypto.subtle.verify(algorithm, await importKey(key), p1363(rs), signed);
+  const ok = await crypto.subtle.verify(algorithm, await importKey(key), p1363(rs), signed);
+  return { ok, origin };
+}
+
+/** Whether a passkey signature from ``origin`` counts with this roster (null: it does). */
+export function originRefusal(origin, key, deskOrigins) {
+  if (origin === null) return null;
+  let host = "";
+  try {
+    host = new URL(origin).hostname;
+  } catch {
+    host = "";
+  }
+  const application = strict.decode(key.application);
+  const sameSite = host === application || host.endsWith(`.${application}`);
+  if (!deskOrigins.includes(origin) || !sameSite) {
+    return deskOrigins.length
+      ? `passkey dibuat untuk alamat lain (${origin}), bukan meja persetujuan`
+      : `passkey dari ${origin} tidak dihitung karena daftar pejabat tidak mencantumkan alamat meja persetujuan`;
+  }
+  return null;
 }
 
 /** Read an armored SSH signature; return its fields. */
@@ -288,8 +337,8 @@ export async function verifySshsig(message, armored, namespace) {
     wire(utf8.encode(sig.hash)),
     wire(await digest(hashName, message)),
   );
-  await verifyInner(key, sig.signature, data);
-  return { key, fingerprint: await fingerprint(key.blob) };
+  const origin = await verifyInner(key, sig.signature, data);
+  return { key, origin, fingerprint: await fingerprint(key.blob) };
 }
 
 // --- the item's record ----------------------------------------------------------------------
@@ -368,6 +417,8 @@ async function checkSignoff(piece, roster, role, signoff, index) {
       : `${where}: ditandatangani kunci ${signed.fingerprint} yang tidak ada di daftar pejabat`);
   }
   if (owned.revoked) fail(`${where}: kunci ${signed.fingerprint} milik ${person.name} sudah dicabut`);
+  const refused = originRefusal(signed.origin, signed.key, roster.deskOrigins);
+  if (refused) fail(`${where}: ${refused}`);
   const moment = new Date(fields.signed_at);
   if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/.test(fields.signed_at) || isNaN(moment)) {
     fail(`${where}: waktu tanda tangan tidak sah`);
@@ -414,6 +465,7 @@ async function checkRoster(base, piece, pageAnchor) {
     throw error;
   }
   if (!equal(signed.key.blob, anchor.blob)) fail(`daftar pejabat ditandatangani kunci ${signed.fingerprint}, bukan kunci jangkar`);
+  if (signed.origin !== null) fail("daftar pejabat ditandatangani dengan passkey, yang tidak diterima untuk daftar pejabat");
   const roster = rosterModel(parseRoster(strict.decode(rosterBytes)), (line) => toBase64(keyFromLine(line).blob));
   if (roster.version !== piece.roster.version) fail("versi daftar pejabat tidak sama dengan catatan");
   return { roster, anchorPrint };
