@@ -9,6 +9,7 @@ drives a real browser (chromium) to see the open page reload by itself.
 from __future__ import annotations
 
 import json
+import os
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -117,6 +118,29 @@ def test_an_unreadable_item_shows_why_on_its_page_until_it_is_fixed(
     watch.wait_for_line("Tidak ada masalah lagi.")
     assert _version(watch, URL)["masalah"] == []
     assert "Build pratinjau GAGAL" not in "\n".join(watch.lines)
+
+
+def test_a_save_read_half_written_is_read_again_when_the_save_ends(
+    watched: tuple[Site, Watch],
+) -> None:
+    """An editor's save that truncates and then writes can be read in between.
+
+    The torn read is made deterministic here: the item is first emptied (the state a
+    truncate leaves) until the watcher has read it, then the finished text is written with
+    the modification time the empty file had (a truncate and a write in one clock tick look
+    like that to a cache that trusts the time). The page must show the finished text.
+    """
+    site, watch = watched
+    source = site.content / ITEM
+    good = source.read_text()
+    source.write_text("")
+    watch.wait_for_line("content/berita/rapat.md: metadata wajib 'title' tidak ada")
+    torn = source.stat()
+    source.write_text(good.replace("TOKENPERTAMA", "TOKENUTUH"))
+    os.utime(source, ns=(torn.st_atime_ns, torn.st_mtime_ns))
+    watch.until(URL, lambda t: "TOKENUTUH" in t)
+    watch.wait_for_line("Tidak ada masalah lagi.")
+    assert _version(watch, URL)["masalah"] == []
 
 
 def test_a_missing_attachment_is_marked_until_the_file_is_added(

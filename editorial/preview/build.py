@@ -111,6 +111,10 @@ class PreviewBuilder:
             )
         self.output = self.state.config.output
 
+    def changed(self, paths: set[str] | frozenset[str]) -> None:
+        """Note content files (under content/) that changed: the next run parses them anew."""
+        self.state.reread.update(paths)
+
     def build(
         self,
         request: Request | None = None,

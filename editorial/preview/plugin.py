@@ -76,10 +76,31 @@ def on_run_started(pelican: Any) -> None:
 def on_all_read(generators: list[Any]) -> None:
     """Read the sign-offs, note every item (and every file Pelican could not read)."""
     generated = generators[0].context["generated_content"]
-    state_of(generators[0].settings).read(
+    state = state_of(generators[0].settings)
+    state.reread.clear()  # every generator has read (and cached) the changed files afresh
+    state.read(
         [c for c in generated.values() if c is not None],
         {str(path) for path, c in generated.items() if c is None},
     )
+
+
+def forget_changed(generator: Any, changed: set[str]) -> None:
+    """Drop the cached parse of each changed content file from ``generator``'s readers.
+
+    Pelican's reader cache trusts a file whose modification time equals the one it
+    stamped, and it stamps AFTER parsing. A file saved without an atomic rename (truncate,
+    then write) can be parsed half-written while the save is under way: the torn parse is
+    then stamped with the finished file's time (or the same clock tick) and reused for
+    every later run, so the page and its problems never show the saved text. The watcher
+    names every file that changed once its write is over, so those entries are dropped
+    and read again.
+    """
+    cache = getattr(getattr(generator, "readers", None), "_cache", None)
+    if not changed or not isinstance(cache, dict):
+        return
+    base = str(generator.path)
+    for rel in changed:
+        cache.pop(os.path.abspath(os.path.join(base, rel)), None)
 
 
 def _copyable(static: Any) -> bool:
@@ -260,10 +281,11 @@ def on_finalized(pelican: Any) -> None:
 
 
 def on_generator_init(generator: Any) -> None:
-    """Put this run's approvals provider where the theme looks for it (as the gate does)."""
+    """Install this run's approvals provider (as the gate does); forget changed parses."""
     state = state_of(generator.settings)
     assert state.approvals is not None
     install(generator.context, state.approvals)
+    forget_changed(generator, state.reread)
 
 
 def register() -> None:

@@ -80,6 +80,9 @@ class PreviewState:
     last_reading: Ledger | None = None  # the sign-offs as last read (reused if unchanged)
     failed_pages: dict[str, Finding] = field(default_factory=dict)  # save_as -> why
     last_pages: dict[str, str] = field(default_factory=dict)  # item -> its page (save_as)
+    # content files changed since Pelican last parsed them: their cached parse is dropped
+    # before the next run reads (see ``plugin.forget_changed``)
+    reread: set[str] = field(default_factory=set)
 
     def start_run(self) -> None:
         """Forget the previous run (failed pages survive a run that does not rewrite them)."""

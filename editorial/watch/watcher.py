@@ -241,9 +241,16 @@ class Watcher:
             return plan
         if plan.restart or self.worker is None or not self.worker.alive():
             self._start_worker()
+            self._reread(plan)
         elif not self.worker.send(plan):
             self._start_worker()
+            self._reread(plan)
         return plan
+
+    def _reread(self, plan: Plan) -> None:
+        """Tell a fresh worker which files changed: its loaded cache may hold a torn read."""
+        if plan.content and self.worker is not None:
+            self.worker.send(Plan(content=plan.content))
 
     def run(self, stop: threading.Event) -> None:
         """Act on changes until ``stop`` is set."""

@@ -159,6 +159,7 @@ class Worker:
             if message is None:
                 return
             wanted = merge(message, self.inbox)
+            self.builder.changed(wanted.content)  # a clean run must re-read them too
             if wanted.clean:
                 self.run(clean=True)
                 pending_full = False
