@@ -16,6 +16,7 @@ sys.path[:0] = [str(ROOT / "plugins"), str(ROOT)]
 
 from commands.approvals import allowed_signers_, approve, keygen, reject  # noqa: E402
 from commands.approvals import sign_roster, status_  # noqa: E402
+from commands.desk import meja, meja_undang  # noqa: E402
 from commands.editorial import new, report, sheet  # noqa: E402
 from commands.history import accept_history_  # noqa: E402
 from commands.preview import preview, watch  # noqa: E402
@@ -28,6 +29,8 @@ __all__ = [
     "approve",
     "build",
     "keygen",
+    "meja",
+    "meja_undang",
     "new",
     "preview",
     "publish",

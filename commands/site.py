@@ -145,13 +145,23 @@ def publish(
         raise stopped_exit(result.interrupted, FINISHED_FIRST.replace("{what}", "penerbitan"))
 
 
-@task(help={"target": "nama target di PUBLISH_TARGETS", "settings": "berkas pengaturan"})
-def rollback(c: Context, target: str | None = None, settings: str = "publishconf.py") -> None:
+@task(
+    help={
+        "target": "nama target di PUBLISH_TARGETS",
+        "settings": "berkas pengaturan",
+        "demo": "rilis situs contoh (yang diterbitkan dengan --demo)",
+    }
+)
+def rollback(
+    c: Context, target: str | None = None, settings: str = "publishconf.py", demo: bool = False
+) -> None:
     """Kembalikan situs tayang ke rilis yang tayang sebelumnya (tanpa build)."""
     from publishing.rollback import rollback as run_rollback
 
     with reported(_rollback_failed, stopped=ROLLBACK_STOPPED):
-        chosen, previous, interrupted = run_rollback(settings_file(settings), target=target)
+        chosen, previous, interrupted = run_rollback(
+            settings_file(settings), target=target, demo=demo
+        )
     print(
         f"Situs tayang di {chosen.describe()} kembali ke rilis {previous}.\n"
         "Catatan: arsip publikasi tidak diubah; jalankan 'invoke publish' untuk kembali "

@@ -18,6 +18,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -203,15 +204,20 @@ def person_ids(officials: tuple[Official, ...]) -> list[str]:
     """Return a short, unique id per official from the name ("Drs. Bambang S." -> bambang)."""
     taken: list[str] = []
     for official in officials:
-        taken.append(_person_id(official.name, taken))
+        taken.append(person_id(official.name, taken))
     return taken
 
 
-def _person_id(name: str, taken: list[str]) -> str:
+def person_id(name: str, taken: Collection[str], fallback: str = "pejabat") -> str:
+    """Return a roster id made from ``name`` (``"Drs. Bambang S."`` -> ``bambang``) not taken.
+
+    The first words that make it unique, in ASCII, at most 40 characters; a number is added
+    when the whole name is taken. ``invoke setup-roster`` and the desk's invitations use it.
+    """
     words = [w for w in name.replace(",", " ").split() if not w.endswith(".")] or name.split()
-    slugs = [slug for slug in map(_ascii, words) if slug] or ["pejabat"]
+    slugs = [slug for slug in map(_ascii, words) if slug] or [fallback]
     for count in range(1, len(slugs) + 1):
-        candidate = "-".join(slugs[:count])
+        candidate = "-".join(slugs[:count])[:40].strip("-")
         if candidate not in taken:
             return candidate
     number = 2

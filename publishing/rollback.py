@@ -28,7 +28,11 @@ from .targets import Target, TargetError
 
 
 def rollback(
-    settings_file: Path, *, target: str | None = None, env: Mapping[str, str] | None = None
+    settings_file: Path,
+    *,
+    target: str | None = None,
+    env: Mapping[str, str] | None = None,
+    demo: bool = False,
 ) -> tuple[Target, str, int | None]:
     """Make the release before the current one live again, by the machine's log.
 
@@ -36,12 +40,13 @@ def rollback(
     code was judged then; ``HEAD`` may hold code nobody signed, and the work tree is never
     run); the release comes from the release log (``rails.previous_live``), never names.
     Returns the target, the release now live, and a signal (Ctrl-C, SIGTERM) that arrived
-    during the switch, which finished first.
+    during the switch, which finished first. ``demo`` rolls back the sample's demo
+    releases (``invoke publish --demo``), whose log is the demo's own machine state.
     """
-    env = publish_env(env, False)
+    env = publish_env(env, demo)
     repo, rel = checkout(settings_file)
     var = settings_file.parent / "var"
-    machine = machine_state(repo, env)
+    machine = machine_state(repo, env, demo=demo)
     if not machine.last:
         raise TargetError(
             "Mesin ini belum pernah menerbitkan situs ini; tidak ada rilis untuk dikembalikan."
@@ -49,7 +54,7 @@ def rollback(
     sha = resolve_commit(repo, str(machine.last["commit"]))
     try:
         with publish_lock(var / "publish.lock"):
-            return _rolled_back(repo, rel, var, sha, target, env, machine)
+            return _rolled_back(repo, rel, var, sha, target, env, machine, demo)
     except OSError as error:
         if not is_storage(error):
             raise
@@ -66,11 +71,12 @@ def _rolled_back(
     target: str | None,
     env: dict[str, str],
     machine: MachineState,
+    demo: bool = False,
 ) -> tuple[Target, str, int | None]:
     """Switch the target back and log it (the publish lock is held)."""
     with sealed_folders(var, f"kembali-{secrets.token_hex(3)}") as (folder, _):
         export_commit(repo, sha, folder)
-        ready = prepare(exported_settings(folder, rel, sha), target, env, False, root=var.parent)
+        ready = prepare(exported_settings(folder, rel, sha), target, env, demo, root=var.parent)
     name = ready.target.name
     order = rails.live_order(machine.releases(name))
     failpoint("rollback")  # checked, not yet switched back
@@ -78,7 +84,7 @@ def _rolled_back(
     interrupts.hold()  # switched: the log follows
     at = now()
     try:
-        machine.went_live(rails.rollback_entry(name, done, order[-1] if order else None, at, False))
+        machine.went_live(rails.rollback_entry(name, done, order[-1] if order else None, at, demo))
         machine.saw(at)
         machine.save()
     except OSError as error:

@@ -281,7 +281,9 @@ def chart_svg(totals: list[Total]) -> str:
 _STYLE = """body{font-family:system-ui,sans-serif;margin:2rem;color:#111;max-width:70rem}
 table{border-collapse:collapse;margin:0 0 1.5rem}th,td{border:1px solid #bbb;padding:.25rem .5rem;
 text-align:left;vertical-align:top}td.n{text-align:right}.lewat{color:#b71c1c;font-weight:600}
-caption{text-align:left;font-weight:600;margin:.5rem 0}small{color:#555}"""
+caption{text-align:left;font-weight:600;margin:.5rem 0}small{color:#555}
+.lebar{overflow-x:auto;margin:0 0 1.5rem}.lebar table{margin:0}
+svg.grafik{max-width:100%;height:auto}"""
 
 
 def _cells(values: tuple[str, ...], numeric: set[int], late: bool = False) -> str:
@@ -300,8 +302,13 @@ def _head(names: tuple[str, ...]) -> str:
     return "<tr>" + "".join(f"<th>{escape(n)}</th>" for n in names) + "</tr>"
 
 
-def render_html(report: Report) -> str:
-    """Return a self-contained HTML page: totals, an SVG chart, items and steps."""
+def report_body(report: Report) -> str:
+    """Return the report's content (heading, chart, tables) for a page's body.
+
+    ``invoke report --html`` wraps it in a page of its own; the approval desk shows it
+    inside its own layout. Each table sits in a scrollable region, so a phone scrolls the
+    table, not the page.
+    """
     totals = "".join(
         _cells(
             (
@@ -337,29 +344,63 @@ def render_html(report: Report) -> str:
     steps = "".join(_cells(_step_row(s), {1, 5, 6}, s.within is False) for s in report.steps)
     notes = "".join(f"<li>{escape(n)}</li>" for n in report.notes)
     recorded = f"<p><small>{escape(recorded_text(report))}</small></p>" if report.recorded else ""
-    return f"""<!DOCTYPE html>
-<html lang="id"><head><meta charset="utf-8">
-<title>Laporan waktu persetujuan: {escape(report.period.label)}</title>
-<style>{_STYLE}</style></head><body>
-<h1>Laporan waktu persetujuan (SOP 11/2023)</h1>
+    return f"""<h1>Laporan waktu persetujuan (SOP 11/2023)</h1>
 <p>Periode: {escape(report.period.label)}. Dihitung {moment(report.now)} WIB. Standar: waktu
 setiap langkah pemeriksaan menurut roster; ujung ke ujung 175 menit (SOP 11/2023).</p>
 <h2>Ringkasan per peran</h2>
 {chart_svg(report.totals)}
-<table><caption>Per peran</caption>
-{_head(("Peran", "Langkah", "Median", "Dalam standar", "Standar", "Ditolak", "Terlambat saat ini"))}
-{totals}</table>
+{
+        _wide(
+            "Per peran",
+            "<caption>Per peran</caption>"
+            + _head(
+                (
+                    "Peran",
+                    "Langkah",
+                    "Median",
+                    "Dalam standar",
+                    "Standar",
+                    "Ditolak",
+                    "Terlambat saat ini",
+                )
+            )
+            + totals,
+        )
+    }
 <h2>Per item (ujung ke ujung)</h2>
-<table>{_head(("Item", "Judul", "Putaran", "Ditolak", "Mulai", "Selesai", "Waktu", "Status"))}
-{cycles}</table>
+{
+        _wide(
+            "Per item",
+            _head(("Item", "Judul", "Putaran", "Ditolak", "Mulai", "Selesai", "Waktu", "Status"))
+            + cycles,
+        )
+    }
 <h2>Per langkah</h2>
-<table>{_head(tuple(h.capitalize() for h in STEP_HEADERS))}
-{steps}</table>
+{_wide("Per langkah", _head(tuple(h.capitalize() for h in STEP_HEADERS)) + steps)}
 {
         f"<p><small>* Waktu mulai perkiraan atau tidak diketahui:</small></p><ul>{notes}</ul>"
         if notes
         else ""
     }
 {recorded}
+"""
+
+
+def _wide(label: str, rows: str) -> str:
+    """Return a table in a region that scrolls sideways by itself (and by keyboard)."""
+    return (
+        f'<div class="lebar" role="region" aria-label="Tabel {escape(label)}" tabindex="0">'
+        f"<table>{rows}</table></div>"
+    )
+
+
+def render_html(report: Report) -> str:
+    """Return a self-contained HTML page: totals, an SVG chart, items and steps."""
+    return f"""<!DOCTYPE html>
+<html lang="id"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Laporan waktu persetujuan: {escape(report.period.label)}</title>
+<style>{_STYLE}</style></head><body><main>
+{report_body(report)}</main>
 </body></html>
 """

@@ -43,6 +43,7 @@ class ExitCode(IntEnum):
     PREVIEW = 30  # the preview cannot be built safely
     WATCH = 31  # ``invoke watch`` cannot start
     SERVE = 32  # ``invoke serve`` cannot open its port
+    DESK = 33  # ``invoke meja`` cannot start (settings, data folder, port)
     USAGE = 64  # ``kpu``: the command line names an unknown command or option, or lacks one
     INTERRUPTED = 130  # stopped by Ctrl-C (SIGINT): 128 + 2, as shells report it
     TERMINATED = 143  # stopped by SIGTERM: 128 + 15
