@@ -106,6 +106,7 @@ def serve(
         "commit": "commit yang diterbitkan (bawaan: HEAD); isi folder kerja tidak pernah dibaca",
         "izinkan_penarikan": "izinkan menurunkan lebih banyak item tayang daripada batas "
         "PUBLISH_MAX_WITHDRAWAL (bawaan 20%)",
+        "kemajuan": "tampilkan setiap langkah begitu selesai (dipakai Meja Persetujuan)",
     }
 )
 def publish(
@@ -116,6 +117,7 @@ def publish(
     settings: str = "publishconf.py",
     commit: str | None = None,
     izinkan_penarikan: bool = False,
+    kemajuan: bool = False,
 ) -> None:
     """Terbitkan satu commit: build bergerbang, audit, kirim ke target secara atomik, arsipkan."""
     from publishing.problems import PUBLISH_PROBLEMS_FILE, report_problems
@@ -133,6 +135,7 @@ def publish(
             demo=demo,
             commit=commit,
             allow_withdrawal=izinkan_penarikan,
+            progress=(lambda line: print(line, flush=True)) if kemajuan else None,
         )
     print(render(result))
     print(f"  Dari commit {result.commit[:12]} (isi folder kerja tidak dibaca).")

@@ -123,6 +123,8 @@ def _start(kind: str, demo: bool) -> Job:
     root = place.settings.root
     task = "publish" if kind == "terbit" else "rollback"
     flags = ["--settings", place.shown_settings(), *(["--demo"] if demo else [])]
+    if kind == "terbit":
+        flags.append("--kemajuan")  # one line per finished step for #kemajuan
     command = [sys.executable, "-m", "invoke", "-r", str(root), task, *flags]
     return place.jobs.start(
         kind,

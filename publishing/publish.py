@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -151,13 +151,18 @@ def publish(
     env: Mapping[str, str] | None = None,
     commit: str | None = None,
     allow_withdrawal: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> PublishResult:
-    """Publish the approved site of one commit to the configured target (module docstring)."""
+    """Publish the approved site of one commit to the configured target (module docstring).
+
+    ``progress`` is told each finished step in one Indonesian line (``--kemajuan``).
+    """
     env = publish_env(env, demo)
     repo, rel = checkout(settings_file)
     sha = resolve_commit(repo, commit or "HEAD")
     var = settings_file.parent / "var"
     run = Run(repo, sha, rel, var, env, demo, machine_state(repo, env, demo=demo))
+    run.progress = progress
     try:
         with publish_lock(var / "publish.lock"):
             return _locked(run, target, dry_run, allow_withdrawal)

@@ -45,6 +45,17 @@ from .state import MachineState
 from .targets import Plan, Sent
 
 
+#: The steps of a publish in their order, as ``--kemajuan`` names them when each is done.
+STEP_WORDS = {
+    "check": "Commit diekspor; riwayat dan tanda tangan kodenya diperiksa",
+    "seal": "Masukan build disegel: hanya berkas yang disetujui",
+    "build": "Situs dibangun dan diaudit",
+    "plan": "Rencana kirim dihitung",
+    "deploy": "Rilis dikirim dan ditayangkan",
+    "archive": "Catatan arsip publikasi ditulis",
+}
+
+
 @dataclass
 class Run:
     """One publish in progress: where it reads from, and how long each step took."""
@@ -58,11 +69,17 @@ class Run:
     machine: MachineState
     seconds: dict[str, float] = field(default_factory=dict)
     clock: float = field(default_factory=time.perf_counter)
+    #: Told each finished step in words (``invoke publish --kemajuan``: the desk's live view).
+    progress: Callable[[str], None] | None = None
 
     def lap(self, step: str) -> None:
-        """Record how long ``step`` took (bench/publish_bench.py reads these)."""
+        """Record how long ``step`` took (bench/publish_bench.py reads these); say it."""
         tick = time.perf_counter()
         self.seconds[step], self.clock = tick - self.clock, tick
+        if self.progress is not None and step in STEP_WORDS:
+            number = list(STEP_WORDS).index(step) + 1
+            seconds = f"{self.seconds[step]:.1f}".replace(".", ",")
+            self.progress(f"[{number}/{len(STEP_WORDS)}] {STEP_WORDS[step]} ({seconds} detik)")
 
     @property
     def archive_folder(self) -> Path:

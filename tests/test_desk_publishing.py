@@ -45,7 +45,7 @@ APPROVED = "berita/2026-11-10-rapat-pleno-dpt.md"
 APPROVED_PAGE = "berita/rapat-pleno-dpt/index.html"
 SCREENSHOTS = REPO / "test-artefacts" / "screenshots"
 #: What the desk runs for the sample, as the web admin would type it.
-COMMAND = "invoke publish --settings publishconf.py --demo"
+COMMAND = "invoke publish --settings publishconf.py --demo --kemajuan"
 
 
 def _text(html: str) -> str:
@@ -139,6 +139,7 @@ def test_publish_from_the_desk_goes_live_a_second_is_refused_and_rollback_works(
 
     running = _text(desk.get(first.headers["Location"], admin).text)
     assert "Sedang berjalan" in running and f"$ {COMMAND}" in running
+    assert "[2/6] Masukan build disegel" in running  # paused in the build: the steps before
     second = _job(desk, admin, _publish(desk, admin))
     assert second["kode"] == 11
     assert any("Penerbitan lain sedang berjalan (" in line for line in second["baris"])
@@ -151,6 +152,15 @@ def test_publish_from_the_desk_goes_live_a_second_is_refused_and_rollback_works(
     monkeypatch.delenv("KPU_FAILPOINT")
     assert done["kode"] == 0, done["baris"]
     assert done["ringkasan"] == "terbit 12, ditahan 7"
+    steps = [line.split(" (")[0] for line in done["baris"] if line.startswith("[")]
+    assert steps == [  # each step said as soon as it was done (invoke publish --kemajuan)
+        "[1/6] Commit diekspor; riwayat dan tanda tangan kodenya diperiksa",
+        "[2/6] Masukan build disegel: hanya berkas yang disetujui",
+        "[3/6] Situs dibangun dan diaudit",
+        "[4/6] Rencana kirim dihitung",
+        "[5/6] Rilis dikirim dan ditayangkan",
+        "[6/6] Catatan arsip publikasi ditulis",
+    ]
     assert done["situs"] == "http://127.0.0.1:8000"
     live = desk.root / "var" / "situs" / "current"
     assert done["lokasi"] == str(live)
