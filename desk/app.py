@@ -84,9 +84,9 @@ def create_app(settings: DeskSettings, **config: Any) -> Flask:
             texts.get(error.code or 500, "Permintaan tidak dapat dilayani."), "", error.code or 500
         )
 
-    from . import home, login, officials, publishing, push, writing
+    from . import home, login, officials, people, publishing, push, writing
 
-    for module in (home, login, writing, officials, push, publishing):
+    for module in (home, login, writing, officials, push, publishing, people):
         app.register_blueprint(module.bp)
 
     @app.context_processor

@@ -50,6 +50,7 @@ PRIVATE = (
     ("terbit", "/terbit"),
     ("terbit-kembalikan", "/terbit/kembalikan"),
     ("laporan", "/laporan"),
+    ("akun", "/akun"),
     ("notifikasi", "/notifikasi"),
     ("galat", "/halaman-yang-tidak-ada"),
 )
