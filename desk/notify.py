@@ -184,14 +184,15 @@ def tell(app: Flask, ledger: Ledger, row: StatusRow, reminder: bool = False) -> 
     return Notice(verdict.item, verdict.digest, role, title, body, url, tuple(people), sent, told)
 
 
-def notify_next(app: Flask, item: str) -> Notice | None:
+def notify_next(app: Flask, item: str, ledger: Ledger | None = None) -> Notice | None:
     """Tell whoever acts next on ``item`` (call it after a step is committed).
 
     Returns the notice (with the WhatsApp hand-off for the page), or None when nobody
     acts next or anything failed: a failure is logged and never stops the step itself.
+    ``ledger``: one the caller opened after the step (saves reading every sign-off again).
     """
     try:
-        ledger = open_ledger(app.config["MEJA_SETTINGS"].settings_file)
+        ledger = ledger or open_ledger(app.config["MEJA_SETTINGS"].settings_file)
         name = item_name(ledger.content, item, ledger.content)
         (row,) = status_rows(ledger, [name])
         return tell(app, ledger, row)

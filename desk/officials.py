@@ -164,7 +164,7 @@ def selesai() -> Any:
             hint=error.hint,
         ) from None
     worklist.decided(g.account, made.item, made.digest)
-    handoff = push.hand_on(made.item)
+    handoff = push.hand_on(made.item, ledger)
     verdict = ledger.verdict(name)
     done = "disetujui" if made.decision == "setuju" else "ditolak"
     return {

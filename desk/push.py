@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Blueprint, current_app, g, jsonify, render_template, request, send_from_directory
 
-from approval_gate.api import now
+from approval_gate.api import Ledger, now
 
 from .accounts import Account, needs, store
 from .errors import Refused
@@ -143,14 +143,15 @@ def uji() -> Any:
     return jsonify({"terkirim": sent, "pesan": f"Notifikasi uji terkirim ke {sent} perangkat."})
 
 
-def hand_on(item: str) -> dict[str, Any] | None:
+def hand_on(item: str, ledger: Ledger | None = None) -> dict[str, Any] | None:
     """Tell whoever acts next on ``item``; return the hand-off for the page (or None).
 
     Called after a committed step (a naskah submitted, a decision signed). Guarded: a
     failed notification never undoes what is already committed.
     """
     try:
-        notice = notify_next(current_app._get_current_object(), item)  # type: ignore[attr-defined]
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        notice = notify_next(app, item, ledger)
     except Exception:  # noqa: BLE001
         current_app.logger.exception("notifikasi untuk %s gagal", item)
         return None
