@@ -12,6 +12,8 @@ authenticator (internal, resident keys, user verification), as on a phone.
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +28,24 @@ from desk.settings import DeskSettings, read_desk_settings
 from desk.store import Store, new_token, token_hash
 
 from approval_gate.api import now
+
+
+def invoke(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``invoke args`` in the site ``root`` as the web admin would (output captured)."""
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in the site ``root``; return its output (fails the test when git fails)."""
+    return subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def free_port() -> int:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,7 +34,7 @@ from PIL import Image
 from approval_gate.api import KpuError, ROSTER_NAMESPACE, open_ledger, prepare_decision
 from approval_gate.api import record_decision
 
-from deskkit import Desk, authenticator, running_desk
+from deskkit import Desk, authenticator, git, invoke, running_desk
 from passkeykit import Passkey
 from sitekit import copy_project, machine_env
 
@@ -55,22 +54,6 @@ OFFICIALS = {
 }
 ORDER = ("andi", "sri", "bambang", "dewi")
 WAITING = "berita/2026-11-20-persiapan-logistik.md"  # a sample item waiting for the Web Admin
-
-
-def invoke(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout
 
 
 class Story:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 import requests
 import yaml
 
-from deskkit import Desk, authenticator, running_desk
+from deskkit import Desk, authenticator, git, invoke, running_desk
 from sitekit import copy_project
 
 from approval_gate.api import ROSTER_NAMESPACE, now
@@ -44,22 +43,6 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def desk(project: Path) -> Iterator[Desk]:
     with running_desk(project) as running:
         yield running
-
-
-def invoke(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout
 
 
 def invite_by_admin(

@@ -15,7 +15,6 @@ import hashlib
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from approval_gate.api import SIGNOFF_NAMESPACE, sk_public_key
 
-from deskkit import Desk, authenticator, running_desk
+from deskkit import Desk, authenticator, git, invoke, running_desk
 from passkeykit import Passkey, b64url
 from sitekit import commit_all, copy_project
 
@@ -162,22 +161,6 @@ def decide(
             "id": prepared.json()["id"],
             "assertion": sign_in_python(office, person, prepared.json(), **wrong),
         },
-    )
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout
-
-
-def invoke(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
     )
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import io
 import re
-import subprocess
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +22,7 @@ from playwright.sync_api import expect
 
 from approval_gate.api import WIB, open_ledger
 
-from deskkit import Desk, running_desk
+from deskkit import Desk, git, running_desk
 from editorial.drafting.kinds import KINDS
 from editorial.drafting.new import plan_draft
 from sitekit import copy_project
@@ -59,11 +58,6 @@ def png(colour: str = "red") -> bytes:
 
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def git(root: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
-    return done.stdout
 
 
 def send(
