@@ -16,7 +16,6 @@ page to poll; a restarted desk finds its jobs in the same folder (``Jobs.load``)
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 import subprocess
@@ -28,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from approval_gate.api import ExitCode, now, wib_text
+
+from publishing.build import process_alive
 
 #: Runs the command, then records its exit code atomically (``$1``: the rc file).
 WRAPPER = 'rc="$1"; shift; "$@"; code=$?; echo "$code" > "$rc.tmp"; mv "$rc.tmp" "$rc"'
@@ -268,12 +269,4 @@ def _alive(pid: int | None, child: subprocess.Popen[bytes] | None) -> bool:
     """Whether the job's process still runs (our own child: not yet reaped)."""
     if child is not None:
         return child.poll() is None
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid is not None and process_alive(pid)

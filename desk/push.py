@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
+from webauthn.helpers import base64url_to_bytes
 from flask import Blueprint, current_app, g, jsonify, render_template, request, send_from_directory
 
 from approval_gate.api import Ledger, now
@@ -24,7 +25,7 @@ from approval_gate.api import Ledger, now
 from .accounts import Account, needs, store
 from .errors import Refused
 from .notify import Notice, notify_next, reminders
-from .vapid import public_key, send, unb64url
+from .vapid import public_key, send
 
 __all__ = ["Notice", "bp", "notify_next"]
 
@@ -83,8 +84,8 @@ def _subscription(data: Any, secure: bool) -> tuple[str, str, str]:
         raise wrong
     try:
         p256dh, auth = str(keys["p256dh"]), str(keys["auth"])
-        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), unb64url(p256dh))
-        if len(unb64url(auth)) != 16:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), base64url_to_bytes(p256dh))
+        if len(base64url_to_bytes(auth)) != 16:
             raise ValueError("auth")
     except (KeyError, ValueError, TypeError):
         raise wrong from None

@@ -16,11 +16,12 @@ the gate accepts.
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
+
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
 from approval_gate import api
 
@@ -31,16 +32,6 @@ from .settings import DeskSettings
 PURPOSE = "keputusan"
 CHALLENGE_MINUTES = 5
 WORDS = {"setuju": "Setuju", "tolak": "Tolak"}
-
-
-def b64url(data: bytes) -> str:
-    """Return ``data`` as base64url without padding (WebAuthn's JSON form)."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def unb64url(text: str) -> bytes:
-    """Return the bytes of a base64url text (padding optional)."""
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def refused(error: api.KpuError, status: int = 409) -> Refused:
@@ -119,7 +110,9 @@ def request_options(settings: DeskSettings, payload: bytes, credentials: list[st
         rp_id=settings.rp_id,
         challenge=api.sshsig_challenge(payload, api.SIGNOFF_NAMESPACE),
         timeout=CHALLENGE_MINUTES * 60 * 1000,
-        allow_credentials=[PublicKeyCredentialDescriptor(id=unb64url(c)) for c in credentials],
+        allow_credentials=[
+            PublicKeyCredentialDescriptor(id=base64url_to_bytes(c)) for c in credentials
+        ],
         user_verification=UserVerificationRequirement.REQUIRED,
     )
     return json.loads(options_to_json(options))
@@ -159,7 +152,7 @@ def prepare(settings: DeskSettings, account: Account, sent: dict[str, Any]) -> d
             "decision": decision,
             "note": note,
             "now": ledger.now.isoformat(),
-            "payload": b64url(pending.payload),
+            "payload": bytes_to_base64url(pending.payload),
             "credentials": credentials,
         },
     )
@@ -209,7 +202,8 @@ def signature(account: Account, data: dict[str, Any], assertion: Any) -> tuple[s
     response = assertion.get("response") or {}
     try:
         parts = [
-            unb64url(str(response[k])) for k in ("clientDataJSON", "authenticatorData", "signature")
+            base64url_to_bytes(str(response[k]))
+            for k in ("clientDataJSON", "authenticatorData", "signature")
         ]
         armored = api.webauthn_signature(row["ssh_key"], api.SIGNOFF_NAMESPACE, *parts)
     except (KeyError, ValueError, TypeError, AttributeError):
@@ -230,7 +224,7 @@ def finish(settings: DeskSettings, account: Account, sent: dict[str, Any]) -> An
     ledger, item = open_item(settings, data["item"])
     moment = datetime.fromisoformat(data["now"])
     pending = _pending(ledger, item, data["role"], data["decision"], data["note"], key, moment)
-    if b64url(pending.payload) != data["payload"]:
+    if bytes_to_base64url(pending.payload) != data["payload"]:
         raise Refused(
             "Naskah ini berubah sejak Anda menekan tombol; tidak ada yang dicatat.",
             hint="Muat ulang halaman, periksa perubahannya, lalu putuskan lagi.",

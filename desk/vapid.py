@@ -14,7 +14,6 @@ reinstalled the browser) is deleted.
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import os
@@ -28,6 +27,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from flask import Flask
 from py_vapid import Vapid
+from webauthn.helpers import bytes_to_base64url
 from pywebpush import WebPushException, webpush
 
 LOG = logging.getLogger("meja.notifikasi")
@@ -39,16 +39,6 @@ TIMEOUT = (3.05, 10)
 #: The push service's answers that mean "this subscription no longer exists".
 GONE = (404, 410)
 _LOCK = threading.Lock()
-
-
-def b64url(data: bytes) -> str:
-    """Return ``data`` as unpadded base64url (how Web Push writes keys)."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def unb64url(text: str) -> bytes:
-    """Return the bytes of unpadded (or padded) base64url ``text``; ValueError if not."""
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def _made_once(path: Path) -> None:
@@ -86,7 +76,7 @@ def public_key(app: Flask) -> str:
     raw = vapid_key(app).public_key.public_bytes(
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
     )
-    return b64url(raw)
+    return bytes_to_base64url(raw)
 
 
 def _deliver(key: Vapid, contact: str, subscription: Any, message: str) -> int | None:

@@ -110,11 +110,12 @@ def _clear_stale(output: Path) -> None:
     for stale in output.parent.glob(f".{output.name}.*-*"):
         kind, _, owner = stale.name.removeprefix(f".{output.name}.").partition("-")
         if kind in ("staging", "old") and owner.split("-")[0].isdigit():
-            if not _alive(int(owner.split("-")[0])):
+            if not process_alive(int(owner.split("-")[0])):
                 shutil.rmtree(stale, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Tell whether process ``pid`` still exists (another user's counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
