@@ -37,8 +37,8 @@ def _folder(tmp_path: Path) -> Path:
         "persetujuan/allowed_signers": b'andi@kpu namespaces="x" ssh-ed25519 AAAA\n' * 8,
         "kecil.html": b"<p>kecil</p>",
         "foto.jpg": b"\xff\xd8" + bytes(range(256)) * 4,
-        "pagefind/fragment/id_1.pf_fragment": gzip.compress(PAGE),
-        "data/rekap.csv.gz": gzip.compress(b"a,b\n1,2\n" * 100),
+        "pagefind/fragment/id_1.pf_fragment": gzip.compress(PAGE, mtime=0),
+        "data/rekap.csv.gz": gzip.compress(b"a,b\n1,2\n" * 100, mtime=0),
     }.items():
         (output / rel).parent.mkdir(parents=True, exist_ok=True)
         (output / rel).write_bytes(data)

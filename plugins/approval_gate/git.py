@@ -21,8 +21,16 @@ from pathlib import Path
 
 from .errors import ExitCode, KpuError
 
-#: Environment that keeps git from asking anything or opening a pager.
-QUIET = {"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "PAGER": "cat"}
+#: Environment that keeps git from asking anything or opening a pager, and keeps read-only
+#: commands (``git status`` refreshes the index when it may) from taking ``index.lock``:
+#: the desk commits while previews and status pages ask git questions, and a reader's
+#: optional lock would make a writer's commit fail with "index.lock: File exists".
+QUIET = {
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_PAGER": "cat",
+    "PAGER": "cat",
+    "GIT_OPTIONAL_LOCKS": "0",
+}
 #: What a person reads when a command that needs git finds none.
 GIT_MISSING_TEXT = (
     "Program git tidak ditemukan; pasang git (Debian/Ubuntu: 'sudo apt install git'; "
