@@ -56,7 +56,7 @@ def status_(
     """Tampilkan posisi setiap item dalam alur SOP dan siapa yang harus bertindak."""
     with reported():
         only = _only_item(pesan, item)
-        view = None if pesan or only else _whole_site(settings)
+        view = None if pesan or only else _whole_site(settings, json_)
     if view is not None:  # the whole site: the snapshot may have answered (no ledger)
         _show(view.now, view.roster_version, view.rows, view.orphans, {}, json_)
         return
@@ -78,10 +78,11 @@ def status_(
     _show(ledger.now, ledger.roster.version, rows, orphans, messages, json_)
 
 
-def _whole_site(settings: str) -> StatusView:
+def _whole_site(settings: str, json_: bool) -> StatusView:
+    """Return the whole site's status; only ``--json`` shows the chains of sign-offs."""
     from approval_gate.api import site_status
 
-    return site_status(settings_file(settings))
+    return site_status(settings_file(settings), chains=json_)
 
 
 def _show(

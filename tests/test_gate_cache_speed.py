@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from approval_gate.api import (
     MachineCache,
     canonical_payload,
     load_settings,
+    load_trusted,
     normalise_key,
     open_ledger,
     read_settings_file,
@@ -521,3 +524,92 @@ def test_a_sealed_export_with_known_hashes_reads_nothing_verified_before(
         ("berita/lain.md", "lengkap"),
     ]
     assert reads == [rel]
+
+
+# --- Workers verify in chunks; the table restores no chain; a child lists approvals/ ---
+
+
+def test_sign_offs_checked_by_workers_are_kept_under_their_own_bytes(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold run's workers verify in chunks; each result is found later by its bytes.
+
+    In a fresh copy (other inodes, the same bytes) every sign-off is found by the hash of
+    its bytes without being verified again, and the forged one still counts for nobody.
+    """
+    forged = _site_with_forgery(site)
+    site.article("berita/lain.md", "Lain", "Isi lain.", category="Berita")
+    site.approve_all("berita/lain.md")
+    module = sys.modules["approval_gate.signoff_reading"]
+    monkeypatch.setattr(module, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(module, "CHUNK", 3)  # chunks of 1, 3, 3 and 1 of the 8 sign-offs
+    _refused(site, forged)  # cold: every sign-off verified by a worker, one chunk each
+    monkeypatch.setattr(module, "PARALLEL_THRESHOLD", 400)  # from here on, checked here
+    checked = _counting(monkeypatch)
+    again = open_ledger(_exported(site, tmp_path / "ekspor"))
+    assert checked == []  # each found by its bytes: the results the workers kept for them
+    assert [again.verdict(item).state for item in (ITEM, "berita/lain.md")] == [
+        "menunggu",
+        "lengkap",
+    ]
+    assert any(
+        f.path.endswith(forged.name) and f.message.startswith("Tanda tangan tidak sah")
+        for f in again.findings
+    )
+
+
+def test_the_table_restores_no_chain_and_shows_the_same_verdicts(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``chains=False`` (the table) gives the same rows, without chains, cold and warm."""
+    _every_state(site)
+    opened = _judging(monkeypatch)
+
+    def bare(view: Any) -> list[Any]:
+        return [replace(r, verdict=replace(r.verdict, chain=())) for r in view.rows]
+
+    full = site_status(site.settings)  # cold: judged, snapshot written
+    cold = site_status(site.settings, chains=False)  # warm from here on
+    warm = site_status(site.settings, chains=False)
+    assert opened == ["ledger"]
+    assert any(r.verdict.chain for r in full.rows)
+    assert cold.rows == warm.rows == bare(full)
+    assert (warm.orphans, warm.roster_version) == (full.orphans, full.roster_version)
+    shutil.rmtree(site.root / ".cache" / "gate")
+    assert site_status(site.settings, chains=False).rows == bare(full)  # judged, stripped
+    assert site_status(site.settings).rows == full.rows  # the snapshot kept whole chains
+
+
+def test_a_listing_in_a_child_gives_the_key_of_this_process(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """approvals/ is listed in a forked child; without a child, or if it dies, the same key."""
+    import threading
+
+    site.article(ITEM, "Rapat", "Isi.", category="Berita")
+    site.approve_all(ITEM, ROLES[:2])
+    assert _states(site) == {ITEM: "menunggu"}  # loads the snapshot's modules
+    module = sys.modules["approval_gate.snapshot"]
+    monkeypatch.setattr(sys.modules["approval_gate.identities"], "core_free", lambda: True)
+    gs, roster = load_trusted(read_settings_file(site.settings))
+    forked = module.snapshot_key(gs, roster)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()  # another thread: no fork, the listing is made here
+    try:
+        assert module.snapshot_key(gs, roster) == forked
+    finally:
+        stop.set()
+        other.join()
+    parent, real = os.getpid(), module.listing
+
+    def dies_in_child(root: Path, skip: str) -> str | None:
+        if os.getpid() != parent:
+            raise RuntimeError("anak mati")
+        return real(root, skip)
+
+    monkeypatch.setattr(module, "listing", dies_in_child)
+    assert module.snapshot_key(gs, roster) == forked
+    site.sign(ITEM, ROLES[2])  # a new sign-off: listed by the child, another key
+    monkeypatch.setattr(module, "listing", real)
+    assert module.snapshot_key(gs, roster) not in (forked, None)

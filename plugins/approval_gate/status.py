@@ -148,21 +148,24 @@ def status_rows(ledger: Ledger, items: list[str]) -> list[StatusRow]:
     return rows_at(ledger.content, entries, ledger.roster, ledger.now)
 
 
-def site_status(settings: Path) -> StatusView:
+def site_status(settings: Path, *, chains: bool = True) -> StatusView:
     """Return every item's row and the orphan findings, from the snapshot when it holds.
 
     The roster is verified against the anchor on every run, before the snapshot is looked
     at; on a miss the ledger judges everything and the snapshot is written again.
+    ``chains``: False when the caller never reads a verdict's chain (the table of
+    ``invoke status``): every verdict then has an empty one, and the snapshot restores
+    none of the decisions.
     """
     from .roster_file import load_roster
     from .settings import load_settings, read_settings_file
-    from .snapshot import StatusSnapshot
+    from .snapshot import StatusSnapshot, without_chains
 
     gs = load_settings(read_settings_file(settings))
     roster = load_roster(gs.approvals_path, gs.anchor, gs.allow_demo_keys)
     now = clock.now(gs.now)
     snapshot = StatusSnapshot(gs, roster)  # keyed before anything is read
-    kept = snapshot.judged(now)
+    kept = snapshot.judged(now, chains)
     if kept is not None:
         entries, orphans = kept
     else:
@@ -175,5 +178,6 @@ def site_status(settings: Path) -> StatusView:
         orphans = ledger.orphans(set(items))
         ledger.save_cache()
         snapshot.keep(now, ledger.signed_times, entries, orphans)
+        entries = entries if chains else without_chains(entries)
     rows = rows_at(gs.content_path, entries, roster, now)
     return StatusView(now, roster.version, rows, orphans)
