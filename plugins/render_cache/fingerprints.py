@@ -35,6 +35,7 @@ RUN_VALUES = (
 )
 _DEPTH = 12
 _FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, by class
+_KINDS: dict[type, str] = {}  # how ``plain`` reduces each type (``_kind``)
 
 
 def digest(text: str) -> str:
@@ -42,41 +43,75 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def plain(value: Any, depth: int = 0) -> Any:
-    """Return ``value`` as JSON-ready data, or raise ``Uncacheable`` for anything unknown."""
+def _kind(kind: type) -> str:
+    """Return how ``plain`` reduces values of exactly this type (the checks' order kept)."""
+    if kind is str or kind is int or kind is bool or kind is float or kind is type(None):
+        return "scalar"
+    if kind is list or kind is tuple:
+        return "sequence"
+    if kind is dict:
+        return "mapping"
+    if issubclass(kind, (bool, int, float)):
+        return "scalar"
+    if issubclass(kind, str):
+        return "text"
+    if issubclass(kind, (datetime, date, time)):
+        return "time"
+    if issubclass(kind, timedelta):
+        return "duration"
+    if issubclass(kind, PurePath):
+        return "path"
+    if issubclass(kind, (list, tuple)):
+        return "sequence"
+    if issubclass(kind, (set, frozenset)):
+        return "set"
+    if issubclass(kind, Mapping):
+        return "mapping"
+    if dataclasses.is_dataclass(kind):
+        return "dataclass"
+    return "other"  # a URLWrapper (by its attributes, per value) or uncacheable
+
+
+def plain(value: Any, depth: int = 0, memo: dict[int, tuple[Any, Any]] | None = None) -> Any:
+    """Return ``value`` as JSON-ready data, or raise ``Uncacheable`` for anything unknown.
+
+    How a value is reduced depends on its type alone (but for a URLWrapper, recognised by
+    its attributes), so the type's way is looked up once per type (``_KINDS``): the key
+    of a page reduces ~100 values. ``memo`` (one build's wrappers, see ``wrapper``).
+    """
     kind = type(value)
     if kind is str or kind is int or kind is bool or kind is float or value is None:
         return value  # the common case first: exact types, no subclass can hide here
     if depth > _DEPTH:
         raise Uncacheable("nilai terlalu dalam")
-    if kind is list or kind is tuple:
-        return [kind.__name__, [plain(item, depth + 1) for item in value]]
-    if kind is dict:
-        return ["{}", [[plain(k, depth + 1), plain(v, depth + 1)] for k, v in value.items()]]
-    if isinstance(value, (bool, int, float)):
-        return value
-    if isinstance(value, str):  # Markup too: escaping is decided by the type
-        return ["M", str(value)] if hasattr(value, "__html__") else str(value)
-    if isinstance(value, (datetime, date, time)):
-        return ["T", type(value).__name__, value.isoformat(), str(getattr(value, "tzinfo", ""))]
-    if isinstance(value, timedelta):
-        return ["D", value.total_seconds()]
-    if isinstance(value, PurePath):
-        return ["P", str(value)]
-    if isinstance(value, (list, tuple)):
-        return [type(value).__name__, [plain(item, depth + 1) for item in value]]
-    if isinstance(value, (set, frozenset)):
-        return ["S", sorted(repr(plain(item, depth + 1)) for item in value)]
-    if isinstance(value, Mapping):
-        return ["{}", [[plain(k, depth + 1), plain(v, depth + 1)] for k, v in value.items()]]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    how = _KINDS.get(kind)
+    if how is None:
+        how = _KINDS[kind] = _kind(kind)
+    depth += 1
+    if how == "sequence":
+        return [kind.__name__, [plain(item, depth, memo) for item in value]]
+    if how == "mapping":
+        return ["{}", [[plain(k, depth, memo), plain(v, depth, memo)] for k, v in value.items()]]
+    if how == "dataclass":
         names = _FIELDS.get(kind)
         if names is None:
             names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
-        return [kind.__qualname__, [[n, plain(getattr(value, n), depth + 1)] for n in names]]
+        return [kind.__qualname__, [[n, plain(getattr(value, n), depth, memo)] for n in names]]
+    if how == "scalar":
+        return value
+    if how == "text":  # Markup too: escaping is decided by the type
+        return ["M", str(value)] if hasattr(value, "__html__") else str(value)
+    if how == "time":
+        return ["T", kind.__name__, value.isoformat(), str(getattr(value, "tzinfo", ""))]
+    if how == "duration":
+        return ["D", value.total_seconds()]
+    if how == "path":
+        return ["P", str(value)]
+    if how == "set":
+        return ["S", sorted(repr(plain(item, depth, memo)) for item in value)]
     if hasattr(value, "slug") and hasattr(value, "_normalize_key"):  # a URLWrapper
-        return wrapper(value)
-    raise Uncacheable(f"nilai jenis {type(value).__name__}")
+        return wrapper(value, memo)
+    raise Uncacheable(f"nilai jenis {kind.__name__}")
 
 
 def wrapper(value: Any, memo: dict[int, tuple[Any, Any]] | None = None) -> Any:
@@ -131,7 +166,7 @@ def content_fields(
         "slug": getattr(value, "slug", None),
         "status": getattr(value, "status", None),
         "template": getattr(value, "template", None),
-        "metadata": plain(metadata),
+        "metadata": plain(metadata, memo=memo),  # its category, tags, authors: as below
         "category": wrapper(getattr(value, "category", None), memo),
         "author": wrapper(getattr(value, "author", None), memo),
         "authors": [wrapper(a, memo) for a in getattr(value, "authors", []) or []],

@@ -9,6 +9,8 @@ code, a template's closure, the globals, the menus) is done once per build.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import ChainMap
 from typing import Any
 
@@ -18,12 +20,19 @@ from approval_gate.api import cache_key
 
 from . import fingerprints as fp
 from .closure import NAMES, Closure, Uncacheable
-from .templates import closure, restored, stored
+from .templates import Refused, closure, restored, stored
 
 #: Raise when the key or the entry format changes: older entries then miss.
-CODE_VERSION = 1
+CODE_VERSION = 2
 #: Jinja's own globals that are pure (``lipsum`` is random: a page using it is rendered).
 JINJA_PURE = frozenset({"range", "dict", "cycler", "joiner", "namespace"})
+#: The canonical JSON of ``cache_key`` (sorted keys, no ASCII escapes, compact): one
+#: encoder for the build, each name's value encoded on its own (inputs.key).
+_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=repr)
+#: Values whose identity means their value: encoded once per build and name.
+_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
+_MENUS = ("categories", "pages")  # the menus' lists (``value``), keyed by what they show
+_MISSING = _JSON.encode(["<tidak ada>"])  # a name neither the page's nor a global
 
 
 class PageInputs:
@@ -45,6 +54,8 @@ class PageInputs:
         self._items: dict[tuple[int, Any, int], tuple[Any, str]] = {}
         self._fields: dict[tuple[int, int], tuple[Any, str]] = {}
         self._results: dict[tuple[Any, ...], tuple[Any, Any]] = {}  # a helper over a list
+        self._tokens: dict[str, tuple[Any, str]] = {}  # an immutable value's JSON, by name
+        self._orders: dict[int, tuple[Closure, tuple[str, ...]]] = {}  # names, sorted
 
     def base(self) -> str:
         """Return the key parts shared by every page of this build (computed once)."""
@@ -57,18 +68,54 @@ class PageInputs:
         return self._base
 
     def key(self, name: str, template: Any, local: dict[str, Any]) -> str:
-        """Return the page's cache key, or raise ``Uncacheable``."""
+        """Return the page's cache key, or raise ``Uncacheable``.
+
+        The key is the sha256 of NUL-separated parts: the build's shared parts, the page's
+        name and provider type, then each name the templates read with its value's
+        canonical JSON (never holding a NUL: JSON escapes it) or, for a global, ``=`` and
+        its fingerprint. Each value is encoded on its own, so a value the same on every
+        page (a setting, a menu, a helper's result over a list) is encoded once per build.
+        """
         env = template.environment
         found = self.closure(env, template)
         approvals = local.get("approvals")
-        parts: list[Any] = [self.base(), self.environment(env), found.digest, name]
-        parts.append(f"{type(approvals).__module__}.{type(approvals).__qualname__}")
-        for variable in sorted(found.names):
+        provider = f"{type(approvals).__module__}.{type(approvals).__qualname__}"
+        parts = [self.base(), self.environment(env), found.digest]
+        parts += (_JSON.encode(name), _JSON.encode(provider))
+        for variable in self.order(found):
+            parts.append(variable)
             if variable not in local and variable in env.globals:
-                parts.append([variable, self.global_value(variable, env, found)])
+                parts.append("=" + self.global_value(variable, env, found))
             else:
-                parts.append([variable, self.value(variable, env, found, local, approvals)])
-        return cache_key(*parts)
+                parts.append(self.token(variable, env, found, local, approvals))
+        return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def order(self, found: Closure) -> tuple[str, ...]:
+        """Return the closure's names in key order (sorted once per closure and build)."""
+        known = self._orders.get(id(found))
+        if known is None or known[0] is not found:
+            known = self._orders[id(found)] = (found, tuple(sorted(found.names)))
+        return known[1]
+
+    def token(
+        self, variable: str, env: Any, found: Closure, local: dict[str, Any], approvals: Any
+    ) -> str:
+        """Return the canonical JSON of one name's value (``value``) as the key holds it.
+
+        A string, number, bool or None is immutable: the same object is the same value,
+        so its text is kept per name for the build (the settings every page reads). Only
+        for names ``value`` takes whole (``fp.plain``): an item, a listing, the provider
+        (``seal()`` is called for every page) or a menu named by a string is never kept.
+        """
+        value = local.get(variable, self)  # self: not in the page's context
+        if value is self and variable not in env.globals:
+            return _MISSING  # neither the page's nor a global (``value``): one constant
+        if type(value) in _IMMUTABLE and variable not in NAMES and variable not in _MENUS:
+            known = self._tokens.get(variable)
+            if known is None or known[0] is not value:
+                known = self._tokens[variable] = (value, _JSON.encode(value))
+            return str(known[1])
+        return _JSON.encode(self.value(variable, env, found, local, approvals))
 
     def global_value(self, variable: str, env: Any, found: Closure) -> str:
         """Return a global's fingerprint, worked out once per build (globals stay put)."""
@@ -109,14 +156,20 @@ class PageInputs:
 
         Parsing and checking the templates was a third of the keys' time in a build that
         renders nothing; the entry holds the analysis and the digest of each template's
-        text (templates.restored checks them). An unprovable template is never stored.
+        text (templates.restored checks them). An unprovable template's refusal is kept
+        the same way (its pages are rendered; the texts that showed it are checked).
         """
         key = cache_key("closure", self.base(), self.environment(env), name, sorted(helpers))
         found = restored(env, self.cache.get(key)) if self.cache is not None else None
         if found is None or name not in found.sources:
-            found = closure(env, name, helpers, self._parsed)
+            try:
+                found = closure(env, name, helpers, self._parsed)
+            except Refused as why:
+                found = why
             if self.cache is not None:
                 self.cache.put(key, stored(found))
+        if isinstance(found, Refused):
+            raise found
         return found
 
     def environment(self, env: Any) -> Any:
@@ -173,7 +226,8 @@ class PageInputs:
             fields = (id(value), id(approvals))  # the same whatever the page's siteurl
             same = self._fields.get(fields)
             if same is None or same[0] is not value:
-                same = (value, cache_key(fp.content_fields(value, approvals, self._wrappers)))
+                data = fp.content_fields(value, approvals, self._wrappers)
+                same = (value, fp.digest(_JSON.encode([data])))  # cache_key(data)
                 self._fields[fields] = same
             html = fp.content_html(value)  # two hex digests: joined, never ambiguous
             known = (value, fp.digest(f"{same[1]}\0{html['content']}\0{html['summary']}"))
@@ -212,7 +266,8 @@ class PageInputs:
                 if known is None or known[0] is not value:
                     result = self._call(env, helper, local, value)
                     reduced = [[self.item(a, approvals), fp.plain(rest)] for a, rest in result]
-                    known = self._results[memo] = (value, reduced)
+                    # its digest: the same long list on every page, encoded once per build
+                    known = self._results[memo] = (value, ["#", fp.digest(_JSON.encode(reduced))])
                 data[f"={helper}"] = known[1]
         return data
 

@@ -58,12 +58,36 @@ def _parse(env: Any, name: str, parsed: dict[Any, Any]) -> tuple[Any, str, Any, 
     return found
 
 
+class Refused(Uncacheable):
+    """A template whose uses cannot be proved, with the digests of the texts that showed it.
+
+    The verdict is a function of those texts (the walk through the closure follows them
+    alone), so it is kept like an analysis and trusted only while every text is the same.
+    """
+
+    def __init__(self, reason: str, sources: dict[str, str]) -> None:
+        super().__init__(reason)
+        self.sources = sources  # template -> sha256 of its text
+
+
 def closure(
     env: Any, name: str, helpers: frozenset[str], parsed: dict[Any, Any] | None = None
 ) -> Closure:
-    """Return the closure of template ``name`` in ``env``, or raise ``Uncacheable``."""
-    parsed = {} if parsed is None else parsed
+    """Return the closure of template ``name`` in ``env``, or raise ``Refused``."""
     sources: dict[str, tuple[str, str]] = {}
+    try:
+        return _closure(env, name, helpers, {} if parsed is None else parsed, sources)
+    except Uncacheable as why:
+        raise Refused(str(why), {k: _sha(v[0]) for k, v in sources.items()}) from None
+
+
+def _closure(
+    env: Any,
+    name: str,
+    helpers: frozenset[str],
+    parsed: dict[Any, Any],
+    sources: dict[str, tuple[str, str]],
+) -> Closure:
     trees: list[nodes.Template] = []
     names: set[str] = set()
     todo = [name]
@@ -101,8 +125,12 @@ def _digest(sources: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
-def stored(found: Closure) -> bytes:
+def stored(found: Closure | Refused) -> bytes:
     """Return a closure as a machine-cache entry: its analysis and its templates' digests."""
+    if isinstance(found, Refused):  # its pages are rendered: only the reason is kept
+        return json.dumps(
+            {"refused": str(found), "sources": sorted(found.sources.items())}
+        ).encode()
     return json.dumps(
         {
             "sources": sorted(found.sources.items()),
@@ -115,8 +143,8 @@ def stored(found: Closure) -> bytes:
     ).encode()
 
 
-def restored(env: Any, entry: bytes | None) -> Closure | None:
-    """Return a stored closure if every template it names still has the same text.
+def restored(env: Any, entry: bytes | None) -> Closure | Refused | None:
+    """Return a stored closure (or refusal) if every template it names has the same text.
 
     The analysis is a function of the templates' texts, the helpers' names, the
     environment and the code, all in the entry's key but the texts: those are read again
@@ -133,6 +161,8 @@ def restored(env: Any, entry: bytes | None) -> Closure | None:
             if _sha(text) != sha:
                 return None
             texts[name] = text
+        if "refused" in data:
+            return Refused(str(data["refused"]), {name: _sha(text) for name, text in texts.items()})
         found = Closure(
             _digest(texts),
             frozenset(str(n) for n in data["names"]),

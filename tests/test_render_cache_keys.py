@@ -1,0 +1,138 @@
+"""A page key's parts (plugins/render_cache/fingerprints.py, inputs.py): cheap, and exact.
+
+The whole-site tests (test_render_cache_pages.py) build real sites in verify mode; these
+check in a few milliseconds that the cheaper ways of working a key out (a type's way of
+reduction looked up once, values encoded once per build, refusals kept) still tell every
+value apart that they told apart before.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import PurePosixPath
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from jinja2 import DictLoader, Environment
+from markupsafe import Markup
+from pelican.utils import SafeDatetime
+
+import site_theme  # noqa: F401  (its code is part of every key)
+from render_cache import fingerprints as fp
+from render_cache.closure import Uncacheable
+from render_cache.inputs import PageInputs
+from render_cache.templates import Refused, closure, restored, stored
+
+
+class Level(enum.IntEnum):
+    ONE = 1
+
+
+class Text(str):
+    """A str of another type (no ``__html__``): reduced to its text."""
+
+
+@dataclass
+class Pair:
+    name: str
+    values: tuple[int, ...]
+
+
+class Wrapper:
+    """Like Pelican's URLWrapper: recognised by its attributes."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.slug, self.url, self.save_as = name, name.lower(), "u/", "u/i.html"
+
+    def _normalize_key(self, key: str) -> str:
+        return key
+
+
+def test_plain_reduces_every_kind_of_value_as_before() -> None:
+    zone = timezone(timedelta(hours=7))
+    cases: list[tuple[Any, Any]] = [
+        ("a", "a"),
+        (True, True),
+        (Level.ONE, Level.ONE),
+        (Text("x"), "x"),
+        (Markup("<b>"), ["M", "<b>"]),
+        (SafeDatetime(2026, 1, 2, 3, 4), ["T", "SafeDatetime", "2026-01-02T03:04:00", "None"]),
+        (
+            datetime(2026, 1, 2, tzinfo=zone),
+            ["T", "datetime", "2026-01-02T00:00:00+07:00", "UTC+07:00"],
+        ),
+        (date(2026, 1, 2), ["T", "date", "2026-01-02", ""]),
+        (timedelta(seconds=90), ["D", 90.0]),
+        (PurePosixPath("a/b"), ["P", "a/b"]),
+        ((1, [2]), ["tuple", [1, ["list", [2]]]]),
+        ({"k": {1, 2}}, ["{}", [["k", ["S", ["1", "2"]]]]]),
+        (Pair("p", (1,)), ["Pair", [["name", "p"], ["values", ["tuple", [1]]]]]),
+        (Wrapper("Berita"), ["Wrapper", "Berita", "berita", "u/", "u/i.html"]),
+    ]
+    for value, expected in cases:
+        assert fp.plain(value) == expected, value
+        assert fp.plain(value) == expected, value  # the type's way, now looked up
+    for unknown in (object(), SimpleNamespace(slug="s"), [object()]):
+        with pytest.raises(Uncacheable):
+            fp.plain(unknown)
+    deep: Any = "x"
+    for _ in range(14):
+        deep = [deep]
+    with pytest.raises(Uncacheable):
+        fp.plain(deep)
+
+
+def test_a_wrapper_in_an_items_metadata_is_reduced_once_per_build() -> None:
+    tag = Wrapper("Pemilu")
+    memo: dict[int, tuple[Any, Any]] = {}
+    first = fp.plain({"tags": [tag]}, memo=memo)
+    tag.url = "lain/"  # Pelican makes wrappers before any page; the build's memo holds
+    assert fp.plain({"tags": [tag]}, memo=memo) == first
+    assert fp.plain({"tags": [tag]}) != first  # without the memo: read again
+
+
+def _page(inputs: PageInputs, template: Any, **local: Any) -> str:
+    return inputs.key("a.html", template, {"approvals": None, **local})
+
+
+def test_a_page_key_follows_every_value_it_reads_and_only_those() -> None:
+    env = Environment(loader=DictLoader({"a.html": "{{ SITENAME }} {{ tahun }} {{ daftar }}"}))
+    template = env.get_template("a.html")
+    inputs = PageInputs({"PATH": "."})
+    name, shared = "KPU", ["x"]
+    key = _page(inputs, template, SITENAME=name, tahun=2026, daftar=shared)
+    assert _page(inputs, template, SITENAME="KPU", tahun=2026, daftar=["x"]) == key
+    assert _page(inputs, template, SITENAME=name, tahun=2026, daftar=shared, lain=1) == key
+    changed = [
+        {"SITENAME": "KPU Baru", "tahun": 2026, "daftar": shared},
+        {"SITENAME": name, "tahun": "2026", "daftar": shared},  # a string is not a number
+        {"SITENAME": name, "tahun": 2026.0, "daftar": shared},
+        {"SITENAME": name, "tahun": True, "daftar": shared},
+        {"SITENAME": name, "daftar": shared},  # missing
+        {"SITENAME": name, "tahun": 2026, "daftar": [*shared, "y"]},
+    ]
+    keys = {_page(inputs, template, **values) for values in changed}
+    assert len(keys) == len(changed) and key not in keys
+    shared.append("y")  # a list is read again on every page, even the same list
+    assert _page(inputs, template, SITENAME=name, tahun=2026, daftar=shared) != key
+
+
+def test_a_refused_template_is_kept_only_while_its_texts_are_the_same() -> None:
+    texts = {"a.html": "{% extends 'b.html' %}", "b.html": "{% include nama %}"}
+    env = Environment(loader=DictLoader(texts))
+    with pytest.raises(Refused) as refused:
+        closure(env, "a.html", frozenset())
+    entry = stored(refused.value)
+    again = restored(env, entry)
+    assert (
+        isinstance(again, Refused) and str(again) == str(refused.value) == "b.html: templat dinamis"
+    )
+    texts["b.html"] = "{% include 'c.html' %}"
+    texts["c.html"] = "tetap"
+    assert restored(env, entry) is None  # a text changed: analysed again
+    found = closure(env, "a.html", frozenset())
+    assert set(found.sources) == {"a.html", "b.html", "c.html"}
+    assert restored(env, b"RACUN") is None
