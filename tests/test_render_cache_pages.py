@@ -205,7 +205,8 @@ def test_a_poisoned_cache_still_gives_exactly_the_right_pages(site: Site) -> Non
     entries = sorted(p for p in (_cache(site) / "halaman").rglob("*") if p.is_file())
     assert len(entries) == len(CACHED)
     box = MachineCache(_cache(site), "halaman")
-    texts = {p: box.get(p.name) or b"" for p in entries}
+    stored = _cache(site) / "halaman-berkas"  # an entry names its page's file (page_files.py)
+    texts = {p: (stored / (box.get(p.name) or b"").decode()).read_bytes() for p in entries}
     one = next(
         p for p, text in texts.items() if b'<h1 data-pagefind-meta="title">Berita Satu<' in text
     )

@@ -12,18 +12,20 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from pelican.contents import Article
+from pelican.readers import METADATA_PROCESSORS, MarkdownReader
 from pelican.settings import DEFAULT_CONFIG
 from pelican.urlwrappers import Category
 
 from approval_gate.api import MachineCache, cache_key
 from publishing.build import build_site
-from render_cache import memo, readers
+from render_cache import dates, memo, page_files, readers
 from site_theme import formats
 from sitekit import ROLES, Site
 
@@ -139,6 +141,7 @@ def test_cached_builds_are_byte_identical_and_poison_changes_nothing(site: Site)
     cache.put(dua["key"], readers.encode(stale, dua["source"], stale_print))
     assert _build(site, cached) == plain
     assert site.hits("RACUN") == []
+    _poisoned_pages(site, cached, plain)
 
 
 def test_edited_item_shows_its_new_text(site: Site) -> None:
@@ -271,3 +274,121 @@ def test_entry_names_what_it_was_made_from() -> None:
         )
     assert readers._entry(None, "a" * 64, "sidik") is None
     assert cache_key("markdown", "a") != cache_key("markdown", "b")
+
+
+# --- pages kept as files and linked (page_files.py), dates without dateutil (dates.py) ---
+
+
+def _page_name(site: Site, page: str) -> str:
+    return hashlib.sha256((site.output / page).read_bytes()).hexdigest()
+
+
+def _poisoned_pages(site: Site, cached: Path, plain: dict[str, bytes]) -> None:
+    """After a warm build: pages are links to stored files, and damaged ones are redone."""
+    store = site.root / "var" / "render" / page_files.FOLDER
+    page = site.output / "berita" / "dua" / "index.html"
+    kept = store / _page_name(site, "berita/dua/index.html")
+    assert (page.stat().st_ino, kept.stat().st_mode & 0o777) == (kept.stat().st_ino, 0o444)
+
+    # Poison: edited in place (the last output's link changes with it), a symlink in
+    # its place, removed. Each page is rendered again, in verify mode, and stored again.
+    edited = store / _page_name(site, "berita/satu/index.html")
+    edited.chmod(0o644)
+    edited.write_bytes(edited.read_bytes().replace(b"TOKENSATU", b"RACUN"))
+    linked = store / _page_name(site, "berita/tiga/index.html")
+    linked.unlink()
+    (site.root / "racun.html").write_text("RACUN")
+    linked.symlink_to(site.root / "racun.html")
+    (store / _page_name(site, "profil/index.html")).unlink()
+    build_site(
+        cached,
+        site.output,
+        {**os.environ, "KPU_RENDER_CACHE_VERIFY": "1"},
+        state_dir=site.root / "var",
+        search=False,
+    )
+    assert _snapshot(site.output) == plain
+    assert site.hits("RACUN") == []
+    stats = json.loads((site.root / "var" / "render" / "halaman-statistik.json").read_text())
+    assert sorted(stats["halaman_dirender"]) == [
+        "berita/satu/index.html",
+        "berita/tiga/index.html",
+        "profil/index.html",
+    ]
+    kept = store / _page_name(site, "berita/tiga/index.html")
+    assert (
+        not kept.is_symlink()
+        and kept.stat().st_ino == (site.output / "berita/tiga/index.html").stat().st_ino
+    )
+
+
+def test_a_page_is_never_written_through_a_file_already_in_the_output(tmp_path: Path) -> None:
+    files, output = page_files.PageFiles(tmp_path / "cache"), tmp_path / "output"
+    output.mkdir()
+    old = files.store(b"halaman lama", str(output / "a.html"))
+    os.link(output / "a.html", output / "b.html")  # another build's link to the stored page
+    new = files.store(b"halaman baru", str(output / "b.html"))
+    page_files.write_fresh(str(output / "a.html"), b"tanpa cache")
+    assert (files.folder / old).read_bytes() == b"halaman lama"
+    assert files.place(old, str(output / "b.html")) == b"halaman lama"  # replaces b
+    assert (files.folder / new).read_bytes() == b"halaman baru"
+
+    # A stored page that is not what its name says is removed from both places.
+    (files.folder / new).chmod(0o644)
+    (files.folder / new).write_bytes(b"RACUN")
+    assert files.place(new, str(output / "c.html")) is None
+    assert not (output / "c.html").exists() and not (files.folder / new).exists()
+    assert page_files.name_in(b"RACUN") is None and page_files.name_in(new.encode()) == new
+    files.close()
+
+
+def test_quick_dates_are_pelicans_own() -> None:
+    reader = readers.caching_class(MarkdownReader)({**DEFAULT_CONFIG, "RENDER_CACHE_PATH": "/x"})
+    forms = [
+        "2026-11-19 07:30",
+        "2026-11-19",
+        "2026-11-19T07:30:05",
+        "2026-11-19_07:30",
+        "2026-11-19  07:30",
+        "2024-02-29 23:59:59",
+        "0001-01-01",
+        "2026-05-06",
+    ]
+    for text in forms:
+        for name in ("date", "modified"):
+            try:
+                want = METADATA_PROCESSORS[name](text, reader.settings)
+            except ValueError:
+                continue
+            got = reader.process_metadata(name, text)
+            assert (got, type(got), got.tzinfo) == (want, type(want), want.tzinfo), text
+    assert dates.quick_date("2026-11-19 07:30") is not None
+    for wrong in ("2026-13-01", "2025-02-29", "2026-11-19 24:00", "2026-11-19 07:60"):
+        assert dates.quick_date(wrong) is None  # Pelican reads it (or says why it cannot)
+        with pytest.raises(ValueError, match="is not a valid date"):
+            reader.process_metadata("date", wrong)
+
+
+def test_a_stored_page_is_copied_where_it_cannot_be_linked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files, output = page_files.PageFiles(tmp_path / "cache"), tmp_path / "output"
+    output.mkdir()
+    name = files.store(b"halaman", str(output / "a.html"))
+    bad = files.store(b"lain", str(output / "b.html"))
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise OSError(18, "Invalid cross-device link")  # EXDEV: another file system
+
+    monkeypatch.setattr(page_files.os, "link", refused)
+    assert files.place(name, str(output / "c.html")) == b"halaman"
+    assert (output / "c.html").read_bytes() == b"halaman"
+    assert (output / "c.html").stat().st_ino != (files.folder / name).stat().st_ino
+    (files.folder / bad).chmod(0o644)
+    (files.folder / bad).write_bytes(b"RACUN")
+    assert files.place(bad, str(output / "d.html")) is None  # rendered instead
+    assert not (output / "d.html").exists() and not (files.folder / bad).exists()
+    assert files.store(b"baru", str(output / "a.html")) and (output / "a.html").read_bytes() == (
+        b"baru"
+    )
+    files.close()

@@ -4,8 +4,9 @@ Rendering every page again was a third of a build although a publish changes a f
 Each page gets a key: the code, the settings, the text of its template and every
 template it pulls in, the approvals provider's type, and a fingerprint of each value
 its templates read (inputs.py; closure.py decides what they may read, fingerprints.py
-reduces the values). A page whose key has an entry (sealed with the machine key) is
-written from it; ``content_written`` is sent as for a rendered page, so the sitemap and
+reduces the values). A page whose key has an entry (sealed with the machine key) is the
+stored file that entry names, hard-linked into the output and checked (page_files.py);
+``content_written`` is sent as for a rendered page, so the sitemap and
 the gate see the same build. Paginated listings go through Pelican's own paginated
 loop (re-done here) and are cached page by page. A page whose inputs cannot all be
 fingerprinted (whole-list pages such as archives, unknown values) is always rendered. With
@@ -26,13 +27,14 @@ from typing import Any
 from pelican import signals
 from pelican.paginator import Paginator
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
-from pelican.writers import Writer
+from pelican.writers import FileOverwriteFailedError, Writer
 
 from approval_gate.api import ExitCode, KpuError, MachineCache, settings_source
 from approval_gate.api import options as o
 
 from .closure import Uncacheable
 from .inputs import PageInputs
+from .page_files import PageFiles, name_in, write_fresh
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +73,7 @@ class CachingWriter(Writer):  # type: ignore[misc]
         self.rendered: list[str] = []  # pages rendered and stored (their inputs changed)
         self.folders: set[str] = set()  # output folders made by this build
         self.inputs = PageInputs(self.settings, MachineCache(folder, CLOSURES))
+        self.files = PageFiles(folder)  # the pages' bytes, linked into the output
         _writers.append(self)
 
     def write_file(self, name: Any, template: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
@@ -156,40 +159,75 @@ class CachingWriter(Writer):  # type: ignore[misc]
         except Exception as error:  # noqa: BLE001 (unprovable: rendering says what is wrong)
             key = None
             self.reasons[f"galat {type(error).__name__}"] += 1
-        cached = self.cache.get(key) if key else None
+        stored = name_in(self.cache.get(key)) if key else None
         rendering = time.perf_counter()
         self.seconds["kunci"] += rendering - started
-        if cached is not None and not self.verify:
-            output = cached.decode("utf-8")
-            self.counts["dari-cache"] += 1
-        else:
-            output = template.render(local)
-            if cached is not None:  # verify mode: the cache must be exactly right
-                if cached != output.encode("utf-8"):
-                    raise CacheMismatch(
-                        f"Halaman {name} dari cache berbeda dengan halaman yang baru "
-                        "dirender (RENDER_CACHE_VERIFY); build dihentikan, tidak ada yang "
-                        "diterbitkan.",
-                        hint="Laporkan ke pengelola situs, lalu hapus folder cache "
-                        "(RENDER_CACHE_PATH) dan jalankan lagi.",
-                    )
-                self.counts["dari-cache"] += 1
-            elif key:
-                self.cache.put(key, output.encode("utf-8"))
-                self.counts["dirender"] += 1
-                self.rendered.append(name)
-            else:
-                self.counts["tanpa-cache"] += 1
-        self.seconds["render"] += time.perf_counter() - rendering
         path = sanitised_join(self.output_path, name)
         folder = os.path.dirname(path)
         if folder not in self.folders:  # made once per build (Pelican's makedirs per page)
             os.makedirs(folder, exist_ok=True)
             self.folders.add(folder)
-        with self._open_w(path, "utf-8", override=override) as stream:
-            stream.write(output)
+        if self._claim(path, override):
+            self._write(name, path, key, stored, template, local)
+        elif not stored:
+            template.render(local)  # as Pelican does before writing to os.devnull
+        self.seconds["render"] += time.perf_counter() - rendering
         logger.info('Writing "%s"', path)
         signals.content_written.send(path, context=local)
+
+    def _write(
+        self,
+        name: str,
+        path: str,
+        key: str | None,
+        stored: str | None,
+        template: Any,
+        local: dict[str, Any],
+    ) -> None:
+        """Put the page at ``path``: the stored file linked, or rendered (and stored)."""
+        cached = self.files.place(stored, path) if stored else None
+        if cached is not None and not self.verify:
+            self.counts["dari-cache"] += 1
+            return
+        output = template.render(local).encode("utf-8")
+        if cached is not None:  # verify mode: the cache must be exactly right
+            if cached != output:
+                raise CacheMismatch(
+                    f"Halaman {name} dari cache berbeda dengan halaman yang baru "
+                    "dirender (RENDER_CACHE_VERIFY); build dihentikan, tidak ada yang "
+                    "diterbitkan.",
+                    hint="Laporkan ke pengelola situs, lalu hapus folder cache "
+                    "(RENDER_CACHE_PATH) dan jalankan lagi.",
+                )
+            self.counts["dari-cache"] += 1
+        elif key:
+            self.cache.put(key, self.files.store(output, path).encode("ascii"))
+            self.counts["dirender"] += 1
+            self.rendered.append(name)
+        else:
+            write_fresh(path, output)
+            self.counts["tanpa-cache"] += 1
+
+    def _claim(self, path: str, override: bool) -> bool:
+        """Pelican 4.12's ``_open_w`` checks; False where it would write to ``os.devnull``."""
+        if path in self._overridden_files:
+            if override:
+                raise FileOverwriteFailedError(
+                    f'Failed to overwrite "{path}" a second time (was previously overwritten)'
+                )
+            logger.info('Skipping "%s", not overwriting', path)
+            return False
+        if path in self._written_files:
+            if not override:
+                raise FileOverwriteFailedError(
+                    f'Failed to overwrite "{path}" as Pelican has already written to it '
+                    "previously (set `override=True` if intended)"
+                )
+            logger.info('Overwriting "%s"', path)
+        if override:
+            self._overridden_files.add(path)
+        self._written_files.add(path)
+        return True
 
 
 def _local(context: Any, name: str, kwargs: dict[str, Any], relative_urls: bool) -> Any:
@@ -223,6 +261,7 @@ def on_finalized(pelican: Any) -> None:
         if writer.settings is not pelican.settings:
             continue
         _writers.remove(writer)
+        writer.files.close()
         counts = writer.counts
         # Printed like Pelican's own "Done: ..." line: a count, not a warning.
         print(

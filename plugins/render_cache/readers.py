@@ -28,7 +28,9 @@ from typing import Any
 from approval_gate.api import MachineCache, cache_key, code_digest, settings_source
 from approval_gate.api import options as o
 from pelican import signals
-from pelican.readers import MarkdownReader
+from pelican.readers import BaseReader, MarkdownReader
+
+from . import dates
 
 logger = logging.getLogger(__name__)
 
@@ -225,6 +227,14 @@ class CachingMarkdown:
         folder = cache_folder(settings)
         assert folder is not None  # only installed with a cache folder
         self._cache = MachineCache(folder, NAMESPACE)
+        inherited = getattr(super().process_metadata, "__func__", None)  # type: ignore[misc]
+        self._quick_dates = inherited is BaseReader.process_metadata
+
+    def process_metadata(self, name: str, value: Any) -> Any:
+        """Pelican's processing of one field; a date of the site's form read without dateutil."""
+        if self._quick_dates:
+            return dates.process(self, name, value)
+        return super().process_metadata(name, value)  # type: ignore[misc]
 
     def job(self) -> tuple[Path, str, dict[str, Any], list[str]]:
         """Return what a pool worker needs to fill this reader's cache."""
