@@ -3,7 +3,8 @@
 ``index_site`` runs Pagefind (the binary of the ``pagefind[bin]`` package; no network)
 after the gate and before the audit, on the pages of the items the gate's manifest
 lists as included, and on nothing else, in parts (search_parts.py: one Pagefind run
-per part of at most about 800 pages, an unchanged part reused from the machine cache).
+per part of at most about 800 pages, an unchanged part reused from the machine cache;
+search_runs.py: two runs at once).
 ``audit_search`` then reads the index back independently: every file under
 ``pagefind/`` must be one Pagefind writes, every record (a gzip-compressed fragment)
 must point at an approved page, and every part must be listed. Anything else is a
@@ -15,14 +16,13 @@ from __future__ import annotations
 import gzip
 import importlib.metadata
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import zlib
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -30,6 +30,7 @@ from urllib.parse import unquote, urlparse
 from approval_gate.api import ExitCode, KpuError, MachineCache
 
 from . import search_parts as parts
+from . import search_runs as runs
 from .compress import copy_of
 from .search_parts import MAIN_FILES, PART_FILES, PARTS_FILE
 from .tree import OutputFile, sha256_of
@@ -64,8 +65,9 @@ class SearchIndexError(KpuError):
 
 
 def pagefind_command() -> list[str]:
-    """Return how to run the Pagefind binary installed with ``pagefind[bin]``."""
-    return [sys.executable, "-m", "pagefind"]
+    """Return how to run Pagefind: its binary itself (no Python start per part), if found."""
+    binary = runs.binary()
+    return [binary] if binary else [sys.executable, "-m", "pagefind"]
 
 
 def _version() -> str:
@@ -75,31 +77,20 @@ def _version() -> str:
         return "?"
 
 
-def _link(output: Path, pages: list[str], folder: Path) -> None:
-    """Hard-link (or copy) ``pages`` of ``output`` into ``folder``."""
-    for page in pages:
-        target = folder / page
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(output / page, target)
-        except OSError:
-            shutil.copyfile(output / page, target)
-
-
-def _run_pagefind(output: Path, pages: list[str], main: bool) -> dict[str, bytes]:
+def _run_pagefind(
+    output: Path, pages: list[str], main: bool, scratch: runs.Scratch, flight: runs.InFlight
+) -> dict[str, bytes]:
     """Index ``pages`` of ``output`` with Pagefind alone; return the bundle's files.
 
     Pagefind reads a folder holding only these pages, so no listing, no theme page and
     nothing else can become a record, whatever the theme's markup.
     """
-    with tempfile.TemporaryDirectory(prefix=".pagefind-", dir=output.parent) as tmp:
+    with scratch.folder_for_run() as tmp:
         site, bundle = Path(tmp) / "situs", Path(tmp) / FOLDER
-        _link(output, pages, site)
+        scratch.place(output, pages, site)
         command = [*pagefind_command(), "--site", str(site), "--output-path", str(bundle)]
         try:
-            done = subprocess.run(
-                [*command, *OPTIONS], capture_output=True, text=True, check=False, timeout=600
-            )
+            done = flight.run([*command, *OPTIONS], timeout=600)
         except (OSError, subprocess.TimeoutExpired) as error:
             raise SearchIndexError(
                 f"Indeks pencarian tidak dapat dibuat: {error}. Periksa "
@@ -123,11 +114,14 @@ def _run_pagefind(output: Path, pages: list[str], main: bool) -> dict[str, bytes
 
 def _digests(
     output: Path, pages: list[str], files: Mapping[str, OutputFile] | None
-) -> dict[str, str]:
-    """Return each page's SHA-256: from the build's listing when given, else hashed here."""
+) -> dict[str, tuple[str, int]]:
+    """Return each page's SHA-256 and size: from the build's listing, else read here."""
     known = files or {}
     return {
-        page: known[page].sha256 if page in known else sha256_of(output / page) for page in pages
+        page: (known[page].sha256, known[page].size)
+        if page in known
+        else (sha256_of(output / page), (output / page).stat().st_size)
+        for page in pages
     }
 
 
@@ -135,6 +129,10 @@ def _forget_old_cache(cache: Path) -> None:
     """Remove the one-slot cache of earlier versions (a whole index and its key)."""
     shutil.rmtree(cache / FOLDER, ignore_errors=True)
     (cache / "key").unlink(missing_ok=True)
+
+
+#: One part to index: its number, its pages, its cache key.
+Job = tuple[int, list[str], str]
 
 
 def index_site(
@@ -145,42 +143,84 @@ def index_site(
 ) -> None:
     """Build the search index of the approved item pages of ``output`` (Pagefind), in parts.
 
-    Each part is indexed by its own Pagefind run, one after another, so Pagefind's
-    memory follows the size of a part, not of the site. A part whose pages are
-    byte-for-byte those of a part cached by an earlier build (``cache``, sealed with
+    Each part is indexed by its own Pagefind run, at most two at once (search_runs.py),
+    so Pagefind's memory follows the size of a part, not of the site. A part whose pages
+    are byte-for-byte those of a part cached by an earlier build (``cache``, sealed with
     the machine key) is taken from the cache: Pagefind's output is not repeatable, so
     an unchanged site then also publishes an unchanged index, and a publish that
     changes one item re-indexes one part. The audit checks a reused part record by
     record like a new one. ``files`` (the build's listing of ``output``, publishing/
     tree.py) saves hashing the pages a second time.
     """
-    pages = sorted(
-        {e["save_as"] for e in manifest.get("included", []) if (output / e["save_as"]).is_file()}
-    )
+    included = {entry["save_as"] for entry in manifest.get("included", [])}
+    if files is None:
+        pages = sorted(page for page in included if (output / page).is_file())
+    else:  # the listing of ``output`` says which exist
+        pages = sorted(included.intersection(files))
     if not pages:
         return  # nothing approved, nothing to find; the search page says so
     store = MachineCache(cache, parts.NAMESPACE) if cache is not None else None
     if cache is not None:
         _forget_old_cache(cache)
-    digests, version, used, listed = _digests(output, pages, files), _version(), set(), []
+    facts, version = _digests(output, pages, files), _version()
     command = pagefind_command()  # the program, not where it is installed
     how = [Path(command[0]).name, *command[1:], *OPTIONS]
+    cached: list[tuple[int, dict[str, bytes]]] = []
+    todo: list[Job] = []
+    used = set()
     for number, part in enumerate(parts.split(pages)):
-        main = number == 0
-        key = parts.part_key(version, how, main, [(p, digests[p]) for p in part])
+        key = parts.part_key(version, how, number == 0, [(p, facts[p][0]) for p in part])
         used.add(key)
-        made = parts.unpack(store.get(key), main) if store is not None else None
+        made = parts.unpack(store.get(key), number == 0) if store is not None else None
         if made is None:
-            made = _run_pagefind(output, part, main)
-            blob = parts.pack(made, main)
-            if store is not None and blob is not None:
-                store.put(key, blob)
-        parts.write_bundle(made, output / FOLDER / parts.folder_name(number))
-        if not main:
-            listed.append(f"{parts.folder_name(number)}/")
+            todo.append((number, part, key))
+        else:
+            cached.append((number, made))
+    largest = max((sum(facts[p][1] for p in part) for _, part, _ in todo), default=0)
+    _index_parts(output, todo, cached, store, largest)
+    listed = [f"{parts.folder_name(n)}/" for n in range(1, len(cached) + len(todo))]
     (output / FOLDER / PARTS_FILE).write_text(json.dumps(listed) + "\n", encoding="utf-8")
     if store is not None:
         parts.prune(store, used)
+
+
+def _index_parts(
+    output: Path,
+    todo: list[Job],
+    cached: list[tuple[int, dict[str, bytes]]],
+    store: MachineCache | None,
+    largest: int,
+) -> None:
+    """Run Pagefind on the parts of ``todo`` (``runs.workers`` at once); write every part.
+
+    The cached parts are written while the runs go; each new part is cached and written
+    as its run ends (the order changes nothing in the output). A failed run (or Ctrl-C)
+    kills the runs going and cancels those not yet started, and its error is raised.
+    """
+    workers, flight = runs.workers(len(todo)), runs.InFlight()
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kpu-pagefind")
+    try:
+        going = {}
+        if todo:
+            scratch = runs.scratch(output, workers * (largest + runs.RUN_MEMORY // 8) + 2**26)
+            going = {
+                pool.submit(_run_pagefind, output, pages, n == 0, scratch, flight): (n, key)
+                for n, pages, key in todo
+            }
+        for number, made in cached:
+            parts.write_bundle(made, output / FOLDER / parts.folder_name(number))
+        for run in as_completed(going):
+            number, key = going[run]
+            made = run.result()
+            blob = parts.pack(made, number == 0)
+            if store is not None and blob is not None:
+                store.put(key, blob)
+            parts.write_bundle(made, output / FOLDER / parts.folder_name(number))
+    except BaseException:  # a failed run, Ctrl-C: the other runs end now, not when done
+        flight.stop()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _page_of(url: str) -> str:

@@ -5,8 +5,8 @@ page, measured with Pagefind 1.5.2; 900 MB at 5,000 items) and has no incrementa
 so one index of the whole site costs what exists, not what changed. The approved pages
 are therefore split into parts of at most ``PAGES_PER_PART`` pages on average, each page
 placed by a hash of its path (so a page stays in its part while the site grows by less
-than a doubling), and Pagefind runs once per part, one after the other. A publish that
-changes one item re-indexes the one part that holds it; the other parts come from the
+than a doubling), and Pagefind runs once per part, two at once (search_runs.py). A
+publish that changes one item re-indexes the one part that holds it; the others come from the
 machine cache, keyed on the exact bytes of every page of the part and sealed with the
 machine key (approval_gate.api.MachineCache). The search page merges the parts
 (Pagefind's ``mergeIndex``), listed in ``pagefind/bagian.json``.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -129,11 +130,13 @@ def unpack(blob: bytes | None, main: bool) -> dict[str, bytes] | None:
 
 
 def write_bundle(files: dict[str, bytes], target: Path) -> None:
-    """Write a bundle's files under ``target``."""
-    for folder in sorted({(target / rel).parent for rel in files}):
-        folder.mkdir(parents=True, exist_ok=True)
+    """Write a bundle's files under ``target`` (plain strings: a part is ~600 small files)."""
+    base = os.fspath(target)
+    for folder in sorted({os.path.dirname(os.path.join(base, rel)) for rel in files}):
+        os.makedirs(folder, exist_ok=True)
     for rel, data in files.items():
-        (target / rel).write_bytes(data)
+        with open(os.path.join(base, rel), "wb") as stream:
+            stream.write(data)
 
 
 def prune(cache: MachineCache, used: set[str]) -> None:

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +23,9 @@ import pytest
 
 import publishing.search
 from approval_gate.api import MachineCache
-from publishing import search_parts
-from publishing.search import audit_search
-from sitekit import Site
+from publishing import search_parts, search_runs
+from publishing.search import SearchIndexError, audit_search
+from sitekit import Keys, Site
 
 #: Title and unique word of each approved item (none of them an Indonesian affix).
 ITEMS = {"alfa": "Qorvux", "bravo": "Zelpim", "charlie": "Wumbat", "delta": "Fyxlor"}
@@ -80,9 +84,9 @@ def _runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     runs: list[list[str]] = []
     real = publishing.search._run_pagefind
 
-    def counted(output: Path, pages: list[str], main: bool) -> dict[str, bytes]:
+    def counted(output: Path, pages: list[str], *args: Any) -> dict[str, bytes]:
         runs.append(pages)
-        return real(output, pages, main)
+        return real(output, pages, *args)
 
     monkeypatch.setattr(publishing.search, "_run_pagefind", counted)
     return runs
@@ -233,3 +237,179 @@ def test_search_page_finds_words_of_every_part(site: Site, small_parts: None) ->
                 assert status.inner_text() == f"1 hasil untuk “{word.lower()}”."
                 assert links == [f"{base}/berita/berita-{name}/"]
         browser.close()
+
+
+# Runs two at once (publishing/search_runs.py): index_site alone on one built output.
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, keys: Keys) -> Site:
+    """The four approved items and the secret one, built once for the tests below."""
+    site = Site(tmp_path_factory.mktemp("runs") / "site", keys)
+    _make(site)
+    site.build()
+    return site
+
+
+@pytest.fixture
+def output(built: Site, tmp_path: Path) -> Path:
+    """A copy of the built output without its search index."""
+    copy = tmp_path / "output"
+    shutil.copytree(built.output, copy, ignore=shutil.ignore_patterns("pagefind"))
+    return copy
+
+
+@pytest.fixture
+def four_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine with cores and memory to spare: only WORKERS bounds the runs."""
+    monkeypatch.setattr(search_runs, "_cores", lambda: 4)
+    monkeypatch.setattr(search_runs, "_available", lambda: 8 * search_runs.RUN_MEMORY)
+
+
+def _manifest(site: Site) -> dict[str, Any]:
+    path = site.root / "var" / "gate-manifest.json"
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize(
+    ("cores", "free_runs", "runs", "expected"),
+    [(2, 8, 8, 2), (16, 8, 8, 2), (1, 8, 8, 1), (2, 1, 8, 1), (2, 0, 8, 1), (2, 8, 1, 1)],
+)
+def test_runs_at_once_follow_cores_memory_and_work(
+    monkeypatch: pytest.MonkeyPatch, cores: int, free_runs: int, runs: int, expected: int
+) -> None:
+    monkeypatch.setattr(search_runs, "_cores", lambda: cores)
+    monkeypatch.setattr(search_runs, "_available", lambda: free_runs * search_runs.RUN_MEMORY)
+    assert search_runs.workers(runs) == expected
+
+
+def test_parts_are_indexed_two_at_once_never_more(
+    built: Site,
+    output: Path,
+    small_parts: None,
+    four_cores: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first two runs meet at a barrier (one at a time would break it); three parts."""
+    meet, lock = threading.Barrier(2, timeout=60), threading.Lock()
+    calls, going, most = [0], [0], [0]
+    real = publishing.search._run_pagefind
+
+    def watched(*args: Any) -> dict[str, bytes]:
+        with lock:
+            calls[0], going[0] = calls[0] + 1, going[0] + 1
+            most[0], first_two = max(most[0], going[0]), calls[0] <= 2
+        try:
+            if first_two:
+                meet.wait()
+            return real(*args)
+        finally:
+            with lock:
+                going[0] -= 1
+
+    monkeypatch.setattr(publishing.search, "_run_pagefind", watched)
+    publishing.search.index_site(output, _manifest(built), None)
+    assert calls[0] == 3 and most[0] == 2
+    urls = [record["url"] for record in _records(output)]
+    assert urls == sorted(f"/berita/berita-{name}/" for name in ITEMS)
+    assert json.loads((output / "pagefind" / "bagian.json").read_text()) == [
+        "bagian-01/",
+        "bagian-02/",
+    ]
+    assert audit_search(output, _pages(built)) == []
+
+
+def _scratches(output: Path, monkeypatch: pytest.MonkeyPatch) -> list[search_runs.Scratch]:
+    """Record where each run put its pages."""
+    seen: list[search_runs.Scratch] = []
+    real = publishing.search._run_pagefind
+
+    def watched(out: Path, pages: list[str], main: bool, scratch: Any, *rest: Any) -> Any:
+        seen.append(scratch)
+        return real(out, pages, main, scratch, *rest)
+
+    monkeypatch.setattr(publishing.search, "_run_pagefind", watched)
+    return seen
+
+
+def test_pages_are_copied_to_memory_scratch_and_killed_scratch_is_swept(
+    built: Site, output: Path, tmp_path: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shm = tmp_path / "shm"
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    killed = shm / f"kpu-pagefind-{dead.pid}-abc" / "situs"  # a killed build's leftovers
+    running = shm / f"kpu-pagefind-{os.getpid()}-def"  # a build still going
+    killed.mkdir(parents=True)
+    running.mkdir()
+    monkeypatch.setattr(search_runs, "SCRATCH", shm)
+    seen = _scratches(output, monkeypatch)
+    publishing.search.index_site(output, _manifest(built), None)
+    assert seen and all(s == search_runs.Scratch(shm, copy=True) for s in seen)
+    assert sorted(p.name for p in shm.iterdir()) == [running.name]
+    assert [r["url"] for r in _records(output)] == sorted(f"/berita/berita-{n}/" for n in ITEMS)
+    assert audit_search(output, _pages(built)) == []
+
+
+def test_without_room_in_memory_pages_are_linked_beside_the_output(
+    built: Site, output: Path, tmp_path: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_runs, "SCRATCH", tmp_path / "tidak-ada")
+    seen = _scratches(output, monkeypatch)
+    publishing.search.index_site(output, _manifest(built), None)
+    assert seen and all(s == search_runs.Scratch(tmp_path, copy=False) for s in seen)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]  # nothing left beside it
+    assert [r["url"] for r in _records(output)] == sorted(f"/berita/berita-{n}/" for n in ITEMS)
+    assert audit_search(output, _pages(built)) == []
+
+
+def test_a_failing_run_stops_the_index_and_leaves_no_scratch(
+    built: Site,
+    output: Path,
+    tmp_path: Path,
+    small_parts: None,
+    four_cores: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shm = tmp_path / "shm"
+    shm.mkdir()
+    monkeypatch.setattr(search_runs, "SCRATCH", shm)
+    monkeypatch.setattr(publishing.search, "pagefind_command", lambda: ["false"])
+    with pytest.raises(SearchIndexError) as caught:
+        publishing.search.index_site(output, _manifest(built), tmp_path / "cache")
+    assert caught.value.message == (
+        "Indeks pencarian gagal dibuat (Pagefind, kode keluar 1); tidak ada yang diterbitkan."
+    )
+    assert list(shm.iterdir()) == []
+    assert not (output / "pagefind" / "bagian.json").exists()
+    assert not list((tmp_path / "cache" / search_parts.NAMESPACE).glob("*/*"))  # none cached
+
+
+def test_a_stopped_index_kills_the_run_still_going(
+    built: Site, output: Path, small_parts: None, four_cores: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C reaches the main thread only: the other run's Pagefind is killed, not awaited."""
+    slow = [sys.executable, "-c", "import time; time.sleep(30)"]  # ignores Pagefind's options
+    monkeypatch.setattr(publishing.search, "pagefind_command", lambda: slow)
+    real, second, ends = publishing.search._run_pagefind, threading.Event(), []
+    order, lock = iter(range(9)), threading.Lock()
+
+    def first_interrupted(*args: Any) -> dict[str, bytes]:
+        with lock:
+            first = next(order) == 0
+        if first:
+            second.wait(60)  # the other run is on its way
+            raise KeyboardInterrupt
+        second.set()
+        try:
+            made = real(*args)
+        except SearchIndexError as error:
+            ends.append(error.message)
+            raise
+        ends.append("selesai")  # the slow run was awaited to its end: the test fails
+        return made
+
+    monkeypatch.setattr(publishing.search, "_run_pagefind", first_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        publishing.search.index_site(output, _manifest(built), None)
+    assert ends and all("kode keluar -9" in end or "dihentikan" in end for end in ends), ends

@@ -1,0 +1,184 @@
+"""How the search index's Pagefind runs go: which binary, how many at once, where.
+
+A full publish indexes every part (8 at 5,000 items) and a changed one at least one;
+each run is one Pagefind process of 130-200 MB that keeps about one core busy. So the
+runs of one build go ``WORKERS`` at once (fewer when the cores or the free memory say
+so: ``workers``), each in a thread of the publishing process that only waits for it.
+A failed run, or Ctrl-C (which reaches the main thread only), kills the runs still going
+(``InFlight``) instead of waiting for them.
+
+Pagefind reads a folder holding only its part's pages, one folder per page (Pelican's
+``<slug>/index.html``). On the publishing machine's disk, removing those folders took a
+third of a part's wall time (``rmdir`` waits for the journal), so the pages are copied
+into a memory file system (``SCRATCH``) when it has room for the runs at once, and
+hard-linked beside the output otherwise. A killed build's scratch folder is removed by
+the next build (its process is gone), so a memory file system does not fill up.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import importlib
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Pagefind runs at once, at most: the machine has 2 cores, and each run takes 130-200 MB.
+WORKERS = 2
+#: Memory to keep free per run at once: Pagefind's peak, its pages in scratch, the bundle.
+RUN_MEMORY = 400 * 2**20
+#: A memory file system for the pages Pagefind reads (used when it has room).
+SCRATCH = Path("/dev/shm")
+SCRATCH_PREFIX = "kpu-pagefind-"
+
+
+@functools.cache
+def binary() -> str | None:
+    """Return the Pagefind binary ``python -m pagefind`` would run, or None to let it look.
+
+    The same order as ``pagefind.service.get_executable`` (its module imports asyncio, a
+    tenth of a CPU-second, so it is not imported): ``PAGEFIND_BINARY_PATH``, then the
+    extended and the plain binary package. Running the binary directly saves a Python
+    start per part.
+    """
+    if named := os.environ.get("PAGEFIND_BINARY_PATH"):
+        return named
+    for package in ("pagefind_bin_extended", "pagefind_bin"):
+        try:
+            found = importlib.import_module(package).get_executable()
+        except ImportError:
+            continue
+        except OSError:  # a broken install: ``python -m pagefind`` says what is wrong
+            return None
+        return str(found) if Path(found).is_file() else None
+    return None
+
+
+@dataclass(frozen=True)
+class Scratch:
+    """Where the runs of one build put their pages: ``copy`` into a memory file system."""
+
+    folder: Path
+    copy: bool
+
+    def folder_for_run(self) -> tempfile.TemporaryDirectory[str]:
+        """Return a new private folder for one run, removed when the run is done."""
+        prefix = f"{SCRATCH_PREFIX}{os.getpid()}-" if self.copy else ".pagefind-"
+        return tempfile.TemporaryDirectory(prefix=prefix, dir=self.folder)
+
+    def place(self, output: Path, pages: list[str], site: Path) -> None:
+        """Put ``pages`` of ``output`` under ``site``: copied, or hard-linked (copied if not)."""
+        for page in pages:
+            target = site / page
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not self.copy:
+                try:
+                    os.link(output / page, target)
+                    continue
+                except OSError:
+                    pass
+            shutil.copyfile(output / page, target)
+
+
+class InFlight:
+    """The Pagefind processes of one build, so that a stopped build stops them at once.
+
+    A run waits for its process in a worker thread, where Ctrl-C (raised in the main
+    thread) does not reach it; ``stop`` kills what runs and refuses what would start.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen[str]] = set()
+        self._stopped = False
+
+    def run(self, command: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+        """Run ``command`` like ``subprocess.run`` (output captured as text)."""
+        with self._lock:
+            if self._stopped:
+                raise OSError(errno.ECANCELED, "pembuatan indeks dihentikan")
+            process = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            self._running.add(process)
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except BaseException:
+            process.kill()
+            process.communicate()
+            raise
+        finally:
+            with self._lock:
+                self._running.discard(process)
+        return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+    def stop(self) -> None:
+        """Kill every running process; later ``run`` calls raise at once."""
+        with self._lock:
+            self._stopped = True
+            for process in self._running:
+                process.kill()
+
+
+def scratch(output: Path, need: int) -> Scratch:
+    """Return the memory file system when it is ours to use and holds ``need`` bytes."""
+    if SCRATCH.is_dir() and os.access(SCRATCH, os.W_OK | os.X_OK) and _free(SCRATCH) > need:
+        _sweep(SCRATCH)
+        return Scratch(SCRATCH, copy=True)
+    return Scratch(output.parent, copy=False)
+
+
+def workers(runs: int) -> int:
+    """Return how many Pagefind runs go at once: cores, memory and runs allowing, ≥ 1."""
+    return max(1, min(WORKERS, _cores(), runs, _available() // RUN_MEMORY))
+
+
+def _available() -> int:
+    """Return the memory the machine can still give (bytes; Linux's ``MemAvailable``)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as info:
+            return next(int(n.split()[1]) * 1024 for n in info if n.startswith("MemAvailable:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        return WORKERS * RUN_MEMORY  # not Linux: the cores decide
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # the cores this process may use
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _free(folder: Path) -> int:
+    try:
+        stat = os.statvfs(folder)
+    except OSError:
+        return 0
+    return stat.f_bavail * stat.f_frsize
+
+
+def _sweep(folder: Path) -> None:
+    """Remove this user's scratch folders of killed builds (their process is gone)."""
+    for stale in folder.glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = stale.name.removeprefix(SCRATCH_PREFIX).partition("-")[0]
+        try:
+            ours = stale.lstat().st_uid == os.getuid()
+        except OSError:
+            continue
+        if ours and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process: alive, and not ours to clean
+    return True
