@@ -9,12 +9,13 @@ bytes (publishing/compress_audit.py).
 
 The bytes of a copy depend only on the sibling's bytes and the settings here (gzip's
 header time is 0), so an unchanged file gives an unchanged copy and a deploy sends a
-copy only when its sibling changed. Each copy is kept on the machine
-(``approval_gate.api.MachineCache``) under the sibling's SHA-256, the settings and this
-code (one entry holds both copies of a file), so a publish compresses only what changed.
-A cached copy is not decompressed again here: the audit does that for every (file, copy)
-pair it has not seen, so an entry that is wrong although sealed with the machine's key
-stops the build (fail closed), and a damaged one fails its seal and is made again.
+copy only when its sibling changed. Each copy is kept on the machine as a read-only file
+named by its SHA-256 and hard-linked into the next build (publishing/compress_store.py),
+so a publish compresses and writes only what changed; what is compressed is compressed
+on every core. A linked copy is read back and hashed, never trusted by its name, and not
+decompressed here: the audit does that for every (file, copy) pair it has not seen, so
+a copy that is wrong although its table was sealed with the machine's key stops the
+build (fail closed), and a damaged stored file is removed and made again.
 
 Brotli quality 6, not 11: on this site's pages 11 makes the .br about 7 % smaller but
 costs some 40 times the CPU (docs/benchmarks.md, "Compressed copies": a 1,000-item site
@@ -25,20 +26,22 @@ module's code, or of a listing shared by many pages, compresses again.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 import posixpath
 import zlib
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import brotli
 
-from approval_gate.api import KpuError, MachineCache, cache_key, code_digest, options
+from approval_gate.api import KpuError, cache_key, code_digest, options
 
-from .tree import OutputFile, stamp_of
+from . import compress_store
+from .compress_store import CopyStore
+from .tree import OutputFile
 
 #: File types worth compressing: text. Images, PDFs, fonts and Pagefind's own index files
 #: (``.pf_*``, ``.pagefind``: gzip already) are not.
@@ -170,7 +173,7 @@ def configured(
 
 
 def _code() -> str | None:
-    return code_digest(Path(__file__))
+    return code_digest(Path(__file__), Path(compress_store.__file__))
 
 
 def _settings() -> list[object]:
@@ -185,27 +188,7 @@ def _settings() -> list[object]:
     ]
 
 
-def _pack(copies: dict[str, bytes]) -> bytes:
-    """Return one cache entry holding a file's copies (an empty copy: not smaller)."""
-    sizes = b"".join(len(copies[suffix]).to_bytes(4, "big") for suffix in ENCODINGS)
-    return sizes + b"".join(copies[suffix] for suffix in ENCODINGS)
-
-
-def _unpack(blob: bytes | None) -> dict[str, bytes] | None:
-    """Return the copies in a cache entry, or None when it is missing or malformed."""
-    head = 4 * len(ENCODINGS)
-    if blob is None or len(blob) < head:
-        return None
-    sizes = [int.from_bytes(blob[i : i + 4], "big") for i in range(0, head, 4)]
-    if head + sum(sizes) != len(blob):
-        return None
-    copies, start = {}, head
-    for suffix, size in zip(ENCODINGS, sizes, strict=True):
-        copies[suffix], start = blob[start : start + size], start + size
-    return copies
-
-
-def _made(data: bytes) -> dict[str, bytes]:
+def made(data: bytes) -> dict[str, bytes]:
     """Return ``data`` in each encoding; an empty value where it would not be smaller."""
     made = {suffix: COMPRESS[suffix](data) for suffix in ENCODINGS}
     return {suffix: copy if len(copy) < len(data) else b"" for suffix, copy in made.items()}
@@ -224,43 +207,114 @@ class Written:
         return {"written": len(self.files), "made": self.made}
 
 
+#: One text file's copies to place: its path, its listing entry, the suffixes it lacks.
+Job = tuple[str, OutputFile, list[str]]
+
+
 def compress_output(output: Path, files: Mapping[str, OutputFile], how: Compression) -> Written:
     """Write ``<file>.gz`` and ``<file>.br`` beside every text file of ``output`` worth it.
 
     ``files`` is the build's listing (publishing/tree.py); a name the output already has
     (an approved attachment called ``x.csv.gz``) is never overwritten. The copies come
-    back as listing entries (hashed from the bytes written), so the listing grows by them
-    without reading them back.
+    back as listing entries (hashed from the bytes placed), so the listing grows by them
+    without reading them again. Copies kept from earlier builds are hard-linked
+    (publishing/compress_store.py) while the others are compressed on every core.
     """
     written = Written()
     if not how.enabled:
         return written
-    store = MachineCache(how.cache, "compress") if how.cache is not None else None
-    shaped = _settings()
-    if shaped[-1] is None:
-        store = None  # unreadable source: keep nothing rather than share a key
+    store = _open_store(how.cache)
+    kept: list[Job] = []
+    fresh: list[Job] = []
     for rel, file in files.items():
         wanted = [suffix for suffix in ENCODINGS if f"{rel}{suffix}" not in files]
-        if copy_of(rel) is not None or not worth(rel, file.size) or not wanted:
-            continue
-        key = cache_key("compressed", file.sha256, shaped)
-        copies = _unpack(store.get(key)) if store is not None else None
-        if copies is None:
-            copies = _made(file.path.read_bytes())
-            written.made += len(copies)
-            if store is not None:
-                store.put(key, _pack(copies))
-        for suffix in wanted:
-            if copies[suffix]:
-                written.files[rel + suffix] = _write(output, rel + suffix, copies[suffix])
+        if copy_of(rel) is None and worth(rel, file.size) and wanted:
+            known = store is not None and store.names(file.sha256) is not None
+            (kept if known else fresh).append((rel, file, wanted))
+    try:
+        _place_all(output, store, kept, fresh, written)
+        if store is not None:
+            store.save()
+    finally:
+        if store is not None:
+            store.close()
     return written
 
 
-def _write(output: Path, rel: str, data: bytes) -> OutputFile:
-    """Write a new copy (never through a file already there) and return its listing entry."""
-    path = output / rel
-    with path.open("xb") as stream:
-        stream.write(data)
-    status = path.stat()  # as the listing sees it (an open file's fstat may differ)
-    digest = hashlib.sha256(data).hexdigest()
-    return OutputFile(rel, output, len(data), digest, stamp_of(status))
+def _place_all(
+    output: Path, store: CopyStore | None, kept: list[Job], fresh: list[Job], written: Written
+) -> None:
+    """Compress ``fresh`` on every core the process may use while ``kept`` are linked.
+
+    zlib and brotli release the GIL, so threads suffice; a worker's error (a full disk)
+    is raised here, after the running ones have ended.
+    """
+    pool = ThreadPoolExecutor(_cores(), thread_name_prefix="kompres")
+    try:
+        futures = [pool.submit(_made, output, store, job) for job in fresh]
+        for job in kept:
+            assert store is not None  # only a store knows copies
+            rel, file, missing = _linked(output, store, job, written)
+            if missing:  # a stored copy that was missing or wrong: made again
+                futures.append(pool.submit(_made, output, store, (rel, file, missing)))
+        for future in futures:
+            placed, count = future.result()
+            written.files.update((entry.rel, entry) for entry in placed)
+            written.made += count
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _open_store(cache: Path | None) -> CopyStore | None:
+    """Return the copies kept in ``cache``, or None (no cache, unreadable code or folder)."""
+    shaped = _settings()
+    if cache is None or shaped[-1] is None:
+        return None  # unreadable source: keep nothing rather than share a key
+    try:
+        return CopyStore(cache, cache_key("compressed-copies", shaped), len(ENCODINGS))
+    except OSError:
+        return None
+
+
+def _linked(output: Path, store: CopyStore, job: Job, written: Written) -> Job:
+    """Link ``job``'s kept copies into ``output``; return it with the suffixes still lacking."""
+    rel, file, wanted = job
+    names = dict(zip(ENCODINGS, store.names(file.sha256) or ["", ""], strict=True))
+    missing = []
+    for suffix in wanted:
+        if not names[suffix]:
+            continue  # the copy would not be smaller: there is none
+        placed = store.place(names[suffix], output, rel + suffix)
+        if placed is None:  # missing from the store, or not what its name says
+            missing.append(suffix)
+        else:
+            written.files[placed.rel] = placed
+    if not missing:
+        store.keep(file.sha256, list(names.values()))
+    return (rel, file, missing)
+
+
+def _made(output: Path, store: CopyStore | None, job: Job) -> tuple[list[OutputFile], int]:
+    """Compress one file, write the copies it lacks and keep them; return their entries."""
+    rel, file, wanted = job
+    copies = made(file.path.read_bytes())
+    names = {suffix: compress_store.sha(copy) if copy else "" for suffix, copy in copies.items()}
+    placed = []
+    for suffix in wanted:
+        copy, path = copies[suffix], output / (rel + suffix)
+        if copy:
+            compress_store.write_new(path, copy)
+            if store is not None:
+                store.adopt(path, names[suffix], copy)
+            placed.append(compress_store.listed(output, rel + suffix, len(copy), names[suffix]))
+    if store is not None:
+        store.keep(file.sha256, list(names.values()))
+    return placed, len(copies)
+
+
+def _cores() -> int:
+    """Return how many threads compress at once: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import json
+import os
 import shutil
 import zlib
 from pathlib import Path
@@ -14,14 +16,15 @@ import pytest
 import yaml
 
 from approval_gate.api import ConfigError, ExitCode, MachineCache, cache_key
-from publishing import compress
+from publishing import compress, compress_store
 from publishing.audit import audit_output
 from publishing.build import BuildFailed, build_site
 from publishing.compress import Compression, compress_output, gunzip_bounded, unbrotli_bounded
 from publishing.compress_audit import CopyCheck
+from publishing.compress_store import STORE, CopyStore
 from publishing.inventory import UNACCOUNTED
 from publishing.tree import list_output
-from publishkit import local_targets, publish_settings, run, snapshot, start, wait_for
+from publishkit import leaks, local_targets, publish_settings, run, snapshot, start, wait_for
 from sitekit import Site
 from test_audit_sealed import sealed_for
 
@@ -108,21 +111,140 @@ def test_a_second_build_takes_every_copy_from_the_machine_cache(tmp_path: Path) 
     assert gzip.decompress((second / "theme/js/cari.js.gz").read_bytes()) == b"const y = 2;\n" * 40
 
 
-def _key(data: bytes) -> str:
-    return cache_key("compressed", hashlib.sha256(data).hexdigest(), compress._settings())
+def _store(cache: Path) -> CopyStore:
+    return CopyStore(cache, cache_key("compressed-copies", compress._settings()), 2)
 
 
-def test_a_damaged_cache_entry_fails_its_seal_and_is_compressed_again(tmp_path: Path) -> None:
+def _stored(cache: Path, data: bytes, suffix: str) -> Path:
+    """Return where the store keeps the ``suffix`` copy of ``data``."""
+    return cache / STORE / compress_store.sha(compress.made(data)[suffix])
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Put other bytes at ``path`` (a new file: a copy is read-only and may be a link)."""
+    path.unlink(missing_ok=True)
+    path.write_bytes(data)
+
+
+def test_kept_copies_are_read_only_files_linked_into_the_next_build(tmp_path: Path) -> None:
+    how = Compression(True, tmp_path / "cache")
+    first, second = _folder(tmp_path / "1"), _folder(tmp_path / "2")
+    compress_output(first, list_output(first), how)
+    written = compress_output(second, list_output(second), how)
+    assert written.counts == {"written": 6, "made": 0}
+    stored = _stored(tmp_path / "cache", PAGE, ".br")
+    linked = (second / "berita/a/index.html.br").stat()
+    assert (linked.st_ino, linked.st_mode & 0o777) == (stored.stat().st_ino, 0o444)
+    listed = list_output(second)
+    assert all(written.files[rel].stamp == listed[rel].stamp for rel in written.files)
+
+
+def test_the_store_keeps_only_the_last_builds_copies(tmp_path: Path) -> None:
+    how = Compression(True, tmp_path / "cache")
+    first, second = _folder(tmp_path / "1"), _folder(tmp_path / "2")
+    compress_output(first, list_output(first), how)
+    (second / "berita/a/index.html").write_bytes(OTHER)
+    compress_output(second, list_output(second), how)
+    assert not _stored(tmp_path / "cache", PAGE, ".gz").exists()
+    assert _stored(tmp_path / "cache", OTHER, ".gz").exists()
+    assert len(list((tmp_path / "cache" / STORE).iterdir())) == 6
+
+
+@pytest.mark.parametrize("damage", ["edited", "replaced", "symlink", "fifo", "missing"])
+def test_a_damaged_stored_copy_is_never_linked_but_made_again(tmp_path: Path, damage: str) -> None:
     how = Compression(True, tmp_path / "cache")
     first = _folder(tmp_path / "1")
     compress_output(first, list_output(first), how)
-    entry = MachineCache(tmp_path / "cache", "compress").path_of(_key(PAGE))
-    blob = entry.read_bytes()
-    entry.write_bytes(blob[:32] + compress._pack(compress._made(OTHER)))  # seal no longer fits
+    stored = _stored(tmp_path / "cache", PAGE, ".br")
+    if damage == "edited":  # in place: the first build's copy is the same file
+        stored.chmod(0o644)
+        stored.write_bytes(brotli.compress(OTHER))
+    else:
+        stored.unlink()  # the first build's own link keeps its copy
+    if damage == "replaced":
+        stored.write_bytes(brotli.compress(OTHER))
+    elif damage == "symlink":
+        (tmp_path / "lain.br").write_bytes(brotli.compress(OTHER))
+        stored.symlink_to(tmp_path / "lain.br")
+    elif damage == "fifo":  # opening it to read must not wait for a writer
+        os.mkfifo(stored)
     second = _folder(tmp_path / "2")
     assert compress_output(second, list_output(second), how).made == 2
-    assert brotli.decompress((second / "berita/a/index.html.br").read_bytes()) == PAGE
-    assert gzip.decompress((second / "berita/a/index.html.gz").read_bytes()) == PAGE
+    copy = second / "berita/a/index.html.br"
+    assert brotli.decompress(copy.read_bytes()) == PAGE
+    assert not copy.is_symlink() and copy.stat().st_ino == stored.stat().st_ino  # kept again
+    assert brotli.decompress(stored.read_bytes()) == PAGE
+
+
+def test_a_copy_table_failing_its_seal_reads_as_empty(tmp_path: Path) -> None:
+    how = Compression(True, tmp_path / "cache")
+    first = _folder(tmp_path / "1")
+    compress_output(first, list_output(first), how)
+    store = _store(tmp_path / "cache")
+    entry = store.cache.path_of(store.key)
+    store.close()
+    entry.write_bytes(entry.read_bytes()[:32] + b"{}")  # the seal no longer fits
+    second = _folder(tmp_path / "2")
+    assert compress_output(second, list_output(second), how).made == 6
+
+
+def test_a_table_naming_a_path_instead_of_a_hash_is_ignored(tmp_path: Path) -> None:
+    how = Compression(True, tmp_path / "cache")
+    (tmp_path / "rahasia").write_bytes(brotli.compress(OTHER))
+    store = _store(tmp_path / "cache")
+    sibling = hashlib.sha256(PAGE).hexdigest()
+    store.cache.put(store.key, json.dumps({sibling: ["", "../../rahasia"]}).encode())
+    store.close()
+    output = _folder(tmp_path / "1")
+    assert compress_output(output, list_output(output), how).made == 6
+    assert brotli.decompress((output / "berita/a/index.html.br").read_bytes()) == PAGE
+
+
+def test_copies_are_written_where_they_cannot_be_linked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    how = Compression(True, tmp_path / "cache")
+    first, second = _folder(tmp_path / "1"), _folder(tmp_path / "2")
+    assert MachineCache(tmp_path / "cache", "kunci").key  # made before links fail
+    monkeypatch.setattr(os, "link", refused)  # the store on another file system
+    assert compress_output(first, list_output(first), how).made == 6
+    assert compress_output(second, list_output(second), how).counts == {"written": 6, "made": 0}
+    copy = second / "berita/a/index.html.gz"
+    assert copy.stat().st_nlink == 1 and gzip.decompress(copy.read_bytes()) == PAGE
+
+
+def test_a_full_disk_in_a_worker_stops_the_compression(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(path: object, data: bytes, folder_fd: int | None = None) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    output = _folder(tmp_path)
+    monkeypatch.setattr(compress_store, "write_new", full)
+    with pytest.raises(OSError) as failed:
+        compress_output(output, list_output(output), Compression(True, tmp_path / "cache"))
+    assert failed.value.errno == errno.ENOSPC  # build.py: "disk penuh", exit code 16
+
+
+def test_a_poisoned_stored_copy_is_never_published(site: Site) -> None:
+    body = "Isi rapat pleno terbuka yang cukup panjang untuk dipadatkan. " * 20
+    site.article("berita/a.md", "Rapat A", body, slug="a", category="Berita")
+    site.approve_all("berita/a.md")
+    site.build()
+    page = (site.output / "berita/a/index.html").read_bytes()
+    for suffix, squeeze in ((".br", brotli.compress), (".gz", gzip.compress)):
+        stored = _stored(site.root / ".cache" / "compress", page, suffix)
+        stored.chmod(0o644)  # edited in place: the live output's copy changes with it
+        stored.write_bytes(squeeze(page.replace(b"Rapat", b"TOKENRACUN")))
+    assert leaks(site.output, "TOKENRACUN")  # what the poison did to the old output
+    site.build()
+    assert leaks(site.output, "TOKENRACUN") == []
+    for suffix in (".br", ".gz"):
+        copy = (site.output / f"berita/a/index.html{suffix}").read_bytes()
+        assert compress.DECOMPRESS[suffix](copy, len(page)) == page
 
 
 def test_a_wrong_entry_sealed_with_the_machine_key_stops_the_build(site: Site) -> None:
@@ -133,8 +255,15 @@ def test_a_wrong_entry_sealed_with_the_machine_key_stops_the_build(site: Site) -
     site.build()
     before = snapshot(site.output)
     page = (site.output / "berita/a/index.html").read_bytes()
-    store = MachineCache(site.root / ".cache" / "compress", "compress")
-    store.put(_key(page), compress._pack(compress._made(page.replace(b"Rapat", b"RAHASIA"))))
+    other = compress.made(page.replace(b"Rapat", b"RAHASIA"))
+    store = _store(site.root / ".cache" / "compress")
+    names = [compress_store.sha(other[suffix]) for suffix in compress.ENCODINGS]
+    for name, suffix in zip(names, compress.ENCODINGS, strict=True):
+        compress_store.write_new(site.root / ".cache/compress" / STORE / name, other[suffix])
+    table = json.loads(store.cache.get(store.key) or b"{}")
+    table[hashlib.sha256(page).hexdigest()] = names  # the page's copies: another text's
+    store.cache.put(store.key, json.dumps(table).encode())
+    store.close()
     with pytest.raises(BuildFailed) as failed:
         site.build()
     for suffix in (".br", ".gz"):
@@ -219,7 +348,7 @@ def test_the_audit_accepts_true_copies_and_refuses_forged_and_orphan_ones(
     site, manifest = built
     sealing = site if sealed else None
     assert _audit(output, manifest, sealing) == []
-    (output / "berita/a/index.html.br").write_bytes(brotli.compress(OTHER))
+    _replace(output / "berita/a/index.html.br", brotli.compress(OTHER))
     (output / "berita/a/hantu.html.gz").write_bytes(gzip.compress(OTHER))
     assert _audit(output, manifest, sealing) == [ORPHAN, FORGED]
 
@@ -235,7 +364,7 @@ def test_a_true_copy_of_a_refused_file_adds_no_finding_and_publishes_nothing(
 
 def test_a_bomb_named_like_a_copy_is_refused(built, output: Path) -> None:  # type: ignore[no-untyped-def]
     _, manifest = built
-    (output / "index.html.gz").write_bytes(gzip.compress(BOMB))
+    _replace(output / "index.html.gz", gzip.compress(BOMB))
     assert _audit(output, manifest) == [
         "index.html.gz: salinan terkompresi ini tidak terurai menjadi isi 'index.html' yang "
         "persis sama; tidak boleh terbit"
@@ -254,7 +383,7 @@ def test_a_verified_pair_in_the_cache_vouches_only_for_its_own_bytes(
     page = (output / "berita/a/index.html").read_bytes()
     lie = f"{hashlib.sha256(page).hexdigest()}:{hashlib.sha256(OTHER).hexdigest()}:.br"
     cache.put(check.key, json.dumps(sorted(check.known | {lie})).encode())  # a wrong pair
-    (output / "berita/a/index.html.br").write_bytes(forged)
+    _replace(output / "berita/a/index.html.br", forged)
     assert _audit(output, manifest, cache=cache) == [FORGED]
 
 
@@ -263,7 +392,7 @@ def test_a_pair_table_failing_its_seal_reads_as_empty(built, output: Path, tmp_p
     cache = MachineCache(tmp_path / "audit-cache", "audit")
     assert _audit(output, manifest, cache=cache) == []
     check = CopyCheck(manifest, list_output(output), cache)
-    (output / "berita/a/index.html.br").write_bytes(brotli.compress(OTHER))
+    _replace(output / "berita/a/index.html.br", brotli.compress(OTHER))
     page = (output / "berita/a/index.html").read_bytes()
     forged = hashlib.sha256(brotli.compress(OTHER)).hexdigest()
     lie = f"{hashlib.sha256(page).hexdigest()}:{forged}:.br"
@@ -336,7 +465,7 @@ def test_a_forged_copy_written_into_a_sealed_publish_is_refused(site: Site, tmp_
     )
     wait_for(marker, child)  # Pelican has written the staging folder; nothing is checked yet
     (staging,) = (site.root / "var" / "terbit").glob(".*staging*")
-    (staging / "berita/a/index.html.br").write_bytes(brotli.compress(b"<p>TOKENPALSU</p>"))
+    _replace(staging / "berita/a/index.html.br", brotli.compress(b"<p>TOKENPALSU</p>"))
     resume.write_text("")
     out, err = child.communicate(timeout=300)
     assert child.returncode == 10, out + err
