@@ -31,7 +31,7 @@ from .image_audit import DerivedImages
 from .inventory import GENERATED_FILES, Inventory, Sealed
 from .provenance import PUBLIC_ROSTER, audit_provenance
 from .search import audit_search
-from .tree import OutputFile, linked_files, list_output
+from .tree import Listing, OutputFile, fresh, list_output
 
 if TYPE_CHECKING:
     from approval_gate.api import MachineCache
@@ -148,12 +148,10 @@ def _judge(
     return findings
 
 
-def _facts(
-    output: Path, files: Mapping[str, OutputFile], table: FactTable
-) -> list[tuple[str, str, Facts]]:
+def _facts(output: Path, files: Listing, table: FactTable) -> list[tuple[str, str, Facts]]:
     """Return ``(rel, sha256, facts)`` of every file, symlinked ones too, in path order."""
     found = [(rel, file.sha256, table.of(file, _xml(rel))) for rel, file in files.items()]
-    for rel in linked_files(output):  # never published, but audited as before: fail closed
+    for rel in files.links:  # never published, but audited as before: fail closed
         data = (output / rel).read_bytes()
         facts = extract(data, _xml(rel))
         found.append((rel, hashlib.sha256(data).hexdigest(), facts))
@@ -174,7 +172,8 @@ def audit_output(
 
     With ``sealed`` (the sealed publish's input) every file must be accounted for by
     the inventory instead of by folder. ``files`` is the build's listing of ``output``
-    (reused while each file is unchanged, publishing/tree.py); ``cache`` keeps what the
+    (taken as it is when complete and of ``output`` itself, else reused while each file
+    is unchanged, publishing/tree.py); ``cache`` keeps what the
     files say between builds (publishing/audit_facts.py).
     """
     findings = []
@@ -185,7 +184,7 @@ def audit_output(
     allowed = _Allowed(manifest)
     accounts: _Allowed | Inventory = allowed if sealed is None else Inventory(manifest, sealed)
     table = FactTable(cache)
-    listing = list_output(output, files)
+    listing = fresh(files, output) or list_output(output, files)  # the build's, after its writes
     copies = CopyCheck(manifest, listing, cache)  # .gz/.br: publishing/compress_audit.py
     for rel, sha256, facts in _facts(output, listing, table):
         if not copies.hold(rel, sha256):  # a compressed copy is judged last, by its sibling

@@ -42,8 +42,8 @@ from .pelican_run import (
     run_pelican,
     storage_text,
 )
-from .search import SearchIndexError, index_site
-from .tree import OutputFile, list_output
+from .search import FOLDER, SearchIndexError, index_site
+from .tree import Listing, OutputFile, list_output, rooted
 
 __all__ = [
     "SKIPPED",
@@ -125,6 +125,34 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+def _listed(
+    staging: Path,
+    manifest: dict[str, Any],
+    state: Path,
+    how: Compression,
+    search: bool,
+    log: str,
+) -> Listing:
+    """Index and compress the output; return its complete listing, each file hashed once.
+
+    The output is walked twice: once hashed for the search index, once (stat only) after
+    the last write, a listing the audit, the plan and the deploy take as it is
+    (``tree.fresh``). Between them only the index's own folder is listed, for compression.
+    """
+    files: Mapping[str, OutputFile] = list_output(staging)
+    try:
+        if search:  # the search index is made from the gated output only
+            index_site(staging, manifest, state / "pagefind-cache", files)
+    except SearchIndexError as error:
+        raise BuildFailed(error.message, log + error.log, exit_code=error.exit_code) from None
+    if how.enabled:  # .gz/.br beside the text files, audited below (publishing/compress.py)
+        index = list_output(staging, files, under=FOLDER)  # what the index wrote, listed
+        files = {rel: f for rel, f in files.items() if not rel.startswith(f"{FOLDER}/")} | index
+        copies = compress_output(staging, files, how).files  # listed as written
+        files = {**files, **copies}
+    return list_output(staging, known=files)
+
+
 def build_site(
     settings_file: Path,
     output: Path,
@@ -136,6 +164,7 @@ def build_site(
     amend: Callable[[dict[str, Any]], None] | None = None,
     sealed: Sealed | None = None,
     compression: Compression | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> BuildResult:
     """Build the gated site into ``output``, replacing it only when the gate vouches.
 
@@ -148,7 +177,8 @@ def build_site(
     index and the audit read it (a sealed publish adds the items it left out).
     ``sealed`` (a sealed publish's input) makes the audit account for every output file.
     ``compression`` (a publish's choice) defaults to the settings file's; ``search=False``
-    writes no compressed copies either.
+    writes no compressed copies either. ``meanwhile`` is called as the Pelican child
+    starts (the publishing process only waits for it).
     """
     build_id = uuid.uuid4().hex
     # read before the build, so a wrong PUBLISH_COMPRESS stops it before Pelican runs
@@ -161,6 +191,8 @@ def build_site(
         _clear_stale(output)
         with tempfile.TemporaryDirectory(prefix=".pelican-result-") as folder:
             result = Path(folder) / "result.json"
+            if meanwhile is not None:
+                meanwhile()  # e.g. the publish's sweep of old folders (publishing/trash.py)
             done = run_pelican(settings_file, staging, build_id, manifest_path, result, env, extra)
             outcome = read_result(result)
         log = done.stdout + done.stderr
@@ -180,18 +212,7 @@ def build_site(
             manifest_path.write_text(
                 json.dumps(manifest, ensure_ascii=False) + "\n", encoding="utf-8"
             )
-        # Each output file is hashed once: the search index, the audit, the plan and the
-        # deploy reuse the listing (after the index only its own new files are hashed).
-        files = list_output(staging)
-        try:
-            if search:  # the search index is made from the gated output only
-                index_site(staging, manifest, state / "pagefind-cache", files)
-        except SearchIndexError as error:
-            raise BuildFailed(error.message, log + error.log, exit_code=error.exit_code) from None
-        files = list_output(staging, known=files)
-        if how.enabled:  # .gz/.br beside the text files, audited below (publishing/compress.py)
-            copies = compress_output(staging, files, how).files  # listed as written
-            files = list_output(staging, known={**files, **copies})
+        files = _listed(staging, manifest, state, how if search else OFF, search, log)
         findings = audit_output(
             staging,
             manifest,
@@ -211,7 +232,7 @@ def build_site(
         failpoint("audit")  # audited, not yet moved into place
         _swap(staging, output)
         _keep_manifest(manifest_path, state)
-        return BuildResult(output, manifest, log, files)
+        return BuildResult(output, manifest, log, rooted(files, output))
     except OSError as error:
         if not is_storage(error):
             raise

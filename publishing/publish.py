@@ -10,7 +10,8 @@
    ``content/`` is cut down to the approved items, the files their digests cover and the
    furniture (publishing/seal/assemble.py). Pelican reads nothing else.
 5. A fresh gated build into ``var/terbit/<release>``, audited (publishing/build.py); only
-   a manifest marked ``sealed`` may be deployed. The export is removed.
+   a manifest marked ``sealed`` may be deployed. The export and, after the deploy, the
+   build are thrown out; the next publish removes them while its Pelican runs (trash.py).
 6. The target compares and deploys atomically; an unchanged site sends nothing. The
    machine's state (publishing/state.py) records the commit and the release that went
    live; the signed archive records are written before (pending) and after (complete).
@@ -42,7 +43,7 @@ from . import archive, interrupts
 from .build import BuildFailed, build_site
 from .compress import SERVED_BY, Compression
 from .config import load_config
-from .faults import AGAIN, MACHINE_NOTE, Unfinished, discard, is_storage, storage_error, sweep
+from .faults import AGAIN, MACHINE_NOTE, Unfinished, is_storage, storage_error
 from .lock import publish_lock
 from .prepare import DEMO_ENV, Prepared, prepare, publish_env, release_name
 from .seal import SealError
@@ -67,6 +68,7 @@ from .steps import (
 )
 from .targets import Plan, Sent, Target, TargetError
 from .targets.local import LocalTarget
+from .trash import Sweeper, throw_out
 
 
 #: What may be missing after the switch (``Unfinished``).
@@ -95,8 +97,13 @@ class PublishResult:
     interrupted: int | None = None  # a signal that arrived during the switch (finished first)
 
 
-def _sealed_build(run: Run, target: str | None, release: str, moment: datetime) -> Built:
-    """Export, check, assemble and build one commit; the export is gone afterwards."""
+def _sealed_build(
+    run: Run, target: str | None, release: str, moment: datetime, sweeper: Sweeper
+) -> Built:
+    """Export, check, assemble and build one commit; the export is gone afterwards.
+
+    ``sweeper`` starts once the Pelican child runs (publishing/trash.py).
+    """
     with sealed_folders(run.var, release) as (folder, cache):
         exported = export_commit(run.repo, run.commit, folder, run.var / STORE)
         anchor = machine_anchor(run.env, run.demo)
@@ -128,6 +135,7 @@ def _sealed_build(run: Run, target: str | None, release: str, moment: datetime) 
             },
             amend=lambda manifest: amend(sealed, manifest),
             sealed=sealed,
+            meanwhile=sweeper.start,
             compression=Compression(  # only for hosts that serve the copies (docs/hosting.md)
                 ready.config.compress and ready.target.kind in SERVED_BY,
                 run.var / "compress-cache",
@@ -173,12 +181,26 @@ def publish(
 
 
 def _locked(run: Run, target: str | None, dry_run: bool, allow_withdrawal: bool) -> PublishResult:
-    """Build, plan and (unless ``dry_run``) deploy and record, holding the publish lock."""
+    """Build, plan and (unless ``dry_run``) deploy and record, holding the publish lock.
+
+    What earlier publishes threw out (publishing/trash.py) is removed in a thread while
+    this publish's Pelican child runs; the thread ends before the lock is released.
+    """
+    sweeper = Sweeper(run.var)
+    try:
+        throw_out(run.var / "terbit", run.var)  # earlier builds (dry runs, killed publishes)
+        return _built(run, target, dry_run, allow_withdrawal, sweeper)
+    finally:
+        sweeper.join()
+
+
+def _built(
+    run: Run, target: str | None, dry_run: bool, allow_withdrawal: bool, sweeper: Sweeper
+) -> PublishResult:
+    """Build, plan, deploy and record (``_locked``); the build is thrown out afterwards."""
     moment = now()
     release = release_name(moment)
-    sweep(run.var)  # what an earlier discard could not remove (an orphan was writing)
-    discard(run.var / "terbit")  # earlier builds (dry runs, killed publishes) are disposable
-    built = _sealed_build(run, target, release, moment)
+    built = _sealed_build(run, target, release, moment, sweeper)
     output, chosen, manifest = built.result.output, built.ready.target, built.result.manifest
     try:
         chosen.known = built.result.files  # hashed once by the build (publishing/tree.py)
@@ -193,12 +215,15 @@ def _locked(run: Run, target: str | None, dry_run: bool, allow_withdrawal: bool)
         if not dry_run:
             _deploy(run, built, outcome, moment)
             outcome.interrupted = interrupts.release()
+            throw_out(output, run.var)  # removed by the next publish, while its Pelican runs
             run.lap("archive")
         return outcome
+    except BaseException:
+        if not dry_run:  # a failed deploy: nothing of it is left behind
+            shutil.rmtree(output, ignore_errors=True)
+        raise
     finally:
         interrupts.release()  # a failed deploy: the error is what the command reports
-        if not dry_run:
-            shutil.rmtree(output, ignore_errors=True)
 
 
 def _deploy(run: Run, built: Built, outcome: PublishResult, moment: datetime) -> None:

@@ -9,7 +9,11 @@ A publish hashes each output file once: the build lists its output, and the audi
 plan and the deploy reuse that listing (``known``). A listing is only ever a hint: each
 entry is reused only while the file at that place is still the very same file (device,
 inode, size, modification and change times, ``stamp``), so a file written, replaced or
-touched since is hashed again, never trusted from its old hash.
+touched since is hashed again, never trusted from its old hash. The one exception is
+a complete ``Listing`` of the folder itself (``fresh``): the build makes it after the
+last write into its staging folder, and the audit, the plan and the local deploy take it
+as the folder's contents instead of walking the folder again (``rooted`` follows the
+rename into place), so a publish walks its output twice, not six times.
 """
 
 from __future__ import annotations
@@ -145,23 +149,68 @@ def linked_files(output: Path) -> list[str]:
     return [rel for rel, entry in _walk(str(output)) if entry.is_symlink() and entry.is_file()]
 
 
+class Listing(dict[str, OutputFile]):
+    """The regular files under ``root`` (by relative POSIX path), as one walk found them.
+
+    ``links`` are the symlinks that lead to a file (never published, but audited).
+    ``complete`` is False for a listing of one folder under ``root`` only (``under``).
+    """
+
+    def __init__(self, root: Path, *, complete: bool = True) -> None:
+        super().__init__()
+        self.root = root
+        self.complete = complete
+        self.links: list[str] = []
+
+
+def fresh(files: Mapping[str, OutputFile] | None, output: Path) -> Listing | None:
+    """Return ``files`` if it is a complete listing of ``output`` itself, else None.
+
+    Such a listing is made by the build after the last write to its folder, and used
+    instead of walking the folder again (the audit, the plan and the local deploy); any
+    other listing is only a hint of hashes (``list_output``'s ``known``).
+    """
+    if isinstance(files, Listing) and files.complete and files.root == output:
+        return files
+    return None
+
+
+def rooted(files: Listing, root: Path) -> Listing:
+    """Return ``files`` as they are after their folder was renamed to ``root``.
+
+    A rename keeps every file (device, inode, times), so no file is read or stat-ed.
+    """
+    moved = Listing(root, complete=files.complete)
+    moved.links = list(files.links)
+    for rel, file in files.items():
+        moved[rel] = OutputFile(rel, root, file.size, file.sha256, file.stamp)
+    return moved
+
+
 def list_output(
-    output: Path, known: Mapping[str, OutputFile] | None = None
-) -> dict[str, OutputFile]:
+    output: Path, known: Mapping[str, OutputFile] | None = None, *, under: str = ""
+) -> Listing:
     """Return every regular file under ``output`` keyed by its relative POSIX path.
 
     ``known`` (an earlier listing of the same files, possibly from before a rename of
-    ``output``) saves hashing a file again while its ``stamp`` is unchanged.
+    ``output``) saves hashing a file again while its ``stamp`` is unchanged. ``under``
+    (a folder path) lists only that folder of ``output`` (an incomplete listing).
     """
-    files: dict[str, OutputFile] = {}
-    if not output.is_dir():
+    files = Listing(output, complete=not under)
+    top = output / under if under else output
+    if not top.is_dir():
         return files
-    for rel, entry in _walk(str(output)):
-        if entry.is_symlink() or not entry.is_file():
+    known = known or {}
+    for rel, entry in _walk(str(top), f"{under.strip('/')}/" if under else ""):
+        if entry.is_symlink():
+            if entry.is_file():
+                files.links.append(rel)
+            continue
+        if not entry.is_file():
             continue
         status = entry.stat()
         stamp = stamp_of(status)
-        before = (known or {}).get(rel)
+        before = known.get(rel)
         if before is None or before.stamp != stamp or stamp == (0, 0, 0, 0, 0):
             sha = sha256_of(Path(entry.path))
             files[rel] = OutputFile(rel, output, status.st_size, sha, stamp)

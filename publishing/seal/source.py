@@ -27,7 +27,7 @@ from approval_gate.api import (
     run_git,
 )
 
-from ..faults import discard
+from ..trash import throw_out
 from . import SealError
 
 #: Where the exports live under the checkout's ``var/`` (disposable, like ``terbit/``).
@@ -125,16 +125,20 @@ def machine_anchor(env: Mapping[str, str], demo: bool) -> str:
 def sealed_folders(var: Path, name: str) -> Iterator[tuple[Path, Path]]:
     """Yield a new export folder (removed afterwards) and the machine's gate cache.
 
-    Earlier exports (a killed publish) are removed first; the caller holds the publish
-    lock, so none of them is in use. The gate cache (``var/gate-cache``) stays between
-    publishes, so a publish verifies only sign-offs it has not seen: its entries are
-    keyed on each sign-off's bytes and sealed with a key of its own folder
-    (approval_gate's cache.py), so an entry written anywhere else reads as missing.
+    Earlier exports (a killed publish) are thrown out first (publishing/trash.py); the
+    caller holds the publish lock, so none of them is in use. A failure removes the
+    export at once; after a success the next publish's sweep does. The gate cache
+    (``var/gate-cache``) stays between publishes, so a publish verifies only sign-offs it
+    has not seen: its entries are keyed on each sign-off's bytes and sealed with a key of
+    its own folder (approval_gate's cache.py), so an entry written anywhere else reads as
+    missing.
     """
     exports = var / EXPORTS
-    discard(exports)  # an orphaned Pelican child may still read or write in there
+    throw_out(exports, var)  # an orphaned Pelican child may still read or write in there
     exports.mkdir(parents=True, exist_ok=True)  # (and may have made it again): names are new
     try:
         yield exports / name, var / GATE_CACHE
-    finally:
+    except BaseException:
         shutil.rmtree(exports, ignore_errors=True)
+        raise
+    throw_out(exports, var)  # removed while the next publish's Pelican runs (trash.py)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import errno
 import os
+import posixpath
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from approval_gate.api import MachineCache, options
 from .. import interrupts
 from ..failpoints import failpoint
 from ..faults import AGAIN, FULL, failed_path, is_storage, reason, remedy
-from ..tree import OutputFile, Stamp, list_output
+from ..tree import OutputFile, Stamp, fresh, list_output
 from .local_record import RECORD_KEYS, read_record, record_path, write_record
 from . import Plan, Sent, Target, TargetError, folder, target_options
 
@@ -95,9 +96,9 @@ def tidy_local(target: Path) -> list[str]:
 class Trees:
     """A build and the live release it is compared with, each file hashed once."""
 
-    new: dict[str, OutputFile]
+    new: Mapping[str, OutputFile]
     live: str | None  # the release ``current`` pointed at
-    old: dict[str, OutputFile]
+    old: Mapping[str, OutputFile]
 
 
 def compare(
@@ -108,13 +109,14 @@ def compare(
 ) -> Trees:
     """List ``output`` and the current release at ``target``, hashing only what is new.
 
-    ``known`` is the build's listing of ``output``; ``seal`` opens the live release's record.
+    ``known`` is the build's listing of ``output`` (taken as it is when it is complete and
+    of ``output`` itself, ``tree.fresh``); ``seal`` opens the live release's record.
     """
     live = current_release(target)
-    old = {}
+    old: Mapping[str, OutputFile] = {}
     if live:
         old = list_output(target / "releases" / live, read_record(target, live, seal))
-    return Trees(list_output(output, known), live, old)
+    return Trees(fresh(known, output) or list_output(output, known), live, old)
 
 
 def _same(trees: Trees, rel: str, file: OutputFile) -> bool:
@@ -202,9 +204,13 @@ def _assemble(trees: Trees, folder: Path, partial: Path, sent: Sent) -> None:
     if partial.exists():
         shutil.rmtree(partial)
     partial.mkdir(parents=True)
+    made = {""}  # folders made so far: one mkdir per folder, not one per file
     for rel, file in trees.new.items():
         destination = partial / rel
-        destination.parent.mkdir(parents=True, exist_ok=True)
+        parent = posixpath.dirname(rel)
+        if parent not in made:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            made.add(parent)
         if live is not None and _same(trees, rel, file):
             os.link(live / rel, destination)
         else:

@@ -1,0 +1,88 @@
+"""Old exports and builds leave the critical path (publishing/trash.py); one listing is reused.
+
+A good publish renames its export and build out of the way; the next publish removes
+them (and whatever a killed publish left) in a thread while its Pelican child runs. A
+complete listing of the build's own folder stands for that folder (publishing/tree.py
+``fresh``); any other listing is only a hint, so a file added behind it is still found.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from publishkit import local_targets, publish_settings, run, snapshot
+from sitekit import Site
+
+from publishing.faults import TRASH_PREFIX
+from publishing.targets.local import compare
+from publishing.trash import Sweeper, throw_out
+from publishing.tree import fresh, list_output, rooted
+
+
+def _trash(var: Path) -> set[str]:
+    return {path.name for path in var.glob(f"{TRASH_PREFIX}*")}
+
+
+def test_thrown_out_folders_are_swept_in_the_background(tmp_path: Path) -> None:
+    var = tmp_path / "var"
+    (var / "segel" / "rilis" / "content").mkdir(parents=True)
+    (var / "segel" / "rilis" / "content" / "a.md").write_text("x")
+    throw_out(var / "segel", var)
+    throw_out(var / "tidak-ada", var)  # nothing there: nothing to do
+    (name,) = _trash(var)
+    assert name.startswith(f"{TRASH_PREFIX}segel-") and not (var / "segel").exists()
+    sweeper = Sweeper(var)
+    sweeper.start()
+    sweeper.join()
+    assert _trash(var) == set()
+    (var / f"{TRASH_PREFIX}lama").mkdir()  # never started (a publish that failed early)
+    Sweeper(var).join()
+    assert _trash(var) == set()
+
+
+def test_a_listing_stands_for_its_folder_only_when_complete_and_its_own(tmp_path: Path) -> None:
+    output, target = tmp_path / "keluaran", tmp_path / "web"
+    (output / "berita").mkdir(parents=True)
+    (output / "index.html").write_text("beranda")
+    os.symlink(output / "index.html", output / "berita" / "tautan.html")
+    listing = list_output(output)
+    assert sorted(listing) == ["index.html"] and listing.links == ["berita/tautan.html"]
+    assert fresh(listing, output) is listing
+    moved = output.rename(tmp_path / "pindah")
+    again = rooted(listing, moved)
+    assert fresh(listing, moved) is None and fresh(again, moved) is again
+    assert again["index.html"].path.read_text() == "beranda"
+    assert fresh(list_output(moved, under="berita"), moved) is None  # one folder only
+    assert fresh(dict(again), moved) is None  # a plain mapping is a hint of hashes only
+    # Poison: a file added behind a listing that is not the folder's own is still found.
+    (moved / "berita" / "baru.html").write_text("baru")
+    assert "berita/baru.html" in compare(moved, target, listing).new
+    assert "berita/baru.html" not in compare(moved, target, again).new  # trusted as made
+
+
+@pytest.mark.slow
+def test_the_next_publish_removes_what_earlier_ones_threw_out(site: Site, tmp_path: Path) -> None:
+    web, var = tmp_path / "web", site.root / "var"
+    site.article("berita/rapat.md", "Rapat Pleno", "Isi TOKENRAPAT.", category="Berita")
+    site.approve_all("berita/rapat.md")
+    settings = publish_settings(site, local_targets(web))
+    site.commit()
+    done = run(settings)
+    assert done.returncode == 0, done.stdout + done.stderr
+    first = _trash(var)  # the export and the build, renamed at once
+    assert len(first) == 2 and not (var / "segel").exists()
+    assert not list((var / "terbit").iterdir())
+    (var / "segel" / "dibunuh" / "content").mkdir(parents=True)  # a killed publish's export
+    (var / "segel" / "dibunuh" / "content" / "x.md").write_text("x")
+    (var / f"{TRASH_PREFIX}sisa" / "a").mkdir(parents=True)  # a sweep a kill cut short
+    site.article("berita/baru.md", "Berita Baru", "Isi TOKENBARU.", category="Berita")
+    site.approve_all("berita/baru.md")
+    site.commit()
+    done = run(settings)
+    assert done.returncode == 0, done.stdout + done.stderr
+    left = _trash(var)
+    assert len(left) == 2 and not left & first  # only this publish's own are left
+    assert not (var / "segel").exists()
+    assert any(b"TOKENBARU" in data for data in snapshot(web / "current").values())
