@@ -22,7 +22,7 @@ import hashlib
 import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .audit_facts import PREVIEW_MARKER, PRIVATE_MARKERS, Facts, FactTable, extract
@@ -99,7 +99,8 @@ class _Allowed:
         """Return why ``rel`` belongs to no approved item nor furniture folder, or None."""
         if self.images.claims(rel):  # image variants are checked by their bytes
             return self.images.account(rel, sha256)
-        html = PurePosixPath(rel).suffix == ".html"
+        name = rel.rpartition("/")[2]
+        html = name.endswith(".html") and len(name) > len(".html")  # PurePosixPath's suffix
         if html and not self.page(rel):
             return "halaman ini bukan milik item yang disetujui"
         if not html and not self.file(rel):
@@ -194,7 +195,8 @@ def audit_output(
         AuditFinding(path, problem) for path, problem in audit_search(output, set(allowed.pages))
     ]
     findings += [
-        AuditFinding(path, problem) for path, problem in audit_provenance(output, manifest, sealed)
+        AuditFinding(path, problem)
+        for path, problem in audit_provenance(output, manifest, sealed, cache)
     ]
     findings += [AuditFinding(path, problem) for path, problem in allowed.images.missing(listing)]
     findings = [finding for finding in findings if finding.path not in copies.held]

@@ -118,8 +118,11 @@ class FactTable:
         return facts
 
     def save(self) -> None:
-        """Write back the facts of this output's files only (the table never grows stale)."""
-        if self.cache is not None and self.used:
+        """Write back the facts of this output's files only (the table never grows stale).
+
+        A table that would be written back as it was read is left as it is.
+        """
+        if self.cache is not None and self.used and (self.made or self.used != self.known):
             text = json.dumps(self.used, sort_keys=True, separators=(",", ":"))
             self.cache.put(self.key, text.encode("utf-8"))
 
@@ -149,3 +152,36 @@ def _valid(facts: object) -> bool:
 def _pair(link: object) -> bool:
     """Return whether ``link`` is a ``[link, path]`` pair of texts."""
     return isinstance(link, list) and len(link) == 2 and all(isinstance(t, str) for t in link)
+
+
+class KeptTable:
+    """A table of facts by SHA-256, kept whole in the machine cache under this code's hash.
+
+    The generic form of ``FactTable`` for the audit's other readers (provenance.py): the
+    caller looks a file up by the hash of the bytes it has just read, checks the entry's
+    shape itself (a malformed entry is made again), and only the entries used this run are
+    written back, so the table never outgrows the output.
+    """
+
+    def __init__(self, cache: MachineCache | None, name: str, version: int, *code: Path) -> None:
+        digest = code_digest(*code)
+        self.cache = cache if digest is not None else None  # unreadable code: keep nothing
+        self.key = cache_key(name, version, digest)
+        self.known = _load(self.cache.get(self.key)) if self.cache is not None else {}
+        self.used: dict[str, Any] = {}
+        self.made = 0  # how many entries had to be made from the bytes (tests, benchmark)
+
+    def get(self, sha256: str) -> Any:
+        """Return the kept entry for ``sha256`` (shape unchecked), or None."""
+        return self.known.get(sha256)
+
+    def keep(self, sha256: str, entry: Any, made: bool) -> None:
+        """Note ``entry`` as this run's fact for ``sha256`` (``made``: read from the bytes)."""
+        self.used[sha256] = entry
+        self.made += made
+
+    def save(self) -> None:
+        """Write back this run's entries only, when anything could change."""
+        if self.cache is not None and self.used and (self.made or self.used != self.known):
+            text = json.dumps(self.used, sort_keys=True, separators=(",", ":"))
+            self.cache.put(self.key, text.encode("utf-8"))

@@ -95,7 +95,7 @@ class CopyCheck:
             problem = self._problem(output, rel, digest, sibling, refused)
             if problem:
                 findings.append((rel, problem.format(sibling=sibling)))
-        if self.cache is not None and self.used:
+        if self.cache is not None and self.used and (self.made or self.used != self.known):
             self.cache.put(self.key, json.dumps(sorted(self.used)).encode("utf-8"))
         return findings
 
@@ -107,17 +107,17 @@ class CopyCheck:
             return NO_SIBLING
         if sibling in refused:
             return None  # the sibling's own finding stops the build; the copy adds no news
-        pair = f"{original.sha256}:{digest}:{posixpath.splitext(rel)[1]}"
+        suffix = posixpath.splitext(rel)[1]
+        pair = f"{original.sha256}:{digest}:{suffix}"
         if pair in self.known:
             self.used.add(pair)
             return None
         self.made += 1
         data, copy = original.path.read_bytes(), (output / rel).read_bytes()
-        inflate = compress.DECOMPRESS[posixpath.splitext(rel)[1]]
-        if inflate(copy, len(data)) != data:
+        if compress.DECOMPRESS[suffix](copy, len(data)) != data:
             return OTHER_BYTES
         # kept under the hashes of the bytes actually compared, whatever the listing said
-        self.used.add(f"{_sha(data)}:{_sha(copy)}:{posixpath.splitext(rel)[1]}")
+        self.used.add(f"{_sha(data)}:{_sha(copy)}:{suffix}")
         return None
 
 

@@ -9,17 +9,18 @@ name that item, role, signer, time and digest. No excluded item's path or digest
 appear anywhere in a piece; nothing else may be in the folder; the site-wide record of
 earlier versions (``persetujuan/catatan.json``) is no longer written and may not be
 published; and every included item has its piece (its page links to it).
+
+What a piece's bytes say is decoded once and kept by their SHA-256
+(publishing/provenance_facts.py); the check against the manifest runs on every audit.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import json
+import os
 import re
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 from approval_gate.api import (
@@ -29,7 +30,12 @@ from approval_gate.api import (
     signing_key,
 )
 
-FOLDER = "persetujuan/catatan"
+from .audit_facts import Facts
+from .provenance_facts import FOLDER, PieceTable, piece_path
+
+if TYPE_CHECKING:
+    from approval_gate.api import MachineCache
+
 OLD_RECORD = "persetujuan/catatan.json"
 _PIECE_NAME = re.compile(r"[0-9a-f]{20}\.json")
 _PAYLOAD_FIELDS = ("item", "role", "signer", "decision", "signed_at", "digest")
@@ -49,99 +55,64 @@ class SealedFolder(Protocol):
         """The sealed export (its ``approvals/`` holds the roster the gate verified)."""
 
 
-def piece_path(item: str) -> str:
-    """Return where an item's piece must be (the theme's rule, worked out independently)."""
-    return f"{FOLDER}/{hashlib.sha256(item.encode('utf-8')).hexdigest()[:20]}.json"
-
-
-def _payload_fields(encoded: object) -> dict[str, str] | None:
-    """Return the fields of a base64 payload in canonical form, or None if it is not."""
-    try:
-        text = base64.b64decode(str(encoded), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    fields: dict[str, str] = {}
-    for line in text.splitlines()[1:]:
-        name, _, value = line.partition(": ")
-        try:
-            fields[name] = json.loads(value)
-        except ValueError:
-            return None
-    return fields
-
-
 def _check_signoffs(
-    item: str, listed: list[Any], counted: list[dict[str, Any]], digest: str
+    item: str, listed: list[list[Any]], counted: list[dict[str, Any]], digest: str
 ) -> list[str]:
+    """Judge the sign-offs a piece shows (``_signoff_facts``) against the counted ones."""
     problems = []
-    shown = [
-        (s.get("role"), s.get("signer"), s.get("signed_at")) for s in listed if isinstance(s, dict)
-    ]
+    shown = [tuple(own) for own, _ in listed if own is not None]
     if shown != [(s["role"], s["signer"], s["signed_at"]) for s in counted]:
         problems.append(f"persetujuan {item!r} tidak sama dengan yang dihitung gerbang")
-    for signoff in listed:
-        fields = _payload_fields(
-            signoff.get("payload_base64") if isinstance(signoff, dict) else None
-        )
+    for own, fields in listed:
         expected = (
             {
                 "item": item,
                 "decision": "setuju",
                 "digest": digest,
-                **{k: signoff.get(k) for k in ("role", "signer", "signed_at")},
+                **dict(zip(("role", "signer", "signed_at"), own, strict=True)),
             }
-            if isinstance(signoff, dict)
+            if own is not None
             else {}
         )
-        if fields is None or any(fields.get(k) != expected.get(k) for k in _PAYLOAD_FIELDS):
+        if not isinstance(fields, dict) or any(
+            fields.get(k) != expected.get(k) for k in _PAYLOAD_FIELDS
+        ):
             problems.append(
                 f"teks bertanda tangan untuk {item!r} tidak cocok dengan persetujuannya"
             )
     return problems
 
 
-def _leaks(data: bytes, excluded: list[dict[str, Any]]) -> list[str]:
-    """Return what ``data`` says of items that were not approved."""
+def _leaks(data: bytes, tokens: list[tuple[str, bytes]]) -> list[str]:
+    """Return what ``data`` says of items that were not approved (``_excluded_tokens``)."""
+    return [f"menyebut {token!r} yang tidak disetujui" for token, text in tokens if text in data]
+
+
+def _excluded_tokens(excluded: list[dict[str, Any]]) -> list[tuple[str, bytes]]:
+    """Return each excluded item's path and digest with the JSON text a piece would hold."""
     return [
-        f"menyebut {token!r} yang tidak disetujui"
+        (token, json.dumps(token, ensure_ascii=False).encode())
         for entry in excluded
         for token in (entry.get("item"), entry.get("digest"))
-        if token and json.dumps(token, ensure_ascii=False).encode() in data
+        if token
     ]
 
 
-def _check_piece(rel: str, data: bytes, included: dict[str, dict[str, Any]]) -> list[str]:
-    """Return what is wrong with one piece against the included items."""
-    try:
-        piece = json.loads(data)
-        item = piece["item"]
-        assert isinstance(item, str)
-    except (ValueError, KeyError, TypeError, AssertionError):
+def _check_piece(rel: str, facts: Facts, included: dict[str, dict[str, Any]]) -> list[str]:
+    """Return what is wrong with one piece (its ``piece_facts``) against the included items."""
+    item = facts["i"]
+    if item is None:
         return ["catatan persetujuan tidak dapat dibaca"]
     entry = included.get(item)
     if entry is None:
         return [f"mencantumkan {item!r} yang bukan item disetujui"]
     problems = []
-    if piece_path(item) != rel:
+    if facts["at"] != rel:
         problems.append(f"catatan {item!r} tidak berada di berkasnya sendiri")
-    if piece.get("digest") != entry["digest"] or piece.get("url") != entry["url"]:
+    if facts["d"] != entry["digest"] or facts["u"] != entry["url"]:
         problems.append(f"sidik isi atau alamat {item!r} tidak sama dengan manifest")
-    signoffs = piece.get("signoffs")
-    problems += _check_signoffs(
-        item,
-        signoffs if isinstance(signoffs, list) else [],
-        entry["signoffs"],
-        entry["digest"],
-    )
+    problems += _check_signoffs(item, facts["s"], entry["signoffs"], entry["digest"])
     return problems
-
-
-def _names_itself(rel: str, data: bytes) -> bool:
-    """Return whether the piece at ``rel`` is the piece of the item it names."""
-    try:
-        return piece_path(json.loads(data)["item"]) == rel
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return False
 
 
 def _read(path: Path) -> bytes | None:
@@ -192,13 +163,40 @@ def audit_roster(
     return missing + findings
 
 
+def _walk(folder: Path) -> list[tuple[str, str | None]]:
+    """Return every entry under ``folder`` but folders, in path order; None: not a piece.
+
+    A piece is a regular file named like one directly in ``folder``; anything else
+    (a symlink, a file in a subfolder, another name) is refused.
+    """
+    found: list[tuple[str, str | None]] = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            rel = f"{FOLDER}/{entry.name}"
+            if entry.is_dir(follow_symlinks=False):
+                found += [
+                    (f"{FOLDER}/{inner.relative_to(folder).as_posix()}", None)
+                    for inner in Path(entry.path).rglob("*")
+                    if inner.is_symlink() or not inner.is_dir()
+                ]
+            elif entry.is_symlink() or not entry.is_file(follow_symlinks=False):
+                found.append((rel, None))
+            else:
+                found.append((rel, entry.path if _PIECE_NAME.fullmatch(entry.name) else None))
+    return sorted(found, key=lambda pair: pair[0].split("/"))
+
+
 def audit_provenance(
-    output: Path, manifest: dict[str, Any], sealed: SealedFolder | None = None
+    output: Path,
+    manifest: dict[str, Any],
+    sealed: SealedFolder | None = None,
+    cache: MachineCache | None = None,
 ) -> list[tuple[str, str]]:
     """Return ``(path, problem)`` for anything in the record that is not an approved item.
 
     ``sealed`` (a sealed publish's input) also holds the published roster files to the
-    sealed input's bytes.
+    sealed input's bytes. ``cache`` keeps what each piece's bytes say by their SHA-256
+    (``piece_facts``); whether that is allowed is judged against ``manifest`` every time.
     """
     findings: list[tuple[str, str]] = []
     folder = output / FOLDER
@@ -214,24 +212,22 @@ def audit_provenance(
         )
     if not folder.is_dir():
         return findings
-    excluded = manifest.get("excluded", [])
+    tokens = _excluded_tokens(manifest.get("excluded", []))
     included = {e["item"]: e for e in manifest["included"]}
     seen = set()
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(output).as_posix()
-        if path.is_dir() and not path.is_symlink():
-            continue
-        if path.is_symlink() or not path.is_file() or not _PIECE_NAME.fullmatch(path.name):
+    table = PieceTable(cache)
+    for rel, path in _walk(folder):
+        if path is None:
             findings.append((rel, "berkas ini bukan catatan persetujuan satu isi"))
             continue
-        if path.parent != folder:
-            findings.append((rel, "berkas ini bukan catatan persetujuan satu isi"))
-            continue
-        data = path.read_bytes()
-        if _names_itself(rel, data):
+        with open(path, "rb") as file:
+            data = file.read()
+        facts = table.of(data)
+        if facts["i"] is not None and facts["at"] == rel:
             seen.add(rel)
-        findings += [(rel, problem) for problem in _leaks(data, excluded)]
-        findings += [(rel, problem) for problem in _check_piece(rel, data, included)]
+        findings += [(rel, problem) for problem in _leaks(data, tokens)]
+        findings += [(rel, problem) for problem in _check_piece(rel, facts, included)]
+    table.save()
     findings += [
         (piece_path(item), f"catatan persetujuan {item!r} tidak ada")
         for item in sorted(included)

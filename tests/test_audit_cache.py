@@ -8,16 +8,18 @@ milliseconds; the whole-site audit tests are in test_audit.py and test_audit_sea
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
-from approval_gate.api import MachineCache, cache_key
-from publishing import audit_facts
+from approval_gate.api import MachineCache, cache_key, code_digest
+from publishing import audit_facts, provenance_facts
 from publishing.audit import audit_output
-from publishing.audit_facts import FACTS_VERSION, FactTable
+from publishing.audit_facts import FACTS_VERSION, FactTable, KeptTable
+from publishing.provenance import FOLDER, audit_provenance, piece_path
 from publishing.tree import list_output
 
 SITEMAP = (
@@ -132,3 +134,144 @@ def test_the_audit_without_a_listing_or_cache_is_the_same(output: Path) -> None:
     (output / "berita" / "b" / "index.html").write_text('<html data-x="kpu-pratinjau"></html>')
     found = [f.render() for f in audit_output(output, _manifest("a", "b"), "b1", False)]
     assert found == [f"berita/b/index.html: {PREVIEW}"]
+
+
+# --- provenance pieces (publishing/provenance.py): decoded once per SHA-256 -------------
+
+ITEMS = ("berita/a.md", "berita/b.md")
+
+
+def _payload(item: str, role: str, digest: str) -> str:
+    lines = ["kpu-rembang-persetujuan-v1"] + [
+        f"{name}: {json.dumps(value)}"
+        for name, value in (
+            ("item", item),
+            ("role", role),
+            ("signer", f"{role}-1"),
+            ("decision", "setuju"),
+            ("signed_at", "2026-01-02T03:04:05+07:00"),
+            ("digest", digest),
+        )
+    ]
+    return base64.b64encode("\n".join(lines).encode()).decode()
+
+
+def _entry(item: str) -> dict:
+    digest = "sha256:" + hashlib.sha256(item.encode()).hexdigest()
+    signoffs = [
+        {"role": role, "signer": f"{role}-1", "signed_at": "2026-01-02T03:04:05+07:00"}
+        for role in ("web-admin", "komisioner")
+    ]
+    return {"item": item, "digest": digest, "url": item[:-3] + "/", "signoffs": signoffs}
+
+
+def _piece(item: str, **change: object) -> bytes:
+    entry = _entry(item)
+    signoffs = [
+        {**s, "payload_base64": _payload(item, s["role"], entry["digest"])}
+        for s in entry["signoffs"]
+    ]
+    piece = {"item": item, "digest": entry["digest"], "url": entry["url"], "signoffs": signoffs}
+    return json.dumps({**piece, **change}).encode()
+
+
+def _pieces_manifest(*items: str, excluded: tuple[str, ...] = ()) -> dict:
+    return {
+        "included": [_entry(item) for item in items],
+        "excluded": [_entry(item) for item in excluded],
+    }
+
+
+@pytest.fixture
+def record(tmp_path: Path) -> Path:
+    """An output holding the two items' provenance pieces only (no roster, no pages)."""
+    folder = tmp_path / "record"
+    for item in ITEMS:
+        path = folder / piece_path(item)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(_piece(item))
+    return folder
+
+
+def _pieces_audit(record: Path, manifest: dict, cache: MachineCache | None) -> list[str]:
+    found = audit_provenance(record, manifest, None, cache)
+    return [f"{path}: {problem}" for path, problem in found if path.startswith(FOLDER)]
+
+
+def _pieces_key() -> str:
+    code = code_digest(Path(provenance_facts.__file__))
+    return cache_key("provenance-pieces", provenance_facts.PIECES_VERSION, code)
+
+
+def test_unchanged_pieces_are_not_decoded_again(
+    record: Path, cache: MachineCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[int] = []
+    save = KeptTable.save
+    monkeypatch.setattr(KeptTable, "save", lambda self: (made.append(self.made), save(self)))
+    manifest = _pieces_manifest(*ITEMS)
+    assert _pieces_audit(record, manifest, cache) == []
+    assert _pieces_audit(record, manifest, cache) == []
+    (record / piece_path("berita/a.md")).write_bytes(_piece("berita/a.md", url="lain/"))
+    assert _pieces_audit(record, manifest, cache) == [
+        f"{piece_path('berita/a.md')}: sidik isi atau alamat 'berita/a.md' tidak sama "
+        "dengan manifest"
+    ]
+    assert made == [2, 0, 1]  # every piece once, then none, then only the changed one
+
+
+def test_a_cached_piece_is_judged_against_each_manifest(record: Path, cache: MachineCache) -> None:
+    assert _pieces_audit(record, _pieces_manifest(*ITEMS), cache) == []
+    withdrawn = _pieces_manifest("berita/a.md", excluded=("berita/b.md",))
+    shown = piece_path("berita/b.md")
+    digest = _entry("berita/b.md")["digest"]
+    assert _pieces_audit(record, withdrawn, cache) == [
+        f"{shown}: menyebut 'berita/b.md' yang tidak disetujui",
+        f"{shown}: menyebut {digest!r} yang tidak disetujui",
+        f"{shown}: mencantumkan 'berita/b.md' yang bukan item disetujui",
+    ]
+
+
+def test_poisoned_piece_entries_never_let_a_forged_piece_through(
+    record: Path, cache: MachineCache
+) -> None:
+    """Damaged bytes fail the seal; a sealed lie speaks only for the bytes it names."""
+    manifest = _pieces_manifest(*ITEMS)
+    assert _pieces_audit(record, manifest, cache) == []
+    path = record / piece_path("berita/b.md")
+    forged = _piece("berita/b.md", digest="sha256:" + "0" * 64)  # other content, same name
+    path.write_bytes(forged)
+    bad = f"{piece_path('berita/b.md')}: sidik isi atau alamat 'berita/b.md' tidak sama "
+    bad += "dengan manifest"
+    stored = cache.path_of(_pieces_key())
+    blob = stored.read_bytes()
+    mac, table = blob[:32], json.loads(blob[32:])
+    clean = table[hashlib.sha256(_piece("berita/b.md")).hexdigest()]
+    table[hashlib.sha256(forged).hexdigest()] = clean  # "the forged bytes are the clean piece"
+    stored.write_bytes(mac + json.dumps(table).encode())  # the seal no longer matches
+    assert _pieces_audit(record, manifest, cache) == [bad]
+    lie = {hashlib.sha256(_piece("berita/b.md")).hexdigest(): clean}
+    cache.put(_pieces_key(), json.dumps(lie).encode())  # sealed, but for the clean bytes
+    assert _pieces_audit(record, manifest, cache) == [bad]
+    for malformed in ({"i": "berita/b.md"}, {**clean, "at": "x"}, {**clean, "s": [[1]]}, 7):
+        cache.put(
+            _pieces_key(), json.dumps({hashlib.sha256(forged).hexdigest(): malformed}).encode()
+        )
+        assert _pieces_audit(record, manifest, cache) == [bad]
+
+
+def test_the_pieces_audit_is_the_same_with_and_without_the_cache(
+    record: Path, cache: MachineCache
+) -> None:
+    (record / piece_path("berita/a.md")).write_bytes(b"{rusak")
+    (record / FOLDER / "sub").mkdir()
+    (record / FOLDER / "sub" / "x.json").write_text("{}")
+    manifest = _pieces_manifest(*ITEMS)
+    expected = [
+        f"{piece_path('berita/a.md')}: catatan persetujuan tidak dapat dibaca",
+        f"{FOLDER}/sub/x.json: berkas ini bukan catatan persetujuan satu isi",
+        f"{piece_path('berita/a.md')}: catatan persetujuan 'berita/a.md' tidak ada",
+    ]
+    assert _pieces_audit(record, manifest, None) == expected
+    assert _pieces_audit(record, manifest, cache) == expected
+    assert _pieces_audit(record, manifest, cache) == expected
