@@ -18,9 +18,11 @@ rename into place), so a publish walks its output twice, not six times.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import mimetypes
 import os
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -128,6 +130,38 @@ def sha256_of(path: Path) -> str:
     return sha.hexdigest()
 
 
+#: Never through a symlink put in a file's place, and a FIFO never makes a walk wait.
+_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+
+
+def hashed_file(path: str) -> tuple[str, os.stat_result]:
+    """Return the SHA-256 of the regular file at ``path`` and its status when it was opened.
+
+    The status comes from the open file itself, before it is read: a file changed while
+    or after it is read has a newer ``stamp`` than the one returned, so a later listing
+    hashes it again. Reading stops at a short read that ends where the status said,
+    without one more call to confirm the end; three system calls besides the reads,
+    where ``Path.open`` and a stat of the entry took six. A symlink or anything but a
+    regular file put in the entry's place since the walk saw it is refused (OSError).
+    """
+    fd = os.open(path, _READ)
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):  # put in the file's place since the walk
+            raise OSError(errno.EINVAL, "bukan berkas biasa", path)
+        sha, size, total = hashlib.sha256(), status.st_size, 0
+        want = min(size + 1, 1 << 20)  # one byte past the size: a file that grew is read on
+        while chunk := os.read(fd, want):
+            sha.update(chunk)
+            total += len(chunk)
+            if len(chunk) < want and total == size:
+                break  # the end, where the status said: no call just to confirm it
+            want = min(max(size - total, 0) + 1, 1 << 20)
+        return sha.hexdigest(), status
+    finally:
+        os.close(fd)
+
+
 def _walk(root: str, prefix: str = "") -> Iterator[tuple[str, os.DirEntry[str]]]:
     """Yield ``(rel, entry)`` of everything but folders under ``root``, in path order.
 
@@ -208,14 +242,13 @@ def list_output(
             continue
         if not entry.is_file():
             continue
-        status = entry.stat()
-        stamp = stamp_of(status)
         before = known.get(rel)
+        stamp = stamp_of(entry.stat()) if before is not None else (0, 0, 0, 0, 0)
         if before is None or before.stamp != stamp or stamp == (0, 0, 0, 0, 0):
-            sha = sha256_of(Path(entry.path))
-            files[rel] = OutputFile(rel, output, status.st_size, sha, stamp)
+            sha, status = hashed_file(entry.path)  # the stamp of the file actually read
+            files[rel] = OutputFile(rel, output, status.st_size, sha, stamp_of(status))
         elif before.root == output:
             files[rel] = before  # the very same entry: an MD5 worked out already is kept
         else:
-            files[rel] = OutputFile(rel, output, status.st_size, before.sha256, stamp)
+            files[rel] = OutputFile(rel, output, stamp[2], before.sha256, stamp)
     return files

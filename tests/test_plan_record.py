@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,15 +42,15 @@ PAGES = {"index.html": "beranda", "berita/a/index.html": "A", "berita/b/index.ht
 
 @pytest.fixture
 def hashed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every path ``tree.sha256_of`` reads, in order."""
+    """Every path a listing hashes (``tree.hashed_file``), in order."""
     seen: list[str] = []
-    real = tree.sha256_of
+    real = tree.hashed_file
 
-    def counting(path: Path) -> str:
+    def counting(path: str) -> tuple[str, os.stat_result]:
         seen.append(str(path))
         return real(path)
 
-    monkeypatch.setattr(tree, "sha256_of", counting)
+    monkeypatch.setattr(tree, "hashed_file", counting)
     return seen
 
 
@@ -179,3 +180,58 @@ def test_the_local_target_records_each_release_and_drops_old_records(tmp_path: P
     assert sorted(p.name for p in (tmp_path / "web" / "releases").iterdir()) == ["r2"]
     assert sorted(p.name for p in (tmp_path / "web" / ".kpu-hashes").iterdir()) == ["r2.sha256"]
     assert (root / "var" / "target-cache" / ".kunci").is_file()  # the machine's key, in var/
+
+
+# Poison: the build hashes each file once (``tree.hashed_file``, with the status of the file
+# it read) and its last listing trusts only that status; whatever changes a file behind
+# the walk's back gives it another status, so it is hashed again, never listed as before.
+@pytest.mark.parametrize("how", ["same-size-and-mtime", "grown-as-it-was-read"])
+def test_a_file_changed_behind_the_walk_is_hashed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hashed: list[str], how: str
+) -> None:
+    staging = _site(tmp_path / "staging", PAGES)
+    page = staging / "berita/a/index.html"
+    if how == "grown-as-it-was-read":  # written to right after the walk hashed it
+        real = tree.hashed_file
+
+        def growing(path: str) -> tuple[str, os.stat_result]:
+            found = real(path)
+            if path == str(page) and page.stat().st_size == 1:  # once
+                with page.open("ab") as handle:
+                    handle.write(b" bocor")
+            return found
+
+        monkeypatch.setattr(tree, "hashed_file", growing)
+    known = tree.list_output(staging)
+    if how == "same-size-and-mtime":  # rewritten in place, old size and mtime put back
+        before = page.stat()
+        page.write_text("X")
+        os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))
+    hashed.clear()
+    last = tree.list_output(staging, known)  # the build's last walk, stat only
+    assert hashed == [str(page)]
+    assert last["berita/a/index.html"].sha256 == tree.sha256_of(page)
+    assert last["berita/a/index.html"].size == page.stat().st_size
+    assert {rel: f.sha256 for rel, f in last.items()} == {
+        rel: tree.sha256_of(staging / rel) for rel in PAGES
+    }
+
+
+def test_a_file_swapped_for_a_symlink_during_the_walk_is_never_hashed_through_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staging = _site(tmp_path / "staging", PAGES)
+    secret = tmp_path / "rahasia.txt"
+    secret.write_text("kunci")
+    real = tree._walk
+
+    def swapping(root: str, prefix: str = "") -> Iterator[tuple[str, os.DirEntry[str]]]:
+        for rel, entry in real(root, prefix):
+            if rel == "index.html":  # the walk saw a file; a symlink is put in its place
+                os.unlink(entry.path)
+                os.symlink(secret, entry.path)
+            yield rel, entry
+
+    monkeypatch.setattr(tree, "_walk", swapping)
+    with pytest.raises(OSError):
+        tree.list_output(staging)

@@ -50,7 +50,7 @@ def read_record(target: Path, release: str, seal: MachineCache | None) -> dict[s
         root = target / "releases" / release
         found = {}
         for rel, (sha, stamp) in entries.items():
-            dev, ino, size, mtime, ctime = (int(part) for part in stamp)
+            dev, ino, size, mtime, ctime = map(int, stamp)
             found[rel] = OutputFile(rel, root, size, str(sha), (dev, ino, size, mtime, ctime))
         return found
     except (OSError, ValueError, TypeError, AttributeError):
@@ -71,10 +71,10 @@ def write_record(
     (and, for a link, its inode): one changed during the publish is left out, and so
     hashed by the next plan. A record that cannot be written only costs that plan time.
     """
-    root, entries = target / "releases" / release, {}
+    root, entries = f"{target / 'releases' / release}/", {}
     for rel, (sha, source, linked) in expected.items():
         try:
-            stamp = stamp_of(os.stat(root / rel, follow_symlinks=False))
+            stamp = stamp_of(os.stat(root + rel, follow_symlinks=False))
         except OSError:
             continue
         if stamp[2:4] == source[2:4] and (not linked or stamp[:2] == source[:2]):
