@@ -7,6 +7,7 @@ an item that lost its approval loses its piece, and nothing of it is left in any
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -85,15 +86,48 @@ def test_writing_removes_what_an_earlier_build_left_and_keeps_unchanged_files(
     folder.mkdir(parents=True)
     (folder / ("0" * 20 + ".json")).write_text("{}")  # an item withdrawn since
     (tmp_path / "persetujuan" / "catatan.json").write_text("{}")  # earlier versions' record
-    kept = {"item": "berita/a.md", "digest": "sha256:" + "1" * 64}
+    kept = piece_bytes({"item": "berita/a.md", "digest": "sha256:" + "1" * 64})
     write_record(tmp_path, {piece_path("berita/a.md"): kept}, "signers\n")
     path = tmp_path / piece_path("berita/a.md")
     assert sorted(p.name for p in folder.iterdir()) == [path.name]
     assert not (tmp_path / "persetujuan" / "catatan.json").exists()
-    assert path.read_bytes() == piece_bytes(kept)
+    assert path.read_bytes() == kept
     stamp = path.stat().st_mtime_ns
-    write_record(tmp_path, {piece_path("berita/a.md"): dict(kept)}, "signers\n")
+    write_record(tmp_path, {piece_path("berita/a.md"): bytes(kept)}, "signers\n")
     assert path.stat().st_mtime_ns == stamp  # the same bytes are not even rewritten
+
+
+def test_stored_pieces_are_linked_and_a_damaged_one_is_never_published(
+    tmp_path: Path,
+) -> None:
+    """Pieces linked from the page store are checked; a piece is never written through."""
+    from render_cache.page_files import FOLDER
+
+    output, store = tmp_path / "hasil", tmp_path / "cache"
+    pieces = {piece_path(f"berita/{n}.md"): piece_bytes({"item": f"berita/{n}.md"}) for n in "ab"}
+    write_record(output, pieces, "signers\n", store=store)
+    assert {p: (output / p).read_bytes() for p in pieces} == pieces
+    stored = sorted((store / FOLDER).iterdir())
+    assert len(stored) == 2 and all(s.stat().st_mode & 0o777 == 0o444 for s in stored)
+
+    # Poison: one stored piece edited (same length), the other replaced by a symlink.
+    first, second = stored
+    first.chmod(0o644)
+    first.write_bytes(first.read_bytes()[:-6] + b"RACUN\n")
+    second.unlink()
+    second.symlink_to(first)
+    again = tmp_path / "hasil-2"
+    write_record(again, pieces, "signers\n", store=store)
+    assert {p: (again / p).read_bytes() for p in pieces} == pieces
+    for path in pieces:  # each a link to a good stored file, made again
+        assert (again / path).stat().st_nlink == 2 and not (again / path).is_symlink()
+
+    # Written without a store over an output of linked pieces: new files, never through.
+    changed = {path: data.replace(b"berita", b"BERITA") for path, data in pieces.items()}
+    write_record(again, changed, "signers\n")
+    assert {p: (again / p).read_bytes() for p in pieces} == changed
+    for kept in (store / FOLDER).iterdir():  # the stored files are what their names say
+        assert hashlib.sha256(kept.read_bytes()).hexdigest() == kept.name
 
 
 def test_kept_pieces_are_reused_and_a_poisoned_cache_changes_nothing(site: Site) -> None:

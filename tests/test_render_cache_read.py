@@ -392,3 +392,48 @@ def test_a_stored_page_is_copied_where_it_cannot_be_linked(
         b"baru"
     )
     files.close()
+
+
+class _Reader:
+    """Stands in for a caching reader: entries are files named by the source's digest."""
+
+    def __init__(self, folder: Path) -> None:
+        self._cache = self
+        self.folder = folder
+        self.hashed: list[str] = []
+
+    def key(self, digest: str) -> str:
+        self.hashed.append(digest)
+        return digest
+
+    def path_of(self, key: str) -> Path:
+        return self.folder / key
+
+
+def test_the_pool_reads_a_sample_of_a_warm_cache_and_every_file_of_a_cold_one(
+    tmp_path: Path,
+) -> None:
+    from render_cache import pool
+
+    sources, entries = tmp_path / "isi", tmp_path / "cache"
+    sources.mkdir()
+    entries.mkdir()
+    step = pool.SAMPLE_STEP
+    paths = []
+    for n in range(10 * step):
+        path = sources / f"{n:04d}.md"
+        path.write_text(f"Isi {n}\n")
+        paths.append(str(path))
+        (entries / hashlib.sha256(path.read_bytes()).hexdigest()).write_text("entri")
+
+    warm = _Reader(entries)
+    assert pool._uncached(warm, paths) == []
+    assert len(warm.hashed) == 10  # one file in SAMPLE_STEP was read, no more
+
+    block = paths[3 * step + 1 : 4 * step + 1]  # a folder's worth of changed files
+    for path in block:
+        Path(path).write_text("Diubah\n" + Path(path).read_text())
+    assert pool._uncached(_Reader(entries), paths) == block  # the sample hit: all read
+    for path in paths:
+        (entries / hashlib.sha256(Path(path).read_bytes()).hexdigest()).unlink(missing_ok=True)
+    assert pool._uncached(_Reader(entries), paths) == paths  # cold

@@ -9,6 +9,13 @@ hits. Nothing here decides what is published: a
 worker that crashes or a file that fails to convert is simply left to Pelican, which
 converts it itself and reports it as usual. A small batch is not worth the pool's
 start-up, so below ``THRESHOLD`` uncached files nothing happens here.
+
+Finding the uncached files means reading and hashing each source, which Pelican's read
+then does again. A warm build has nothing for the pool, so only a sample is read first
+(one file in ``SAMPLE_STEP``): with no miss in it, the rest is not read. The sample only
+decides whether the second core helps, never what is read or published; many scattered
+misses that the sample happens to skip are converted by Pelican itself, as below
+``THRESHOLD``.
 """
 
 from __future__ import annotations
@@ -34,6 +41,10 @@ Job = tuple[str, str, dict[str, Any], list[str]]
 #: costs about 0.4 s of CPU and a file about 2 ms, so the second core only pays off
 #: from a few hundred files (measured on the 2-core machine, docs/rendering.md).
 THRESHOLD = 400
+#: One file in this many is read to tell a warm cache (no miss) from one with work for
+#: the pool: a run of this many misses is always sampled, and more than THRESHOLD misses
+#: scattered at random escape the sample with a chance of about e**-10.
+SAMPLE_STEP = max(1, THRESHOLD // 10)
 #: What a worker runs: plain ``python -c``, never multiprocessing's spawn or forkserver,
 #: which run the build's main script again in every worker (an unguarded script that
 #: builds a site would build it again), nor fork, which copies the build's threads' locks.
@@ -94,8 +105,18 @@ def work() -> None:
     print(stored)
 
 
-def _uncached(reader: Any, paths: Iterable[str]) -> list[str]:
-    """Return the paths whose entry is not on disk (a bad entry is Pelican's to redo)."""
+def _uncached(reader: Any, paths: list[str]) -> list[str]:
+    """Return the paths whose entry is not on disk (a bad entry is Pelican's to redo).
+
+    Empty, after reading only a sample, when no sampled file misses (module docstring).
+    """
+    if len(paths) > SAMPLE_STEP and not _missing(reader, paths[::SAMPLE_STEP]):
+        return []
+    return _missing(reader, paths)
+
+
+def _missing(reader: Any, paths: Iterable[str]) -> list[str]:
+    """Return those of ``paths`` whose entry is not on disk (each source read and hashed)."""
     missing = []
     for path in paths:
         try:
@@ -194,7 +215,10 @@ def on_article_generator_init(generator: Any) -> None:
 def _jobs(generator: Any) -> list[tuple[list[str], Job]]:
     """Return, per caching reader, the files it will read that the cache does not hold."""
     jobs: list[tuple[list[str], Job]] = []
-    for suffix, paths in markdown_files(generator).items():
+    found = markdown_files(generator)
+    if sum(len(paths) for paths in found.values()) <= THRESHOLD:
+        return jobs  # too few files for the pool, whatever the cache holds: none read
+    for suffix, paths in found.items():
         reader = generator.readers.readers[suffix]
         missing = _uncached(reader, paths)
         if missing:

@@ -14,6 +14,11 @@ signature is over exact bytes, and base64 keeps them exact through any JSON tool
 keeps raw sign-off text out of the output, where the audit treats it as a leak. Anyone can
 check a sign-off with ``ssh-keygen -Y verify`` and the published ``allowed_signers``
 (docs/theme.md, and the site's page ``/persetujuan/``).
+
+With a render cache the pieces' bytes are kept as read-only files named by their SHA-256
+in the render cache's page store and hard-linked into the output, each read back and
+checked against its name (render_cache/page_files.py): a new file per item on every build
+cost half a second per 1,000 items (docs/rendering.md).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,6 +51,7 @@ from approval_gate.api import (
     principal,
     signing_key,
 )
+from render_cache.page_files import PageFiles, read_back, write_fresh
 
 RECORD_FORMAT = "kpu-rembang-catatan-item-1"
 #: The folder of the per-item pieces; nothing else is ever written into it.
@@ -184,8 +191,8 @@ def public_record(
     site: str,
     with_names: bool,
     cache: MachineCache | None = None,
-) -> dict[str, Any]:
-    """Return the pieces of the public record: one per published item, by output path.
+) -> dict[str, bytes]:
+    """Return the pieces of the public record (their bytes as written), by output path.
 
     ``titles`` maps item paths to titles; ``urls`` maps content-relative file paths to
     their URLs on the site. Names of officials are included only when ``with_names``
@@ -207,8 +214,8 @@ def public_record(
     for item in sorted(items):
         entry = items[item]
         key = cache_key(PIECE_VERSION, common, with_names, entry, titles.get(item, ""))
-        piece = _cached(cache, key, entry, urls) if cache is not None else None
-        if piece is None:
+        data = _cached(cache, key, entry, urls) if cache is not None else None
+        if data is None:
             source_sha, files = _files(content, entry, urls)
             piece = {
                 **common,
@@ -221,21 +228,23 @@ def public_record(
                 "files": files,
                 "signoffs": _signoffs(approvals, entry, roster, with_names),
             }
+            data = piece_bytes(piece)
             if cache is not None:
-                cache.put(key, piece_bytes(piece))
-        pieces[piece_path(item)] = piece
+                cache.put(key, data)
+        pieces[piece_path(item)] = data
     return pieces
 
 
 def _cached(
     cache: MachineCache, key: str, entry: Mapping[str, Any], urls: Mapping[str, str]
-) -> dict[str, Any] | None:
-    """Return the piece kept for exactly these inputs, or None (then it is made again).
+) -> bytes | None:
+    """Return the piece's bytes kept for exactly these inputs, or None (made again).
 
     The key holds the gate's entry (item, digest, address, each counted sign-off's role,
     signer, time and file), the title, the roster's version and the site: whatever a
     piece says. The digest fixes the item's bytes and so the files it covers; their
-    addresses come from this build's settings and are compared here.
+    addresses come from this build's settings and are compared here. The bytes are
+    returned as kept (``piece_bytes`` made them), not encoded again.
     """
     data = cache.get(key)
     try:
@@ -249,7 +258,7 @@ def _cached(
     for covered in piece["files"]:
         if not isinstance(covered, dict) or urls.get(covered.get("path", "")) != covered.get("url"):
             return None
-    return piece
+    return data if isinstance(data, bytes) else None
 
 
 def piece_bytes(piece: Mapping[str, Any]) -> bytes:
@@ -288,15 +297,17 @@ def roster_files(approvals: Path, roster: Roster) -> dict[str, bytes]:
 
 def write_record(
     output: Path,
-    record: Mapping[str, Any],
+    record: Mapping[str, bytes],
     signers: str,
     published: Mapping[str, bytes] | None = None,
+    store: Path | None = None,
 ) -> None:
     """Write the pieces, the allowed-signers file and ``published`` into the site's output.
 
     Whatever else is in the pieces' folder (an output kept from an earlier build, an
     item since withdrawn) is removed, and the site-wide record of earlier versions too.
     ``published`` is ``roster_files``: the roster, its signature and the anchor key.
+    With ``store`` (the render cache folder) each piece is linked from the page store.
     """
     folder = output / PIECES_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
@@ -308,11 +319,29 @@ def write_record(
             else:
                 stale.unlink()
     (output / OLD_RECORD_PATH).unlink(missing_ok=True)
-    for path, piece in record.items():
-        data = piece_bytes(piece)
-        target = output / path
-        if not target.is_file() or target.read_bytes() != data:  # unchanged: left alone
-            target.write_bytes(data)
+    _write_pieces(output, record, PageFiles(store) if store is not None else None)
     (output / SIGNERS_PATH).write_text(signers, encoding="utf-8")
     for path, data in (published or {}).items():
         (output / path).write_bytes(data)
+
+
+def _write_pieces(output: Path, record: Mapping[str, bytes], files: PageFiles | None) -> None:
+    """Put each piece at its path: linked from ``files`` when kept there, else written.
+
+    A linked piece is read back and must hash to its name (``PageFiles.place``), so a
+    damaged stored file is replaced, never published. Without a store, a piece already
+    there with the same bytes is left alone; any other is replaced by a new file, never
+    written through (it may be a link to a stored file).
+    """
+    base = str(output)
+    try:
+        for path, data in record.items():
+            target = os.path.join(base, path)
+            if files is not None:
+                if files.place(hashlib.sha256(data).hexdigest(), target) is None:
+                    files.store(data, target)
+            elif read_back(target) != data:
+                write_fresh(target, data)
+    finally:
+        if files is not None:
+            files.close()

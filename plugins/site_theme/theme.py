@@ -179,6 +179,7 @@ def on_finalized(pelican: Any) -> None:
         raise GateError("Tema tidak menerima daftar item yang disetujui dari gerbang.")
     output = Path(pelican.output_path)
     settings = pelican.settings
+    store = Path(settings["RENDER_CACHE_PATH"]) if settings.get("RENDER_CACHE_PATH") else None
     record = public_record(
         build.approvals.published(),
         build.approvals.roster,
@@ -188,11 +189,7 @@ def on_finalized(pelican: Any) -> None:
         build.urls,
         settings["SITENAME"],
         build.settings.provenance == "peran-nama-dan-tanggal",
-        cache=(
-            MachineCache(Path(settings["RENDER_CACHE_PATH"]), PIECE_CACHE)
-            if settings.get("RENDER_CACHE_PATH")
-            else None
-        ),
+        cache=MachineCache(store, PIECE_CACHE) if store is not None else None,
     )
     write_record(
         output,
@@ -201,6 +198,7 @@ def on_finalized(pelican: Any) -> None:
         roster_files(
             Path(settings["APPROVAL_GATE_APPROVALS_PATH"]).resolve(), build.approvals.roster
         ),
+        store,
     )
     if build.logo is not None:
         target = output / build.logo["name"]
