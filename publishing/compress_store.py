@@ -34,6 +34,7 @@ import stat
 from pathlib import Path
 
 from approval_gate.api import MachineCache
+from approval_gate.api import write_new as new_file
 
 from .tree import OutputFile, stamp_of
 
@@ -46,7 +47,6 @@ OLD_NAMESPACE = "compress"
 MODE = 0o444
 _HEX = re.compile(r"[0-9a-f]{64}")
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 #: Never through a symlink, and a FIFO put in the store does not make the build wait.
 _READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 _temporary = itertools.count()  # next() is atomic under the GIL: one name per thread's use
@@ -59,13 +59,7 @@ def sha(data: bytes) -> str:
 
 def write_new(path: Path | str, data: bytes, folder_fd: int | None = None) -> None:
     """Write ``data`` as a new read-only file ``path`` (never through one already there)."""
-    fd = os.open(path, _NEW_FILE, MODE, dir_fd=folder_fd)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-    finally:
-        os.close(fd)
+    new_file(path, data, folder_fd, MODE)
 
 
 def listed(output: Path, rel: str, size: int, digest: str) -> OutputFile:

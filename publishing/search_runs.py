@@ -175,10 +175,7 @@ def _sweep(folder: Path) -> None:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # another user's process: alive, and not ours to clean
-    return True
+    """Tell whether ``pid`` exists (build.py's one check; imported here, build imports us)."""
+    from .build import process_alive
+
+    return process_alive(pid)

@@ -12,8 +12,9 @@ import os
 from pathlib import Path
 
 import pytest
-from publishkit import local_targets, publish_settings, run, snapshot
+from publishkit import run, snapshot
 from sitekit import Site
+from test_faults import first_publish
 
 from publishing.faults import TRASH_PREFIX
 from publishing.targets.local import compare
@@ -65,12 +66,7 @@ def test_a_listing_stands_for_its_folder_only_when_complete_and_its_own(tmp_path
 @pytest.mark.slow
 def test_the_next_publish_removes_what_earlier_ones_threw_out(site: Site, tmp_path: Path) -> None:
     web, var = tmp_path / "web", site.root / "var"
-    site.article("berita/rapat.md", "Rapat Pleno", "Isi TOKENRAPAT.", category="Berita")
-    site.approve_all("berita/rapat.md")
-    settings = publish_settings(site, local_targets(web))
-    site.commit()
-    done = run(settings)
-    assert done.returncode == 0, done.stdout + done.stderr
+    settings = first_publish(site, web)
     first = _trash(var)  # the export and the build, renamed at once
     assert len(first) == 2 and not (var / "segel").exists()
     assert not list((var / "terbit").iterdir())

@@ -25,12 +25,13 @@ import re
 import stat
 from pathlib import Path
 
+from approval_gate.api import write_new
+
 #: The stored pages' folder in the cache folder (beside the entries' namespaces).
 FOLDER = "halaman-berkas"
 MODE = 0o444
 _HEX = re.compile(rb"[0-9a-f]{64}")
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
 _temporary = itertools.count()
 
@@ -38,17 +39,6 @@ _temporary = itertools.count()
 def name_in(entry: bytes | None) -> str | None:
     """Return the stored file's name a sealed entry gives, or None if it gives none."""
     return entry.decode("ascii") if entry is not None and _HEX.fullmatch(entry) else None
-
-
-def write_new(path: str, data: bytes, folder_fd: int | None = None, mode: int = 0o666) -> None:
-    """Write ``data`` as a new file ``path`` (``O_EXCL``: never through a file already there)."""
-    fd = os.open(path, _NEW_FILE, mode, dir_fd=folder_fd)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-    finally:
-        os.close(fd)
 
 
 def read_back(path: str, folder_fd: int | None = None) -> bytes | None:

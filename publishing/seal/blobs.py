@@ -21,13 +21,14 @@ import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from approval_gate.api import NEW_FILE
+
 from . import SealError
 
 #: The store's folder under the checkout's ``var/``.
 STORE = "segel-blob"
 INDEX = "sha256.json"
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def write_chunks(fd: int, chunks: Iterator[bytes]) -> str:
@@ -81,7 +82,7 @@ class BlobStore:
     def add(self, oid: str, chunks: Iterator[bytes]) -> None:
         """Store one blob; ``chunks`` raises ``SealError`` when the bytes are not ``oid``'s."""
         temporary = f".neu-{oid}-{os.getpid()}"
-        fd = os.open(temporary, _NEW_FILE, 0o444, dir_fd=self.fd)
+        fd = os.open(temporary, NEW_FILE, 0o444, dir_fd=self.fd)
         try:
             sha = write_chunks(fd, chunks)
             os.close(fd)

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from approval_gate.api import FURNITURE_FOLDERS, Limits
+from approval_gate.api import FURNITURE_FOLDERS, NEW_FILE, Limits
 
 from ..faults import is_storage, storage_error
 from . import SealError
@@ -42,7 +42,6 @@ MAX_BLOB = Limits().attachment
 #: A control character in a path (a name Pelican cannot read back the same).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 @dataclass
@@ -153,7 +152,7 @@ class _Folders:
 
 def _write(folders: _Folders, parts: list[str], chunks: Iterator[bytes]) -> str:
     """Write one new regular file (mode 0644) and return its sha256 hex."""
-    fd = os.open(parts[-1], _NEW_FILE, 0o644, dir_fd=folders.parent(parts[:-1]))
+    fd = os.open(parts[-1], NEW_FILE, 0o644, dir_fd=folders.parent(parts[:-1]))
     try:
         os.fchmod(fd, 0o644)
         return write_chunks(fd, chunks)
