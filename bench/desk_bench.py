@@ -134,28 +134,10 @@ class Site:
         return item
 
     def _sign(self, item: str, count: int, at: Any) -> None:
-        from fastsign import FastSigner
-        from sitekit import PEOPLE, ROLES
+        from seal_bench import sign_roles
+        from sitekit import ROLES
 
-        from approval_gate.api import (
-            SIGNOFF_NAMESPACE,
-            canonical_payload,
-            content_digest,
-            render_signoff,
-            signoff_fields,
-            signoff_path,
-        )
-
-        digest = content_digest(self.root / "content", item).value
-        for step, role in enumerate(ROLES[:count]):
-            when = at + timedelta(minutes=step)
-            fields = signoff_fields(item, role, PEOPLE[role], "setuju", "", when, digest)
-            signed = FastSigner(self.keys.private(PEOPLE[role])).sign(
-                canonical_payload(fields).encode(), SIGNOFF_NAMESPACE
-            )
-            target = self.root / "approvals" / signoff_path(item, role, "setuju", when)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(render_signoff(fields, signed), encoding="utf-8")
+        sign_roles(self.root, self.keys, item, ROLES[:count], at, timedelta(minutes=1))
 
     def decide(
         self, person: str, role: str, item: str, times: dict[str, list[float]] | None = None

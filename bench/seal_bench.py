@@ -254,6 +254,20 @@ def sign_again(root: Path, keys: Any, item: str, round_: int) -> list[str]:
     The sign-offs lie a few hours before the gate's clock (``sitekit.NOW``), ``round_``
     minutes apart from one round to the next, so every round's files are new.
     """
+    from sitekit import NOW, ROLES
+
+    start = NOW - timedelta(hours=3, minutes=-round_)
+    return sign_roles(root, keys, item, ROLES, start, timedelta(minutes=20))
+
+
+def sign_roles(
+    root: Path, keys: Any, item: str, roles: Any, start: Any, gap: timedelta
+) -> list[str]:
+    """Have ``roles`` approve ``item`` as it is now, in order from ``start``, ``gap`` apart.
+
+    Real SSHSIG sign-offs (``fastsign``) in the repository's format; returns the new files
+    (repository paths). desk_bench.py uses it for items waiting part way through the SOP.
+    """
     from approval_gate.api import (
         SIGNOFF_NAMESPACE,
         canonical_payload,
@@ -263,13 +277,13 @@ def sign_again(root: Path, keys: Any, item: str, round_: int) -> list[str]:
         signoff_path,
     )
     from fastsign import FastSigner
-    from sitekit import NOW, PEOPLE, ROLES
+    from sitekit import PEOPLE
 
-    content, approvals = root / "content", root / "approvals"
-    digest = content_digest(content, item).value
+    approvals = root / "approvals"
+    digest = content_digest(root / "content", item).value
     paths = []
-    for step, role in enumerate(ROLES):
-        at = NOW - timedelta(hours=3, minutes=-(20 * step + round_))
+    for step, role in enumerate(roles):
+        at = start + gap * step
         fields = signoff_fields(item, role, PEOPLE[role], "setuju", "", at, digest)
         signer = FastSigner(keys.private(PEOPLE[role]))
         rel = signoff_path(item, role, "setuju", at)
@@ -277,7 +291,8 @@ def sign_again(root: Path, keys: Any, item: str, round_: int) -> list[str]:
         (approvals / rel).write_text(
             render_signoff(
                 fields, signer.sign(canonical_payload(fields).encode(), SIGNOFF_NAMESPACE)
-            )
+            ),
+            encoding="utf-8",
         )
         paths.append(f"approvals/{rel}")
     return paths
