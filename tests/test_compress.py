@@ -24,9 +24,10 @@ from publishing.compress_audit import CopyCheck
 from publishing.compress_store import STORE, CopyStore
 from publishing.inventory import UNACCOUNTED
 from publishing.tree import list_output
-from publishkit import leaks, local_targets, publish_settings, run, snapshot, start, wait_for
+from publishkit import leaks, local_targets, publish_settings, run, snapshot
 from sitekit import Site
 from test_audit_sealed import sealed_for
+from test_faults import paused_at
 
 PAGE = ("<!DOCTYPE html><html lang='id'><p>" + "Rapat pleno terbuka KPU Rembang. " * 40).encode()
 OTHER = PAGE.replace(b"Rapat", b"RAHASIA")
@@ -459,11 +460,8 @@ def test_a_forged_copy_written_into_a_sealed_publish_is_refused(site: Site, tmp_
     site.approve_all("berita/a.md")
     settings = publish_settings(site, local_targets(tmp_path / "web"))
     site.commit()
-    marker, resume = tmp_path / "berhenti", tmp_path / "lanjut"
-    child = start(
-        settings, failpoint="build", marker=marker, env={"KPU_FAILPOINT_RESUME": str(resume)}
-    )
-    wait_for(marker, child)  # Pelican has written the staging folder; nothing is checked yet
+    # Pelican has written the staging folder; nothing is checked yet
+    child, resume = paused_at(settings, "build", tmp_path)
     (staging,) = (site.root / "var" / "terbit").glob(".*staging*")
     _replace(staging / "berita/a/index.html.br", brotli.compress(b"<p>TOKENPALSU</p>"))
     resume.write_text("")
