@@ -613,3 +613,107 @@ def test_a_listing_in_a_child_gives_the_key_of_this_process(
     site.sign(ITEM, ROLES[2])  # a new sign-off: listed by the child, another key
     monkeypatch.setattr(module, "listing", real)
     assert module.snapshot_key(gs, roster) not in (forked, None)
+
+
+# --- One open folder for a folder's sign-offs; this process shares the workers' queue ---
+
+
+def test_a_sign_off_read_through_its_open_folder_is_read_as_ever(
+    site: Site, tmp_path: Path
+) -> None:
+    """``Folder`` reads a plain sign-off as ``signoff_files.read_text`` does; anything odd
+    (a FIFO, a symlink, a folder swapped for a link after it was opened, a file too large
+    or not UTF-8) gives exactly the finding of the old reader, never other bytes.
+    """
+    site.article(ITEM, "Rapat", "Isi.", category="Berita")
+    site.approve_all(ITEM, ROLES[:2])
+    assert open_ledger(site.settings).decisions[ITEM]  # loads the readers' modules
+    read_slowly = sys.modules["approval_gate.signoff_files"].read_text
+    fast_module = sys.modules["approval_gate.signoff_folder"]
+    Folder, read_text = fast_module.Folder, fast_module.read_text
+    folder = site.approvals / "berita" / "rapat"
+    plain = sorted(p.name for p in folder.iterdir())
+    outside = tmp_path / "luar"
+    outside.mkdir()
+    (outside / "asing.yml").write_text("bukan milik approvals\n")
+    os.mkfifo(folder / "pipa.yml")
+    (folder / "tautan.yml").symlink_to(outside / "asing.yml")
+    (folder / "besar.yml").write_bytes(b"x" * (64 * 1024 + 1))
+    (folder / "latin.yml").write_bytes(b"caf\xe9\n")
+    names = [*plain, "pipa.yml", "tautan.yml", "besar.yml", "latin.yml", "hilang.yml"]
+    opened = Folder(str(site.approvals))
+    try:
+        for name in names:
+            rel = f"berita/rapat/{name}"
+            fast = read_text(site.approvals, rel, f"approvals/{rel}", opened)
+            assert fast == read_slowly(site.approvals, rel, f"approvals/{rel}"), name
+            assert isinstance(fast, str) == (name in plain), name
+        # The folder is swapped for a symlink to another folder while it is held open:
+        # the next folder's read goes through the link no more than the old reader did.
+        moved = site.approvals / "berita" / "rapat-lama"
+        folder.rename(moved)
+        (site.approvals / "berita" / "rapat").symlink_to(outside)
+        for rel in (f"berita/rapat/{plain[0]}", "berita/rapat/asing.yml"):
+            opened.close()
+            fast = read_text(site.approvals, rel, f"approvals/{rel}", opened)
+            assert fast == read_slowly(site.approvals, rel, f"approvals/{rel}")
+            assert not isinstance(fast, str)
+    finally:
+        opened.close()
+
+
+def test_this_process_checks_the_chunks_no_worker_has_started(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With its one worker held on the first chunk, this process checks the rest itself,
+    last first; the results come back in the order of the files, as checked serially."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    forged = _site_with_forgery(site)
+    site.article("berita/lain.md", "Lain", "Isi lain.", category="Berita")
+    site.approve_all("berita/lain.md")
+    module = sys.modules["approval_gate.signoff_reading"]
+    files = sorted(p for p in site.approvals.rglob("*.yml") if p.parent != site.approvals)
+    jobs = [
+        (f"approvals/{rel}", rel, p.read_text())
+        for p in files
+        for rel in [p.relative_to(site.approvals).as_posix()]
+    ]
+    serial = module._check_chunk(jobs)
+    parent, real, here = os.getpid(), module._check_file, []
+
+    def held(job: Any) -> Any:
+        if os.getpid() != parent:  # the worker, forked with this function in place
+            (site.root / "pekerja-mulai").touch()
+            while not (site.root / "lepas").exists():  # held until this process is done
+                os.sched_yield()
+            return real(job)
+        here.append(job[0])
+        return real(job)
+
+    def own_share(self: Any, real_share: Callable[..., Any] = module._Checks._own_share) -> Any:
+        try:
+            return real_share(self)
+        finally:  # every chunk not started was taken here: let the worker go
+            (site.root / "lepas").touch()
+
+    monkeypatch.setattr(module, "_check_file", held)
+    monkeypatch.setattr(module._Checks, "_own_share", own_share)
+    checks = module._Checks(parallel=True)
+    checks.pool = ProcessPoolExecutor(max_workers=1)
+    for job in jobs:
+        checks.waiting.append(job)
+        checks._hand_over()  # one sign-off a chunk
+
+    def meanwhile() -> None:
+        while not (site.root / "pekerja-mulai").exists():
+            os.sched_yield()
+
+    assert list(checks.results(meanwhile)) == serial
+    # The worker's: the one it holds and the few queued for it; the rest were taken here.
+    assert len(jobs) == 8 and len(here) >= 4
+    assert here == [job[0] for job in reversed(jobs[len(jobs) - len(here) :])]
+    errors = [r[-2] for r in serial if isinstance(r, tuple)]
+    assert [job[0] for job, error in zip(jobs, errors, strict=True) if error] == [
+        f"approvals/{forged.relative_to(site.approvals).as_posix()}"
+    ]

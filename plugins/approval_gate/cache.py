@@ -57,6 +57,7 @@ _VERIFYING = (
     "passkeys.py",
     "sshwire.py",
     "signoff_reading.py",
+    "signoff_folder.py",
     "cache.py",
 )
 
