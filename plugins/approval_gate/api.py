@@ -195,6 +195,7 @@ _EXPORTS: dict[str, str] = {
         "naskah",
     ),
     **dict.fromkeys(("Scan", "marker_lines"), "naskah_text"),
+    **dict.fromkeys(("read_item_source",), "naskah_cache"),
     **dict.fromkeys(("Manifest",), "manifest"),
     **dict.fromkeys(("EXPIRY_KEY",), "schedule"),
     **dict.fromkeys(("as_moment", "parse", "YamlProblem"), "yamlfile"),
@@ -280,6 +281,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         scan_text,
     )
     from .naskah_text import Scan, marker_lines
+    from .naskah_cache import read_item_source
     from .passkey_armor import sk_public_key, sshsig_challenge, webauthn_signature
     from .passkeys import origin_problem, origin_refusal
     from .digest import (

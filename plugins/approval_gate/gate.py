@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,12 @@ from .clock import WIB, now as clock_now
 from .items import discover_items
 from .ledger import Ledger, load_trusted, open_ledger, start_reading
 from .manifest import Manifest
+from .naskah_cache import forget_sources_read, read_by_reader
 from .provider import Approvals, Entry, install
 from .records import SignOff
 from .roster import Roster
 from .roster_file import check_version
+from .rules import Verdict
 from .schedule import EXPIRY_KEY, parse_expiry, timing
 from .settings import GateSettings
 
@@ -51,6 +54,7 @@ class BuildRun:
     manifest: Manifest
     included_links: set[str] = field(default_factory=set)
     excluded_links: set[str] = field(default_factory=set)
+    folders: dict[str, bool] = field(default_factory=dict)  # no symlink? (_verdict)
 
 
 @dataclass
@@ -150,9 +154,22 @@ def _uncovered(run: BuildRun, item: str, linked: set[str]) -> Finding | None:
     )
 
 
+def _verdict(run: BuildRun, item: str) -> Verdict:
+    """Judge ``item``; its digest may take the hash of the bytes Pelican's reader read.
+
+    The hash is known to the content cache for this one digest only (naskah_cache.py).
+    """
+    ledger = run.ledger
+    read_by_reader(ledger.content, item, ledger.cache, ledger.limits, run.folders)
+    try:
+        return ledger.verdict(item)
+    finally:
+        ledger.cache.known.pop(item, None)
+
+
 def _admit(run: BuildRun, generator: Any, content: Any) -> bool:
     item = _item_path(content)
-    verdict = run.ledger.verdict(item)
+    verdict = _verdict(run, item)
     linked = _pelican_links(content)
     for finding in verdict.findings:
         logger.warning("%s", finding.render())
@@ -179,8 +196,11 @@ def _admit(run: BuildRun, generator: Any, content: Any) -> bool:
 
 def _on_schedule(run: BuildRun, content: Any, item: str) -> tuple[str, str]:
     """Apply embargo (a future ``Date``) and expiry (``berlaku_sampai``) to an approved item."""
-    source = Path(content.source_path) if getattr(content, "source_path", None) else None
-    ends = parse_expiry(content.metadata.get(EXPIRY_KEY), source, f"content/{item}", item)
+    value = content.metadata.get(EXPIRY_KEY)
+    ends: datetime | Finding | None = None  # most items have none: no path is made
+    if value not in (None, ""):
+        source = Path(content.source_path) if getattr(content, "source_path", None) else None
+        ends = parse_expiry(value, source, f"content/{item}", item)
     if isinstance(ends, Finding):
         logger.warning("%s", ends.render())
         run.manifest.findings.append(ends)
@@ -372,7 +392,12 @@ class GateApprovals(Approvals):
 
 
 def on_generator_init(generator: Any) -> None:
-    """Publish the gate's provider in the shared context: the theme renders nothing without."""
+    """Publish the gate's provider in the shared context: the theme renders nothing without.
+
+    Generators are made as a build starts, before anything is read: what the reader read
+    in an earlier build of this process is forgotten (``_verdict`` trusts this build's).
+    """
+    forget_sources_read()
     install(generator.context, GateApprovals(generator.settings))
 
 

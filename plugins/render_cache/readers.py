@@ -14,7 +14,6 @@ entry that does not match is converted again, never used.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import logging
@@ -25,7 +24,13 @@ from importlib import util as importing
 from pathlib import Path
 from typing import Any
 
-from approval_gate.api import MachineCache, cache_key, code_digest, settings_source
+from approval_gate.api import (
+    MachineCache,
+    cache_key,
+    code_digest,
+    read_item_source,
+    settings_source,
+)
 from approval_gate.api import options as o
 from pelican import signals
 from pelican.readers import BaseReader, MarkdownReader
@@ -260,8 +265,8 @@ class CachingMarkdown:
 
     def read(self, source_path: str) -> tuple[str, dict[str, Any]]:
         """Return the content HTML and metadata, from the cache when the bytes match."""
-        data = Path(source_path).read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
+        # read once for the gate too: its digest of this item need not read it again
+        data, digest = read_item_source(str(self.settings.get("PATH") or ""), source_path)
         key = self.key(digest)
         entry = _entry(self._cache.get(key), digest, self.fingerprint())
         if entry is not None:
