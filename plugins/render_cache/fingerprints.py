@@ -36,6 +36,8 @@ RUN_VALUES = (
 _DEPTH = 12
 _FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, by class
 _KINDS: dict[type, str] = {}  # how ``plain`` reduces each type (``_kind``)
+#: The exact types ``plain`` returns as they are (no subclass: a str subclass may be Markup).
+_LEAVES = frozenset({str, int, bool, float, type(None)})
 
 
 def digest(text: str) -> str:
@@ -88,10 +90,20 @@ def plain(value: Any, depth: int = 0, memo: dict[int, tuple[Any, Any]] | None = 
     if how is None:
         how = _KINDS[kind] = _kind(kind)
     depth += 1
+    leaf = _LEAVES  # kept as they are (the first line above), without a call each
     if how == "sequence":
-        return [kind.__name__, [plain(item, depth, memo) for item in value]]
+        return [kind.__name__, [v if type(v) in leaf else plain(v, depth, memo) for v in value]]
     if how == "mapping":
-        return ["{}", [[plain(k, depth, memo), plain(v, depth, memo)] for k, v in value.items()]]
+        return [
+            "{}",
+            [
+                [
+                    k if type(k) in leaf else plain(k, depth, memo),
+                    v if type(v) in leaf else plain(v, depth, memo),
+                ]
+                for k, v in value.items()
+            ],
+        ]
     if how == "dataclass":
         names = _FIELDS.get(kind)
         if names is None:

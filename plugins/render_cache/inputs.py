@@ -23,7 +23,7 @@ from .closure import NAMES, Closure, Uncacheable
 from .templates import Refused, closure, restored, stored
 
 #: Raise when the key or the entry format changes: older entries then miss.
-CODE_VERSION = 2
+CODE_VERSION = 3
 #: Jinja's own globals that are pure (``lipsum`` is random: a page using it is rendered).
 JINJA_PURE = frozenset({"range", "dict", "cycler", "joiner", "namespace"})
 #: The canonical JSON of ``cache_key`` (sorted keys, no ASCII escapes, compact): one
@@ -55,7 +55,7 @@ class PageInputs:
         self._fields: dict[tuple[int, int], tuple[Any, str]] = {}
         self._results: dict[tuple[Any, ...], tuple[Any, Any]] = {}  # a helper over a list
         self._tokens: dict[str, tuple[Any, str]] = {}  # an immutable value's JSON, by name
-        self._orders: dict[int, tuple[Closure, tuple[str, ...]]] = {}  # names, sorted
+        self._orders: dict[int, tuple[Closure, tuple[tuple[str, bool], ...]]] = {}  # sorted
 
     def base(self) -> str:
         """Return the key parts shared by every page of this build (computed once)."""
@@ -82,48 +82,44 @@ class PageInputs:
         provider = f"{type(approvals).__module__}.{type(approvals).__qualname__}"
         parts = [self.base(), self.environment(env), found.digest]
         parts += (_JSON.encode(name), _JSON.encode(provider))
-        for variable in self.order(found):
+        tokens, names = self._tokens, env.globals
+        for variable, whole in self.order(found):
             parts.append(variable)
-            if variable not in local and variable in env.globals:
-                parts.append("=" + self.global_value(variable, env, found))
+            value = local.get(variable, self)  # self: not in the page's context
+            if value is self:  # a global's fingerprint, or one constant for neither
+                missing = variable not in names
+                parts.append(_MISSING if missing else self.global_value(variable, env, found))
+            elif whole and type(value) in _IMMUTABLE:
+                # Immutable: the same object is the same value, so its text is kept per
+                # name for the build (the settings every page reads).
+                known = tokens.get(variable)
+                if known is None or known[0] is not value:
+                    known = tokens[variable] = (value, _JSON.encode(value))
+                parts.append(known[1])
             else:
-                parts.append(self.token(variable, env, found, local, approvals))
+                parts.append(_JSON.encode(self.value(variable, env, found, local, approvals)))
         return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
-    def order(self, found: Closure) -> tuple[str, ...]:
-        """Return the closure's names in key order (sorted once per closure and build)."""
+    def order(self, found: Closure) -> tuple[tuple[str, bool], ...]:
+        """Return the closure's names in key order, each with whether ``value`` takes it whole.
+
+        Worked out once per closure and build. Only a name ``value`` takes whole
+        (``fp.plain``) may keep an immutable value's text: an item, a listing, the
+        provider (``seal()`` is called for every page) or a menu named by a string never.
+        """
         known = self._orders.get(id(found))
         if known is None or known[0] is not found:
-            known = self._orders[id(found)] = (found, tuple(sorted(found.names)))
+            order = tuple((n, n not in NAMES and n not in _MENUS) for n in sorted(found.names))
+            known = self._orders[id(found)] = (found, order)
         return known[1]
 
-    def token(
-        self, variable: str, env: Any, found: Closure, local: dict[str, Any], approvals: Any
-    ) -> str:
-        """Return the canonical JSON of one name's value (``value``) as the key holds it.
-
-        A string, number, bool or None is immutable: the same object is the same value,
-        so its text is kept per name for the build (the settings every page reads). Only
-        for names ``value`` takes whole (``fp.plain``): an item, a listing, the provider
-        (``seal()`` is called for every page) or a menu named by a string is never kept.
-        """
-        value = local.get(variable, self)  # self: not in the page's context
-        if value is self and variable not in env.globals:
-            return _MISSING  # neither the page's nor a global (``value``): one constant
-        if type(value) in _IMMUTABLE and variable not in NAMES and variable not in _MENUS:
-            known = self._tokens.get(variable)
-            if known is None or known[0] is not value:
-                known = self._tokens[variable] = (value, _JSON.encode(value))
-            return str(known[1])
-        return _JSON.encode(self.value(variable, env, found, local, approvals))
-
     def global_value(self, variable: str, env: Any, found: Closure) -> str:
-        """Return a global's fingerprint, worked out once per build (globals stay put)."""
+        """Return a global's part of the key: ``=`` and its fingerprint, once per build."""
         value = env.globals[variable]
         memo = (id(env), variable, found.calls.get(variable))
         known = self._globals.get(memo)
         if known is None or known[0] is not value:
-            known = (value, cache_key(self.helper(variable, env, found)))
+            known = (value, "=" + cache_key(self.helper(variable, env, found)))
             self._globals[memo] = known
         return str(known[1])
 
@@ -190,8 +186,8 @@ class PageInputs:
             if kind == "content":
                 data: dict[str, Any] = {"item": self.item(value, approvals)}
                 for helper, how in sorted(found.calls.items()):
-                    if how == "item":  # item_view(article) and the like: their result
-                        data[f"={helper}"] = fp.plain(self._call(env, helper, local, value))
+                    if how == "item":  # item_view(article) and the like
+                        data[f"={helper}"] = self.item_helper(env, helper, local, value)
                 return data
             if kind == "wrapper":
                 return fp.wrapper(value, self._wrappers)
@@ -296,6 +292,24 @@ class PageInputs:
         if variable in JINJA_PURE and module in ("builtins", "jinja2.utils"):
             return ["fn", module, qualname]
         raise Uncacheable(f"helper {variable}")
+
+    def item_helper(self, env: Any, helper: str, local: dict[str, Any], item: Any) -> Any:
+        """Return a theme helper's part of the key for the page's item: its inputs or result.
+
+        A helper may declare what its result depends on besides the item's fingerprint,
+        which the key holds beside it (``page_inputs``, with the helper's arguments:
+        site_theme/page_inputs.py); those inputs are keyed and the helper is not called.
+        Without a declaration, or when it cannot tell (None), the result is keyed.
+        ``"<"`` marks inputs: no result reduces to a list starting with it (``fp.plain``
+        starts every list with its type's name).
+        """
+        function = env.globals[helper]
+        declared = getattr(function, "page_inputs", None)
+        if declared is not None and getattr(function, "__module__", "") == "site_theme.theme":
+            found = declared(ChainMap(local, env.globals), item)  # the page's context
+            if found is not None:
+                return ["<", fp.plain(found)]
+        return fp.plain(self._call(env, helper, local, item))
 
     def _call(self, env: Any, helper: str, local: dict[str, Any], item: Any) -> Any:
         """Return what a theme helper gives for the page's item, as the template calls it."""

@@ -37,6 +37,7 @@ from . import formats, notices, regulations, structured
 from .enhance import Enhanced, Resolver, enhance, image_size
 from .imaging import make_pictures, picture_pass, write_pictures
 from .office import dip_helper
+from .page_inputs import ItemInputs
 from .provenance import (
     PIECE_CACHE,
     SignOffView,
@@ -274,6 +275,11 @@ def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
         view = item_view(context, content)
         pictures = getattr(build, "pictures", None)  # image variants (imaging.py), if made
         return structured.sharing(site, content, view, build.files.get, pictures)
+
+    # What the page cache keys in place of their results (page_inputs.py).
+    inputs = ItemInputs(build, theme, siteurl, site)
+    item_view.page_inputs = inputs.view  # type: ignore[attr-defined]
+    berbagi.page_inputs = inputs.sharing  # type: ignore[attr-defined]
 
     def kinds_nav(categories: list[Any]) -> list[tuple[Any, int]]:
         found = {category.name: (category, len(items)) for category, items in categories}
