@@ -12,7 +12,8 @@ sealed input, and then no folder is trusted: every file is accounted for on its 
 
 The audit costs what changed: each file is hashed once for the whole publish (the
 listing, publishing/tree.py, which the plan and the deploy reuse), and what a file says
-(markers, links) is read only from files whose hash is new (publishing/audit_facts.py).
+(markers, links; a search record's address) is read only from files whose hash is new
+(publishing/audit_facts.py, search_audit.py, provenance_facts.py).
 Whether what it says is allowed is judged against this build's manifest every time.
 """
 
@@ -30,7 +31,7 @@ from .compress_audit import CopyCheck
 from .image_audit import DerivedImages
 from .inventory import GENERATED_FILES, Inventory, Sealed
 from .provenance import PUBLIC_ROSTER, audit_provenance
-from .search import audit_search
+from .search_audit import audit_search
 from .tree import Listing, OutputFile, fresh, list_output
 
 if TYPE_CHECKING:
@@ -120,8 +121,12 @@ def _check_xml(rel: str, links: list[list[str]], page: Callable[[str], bool]) ->
 
 
 def _xml(rel: str) -> bool:
-    """Return whether ``rel`` is a feed or sitemap (its suffix is ``.xml``)."""
-    return posixpath.splitext(rel)[1] == ".xml"
+    """Return whether ``rel`` is a feed or sitemap (its suffix is ``.xml``).
+
+    As ``posixpath.splitext(rel)[1] == ".xml"``, without its cost on every file: the
+    name before ``.xml`` must hold something besides dots (``..xml`` has no suffix).
+    """
+    return rel.endswith(".xml") and rel[rel.rfind("/") + 1 : -4].strip(".") != ""
 
 
 def _private(rel: str, facts: Facts) -> str | None:
@@ -192,7 +197,8 @@ def audit_output(
             findings += _judge(rel, sha256, facts, accounts)
     table.save()
     findings += [
-        AuditFinding(path, problem) for path, problem in audit_search(output, set(allowed.pages))
+        AuditFinding(path, problem)
+        for path, problem in audit_search(output, set(allowed.pages), listing, cache)
     ]
     findings += [
         AuditFinding(path, problem)

@@ -84,6 +84,8 @@ OPTION = options.Option("COMPRESS", "True atau False", options.boolean, default=
 
 def copy_of(rel: str) -> str | None:
     """Return the sibling a compressed copy's name points at (``x.html.gz`` -> ``x.html``)."""
+    if not rel.endswith(tuple(ENCODINGS)):  # most names: no splitext (the audit asks per file)
+        return None
     stem, suffix = posixpath.splitext(rel)
     return stem if suffix in ENCODINGS and posixpath.basename(stem) else None
 

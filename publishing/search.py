@@ -5,37 +5,35 @@ after the gate and before the audit, on the pages of the items the gate's manife
 lists as included, and on nothing else, in parts (search_parts.py: one Pagefind run
 per part of at most about 800 pages, an unchanged part reused from the machine cache;
 search_runs.py: two runs at once).
-``audit_search`` then reads the index back independently: every file under
-``pagefind/`` must be one Pagefind writes, every record (a gzip-compressed fragment)
-must point at an approved page, and every part must be listed. Anything else is a
-finding, and the build publishes nothing.
+``audit_search`` (publishing/search_audit.py) then reads the index back independently:
+every file under ``pagefind/`` must be one Pagefind writes, every record must point at an
+approved page, and every part must be listed. Anything else is a finding, and the build
+publishes nothing.
 """
 
 from __future__ import annotations
 
-import gzip
 import importlib.metadata
 import json
-import re
 import shutil
 import subprocess
 import sys
-import zlib
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 from approval_gate.api import ExitCode, KpuError, MachineCache
 
 from . import search_parts as parts
 from . import search_runs as runs
-from .compress import copy_of
-from .search_parts import MAIN_FILES, PART_FILES, PARTS_FILE
+from .search_audit import FOLDER as FOLDER
+from .search_audit import KNOWN as KNOWN
+from .search_audit import _record_url as _record_url
+from .search_audit import audit_search as audit_search
+from .search_parts import PARTS_FILE
 from .tree import OutputFile, sha256_of
 
-FOLDER = "pagefind"
 #: Pagefind's ready-made interfaces; the theme has its own (theme/static/js/cari.js).
 UNUSED = (
     "pagefind-ui.js",
@@ -46,10 +44,6 @@ UNUSED = (
     "pagefind-component-ui.css",
     "pagefind-highlight.js",
 )
-#: Every file Pagefind writes that the site keeps (paths under pagefind/): the main
-#: bundle, the list of parts, and the parts (bagian-NN/) without script or WASM.
-KNOWN = re.compile(rf"^(?:{MAIN_FILES}|{re.escape(PARTS_FILE)}|bagian-\d{{2,}}/(?:{PART_FILES}))$")
-FRAGMENT_SIGNATURE = b"pagefind_dcd"
 #: What Pagefind is told besides where to read and write (part of every cache key).
 OPTIONS = ("--quiet",)
 
@@ -221,105 +215,3 @@ def _index_parts(
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _page_of(url: str) -> str:
-    path = unquote(urlparse(url).path).lstrip("/")
-    return path + "index.html" if path.endswith("/") or not path else path
-
-
-def _record_url(data: bytes) -> str | None:
-    """Return the URL of one compressed Pagefind fragment, or None if unreadable."""
-    try:
-        raw = gzip.decompress(data)
-    except (OSError, EOFError, zlib.error):
-        return None
-    if not raw.startswith(FRAGMENT_SIGNATURE):
-        return None
-    try:
-        url = json.loads(raw[len(FRAGMENT_SIGNATURE) :]).get("url")
-    except (ValueError, AttributeError):
-        return None
-    return url if isinstance(url, str) else None
-
-
-def _page_count(folder: Path) -> int | None:
-    try:
-        entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
-        return sum(int(lang["page_count"]) for lang in entry["languages"].values())
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
-
-
-def _listed_parts(folder: Path) -> list[str] | None:
-    """Return the parts ``bagian.json`` lists, or None when it is missing or malformed."""
-    try:
-        listed = json.loads((folder / PARTS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(listed, list) or not all(isinstance(name, str) for name in listed):
-        return None
-    return listed
-
-
-def _check_record(file: Path, shown: str, pages: set[str]) -> tuple[str, str] | None:
-    url = _record_url(file.read_bytes())
-    if url is None:
-        return (shown, "rekaman indeks pencarian tidak dapat dibaca; tidak boleh terbit")
-    if _page_of(url) not in pages:
-        return (
-            shown,
-            f"rekaman indeks pencarian menunjuk ke {url!r} yang bukan halaman item disetujui",
-        )
-    return None
-
-
-def _check_parts(folder: Path, records: dict[str, int]) -> list[tuple[str, str]]:
-    """Each bundle's page count must match its records; the parts must be the listed ones."""
-    findings = []
-    for bundle, count in sorted(records.items()):
-        if _page_count(folder / bundle) != count:
-            findings.append(
-                (
-                    "/".join(filter(None, (FOLDER, bundle, "pagefind-entry.json"))),
-                    f"jumlah halaman indeks tidak sama dengan {count} rekaman yang diperiksa",
-                )
-            )
-    found = sorted(f"{bundle}/" for bundle in records if bundle)
-    listed = _listed_parts(folder)
-    if listed is None or sorted(listed) != found:
-        findings.append(
-            (
-                f"{FOLDER}/{PARTS_FILE}",
-                f"daftar bagian indeks pencarian tidak sama dengan bagian yang ada ({found})",
-            )
-        )
-    return findings
-
-
-def audit_search(output: Path, pages: set[str]) -> list[tuple[str, str]]:
-    """Return ``(path, problem)`` for every search record that is not an approved page."""
-    folder = output / FOLDER
-    if not folder.exists():
-        return []
-    findings = []
-    records = {"": 0}  # bundle folder ("" for pagefind/ itself) -> records checked
-    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
-        rel = file.relative_to(folder).as_posix()
-        shown = f"{FOLDER}/{rel}"
-        sibling = copy_of(rel)
-        if sibling is not None and KNOWN.match(sibling) and (folder / sibling).is_file():
-            continue  # a .gz/.br copy: the audit holds it to its sibling's bytes (compress_audit)
-        if not KNOWN.match(rel):
-            findings.append((shown, "berkas ini bukan bagian indeks pencarian; tidak boleh terbit"))
-            continue
-        bundle, inner = "", rel
-        if rel.startswith("bagian-"):  # a part: bagian-NN/<file> (KNOWN says so)
-            bundle, _, inner = rel.partition("/")
-        records.setdefault(bundle, 0)
-        if not inner.startswith("fragment/"):
-            continue
-        records[bundle] += 1
-        if finding := _check_record(file, shown, pages):
-            findings.append(finding)
-    return findings + _check_parts(folder, records)

@@ -9,6 +9,7 @@ milliseconds; the whole-site audit tests are in test_audit.py and test_audit_sea
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 from pathlib import Path
@@ -16,10 +17,11 @@ from pathlib import Path
 import pytest
 
 from approval_gate.api import MachineCache, cache_key, code_digest
-from publishing import audit_facts, provenance_facts
+from publishing import audit_facts, provenance_facts, search_audit
 from publishing.audit import audit_output
 from publishing.audit_facts import FACTS_VERSION, FactTable, KeptTable
 from publishing.provenance import FOLDER, audit_provenance, piece_path
+from publishing.search_audit import audit_search
 from publishing.tree import list_output
 
 SITEMAP = (
@@ -275,3 +277,116 @@ def test_the_pieces_audit_is_the_same_with_and_without_the_cache(
     assert _pieces_audit(record, manifest, None) == expected
     assert _pieces_audit(record, manifest, cache) == expected
     assert _pieces_audit(record, manifest, cache) == expected
+
+
+# --- search records (publishing/search_audit.py): decoded once per SHA-256 --------------
+
+
+def _fragment(url: object) -> bytes:
+    return gzip.compress(b"pagefind_dcd" + json.dumps({"url": url, "content": "isi"}).encode())
+
+
+SEARCH_PAGES = {"berita/a/index.html", "berita/b/index.html"}
+FORGED = (
+    "pagefind/fragment/id_b.pf_fragment: rekaman indeks pencarian menunjuk ke "
+    "'/berita/rahasia/' yang bukan halaman item disetujui"
+)
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Path:
+    """An output holding a two-record search index only (no Pagefind run)."""
+    folder = tmp_path / "cari" / "pagefind"
+    (folder / "fragment").mkdir(parents=True)
+    entry = {"version": "1", "languages": {"id": {"hash": "x", "wasm": None, "page_count": 2}}}
+    (folder / "pagefind-entry.json").write_text(json.dumps(entry))
+    (folder / "bagian.json").write_text("[]")
+    for item in ("a", "b"):
+        (folder / "fragment" / f"id_{item}.pf_fragment").write_bytes(_fragment(f"/berita/{item}/"))
+    return folder.parent
+
+
+def _search(output: Path, cache: MachineCache | None, listed: bool = True) -> list[str]:
+    files = list_output(output) if listed else None
+    found = audit_search(output, SEARCH_PAGES, files, cache)
+    return [f"{path}: {problem}" for path, problem in found]
+
+
+def _records_key() -> str:
+    code = code_digest(Path(search_audit.__file__))
+    return cache_key("search-records", search_audit.RECORDS_VERSION, code)
+
+
+def test_unchanged_search_records_are_not_decoded_again(
+    index: Path, cache: MachineCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[int] = []
+    save = KeptTable.save
+    monkeypatch.setattr(KeptTable, "save", lambda self: (made.append(self.made), save(self)))
+    assert _search(index, cache) == []
+    assert _search(index, cache) == []
+    forged = index / "pagefind" / "fragment" / "id_b.pf_fragment"
+    forged.write_bytes(_fragment("/berita/rahasia/"))
+    assert _search(index, cache) == [FORGED]
+    assert made == [2, 0, 1]  # every record once, then none, then only the changed one
+
+
+def test_poisoned_search_records_never_let_a_forged_record_through(
+    index: Path, cache: MachineCache
+) -> None:
+    """Damaged bytes fail the seal; a sealed entry speaks only for the bytes it names."""
+    assert _search(index, cache) == []
+    record = index / "pagefind" / "fragment" / "id_b.pf_fragment"
+    clean, forged = record.read_bytes(), _fragment("/berita/rahasia/")
+    record.write_bytes(forged)
+    stored = cache.path_of(_records_key())
+    blob = stored.read_bytes()
+    mac, table = blob[:32], json.loads(blob[32:])
+    table[hashlib.sha256(forged).hexdigest()] = ["/berita/b/"]  # "the forged record is b"
+    stored.write_bytes(mac + json.dumps(table).encode())  # the seal no longer matches
+    assert _search(index, cache) == [FORGED]
+    lie = {hashlib.sha256(clean).hexdigest(): ["/berita/rahasia/"]}  # sealed, other bytes
+    cache.put(_records_key(), json.dumps(lie).encode())
+    assert _search(index, cache) == [FORGED]
+    for malformed in ([], ["/berita/b/", "x"], [7], "/berita/b/", {"u": "/berita/b/"}, None):
+        entry = {hashlib.sha256(forged).hexdigest(): malformed}
+        cache.put(_records_key(), json.dumps(entry).encode())
+        assert _search(index, cache) == [FORGED]
+    cache.put(_records_key(), b"{rusak")
+    assert _search(index, cache) == [FORGED]
+
+
+def test_the_search_audit_is_the_same_with_and_without_listing_and_cache(
+    index: Path, cache: MachineCache, tmp_path: Path
+) -> None:
+    folder = index / "pagefind"
+    (folder / "fragment" / "id_c.pf_fragment").write_bytes(b"bukan gzip")
+    (folder / "fragment" / "id_d.pf_fragment").write_bytes(_fragment(["/berita/a/"]))
+    (folder / "fragment" / "id_a.pf_fragment.gz").write_bytes(b"salinan")  # held to sibling
+    (folder / "fragment" / "id_x.pf_fragment.br").write_bytes(b"tanpa saudara")
+    (folder / "bocor.html").write_text("<html>bocor</html>")
+    outside = tmp_path / "luar.pf_fragment"
+    outside.write_bytes(_fragment("/berita/rahasia/"))
+    (folder / "fragment" / "id_e.pf_fragment").symlink_to(outside)  # read through, as before
+    (folder / "bagian-01" / "fragment").mkdir(parents=True)
+    (folder / "bagian-01" / "fragment" / "id_f.pf_fragment").write_bytes(_fragment("/berita/b/"))
+    (folder / "bagian-02").symlink_to(folder / "bagian-01", target_is_directory=True)
+    expected = _search(index, None, listed=False)
+    assert [line.split(":")[0] for line in expected] == [
+        "pagefind/bocor.html",
+        "pagefind/fragment/id_c.pf_fragment",
+        "pagefind/fragment/id_d.pf_fragment",
+        "pagefind/fragment/id_e.pf_fragment",
+        "pagefind/fragment/id_x.pf_fragment.br",
+        "pagefind/pagefind-entry.json",
+        "pagefind/bagian-01/pagefind-entry.json",
+        "pagefind/bagian.json",
+    ]
+    for _ in range(2):  # the cache made, then used
+        assert _search(index, cache) == expected
+        assert _search(index, cache, listed=False) == expected
+    whole = [f.render() for f in audit_output(index, _manifest("a", "b"), "b1", False)]
+    assert [line for line in whole if line.startswith(FORGED.split(":")[0])] == []
+    assert all(line in whole for line in expected if ".br:" not in line)  # .br: as a copy
+    for _ in range(2):  # the whole audit, through the build's listing and the cache
+        assert _audit(index, _manifest("a", "b"), cache) == whole

@@ -40,7 +40,7 @@ from approval_gate.api import options
 
 from .. import interrupts
 from ..failpoints import failpoint
-from ..tree import OutputFile, list_output
+from ..tree import OutputFile, fresh, list_output
 from . import Plan, Sent, Target, TargetError, credential, target_options
 from .s3_releases import History
 from .s3_store import (
@@ -170,7 +170,8 @@ class S3Target(Target):
         return History(self.site, self.prefix, Bucket(self.client, self.rollback_bucket), self.keep)
 
     def _output(self, output: Path) -> dict[str, OutputFile]:
-        files = list_output(output, self.known)  # hashed by the build, not again
+        # the build's own listing of this folder as it is; else hashed only where new
+        files = fresh(self.known, output) or list_output(output, self.known)
         for rel in files:
             if rel.startswith(RESERVED):
                 raise TargetError(
