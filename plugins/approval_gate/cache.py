@@ -57,7 +57,6 @@ _VERIFYING = (
     "passkeys.py",
     "sshwire.py",
     "signoff_reading.py",
-    "signoff_folder.py",
     "cache.py",
 )
 

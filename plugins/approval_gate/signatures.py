@@ -104,30 +104,13 @@ def _parse(blob: bytes) -> _Sshsig:
     return parsed
 
 
-#: Ed25519 public keys loaded, by their 32 bytes: a site has a handful of signers and
-#: tens of thousands of sign-offs; loading the key again was 5 % of each verification.
-_ED25519_KEYS: dict[bytes, ed25519.Ed25519PublicKey] = {}
-_KEYS_KEPT = 256
-
-
-def _ed25519_key(public: bytes) -> ed25519.Ed25519PublicKey:
-    """Return the loaded key of these 32 bytes (loading checks nothing a verify would not)."""
-    loaded = _ED25519_KEYS.get(public)
-    if loaded is None:
-        loaded = ed25519.Ed25519PublicKey.from_public_bytes(public)
-        if len(_ED25519_KEYS) >= _KEYS_KEPT:
-            _ED25519_KEYS.clear()
-        _ED25519_KEYS[public] = loaded
-    return loaded
-
-
 def _ed25519(key: Fields, sig_type: bytes, raw: bytes, message: bytes) -> bytes:
     """Verify an Ed25519 signature; return the key's canonical blob."""
     public = key.string()
     key.done()
     if sig_type != _ED25519 or len(public) != 32 or len(raw) != 64:
         raise SignatureInvalid("jenis atau panjang tanda tangan Ed25519 tidak sesuai")
-    _ed25519_key(public).verify(raw, message)
+    ed25519.Ed25519PublicKey.from_public_bytes(public).verify(raw, message)
     return _wire(_ED25519) + _wire(public)
 
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .cache import SignoffCache, content_key, identity, key_of
 from .errors import Finding
 from .records import SignOff, parse_signoff
 from .signatures import SIGNOFF_NAMESPACE, SignatureInvalid, verify_signature
-from .signoff_files import refusal, walk
-from .signoff_folder import Folder, read_text
+from .signoff_files import read_text, refusal, walk
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -30,8 +29,6 @@ CHUNK = 250
 
 #: One sign-off to check: its path as shown, its path under approvals/ and its text.
 Job = tuple[str, str, str]
-#: A worker's answer: a sign-off's fields without its path, or the finding (see ``_sent``).
-Sent = tuple[Any, ...] | Finding
 
 
 def _check_file(job: Job) -> SignOff | Finding:
@@ -80,31 +77,8 @@ def _verified(
     return cached
 
 
-def _sent(result: SignOff | Finding) -> Sent:
-    """Return a worker's result as sent back: a sign-off as a tuple of its own fields.
-
-    A tuple pickles in a third of the time of the dataclass; the path, the signed text
-    and the signature are not sent (``_received`` puts back the path the job named).
-    """
-    if isinstance(result, Finding):
-        return result
-    r = result
-    return (r.item, r.role, r.signer, r.decision, r.note, r.signed_at, r.digest, r.key,
-            r.signature_error, r.origin)  # fmt: skip
-
-
-def _received(shown: str, sent: Sent) -> SignOff | Finding:
-    """Return the sign-off (or finding) of a worker's ``_sent`` answer for the file ``shown``."""
-    if isinstance(sent, Finding):
-        return sent
-    item, role, signer, decision, note, at, digest, key, error, origin = sent
-    return SignOff(
-        shown, item, role, signer, decision, note, at, digest, "", "", key, error, origin
-    )
-
-
-def _check_chunk(jobs: list[Job]) -> list[Sent]:
-    return [_sent(_check_file(job)) for job in jobs]
+def _check_chunk(jobs: list[Job]) -> list[SignOff | Finding]:
+    return [_check_file(job) for job in jobs]
 
 
 class _Checks:
@@ -112,16 +86,14 @@ class _Checks:
 
     Once ``PARALLEL_THRESHOLD`` sign-offs wait (and there is more than one core) the
     workers start, and every ``CHUNK`` after that goes to them at once, so they verify
-    while this process still lists and reads, and later works ahead (``meanwhile``).
-    Then this process checks, last first, the chunks no worker has started, until none
-    is left: no core waits while another still has a queue. Fewer sign-offs are checked
-    here, in order, as before.
+    while this process still lists and reads, and later works ahead (``meanwhile``). Fewer
+    sign-offs are checked here, in order, as before.
     """
 
     def __init__(self, parallel: bool) -> None:
         self.parallel = parallel and (os.cpu_count() or 1) > 1
         self.waiting: list[Job] = []
-        self.parts: list[tuple[Future[list[Sent]], list[Job]]] = []
+        self.parts: list[Future[list[SignOff | Finding]]] = []
         self.pool: ProcessPoolExecutor | None = None
 
     def add(self, job: Job) -> None:
@@ -134,36 +106,25 @@ class _Checks:
             from concurrent.futures import ProcessPoolExecutor  # multiprocessing: when used
 
             self.pool = ProcessPoolExecutor()
-        self.parts.append((self.pool.submit(_check_chunk, self.waiting), self.waiting))
+        self.parts.append(self.pool.submit(_check_chunk, self.waiting))
         self.waiting = []
 
-    def _own_share(self) -> dict[int, list[Sent]]:
-        """Check here the chunks no worker has started (cancelled first), last first."""
-        own: dict[int, list[Sent]] = {}
-        for index in range(len(self.parts) - 1, -1, -1):
-            future, jobs = self.parts[index]
-            if not future.cancel():
-                break
-            own[index] = _check_chunk(jobs)
-        return own
-
-    def results(self, meanwhile: Callable[[], None] | None) -> Iterator[Sent]:
-        """Yield every result (as ``_sent``) in the order added; run ``meanwhile`` meanwhile.
+    def results(self, meanwhile: Callable[[], None] | None) -> Iterator[SignOff | Finding]:
+        """Yield every result in the order added; run ``meanwhile`` while workers check.
 
         A chunk's results are yielded as soon as it is done, so the caller files them
         while the workers still check the rest.
         """
         if self.pool is None:
-            yield from _check_chunk(self.waiting)
+            yield from (_check_file(job) for job in self.waiting)
             return
         try:
             if self.waiting:
                 self._hand_over()
             if meanwhile is not None:
                 meanwhile()
-            own = self._own_share()
-            for index, (future, _) in enumerate(self.parts):
-                yield from own[index] if index in own else future.result()
+            for part in self.parts:
+                yield from part.result()
         finally:
             self.pool.shutdown(cancel_futures=True)
 
@@ -186,30 +147,10 @@ def read_signoffs(
     read.
     """
     cache = SignoffCache(cache_path, str(approvals))
-    files = sorted(walk(str(approvals)), key=lambda pair: pair[0])
-    folder = Folder(str(approvals))
-    try:
-        done, findings = _read_all(approvals, files, cache, folder, parallel, meanwhile, known)
-    finally:
-        folder.close()
-    cache.forget_unseen()
-    cache.save()
-    return done, findings
-
-
-def _read_all(
-    approvals: Path,
-    files: list[tuple[str, os.DirEntry[str]]],
-    cache: SignoffCache,
-    folder: Folder,
-    parallel: bool,
-    meanwhile: Callable[[], None] | None,
-    known: Mapping[str, str] | None,
-) -> tuple[list[SignOff], list[Finding]]:
-    """``read_signoffs`` of the sorted ``files``: cached, known, or read and checked."""
     prefix = f"{approvals.name}/"
+    files = sorted(walk(str(approvals)), key=lambda pair: pair[0])
     done: list[SignOff] = []
-    jobs: list[tuple[str | None, str, str, str]] = []  # key of the bytes, identity, rel, shown
+    jobs: list[tuple[str | None, str, str]] = []  # the key of the bytes, identity, rel
     checks = _Checks(parallel)
     findings: list[Finding] = []
     for rel, entry in files:
@@ -230,7 +171,7 @@ def _read_all(
         if cached is not None:  # the bytes the caller vouches for, verified before
             done.append(cached)
             continue
-        text = read_text(approvals, rel, shown, folder)
+        text = read_text(approvals, rel, shown)
         if isinstance(text, Finding):
             findings.append(text)
             continue
@@ -239,17 +180,17 @@ def _read_all(
         if cached is not None:
             done.append(cached)
         else:
-            jobs.append((key, ident, rel, shown))
+            jobs.append((key, ident, rel))
             checks.add((shown, rel, text))
-    folder.close()  # read: the workers' answers may take a while
-    for (key, ident, rel, shown), sent in zip(jobs, checks.results(meanwhile), strict=True):
-        result = _received(shown, sent)
+    for (key, ident, rel), result in zip(jobs, checks.results(meanwhile), strict=True):
         if isinstance(result, Finding):
             findings.append(result)
         else:
             if key is not None:
                 cache.put(rel, ident, key, result)
             done.append(result)
+    cache.forget_unseen()
+    cache.save()
     return done, findings
 
 
