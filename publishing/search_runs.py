@@ -1,13 +1,9 @@
 """How the search index's Pagefind runs go: which binary, how many at once, where.
 
 A full publish indexes every part (8 at 5,000 items) and a changed one at least one;
-each run is one Pagefind process of 120-200 MB that keeps about one core busy. So the
+each run is one Pagefind process of 130-200 MB that keeps about one core busy. So the
 runs of one build go ``WORKERS`` at once (fewer when the cores or the free memory say
 so: ``workers``), each in a thread of the publishing process that only waits for it.
-A second run at once must also fit the publish's memory bound (``TREE_MEMORY``, issue
-12) beside this process: at 10,000 items the publishing process holds about 250 MB when
-it indexes, so two runs made the tree 510 MB and the runs now go one at a time, while a
-site of 2,000 items (a process of 80-100 MB) keeps two at once.
 A failed run, or Ctrl-C (which reaches the main thread only), kills the runs still going
 (``InFlight``) instead of waiting for them.
 
@@ -36,10 +32,6 @@ from pathlib import Path
 WORKERS = 2
 #: Memory to keep free per run at once: Pagefind's peak, its pages in scratch, the bundle.
 RUN_MEMORY = 400 * 2**20
-#: The bound on a publish's whole process tree (issue 12: at most 400 MB at 10,000 items).
-TREE_MEMORY = 400 * 2**20
-#: One Pagefind run's peak resident memory: 120-135 MB measured at 10,000 items.
-RUN_PEAK = 140 * 2**20
 #: A memory file system for the pages Pagefind reads (used when it has room).
 SCRATCH = Path("/dev/shm")
 SCRATCH_PREFIX = "kpu-pagefind-"
@@ -142,22 +134,8 @@ def scratch(output: Path, need: int) -> Scratch:
 
 
 def workers(runs: int) -> int:
-    """Return how many Pagefind runs go at once: cores, memory and runs allowing, ≥ 1.
-
-    The runs must fit both the machine's free memory and, beside this process, the
-    publish's bound ``TREE_MEMORY``; one run always goes, whatever either says.
-    """
-    fit = (TREE_MEMORY - _resident()) // RUN_PEAK
-    return max(1, min(WORKERS, _cores(), runs, _available() // RUN_MEMORY, fit))
-
-
-def _resident() -> int:
-    """Return this process's resident memory (bytes; 0 where /proc does not tell)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            return next(int(n.split()[1]) * 1024 for n in status if n.startswith("VmRSS:"))
-    except (OSError, StopIteration, ValueError, IndexError):
-        return 0
+    """Return how many Pagefind runs go at once: cores, memory and runs allowing, ≥ 1."""
+    return max(1, min(WORKERS, _cores(), runs, _available() // RUN_MEMORY))
 
 
 def _available() -> int:

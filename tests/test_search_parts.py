@@ -264,7 +264,6 @@ def four_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     """A machine with cores and memory to spare: only WORKERS bounds the runs."""
     monkeypatch.setattr(search_runs, "_cores", lambda: 4)
     monkeypatch.setattr(search_runs, "_available", lambda: 8 * search_runs.RUN_MEMORY)
-    monkeypatch.setattr(search_runs, "_resident", lambda: 0)
 
 
 def _manifest(site: Site) -> dict[str, Any]:
@@ -281,7 +280,6 @@ def test_runs_at_once_follow_cores_memory_and_work(
 ) -> None:
     monkeypatch.setattr(search_runs, "_cores", lambda: cores)
     monkeypatch.setattr(search_runs, "_available", lambda: free_runs * search_runs.RUN_MEMORY)
-    monkeypatch.setattr(search_runs, "_resident", lambda: 0)
     assert search_runs.workers(runs) == expected
 
 
@@ -415,19 +413,3 @@ def test_a_stopped_index_kills_the_run_still_going(
     with pytest.raises(KeyboardInterrupt):
         publishing.search.index_site(output, _manifest(built), None)
     assert ends and all("kode keluar -9" in end or "dihentikan" in end for end in ends), ends
-
-
-@pytest.mark.parametrize(
-    ("resident_mb", "expected"), [(0, 2), (90, 2), (120, 2), (121, 1), (250, 1), (900, 1)]
-)
-def test_a_second_run_goes_only_within_the_publish_memory_bound(
-    four_cores: None, monkeypatch: pytest.MonkeyPatch, resident_mb: int, expected: int
-) -> None:
-    """Two runs of 140 MB fit beside a process of 120 MB in 400 MB; one run always goes."""
-    monkeypatch.setattr(search_runs, "_resident", lambda: resident_mb * 2**20)
-    assert search_runs.workers(8) == expected
-
-
-def test_the_publishing_process_knows_its_own_resident_memory() -> None:
-    """Read from /proc: more than an interpreter's minimum, less than the machine."""
-    assert 5 * 2**20 < search_runs._resident() < search_runs._available() + 2**30
