@@ -30,10 +30,9 @@ import json
 import os
 import re
 import shutil
-import stat
 from pathlib import Path
 
-from approval_gate.api import MachineCache
+from approval_gate.api import MachineCache, read_stored
 from approval_gate.api import write_new as new_file
 
 from .tree import OutputFile, stamp_of
@@ -47,8 +46,6 @@ OLD_NAMESPACE = "compress"
 MODE = 0o444
 _HEX = re.compile(r"[0-9a-f]{64}")
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-#: Never through a symlink, and a FIFO put in the store does not make the build wait.
-_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 _temporary = itertools.count()  # next() is atomic under the GIL: one name per thread's use
 
 
@@ -68,23 +65,13 @@ def listed(output: Path, rel: str, size: int, digest: str) -> OutputFile:
 
 
 def _read(path: Path | str, folder_fd: int | None = None) -> tuple[bytes, os.stat_result] | None:
-    """Return the bytes and status of the regular file at ``path`` (not a symlink's target).
+    """Return the bytes and status of the stored copy at ``path`` (``api.read_stored``).
 
     Status first: a file changed while or after it is read has a newer stamp, so the
-    listing hashes it again (publishing/tree.py).
+    listing hashes it again (publishing/tree.py). A copy is never empty.
     """
-    try:
-        fd = os.open(path, _READ, dir_fd=folder_fd)
-    except OSError:  # a symlink (ELOOP), gone
-        return None
-    try:
-        status = os.fstat(fd)
-        data = os.read(fd, status.st_size + 1) if stat.S_ISREG(status.st_mode) else b""
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return (data, status) if data and len(data) == status.st_size else None
+    found = read_stored(path, folder_fd)
+    return found if found is not None and found[0] else None
 
 
 def _table(blob: bytes | None, width: int) -> dict[str, list[str]]:

@@ -1,4 +1,4 @@
-"""Writing a file whole or not at all, and writing a file that is surely new.
+"""Writing a file whole or not at all, writing a file that is surely new, and reading one.
 
 ``write_whole`` is the one way the project replaces a small file.
 
@@ -11,16 +11,23 @@ power cut (the publishing machine's state); caches and manifests can be rebuilt.
 ``write_new`` (flags ``NEW_FILE``) is the one way the build's stores and exports create a
 file: ``O_EXCL`` and ``O_NOFOLLOW``, so it never writes through whatever is already at the
 path, a symlink planted there or another build's hard link to a stored, read-only file.
+
+``read_stored`` (flags ``READ_STORED``) is its counterpart for reading what such a store
+holds: only a regular file, never through a symlink, never waiting
+on a FIFO planted in its place, whole in one read of the size it has when opened.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 #: Open flags for a file that must be new: never through a symlink or an existing file.
 NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+#: Open flags for reading a stored file: never through a symlink, never waiting (a FIFO).
+READ_STORED = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
 def write_new(
@@ -34,6 +41,32 @@ def write_new(
             view = view[os.write(fd, view) :]
     finally:
         os.close(fd)
+
+
+def read_stored(
+    path: Path | str, folder_fd: int | None = None
+) -> tuple[bytes, os.stat_result] | None:
+    """Return the bytes and status of the regular file ``path``, or None.
+
+    None for a symlink, a FIFO, a device or folder, a missing or unreadable file, and a
+    file whose size changed while it was read (one byte more than its size is asked
+    for): the caller then makes or reads the thing again in its own way. The status is
+    taken from the open file before reading, so a file changed after it has a newer one.
+    """
+    try:
+        fd = os.open(path, READ_STORED, dir_fd=folder_fd)
+    except OSError:  # a symlink (ELOOP), gone, not allowed
+        return None
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            return None
+        data = os.read(fd, status.st_size + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return (data, status) if len(data) == status.st_size else None
 
 
 def write_whole(path: Path, text: str | bytes, *, durable: bool = False) -> None:

@@ -22,18 +22,15 @@ import hashlib
 import itertools
 import os
 import re
-import stat
 from pathlib import Path
 
-from approval_gate.api import write_new
+from approval_gate.api import read_stored, write_new
 
 #: The stored pages' folder in the cache folder (beside the entries' namespaces).
 FOLDER = "halaman-berkas"
 MODE = 0o444
 _HEX = re.compile(rb"[0-9a-f]{64}")
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-#: Never through a symlink, and a FIFO put in the store does not make the build wait.
-_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 _temporary = itertools.count()
 
 
@@ -45,24 +42,12 @@ def name_in(entry: bytes | None) -> str | None:
 def read_back(path: str, folder_fd: int | None = None) -> bytes | None:
     """Return the bytes of the regular file ``path`` (not a symlink), or None.
 
-    One read of the size the file has when opened (one more byte shows it grew): a
-    file that changes size while it is read gives None, and the page is made again.
-    A FIFO or device is never read (it could make the build wait for ever).
+    ``api.read_stored``: one read of the size the file has when opened, so a file that
+    changes size while it is read gives None and the page is made again; a FIFO or
+    device is never read (it could make the build wait for ever).
     """
-    try:
-        fd = os.open(path, _READ, dir_fd=folder_fd)
-    except OSError:
-        return None
-    try:
-        status = os.fstat(fd)
-        if not stat.S_ISREG(status.st_mode):
-            return None
-        data = os.read(fd, status.st_size + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return data if len(data) == status.st_size else None
+    found = read_stored(path, folder_fd)
+    return None if found is None else found[0]
 
 
 def clear(path: str) -> None:
