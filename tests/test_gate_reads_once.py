@@ -89,7 +89,7 @@ def test_a_source_whose_identity_moved_is_not_read_again(
     _move_identity(content / ITEM)
     _reader_read(content)
     source_reads.clear()
-    read_by_reader(content, ITEM, cache, Limits(), {})
+    read_by_reader(content, ITEM, cache, Limits())
     assert cache.known == {ITEM: hashlib.sha256(TEXT).hexdigest()}
     assert _digest(content, cache) == first
     assert ITEM not in source_reads  # the reader's bytes served; the attachment is read
@@ -138,7 +138,7 @@ def test_what_the_safe_reader_would_refuse_or_read_anew_is_digested_as_without_t
     first = _digest(content, cache)  # cached from the safe reader's bytes
     poison(content, tmp_path)  # type: ignore[operator]
     _reader_read(content)
-    read_by_reader(content, ITEM, cache, limits, {})
+    read_by_reader(content, ITEM, cache, limits)
     with_reader = _digest(content, cache, limits)
     fresh = content_digest(content, ITEM, SourceSeen(content, ContentCache(None), limits, ITEM))
     assert with_reader == fresh
@@ -153,12 +153,12 @@ def test_reads_of_an_earlier_build_or_another_folder_are_never_used(
     _digest(content, cache)
     _reader_read(content)
     forget_sources_read()  # the next build starts (gate.on_generator_init)
-    read_by_reader(content, ITEM, cache, Limits(), {})
+    read_by_reader(content, ITEM, cache, Limits())
     assert cache.known == {}
     other = tmp_path / "lain"
     shutil.copytree(content, other)
     _reader_read(other)
-    read_by_reader(content, ITEM, cache, Limits(), {})
+    read_by_reader(content, ITEM, cache, Limits())
     assert cache.known == {}
 
 
@@ -170,7 +170,7 @@ def test_a_non_regular_source_is_read_as_before_and_not_kept(content: Path) -> N
         read_item_source(str(content), str(content / "berita" / "tidak-ada.md"))
     assert len(os.listdir("/proc/self/fd")) == opened  # nothing left open
     cache = ContentCache(None)
-    read_by_reader(content, "berita", cache, Limits(), {})
+    read_by_reader(content, "berita", cache, Limits())
     assert cache.known == {}
 
 

@@ -54,7 +54,6 @@ class BuildRun:
     manifest: Manifest
     included_links: set[str] = field(default_factory=set)
     excluded_links: set[str] = field(default_factory=set)
-    folders: dict[str, bool] = field(default_factory=dict)  # no symlink? (_verdict)
 
 
 @dataclass
@@ -160,11 +159,12 @@ def _verdict(run: BuildRun, item: str) -> Verdict:
     The hash is known to the content cache for this one digest only (naskah_cache.py).
     """
     ledger = run.ledger
-    read_by_reader(ledger.content, item, ledger.cache, ledger.limits, run.folders)
+    given = read_by_reader(ledger.content, item, ledger.cache, ledger.limits)
     try:
         return ledger.verdict(item)
     finally:
-        ledger.cache.known.pop(item, None)
+        if given:
+            del ledger.cache.known[item]
 
 
 def _admit(run: BuildRun, generator: Any, content: Any) -> bool:

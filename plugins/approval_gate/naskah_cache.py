@@ -10,23 +10,23 @@ changing).
 
 In a Pelican build the caching Markdown reader (plugins/render_cache) reads every source
 before the gate judges it: ``read_item_source`` gives it the bytes and keeps, for this
-build, their SHA-256 when they were read from a regular file never through a symlink
-(``read_by_reader``). The gate hands those hashes to the content cache as known bytes
-(gate.py), so the digest does not read and hash the source a second time where the
-file's identity moved but its bytes did not (a sealed publish's export, whose links to
-the blob store's files move their ``ctime``), and judges the very bytes Pelican converted.
+build, their SHA-256 when they were read as the digest reads (``digest.read_regular``: a
+regular file, no symlink anywhere below the content folder). The gate hands those
+hashes to the content cache as known bytes (gate.py), so the digest does not read and
+hash the source a second time where the file's identity moved but its bytes did not (a
+sealed publish's export, whose links to the blob store's files move their ``ctime``),
+and judges the very bytes Pelican converted.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import stat
 from pathlib import Path
 from typing import Any
 
 from .cache import CachedContentFiles, ContentCache, _JsonCache
-from .digest import Limits
+from .digest import FileRefused, Limits, read_regular
 from .naskah import read_source, scan_text
 from .naskah_text import Link, Problem, Scan
 
@@ -53,8 +53,6 @@ SCAN_VERSION = _scan_version()
 #: (``forget_sources_read``).
 _READ: dict[str, dict[str, tuple[str, int]]] = {}
 _REAL: dict[str, str] = {}
-#: A regular file is opened without following a symlink and without waiting (a FIFO).
-_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
 
 def _real(root: str) -> str:
@@ -72,36 +70,26 @@ def _kept(root: str) -> dict[str, tuple[str, int]]:
     return _READ[real]
 
 
-def _regular(fd: int) -> bool:
-    try:
-        return stat.S_ISREG(os.fstat(fd).st_mode)
-    except OSError:
-        return False
-
-
 def read_item_source(root: str, path: str) -> tuple[bytes, str]:
     """Return a source's bytes (as ``Path(path).read_bytes()``) and their SHA-256 hex.
 
-    ``root`` is the content folder (Pelican's PATH). A regular file that is no symlink
-    is read from one open file, and its hash kept for the gate's digest of this build
-    (``read_by_reader``). Anything else is read as the plain read does (any error is its
-    error) and not kept, so the digest reads it itself, with its own checks.
+    ``root`` is the content folder (Pelican's PATH). A source below it is read by the
+    digest's own reader (``read_regular``: a regular file, no symlink on the way), and
+    its hash kept for the gate's digest of this build (``read_by_reader``). Anything
+    else is read as the plain read does (any error is its error) and not kept, so the
+    digest reads it itself, with its own checks.
     """
-    try:
-        fd = os.open(path, _OPEN_FLAGS)
-    except OSError:
-        fd = -1
-    if fd >= 0 and not _regular(fd):
-        os.close(fd)  # a folder or a FIFO: read below, as before
-        fd = -1
-    if fd >= 0:
-        with os.fdopen(fd, "rb") as handle:
-            data = handle.read()
-        sha = hashlib.sha256(data).hexdigest()
-        top = root.rstrip(os.sep)
-        if top and os.path.isabs(top) and path.startswith(top + os.sep):
-            _kept(root)[path[len(top) + 1 :].replace(os.sep, "/")] = (sha, len(data))
-        return data, sha
+    top = root.rstrip(os.sep)
+    if top and os.path.isabs(top) and path.startswith(top + os.sep):
+        rel = path[len(top) + 1 :].replace(os.sep, "/")
+        try:
+            data = read_regular(top, rel, None)
+        except FileRefused:
+            data = None
+        if data is not None:
+            sha = hashlib.sha256(data).hexdigest()
+            _kept(root)[rel] = (sha, len(data))
+            return data, sha
     data = Path(path).read_bytes()
     return data, hashlib.sha256(data).hexdigest()
 
@@ -111,39 +99,19 @@ def forget_sources_read() -> None:
     _READ.clear()
 
 
-def read_by_reader(
-    content: Path, item: str, cache: ContentCache, limits: Limits, folders: dict[str, bool]
-) -> None:
+def read_by_reader(content: Path, item: str, cache: ContentCache, limits: Limits) -> bool:
     """Give ``cache`` the hash of the bytes the reader read of ``item`` in this build.
 
-    The content cache takes a known hash only for a regular file within its limit whose
-    bytes it hashed before (cache.py). These were read from a regular file, never
-    through a symlink (``read_item_source``); here they must be within the limit and
-    below folders that are no symlinks (``folders`` remembers each folder's answer for
-    the build): as the digest's own read would have found them. Otherwise the digest
-    reads the source itself, as without the reader.
+    Only within the item's limit (the digest's read would refuse more), and never in
+    place of a hash the cache's caller gave (a sealed publish's export): returns whether
+    it gave one, so the caller takes back exactly what was given. The content cache
+    takes a known hash only for a regular file within its limit whose bytes it hashed
+    before (cache.py); otherwise the digest reads the source itself, as without the reader.
     """
     read = _READ.get(_real(str(content)), {}).get(item)
-    if read is None or read[1] > limits.of(item)[0]:
-        return
-    if _plain_folders(str(content), item, folders):
-        cache.known[item] = read[0]
-
-
-def _plain_folders(root: str, rel: str, checked: dict[str, bool]) -> bool:
-    """Tell whether every folder of ``rel`` below ``root`` is a real folder, no symlink."""
-    folder = ""
-    for part in rel.split("/")[:-1]:
-        if part in ("", ".", ".."):
-            return False
-        folder = f"{folder}/{part}" if folder else part
-        if folder not in checked:
-            try:
-                checked[folder] = stat.S_ISDIR(os.lstat(os.path.join(root, folder)).st_mode)
-            except OSError:
-                checked[folder] = False
-        if not checked[folder]:
-            return False
+    if read is None or read[1] > limits.of(item)[0] or item in cache.known:
+        return False
+    cache.known[item] = read[0]
     return True
 
 
