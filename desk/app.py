@@ -45,6 +45,10 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+#: Endpoints that serve the desk's own files (styles, scripts, icons, the service worker):
+#: the same bytes for everyone, so they never look up the session. A broken store then
+#: still gets its error page (and the login page) styled.
+ASSETS = frozenset({"static", "notifikasi.service_worker"})  # push.py: /sw.js
 #: Largest request (a .docx with its pictures, or attachments): 40 MB.
 MAX_UPLOAD = 40 * 1024 * 1024
 ROLE_NAMES = {"penulis": "Penulis"}
@@ -86,6 +90,9 @@ def create_app(settings: DeskSettings, **config: Any) -> Flask:
 
     @app.before_request
     def _session() -> None:
+        if request.endpoint in ASSETS:
+            g.account, g.csrf = None, None  # no store: a file, the same for everyone
+            return
         accounts.load_session()
         accounts.check_csrf()
 

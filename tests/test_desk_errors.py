@@ -105,6 +105,44 @@ def test_a_full_disk_gives_what_to_do_and_a_code_found_in_the_log(
     assert logged[0].exc_info and "database or disk is full" in str(logged[0].exc_info[1])
 
 
+def _assets(page: str) -> list[str]:
+    """Return the desk files a page asks for (its styles, scripts and manifest)."""
+    found = re.findall(r'(?:href|src)="(/static/[^"]+)"', page)
+    assert any(a.endswith(".css") for a in found) and any(a.endswith(".js") for a in found)
+    return found
+
+
+@pytest.mark.parametrize("cookie", [True, False])
+def test_a_broken_store_still_serves_the_styles_so_its_pages_stay_styled(
+    tmp_path: Path, cookie: bool
+) -> None:
+    """The error page's (and the login page's) CSS and JS never go through the session."""
+    settings = read_desk_settings(_settings(tmp_path))
+    app = create_app(settings)
+    store = app.config["MEJA_STORE"] = FullDisk(settings.data / "meja.sqlite3")
+    store.full = True  # every statement fails: only a request that never asks succeeds
+    client = app.test_client()
+    if cookie:
+        client.set_cookie("meja_sesi", "sesi-seseorang")
+    page = client.get("/masuk")
+    assert page.status_code == (500 if cookie else 200)
+    text = page.get_data(as_text=True)
+    if cookie:
+        _page(text)
+    else:
+        assert "masuk.js" in text
+    for asset in [*_assets(text), "/sw.js"]:
+        answer = client.get(asset)
+        assert answer.status_code == 200, (asset, answer.get_data(as_text=True)[:300])
+        kind = {"css": "text/css", "js": "text/javascript"}.get(asset.rsplit(".", 1)[1])
+        if kind:
+            assert answer.mimetype == kind, asset
+        assert "Content-Security-Policy" in answer.headers  # still the desk's own headers
+    css = client.get("/static/meja.css").get_data(as_text=True)
+    assert css == (REPO / "desk" / "static" / "meja.css").read_text()
+    assert client.get("/static/tidak-ada.css").status_code == 404  # a 404, not a 500
+
+
 @pytest.mark.slow
 def test_invoke_meja_logs_the_code_the_page_shows_with_the_details(tmp_path: Path) -> None:
     port = free_port()
@@ -124,10 +162,17 @@ def test_invoke_meja_logs_the_code_the_page_shows_with_the_details(tmp_path: Pat
         page = requests.get(
             f"http://127.0.0.1:{port}/", cookies={"meja_sesi": "sesi-seseorang"}, timeout=60
         )
+        style = requests.get(  # the page's styles do not go through the broken store
+            f"http://127.0.0.1:{port}/static/meja.css",
+            cookies={"meja_sesi": "sesi-seseorang"},
+            timeout=60,
+        )
     finally:
         desk.terminate()  # SIGTERM, as systemd stops it
         out, err = desk.communicate(timeout=60)
     assert page.status_code == 500
+    assert style.status_code == 200 and style.headers["Content-Type"].startswith("text/css")
+    assert style.text == (REPO / "desk" / "static" / "meja.css").read_text()
     found = _page(page.text)
     assert "sqlite" not in page.text and "Traceback" not in page.text
     (line,) = [line for line in err.splitlines() if found["code"] in line]
