@@ -1,10 +1,13 @@
-"""Pelican glue: the only module that imports Pelican.
+"""Pelican glue: the only module that imports Pelican; the gate's signal handlers.
 
 The gate removes every article, page and translation whose record is not complete
 before Pelican builds listings, feeds and taxonomies from them, drops the static files
 that only removed items link to, and fails the build (raises) whenever it cannot vouch
 for the output. It never mutates content objects beyond what Pelican itself does
 (translation links), because Pelican pickles them into its cache.
+
+What one item's admission takes is in admission.py, the gate's state per Pelican
+instance and build in gate_run.py, the provider the theme reads in gate_provider.py.
 """
 
 from __future__ import annotations
@@ -14,29 +17,19 @@ import logging
 import os
 import posixpath
 from collections.abc import Iterator
-from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from pelican import signals
 from pelican.utils import order_content, process_translations
 
-from .errors import Finding, GateError
-from .clock import WIB, now as clock_now
+from .admission import admit, drop_drafts
+from .errors import GateError
+from .gate_provider import GateApprovals
+from .gate_run import run_of, site_of, start_site
 from .items import discover_items
-from .ledger import Ledger, load_trusted, open_ledger, start_reading
-from .manifest import Manifest
-from .naskah_cache import forget_sources_read, read_by_reader
-from .provider import Approvals, Entry, install
-from .records import SignOff
-from .roster import Roster
-from .roster_file import check_version
-from .rules import Verdict
-from .schedule import EXPIRY_KEY, parse_expiry, timing
-from .settings import GateSettings
+from .naskah_cache import forget_sources_read
+from .provider import install
 
 logger = logging.getLogger(__name__)
 
@@ -44,184 +37,12 @@ ARTICLE_LISTS = ("articles", "translations", "hidden_articles", "hidden_translat
 PAGE_LISTS = ("pages", "translations", "hidden_pages", "hidden_translations")
 
 
-@dataclass
-class BuildRun:
-    """The gate's state for one run of Pelican (one shared context)."""
-
-    settings: GateSettings
-    roster: Roster
-    ledger: Ledger
-    manifest: Manifest
-    included_links: set[str] = field(default_factory=set)
-    excluded_links: set[str] = field(default_factory=set)
-
-
-@dataclass
-class Site:
-    """The gate's state for one Pelican instance (survives autoreload runs)."""
-
-    settings: GateSettings
-    roster: Roster
-    runs: dict[int, BuildRun] = field(default_factory=dict)
-    reading: Future[tuple[list[SignOff], list[Finding]]] | None = None
-
-
-_sites: dict[int, Site] = {}
-
-
-def _site(settings: dict[str, Any]) -> Site:
-    site = _sites.get(id(settings))
-    if site is None:
-        raise GateError(
-            "Gerbang persetujuan tidak dimulai (sinyal 'initialized' tidak diterima).",
-            hint="Jalankan build dengan 'invoke build'.",
-        )
-    return site
-
-
-def _run(generator: Any) -> BuildRun:
-    site = _site(generator.settings)
-    key = id(generator.context)
-    if key not in site.runs:
-        gs = site.settings
-        now = clock_now(gs.now)
-        ledger = open_ledger(gs, roster=site.roster, now=now, reading=site.reading)
-        site.reading = None  # later runs (autoreload) read again, through the cache
-        manifest = Manifest(
-            gs.build_id,
-            now,
-            {
-                "version": site.roster.version,
-                "anchor": site.roster.anchor,
-                "file": site.roster.path,
-            },
-            gs.allow_demo_keys,
-            sealed=gs.sealed,
-        )
-        site.runs = {key: BuildRun(gs, site.roster, ledger, manifest)}
-    return site.runs[key]
-
-
 def on_initialized(pelican: Any) -> None:
     """Validate settings, roster and anchor before anything is read; raise to stop."""
-    gs, roster = load_trusted(pelican.settings)
-    check_version(roster, gs.cache_path)
-    _sites[id(pelican.settings)] = Site(
-        gs, roster, reading=start_reading(gs.approvals_path, gs.cache_path)
-    )
+    roster = start_site(pelican.settings).roster
     logger.info(
         "Gerbang persetujuan aktif: roster versi %s, jangkar %s", roster.version, roster.anchor
     )
-
-
-def _item_path(content: Any) -> str:
-    return str(content.relative_source_path).replace(os.sep, "/")
-
-
-def _pelican_links(content: Any) -> set[str]:
-    """Return the files Pelican copies for ``content`` ({static}, {attach}), normalised.
-
-    These come from Pelican's own parsing of the rendered page, so they are the files that
-    really get published, however the link was written (spaces, quotes, escapes).
-    """
-    links = content.get_static_links()
-    return {posixpath.normpath(str(link).replace(os.sep, "/")) for link in links}
-
-
-def _links(run: BuildRun, content: Any, item: str, linked: set[str] | None = None) -> set[str]:
-    found = _pelican_links(content) if linked is None else linked
-    return found | {posixpath.normpath(f) for f in run.ledger.digest(item).files[1:]}
-
-
-def _uncovered(run: BuildRun, item: str, linked: set[str]) -> Finding | None:
-    """Return a finding when Pelican links a file that the item's digest does not cover.
-
-    The digest's file list and what Pelican copies must be one set: a file outside the
-    digest could be replaced after approval and go live while the item stays complete.
-    """
-    outside = sorted(linked - set(run.ledger.digest(item).files))
-    if not outside:
-        return None
-    return Finding(
-        f"content/{item}",
-        f"Tautan ke berkas yang tidak tercakup persetujuan: {', '.join(outside)}.",
-        "Pelican menautkan berkas itu, tetapi digest persetujuan tidak mencakupnya (berkas "
-        "tidak ada, atau namanya dengan spasi, kurung, tanda kutip atau %-escape dibaca "
-        "berbeda). Perbaiki tautan atau nama berkasnya, lalu minta persetujuan ulang.",
-        None,
-        item,
-    )
-
-
-def _verdict(run: BuildRun, item: str) -> Verdict:
-    """Judge ``item``; its digest may take the hash of the bytes Pelican's reader read.
-
-    The hash is known to the content cache for this one digest only (naskah_cache.py).
-    """
-    ledger = run.ledger
-    given = read_by_reader(ledger.content, item, ledger.cache, ledger.limits)
-    try:
-        return ledger.verdict(item)
-    finally:
-        if given:
-            del ledger.cache.known[item]
-
-
-def _admit(run: BuildRun, generator: Any, content: Any) -> bool:
-    item = _item_path(content)
-    verdict = _verdict(run, item)
-    linked = _pelican_links(content)
-    for finding in verdict.findings:
-        logger.warning("%s", finding.render())
-        run.manifest.findings.append(finding)
-    state, reason = verdict.state, verdict.reason
-    if verdict.publishable:
-        uncovered = _uncovered(run, item, linked)
-        if uncovered is not None:
-            logger.warning("%s", uncovered.render())
-            run.manifest.findings.append(uncovered)
-            state, reason = "ditahan", uncovered.message[0].lower() + uncovered.message[1:-1]
-        else:
-            state, reason = _on_schedule(run, content, item)
-        if state == "tayang":
-            run.manifest.include(verdict, content.url, content.save_as, content.lang)
-            run.included_links |= _links(run, content, item, linked)
-            return True
-    logger.warning("Tidak diterbitkan: %s (%s)", item, reason)
-    run.manifest.exclude(item, state, reason, verdict.digest)
-    run.excluded_links |= _links(run, content, item, linked)
-    generator.context["generated_content"].pop(content.get_relative_source_path(), None)
-    return False
-
-
-def _on_schedule(run: BuildRun, content: Any, item: str) -> tuple[str, str]:
-    """Apply embargo (a future ``Date``) and expiry (``berlaku_sampai``) to an approved item."""
-    value = content.metadata.get(EXPIRY_KEY)
-    ends: datetime | Finding | None = None  # most items have none: no path is made
-    if value not in (None, ""):
-        source = Path(content.source_path) if getattr(content, "source_path", None) else None
-        ends = parse_expiry(value, source, f"content/{item}", item)
-    if isinstance(ends, Finding):
-        logger.warning("%s", ends.render())
-        run.manifest.findings.append(ends)
-        return "ditahan", ends.message
-    starts = getattr(content, "date", None)
-    if starts is not None and starts.tzinfo is None:
-        starts = starts.replace(tzinfo=WIB)
-    when = timing(starts, ends, run.ledger.now)
-    if when.next_change is not None:
-        run.manifest.schedule(item, when.state, when.next_change)
-    return when.state, when.reason
-
-
-def _drop_drafts(run: BuildRun, generator: Any, contents: list[Any]) -> None:
-    for content in contents:
-        item = _item_path(content)
-        run.manifest.exclude(
-            item, "draft", "berstatus 'draft' di metadata; draf tidak pernah diterbitkan"
-        )
-        run.excluded_links |= _links(run, content, item)
-        generator.context["generated_content"].pop(content.get_relative_source_path(), None)
 
 
 def _relink(
@@ -251,12 +72,12 @@ def _paused_gc() -> Iterator[None]:
 def on_article_pretaxonomy(generator: Any) -> None:
     """Remove unapproved articles before taxonomies, feeds and listings are built."""
     with _paused_gc():
-        run = _run(generator)
+        run = run_of(generator)
         kept = {
-            name: [c for c in getattr(generator, name) if _admit(run, generator, c)]
+            name: [c for c in getattr(generator, name) if admit(run, generator, c)]
             for name in ARTICLE_LISTS
         }
-    _drop_drafts(run, generator, generator.drafts + generator.drafts_translations)
+    drop_drafts(run, generator, generator.drafts + generator.drafts_translations)
     ident, order = (
         generator.settings["ARTICLE_TRANSLATION_ID"],
         generator.settings["ARTICLE_ORDER_BY"],
@@ -273,12 +94,12 @@ def on_article_pretaxonomy(generator: Any) -> None:
 
 def on_page_finalized(generator: Any) -> None:
     """Remove unapproved pages in place (pages have no pretaxonomy signal)."""
-    run = _run(generator)
+    run = run_of(generator)
     kept = {
-        name: [c for c in getattr(generator, name) if _admit(run, generator, c)]
+        name: [c for c in getattr(generator, name) if admit(run, generator, c)]
         for name in PAGE_LISTS
     }
-    _drop_drafts(run, generator, generator.draft_pages + generator.draft_translations)
+    drop_drafts(run, generator, generator.draft_pages + generator.draft_translations)
     ident, order = generator.settings["PAGE_TRANSLATION_ID"], generator.settings["PAGE_ORDER_BY"]
     pages, translations = _relink(generator, kept, "pages", "translations", ident, order)
     hidden, hidden_translations = _relink(
@@ -300,7 +121,7 @@ def on_static_finalized(generator: Any) -> None:
     compare the copied bytes with what was approved or signed. Reading ``save_as`` here
     also fixes it: Pelican never relocates a static file once its location was read.
     """
-    run = _run(generator)
+    run = run_of(generator)
     drop = run.excluded_links - run.included_links
     kept = []
     for static in generator.staticfiles:
@@ -318,7 +139,7 @@ def on_static_finalized(generator: Any) -> None:
 
 def on_finalized(pelican: Any) -> None:
     """Write the manifest, or fail the build if any stage of the gate did not run."""
-    site = _site(pelican.settings)
+    site = site_of(pelican.settings)
     runs = list(site.runs.values())
     if not runs or not {"articles", "pages", "static"} <= set(runs[-1].manifest.stages):
         raise GateError(
@@ -336,66 +157,12 @@ def on_finalized(pelican: Any) -> None:
     run.ledger.save_cache()
 
 
-class GateApprovals(Approvals):
-    """The gate's provider: the items this run admitted, once articles and pages passed.
-
-    The theme shows each item's sign-offs and publishes the provenance record from these
-    entries only: they are the gate's own decisions, so an excluded item has none.
-    """
-
-    def __init__(self, settings: dict[str, Any]) -> None:
-        self._settings = settings
-        self._entries: tuple[BuildRun, dict[str, Entry]] | None = None  # per run, once
-
-    def _passed(self) -> BuildRun | None:
-        runs = [
-            r
-            for r in _site(self._settings).runs.values()
-            if {"articles", "pages"} <= set(r.manifest.stages)
-        ]
-        return runs[-1] if runs else None
-
-    @property
-    def roster(self) -> Roster:
-        """Return the roster verified at ``initialized``."""
-        return _site(self._settings).roster
-
-    def seal(self) -> str:
-        """Refuse rendering until the gate has filtered articles and pages."""
-        if self._passed() is None:
-            raise GateError("Templat dirender sebelum gerbang persetujuan berjalan.")
-        return ""
-
-    def published(self) -> dict[str, Entry]:
-        """Return the admitted items' entries (raise before the gate ran)."""
-        run = self._passed()
-        if run is None:
-            raise GateError("Catatan persetujuan diminta sebelum gerbang persetujuan berjalan.")
-        if self._entries is None or self._entries[0] is not run:  # every page asks: index once
-            self._entries = (run, {e["item"]: e for e in run.manifest.included})
-        return self._entries[1]
-
-    def for_page(self, item: str) -> Entry:
-        """Return an admitted item's entry; any other item must not render (fail closed)."""
-        entry = self.published().get(item)
-        if entry is None:
-            raise GateError(f"Item {item!r} dirender tanpa persetujuan lengkap.")
-        return entry
-
-    def derived(self, files: list[Entry]) -> bool:
-        """Record files the theme made from approved bytes (see ``Approvals.derived``)."""
-        run = self._passed()
-        if run is None:
-            raise GateError("Berkas turunan dicatat sebelum gerbang persetujuan berjalan.")
-        run.manifest.derived.extend(files)
-        return True
-
-
 def on_generator_init(generator: Any) -> None:
     """Publish the gate's provider in the shared context: the theme renders nothing without.
 
     Generators are made as a build starts, before anything is read: what the reader read
-    in an earlier build of this process is forgotten (``_verdict`` trusts this build's).
+    in an earlier build of this process is forgotten (``admission._verdict`` trusts this
+    build's).
     """
     forget_sources_read()
     install(generator.context, GateApprovals(generator.settings))

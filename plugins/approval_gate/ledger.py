@@ -43,6 +43,21 @@ from .signoff_reading import read_signoffs
 from .signoff_reading import start_reading as start_reading  # the build's (gate.py)
 
 
+_ITEM = "item\0"
+_FOLDER = "folder\0"
+
+
+def _concern(finding: Finding) -> str:
+    """Return what a finding concerns: the item it names, or its file's folder under approvals/.
+
+    A sign-off too broken to name its item concerns every item whose sign-off folder
+    (``item_folder``) holds it.
+    """
+    if finding.item is not None:
+        return _ITEM + finding.item
+    return _FOLDER + posixpath.dirname(finding.path).split("/", 1)[-1]
+
+
 @dataclass(frozen=True)
 class Known:
     """The SHA-256 (hex) of files whose bytes the caller has verified, by path.
@@ -81,6 +96,8 @@ class Ledger:
     _digests: dict[str, ContentDigest] = field(default_factory=dict, repr=False)
     _sources: dict[str, str | None] = field(default_factory=dict, repr=False)
     _naskah: dict[str, tuple[Finding, ...]] = field(default_factory=dict, repr=False)
+    _by_key: dict[str, list[int]] | None = field(default=None, repr=False)
+    _indexed: tuple[list[Finding] | None, int] = field(default=(None, -1), repr=False)
 
     def digest(self, item: str) -> ContentDigest:
         """Return the item's digest, computed once per ledger (one build or command).
@@ -140,11 +157,29 @@ class Ledger:
         self.cache.save()
         self.naskah_cache.save()
 
-    def _concerns(self, finding: Finding, item: str) -> bool:
-        if finding.item is not None:
-            return finding.item == item
-        folder = posixpath.dirname(finding.path).split("/", 1)[-1]
-        return folder == item_folder(item)  # a file too broken to name its item
+    def _index(self) -> dict[str, list[int]]:
+        """Return the findings' positions by what they concern, made once per findings list.
+
+        A verdict is asked for every item: scanning every finding each time was quadratic
+        on a site with many findings. The index is made again if the list was replaced or
+        grew, so it always answers as the scan did, in the list's order. (The list indexed is
+        held, not its ``id``, which a new list could reuse.)
+        """
+        held, length = self._indexed
+        if self._by_key is None or held is not self.findings or length != len(self.findings):
+            index: dict[str, list[int]] = defaultdict(list)
+            for at, finding in enumerate(self.findings):
+                index[_concern(finding)].append(at)
+            self._by_key, self._indexed = dict(index), (self.findings, len(self.findings))
+        return self._by_key
+
+    def _own(self, item: str) -> tuple[Finding, ...]:
+        """Return the findings that concern ``item``, in the order of ``findings``."""
+        index = self._index()
+        named = index.get(_ITEM + item, [])
+        folder = index.get(_FOLDER + item_folder(item), [])
+        at = sorted(named + folder) if named and folder else named or folder
+        return tuple(self.findings[i] for i in at)
 
     def verdict(self, item: str, changed_at: datetime | None = None) -> Verdict:
         """Judge ``item`` (a path under content/) at its current digest and text.
@@ -156,7 +191,7 @@ class Ledger:
         verdict = judge(
             item, digest.value, self.roster.roles, self.decisions.get(item, []), changed_at
         )
-        own = tuple(f for f in self.findings if self._concerns(f, item))
+        own = self._own(item)
         problems = self.naskah(item)
         if own or problems:
             verdict = replace(verdict, findings=problems + own + verdict.findings)
@@ -172,7 +207,8 @@ class Ledger:
 
     def orphans(self, items: set[str]) -> list[Finding]:
         """Return findings for sign-offs that name no existing item."""
-        return [f for f in self.findings if not any(self._concerns(f, item) for item in items)] + [
+        keys = {_ITEM + item for item in items} | {_FOLDER + item_folder(item) for item in items}
+        return [f for f in self.findings if _concern(f) not in keys] + [
             Finding(
                 d.path,
                 f"Item {d.item!r} tidak ada di folder content/.",

@@ -50,6 +50,15 @@ class Approvals(ABC):
         or none (the preview's pages of items still in the flow).
         """
 
+    def covered(self, item: str) -> tuple[str, ...] | None:
+        """Return the content files a published item's digest covers (its source first).
+
+        The gate worked them out when it admitted the item, so a theme need not read the
+        item again to learn them. None: this provider does not know (read the item).
+        """
+        del item
+        return None
+
     def derived(self, files: list[Entry]) -> bool:
         """Record files made from approved bytes (image variants) in this run's manifest.
 

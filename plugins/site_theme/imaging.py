@@ -43,7 +43,7 @@ def make_pictures(generators: list[Any], build: Any) -> None:
     for generator in holders:
         statics.update(source_of(generator.staticfiles))
     content = Path(settings["PATH"])
-    covered = covered_images(content, approvals.published())
+    covered = covered_images(content, approvals.published(), approvals.covered)
     if not covered:
         return
     build.spool = tempfile.TemporaryDirectory(prefix="kpu-gambar-")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -34,17 +34,22 @@ def _image(path: str) -> bool:
 
 
 def covered_images(
-    content: Path, published: Mapping[str, Mapping[str, Any]]
+    content: Path,
+    published: Mapping[str, Mapping[str, Any]],
+    covers: Callable[[str], tuple[str, ...] | None] | None = None,
 ) -> dict[str, dict[str, str]]:
     """Return, per included item with images, its images' approved SHA-256 by path.
 
     An item's files are hashed (and checked against its digest, or the build stops) only
-    when it links a raster image: the rest cost one read of the item's source.
+    when it links a raster image. Which files it links, ``covers`` (the provider's
+    ``covered``) tells from the digest that admitted it, so most items cost nothing;
+    where it does not know (None), the item's source is read once to find out.
     """
     reader = ContentFiles(content)
     found: dict[str, dict[str, str]] = {}
     for item in sorted(published):
-        _, refs = reader.source(item)
+        known = covers(item) if covers else None
+        refs = known[1:] if known is not None else reader.source(item)[1]
         if not any(_image(ref) for ref in refs):
             continue
         _, files = approved_files(content, published[item], {})
