@@ -144,14 +144,14 @@ def key_of(rel: str, sha: str, namespace: str) -> str | None:
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:40]
 
 
-def _entry(signoff: SignOff) -> list[Any]:
+def entry_of(signoff: SignOff) -> list[Any]:
     """Return what is kept of a verified sign-off (not its signed text or signature)."""
     entry: list[Any] = [getattr(signoff, name) for name in _SIGNOFF_FIELDS]
     entry[_SIGNOFF_FIELDS.index("signed_at")] = signoff.signed_at.isoformat()
     return entry
 
 
-def _signoff(entry: list[Any], path: str) -> SignOff | None:
+def signoff_of(entry: list[Any], path: str) -> SignOff | None:
     """Return the sign-off an entry keeps (None if the entry is damaged)."""
     try:  # positional: this runs for every sign-off of a warm run
         item, role, signer, decision, note, signed, digest, key, error, origin = entry
@@ -201,7 +201,7 @@ class SignoffCache(_JsonCache):
         entry = self.data["files"].get(rel)
         if entry is None or entry[0] != f"{self.root}|{ident}":
             return None
-        found = _signoff(entry[2:], path)
+        found = signoff_of(entry[2:], path)
         if found is not None:
             self.used.add(str(entry[1]))
         return found
@@ -209,14 +209,17 @@ class SignoffCache(_JsonCache):
     def signoff(self, key: str, path: str) -> SignOff | None:
         """Return the verification kept for these bytes (``key``), if any."""
         entry = self.verified.data["verified"].get(key)
-        found = _signoff(entry, path) if entry is not None else None
+        found = signoff_of(entry, path) if entry is not None else None
         if found is not None:
             self.used.add(key)
         return found
 
     def put(self, rel: str, ident: str, key: str, signoff: SignOff) -> None:
         """Remember a verified sign-off: by its bytes, and this file version as holding them."""
-        entry = _entry(signoff)
+        self.put_entry(rel, ident, key, entry_of(signoff))
+
+    def put_entry(self, rel: str, ident: str, key: str, entry: list[Any]) -> None:
+        """``put`` of a sign-off given as its entry (``entry_of``), as workers send it."""
         self.data["files"][rel] = [f"{self.root}|{ident}", key, *entry]
         self.changed = True
         table = self.verified.data["verified"]

@@ -87,3 +87,78 @@ def read_text(approvals: Path, rel: str, shown: str) -> str | Finding:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return Finding(shown, "Berkas bukan teks UTF-8.", "Buat keputusan baru.")
+
+
+_ROOT_FLAGS = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+_FOLDER_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+
+
+class FolderReader:
+    """``read_text`` for many files in few folders: each folder is opened once.
+
+    A cold run's workers read 20,000 sign-offs, four to a folder; opening every folder
+    on the way for every file (``read_regular``) was half of the reading's system time.
+    Here the folders are opened as there (``O_NOFOLLOW`` from approvals/ down, never
+    through a symlink) but once per folder, and a file is read only when it is, as
+    there, a regular file by ``lstat`` and ``fstat`` and within ``SIGNOFF_LIMIT``, in
+    UTF-8. Anything else, a refusal or an error, is left to ``read_text``, so a refused
+    file's finding has the same words. Use as a context manager (the folder is closed).
+    """
+
+    def __init__(self, approvals: Path) -> None:
+        self.approvals = approvals
+        self.folder: str | None = None
+        self.fd: int | None = None
+
+    def __enter__(self) -> FolderReader:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+        self.folder, self.fd = None, None
+
+    def _open(self, folder: str) -> int:
+        """Open ``folder`` under approvals/ without following a symlink on the way."""
+        if folder == self.folder and self.fd is not None:
+            return self.fd
+        self._close()
+        fd = os.open(self.approvals, _ROOT_FLAGS)
+        try:
+            for part in folder.split("/"):
+                if part in ("", ".", ".."):
+                    raise FileNotFoundError(folder)
+                inner = os.open(part, _FOLDER_FLAGS, dir_fd=fd)
+                os.close(fd)
+                fd = inner
+        except BaseException:
+            os.close(fd)
+            raise
+        self.folder, self.fd = folder, fd
+        return fd
+
+    def read(self, rel: str, shown: str) -> str | Finding:
+        """Return the text of sign-off ``rel`` (under approvals/), or why it is not read."""
+        folder, _, name = rel.rpartition("/")
+        try:
+            if not folder or name in ("", ".", ".."):
+                raise FileNotFoundError(rel)
+            at = self._open(folder)
+            if not stat.S_ISREG(os.stat(name, dir_fd=at, follow_symlinks=False).st_mode):
+                raise FileNotFoundError(rel)
+            fd = os.open(name, _FILE_FLAGS, dir_fd=at)
+            with os.fdopen(fd, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                if not stat.S_ISREG(info.st_mode) or info.st_size > SIGNOFF_LIMIT:
+                    raise FileNotFoundError(rel)
+                data = handle.read(SIGNOFF_LIMIT + 1)
+            if len(data) > SIGNOFF_LIMIT:
+                raise FileNotFoundError(rel)
+            return data.decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            self._close()
+            return read_text(self.approvals, rel, shown)  # the same checks, and its words
