@@ -378,13 +378,30 @@ def test_invoke_status_prints_the_same_from_its_snapshot(site: Site) -> None:
         )  # fmt: skip
 
 
+#: The snapshot's table length in front of its MAC (snapshot_file.py).
+LENGTH = 12
+
+
+def _snapshot_table(file: Path) -> tuple[Any, bytes]:
+    """Return the snapshot's table (JSON) and the file's rest (the chains' MAC and bytes)."""
+    blob = file.read_bytes()
+    end = LENGTH + MAC + int(blob[:LENGTH])
+    return json.loads(blob[LENGTH + MAC : end]), blob[end:]
+
+
+def _snapshot_with(table: Any, rest: bytes, sealer: MachineCache) -> bytes:
+    """Return a snapshot file of ``table`` sealed by ``sealer``, with the chains ``rest``."""
+    text = json.dumps(table).encode()
+    return b"%012d" % len(text) + sealer.seal(text, "status.json") + rest
+
+
 def _forge(site: Site, sealer: MachineCache, state: str) -> None:
     """Rewrite the snapshot so every verdict says ``state``, sealed by ``sealer``."""
     file = site.root / ".cache" / "gate" / "status.json"
-    data = json.loads(file.read_bytes()[MAC:])
+    data, rest = _snapshot_table(file)
     for entry in data["verdicts"]:
         entry[2] = state
-    file.write_bytes(sealer.seal(json.dumps(data).encode(), "status.json"))
+    file.write_bytes(_snapshot_with(data, rest, sealer))
 
 
 def test_a_forged_or_copied_snapshot_never_changes_a_verdict(
@@ -400,11 +417,9 @@ def test_a_forged_or_copied_snapshot_never_changes_a_verdict(
     )
     assert {r.verdict.state for r in site_status(second).rows} == {"menunggu"}
     copied = tmp_path / "b" / "status.json"  # another folder's snapshot, forged there
-    data = json.loads(copied.read_bytes()[MAC:])
+    data, rest = _snapshot_table(copied)
     data["verdicts"][0][2] = "lengkap"
-    sealed = MachineCache(tmp_path / "b", "approval-gate").seal(
-        json.dumps(data).encode(), "status.json"
-    )
+    sealed = _snapshot_with(data, rest, MachineCache(tmp_path / "b", "approval-gate"))
     (site.root / ".cache" / "gate" / "status.json").write_bytes(sealed)
     assert _states(site) == {ITEM: "menunggu"} and len(opened) == 3
     cut = site.root / ".cache" / "gate" / "status.json"
@@ -588,10 +603,15 @@ def test_a_listing_in_a_child_gives_the_key_of_this_process(
 
     site.article(ITEM, "Rapat", "Isi.", category="Berita")
     site.approve_all(ITEM, ROLES[:2])
-    assert _states(site) == {ITEM: "menunggu"}  # loads the snapshot's modules
+    for other_item in ("berita/dua.md", "berita/tiga.md"):  # units for the child too
+        site.approve_all(site.article(other_item, "Lain", "Isi.", category="Berita"))
+    assert _states(site)[ITEM] == "menunggu"  # loads the snapshot's modules
     module = sys.modules["approval_gate.snapshot"]
-    monkeypatch.setattr(sys.modules["approval_gate.identities"], "core_free", lambda: True)
+    identities = sys.modules["approval_gate.identities"]
+    monkeypatch.setattr(identities, "core_free", lambda: True)
     gs, roster = load_trusted(read_settings_file(site.settings))
+    units = identities.plan(gs.approvals_path, "_arsip").units
+    assert sum(map(module._in_child, range(len(units)))) >= 2  # the child walks some
     forked = module.snapshot_key(gs, roster)
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
@@ -601,15 +621,22 @@ def test_a_listing_in_a_child_gives_the_key_of_this_process(
     finally:
         stop.set()
         other.join()
-    parent, real = os.getpid(), module.listing
+    parent, real = os.getpid(), identities.unit_digests
 
-    def dies_in_child(root: Path, skip: str) -> str | None:
+    def dies_in_child(*args: Any) -> bytes | None:
         if os.getpid() != parent:
             raise RuntimeError("anak mati")
-        return real(root, skip)
+        return real(*args)
 
-    monkeypatch.setattr(module, "listing", dies_in_child)
+    monkeypatch.setattr(identities, "unit_digests", dies_in_child)
     assert module.snapshot_key(gs, roster) == forked
+
+    def cut_in_child(*args: Any) -> bytes | None:
+        found = real(*args)
+        return found[:-1] if found and os.getpid() != parent else found
+
+    monkeypatch.setattr(identities, "unit_digests", cut_in_child)
+    assert module.snapshot_key(gs, roster) == forked  # a short answer is walked again here
     site.sign(ITEM, ROLES[2])  # a new sign-off: listed by the child, another key
-    monkeypatch.setattr(module, "listing", real)
+    monkeypatch.setattr(identities, "unit_digests", real)
     assert module.snapshot_key(gs, roster) not in (forked, None)

@@ -15,9 +15,10 @@ everything they were judged from:
   made and the first one after it. Everything else that depends on the time (how long a
   role has waited, when a draft last changed) is worked out afresh on every run.
 
-It is one file sealed with the cache folder's machine key (machine_cache.py): edited,
-cut short, copied from another folder or machine, or made for other files, settings,
-roster, code or time, it is simply not used, and everything is judged again.
+It is one file of two parts, the table and the chains (snapshot_file.py), each sealed
+with the cache folder's machine key (machine_cache.py): edited, cut short, copied from
+another folder or machine, or made for other files, settings, roster, code or time, it
+is simply not used, and everything is judged again.
 """
 
 from __future__ import annotations
@@ -34,14 +35,15 @@ from typing import Any
 
 from .atomic import write_whole
 from .errors import Finding
-from .identities import elsewhere, listing
+from .identities import listing, shared_listing
 from .machine_cache import MachineCache, code_digest
 from .records import ARCHIVE_FOLDER
 from .roster import Roster
 from .rules import Decision, Verdict
 from .settings import GateSettings
+from .snapshot_file import packed, read_chains, read_table
 
-SNAPSHOT_FORMAT = 2
+SNAPSHOT_FORMAT = 3
 NAME = "status.json"
 NAMESPACE = "approval-gate"
 
@@ -55,6 +57,16 @@ def _code_version() -> str | None:
     return code_digest(*sorted(Path(__file__).parent.glob("*.py")))
 
 
+def _in_child(unit: int) -> bool:
+    """Tell whether the child walks this unit (an item's sign-offs) of approvals/: two in three.
+
+    This process meanwhile lists content/ and reads the snapshot's table, about a third
+    of the walk of approvals/ (measured at 5,000 items); with the other third of the
+    units it ends about when the child does.
+    """
+    return unit % 3 != 0
+
+
 def snapshot_key(
     gs: GateSettings, roster: Roster, meanwhile: Callable[[], None] | None = None
 ) -> str | None:
@@ -66,11 +78,15 @@ def snapshot_key(
     code = _code_version()
     if code is None:
         return None
-    approvals = elsewhere(lambda: listing(gs.approvals_path, ARCHIVE_FOLDER))
-    content = listing(gs.content_path, "")
-    if meanwhile is not None:
-        meanwhile()
-    listings = [content, approvals()]
+    content: list[str | None] = []
+
+    def besides() -> None:  # while the child walks its share of approvals/
+        content.append(listing(gs.content_path, ""))
+        if meanwhile is not None:
+            meanwhile()
+
+    approvals = shared_listing(gs.approvals_path, ARCHIVE_FOLDER, _in_child, besides)
+    listings = [*content, approvals]
     if None in listings:
         return None
     head = [SNAPSHOT_FORMAT, code, sys.version, repr(gs), repr(roster), *listings]
@@ -116,13 +132,13 @@ _DECISION = tuple(f.name for f in fields(Decision))
 _VERDICT = tuple(f.name for f in fields(Verdict))
 
 
-def _encode(judged: Judged) -> list[Any]:
-    """Return one judged item as JSON data.
+def _encode(judged: Judged) -> tuple[list[Any], list[Any]]:
+    """Return one judged item as JSON data: the table's entry and the chain apart.
 
     A decision of the chain is kept without its item and digest when they are the
     verdict's (always so: ``judge`` chains only those); the snapshot is half the size.
-    The chain is kept as one JSON text, so a run that shows no chain (the table) skips
-    it whole: parsing and restoring 20,000 decisions was a third of a warm run.
+    The chains are kept in their own part of the file (snapshot_file.py), so a run that
+    shows no chain (the table) neither checks nor parses them: 4 of its 5 MB.
     """
     v, takes_changed, writer_next = judged
     chain = []
@@ -131,14 +147,14 @@ def _encode(judged: Judged) -> list[Any]:
         chain.append(own if (d.item, d.digest) == (v.item, v.digest) else [*own, d.item, d.digest])
     since = v.waiting_since.isoformat() if v.waiting_since else None
     findings = [_finding(f) for f in v.findings]
-    text = json.dumps(chain, ensure_ascii=False, separators=(",", ":"))
-    return [v.item, v.digest, v.state, v.role, v.reason, text, since, findings,
-            takes_changed, writer_next]  # fmt: skip
+    entry = [v.item, v.digest, v.state, v.role, v.reason, since, findings,
+             takes_changed, writer_next]  # fmt: skip
+    return entry, chain
 
 
-def _chain(item: str, digest: str, text: str) -> tuple[Decision, ...]:
+def _chain(item: str, digest: str, chain: list[Any]) -> tuple[Decision, ...]:
     decisions = []
-    for d in json.loads(text):
+    for d in chain:
         path, r, person, decision, note, at, acting, *other = d
         of_item, of_digest = other if other else (item, digest)
         own = (path, of_item, of_digest, r, person, decision, note,
@@ -147,11 +163,10 @@ def _chain(item: str, digest: str, text: str) -> tuple[Decision, ...]:
     return tuple(decisions)
 
 
-def _decode(entry: list[Any], chains: bool = True) -> Judged:
-    item, digest, state, role, reason, chain, since, findings, takes_changed, writer_next = entry
-    if not isinstance(chain, str):
-        raise TypeError("chain")  # a snapshot cannot hold a chain in another form
-    decisions = _chain(item, digest, chain) if chains else ()
+def _decode(entry: list[Any], chain: list[Any] | None = None) -> Judged:
+    """Return one judged item; its chain is empty unless ``chain`` (kept apart) is given."""
+    item, digest, state, role, reason, since, findings, takes_changed, writer_next = entry
+    decisions = _chain(item, digest, chain) if chain is not None else ()
     moment = datetime.fromisoformat(since) if since else None
     found = tuple(Finding(*f) for f in findings)
     values = (item, digest, state, role, reason, decisions, moment, found)
@@ -171,11 +186,12 @@ class StatusSnapshot:
         self.file = folder / NAME if folder else None
         self.sealer = MachineCache(folder, NAMESPACE) if folder else None
         self._kept: Any = None
+        self._mac = b""
         self._bare: list[Judged] = []
         self.key = snapshot_key(gs, roster, meanwhile=self._read) if folder else None
 
     def _read(self) -> None:
-        """Read the snapshot file and restore its verdicts without chains, ahead of its check.
+        """Read the snapshot's table and restore its verdicts without chains, ahead of its check.
 
         Runs while approvals/ is listed for the key; whether these verdicts are used is
         decided afterwards (``judged``): the key, the format and the clock must match.
@@ -183,12 +199,21 @@ class StatusSnapshot:
         if self.file is None or self.sealer is None:
             return
         try:
-            data = self.sealer.unseal(self.file.read_bytes(), NAME)
-            self._kept = json.loads(data) if data is not None else None
-            if self._kept is not None:
-                self._bare = [_decode(entry, chains=False) for entry in self._kept["verdicts"]]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            self._kept = None  # missing, edited, cut short, sealed with another key, broken
+            found = read_table(self.file, self.sealer, NAME)
+            if found is not None:
+                self._mac, table = found
+                self._kept = json.loads(table)
+                self._bare = [_decode(entry) for entry in self._kept["verdicts"]]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            self._kept = None  # edited, cut short, sealed with another key, broken
+
+    def _chains(self) -> list[Any] | None:
+        """Return the chains kept with the table read, one per verdict, or None."""
+        if self.file is None or self.sealer is None:
+            return None
+        data = read_chains(self.file, self.sealer, NAME, self._mac)
+        chains = json.loads(data) if data is not None else None
+        return chains if isinstance(chains, list) else None
 
     def judged(
         self, now: datetime, chains: bool = True
@@ -206,7 +231,12 @@ class StatusSnapshot:
                 return None
             if not _within(kept["window"], now):
                 return None
-            judged = [_decode(entry) for entry in kept["verdicts"]] if chains else bare
+            judged = bare
+            if chains:
+                every = self._chains()
+                if every is None or len(every) != len(kept["verdicts"]):
+                    return None
+                judged = [_decode(e, c) for e, c in zip(kept["verdicts"], every, strict=True)]
             return judged, [Finding(*f) for f in kept["orphans"]]
         except (ValueError, KeyError, TypeError, AttributeError):
             return None  # a broken snapshot only makes this run slower
@@ -221,15 +251,19 @@ class StatusSnapshot:
         """Seal and write the verdicts just judged (a write that fails is ignored)."""
         if self.file is None or self.sealer is None or self.key is None:
             return
+        encoded = [_encode(entry) for entry in judged]
         data = {
             "format": SNAPSHOT_FORMAT,
             "key": self.key,
             "window": clock_window(signed, now),
-            "verdicts": [_encode(entry) for entry in judged],
+            "verdicts": [entry for entry, _ in encoded],
             "orphans": [_finding(f) for f in orphans],
         }
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        table = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        chains = json.dumps(
+            [chain for _, chain in encoded], ensure_ascii=False, separators=(",", ":")
+        )
         try:
-            write_whole(self.file, self.sealer.seal(text.encode("utf-8"), NAME))
+            write_whole(self.file, packed(self.sealer, NAME, table.encode(), chains.encode()))
         except OSError:
             pass
