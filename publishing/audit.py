@@ -196,6 +196,9 @@ def audit_output(
         if not copies.hold(rel, sha256):  # a compressed copy is judged last, by its sibling
             findings += _judge(rel, sha256, facts, accounts)
     table.save()
+    # Each kept table is read only while its part runs: their memory never adds up
+    # (docs/publishing.md, "Memory of a publish").
+    del table
     findings += [
         AuditFinding(path, problem)
         for path, problem in audit_search(output, set(allowed.pages), listing, cache)

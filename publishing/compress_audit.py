@@ -72,9 +72,20 @@ class CopyCheck:
         self.key = cache_key("compressed-pairs", PAIRS_VERSION, code)
         if code is None:
             self.cache = None
-        self.known = _load(self.cache.get(self.key)) if self.cache is not None else set()
+        self._known: set[str] | None = None  # read on first use (``known``)
         self.used: set[str] = set()
         self.made = 0  # how many copies had to be decompressed (tests and the benchmark)
+
+    @property
+    def known(self) -> set[str]:
+        """Return the pairs verified before, read from the cache on first use.
+
+        Only ``judge`` needs them, after the audit's other tables are gone: read then,
+        their memory and the others' never add up (docs/publishing.md, "Memory").
+        """
+        if self._known is None:
+            self._known = _load(self.cache.get(self.key)) if self.cache is not None else set()
+        return self._known
 
     def hold(self, rel: str, sha256: str) -> bool:
         """Return whether ``rel`` is a compressed copy (judged by ``judge``, not by folder)."""

@@ -8,7 +8,9 @@
    EXPORTED settings file, before anything is built (prepare.py).
 4. The gate's ledger is opened over the export with this machine's pinned anchor; its
    ``content/`` is cut down to the approved items, the files their digests cover and the
-   furniture (publishing/seal/assemble.py). Pelican reads nothing else.
+   furniture (publishing/seal/assemble.py). Pelican reads nothing else. This runs in a
+   forked process (forked.py) that hands back only the sealed input and the roster, so
+   the ledger's memory is not kept while the publishing process waits for Pelican.
 5. A fresh gated build into ``var/terbit/<release>``, audited (publishing/build.py); only
    a manifest marked ``sealed`` may be deployed. The export and, after the deploy, the
    build are thrown out; the next publish removes them while its Pelican runs (trash.py).
@@ -44,14 +46,16 @@ from .build import BuildFailed, build_site
 from .compress import SERVED_BY, Compression
 from .config import load_config
 from .faults import AGAIN, MACHINE_NOTE, Unfinished, is_storage, storage_error
+from .forked import in_fork
 from .lock import publish_lock
 from .prepare import DEMO_ENV, Prepared, prepare, publish_env, release_name
 from .seal import SealError
-from .seal.assemble import amend, assemble, sealed_ledger, trusted_roster
+from .seal.assemble import amend, trusted_roster
 from .seal.blobs import STORE
 from .seal.export import export_commit
 from .seal.gitlog import resolve_commit
 from .seal.history import machine_state
+from .seal.sealing import SEAL_LOST, Sealing, seal_input
 from .seal.source import checkout, exported_settings, machine_anchor, read_settings, sealed_folders
 from .rollback import rollback
 from .steps import (
@@ -105,21 +109,11 @@ def _sealed_build(
     ``sweeper`` starts once the Pelican child runs (publishing/trash.py).
     """
     with sealed_folders(run.var, release) as (folder, cache):
-        exported = export_commit(run.repo, run.commit, folder, run.var / STORE)
-        anchor = machine_anchor(run.env, run.demo)
-        # Nothing of the export runs before its code is known to be signed: the roster is
-        # read as data, verified with this machine's anchor, and judges the history.
-        report = check_history(run, trusted_roster(exported, anchor, run.demo))
-        settings_file = exported_settings(folder, run.settings_rel, run.commit)
-        ready = prepare(settings_file, target, run.env, run.demo, root=run.var.parent)
-        run.lap("check")
-        ledger = sealed_ledger(exported, ready.settings, anchor=anchor, demo=run.demo, cache=cache)
-        sealed = assemble(exported, settings_file, ready.settings, ledger)
-        rails_before_build(run, ready, ledger, report, moment)
-        key = archive.check_publisher_key(ledger.roster, run.env, run.demo)
+        ready, anchor, seal, key = _checked(run, target, folder, cache, moment)
         run.lap("seal")
+        sealed = seal.sealed
         result = build_site(
-            settings_file,
+            sealed.settings_file,
             run.var / "terbit" / release,
             env=run.env,
             state_dir=run.var,
@@ -147,7 +141,35 @@ def _sealed_build(
             "tidak ada yang diterbitkan."
         )
     run.lap("build")
-    return Built(ready, ledger, sealed, result, key)
+    return Built(ready, seal.roster, sealed, result, key)
+
+
+def _checked(
+    run: Run, target: str | None, folder: Path, cache: Path, moment: datetime
+) -> tuple[Prepared, str, Sealing, Path]:
+    """Export the commit, check its history and settings, and seal the build input.
+
+    Returns the target, the machine's anchor, the sealed input and this machine's
+    archive key: the export's listing ends here, and the ledger (the gate's tables,
+    every verified sign-off) is opened in a forked process (publishing/forked.py), so
+    the publishing process does not keep its memory while it waits for Pelican.
+    """
+    exported = export_commit(run.repo, run.commit, folder, run.var / STORE)
+    anchor = machine_anchor(run.env, run.demo)
+    # Nothing of the export runs before its code is known to be signed: the roster is
+    # read as data, verified with this machine's anchor, and judges the history.
+    report = check_history(run, trusted_roster(exported, anchor, run.demo))
+    settings_file = exported_settings(folder, run.settings_rel, run.commit)
+    ready = prepare(settings_file, target, run.env, run.demo, root=run.var.parent)
+    run.lap("check")
+    seal = in_fork(
+        lambda: seal_input(
+            exported, settings_file, ready.settings, anchor=anchor, demo=run.demo, cache=cache
+        ),
+        lambda: SealError(SEAL_LOST),
+    )
+    rails_before_build(run, ready, seal.newest_signed, report, moment)
+    return ready, anchor, seal, archive.check_publisher_key(seal.roster, run.env, run.demo)
 
 
 def publish(

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from approval_gate.api import (
-    Ledger,
     MachineCache,
     Roster,
     fingerprint,
@@ -92,7 +91,7 @@ class Built:
     """A sealed build and what the rest of the publish needs from its making."""
 
     ready: Prepared
-    ledger: Ledger  # over the export, with this machine's anchor: ``ledger.roster`` is trusted
+    roster: Roster  # the ledger's over the export, with this machine's anchor: trusted
     sealed: SealedInput
     result: BuildResult
     key: Path  # this machine's archive key, checked against the roster before the build
@@ -128,13 +127,17 @@ def check_history(run: Run, roster: Roster) -> HistoryReport:
 
 
 def rails_before_build(
-    run: Run, ready: Prepared, ledger: Ledger, report: HistoryReport, moment: datetime
+    run: Run,
+    ready: Prepared,
+    newest_signed: datetime | None,
+    report: HistoryReport,
+    moment: datetime,
 ) -> None:
     """Refuse a clock behind what this machine has seen, and demo mixed with real releases."""
     rails.check_clock(
         moment,
         *rails.known_moments(
-            run.machine, commit=run.commit, committed=report.newest, signed=ledger.newest_signed
+            run.machine, commit=run.commit, committed=report.newest, signed=newest_signed
         ),
     )
     with environment(run.env):
@@ -150,7 +153,7 @@ def rails_after_plan(run: Run, built: Built, plan: Plan, *, allow_withdrawal: bo
         run.machine,
         built.ready.target.name,
         run.archive_folder,
-        built.ledger.roster,
+        built.roster,
         [entry["item"] for entry in manifest["included"]],
         threshold=built.ready.config.max_withdrawal,
         allowed=allow_withdrawal,
@@ -199,7 +202,7 @@ def archive_pending(
     record; a full list when there is none, when the chain has grown to
     ``archive.FULL_EVERY`` records, or when another key signed it.
     """
-    ready, roster, manifest = built.ready, built.ledger.roster, built.result.manifest
+    ready, roster, manifest = built.ready, built.roster, built.result.manifest
     previous = archive.newest(run.archive_folder, ready.target.name, roster, _state_cache(run))
     full = previous is None or (
         previous.state.depth + 1 >= archive.FULL_EVERY or previous.state.signers != {_signer(built)}
@@ -248,7 +251,7 @@ def archive_complete(
     records is kept in the machine's cache, so the next publish need not add up the chain.
     """
     done = archive.complete(
-        pending, at=now(), sent=sent, key=built.key, roster=built.ledger.roster, later=later
+        pending, at=now(), sent=sent, key=built.key, roster=built.roster, later=later
     )
     if not later:
         with suppress(archive.ArchiveError, OSError):  # a cache: never fails the publish
@@ -269,7 +272,7 @@ def _keep_state(run: Run, built: Built, pending: archive.Written, done: archive.
         digest=str(pending.data["published_sha256"]),
     )
     digest = "sha256:" + hashlib.sha256(done.payload).hexdigest()
-    archive.put_state(_state_cache(run), digest, built.ledger.roster, state)
+    archive.put_state(_state_cache(run), digest, built.roster, state)
 
 
 def reserve_room(run: Run, release: str) -> Callable[[], None]:
@@ -309,7 +312,7 @@ def archive_repair(run: Run, built: Built) -> tuple[list[str], list[str]]:
 
     Returns the releases completed and any warning of their git commits.
     """
-    name, roster = built.ready.target.name, built.ledger.roster
+    name, roster = built.ready.target.name, built.roster
     entries = [*run.machine.releases(name), *([run.machine.last] if run.machine.last else [])]
     completed, warnings = [], []
     for pending, sent in archive.unfinished(run.archive_folder, name, entries, roster):

@@ -88,7 +88,7 @@ class Machine:
             ready=types.SimpleNamespace(
                 target=target, config=types.SimpleNamespace(archive_commit=False)
             ),
-            ledger=types.SimpleNamespace(roster=self.roster),
+            roster=self.roster,
             result=types.SimpleNamespace(manifest=manifest),
             key=self.key,
         )

@@ -14,7 +14,7 @@ import pytest
 
 from publishing.audit import audit_output
 from publishing.provenance import piece_path
-from site_theme.provenance import piece_bytes, write_record
+from site_theme.provenance import Pieces, piece_bytes, write_record
 from site_theme.provenance import piece_path as theme_piece_path
 from sitekit import Site
 
@@ -25,6 +25,23 @@ pytestmark = pytest.mark.slow
 def test_the_theme_and_the_audit_agree_on_where_a_piece_is() -> None:
     for item in ("berita/a.md", "pages/kontak.md", "regulasi/ä ö.md"):
         assert theme_piece_path(item) == piece_path(item)
+
+
+def test_pieces_are_made_one_at_a_time_as_they_are_written(tmp_path: Path) -> None:
+    """The record holds no piece: each is made when written (the child's peak, issue 12)."""
+    made: list[str] = []
+
+    def make(item: str) -> bytes:
+        made.append(item)
+        return piece_bytes({"item": item})
+
+    record = Pieces(make, ["b.md", "a.md"])
+    assert sorted(record) == sorted(theme_piece_path(i) for i in ("a.md", "b.md"))
+    assert made == []  # listing the paths (the stale pieces' sweep) makes nothing
+    write_record(tmp_path, record, "signers\n")
+    assert sorted(made) == ["a.md", "b.md"]  # each piece made once, when written
+    for item in ("a.md", "b.md"):
+        assert (tmp_path / theme_piece_path(item)).read_bytes() == piece_bytes({"item": item})
 
 
 def _pieces(site: Site) -> dict[str, bytes]:

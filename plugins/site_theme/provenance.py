@@ -28,7 +28,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -191,7 +191,7 @@ def public_record(
     site: str,
     with_names: bool,
     cache: MachineCache | None = None,
-) -> dict[str, bytes]:
+) -> Mapping[str, bytes]:
     """Return the pieces of the public record (their bytes as written), by output path.
 
     ``titles`` maps item paths to titles; ``urls`` maps content-relative file paths to
@@ -200,7 +200,8 @@ def public_record(
     reader needs to check it alone: the roster version and anchor, the namespace and
     the roles, beside the item. With a ``cache`` (the machine's, sealed with its key) an
     item whose inputs are unchanged is not re-read and re-hashed: at 5,000 items that
-    was 20,000 sign-off files and every attachment on every build.
+    was 20,000 sign-off files and every attachment on every build. A piece is made when
+    it is read (``Pieces``), so writing them holds one at a time, not all of them.
     """
     common = {
         "format": RECORD_FORMAT,
@@ -210,14 +211,14 @@ def public_record(
         "allowed_signers": "../allowed_signers",
         "roles": [{"id": r.id, "name": r.name, "step": r.step} for r in roster.roles],
     }
-    pieces = {}
-    for item in sorted(items):
+
+    def piece(item: str) -> bytes:
         entry = items[item]
         key = cache_key(PIECE_VERSION, common, with_names, entry, titles.get(item, ""))
         data = _cached(cache, key, entry, urls) if cache is not None else None
         if data is None:
             source_sha, files = _files(content, entry, urls)
-            piece = {
+            made = {
                 **common,
                 "item": item,
                 "title": titles.get(item, ""),
@@ -228,11 +229,34 @@ def public_record(
                 "files": files,
                 "signoffs": _signoffs(approvals, entry, roster, with_names),
             }
-            data = piece_bytes(piece)
+            data = piece_bytes(made)
             if cache is not None:
                 cache.put(key, data)
-        pieces[piece_path(item)] = data
-    return pieces
+        return data
+
+    return Pieces(piece, items)
+
+
+class Pieces(Mapping[str, bytes]):
+    """The record's pieces by output path, each made (or taken from the cache) when read.
+
+    Held together, the pieces' bytes (about 4 KB an item) were the Pelican child's peak
+    after its last page (19 MB more at 10,000 items, docs/publishing.md); written as
+    they are made, one piece is held at a time. Reading a piece twice makes it twice.
+    """
+
+    def __init__(self, make: Callable[[str], bytes], items: Iterable[str]) -> None:
+        self._make = make
+        self._items = {piece_path(item): item for item in sorted(items)}
+
+    def __getitem__(self, path: str) -> bytes:
+        return self._make(self._items[path])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 def _cached(
