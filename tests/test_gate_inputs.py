@@ -404,3 +404,70 @@ def test_a_bad_file_holds_its_own_item_and_the_site_still_builds(site: Site) -> 
     found = {f["path"] for f in result.manifest["findings"]}
     assert set(expected) | {"content/berita/besar.pdf"} <= found
     assert site.hits("TOKENLUAR") == []
+
+
+@pytest.mark.parametrize(
+    "note",
+    ["", 'kutip "dua"', "garis \\ miring", "baris\nbaru", "tab\t\u2028 pemisah", "é ü 中文"],
+)
+def test_the_fast_reading_of_a_sign_off_reads_what_yaml_reads(note: str) -> None:
+    """records.py takes a field's text between its quotes, without a JSON decoder, only
+    when the whole file renders back byte for byte: whatever the note, it reads as YAML."""
+    import sys
+    from datetime import datetime
+
+    from approval_gate.api import render_signoff, signoff_fields
+
+    records = sys.modules["approval_gate.records"]
+    moment = datetime.fromisoformat("2026-11-21T09:00:00+07:00")
+    fields = signoff_fields(ITEM, "web-admin", "andi", "setuju", note, moment, "sha256:" + "0" * 64)
+    text = render_signoff(
+        fields, "-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----\n"
+    )
+    path = f"approvals/{REL}"
+    assert _signoff_text(text) == records._parse_yaml(path, REL, text)
+    if "\u2028" not in note:  # a line separator reflows the blocks: left to YAML
+        assert records._fast_fields(text) is not None
+        assert isinstance(_signoff_text(text), SignOff) and _signoff_text(text).note == note
+
+
+@pytest.mark.parametrize(
+    "line",
+    ['note: "x"y"', 'note: "\\u0041"', 'note: "a" ', 'note: """"', "note: '\"\"'", 'note: "'],
+)
+def test_a_hand_edited_field_line_is_read_as_yaml_reads_it(line: str) -> None:
+    import sys
+    from datetime import datetime
+
+    from approval_gate.api import render_signoff, signoff_fields
+
+    records = sys.modules["approval_gate.records"]
+    moment = datetime.fromisoformat("2026-11-21T09:00:00+07:00")
+    fields = signoff_fields(ITEM, "web-admin", "andi", "setuju", "", moment, "sha256:" + "0" * 64)
+    text = render_signoff(
+        fields, "-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----\n"
+    )
+    text = text.replace('note: ""\n', f"{line}\n", 1)
+    assert records._fast_fields(text) is None
+    assert _signoff_text(text) == records._parse_yaml(f"approvals/{REL}", REL, text)
+
+
+@pytest.mark.parametrize("note", ["hapus\x7f", "c1\x85\x86", "akhir\ufffe"])
+def test_a_character_yaml_refuses_is_never_taken_by_the_fast_reading(note: str) -> None:
+    """JSON writes DEL, C1 controls and U+FFFE as they are, YAML refuses them: such a
+    file is read by YAML, and refused as YAML refuses it."""
+    import sys
+    from datetime import datetime
+
+    from approval_gate.api import render_signoff, signoff_fields
+
+    records = sys.modules["approval_gate.records"]
+    moment = datetime.fromisoformat("2026-11-21T09:00:00+07:00")
+    fields = signoff_fields(ITEM, "web-admin", "andi", "setuju", note, moment, "sha256:" + "0" * 64)
+    text = render_signoff(
+        fields, "-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----\n"
+    )
+    assert records._fast_fields(text) is None
+    read = _signoff_text(text)
+    assert read == records._parse_yaml(f"approvals/{REL}", REL, text)
+    assert isinstance(read, Finding)

@@ -109,6 +109,30 @@ def test_every_verification_is_kept_under_the_key_of_the_files_bytes(
         assert cache.verified.data["verified"][entry[1]] == entry[2:]
 
 
+def test_a_cache_saved_by_a_forked_child_is_the_one_saved_here(
+    messy: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large sign-off cache is written by a forked child (cache.py): the same files,
+    and whoever reads it in this process waits for the child first."""
+    module = sys.modules["approval_gate.signoff_reading"]
+    monkeypatch.setattr(module, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(module, "CHUNK", 2)
+    read_signoffs(messy.approvals, tmp_path / "here", parallel=True)
+    assert not _cache._saving
+    monkeypatch.setattr(_cache, "BACKGROUND_SAVE", 1)
+    # As in `invoke status`, whatever earlier tests of this session loaded or started:
+    monkeypatch.setattr(_cache, "_HOME", os.getpid())
+    monkeypatch.delitem(sys.modules, "pelican", raising=False)
+    monkeypatch.setattr(_cache.threading, "active_count", lambda: 1)
+    read_signoffs(messy.approvals, tmp_path / "child", parallel=True)
+    assert len(_cache._saving) == 1  # one child writes both files
+    child = SignoffCache(tmp_path / "child", str(messy.approvals))  # waits for the child
+    assert not _cache._saving
+    here = SignoffCache(tmp_path / "here", str(messy.approvals))
+    assert child.data == here.data and len(here.data["files"]) == 4
+    assert child.verified.data == here.verified.data
+
+
 def test_a_worker_keys_what_it_read_not_what_was_listed(messy: Site) -> None:
     """The key comes from the bytes the checker read: a file changed after the listing is
     checked and keyed as it is now, never under the bytes of the version listed."""

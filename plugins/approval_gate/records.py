@@ -29,6 +29,10 @@ SIGNOFF_LIMIT = 64 * 1024
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 _DECODE = json.JSONDecoder().decode
+#: What YAML refuses to read (PyYAML's reader, as YAML 1.1 says): JSON writes DEL, C1
+#: controls and U+FFFE as they are, so a file holding one is left to YAML, which refuses
+#: it, and the fast path never accepts a file YAML would not.
+_NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _HINT = (
     "Berkas persetujuan tidak boleh diubah; bila keliru, minta pejabat yang "
     "bersangkutan membuat keputusan baru dengan 'invoke approve' atau 'invoke reject'."
@@ -146,6 +150,8 @@ def _fast_fields(text: str) -> tuple[dict[str, str], str, str] | None:
     exactly what YAML would read from it, so it is safe to take this path; anything else
     (hand-edited, broken, reordered) goes through YAML with its line numbers.
     """
+    if _NOT_YAML.search(text):
+        return None
     lines = text.split("\n")
     fields: dict[str, str] = {}
     try:
@@ -153,8 +159,17 @@ def _fast_fields(text: str) -> tuple[dict[str, str], str, str] | None:
             name, _, raw = line.partition(": ")
             if not raw.startswith('"'):  # a JSON string, never a nested value to recurse into
                 return None
-            value = _DECODE(raw)
-            if name not in FIELDS or not isinstance(value, str):
+            # A value is taken only if the render below writes its line back byte for
+            # byte, and JSON writes different strings differently: so any value that
+            # passes is the one JSON reads. Without a backslash that is the text between
+            # the quotes (no decoder: 8 of 19 us a file, 20,000 times on a cold run).
+            if "\\" in raw or not raw.endswith('"') or len(raw) < 2:
+                value = _DECODE(raw)
+                if not isinstance(value, str):
+                    return None
+            else:
+                value = raw[1:-1]
+            if name not in FIELDS:
                 return None
             fields[name] = value
         start = text.index("\nsignature: |\n") + len("\nsignature: |\n")

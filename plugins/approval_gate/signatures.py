@@ -162,7 +162,7 @@ def _verify(key_blob: bytes, signature: bytes, message: bytes) -> Signed:
         return Signed(sk_key_line(canonical), origin)
     sig_type, raw = sig.text(), sig.string()
     sig.done()
-    check = {_ED25519: _ed25519, _RSA: _rsa}.get(key_type)
+    check = _CHECKS.get(key_type)
     if check is None:
         shown = key_type.decode("ascii", errors="replace")
         raise SignatureInvalid(f"jenis kunci {shown!r} tidak didukung")
@@ -172,7 +172,25 @@ def _verify(key_blob: bytes, signature: bytes, message: bytes) -> Signed:
         raise
     except (InvalidSignature, ValueError):
         raise SignatureInvalid("tanda tangan tidak cocok dengan isi yang ditandatangani") from None
-    return Signed(f"{key_type.decode('ascii')} {base64.b64encode(canonical).decode()}")
+    return Signed(_key_line(key_type, canonical))
+
+
+_CHECKS: dict[bytes, Callable[[Fields, bytes, bytes, bytes], bytes]] = {
+    _ED25519: _ed25519,
+    _RSA: _rsa,
+}
+#: Key lines by canonical blob: a site's thousands of sign-offs come from a few keys.
+_KEY_LINES: dict[tuple[bytes, bytes], str] = {}
+
+
+def _key_line(key_type: bytes, canonical: bytes) -> str:
+    """Return ``type base64`` of a verified key, made once per key (a pure function)."""
+    line = _KEY_LINES.get((key_type, canonical))
+    if line is None:
+        line = f"{key_type.decode('ascii')} {base64.b64encode(canonical).decode()}"
+        if len(_KEY_LINES) < 1024:  # bounded: a folder of one-off keys cannot grow it
+            _KEY_LINES[key_type, canonical] = line
+    return line
 
 
 def signed_data(payload: bytes, namespace: str, hash_algo: bytes = b"sha512") -> bytes:
