@@ -235,3 +235,26 @@ def test_a_file_swapped_for_a_symlink_during_the_walk_is_never_hashed_through_it
     monkeypatch.setattr(tree, "_walk", swapping)
     with pytest.raises(OSError):
         tree.list_output(staging)
+
+
+def test_the_record_shares_only_equal_strings_with_the_new_listing(
+    tmp_path: Path, seal: MachineCache
+) -> None:
+    """Sharing the new listing's strings saves memory, never changes what the record says."""
+    target = tmp_path / "situs"
+    deploy_local(_site(tmp_path / "b1", PAGES), target, "r1", seal=seal)
+    output = _site(tmp_path / "b2", {**PAGES, "berita/a/index.html": "A2", "baru.html": "x"})
+    new = tree.list_output(output)
+    alone, shared = read_record(target, "r1", seal), read_record(target, "r1", seal, new)
+    assert shared == alone and list(shared) == list(alone)
+    assert {rel: file.stamp for rel, file in shared.items()} == {
+        rel: file.stamp for rel, file in alone.items()
+    }
+    same, changed = shared["berita/b/index.html"], shared["berita/a/index.html"]
+    assert same.sha256 is new["berita/b/index.html"].sha256  # one string for both
+    assert same.rel is new["berita/b/index.html"].rel
+    assert changed.sha256 == alone["berita/a/index.html"].sha256
+    assert changed.sha256 != new["berita/a/index.html"].sha256  # the record's own hash
+    assert "baru.html" not in shared
+    plan = plan_local(output, target, compare(output, target, new, seal))
+    assert sorted(plan.upload) == ["baru.html", "berita/a/index.html"]

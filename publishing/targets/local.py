@@ -113,10 +113,11 @@ def compare(
     of ``output`` itself, ``tree.fresh``); ``seal`` opens the live release's record.
     """
     live = current_release(target)
+    new = fresh(known, output) or list_output(output, known)
     old: Mapping[str, OutputFile] = {}
-    if live:
-        old = list_output(target / "releases" / live, read_record(target, live, seal))
-    return Trees(fresh(known, output) or list_output(output, known), live, old)
+    if live:  # the record shares the new listing's equal strings (``read_record``)
+        old = list_output(target / "releases" / live, read_record(target, live, seal, new))
+    return Trees(new, live, old)
 
 
 def _same(trees: Trees, rel: str, file: OutputFile) -> bool:
