@@ -20,6 +20,7 @@ import pytest
 
 from approval_gate.api import MachineCache, site_status
 from sitekit import ROLES, Site
+from test_gate_cache_speed import _judging  # counts the runs that judged everything
 
 ITEM = "berita/rapat.md"
 
@@ -148,19 +149,6 @@ def _parts(blob: bytes) -> tuple[bytes, bytes]:
 def _chains(site: Site) -> dict[str, list[str]]:
     view = site_status(site.settings)
     return {r.verdict.item: [d.path for d in r.verdict.chain] for r in view.rows}
-
-
-def _judging(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    module = sys.modules["approval_gate.ledger"]
-    opened: list[str] = []
-    real = module.open_ledger
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        opened.append("ledger")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(module, "open_ledger", counted)
-    return opened
 
 
 def test_chains_of_another_snapshot_edited_or_cut_are_never_shown(
