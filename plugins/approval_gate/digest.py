@@ -150,18 +150,43 @@ def read_regular(
             f"Berkas tidak dapat dibaca: {error.strerror or error}.",
             "Periksa izin dan jenis berkasnya.",
         ) from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):  # swapped after the lstat: still refused
             raise _not_regular(info.st_mode)
-        if limit is None:
-            return handle.read()
-        if info.st_size > limit:
+        if limit is not None and info.st_size > limit:
             raise too_large(info.st_size, limit, setting)
-        data = handle.read(limit + 1)
-    if len(data) > limit:  # grew while being read
+        data = _read_all(fd, info.st_size, limit)
+    finally:
+        os.close(fd)
+    if limit is not None and len(data) > limit:  # grew while being read
         raise too_large(len(data), limit, setting)
     return data
+
+
+def _read_all(fd: int, size: int, limit: int | None) -> bytes:
+    """Return the file's bytes to its end, or to one byte past ``limit`` (None: any size).
+
+    Asks for the size ``fstat`` gave plus one byte, so the usual file is read in one
+    call and its end seen in a second. Asking for ``limit + 1`` at once, as a file
+    object does, made Python allocate (and the kernel map) a buffer of the limit for
+    every file: 1 MB for a 6 KB source, five times the cost of the read itself.
+    """
+    chunks = []
+    total = 0
+    want = size + 1
+    while True:
+        if limit is not None:
+            want = min(want, limit + 1 - total)
+        chunk = os.read(fd, max(want, 1))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        if limit is not None and total > limit:
+            break
+        want = 64 * 1024  # grew after the fstat: read on in pieces
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,9 @@ class Ledger:
     #: The signing times of every validly signed sign-off: which of them count depends on
     #: "now" only through these (``admit``), so a status snapshot keys on them (snapshot.py).
     signed_times: tuple[datetime, ...] = field(default=(), repr=False)
+    #: The items as listed while the sign-offs were verified (None: not listed then), so
+    #: ``invoke status`` judges the very list it prepared and lists content/ once.
+    listed: list[str] | None = field(default=None, repr=False)
     _digests: dict[str, ContentDigest] = field(default_factory=dict, repr=False)
     _sources: dict[str, str | None] = field(default_factory=dict, repr=False)
     _naskah: dict[str, tuple[Finding, ...]] = field(default_factory=dict, repr=False)
@@ -258,6 +261,7 @@ def read_ledger(
                 items = discover_items(content)
             except OSError:  # said where the items are listed again, as before
                 return
+            ledger.listed = items
             ledger.prepare(items)
 
         signoffs, findings = read_signoffs(

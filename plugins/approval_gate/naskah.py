@@ -73,9 +73,10 @@ def scan_text(item: str, text: str) -> Scan:
     """Return what the text of ``item`` alone shows: its problems and its internal links."""
     source = Text(text)
     problems = markers(source)
-    if os.path.splitext(item)[1].lower() in MARKDOWN_SUFFIXES:
+    suffix = os.path.splitext(item)[1].lower()
+    if suffix in MARKDOWN_SUFFIXES:
         problems += metadata_problems(item, source.lines)
-    if os.path.splitext(item)[1].lower() != ".rst":
+    if suffix != ".rst":
         problems += plain_file_links(item, source)
     problems += alt_missing(item, source)
     return Scan(tuple(problems), links_in(item, source))

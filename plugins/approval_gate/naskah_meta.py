@@ -51,6 +51,7 @@ _META = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)")
 _MORE = re.compile(r"^[ ]{4,}(?P<value>.*)")
 _BEGIN = re.compile(r"^-{3}(\s.*)?")
 _END = re.compile(r"^(-{3}|\.{3})(\s.*)?")
+_END_MARKS = ("---", "...")  # what ``_END`` matches: its optional tail always matches
 
 
 class Entry(NamedTuple):
@@ -107,14 +108,16 @@ def read_header(lines: list[str]) -> Header:
     while index < len(lines):
         line = lines[index]
         index += 1
-        if not line.strip() or _END.match(line):
+        # ``_END`` needs no regular expression: its optional tail always matches
+        if not line.strip() or line.startswith(_END_MARKS):
             return Header(tuple(entries), index, not line.strip())
         meta = _META.match(line)
-        more = _MORE.match(line)
         if meta:
             key = meta["key"].lower().strip()
             entries.append(Entry(key, meta["key"], meta["value"].strip(), index))
-        elif more and entries:
+            continue
+        more = _MORE.match(line)
+        if more and entries:
             last = entries[-1]
             value = f"{last.value} {more['value'].strip()}".strip()
             entries[-1] = Entry(last.key, last.written, value, last.line)

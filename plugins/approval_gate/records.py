@@ -150,7 +150,8 @@ def _fast_fields(text: str) -> tuple[dict[str, str], str, str] | None:
     exactly what YAML would read from it, so it is safe to take this path; anything else
     (hand-edited, broken, reordered) goes through YAML with its line numbers.
     """
-    if _NOT_YAML.search(text):
+    plain = text.replace("\n", " ")  # printable ASCII and newlines: nothing YAML refuses
+    if not (plain.isascii() and plain.isprintable()) and _NOT_YAML.search(text):
         return None
     lines = text.split("\n")
     fields: dict[str, str] = {}

@@ -33,10 +33,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from nacl.bindings import crypto_sign_open
 from nacl.exceptions import CryptoError
-from sshsig import PublicKey
 
 from .errors import SigningError
-from .keyfiles import explain_ssh_keygen
 from .passkeys import SK_ECDSA, origin_refusal, sk_key_line, verify_sk
 from .sshwire import Fields, SignatureInvalid, dearmor
 
@@ -66,6 +64,8 @@ def normalise_key(text: str) -> str:
             return sk_key_line(base64.b64decode(parts[1], validate=True))
         except ValueError as error:  # binascii.Error and SignatureInvalid are ValueErrors
             raise ValueError(f"kunci publik tidak dapat dibaca ({error}): {text[:40]!r}") from None
+    from sshsig import PublicKey  # with OpenSSH's key formats: only when a key is read
+
     try:
         key = PublicKey.from_openssh_str(f"{parts[0]} {parts[1]}")
     except (ValueError, NotImplementedError) as error:
@@ -220,7 +220,11 @@ def verify_signature(payload: bytes, armored: str | bytes, namespace: str) -> Si
     docstring), and a passkey signature that breaks the gate's policy (passkeys.py)
     except for its origin, which is the roster's to judge (``origin_refusal``).
     """
-    outer = _parse(dearmor(armored))
+    blob = dearmor(armored)
+    quick = _ed25519_quick(blob, payload, namespace)
+    if quick is not None:
+        return quick
+    outer = _parse(blob)
     if outer.namespace != namespace.encode():
         used = outer.namespace.decode(errors="replace")
         raise SignatureInvalid(
@@ -228,6 +232,41 @@ def verify_signature(payload: bytes, armored: str | bytes, namespace: str) -> Si
         )
     message = signed_data(payload, namespace, outer.hash_algo)
     return _verify(outer.key_blob, outer.signature, message)
+
+
+#: Per namespace: the bytes around the key and the signature of an Ed25519 SSHSIG blob
+#: as ssh-keygen writes it (version 1, no reserved bytes, SHA-512), and their places.
+_LAYOUTS: dict[str, tuple[bytes, bytes, int, int]] = {}
+
+
+def _ed25519_quick(blob: bytes, payload: bytes, namespace: str) -> Signed | None:
+    """``verify_signature`` for the blob ssh-keygen writes with an Ed25519 key, else None.
+
+    A blob equal, byte for byte, to that layout around its key and signature is read
+    by ``_parse`` and ``_verify`` to exactly these fields, so the one check left is the
+    signature's (same function, same refusal); any other blob (None) takes their way.
+    Without the wire reader's objects: about 9 of 72 us a sign-off, 20,000 a cold run.
+    """
+    layout = _LAYOUTS.get(namespace)
+    if layout is None:
+        size = (1).to_bytes(4, "big") + (51).to_bytes(4, "big")  # version, key blob's size
+        head = _MAGIC + size + _wire(_ED25519) + (32).to_bytes(4, "big")
+        middle = _wire(namespace.encode()) + _wire(b"") + _wire(b"sha512")
+        middle += (83).to_bytes(4, "big") + _wire(_ED25519) + (64).to_bytes(4, "big")
+        layout = (head, middle, len(head), len(head) + 32 + len(middle))
+        if len(_LAYOUTS) < 16:
+            _LAYOUTS[namespace] = layout
+    head, middle, key_at, sig_at = layout
+    if len(blob) != sig_at + 64 or not blob.startswith(head):
+        return None
+    if blob[key_at + 32 : sig_at] != middle:
+        return None
+    message = signed_data(payload, namespace, b"sha512")
+    try:
+        crypto_sign_open(blob[sig_at:] + message, blob[key_at : key_at + 32])
+    except (CryptoError, ValueError):  # as ``_verify`` refuses what ``_ed25519`` raises
+        raise SignatureInvalid("tanda tangan tidak cocok dengan isi yang ditandatangani") from None
+    return Signed(_key_line(_ED25519, blob[len(_MAGIC) + 8 : key_at + 32]))
 
 
 def signing_key(
@@ -297,6 +336,8 @@ def _ssh_keygen(
     the same: in Indonesian, naming ``key`` and what to do (keyfiles.py). A run that
     should have written ``made`` and did not has failed, whatever its exit code.
     """
+    from .keyfiles import explain_ssh_keygen  # with OpenSSH's key formats: only when used
+
     try:
         done = subprocess.run(["ssh-keygen", *args], check=False, **run)
     except FileNotFoundError:

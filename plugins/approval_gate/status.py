@@ -173,7 +173,7 @@ def site_status(settings: Path, *, chains: bool = True) -> StatusView:
         from .ledger import open_ledger
 
         ledger = open_ledger(gs, roster=roster, now=now)
-        items = discover_items(ledger.content)
+        items = ledger.listed if ledger.listed is not None else discover_items(ledger.content)
         entries = [judged(ledger.verdict(item)) for item in items]
         orphans = ledger.orphans(set(items))
         ledger.save_cache()
