@@ -244,6 +244,30 @@ def test_url_memo_gives_pelicans_own_urls() -> None:
             assert article.url == expected == article.url
 
 
+def test_slug_memo_gives_pelicans_own_slugs() -> None:
+    """Every name and setting gives Pelican's own slug, asked once or again (memo.slug)."""
+    from pelican import urlwrappers
+    from pelican.urlwrappers import Tag
+
+    memo.install()
+    assert urlwrappers.slugify is memo.slug
+    own = memo._ORIGINAL["slugify"]
+    subs = DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"]
+    names = ["Berita Utama", "berita utama", "Pemilu 2024!", "Ç a va", "  ", "A/B", "Ünï"]
+    for name in names * 2:
+        for regex_subs in (subs, [list(s) for s in subs], [("a", "x")], []):
+            for case, uni in ((False, False), (True, False), (False, True), (1, 0)):
+                expected = own(name, regex_subs=regex_subs, preserve_case=case, use_unicode=uni)
+                assert memo.slug(name, regex_subs, case, uni) == expected
+                settings = {
+                    **DEFAULT_CONFIG,
+                    "TAG_REGEX_SUBSTITUTIONS": regex_subs,
+                    "SLUGIFY_PRESERVE_CASE": case,
+                    "SLUGIFY_USE_UNICODE": uni,
+                }
+                assert Tag(name, settings).slug == expected
+
+
 def test_date_memo_gives_babels_own_text() -> None:
     from babel.dates import format_date, format_time
 

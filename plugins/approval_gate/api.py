@@ -140,6 +140,7 @@ _EXPORTS: dict[str, str] = {
     ),
     # decisions
     **dict.fromkeys(("Known", "Ledger", "open_ledger", "load_trusted"), "ledger"),
+    "write_export_hashes": "export_hashes",
     **dict.fromkeys(("Decision", "Verdict", "admit", "judge"), "rules"),
     **dict.fromkeys(
         (
@@ -308,6 +309,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     )
     from .git import GitMissing, GitOutput, git_lines, git_missing, git_text, require_git, run_git
     from .items import FURNITURE_FOLDERS, discover_items, existing_item, item_name
+    from .export_hashes import write_export_hashes
     from .ledger import Known, Ledger, load_trusted, open_ledger
     from .manifest import Manifest
     from .provider import APPROVALS_KEY, Approvals, Entry, approvals_in, install

@@ -242,11 +242,17 @@ class SignoffCache(_JsonCache):
             self.used.add(str(entry[1]))
         return found
 
-    def signoff(self, key: str, path: str) -> SignOff | None:
-        """Return the verification kept for these bytes (``key``), if any."""
+    def take(self, rel: str, ident: str, key: str, path: str) -> SignOff | None:
+        """Return the verification kept for these bytes (``key``) and file it as ``put`` does.
+
+        The kept entry is filed as it is, not made again from the restored sign-off
+        (``entry_of``): 20,000 times in each fresh export, it was a tenth of the time.
+        """
         entry = self.verified.data["verified"].get(key)
         found = signoff_of(entry, path) if entry is not None else None
-        if found is not None:
+        if entry is not None and found is not None:
+            self.data["files"][rel] = [f"{self.root}|{ident}", key, *entry]
+            self.changed = True
             self.used.add(key)
         return found
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from .clock import now as clock_now
 from .errors import Finding, GateError
+from .export_hashes import read_export_hashes
 from .ledger import Ledger, load_trusted, open_ledger, start_reading
 from .manifest import Manifest
 from .records import SignOff
@@ -53,7 +54,10 @@ def start_site(settings: dict[str, Any]) -> Site:
     """
     gs, roster = load_trusted(settings)
     check_version(roster, gs.cache_path)
-    site = Site(gs, roster, reading=start_reading(gs.approvals_path, gs.cache_path))
+    # a sealed build's sign-offs are found by the hashes its seal step kept (never a
+    # work tree's: only ``invoke publish`` seals, and the file is bound to its export)
+    known = read_export_hashes(gs.cache_path, gs.approvals_path) if gs.sealed else None
+    site = Site(gs, roster, reading=start_reading(gs.approvals_path, gs.cache_path, known))
     _sites[id(settings)] = site
     return site
 

@@ -91,10 +91,7 @@ def _verified(
     cache: SignoffCache, rel: str, ident: str, key: str | None, shown: str
 ) -> SignOff | None:
     """Return the verification kept for the bytes of ``key``, noting this file holds them."""
-    cached = cache.signoff(key, shown) if key else None
-    if cached is not None and key is not None:
-        cache.put(rel, ident, key, cached)
-    return cached
+    return cache.take(rel, ident, key, shown) if key else None
 
 
 def _check_task(reader: FolderReader, task: Task) -> Checked:
@@ -270,22 +267,23 @@ def read_signoffs(
 
 
 def _read_in_background(
-    approvals: Path, cache_path: Path | None
+    approvals: Path, cache_path: Path | None, known: Mapping[str, str] | None = None
 ) -> tuple[list[SignOff], list[Finding]]:
-    return read_signoffs(approvals, cache_path, parallel=False)
+    return read_signoffs(approvals, cache_path, parallel=False, known=known)
 
 
 def start_reading(
-    approvals: Path, cache_path: Path | None
+    approvals: Path, cache_path: Path | None, known: Mapping[str, str] | None = None
 ) -> Future[tuple[list[SignOff], list[Finding]]]:
     """Read and verify sign-offs in another process while Pelican reads the content.
 
     Pelican builds on one core; on a cold run the signature checks (about 0.11 ms each)
     then cost nothing but the other core. The result is collected by ``open_ledger``.
+    ``known``: as ``read_signoffs``'s (a sealed build's, export_hashes.py).
     """
     from concurrent.futures import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(max_workers=1)
-    future = pool.submit(_read_in_background, approvals, cache_path)
+    future = pool.submit(_read_in_background, approvals, cache_path, known)
     pool.shutdown(wait=False)
     return future

@@ -33,6 +33,7 @@ from approval_gate.api import (
     load_roster,
     load_settings,
     open_ledger,
+    write_export_hashes,
 )
 
 from . import SealedInput, SealError
@@ -146,6 +147,8 @@ def sealed_ledger(
     """
     gs = _checked_settings(settings, export.folder)
     known = Known(content=export.under(CONTENT), approvals=export.under(APPROVALS))
+    # for the Pelican child, which reads these sign-offs again (export_hashes.py)
+    write_export_hashes(cache, export.folder / APPROVALS, known.approvals)
     return open_ledger(
         replace(gs, anchor=anchor, allow_demo_keys=demo, cache_path=cache), known=known
     )
