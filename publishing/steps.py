@@ -222,6 +222,7 @@ def archive_pending(
         previous=previous,
         full=full,
     )
+    archive.forget_states()  # needed no more in this publish: the deploy reuses its memory
     return archive.write_pending(run.archive_folder, data, built.key, roster)
 
 

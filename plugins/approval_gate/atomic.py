@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 #: Open flags for a file that must be new: never through a symlink or an existing file.
@@ -69,14 +70,19 @@ def read_stored(
     return (data, status) if len(data) == status.st_size else None
 
 
-def write_whole(path: Path, text: str | bytes, *, durable: bool = False) -> None:
-    """Replace ``path`` with ``text`` (UTF-8, or bytes as given) atomically; its folder is made."""
+def write_whole(path: Path, text: str | bytes | Iterable[str], *, durable: bool = False) -> None:
+    """Replace ``path`` with ``text`` (UTF-8, or bytes as given) atomically; its folder is made.
+
+    ``text`` may also be the text in pieces (each encoded as it is written), so a large
+    file (the build manifest) is never held whole, as text and as bytes, at once.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        data = text.encode("utf-8") if isinstance(text, str) else text
+        pieces = [text] if isinstance(text, (str, bytes)) else text
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            for piece in pieces:
+                stream.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
             if durable:
                 stream.flush()
                 os.fsync(stream.fileno())

@@ -26,7 +26,15 @@ never swept into that commit.
 
 from __future__ import annotations
 
-from .chain import FULL_EVERY, Previous, State, machine_cache, put_state, state_of
+from .chain import (
+    FULL_EVERY,
+    Previous,
+    State,
+    forget_states,
+    machine_cache,
+    put_state,
+    state_of,
+)
 from .check import Record, complete_records, verify_record
 from .keys import KEY_VARIABLE, check_publisher_key, publisher_key_file
 from .records import (
@@ -71,6 +79,7 @@ __all__ = [
     "commit_record",
     "complete",
     "complete_records",
+    "forget_states",
     "machine_cache",
     "newest",
     "pending_record",

@@ -192,6 +192,17 @@ def remember(folder: Path, sha256: str, roster: Roster, state: State) -> None:
         _MEMO.popitem(last=False)
 
 
+def forget_states() -> None:
+    """Drop the states this process worked out (a publish, once its pending record is made).
+
+    The live release's state (every item with its sign-offs, about 28 MB of objects at
+    10,000 items) is needed by the withdrawal rail and the pending record only; held
+    through the deploy, it was memory the deploy and the archive step could not reuse.
+    A later read in this process works it out again (from the machine's cache).
+    """
+    _MEMO.clear()
+
+
 # --- the machine's cache: the previous state without reading the last full record ---------
 
 
