@@ -17,7 +17,6 @@ import contextlib
 import hashlib
 import json
 import os
-import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -56,21 +55,31 @@ class BlobStore:
                 hint="Hapus folder itu (ia dibuat lagi oleh penerbitan berikutnya).",
             ) from None
         self.folder = folder
+        self.saved: dict[str, str] = {}  # what the index file on disk lists
+        self.names: set[str] = set()  # the store's entries (listed once, by _index)
         self.sha256 = self._index()
 
     def _index(self) -> dict[str, str]:
-        """Read the hashes of the blobs that are still in the store (regular files)."""
+        """Read the hashes of the blobs that are still in the store (regular files).
+
+        One listing of the store (its entries' types come with it, no ``stat`` per blob)
+        also tells ``keep_only`` what to remove.
+        """
+        regular = set()
+        with os.scandir(self.fd) as entries:
+            for entry in entries:
+                self.names.add(entry.name)
+                if entry.is_file(follow_symlinks=False):
+                    regular.add(entry.name)
         try:
             with open(INDEX, encoding="utf-8", opener=self._opener) as handle:
                 known = json.load(handle)
         except (OSError, ValueError):
             return {}
-        present = {}
-        for oid, sha in known.items() if isinstance(known, dict) else ():
-            with contextlib.suppress(OSError):
-                if stat.S_ISREG(os.stat(oid, dir_fd=self.fd, follow_symlinks=False).st_mode):
-                    present[str(oid)] = str(sha)
-        return present
+        if not isinstance(known, dict):
+            return {}
+        self.saved = {str(oid): str(sha) for oid, sha in known.items()}
+        return {oid: sha for oid, sha in self.saved.items() if oid in regular}
 
     def _opener(self, name: str, flags: int) -> int:
         return os.open(name, flags | os.O_NOFOLLOW, dir_fd=self.fd)
@@ -101,19 +110,21 @@ class BlobStore:
         return self.sha256[oid]
 
     def keep_only(self, oids: Iterable[str]) -> None:
-        """Remove every blob (and leftover) not in ``oids``; save the index."""
+        """Remove every blob (and leftover) not in ``oids``; save the index if it changed."""
         keep = set(oids)
-        for name in os.listdir(self.fd):
-            if name != INDEX and name not in keep:
-                with contextlib.suppress(OSError):
-                    os.unlink(name, dir_fd=self.fd)
+        for name in (self.names | self.sha256.keys()) - keep - {INDEX}:
+            with contextlib.suppress(OSError):
+                os.unlink(name, dir_fd=self.fd)
         self.sha256 = {oid: sha for oid, sha in self.sha256.items() if oid in keep}
+        if self.sha256 == self.saved and INDEX in self.names:
+            return  # the same blobs as the index on disk lists: nothing to write
         temporary = f".{INDEX}.{os.getpid()}"
         with contextlib.suppress(OSError):
             os.unlink(temporary, dir_fd=self.fd)
         with open(temporary, "x", encoding="utf-8", opener=self._opener) as handle:
-            json.dump(self.sha256, handle)
+            handle.write(json.dumps(self.sha256))
         os.replace(temporary, INDEX, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+        self.saved, self.names = dict(self.sha256), {*self.sha256, INDEX}
 
     def close(self) -> None:
         """Close the store's folder."""

@@ -1,0 +1,80 @@
+"""The export's blob store (publishing/seal/blobs.py): a damaged store changes nothing.
+
+The store's listing is read once per export (no ``stat`` per blob) and its index is
+written only when its blobs changed. Neither may change what an export holds: a damaged
+store (a blob gone, a blob replaced by a symlink or a folder, a broken index, leftovers)
+gives the same export as a fresh one, or the same refusal.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from publishing.seal import SealError
+from publishing.seal.blobs import INDEX
+from publishing.seal.export import export_commit
+from sitekit import commit_all
+
+
+def _repo(tmp_path: Path) -> tuple[Path, str]:
+    repo = tmp_path / "repo"
+    for folder in range(6):
+        (repo / "approvals" / f"item-{folder}").mkdir(parents=True)
+        for name in range(3):
+            (repo / "approvals" / f"item-{folder}" / f"s{name}.yml").write_text(
+                f"{folder}:{name}\n"
+            )
+    (repo / "content" / "berita").mkdir(parents=True)
+    (repo / "content" / "berita" / "a.md").write_text("Title: A\n\nisi\n")
+    (repo / "content" / "berita" / "b.md").write_text("Title: A\n\nisi\n")  # same blob twice
+    (repo / "pelicanconf.py").write_text("X = 1\n")
+    return repo, commit_all(repo, "isi")
+
+
+def _contents(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+@pytest.mark.parametrize("damage", ["gone", "symlink", "folder", "index", "leftovers"])
+def test_a_damaged_store_gives_the_same_export(tmp_path: Path, damage: str) -> None:
+    repo, commit = _repo(tmp_path)
+    store = tmp_path / "var" / "segel-blob"
+    first = export_commit(repo, commit, tmp_path / "pertama", store)
+    blob = next(p for p in store.iterdir() if p.name != INDEX)
+    forged = tmp_path / "palsu"
+    forged.write_text("TOKENPALSU\n")
+    if damage == "gone":
+        blob.unlink()
+    elif damage == "symlink":
+        blob.unlink()
+        blob.symlink_to(forged)
+    elif damage == "folder":
+        blob.unlink()
+        blob.mkdir()
+    elif damage == "index":
+        (store / INDEX).write_text("{rusak")
+    else:
+        (store / f".neu-{blob.name}-1").write_text("TOKENPALSU\n")
+        (store / "asing").write_text("TOKENPALSU\n")
+    if damage == "folder":  # a folder in the store's place of a blob: refused, never linked
+        with pytest.raises(SealError):
+            export_commit(repo, commit, tmp_path / "kedua", store)
+        return
+    second = export_commit(repo, commit, tmp_path / "kedua", store)
+    assert second.files == first.files
+    assert _contents(tmp_path / "kedua") == _contents(tmp_path / "pertama")
+    assert not any(p.is_symlink() for p in (tmp_path / "kedua").rglob("*"))
+    names = {p.name for p in store.iterdir()}
+    assert names == {INDEX, *json.loads((store / INDEX).read_text())}  # index lists the store
+    assert all((store / name).is_file() and not (store / name).is_symlink() for name in names)
+    index = (store / INDEX).stat()
+    third = export_commit(repo, commit, tmp_path / "ketiga", store)  # same blobs: index kept
+    assert third.files == first.files
+    assert (store / INDEX).stat().st_ino == index.st_ino
