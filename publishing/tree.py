@@ -235,6 +235,7 @@ def list_output(
     if not top.is_dir():
         return files
     known = known or {}
+    root, here = output, True  # the last root compared (a listing shares one Path per root)
     for rel, entry in _walk(str(top), f"{under.strip('/')}/" if under else ""):
         if entry.is_symlink():
             if entry.is_file():
@@ -247,8 +248,11 @@ def list_output(
         if before is None or before.stamp != stamp or stamp == (0, 0, 0, 0, 0):
             sha, status = hashed_file(entry.path)  # the stamp of the file actually read
             files[rel] = OutputFile(rel, output, status.st_size, sha, stamp_of(status))
-        elif before.root == output:
-            files[rel] = before  # the very same entry: an MD5 worked out already is kept
         else:
-            files[rel] = OutputFile(rel, output, stamp[2], before.sha256, stamp)
+            if before.root is not root:  # compared once per Path object, not per file
+                root, here = before.root, before.root == output
+            if here:  # the very same entry: an MD5 worked out already is kept
+                files[rel] = before
+            else:
+                files[rel] = OutputFile(rel, output, stamp[2], before.sha256, stamp)
     return files
