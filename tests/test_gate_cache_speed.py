@@ -74,6 +74,22 @@ def _site_with_forgery(site: Site) -> Path:
     return _forged(site, ITEM, ROLES[-1])
 
 
+def _judged_with_forgery(site: Site) -> tuple[Path, list[str], list[Any]]:
+    """The forged site plus a second, approved item, judged once (its cache kept).
+
+    Returns the forged sign-off, the two items and their verdicts as (item, state,
+    digest, findings), for comparing a later reading with.
+    """
+    forged = _site_with_forgery(site)
+    site.article("berita/lain.md", "Lain", "Isi lain.", category="Berita")
+    site.approve_all("berita/lain.md")
+    items = [ITEM, "berita/lain.md"]
+    first = open_ledger(site.settings)
+    expected = [(v.item, v.state, v.digest, v.findings) for v in map(first.verdict, items)]
+    first.save_cache()
+    return forged, items, expected
+
+
 def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Count the sign-offs the gate parses and verifies (not taken from its cache)."""
     module = sys.modules["approval_gate.signoff_reading"]  # loaded by open_ledger
@@ -511,13 +527,7 @@ def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_a_sealed_export_with_known_hashes_reads_nothing_verified_before(
     site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    forged = _site_with_forgery(site)
-    site.article("berita/lain.md", "Lain", "Isi lain.", category="Berita")
-    site.approve_all("berita/lain.md")
-    items = [ITEM, "berita/lain.md"]
-    first = open_ledger(site.settings)
-    expected = [(v.item, v.state, v.digest, v.findings) for v in map(first.verdict, items)]
-    first.save_cache()
+    forged, items, expected = _judged_with_forgery(site)
     export = tmp_path / "ekspor"
     settings = _exported(site, export)
     gs = load_settings(read_settings_file(settings))

@@ -18,16 +18,15 @@ import pytest
 from approval_gate.api import (
     MachineCache,
     load_settings,
-    open_ledger,
     read_settings_file,
     write_export_hashes,
 )
 from sitekit import Site
-from test_gate_cache_speed import ITEM, _exported, _reads, _site_with_forgery
+from test_gate_cache_speed import ITEM, _exported, _judged_with_forgery, _reads
 
 MAC = 32
 
-#: The modules behind the API's ``write_export_hashes`` and ``open_ledger`` (loaded above).
+#: The gate's own modules behind the API's names (loaded by the imports above).
 export_hashes: Any = sys.modules["approval_gate.export_hashes"]
 FILE = export_hashes.FILE
 read_export_hashes = export_hashes.read_export_hashes
@@ -106,13 +105,7 @@ def test_the_child_judges_a_sealed_export_the_same_with_or_without_hashes(
 ) -> None:
     read_signoffs = sys.modules["approval_gate.signoff_reading"].read_signoffs
 
-    forged = _site_with_forgery(site)
-    site.article("berita/lain.md", "Lain", "Isi lain.", category="Berita")
-    site.approve_all("berita/lain.md")
-    items = [ITEM, "berita/lain.md"]
-    first = open_ledger(site.settings)
-    expected = [(v.item, v.state, v.digest, v.findings) for v in map(first.verdict, items)]
-    first.save_cache()
+    forged, items, expected = _judged_with_forgery(site)
     export = tmp_path / "ekspor"
     settings_file = _exported(site, export)
     gs = load_settings(read_settings_file(settings_file))
