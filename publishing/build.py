@@ -138,28 +138,18 @@ def _listed(
     The output is walked twice: once hashed for the search index, once (stat only) after
     the last write, a listing the audit, the plan and the deploy take as it is
     (``tree.fresh``). Between them only the index's own folder is listed, for compression.
-    The copies of the pages and the theme are linked in a second thread while the index
-    is made (``compress_output``'s ``meanwhile``); the index's own copies follow it.
     """
     files: Mapping[str, OutputFile] = list_output(staging)
-    pages = {rel: f for rel, f in files.items() if not rel.startswith(f"{FOLDER}/")}
-    index: Mapping[str, OutputFile] = {}
-
-    def indexed() -> Mapping[str, OutputFile]:
-        nonlocal index
-        try:
-            if search:  # the search index is made from the gated output only
-                index_site(staging, manifest, state / "pagefind-cache", files)
-        except SearchIndexError as error:
-            raise BuildFailed(error.message, log + error.log, exit_code=error.exit_code) from None
-        if how.enabled:  # what the index wrote, listed
-            index = list_output(staging, files, under=FOLDER)
-        return index
-
-    # .gz/.br beside the text files, audited below (publishing/compress.py)
-    copies = compress_output(staging, pages, how, meanwhile=indexed).files  # listed as written
-    if how.enabled:
-        files = {**pages, **index, **copies}
+    try:
+        if search:  # the search index is made from the gated output only
+            index_site(staging, manifest, state / "pagefind-cache", files)
+    except SearchIndexError as error:
+        raise BuildFailed(error.message, log + error.log, exit_code=error.exit_code) from None
+    if how.enabled:  # .gz/.br beside the text files, audited below (publishing/compress.py)
+        index = list_output(staging, files, under=FOLDER)  # what the index wrote, listed
+        files = {rel: f for rel, f in files.items() if not rel.startswith(f"{FOLDER}/")} | index
+        copies = compress_output(staging, files, how).files  # listed as written
+        files = {**files, **copies}
     return list_output(staging, known=files)
 
 

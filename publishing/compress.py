@@ -3,9 +3,9 @@
 A static server (nginx ``gzip_static``/``brotli_static``, Caddy ``precompressed``, Apache
 with a rewrite rule, docs/hosting.md) then sends a reader on a slow phone connection the
 smaller copy without compressing anything per request (gzip 9, brotli 6: see below). The
-copies are written while and after the search index is made and before the audit
-(publishing/build.py), so the audit sees them and accepts one only when it decompresses
-to exactly its sibling's bytes (publishing/compress_audit.py).
+copies are written after the search index and before the audit (publishing/build.py), so
+the audit sees them and accepts one only when it decompresses to exactly its sibling's
+bytes (publishing/compress_audit.py).
 
 The bytes of a copy depend only on the sibling's bytes and the settings here (gzip's
 header time is 0), so an unchanged file gives an unchanged copy and a deploy sends a
@@ -28,9 +28,8 @@ from __future__ import annotations
 import gzip
 import os
 import posixpath
-import threading
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +41,6 @@ from approval_gate.api import KpuError, cache_key, code_digest, options
 
 from . import compress_store
 from .compress_store import CopyStore
-from .meanwhile import alongside
 from .tree import OutputFile
 
 #: File types worth compressing: text. Images, PDFs, fonts and Pagefind's own index files
@@ -215,12 +213,7 @@ class Written:
 Job = tuple[str, OutputFile, list[str]]
 
 
-def compress_output(
-    output: Path,
-    files: Mapping[str, OutputFile],
-    how: Compression,
-    meanwhile: Callable[[], Mapping[str, OutputFile]] | None = None,
-) -> Written:
+def compress_output(output: Path, files: Mapping[str, OutputFile], how: Compression) -> Written:
     """Write ``<file>.gz`` and ``<file>.br`` beside every text file of ``output`` worth it.
 
     ``files`` is the build's listing (publishing/tree.py); a name the output already has
@@ -228,24 +221,20 @@ def compress_output(
     back as listing entries (hashed from the bytes placed), so the listing grows by them
     without reading them again. Copies kept from earlier builds are hard-linked
     (publishing/compress_store.py) while the others are compressed on every core.
-    ``meanwhile`` (the search index) runs in this thread while ``files``' copies are
-    placed in another (publishing/meanwhile.py); the files it returns (the index's, in a
-    folder of their own) get their copies after it, kept in the same store.
     """
     written = Written()
     if not how.enabled:
-        if meanwhile is not None:
-            meanwhile()
         return written
     store = _open_store(how.cache)
+    kept: list[Job] = []
+    fresh: list[Job] = []
+    for rel, file in files.items():
+        wanted = [suffix for suffix in ENCODINGS if f"{rel}{suffix}" not in files]
+        if copy_of(rel) is None and worth(rel, file.size) and wanted:
+            known = store is not None and store.names(file.sha256) is not None
+            (kept if known else fresh).append((rel, file, wanted))
     try:
-        if meanwhile is None:
-            _place_all(output, store, files, written)
-        else:
-            more = alongside(
-                lambda stop: _place_all(output, store, files, written, stop), meanwhile
-            )
-            _place_all(output, store, more, written)
+        _place_all(output, store, kept, fresh, written)
         if store is not None:
             store.save()
     finally:
@@ -255,32 +244,18 @@ def compress_output(
 
 
 def _place_all(
-    output: Path,
-    store: CopyStore | None,
-    files: Mapping[str, OutputFile],
-    written: Written,
-    stop: threading.Event | None = None,
+    output: Path, store: CopyStore | None, kept: list[Job], fresh: list[Job], written: Written
 ) -> None:
-    """Compress what is new on every core the process may use while kept copies are linked.
+    """Compress ``fresh`` on every core the process may use while ``kept`` are linked.
 
     zlib and brotli release the GIL, so threads suffice; a worker's error (a full disk)
-    is raised here, after the running ones have ended. ``stop`` ends the linking early
-    (the caller raises its own error).
+    is raised here, after the running ones have ended.
     """
-    kept: list[Job] = []
-    fresh: list[Job] = []
-    for rel, file in files.items():
-        wanted = [suffix for suffix in ENCODINGS if f"{rel}{suffix}" not in files]
-        if copy_of(rel) is None and worth(rel, file.size) and wanted:
-            known = store is not None and store.names(file.sha256) is not None
-            (kept if known else fresh).append((rel, file, wanted))
     pool = ThreadPoolExecutor(_cores(), thread_name_prefix="kompres")
     try:
         futures = [pool.submit(_made, output, store, job) for job in fresh]
         for job in kept:
             assert store is not None  # only a store knows copies
-            if stop is not None and stop.is_set():
-                return
             rel, file, missing = _linked(output, store, job, written)
             if missing:  # a stored copy that was missing or wrong: made again
                 futures.append(pool.submit(_made, output, store, (rel, file, missing)))

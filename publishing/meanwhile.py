@@ -1,8 +1,8 @@
 """Work done in a second thread while the main thread does its own, never outliving it.
 
 After the Pelican child exits, the second core is idle while the publishing process
-waits for Pagefind or makes system calls one at a time (docs/publishing.md, "After
-Pelican"). ``alongside`` runs a piece of work that releases the GIL in its system calls
+makes system calls one at a time, such as the deploy's links of a release
+(docs/publishing.md, "After Pelican: the second core"). ``alongside`` runs a piece of work that releases the GIL in its system calls
 (linking, reading, hashing) in a worker thread while the main thread runs another.
 
 The errors are exactly those of doing both one after the other, the main thread's

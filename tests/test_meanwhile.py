@@ -1,16 +1,14 @@
 """Work moved to a second thread after the Pelican child: the same results, the same errors.
 
-``publishing/meanwhile.py`` runs the linking of kept compressed copies while the search
-index is made, and half of a local release's links beside the other half. A failure in
-either thread is raised as before (a full disk with its path, the main thread's error
-first), the worker is stopped and joined before anything is raised, and the copies
-and releases made are exactly those made one after the other.
+``publishing/meanwhile.py`` makes half of a local release's links beside the other half.
+A failure in either thread is raised as before (a full disk with its path, the main
+thread's error first), the worker is stopped and joined before anything is raised, and
+the release made is exactly the one made one link after the other.
 """
 
 from __future__ import annotations
 
 import errno
-import gzip
 import os
 import threading
 import time
@@ -20,10 +18,9 @@ import pytest
 
 from approval_gate.api import MachineCache
 from publishing import meanwhile
-from publishing.compress import Compression, compress_output
 from publishing.targets import TargetError
 from publishing.targets.local import current_release, deploy_local
-from publishing.tree import OutputFile, list_output
+from publishing.tree import list_output
 
 PAGE = b"<html><body>" + b"<p>Rapat pleno terbuka KPU.</p>" * 40 + b"</body></html>"
 
@@ -63,51 +60,6 @@ def test_an_error_in_the_main_work_stops_the_worker_and_is_raised_first() -> Non
     with pytest.raises(KeyboardInterrupt):
         meanwhile.alongside(work, main)
     assert seen == ["berhenti"]
-    assert not [t for t in threading.enumerate() if t.name == "kpu-meanwhile"]
-
-
-def _output(folder: Path) -> Path:
-    for rel in ("berita/a/index.html", "berita/b/index.html", "theme/js/cari.js"):
-        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-        (folder / rel).write_bytes(PAGE + rel.encode())
-    return folder
-
-
-def _index(output: Path) -> dict[str, OutputFile]:
-    (output / "pagefind").mkdir(exist_ok=True)
-    (output / "pagefind" / "pagefind-ui.js").write_bytes(b"var ui = 1;\n" * 60)
-    return dict(list_output(output, under="pagefind"))
-
-
-def test_copies_linked_while_the_index_is_made_are_those_made_one_after_the_other(
-    tmp_path: Path,
-) -> None:
-    how = Compression(True, tmp_path / "cache")
-    first = _output(tmp_path / "satu")
-    assert (
-        compress_output(first, list_output(first), how, meanwhile=lambda: _index(first)).made == 8
-    )
-    second = _output(tmp_path / "dua")
-    written = compress_output(second, list_output(second), how, meanwhile=lambda: _index(second))
-    assert written.counts == {"written": 8, "made": 0}  # both batches kept in one store
-    for rel, entry in written.files.items():
-        data = (second / rel).read_bytes()
-        assert entry.sha256 == list_output(second)[rel].sha256
-        if rel.endswith(".gz"):
-            assert gzip.decompress(data) == (second / rel.removesuffix(".gz")).read_bytes()
-
-
-def test_a_failed_index_stops_the_linking_and_is_raised(tmp_path: Path) -> None:
-    how = Compression(True, tmp_path / "cache")
-    compress_output(_output(tmp_path / "satu"), list_output(tmp_path / "satu"), how)
-    second = _output(tmp_path / "dua")
-
-    def failed() -> dict[str, OutputFile]:
-        raise _full(str(second / "pagefind"))
-
-    with pytest.raises(OSError) as error:
-        compress_output(second, list_output(second), how, meanwhile=failed)
-    assert error.value.filename == str(second / "pagefind")
     assert not [t for t in threading.enumerate() if t.name == "kpu-meanwhile"]
 
 
