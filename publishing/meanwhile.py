@@ -2,8 +2,9 @@
 
 After the Pelican child exits, the second core is idle while the publishing process
 makes system calls one at a time, such as the deploy's links of a release
-(docs/publishing.md, "After Pelican: the second core"). ``alongside`` runs a piece of work that releases the GIL in its system calls
-(linking, reading, hashing) in a worker thread while the main thread runs another.
+(docs/publishing.md, "After Pelican: the second core"). ``alongside`` runs a piece of
+work that releases the GIL in its system calls (linking, reading, hashing) in a worker
+thread while the main thread runs another.
 
 The errors are exactly those of doing both one after the other, the main thread's
 first: the main thread's work keeps Ctrl-C and its own error handling (it is not moved
