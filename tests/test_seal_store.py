@@ -8,13 +8,14 @@ gives the same export as a fresh one, or the same refusal.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
 from publishing.seal import SealError
-from publishing.seal.blobs import INDEX
+from publishing.seal.blobs import INDEX, BlobStore
 from publishing.seal.export import export_commit
 from sitekit import commit_all
 
@@ -78,3 +79,22 @@ def test_a_damaged_store_gives_the_same_export(tmp_path: Path, damage: str) -> N
     third = export_commit(repo, commit, tmp_path / "ketiga", store)  # same blobs: index kept
     assert third.files == first.files
     assert (store / INDEX).stat().st_ino == index.st_ino
+
+
+def test_a_blob_stored_since_opening_and_not_kept_is_removed(tmp_path: Path) -> None:
+    """``keep_only`` removes what the store held when opened and what was added since."""
+    folder = tmp_path / "var" / "segel-blob"
+    old, added, kept = "a" * 40, "b" * 40, "c" * 40
+    first = BlobStore(folder)
+    first.add(old, iter([b"lama\n"]))
+    first.keep_only([old])
+    first.close()
+    store = BlobStore(folder)
+    store.add(added, iter([b"baru\n"]))
+    store.add(kept, iter([b"tetap\n"]))
+    store.keep_only([kept])
+    store.close()
+    assert {p.name for p in folder.iterdir()} == {INDEX, kept}
+    assert json.loads((folder / INDEX).read_text()) == {
+        kept: hashlib.sha256(b"tetap\n").hexdigest()
+    }

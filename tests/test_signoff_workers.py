@@ -27,6 +27,7 @@ from approval_gate.api import (
     sign_with_ssh_keygen,
     signoff_fields,
     signoff_path,
+    site_status,
 )
 
 #: The internals under test, loaded with ``open_ledger`` (ledger.py reads sign-offs with
@@ -145,6 +146,26 @@ def test_a_worker_keys_what_it_read_not_what_was_listed(messy: Site) -> None:
     assert key == content_key(rel, target.read_bytes(), SIGNOFF_NAMESPACE)
     assert key != content_key(rel, before, SIGNOFF_NAMESPACE)
     assert getattr(result, "key", "x") is None  # no longer validly signed
+
+
+def test_a_cold_status_judges_the_items_listed_while_the_workers_verify(
+    messy: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """content/ is listed once (``Ledger.items``): to work ahead on, then to judge."""
+    messy.article("berita/lain.md", "Lain", "Isi lain.", category="Berita")
+    monkeypatch.setattr(_reading, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(_reading, "CHUNK", 2)
+    ledger_module: Any = sys.modules["approval_gate.ledger"]
+    discover, listed = ledger_module.discover_items, []
+
+    def counted(content: Path) -> list[str]:
+        listed.append(content)
+        return list(discover(content))
+
+    monkeypatch.setattr(ledger_module, "discover_items", counted)
+    view = site_status(messy.settings)
+    assert listed == [messy.content]
+    assert sorted(row.verdict.item for row in view.rows) == ["berita/lain.md", ITEM]
 
 
 def test_the_folder_reader_reads_and_refuses_as_read_text(tmp_path: Path) -> None:

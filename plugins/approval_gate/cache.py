@@ -39,6 +39,8 @@ from .machine_cache import MachineCache, code_digest
 from .records import SignOff
 
 CACHE_FORMAT = 4
+#: Who validly signed a sign-off: the key, why nobody did, a passkey's web origin.
+Signer = tuple[str | None, str | None, str | None]
 _SIGNOFF_FIELDS = (
     "item",
     "role",
@@ -172,12 +174,12 @@ def key_of(rel: str, sha: str, namespace: str) -> str | None:
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:40]
 
 
-def entry_of(signoff: SignOff, *signer: str | None) -> list[Any]:
+def entry_of(signoff: SignOff, signer: Signer | None = None) -> list[Any]:
     """Return what is kept of a verified sign-off (not its signed text or signature).
 
-    ``signer``: its key, signature error and origin when not yet in ``signoff`` (a
-    worker's parsed sign-off, sent back as this entry). In ``_SIGNOFF_FIELDS`` order,
-    written out: this runs for every sign-off of a cold run.
+    ``signer``: who signed it, when not yet in ``signoff`` (a worker's parsed sign-off,
+    sent back as this entry). In ``_SIGNOFF_FIELDS`` order, written out: this runs for
+    every sign-off of a cold run.
     """
     s = signoff
     key, error, origin = signer or (s.key, s.signature_error, s.origin)
@@ -211,7 +213,8 @@ class SignoffCache(_JsonCache):
 
     A warm run finds every file by identity in ``signoffs.json``, whose entries also hold
     the content key and the result, so ``verified.json`` is read only when some file is
-    new to this folder (a fresh export, a new sign-off).
+    new to this folder (a fresh export, a new sign-off). A ``files`` row is
+    ``[place|identity, content key, *entry]`` (``_file``); a ``verified`` one, the entry.
     """
 
     name = "signoffs.json"
@@ -243,7 +246,7 @@ class SignoffCache(_JsonCache):
         return found
 
     def take(self, rel: str, ident: str, key: str, path: str) -> SignOff | None:
-        """Return the verification kept for these bytes (``key``) and file it as ``put`` does.
+        """Return the verification kept for these bytes (``key``), noting this file holds them.
 
         The kept entry is filed as it is, not made again from the restored sign-off
         (``entry_of``): 20,000 times in each fresh export, it was a tenth of the time.
@@ -251,23 +254,24 @@ class SignoffCache(_JsonCache):
         entry = self.verified.data["verified"].get(key)
         found = signoff_of(entry, path) if entry is not None else None
         if entry is not None and found is not None:
-            self.data["files"][rel] = [f"{self.root}|{ident}", key, *entry]
-            self.changed = True
-            self.used.add(key)
+            self._file(rel, ident, key, entry)
         return found
 
-    def put(self, rel: str, ident: str, key: str, signoff: SignOff) -> None:
-        """Remember a verified sign-off: by its bytes, and this file version as holding them."""
-        self.put_entry(rel, ident, key, entry_of(signoff))
+    def put(self, rel: str, ident: str, key: str, entry: list[Any]) -> None:
+        """Remember a verified sign-off by its bytes, and this file version as holding them.
 
-    def put_entry(self, rel: str, ident: str, key: str, entry: list[Any]) -> None:
-        """``put`` of a sign-off given as its entry (``entry_of``), as workers send it."""
-        self.data["files"][rel] = [f"{self.root}|{ident}", key, *entry]
-        self.changed = True
+        ``entry``: the sign-off as kept (``entry_of``), as the workers send it.
+        """
+        self._file(rel, ident, key, entry)
         table = self.verified.data["verified"]
         if table.get(key) != entry:
             table[key] = entry
             self.verified.changed = True
+
+    def _file(self, rel: str, ident: str, key: str, entry: list[Any]) -> None:
+        """Note that the file ``rel``, at identity ``ident``, holds the bytes of ``key``."""
+        self.data["files"][rel] = [f"{self.root}|{ident}", key, *entry]
+        self.changed = True
         self.used.add(key)
 
     def forget_unseen(self) -> None:

@@ -93,14 +93,23 @@ class Ledger:
     #: The signing times of every validly signed sign-off: which of them count depends on
     #: "now" only through these (``admit``), so a status snapshot keys on them (snapshot.py).
     signed_times: tuple[datetime, ...] = field(default=(), repr=False)
-    #: The items as listed while the sign-offs were verified (None: not listed then), so
-    #: ``invoke status`` judges the very list it prepared and lists content/ once.
-    listed: list[str] | None = field(default=None, repr=False)
     _digests: dict[str, ContentDigest] = field(default_factory=dict, repr=False)
     _sources: dict[str, str | None] = field(default_factory=dict, repr=False)
     _naskah: dict[str, tuple[Finding, ...]] = field(default_factory=dict, repr=False)
-    _by_key: dict[str, list[int]] | None = field(default=None, repr=False)
-    _indexed: tuple[list[Finding] | None, int] = field(default=(None, -1), repr=False)
+    _items: list[str] | None = field(default=None, repr=False)
+    _indexed: tuple[list[Finding], int, dict[str, list[int]]] | None = field(
+        default=None, repr=False
+    )
+
+    def items(self) -> list[str]:
+        """Return the items under content/, listed once per ledger (one build or command).
+
+        A cold ``invoke status`` lists them to work ahead while workers verify sign-offs
+        (``read_ledger``), then judges that very list.
+        """
+        if self._items is None:
+            self._items = discover_items(self.content)
+        return self._items
 
     def digest(self, item: str) -> ContentDigest:
         """Return the item's digest, computed once per ledger (one build or command).
@@ -164,17 +173,18 @@ class Ledger:
         """Return the findings' positions by what they concern, made once per findings list.
 
         A verdict is asked for every item: scanning every finding each time was quadratic
-        on a site with many findings. The index is made again if the list was replaced or
-        grew, so it always answers as the scan did, in the list's order. (The list indexed is
-        held, not its ``id``, which a new list could reuse.)
+        on a site with many findings. The index is kept with the list it was made from and
+        its length, and made again if the list was replaced or grew, so it always answers as
+        the scan did, in the list's order. (The list is held, not its ``id``, which a new
+        list could reuse.)
         """
-        held, length = self._indexed
-        if self._by_key is None or held is not self.findings or length != len(self.findings):
+        kept = self._indexed
+        if kept is None or kept[0] is not self.findings or kept[1] != len(self.findings):
             index: dict[str, list[int]] = defaultdict(list)
             for at, finding in enumerate(self.findings):
                 index[_concern(finding)].append(at)
-            self._by_key, self._indexed = dict(index), (self.findings, len(self.findings))
-        return self._by_key
+            kept = self._indexed = (self.findings, len(self.findings), dict(index))
+        return kept[2]
 
     def _own(self, item: str) -> tuple[Finding, ...]:
         """Return the findings that concern ``item``, in the order of ``findings``."""
@@ -258,10 +268,9 @@ def read_ledger(
 
         def ahead() -> None:
             try:
-                items = discover_items(content)
+                items = ledger.items()
             except OSError:  # said where the items are listed again, as before
                 return
-            ledger.listed = items
             ledger.prepare(items)
 
         signoffs, findings = read_signoffs(

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .cache import SignoffCache, content_key, entry_of, identity, key_of, signoff_of
+from .cache import Signer, SignoffCache, content_key, entry_of, identity, key_of, signoff_of
 from .errors import Finding
 from .records import SignOff, parse_signoff
 from .signatures import SIGNOFF_NAMESPACE, SignatureInvalid, verify_signature
@@ -61,7 +61,7 @@ def _check_file(job: Job) -> SignOff | Finding:
     )  # fmt: skip
 
 
-def _signer(parsed: SignOff) -> tuple[str | None, str | None, str | None]:
+def _signer(parsed: SignOff) -> Signer:
     """Return who validly signed ``parsed`` (key, why nobody did, a passkey's origin)."""
     try:
         signed = verify_signature(
@@ -84,7 +84,7 @@ def _entry(job: Job) -> list[Any] | Finding:
     parsed = parse_signoff(shown, rel, text)
     if isinstance(parsed, Finding):
         return parsed
-    return entry_of(parsed, *_signer(parsed))
+    return entry_of(parsed, _signer(parsed))
 
 
 def _verified(
@@ -256,7 +256,7 @@ def read_signoffs(
             findings.append(result)
         else:
             if key is not None:
-                cache.put_entry(rel, ident, key, kept or entry_of(result))
+                cache.put(rel, ident, key, kept or entry_of(result))
             done.append(result)
     # By file, as listed: a cold run's workers find a file unreadable where a warm run
     # finds it while listing, and status must show the same order either way.

@@ -169,11 +169,10 @@ def site_status(settings: Path, *, chains: bool = True) -> StatusView:
     if kept is not None:
         entries, orphans = kept
     else:
-        from .items import discover_items
         from .ledger import open_ledger
 
         ledger = open_ledger(gs, roster=roster, now=now)
-        items = ledger.listed if ledger.listed is not None else discover_items(ledger.content)
+        items = ledger.items()
         entries = [judged(ledger.verdict(item)) for item in items]
         orphans = ledger.orphans(set(items))
         ledger.save_cache()

@@ -56,7 +56,9 @@ class BlobStore:
             ) from None
         self.folder = folder
         self.saved: dict[str, str] = {}  # what the index file on disk lists
-        self.names: set[str] = set()  # the store's entries (listed once, by _index)
+        #: Every name in the store's folder: as listed once (by ``_index``), plus each blob
+        #: stored since (``add``). ``keep_only`` removes those the export no longer needs.
+        self.names: set[str] = set()
         self.sha256 = self._index()
 
     def _index(self) -> dict[str, str]:
@@ -103,6 +105,7 @@ class BlobStore:
                 os.unlink(temporary, dir_fd=self.fd)
             raise
         self.sha256[oid] = sha
+        self.names.add(oid)
 
     def link(self, oid: str, folder_fd: int, name: str) -> str:
         """Hard-link the stored blob as ``name`` in the open folder; return its SHA-256."""
@@ -112,7 +115,7 @@ class BlobStore:
     def keep_only(self, oids: Iterable[str]) -> None:
         """Remove every blob (and leftover) not in ``oids``; save the index if it changed."""
         keep = set(oids)
-        for name in (self.names | self.sha256.keys()) - keep - {INDEX}:
+        for name in self.names - keep - {INDEX}:
             with contextlib.suppress(OSError):
                 os.unlink(name, dir_fd=self.fd)
         self.sha256 = {oid: sha for oid, sha in self.sha256.items() if oid in keep}
