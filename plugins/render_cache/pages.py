@@ -21,7 +21,6 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,17 +51,6 @@ class CacheMismatch(KpuError):
     """A page from the cache differs from the page rendered now (verify mode)."""
 
     exit_code = ExitCode.BUILD
-
-
-#: Called with a page's output path once its file is complete in the output (from any
-#: thread). The publishing process's Pelican child uses it to tell the publishing process
-#: which files it may hash while the build goes on (publishing/pelican_child.py).
-PLACED: list[Callable[[str], None]] = []
-
-
-def _placed(path: str) -> None:
-    for hook in PLACED:
-        hook(path)
 
 
 def _number(value: int) -> str:
@@ -200,7 +188,6 @@ class CachingWriter(Writer):  # type: ignore[misc]
         cached = self.files.place(stored, path) if stored else None
         if cached is not None and not self.verify:
             self.counts["dari-cache"] += 1
-            _placed(path)
             return
         output = template.render(local).encode("utf-8")
         if cached is not None:  # verify mode: the cache must be exactly right
@@ -220,7 +207,6 @@ class CachingWriter(Writer):  # type: ignore[misc]
         else:
             write_fresh(path, output)
             self.counts["tanpa-cache"] += 1
-        _placed(path)
 
     def _claim(self, path: str, override: bool) -> bool:
         """Pelican 4.12's ``_open_w`` checks; False where it would write to ``os.devnull``."""
