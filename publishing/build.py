@@ -164,7 +164,6 @@ def build_site(
     amend: Callable[[dict[str, Any]], None] | None = None,
     sealed: Sealed | None = None,
     compression: Compression | None = None,
-    meanwhile: Callable[[], None] | None = None,
 ) -> BuildResult:
     """Build the gated site into ``output``, replacing it only when the gate vouches.
 
@@ -177,8 +176,7 @@ def build_site(
     index and the audit read it (a sealed publish adds the items it left out).
     ``sealed`` (a sealed publish's input) makes the audit account for every output file.
     ``compression`` (a publish's choice) defaults to the settings file's; ``search=False``
-    writes no compressed copies either. ``meanwhile`` is called as the Pelican child
-    starts (the publishing process only waits for it).
+    writes no compressed copies either.
     """
     build_id = uuid.uuid4().hex
     # read before the build, so a wrong PUBLISH_COMPRESS stops it before Pelican runs
@@ -191,8 +189,6 @@ def build_site(
         _clear_stale(output)
         with tempfile.TemporaryDirectory(prefix=".pelican-result-") as folder:
             result = Path(folder) / "result.json"
-            if meanwhile is not None:
-                meanwhile()  # e.g. the publish's sweep of old folders (publishing/trash.py)
             done = run_pelican(settings_file, staging, build_id, manifest_path, result, env, extra)
             outcome = read_result(result)
         log = done.stdout + done.stderr

@@ -13,7 +13,7 @@
    the ledger's memory is not kept while the publishing process waits for Pelican.
 5. A fresh gated build into ``var/terbit/<release>``, audited (publishing/build.py); only
    a manifest marked ``sealed`` may be deployed. The export and, after the deploy, the
-   build are thrown out; the next publish removes them while its Pelican runs (trash.py).
+   build are thrown out; a detached low-priority process removes them (trash.py).
 6. The target compares and deploys atomically; an unchanged site sends nothing. The
    machine's state (publishing/state.py) records the commit and the release that went
    live; the signed archive records are written before (pending) and after (complete).
@@ -72,7 +72,7 @@ from .steps import (
 )
 from .targets import Plan, Sent, Target, TargetError
 from .targets.local import LocalTarget
-from .trash import Sweeper, throw_out
+from .trash import sweep_later, throw_out
 
 
 #: What may be missing after the switch (``Unfinished``).
@@ -101,13 +101,8 @@ class PublishResult:
     interrupted: int | None = None  # a signal that arrived during the switch (finished first)
 
 
-def _sealed_build(
-    run: Run, target: str | None, release: str, moment: datetime, sweeper: Sweeper
-) -> Built:
-    """Export, check, assemble and build one commit; the export is gone afterwards.
-
-    ``sweeper`` starts once the Pelican child runs (publishing/trash.py).
-    """
+def _sealed_build(run: Run, target: str | None, release: str, moment: datetime) -> Built:
+    """Export, check, assemble and build one commit; the export is gone afterwards."""
     with sealed_folders(run.var, release) as (folder, cache):
         ready, anchor, seal, key = _checked(run, target, folder, cache, moment)
         run.lap("seal")
@@ -129,7 +124,6 @@ def _sealed_build(
             },
             amend=lambda manifest: amend(sealed, manifest),
             sealed=sealed,
-            meanwhile=sweeper.start,
             compression=Compression(  # only for hosts that serve the copies (docs/hosting.md)
                 ready.config.compress and ready.target.kind in SERVED_BY,
                 run.var / "compress-cache",
@@ -205,24 +199,21 @@ def publish(
 def _locked(run: Run, target: str | None, dry_run: bool, allow_withdrawal: bool) -> PublishResult:
     """Build, plan and (unless ``dry_run``) deploy and record, holding the publish lock.
 
-    What earlier publishes threw out (publishing/trash.py) is removed in a thread while
-    this publish's Pelican child runs; the thread ends before the lock is released.
+    What this and earlier publishes threw out (publishing/trash.py) is handed, at the
+    end, to a detached low-priority remover: removing it while Pelican ran slowed Pelican.
     """
-    sweeper = Sweeper(run.var)
     try:
         throw_out(run.var / "terbit", run.var)  # earlier builds (dry runs, killed publishes)
-        return _built(run, target, dry_run, allow_withdrawal, sweeper)
+        return _built(run, target, dry_run, allow_withdrawal)
     finally:
-        sweeper.join()
+        sweep_later(run.var)
 
 
-def _built(
-    run: Run, target: str | None, dry_run: bool, allow_withdrawal: bool, sweeper: Sweeper
-) -> PublishResult:
+def _built(run: Run, target: str | None, dry_run: bool, allow_withdrawal: bool) -> PublishResult:
     """Build, plan, deploy and record (``_locked``); the build is thrown out afterwards."""
     moment = now()
     release = release_name(moment)
-    built = _sealed_build(run, target, release, moment, sweeper)
+    built = _sealed_build(run, target, release, moment)
     output, chosen, manifest = built.result.output, built.ready.target, built.result.manifest
     try:
         chosen.known = built.result.files  # hashed once by the build (publishing/tree.py)
@@ -237,7 +228,7 @@ def _built(
         if not dry_run:
             _deploy(run, built, outcome, moment)
             outcome.interrupted = interrupts.release()
-            throw_out(output, run.var)  # removed by the next publish, while its Pelican runs
+            throw_out(output, run.var)  # removed after this publish, detached (trash.py)
             run.lap("archive")
         return outcome
     except BaseException:

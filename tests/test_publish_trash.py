@@ -1,7 +1,7 @@
 """Old exports and builds leave the critical path (publishing/trash.py); one listing is reused.
 
-A good publish renames its export and build out of the way; the next publish removes
-them (and whatever a killed publish left) in a thread while its Pelican child runs. A
+A good publish renames its export and build out of the way; at its end a detached
+low-priority process removes them (and whatever a killed publish left). A
 complete listing of the build's own folder stands for that folder (publishing/tree.py
 ``fresh``); any other listing is only a hint, so a file added behind it is still found.
 """
@@ -9,6 +9,7 @@ complete listing of the build's own folder stands for that folder (publishing/tr
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from test_faults import first_publish
 
 from publishing.faults import TRASH_PREFIX
 from publishing.targets.local import compare
-from publishing.trash import Sweeper, throw_out
+from publishing.trash import sweep_later, throw_out
 from publishing.tree import fresh, list_output, rooted
 
 
@@ -26,20 +27,42 @@ def _trash(var: Path) -> set[str]:
     return {path.name for path in var.glob(f"{TRASH_PREFIX}*")}
 
 
-def test_thrown_out_folders_are_swept_in_the_background(tmp_path: Path) -> None:
-    var = tmp_path / "var"
+def _swept(var: Path, seconds: float = 60.0) -> set[str]:
+    """Return the trash left once the detached remover is done (or after ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    while _trash(var) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return _trash(var)
+
+
+def test_thrown_out_folders_are_removed_by_a_detached_process(tmp_path: Path) -> None:
+    var, outside = tmp_path / "var", tmp_path / "luar"
     (var / "segel" / "rilis" / "content").mkdir(parents=True)
     (var / "segel" / "rilis" / "content" / "a.md").write_text("x")
+    outside.mkdir()
+    (outside / "penting.txt").write_text("jangan dihapus")
     throw_out(var / "segel", var)
     throw_out(var / "tidak-ada", var)  # nothing there: nothing to do
     (name,) = _trash(var)
     assert name.startswith(f"{TRASH_PREFIX}segel-") and not (var / "segel").exists()
-    sweeper = Sweeper(var)
-    sweeper.start()
-    sweeper.join()
-    assert _trash(var) == set()
-    (var / f"{TRASH_PREFIX}lama").mkdir()  # never started (a publish that failed early)
-    Sweeper(var).join()
+    (var / "terbit").mkdir()  # not trash: stays
+    os.symlink(outside, var / f"{TRASH_PREFIX}tautan")  # a symlink named like trash
+    process = sweep_later(var)
+    assert process is not None and process.returncode == 0  # reaped: the remover is detached
+    assert _swept(var, 60) == {f"{TRASH_PREFIX}tautan"}  # never followed, never removed
+    assert (outside / "penting.txt").read_text() == "jangan dihapus"
+    assert (var / "terbit").is_dir()
+    os.unlink(var / f"{TRASH_PREFIX}tautan")
+    assert sweep_later(var) is None and sweep_later(tmp_path / "tidak-ada") is None
+
+
+def test_trash_is_removed_here_when_no_remover_can_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    var = tmp_path / "var"
+    (var / f"{TRASH_PREFIX}lama" / "a").mkdir(parents=True)
+    monkeypatch.setattr("sys.executable", str(tmp_path / "tidak-ada-python"))
+    assert sweep_later(var) is None
     assert _trash(var) == set()
 
 
@@ -64,12 +87,11 @@ def test_a_listing_stands_for_its_folder_only_when_complete_and_its_own(tmp_path
 
 
 @pytest.mark.slow
-def test_the_next_publish_removes_what_earlier_ones_threw_out(site: Site, tmp_path: Path) -> None:
+def test_publishes_remove_what_they_and_earlier_ones_threw_out(site: Site, tmp_path: Path) -> None:
     web, var = tmp_path / "web", site.root / "var"
     settings = first_publish(site, web)
-    first = _trash(var)  # the export and the build, renamed at once
-    assert len(first) == 2 and not (var / "segel").exists()
-    assert not list((var / "terbit").iterdir())
+    assert _swept(var) == set()  # the export and the build: renamed, then removed detached
+    assert not (var / "segel").exists() and not list((var / "terbit").iterdir())
     (var / "segel" / "dibunuh" / "content").mkdir(parents=True)  # a killed publish's export
     (var / "segel" / "dibunuh" / "content" / "x.md").write_text("x")
     (var / f"{TRASH_PREFIX}sisa" / "a").mkdir(parents=True)  # a sweep a kill cut short
@@ -78,7 +100,6 @@ def test_the_next_publish_removes_what_earlier_ones_threw_out(site: Site, tmp_pa
     site.commit()
     done = run(settings)
     assert done.returncode == 0, done.stdout + done.stderr
-    left = _trash(var)
-    assert len(left) == 2 and not left & first  # only this publish's own are left
+    assert _swept(var) == set()  # this publish's own, the earlier ones' and the killed one's
     assert not (var / "segel").exists()
     assert any(b"TOKENBARU" in data for data in snapshot(web / "current").values())
