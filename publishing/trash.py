@@ -7,10 +7,10 @@ therefore only renames them out of the way (``throw_out``: one ``rename``, so th
 is free at once). They were then removed by the next publish, in a thread while its
 Pelican child ran; but on this disk that sweep slowed the child by more than it took
 alone (docs/publishing.md, "Deleting is off the critical path"). Now every publish ends,
-lock released or not, by handing every ``.buang-*`` folder of ``var/`` to a detached
-process at the lowest CPU priority (``sweep_later``; the kernel derives its disk
-priority from it), so the live site switches and the command returns without waiting for
-the disk. If that process cannot be started, the folders are removed here.
+good or failed and still under the publish lock, by handing every ``.buang-*`` folder of
+``var/`` to a detached process at the lowest CPU priority (``sweep_later``; the kernel
+derives its disk priority from it), so the live site switches and the command returns
+without waiting for the disk. If that process cannot be started, the folders are removed here.
 
 A publish that fails or is stopped still removes its folders before it says so (the
 kill tests), and whatever a killed process could not remove stays a ``.buang-*`` folder
