@@ -141,8 +141,8 @@ def _listed(
     """
     files: Mapping[str, OutputFile] = list_output(staging)
     try:
-        if search:  # the search index is made from the gated output only
-            index_site(staging, manifest, state / "pagefind-cache", files)
+        if search:  # the search index is made from the gated output only; its files listed
+            files = {**files, **index_site(staging, manifest, state / "pagefind-cache", files)}
     except SearchIndexError as error:
         raise BuildFailed(error.message, log + error.log, exit_code=error.exit_code) from None
     if how.enabled:  # .gz/.br beside the text files, audited below (publishing/compress.py)

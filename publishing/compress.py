@@ -39,7 +39,7 @@ import brotli
 
 from approval_gate.api import KpuError, cache_key, code_digest, options
 
-from . import compress_store
+from . import compress_store, linked_store
 from .compress_store import CopyStore
 from .tree import OutputFile
 
@@ -175,7 +175,7 @@ def configured(
 
 
 def _code() -> str | None:
-    return code_digest(Path(__file__), Path(compress_store.__file__))
+    return code_digest(Path(__file__), Path(compress_store.__file__), Path(linked_store.__file__))
 
 
 def _settings() -> list[object]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import posixpath
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from approval_gate.api import ExitCode, KpuError, MachineCache
 
 from . import search_parts as parts
 from . import search_runs as runs
+from .linked_store import LinkedStore
 from .search_audit import FOLDER as FOLDER
 from .search_audit import KNOWN as KNOWN
 from .search_audit import _record_url as _record_url
@@ -134,7 +136,7 @@ def index_site(
     manifest: dict[str, Any],
     cache: Path | None = None,
     files: Mapping[str, OutputFile] | None = None,
-) -> None:
+) -> dict[str, OutputFile]:
     """Build the search index of the approved item pages of ``output`` (Pagefind), in parts.
 
     Each part is indexed by its own Pagefind run, at most two at once (search_runs.py),
@@ -144,7 +146,8 @@ def index_site(
     an unchanged site then also publishes an unchanged index, and a publish that
     changes one item re-indexes one part. The audit checks a reused part record by
     record like a new one. ``files`` (the build's listing of ``output``, publishing/
-    tree.py) saves hashing the pages a second time.
+    tree.py) saves hashing the pages a second time. Returns the listing entries of the
+    bundles' files (``parts.write_bundle``; not the parts' list).
     """
     included = {entry["save_as"] for entry in manifest.get("included", [])}
     if files is None:
@@ -152,7 +155,7 @@ def index_site(
     else:  # the listing of ``output`` says which exist
         pages = sorted(included.intersection(files))
     if not pages:
-        return  # nothing approved, nothing to find; the search page says so
+        return {}  # nothing approved, nothing to find; the search page says so
     store = MachineCache(cache, parts.NAMESPACE) if cache is not None else None
     if cache is not None:
         _forget_old_cache(cache)
@@ -171,26 +174,46 @@ def index_site(
         else:
             cached.append((number, made))
     largest = max((sum(facts[p][1] for p in part) for _, part, _ in todo), default=0)
-    _index_parts(output, todo, cached, store, largest)
+    linked = _linked_store(cache)
+    try:
+        placed = _index_parts(output, todo, cached, (store, linked), largest)
+        if linked is not None:
+            linked.keep_only(file.sha256 for file in placed.values())
+    finally:
+        if linked is not None:
+            linked.close()
     listed = [f"{parts.folder_name(n)}/" for n in range(1, len(cached) + len(todo))]
     (output / FOLDER / PARTS_FILE).write_text(json.dumps(listed) + "\n", encoding="utf-8")
     if store is not None:
         parts.prune(store, used)
+    return placed
+
+
+def _linked_store(cache: Path | None) -> LinkedStore | None:
+    """Return the store of the bundles' files, or None (no cache, or it cannot be opened)."""
+    try:
+        return LinkedStore(cache / parts.STORE) if cache is not None else None
+    except OSError:  # a store that cannot be used only makes the build slower
+        return None
 
 
 def _index_parts(
     output: Path,
     todo: list[Job],
     cached: list[tuple[int, dict[str, bytes]]],
-    store: MachineCache | None,
+    stores: tuple[MachineCache | None, LinkedStore | None],
     largest: int,
-) -> None:
+) -> dict[str, OutputFile]:
     """Run Pagefind on the parts of ``todo`` (``runs.workers`` at once); write every part.
 
     The cached parts are written while the runs go; each new part is cached and written
     as its run ends (the order changes nothing in the output). A failed run (or Ctrl-C)
     kills the runs going and cancels those not yet started, and its error is raised.
+    ``stores``: the parts' cache and the store their files are linked from. Returns the
+    listing entries of every file written.
     """
+    store, linked = stores
+    placed: dict[str, OutputFile] = {}
     workers, flight = runs.workers(len(todo)), runs.InFlight()
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kpu-pagefind")
     try:
@@ -202,16 +225,22 @@ def _index_parts(
                 for n, pages, key in todo
             }
         for number, made in cached:
-            parts.write_bundle(made, output / FOLDER / parts.folder_name(number))
+            placed |= parts.write_bundle(made, output, _folder(number), linked)
         for run in as_completed(going):
             number, key = going[run]
             made = run.result()
             blob = parts.pack(made, number == 0)
             if store is not None and blob is not None:
                 store.put(key, blob)
-            parts.write_bundle(made, output / FOLDER / parts.folder_name(number))
+            placed |= parts.write_bundle(made, output, _folder(number), linked)
     except BaseException:  # a failed run, Ctrl-C: the other runs end now, not when done
         flight.stop()
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+    return placed
+
+
+def _folder(number: int) -> str:
+    """Return where part ``number`` is written, relative to the output."""
+    return posixpath.join(FOLDER, parts.folder_name(number)).rstrip("/")
