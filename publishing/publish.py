@@ -121,6 +121,8 @@ def _sealed_build(run: Run, target: str | None, release: str, moment: datetime) 
                 # Converted and rendered approved bytes, kept between publishes on this
                 # machine (plugins/render_cache; entries sealed with the machine's key).
                 "RENDER_CACHE_PATH": str(run.var / "render-cache"),
+                # Static files (attachments) linked from the export, not copied (below).
+                "STATIC_CREATE_LINKS": _linkable(sealed.settings_file, run.var / "terbit"),
             },
             amend=lambda manifest: amend(sealed, manifest),
             sealed=sealed,
@@ -136,6 +138,26 @@ def _sealed_build(run: Run, target: str | None, release: str, moment: datetime) 
         )
     run.lap("build")
     return Built(ready, seal.roster, sealed, result, key)
+
+
+def _linkable(source: Path, folder: Path) -> bool:
+    """Tell whether a file of the export can be hard-linked into the builds' folder.
+
+    The export's files are the blob store's read-only files (publishing/seal/blobs.py),
+    so Pelican may link an attachment instead of copying it: about 100 MB of PDFs were
+    copied into every build at 5,000 items (issue 12). Tried with one real link, since a
+    link across file systems or mount points fails; then Pelican would make symlinks,
+    which the audit refuses, so the files are copied as before.
+    """
+    probe = folder / ".uji-tautan"  # one name: the publish lock is held
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.unlink(missing_ok=True)
+        os.link(source, probe, follow_symlinks=False)
+        probe.unlink()
+    except OSError:
+        return False
+    return True
 
 
 def _checked(

@@ -26,6 +26,7 @@ from typing import Any
 
 from approval_gate.api import ExitCode, KpuError, MachineCache
 
+from . import linked_store
 from . import search_parts as parts
 from . import search_runs as runs
 from .linked_store import LinkedStore
@@ -183,7 +184,9 @@ def index_site(
         if linked is not None:
             linked.close()
     listed = [f"{parts.folder_name(n)}/" for n in range(1, len(cached) + len(todo))]
-    (output / FOLDER / PARTS_FILE).write_text(json.dumps(listed) + "\n", encoding="utf-8")
+    parts_file = output / FOLDER / PARTS_FILE  # a new file, never written through another
+    parts_file.unlink(missing_ok=True)
+    linked_store.write_new(parts_file, (json.dumps(listed) + "\n").encode("utf-8"))
     if store is not None:
         parts.prune(store, used)
     return placed

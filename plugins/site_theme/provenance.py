@@ -344,9 +344,11 @@ def write_record(
                 stale.unlink()
     (output / OLD_RECORD_PATH).unlink(missing_ok=True)
     _write_pieces(output, record, PageFiles(store) if store is not None else None)
-    (output / SIGNERS_PATH).write_text(signers, encoding="utf-8")
+    # New files, never written through one already there (it may be a static file
+    # linked from the export's blob store: publishing/publish.py, _linkable).
+    write_fresh(str(output / SIGNERS_PATH), signers.encode("utf-8"))
     for path, data in (published or {}).items():
-        (output / path).write_bytes(data)
+        write_fresh(str(output / path), data)
 
 
 def _write_pieces(output: Path, record: Mapping[str, bytes], files: PageFiles | None) -> None:

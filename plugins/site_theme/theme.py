@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -32,6 +31,7 @@ from approval_gate.api import (
     principal,
     settings_now,
 )
+from render_cache.page_files import write_fresh
 
 from . import formats, notices, regulations, structured
 from .enhance import Enhanced, Resolver, enhance, image_size
@@ -204,7 +204,8 @@ def on_finalized(pelican: Any) -> None:
     if build.logo is not None:
         target = output / build.logo["name"]
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(build.logo["source"], target)
+        # a new file, never written through one already there (a linked static file)
+        write_fresh(str(target), Path(build.logo["source"]).read_bytes())
     write_pictures(output, build)
 
 
