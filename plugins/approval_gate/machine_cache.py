@@ -122,12 +122,16 @@ class MachineCache:
 
     def path_of(self, key: str) -> Path:
         """Where the entry for ``key`` lives (two-letter folders keep listings short)."""
-        return self.folder / self.namespace / key[:2] / key
+        return Path(self._where(key))
+
+    def _where(self, key: str) -> str:
+        """``path_of`` as a plain string (the one spelling of the layout)."""
+        return os.path.join(self._root, key[:2], key)
 
     def get(self, key: str) -> bytes | None:
         """Return the entry stored under ``key``, or None (missing or failing its check)."""
         try:
-            with open(os.path.join(self._root, key[:2], key), "rb") as stream:
+            with open(self._where(key), "rb") as stream:
                 blob = stream.read()
         except (OSError, ValueError):
             return None
