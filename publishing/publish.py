@@ -56,7 +56,14 @@ from .seal.export import export_commit
 from .seal.gitlog import resolve_commit
 from .seal.history import machine_state
 from .seal.sealing import SEAL_LOST, Sealing, seal_input
-from .seal.source import checkout, exported_settings, machine_anchor, read_settings, sealed_folders
+from .seal.source import (
+    PREVIOUS,
+    checkout,
+    exported_settings,
+    machine_anchor,
+    read_settings,
+    sealed_folders,
+)
 from .rollback import rollback
 from .steps import (
     Built,
@@ -103,7 +110,7 @@ class PublishResult:
 
 def _sealed_build(run: Run, target: str | None, release: str, moment: datetime) -> Built:
     """Export, check, assemble and build one commit; the export is gone afterwards."""
-    with sealed_folders(run.var, release) as (folder, cache):
+    with sealed_folders(run.var, release, keep=True) as (folder, cache):
         ready, anchor, seal, key = _checked(run, target, folder, cache, moment)
         run.lap("seal")
         sealed = seal.sealed
@@ -170,7 +177,7 @@ def _checked(
     every verified sign-off) is opened in a forked process (publishing/forked.py), so
     the publishing process does not keep its memory while it waits for Pelican.
     """
-    exported = export_commit(run.repo, run.commit, folder, run.var / STORE)
+    exported = export_commit(run.repo, run.commit, folder, run.var / STORE, run.var / PREVIOUS)
     anchor = machine_anchor(run.env, run.demo)
     # Nothing of the export runs before its code is known to be signed: the roster is
     # read as data, verified with this machine's anchor, and judges the history.

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,86 @@ def test_a_blob_stored_since_opening_and_not_kept_is_removed(tmp_path: Path) -> 
     assert json.loads((folder / INDEX).read_text()) == {
         kept: hashlib.sha256(b"tetap\n").hexdigest()
     }
+
+
+def _inodes(folder: Path) -> dict[str, int]:
+    return {
+        p.relative_to(folder).as_posix(): p.stat().st_ino
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "none",
+        "extra",
+        "copy",
+        "other-blob",
+        "symlink",
+        "folder-link",
+        "fifo",
+        "dir-for-file",
+        "file-for-dir",
+        "gone",
+        "folder-gone",
+    ],
+)
+def test_a_refitted_previous_export_is_the_fresh_export(tmp_path: Path, damage: str) -> None:
+    """The last export, damaged any way, refitted for a new commit: exactly a fresh one."""
+    repo, first = _repo(tmp_path)
+    store = tmp_path / "var" / "segel-blob"
+    previous = tmp_path / "var" / "segel-lalu"
+    export_commit(repo, first, previous, store)
+    (repo / "content" / "berita" / "c.md").write_text("Title: C\n\nbaru\n")
+    (repo / "approvals" / "item-1" / "s0.yml").unlink()
+    (repo / "approvals" / "item-9").mkdir()
+    (repo / "approvals" / "item-9" / "s0.yml").write_text("9:0\n")
+    second = commit_all(repo, "kedua")
+    forged = tmp_path / "palsu"
+    forged.write_text("TOKENPALSU\n")
+    target = previous / "approvals" / "item-2" / "s1.yml"
+    if damage == "extra":
+        (previous / "content" / "TOKENPALSU.md").write_text("TOKENPALSU\n")
+        (previous / "asing").mkdir()
+        (previous / "asing" / "x").write_text("TOKENPALSU\n")
+    elif damage == "copy":  # the same bytes, but not the stored blob: linked again
+        data = target.read_bytes()
+        target.unlink()
+        target.write_bytes(data)
+    elif damage == "other-blob":
+        target.unlink()
+        os.link(previous / "approvals" / "item-3" / "s0.yml", target)
+    elif damage == "symlink":
+        target.unlink()
+        target.symlink_to(forged)
+    elif damage == "folder-link":
+        shutil.rmtree(previous / "approvals" / "item-4")
+        (previous / "approvals" / "item-4").symlink_to(tmp_path)
+    elif damage == "fifo":
+        target.unlink()
+        os.mkfifo(target)
+    elif damage == "dir-for-file":
+        target.unlink()
+        target.mkdir()
+        (target / "x").write_text("TOKENPALSU\n")
+    elif damage == "file-for-dir":
+        shutil.rmtree(previous / "approvals" / "item-5")
+        (previous / "approvals" / "item-5").write_text("TOKENPALSU\n")
+    elif damage == "gone":
+        target.unlink()
+    elif damage == "folder-gone":
+        shutil.rmtree(previous / "content")
+    refitted = export_commit(repo, second, tmp_path / "baru", store, previous)
+    assert not previous.exists()
+    fresh = export_commit(repo, second, tmp_path / "segar", store)
+    assert refitted.files == fresh.files
+    assert _contents(tmp_path / "baru") == _contents(tmp_path / "segar")
+    assert _inodes(tmp_path / "baru") == _inodes(tmp_path / "segar")  # the stored blobs
+    every = list((tmp_path / "baru").rglob("*"))
+    assert not any(p.is_symlink() for p in every)
+    assert all(p.is_dir() or p.is_file() for p in every)
+    assert sorted(p.relative_to(tmp_path / "baru") for p in every) == sorted(
+        p.relative_to(tmp_path / "segar") for p in (tmp_path / "segar").rglob("*")
+    )

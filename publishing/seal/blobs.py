@@ -59,6 +59,9 @@ class BlobStore:
         #: Every name in the store's folder: as listed once (by ``_index``), plus each blob
         #: stored since (``add``). ``keep_only`` removes those the export no longer needs.
         self.names: set[str] = set()
+        #: Each stored blob's inode as the listing gave it (refit.py keeps an export's
+        #: file only when it is that very file).
+        self.inodes: dict[str, int] = {}
         self.sha256 = self._index()
 
     def _index(self) -> dict[str, str]:
@@ -73,6 +76,7 @@ class BlobStore:
                 self.names.add(entry.name)
                 if entry.is_file(follow_symlinks=False):
                     regular.add(entry.name)
+                    self.inodes[entry.name] = entry.inode()
         try:
             with open(INDEX, encoding="utf-8", opener=self._opener) as handle:
                 known = json.load(handle)

@@ -7,6 +7,9 @@ is streamed from one ``git cat-file --batch`` process and written by this module
 ``O_CREAT|O_EXCL|O_NOFOLLOW`` under directories it created itself (opened relative to
 their parent, never through a symlink). Each blob's bytes are hashed as git hashes them
 and compared with the tree's object id, so what lands on disk is exactly the commit.
+A publish links the blobs from the store of verified blobs (blobs.py) and refits the
+last good publish's export instead of making every folder again (refit.py): the same
+files, the very same inodes, as a fresh export.
 
 A symlink, a submodule or a file name that is not plain UTF-8 is never written. Under
 ``content/`` (outside its furniture folders) and ``approvals/`` it is left out and
@@ -26,7 +29,7 @@ from pathlib import Path
 from approval_gate.api import FURNITURE_FOLDERS, NEW_FILE, Limits
 
 from ..faults import is_storage, storage_error
-from . import SealError
+from . import SealError, refit
 from .blobs import BlobStore, write_chunks
 from .objects import Blobs, Entry, list_tree
 
@@ -189,22 +192,25 @@ def _sorted_out(
     return files, skipped
 
 
-def export_commit(repo: Path, commit: str, folder: Path, store: Path | None = None) -> Export:
+def export_commit(
+    repo: Path, commit: str, folder: Path, store: Path | None = None, previous: Path | None = None
+) -> Export:
     """Write the regular files of ``commit`` (a full sha) into the new folder ``folder``.
 
     With ``store`` (``var/segel-blob``, see blobs.py) the verified blobs kept from the
     last export are hard-linked and only new ones are read from git; without it every
-    blob is written. Raises ``SealError`` for an entry that may not be published or a
-    blob that does not match its id; the caller removes ``folder`` on any failure.
+    blob is written. With ``previous`` too (the last good publish's export, refit.py)
+    that folder becomes ``folder`` and only what differs is changed. Raises
+    ``SealError`` for an entry that may not be published or a blob that does not match
+    its id; the caller removes ``folder`` on any failure.
     """
     files, skipped = _sorted_out(list_tree(repo, commit), commit)
     export = Export(commit, folder, skipped=skipped)
-    folders = _Folders(folder)
     try:
         if store is None:
-            _write_all(repo, files, folders, export)
+            _write_all(repo, files, folder, export)
         else:
-            _link_all(repo, files, folders, export, BlobStore(store))
+            _link_all(repo, files, export, BlobStore(store), previous)
     except OSError as error:
         if is_storage(error):  # var/ full or read-only: named by its absolute path
             named = error.filename if os.path.isabs(str(error.filename or "")) else folder
@@ -214,29 +220,29 @@ def export_commit(repo: Path, commit: str, folder: Path, store: Path | None = No
             f"Berkas tidak dapat ditulis ke salinan commit: {error.strerror}.",
             path=error.filename if isinstance(error.filename, str) else None,
         ) from None
-    finally:
-        folders.close()
     return export
 
 
 def _write_all(
-    repo: Path, files: list[tuple[Entry, list[str]]], folders: _Folders, export: Export
+    repo: Path, files: list[tuple[Entry, list[str]]], folder: Path, export: Export
 ) -> None:
     """Write every blob of the commit into the export."""
+    folders = _Folders(folder)
     blobs = Blobs(repo, [entry.oid for entry, _ in files])
     try:
         for entry, parts in files:
             export.files[entry.path] = _write(folders, parts, blobs.read(entry.oid))
     finally:
         blobs.close()
+        folders.close()
 
 
 def _link_all(
     repo: Path,
     files: list[tuple[Entry, list[str]]],
-    folders: _Folders,
     export: Export,
     store: BlobStore,
+    previous: Path | None,
 ) -> None:
     """Add the commit's new blobs to the store, then link every file from it."""
     oids = [entry.oid for entry, _ in files]
@@ -248,8 +254,24 @@ def _link_all(
                 store.add(oid, blobs.read(oid))
         finally:
             blobs.close()
-        for entry, parts in files:
-            export.files[entry.path] = store.link(entry.oid, folders.parent(parts[:-1]), parts[-1])
+        if previous is not None and refit.take_over(str(previous), str(export.folder)):
+            fd = os.open(export.folder, _DIRECTORY)
+            try:
+                tree = refit.tree_of([(parts, entry.oid) for entry, parts in files])
+                refit.refit(fd, tree, store, store.inodes)
+            finally:
+                os.close(fd)
+            for entry, _ in files:
+                export.files[entry.path] = store.sha256[entry.oid]
+        else:
+            folders = _Folders(export.folder)
+            try:
+                for entry, parts in files:
+                    export.files[entry.path] = store.link(
+                        entry.oid, folders.parent(parts[:-1]), parts[-1]
+                    )
+            finally:
+                folders.close()
         store.keep_only(oids)
     finally:
         store.close()

@@ -9,6 +9,7 @@ with the publish's environment, never the one the repository's settings name.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -32,6 +33,8 @@ from . import SealError
 
 #: Where the exports live under the checkout's ``var/`` (disposable, like ``terbit/``).
 EXPORTS = "segel"
+#: The last good publish's export, refitted by the next one (publishing/seal/refit.py).
+PREVIOUS = "segel-lalu"
 #: The sealed build's gate cache under ``var/``: kept between publishes (sealed_folders).
 GATE_CACHE = "gate-cache"
 
@@ -122,12 +125,14 @@ def machine_anchor(env: Mapping[str, str], demo: bool) -> str:
 
 
 @contextmanager
-def sealed_folders(var: Path, name: str) -> Iterator[tuple[Path, Path]]:
+def sealed_folders(var: Path, name: str, keep: bool = False) -> Iterator[tuple[Path, Path]]:
     """Yield a new export folder (removed afterwards) and the machine's gate cache.
 
     Earlier exports (a killed publish) are thrown out first (publishing/trash.py); the
     caller holds the publish lock, so none of them is in use. A failure removes the
-    export at once; after a success the next publish's sweep does. The gate cache
+    export at once; after a success the next publish's sweep does, or with ``keep`` (a
+    publish's export, linked from the blob store) it becomes ``var/segel-lalu``, which
+    the next publish refits (refit.py). The gate cache
     (``var/gate-cache``) stays between publishes, so a publish verifies only sign-offs it
     has not seen: its entries are keyed on each sign-off's bytes and sealed with a key of
     its own folder (approval_gate's cache.py), so an entry written anywhere else reads as
@@ -141,4 +146,8 @@ def sealed_folders(var: Path, name: str) -> Iterator[tuple[Path, Path]]:
     except BaseException:
         shutil.rmtree(exports, ignore_errors=True)
         raise
+    if keep:  # an export linked from the blob store, kept for the next one to refit
+        with contextlib.suppress(OSError):
+            throw_out(var / PREVIOUS, var)
+            os.rename(exports / name, var / PREVIOUS)
     throw_out(exports, var)  # removed while the next publish's Pelican runs (trash.py)
