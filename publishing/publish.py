@@ -109,7 +109,7 @@ class PublishResult:
 
 
 def _sealed_build(run: Run, target: str | None, release: str, moment: datetime) -> Built:
-    """Export, check, assemble and build one commit; the export is gone afterwards."""
+    """Export, check, assemble and build one commit; the export is kept for the next."""
     with sealed_folders(run.var, release, keep=True) as (folder, cache):
         ready, anchor, seal, key = _checked(run, target, folder, cache, moment)
         run.lap("seal")
