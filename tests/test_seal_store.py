@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -102,6 +103,15 @@ def test_a_blob_stored_since_opening_and_not_kept_is_removed(tmp_path: Path) -> 
     }
 
 
+def _oid(repo: Path, commit: str, path: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", f"{commit}:{path}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
 def _inodes(folder: Path) -> dict[str, int]:
     return {
         p.relative_to(folder).as_posix(): p.stat().st_ino
@@ -124,6 +134,7 @@ def _inodes(folder: Path) -> dict[str, int]:
         "file-for-dir",
         "gone",
         "folder-gone",
+        "index-tampered",
     ],
 )
 def test_a_refitted_previous_export_is_the_fresh_export(tmp_path: Path, damage: str) -> None:
@@ -171,6 +182,12 @@ def test_a_refitted_previous_export_is_the_fresh_export(tmp_path: Path, damage: 
         target.unlink()
     elif damage == "folder-gone":
         shutil.rmtree(previous / "content")
+    elif damage == "index-tampered":  # a blob edited in place, the index no longer vouches
+        blob = store / _oid(repo, second, "approvals/item-2/s1.yml")
+        blob.chmod(0o644)
+        blob.write_text("TOKENPALSU\n")  # the same inode, other bytes
+        blob.chmod(0o444)
+        (store / INDEX).write_text("{rusak")
     refitted = export_commit(repo, second, tmp_path / "baru", store, previous)
     assert not previous.exists()
     fresh = export_commit(repo, second, tmp_path / "segar", store)

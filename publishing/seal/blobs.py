@@ -110,6 +110,9 @@ class BlobStore:
             raise
         self.sha256[oid] = sha
         self.names.add(oid)
+        # The old file under this name (an index that did not vouch for it) is no longer
+        # the store's: an export's link to it must never count as this blob (refit.py).
+        self.inodes.pop(oid, None)
 
     def link(self, oid: str, folder_fd: int, name: str) -> str:
         """Hard-link the stored blob as ``name`` in the open folder; return its SHA-256."""

@@ -258,7 +258,7 @@ def _link_all(
             fd = os.open(export.folder, _DIRECTORY)
             try:
                 tree = refit.tree_of([(parts, entry.oid) for entry, parts in files])
-                refit.refit(fd, tree, store, store.inodes)
+                refit.refit(fd, tree, store)
             finally:
                 os.close(fd)
             for entry, _ in files:

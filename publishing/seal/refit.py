@@ -44,21 +44,21 @@ def tree_of(paths: list[tuple[list[str], str]]) -> Tree:
     return root
 
 
-def refit(folder_fd: int, tree: Tree, store: BlobStore, inodes: dict[str, int]) -> int:
-    """Make the open folder hold exactly ``tree``; return how many entries were kept.
+def refit(folder_fd: int, tree: Tree, store: BlobStore) -> None:
+    """Make the open folder hold exactly ``tree``, linking from ``store``.
 
-    ``inodes``: each stored blob's inode, from the store's own listing.
+    An entry stays only when it is the store's very file (``store.inodes``, from the
+    store's own listing, without blobs stored again since) or a real folder.
     """
-    kept, folders = 0, []
+    folders = []
     with os.scandir(folder_fd) as entries:
         present = list(entries)
     have = set()
     for entry in present:
         want = tree.get(entry.name)
         if isinstance(want, str):
-            if entry.is_file(follow_symlinks=False) and entry.inode() == inodes.get(want):
+            if entry.is_file(follow_symlinks=False) and entry.inode() == store.inodes.get(want):
                 have.add(entry.name)
-                kept += 1
                 continue
         elif isinstance(want, dict) and entry.is_dir(follow_symlinks=False):
             have.add(entry.name)
@@ -75,10 +75,9 @@ def refit(folder_fd: int, tree: Tree, store: BlobStore, inodes: dict[str, int]) 
     for name, want in folders:
         fd = os.open(name, _DIRECTORY, dir_fd=folder_fd)
         try:
-            kept += refit(fd, want, store, inodes)
+            refit(fd, want, store)
         finally:
             os.close(fd)
-    return kept
 
 
 def _remove(folder_fd: int, entry: os.DirEntry[str]) -> None:
