@@ -56,15 +56,6 @@ def listed(output: Path, rel: str, size: int, digest: str) -> OutputFile:
     return OutputFile(rel, output, size, digest, stamp_of((output / rel).stat()))
 
 
-def _read(path: Path | str, folder_fd: int | None = None) -> tuple[bytes, os.stat_result] | None:
-    """Return the bytes and status of the regular file at ``path`` (``api.read_stored``).
-
-    Status first: a file changed while or after it is read has a newer stamp, so the
-    listing hashes it again (publishing/tree.py).
-    """
-    return read_stored(path, folder_fd)
-
-
 class LinkedStore:
     """Read-only files by SHA-256 in ``folder``, hard-linked into a build's output.
 
@@ -89,7 +80,7 @@ class LinkedStore:
             return None
         except OSError:  # another file system, too many links: a write says what is wrong
             return self._copy(name, output, rel)
-        found = _read(path)
+        found = read_stored(path)  # status first: a later change has a newer stamp
         if found is None or sha(found[0]) != name:
             path.unlink()
             self.forget(name)
@@ -98,7 +89,7 @@ class LinkedStore:
 
     def _copy(self, name: str, output: Path, rel: str) -> OutputFile | None:
         """Write the stored file's bytes as a new file (where it cannot be linked)."""
-        found = _read(name, self.fd)
+        found = read_stored(name, self.fd)
         if found is None or sha(found[0]) != name:
             self.forget(name)
             return None
