@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from previewkit import Watch, panel
+from editorial.preview.inject import mark
+
+from previewkit import Watch, panel, preview_dir
 from sitekit import ROLES, Site
 
 #: Whole-site builds and commands in child processes: seconds each (docs/architecture.md).
@@ -92,6 +94,23 @@ def test_a_new_article_appears_and_a_deleted_one_goes(watched: tuple[Site, Watch
     watch.wait_for_line("Pratinjau diperbarui (semua halaman)")
     watch.until(URL, lambda t: "TOKENPERTAMA" in t)
     assert watch.get("berita/berita-baru/")[0] == 404
+
+
+def test_a_page_not_yet_marked_is_never_shown(watched: tuple[Site, Watch]) -> None:
+    """Between Pelican writing a page and the preview marking it, a tab sees "not yet"."""
+    site, watch = watched
+    page = preview_dir(site) / "berita" / "setengah" / "index.html"
+    page.parent.mkdir(parents=True)
+    unmarked = b"<html><head></head><body>TOKENTANPADRAF</body></html>"
+    page.write_bytes(unmarked)
+    status, text = watch.get("berita/setengah/")
+    assert status == 404 and "TOKENTANPADRAF" not in text
+    assert "Halaman ini belum ada di pratinjau" in text
+    assert _version(watch, "berita/setengah/")["versi"] == "-"
+    page.write_bytes(mark(unmarked))
+    status, text = watch.get("berita/setengah/")
+    assert status == 200 and "TOKENTANPADRAF" in text
+    assert _version(watch, "berita/setengah/")["versi"] != "-"
 
 
 def test_an_unreadable_item_shows_why_on_its_page_until_it_is_fixed(

@@ -33,7 +33,7 @@ from pelican import signals
 from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
-from approval_gate.api import Finding, install, load_trusted, settings_source
+from approval_gate.api import Finding, install, load_trusted, settings_source, write_whole
 
 from publishing.failpoints import failpoint
 
@@ -177,7 +177,7 @@ class PreviewWriter(Writer):  # type: ignore[misc]
             html, top = fallback.listing_page(name, why), ""
         path = sanitised_join(self.output_path, name)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_bytes(mark(html, top))
+        write_whole(Path(path), mark(html, top))
         self._written_files.add(path)
         state.marked.add(path)
         state.page_failed(name, finding)
@@ -248,7 +248,7 @@ def on_content_written(path: str, context: Any = None) -> None:
         item = record.verdict.item
         top = _banner_and_panel(state, record)
     page = Path(path)
-    page.write_bytes(mark(page.read_bytes(), top))
+    write_whole(page, mark(page.read_bytes(), top))  # renamed in: never half a page
     state.marked.add(path)
     state.page_written(str(context.get("output_file") or ""), item)
     if state.interrupt is not None and state.interrupt():  # after marking, never before
@@ -272,7 +272,7 @@ def on_finalized(pelican: Any) -> None:
         if str(page) not in state.marked:
             data = page.read_bytes()
             if not is_marked(data):
-                page.write_bytes(mark(data))
+                write_whole(page, mark(data))
     (output / "robots.txt").write_text(ROBOTS_TXT, encoding="utf-8")
     finish_run(state, str(pelican.settings.get("INDEX_SAVE_AS") or "index.html"))
     if state.ledger is not None:

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from ..preview.inject import is_marked
+
 VERSION_PATH = "/__pratinjau/versi"
 #: How often an open page asks whether it changed (milliseconds).
 POLL_MS = 250
@@ -97,6 +99,21 @@ def with_live_script(html: bytes, version: str) -> bytes:
     return html[:at] + script + html[at:]
 
 
+def _shown(file: Path) -> bytes | None:
+    """Return a page's bytes once the preview has marked it, else None (not there yet).
+
+    Pelican writes a page first and the preview plugin then adds the marker, banner and
+    approval panel. A page caught in between would show an unapproved item without its
+    "DRAF" banner, so it is treated like a page still being built: the open tab waits and
+    reloads once the marked page is in place.
+    """
+    try:
+        data = file.read_bytes()
+    except OSError:  # missing, a folder, unreadable
+        return None
+    return data if is_marked(data) else None
+
+
 class PreviewHandler(SimpleHTTPRequestHandler):
     """Serves the preview folder; HTML pages get the reload script, nothing is cached."""
 
@@ -119,7 +136,7 @@ class PreviewHandler(SimpleHTTPRequestHandler):
     def _version(self, query: str) -> None:
         page = parse_qs(query).get("halaman", ["/"])[0]
         file = self._page_file(page)
-        data = file.read_bytes() if file is not None and file.is_file() else None
+        data = _shown(file) if file is not None else None
         live = self.server.live
         answer = {
             "versi": page_version(data),
@@ -135,8 +152,8 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         if url.path == VERSION_PATH:
             return self._version(url.query)
         file = self._page_file(url.path)
-        if file is not None and file.is_file():
-            data = file.read_bytes()
+        data = _shown(file) if file is not None else None
+        if data is not None:
             return self._send(
                 200, with_live_script(data, page_version(data)), "text/html; charset=utf-8"
             )
