@@ -349,6 +349,42 @@ def test_a_killed_copy_is_removed_by_the_next_publish_which_says_so(
     assert not list((web / "releases").glob(".*"))
 
 
+def test_a_publish_killed_while_refitting_the_oldest_release_leaves_the_live_site(
+    site: Site, tmp_path: Path
+) -> None:
+    """keep=2: the third publish makes the oldest release into the new one; killed there."""
+    web = tmp_path / "web"
+    site.article("berita/rapat.md", "Rapat Pleno", "Isi TOKENRAPAT.", category="Berita")
+    site.approve_all("berita/rapat.md")
+    settings = publish_settings(site, repr({"uji": {"type": "lokal", "path": str(web), "keep": 2}}))
+    site.commit()
+    for number in (1, 2):
+        if number == 2:
+            new_item(site)
+        done = run(settings)
+        assert done.returncode == 0, done.stdout + done.stderr
+    oldest, live = releases(web)
+    before = snapshot(web / "current")
+    site.article("berita/lagi.md", "Berita Lagi", "Isi TOKENLAGI.", category="Berita")
+    site.approve_all("berita/lagi.md")
+    site.commit()
+    marker = tmp_path / "berhenti"
+    child = start(settings, failpoint="upload", marker=marker)
+    wait_for(marker, child)
+    kill(child)
+    (partial,) = (web / "releases").glob(".*.partial")
+    assert releases(web) == [partial.name, live]  # the oldest was taken to be refitted
+    assert snapshot(web / "current") == before
+    done = run(settings)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"releases/{partial.name}" in done.stdout
+    (newest,) = set(releases(web)) - {live}
+    assert releases(web) == sorted([live, newest]) and oldest not in releases(web)
+    now = snapshot(web / "current")
+    assert b"TOKENLAGI" in now["berita/berita-lagi/index.html"]
+    assert now["berita/rapat-pleno/index.html"] == before["berita/rapat-pleno/index.html"]
+
+
 def _gone(pid: int) -> bool:
     """Return whether ``pid`` has ended (a zombie counts as ended)."""
     try:

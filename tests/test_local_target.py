@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -109,3 +110,127 @@ def test_lock_of_a_killed_publish_is_released_by_the_kernel(tmp_path: Path) -> N
     child.wait()
     with publish_lock(lock):
         pass
+
+
+# --- the release beyond ``keep`` is refitted into the new one (publishing/refit.py) ------
+
+FIRST = {
+    "index.html": "beranda 1",
+    "berita/a/index.html": "A",
+    "berita/b/index.html": "B",
+    "berita/c/index.html": "C",
+    "lama/x.html": "X",
+    "pdf/sk.pdf": "%PDF sk",
+}
+SECOND = {**FIRST, "index.html": "beranda 2", "berita/a/index.html": "A2"}
+THIRD = {
+    **{k: v for k, v in SECOND.items() if k != "lama/x.html"},
+    "index.html": "beranda 3",
+    "berita/b/index.html": "B3",  # B was the same in r1 and r2: r1's entry is the live file
+    "berita/d/index.html": "D",
+}
+RELEASE_DAMAGE = [
+    "none",
+    "copy",  # a copy with the live file's bytes (another inode) where a link belongs
+    "symlink",  # a symlink to the live file
+    "fifo",
+    "folder-for-file",
+    "file-for-folder",
+    "extra-file",
+    "extra-folder",
+    "symlinked-folder",  # berita/ replaced by a symlink to a folder outside
+]
+
+
+def _pages(folder: Path, pages: dict[str, str]) -> Path:
+    for rel, text in pages.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(text)
+    return folder
+
+
+def _shape(release: Path) -> dict[str, tuple[str, str]]:
+    """Every entry of a release: its kind and, for a file, its text."""
+    found = {}
+    for path in sorted(release.rglob("*")):
+        rel = path.relative_to(release).as_posix()
+        if path.is_symlink():
+            found[rel] = ("symlink", os.readlink(path))
+        elif path.is_dir():
+            found[rel] = ("folder", "")
+        else:
+            found[rel] = ("file", path.read_text())
+    return found
+
+
+def _damage(old: Path, live: Path, how: str, outside: Path) -> None:
+    page = old / "berita" / "c" / "index.html"
+    if how == "copy":
+        page.unlink()
+        page.write_text("C")
+    elif how == "symlink":
+        page.unlink()
+        page.symlink_to(live / "berita" / "c" / "index.html")
+    elif how == "fifo":
+        page.unlink()
+        os.mkfifo(page)
+    elif how == "folder-for-file":
+        page.unlink()
+        (page / "dalam").mkdir(parents=True)
+    elif how == "file-for-folder":
+        for inside in (old / "pdf").iterdir():
+            inside.unlink()
+        (old / "pdf").rmdir()
+        (old / "pdf").write_text("bukan folder")
+    elif how == "extra-file":
+        (old / "berita" / "selundupan.html").write_text("tidak disetujui")
+    elif how == "extra-folder":
+        (old / "selundupan" / "dalam").mkdir(parents=True)
+        (old / "selundupan" / "dalam" / "x.html").write_text("tidak disetujui")
+    elif how == "symlinked-folder":
+        _pages(outside, {"a/index.html": "luar", "c/index.html": "luar"})
+        shutil.rmtree(old / "berita")
+        (old / "berita").symlink_to(outside, target_is_directory=True)
+
+
+@pytest.mark.parametrize("how", RELEASE_DAMAGE)
+def test_the_release_beyond_keep_is_refitted_into_exactly_a_fresh_release(
+    tmp_path: Path, how: str
+) -> None:
+    """keep=2: the third publish makes r1 into r3, as if it had made r3 from nothing."""
+    refitted, fresh = tmp_path / "situs", tmp_path / "segar"
+    builds = [_pages(tmp_path / f"b{n}", pages) for n, pages in enumerate((FIRST, SECOND, THIRD))]
+    for target, keep in ((refitted, 2), (fresh, 0)):
+        deploy_local(builds[0], target, "r1", keep=keep)
+        deploy_local(builds[1], target, "r2", keep=keep)
+    live = refitted / "releases" / "r2"
+    before = _shape(live)
+    outside = tmp_path / "luar"
+    _damage(refitted / "releases" / "r1", live, how, outside)
+    outside_before = _shape(outside) if outside.exists() else {}
+    r1_inode = (refitted / "releases" / "r1").stat().st_ino
+
+    sent = deploy_local(builds[2], refitted, "r3", keep=2)
+    expected = deploy_local(builds[2], fresh, "r3", keep=0)
+
+    assert releases(refitted) == ["r2", "r3"] and current_release(refitted) == "r3"
+    new = refitted / "releases" / "r3"
+    assert new.stat().st_ino == r1_inode  # the old folder itself, refitted
+    assert (
+        _shape(new)
+        == _shape(fresh / "releases" / "r3")
+        == {
+            **{rel: ("folder", "") for rel in ("berita", "pdf")},
+            **{f"berita/{x}": ("folder", "") for x in "abcd"},
+            **{rel: ("file", text) for rel, text in THIRD.items()},
+        }
+    )
+    assert (sent.objects, sent.bytes) == (expected.objects, expected.bytes) == (3, 12)
+    for rel in THIRD:  # linked where unchanged (the live file itself), new files elsewhere
+        unchanged = SECOND.get(rel) == THIRD[rel]
+        if rel in SECOND:
+            assert ((new / rel).stat().st_ino == (live / rel).stat().st_ino) == unchanged, rel
+        assert (new / rel).stat().st_nlink == (2 if unchanged else 1), rel  # r2 and r3 only
+    assert _shape(live) == before  # the live release was never written through
+    if outside_before:
+        assert _shape(outside) == outside_before  # the symlinked folder was not followed

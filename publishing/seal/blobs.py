@@ -59,8 +59,8 @@ class BlobStore:
         #: Every name in the store's folder: as listed once (by ``_index``), plus each blob
         #: stored since (``add``). ``keep_only`` removes those the export no longer needs.
         self.names: set[str] = set()
-        #: Each stored blob's inode as the listing gave it (refit.py keeps an export's
-        #: file only when it is that very file).
+        #: Each stored blob's inode as the listing gave it (``holds``: a refitted export
+        #: keeps a file only when it is that very file).
         self.inodes: dict[str, int] = {}
         self.sha256 = self._index()
 
@@ -111,13 +111,21 @@ class BlobStore:
         self.sha256[oid] = sha
         self.names.add(oid)
         # The old file under this name (an index that did not vouch for it) is no longer
-        # the store's: an export's link to it must never count as this blob (refit.py).
+        # the store's: an export's link to it must never count as this blob (``holds``).
         self.inodes.pop(oid, None)
 
     def link(self, oid: str, folder_fd: int, name: str) -> str:
         """Hard-link the stored blob as ``name`` in the open folder; return its SHA-256."""
         os.link(oid, name, src_dir_fd=self.fd, dst_dir_fd=folder_fd, follow_symlinks=False)
         return self.sha256[oid]
+
+    def holds(self, oid: str, entry: os.DirEntry[str]) -> bool:
+        """Tell whether an old export's entry is this store's very file for ``oid``.
+
+        The inode comes from the folder listings, without a ``stat``; a blob stored again
+        since the listing (``add``) has none, so an old link to the old file never counts.
+        """
+        return entry.inode() == self.inodes.get(oid)
 
     def keep_only(self, oids: Iterable[str]) -> None:
         """Remove every blob (and leftover) not in ``oids``; save the index if it changed."""

@@ -8,7 +8,7 @@ is streamed from one ``git cat-file --batch`` process and written by this module
 their parent, never through a symlink). Each blob's bytes are hashed as git hashes them
 and compared with the tree's object id, so what lands on disk is exactly the commit.
 A publish links the blobs from the store of verified blobs (blobs.py) and refits the
-last good publish's export instead of making every folder again (refit.py): the same
+last good publish's export instead of making every folder again (publishing/refit.py): the same
 files, the very same inodes, as a fresh export.
 
 A symlink, a submodule or a file name that is not plain UTF-8 is never written. Under
@@ -29,7 +29,8 @@ from pathlib import Path
 from approval_gate.api import FURNITURE_FOLDERS, NEW_FILE, Limits
 
 from ..faults import is_storage, storage_error
-from . import SealError, refit
+from .. import refit
+from . import SealError
 from .blobs import BlobStore, write_chunks
 from .objects import Blobs, Entry, list_tree
 
@@ -199,7 +200,7 @@ def export_commit(
 
     With ``store`` (``var/segel-blob``, see blobs.py) the verified blobs kept from the
     last export are hard-linked and only new ones are read from git; without it every
-    blob is written. With ``previous`` too (the last good publish's export, refit.py)
+    blob is written. With ``previous`` too (the last good publish's export, publishing/refit.py)
     that folder becomes ``folder`` and only what differs is changed. Raises
     ``SealError`` for an entry that may not be published or a blob that does not match
     its id; the caller removes ``folder`` on any failure.
@@ -255,12 +256,8 @@ def _link_all(
         finally:
             blobs.close()
         if previous is not None and refit.take_over(str(previous), str(export.folder)):
-            fd = os.open(export.folder, _DIRECTORY)
-            try:
-                tree = refit.tree_of([(parts, entry.oid) for entry, parts in files])
-                refit.refit(fd, tree, store)
-            finally:
-                os.close(fd)
+            tree = refit.tree_of([(parts, entry.oid) for entry, parts in files])
+            refit.refit_folder(str(export.folder), tree, store.holds, store.link)
             for entry, _ in files:
                 export.files[entry.path] = store.sha256[entry.oid]
         else:

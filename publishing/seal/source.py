@@ -33,7 +33,7 @@ from . import SealError
 
 #: Where the exports live under the checkout's ``var/`` (disposable, like ``terbit/``).
 EXPORTS = "segel"
-#: The last good publish's export, refitted by the next one (publishing/seal/refit.py).
+#: The last good publish's export, refitted by the next one (publishing/refit.py).
 PREVIOUS = "segel-lalu"
 #: The sealed build's gate cache under ``var/``: kept between publishes (sealed_folders).
 GATE_CACHE = "gate-cache"
@@ -132,7 +132,7 @@ def sealed_folders(var: Path, name: str, keep: bool = False) -> Iterator[tuple[P
     caller holds the publish lock, so none of them is in use. A failure removes the
     export at once; after a success the next publish's sweep does, or with ``keep`` (a
     publish's export, linked from the blob store) it becomes ``var/segel-lalu``, which
-    the next publish refits (refit.py). The gate cache
+    the next publish refits (publishing/refit.py). The gate cache
     (``var/gate-cache``) stays between publishes, so a publish verifies only sign-offs it
     has not seen: its entries are keyed on each sign-off's bytes and sealed with a key of
     its own folder (approval_gate's cache.py), so an entry written anywhere else reads as

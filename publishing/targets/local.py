@@ -5,7 +5,8 @@ A web server serves ``<path>/current``. A release is assembled completely in
 symlink with one ``rename``: a reader sees the old site or the new one, never a mixture,
 and a publish killed at any point leaves ``current`` as it was. Files unchanged since the
 current release are hard links to it, so an unchanged re-publish writes no file data.
-Old releases beyond ``keep`` are removed, oldest first, never the current one.
+Old releases beyond ``keep`` are removed, oldest first, never the current one; the one
+this publish would remove is made into the new release instead (``_refit``).
 
 A full disk or a read-only folder stops the copy with one Indonesian sentence; the
 incomplete copy is removed at once, and whatever a killed publish left (``.partial``
@@ -27,15 +28,16 @@ import errno
 import os
 import posixpath
 import shutil
+import stat
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from approval_gate.api import MachineCache, options
+from approval_gate.api import NEW_FILE, MachineCache, options
 
-from .. import interrupts
+from .. import interrupts, refit
 from ..failpoints import failpoint
 from ..faults import AGAIN, FULL, failed_path, is_storage, reason, remedy
 from ..meanwhile import alongside
@@ -174,7 +176,7 @@ def deploy_local(
     partial = folder / f".{release}.partial"
     sent = Sent(location=str(target / "current"), release=release)
     try:
-        _assemble(trees, folder, partial, sent)
+        _assemble(trees, folder, partial, sent, _spare(target, trees, keep))
         interrupts.hold()  # from here the switch and its records finish (interrupts.py)
         os.rename(partial, final)
         _switch(target, release)
@@ -201,18 +203,38 @@ def deploy_local(
     return sent
 
 
-def _assemble(trees: Trees, folder: Path, partial: Path, sent: Sent) -> None:
+def _spare(target: Path, trees: Trees, keep: int) -> str | None:
+    """Return the release this publish would remove once live (the oldest beyond ``keep``).
+
+    It is made into the new release instead (``_refit``); None when none would be removed,
+    or when the oldest is the live one (a rollback to it), which is never touched.
+    """
+    names = releases(target)
+    if not keep or trees.live is None or len(names) < keep or names[0] == trees.live:
+        return None
+    return names[0]
+
+
+def _assemble(
+    trees: Trees, folder: Path, partial: Path, sent: Sent, spare: str | None = None
+) -> None:
     """Write the new release into ``partial``: changed files copied, the rest hard-linked.
 
-    Paths are plain strings and each folder is made with one ``mkdir`` (parents first,
-    none twice): a release of tens of thousands of files costs one system call per file
-    and one per folder (issue 12). The folders and the copies come first; the links
-    are then made in two threads, one half each (``link`` releases the GIL:
-    publishing/meanwhile.py), so the idle second core makes half of them.
+    With ``spare`` (a release about to be removed) that release is renamed to ``partial``
+    and refitted (``_refit``). Otherwise paths are plain strings and each folder is made
+    with one ``mkdir`` (parents first, none twice): a release of tens of thousands of
+    files costs one system call per file and one per folder (issue 12). The folders and
+    the copies come first; the links are then made in two threads, one half each
+    (``link`` releases the GIL: publishing/meanwhile.py), so the idle second core makes
+    half of them.
     """
     live = f"{folder / trees.live}/" if trees.live else None
     if partial.exists():
         shutil.rmtree(partial)
+    if live is not None and spare is not None:
+        record_path(folder.parent, spare).unlink(missing_ok=True)
+        if refit.take_over(str(folder / spare), str(partial)):
+            return _refit(trees, live, partial, sent)
     partial.mkdir(parents=True)
     into, made = f"{partial}/", {""}
     links = []
@@ -223,17 +245,57 @@ def _assemble(trees: Trees, folder: Path, partial: Path, sent: Sent) -> None:
         if live is not None and _same(trees, rel, file):
             links.append(rel)
         else:
-            shutil.copy2(file.path, into + rel)
-            sent.objects += 1
-            sent.bytes += file.size
-            if sent.objects == 1:
-                failpoint("upload")
+            _copy(file, sent, into + rel)
     if live is not None and links:
         half = len(links) // 2
         alongside(
             lambda stop: _link(live, into, links[half:], stop),
             lambda: _link(live, into, links[:half]),
         )
+
+
+def _refit(trees: Trees, live: str, partial: Path, sent: Sent) -> None:
+    """Make the renamed old release ``partial`` into the new one (publishing/refit.py).
+
+    A file stays only when it is the live release's very file (its inode, as the folder
+    listing gives it) at a path where the new release links the live file; everything
+    else goes, and what is missing is linked or copied as ``_assemble`` would.
+    """
+    linked = {
+        rel: trees.old[rel].stamp[1] for rel, file in trees.new.items() if _same(trees, rel, file)
+    }
+
+    def kept(rel: str, entry: os.DirEntry[str]) -> bool:
+        return linked.get(rel, 0) == entry.inode() != 0
+
+    def make(rel: str, folder_fd: int, name: str) -> None:
+        if rel in linked:
+            os.link(live + rel, name, dst_dir_fd=folder_fd, follow_symlinks=False)
+        else:
+            _copy(trees.new[rel], sent, name, folder_fd)
+
+    tree = refit.tree_of([(rel.split("/"), rel) for rel in trees.new])
+    refit.refit_folder(str(partial), tree, kept, make)
+
+
+def _copy(file: OutputFile, sent: Sent, name: str, folder_fd: int | None = None) -> None:
+    """Copy a changed file into the new release as a new file (never through an old one).
+
+    Its mode and modification time are the build's (as ``shutil.copy2`` kept them): the
+    release's record matches a copied file by its source's size and time.
+    """
+    with open(file.path, "rb") as source:
+        status = os.fstat(source.fileno())
+        fd = os.open(name, NEW_FILE, 0o600, dir_fd=folder_fd)
+        with os.fdopen(fd, "wb") as copy:
+            shutil.copyfileobj(source, copy, 1 << 20)
+            os.fchmod(fd, stat.S_IMODE(status.st_mode))
+            copy.flush()
+            os.utime(fd, ns=(status.st_atime_ns, status.st_mtime_ns))
+    sent.objects += 1
+    sent.bytes += file.size
+    if sent.objects == 1:
+        failpoint("upload")
 
 
 def _link(live: str, into: str, rels: list[str], stop: threading.Event | None = None) -> None:
