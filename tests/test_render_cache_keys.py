@@ -136,3 +136,58 @@ def test_a_refused_template_is_kept_only_while_its_texts_are_the_same() -> None:
     found = closure(env, "a.html", frozenset())
     assert set(found.sources) == {"a.html", "b.html", "c.html"}
     assert restored(env, b"RACUN") is None
+
+
+#: Period archive templates: what they may read of the periods and of their own items.
+PERIOD_USES = {
+    "menu": (
+        "{% for m in period_archives.month if m.period_num[0] == 2026 %}"
+        "<a href='{{ m.url }}'>{{ m.period }}</a> ({{ m.dates|length }}){% endfor %}",
+        True,
+    ),
+    "sorted": (
+        "{% for a in dates|sort(attribute='date', reverse=True) %}{{ a.title }}{% endfor %}",
+        True,
+    ),
+    "period-items": (  # a period's items themselves are not keyed, only how many
+        "{% for m in period_archives.year %}{% for a in m.dates %}{{ a.title }}{% endfor %}"
+        "{% endfor %}",
+        False,
+    ),
+    "sorted-by-unkeyed": ("{% for a in dates|sort(attribute='_content') %}x{% endfor %}", False),
+    "sorted-by-variable": ("{% for a in dates|sort(attribute=kunci) %}x{% endfor %}", False),
+    "sorted-then-joined": ("{{ dates|sort(attribute='date')|join(',') }}", False),
+}
+
+
+@pytest.mark.parametrize("use", sorted(PERIOD_USES))
+def test_period_archives_and_sorted_lists_are_keyed_only_as_far_as_they_are_read(
+    use: str,
+) -> None:
+    text, cacheable = PERIOD_USES[use]
+    env = Environment(loader=DictLoader({"p.html": text}))
+    if not cacheable:
+        with pytest.raises(Uncacheable):
+            closure(env, "p.html", frozenset())
+        return
+    found = closure(env, "p.html", frozenset())
+    assert ("dates" in found.whole) == (use == "sorted")
+
+
+def test_the_period_menu_key_holds_each_period_and_its_count_never_its_items() -> None:
+    def periods(titles: list[str], extra: int = 0) -> dict[str, list[dict[str, Any]]]:
+        items = [SimpleNamespace(title=t) for t in titles]
+        month = {"period": (2026, "November"), "period_num": (2026, 11), "url": "arsip/2026/11/"}
+        return {
+            "year": [{**month, "period": (2026,), "period_num": (2026,), "url": "arsip/2026/"}],
+            "month": [{**month, "save_as": "x", "dates": items + [items[0]] * extra}],
+        }
+
+    base = fp.periods(periods(["Satu", "Dua"]))
+    assert fp.periods(periods(["SATU DIUBAH", "Dua"])) == base  # only its own page shows it
+    assert fp.periods(periods(["Satu", "Dua"], extra=1)) != base  # the count moves
+    moved = periods(["Satu", "Dua"])
+    moved["month"][0]["url"] = "arsip/2026/11/baru/"
+    assert fp.periods(moved) != base
+    with pytest.raises(Uncacheable):
+        fp.periods([("bukan", "peta")])

@@ -47,7 +47,9 @@ LISTING_PAGES = {
     "topik/pemilu/index.html",
     "penulis/kpu-kabupaten-rembang/index.html",
 }
-CACHED = ITEM_PAGES | OTHER_PAGES | LISTING_PAGES
+#: The period archives (a year, a month): their own items and the menu's counts are keyed.
+PERIOD_PAGES = {"arsip/2026/index.html", "arsip/2026/11/index.html"}
+CACHED = ITEM_PAGES | OTHER_PAGES | LISTING_PAGES | PERIOD_PAGES
 
 
 def _site(site: Site) -> tuple[Path, Path]:
@@ -135,8 +137,31 @@ def test_one_edited_item_renders_only_its_own_page(site: Site) -> None:
         "kategori/berita/index.html",
         "topik/pemilu/index.html",
         "penulis/kpu-kabupaten-rembang/index.html",
+        *PERIOD_PAGES,  # its year and month, whose lists key each item whole
     }
     assert b"Paragraf DIUBAH." in after["berita/berita-dua/index.html"]
+    _same(after, _build(site, plain))
+
+
+def test_period_pages_follow_their_own_items_and_the_menus_counts(site: Site) -> None:
+    """The archive menu (periods and their counts) is keyed; other periods' items are not."""
+    cached, plain = _site(site)
+    october = "berita/oktober.md"
+    site.article(october, "Berita Oktober", "Isi.", category="Berita", date="2026-10-05 08:00")
+    site.approve_all(october)
+    _build(site, cached)
+    source = site.content / "berita" / "dua.md"  # November: its text, not its date
+    source.write_text(source.read_text().replace("Paragraf kedua.", "Paragraf DIUBAH."))
+    site.approve_all("berita/dua.md")
+    _build(site, cached, VERIFY)  # verify: a stale cached page stops the build
+    rendered = set(_stats(site)["halaman_dirender"])
+    assert {"arsip/2026/index.html", "arsip/2026/11/index.html"} <= rendered
+    assert "arsip/2026/10/index.html" not in rendered  # the counts did not move
+    site.article("berita/sep.md", "Berita September", "Isi.", category="Berita", date="2026-09-01")
+    site.approve_all("berita/sep.md")
+    after = _build(site, cached, VERIFY)
+    assert "arsip/2026/10/index.html" in set(_stats(site)["halaman_dirender"])  # the year's count
+    assert b"September" in after["arsip/2026/index.html"]
     _same(after, _build(site, plain))
 
 
@@ -149,11 +174,16 @@ def test_an_item_linking_to_a_renamed_item_is_rendered_again(site: Site) -> None
     after = _build(site, cached, VERIFY)
     # every news item links to "satu": its new address is on all three pages and the
     # listings showing "satu"
-    assert set(_stats(site)["halaman_dirender"]) == {
-        "berita/satu-baru/index.html",
-        "berita/berita-dua/index.html",
-        "berita/berita-tiga/index.html",
-    } | LISTING_PAGES - {"kategori/pengumuman/index.html"}
+    assert (
+        set(_stats(site)["halaman_dirender"])
+        == {
+            "berita/satu-baru/index.html",
+            "berita/berita-dua/index.html",
+            "berita/berita-tiga/index.html",
+        }
+        | LISTING_PAGES - {"kategori/pengumuman/index.html"}
+        | PERIOD_PAGES
+    )
     _same(after, _build(site, plain))
 
 

@@ -44,9 +44,23 @@ KINDS: dict[str, dict[str, str]] = {
     # a listing's page (Pelican's paginator.Page) and paginator
     "pageobj": {**dict.fromkeys(("number", "url", "save_as"), ANY), "object_list": "contents"},
     "paginator": dict.fromkeys(("num_pages", "count", "per_page"), ANY),
+    # Pelican's period archives (the menu of years and months): each period's address and
+    # how many items it has, never the items themselves (fingerprints.periods)
+    "periods": dict.fromkeys(("year", "month", "day"), "periodlist"),
+    "period": {
+        **dict.fromkeys(("period", "period_num", "url", "save_as"), ANY),
+        **dict.fromkeys(("dates", "articles"), "sized"),
+    },
 }
 #: The element kind of a list kind (loops over it give elements of that kind).
-ELEMENTS = {"wrappers": "wrapper", "translations": "translation", "contents": "content"}
+ELEMENTS = {
+    "wrappers": "wrapper",
+    "translations": "translation",
+    "contents": "content",
+    "periodlist": "period",
+}
+#: The attributes a list of items may be sorted by (``|sort(attribute=...)``): fingerprinted.
+SORT_KEYS = frozenset(k for k, v in KINDS["content"].items() if v == ANY)
 #: The names Pelican's paginated writer adds for each paginated list.
 PAGINATED = {"_page": "pageobj", "_previous_page": "pageobj", "_next_page": "pageobj"}
 #: Top-level context names and their kinds.
@@ -68,6 +82,7 @@ NAMES = {
     },
     "articles_paginator": "paginator",
     "dates_paginator": "paginator",
+    "period_archives": "periods",
 }
 #: Menu helpers: ``for a, b in helper(name)`` with the kinds of ``a`` and ``b``.
 MENUS = {"kinds_nav": ("categories", "wrapper", "count"), "nav_pages": ("pages", "navpage", ANY)}
@@ -159,6 +174,10 @@ def _use_ok(
             call = parents[-2] if len(parents) > 1 else None
             return isinstance(call, nodes.Call) and call.node is parent and not call.args
         return sub is not None and _use_ok(sub, parent, parents[:-1], helpers)
+    if kind == "sized":  # only how many (a period's items in the archive menu)
+        return isinstance(parent, nodes.Filter) and parent.node is node and parent.name == "length"
+    if kind == "contents" and _sorted(node, parent):  # the same items, reordered
+        return _use_ok(kind, parent, parents[:-1], helpers)
     if kind in ELEMENTS:
         if isinstance(parent, nodes.Filter) and parent.node is node and parent.name == "length":
             return True
@@ -173,6 +192,28 @@ def _use_ok(
             # a theme helper given the item (``item_view``): its whole result is keyed
             return parent.node.name in helpers
     return False
+
+
+def _sorted(node: nodes.Node, parent: nodes.Node) -> bool:
+    """Tell whether ``parent`` is ``node|sort(...)`` by a fingerprinted attribute, if any.
+
+    The list's key holds each item's fingerprint in the list's order, and the attribute
+    sorted by is part of each fingerprint, so the sorted list is keyed too.
+    """
+    if not (isinstance(parent, nodes.Filter) and parent.node is node and parent.name == "sort"):
+        return False
+    if parent.args or parent.dyn_args or parent.dyn_kwargs:
+        return False
+    for keyword in parent.kwargs:
+        value = keyword.value
+        if not isinstance(value, nodes.Const):
+            return False
+        if keyword.key == "attribute":
+            if value.value not in SORT_KEYS:
+                return False
+        elif keyword.key not in ("reverse", "case_sensitive"):
+            return False
+    return True
 
 
 def _macro_ok(kind: str, node: nodes.Node, call: nodes.Call, helpers: Any) -> bool:

@@ -191,6 +191,36 @@ def content_fields(
     }
 
 
+def periods(value: Any) -> Any:
+    """Return Pelican's period archives as a template may read them (closure.KINDS "period").
+
+    Per year, month and day: each period's name, number, address and how many items it
+    has. Its items are not read (only ``|length``), so an edited item changes no other
+    period's page; an item added or removed changes the counts, and so every page
+    showing them.
+    """
+    if not isinstance(value, Mapping):
+        raise Uncacheable("arsip periode")
+    found = []
+    for granularity, periods_ in sorted(value.items()):
+        rows = []
+        for period in periods_:
+            if not isinstance(period, Mapping):
+                raise Uncacheable("arsip periode")
+            rows.append(
+                [
+                    plain(period.get("period")),
+                    plain(period.get("period_num")),
+                    plain(period.get("url")),
+                    plain(period.get("save_as")),
+                    len(period.get("dates") or ()),
+                    len(period.get("articles") or ()),
+                ]
+            )
+        found.append([granularity, rows])
+    return found
+
+
 def theme(value: Any) -> Any:
     """Return the theme's settings but the logo's path (pages show its name and size)."""
     if not dataclasses.is_dataclass(value):

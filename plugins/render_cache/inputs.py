@@ -191,6 +191,8 @@ class PageInputs:
                 return data
             if kind == "wrapper":
                 return fp.wrapper(value, self._wrappers)
+            if kind == "periods":
+                return self.shared(variable, value, lambda: fp.periods(value))
             if kind == "provider":
                 return value.seal()  # raises before the gate ran, hit or not
             if variable == "categories":
