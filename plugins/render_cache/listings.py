@@ -1,4 +1,4 @@
-"""Listings whose ``in`` is a set lookup, so building tag and category pages stays linear.
+"""Listings whose ``in`` is a set lookup, so building tag, category and period pages stays linear.
 
 Pelican 4.12 writes each tag, category and author page with
 ``[article for article in self.dates if article in articles]``: for every article of
@@ -62,6 +62,29 @@ def fast_listings(generator: Any) -> None:
                 generator.context[name] = getattr(generator, name)
 
 
+def linear_period_archives(generator: Any) -> None:
+    """Make the generator's period archives (years, months) in time linear in the site.
+
+    Pelican 4.12's ``_build_period_archives`` lists each period's articles as
+    ``[a for a in articles if a in dates]``: every article searched in the period's list,
+    for every period (0.35 s profiled at 5,000 items, four times that at 10,000). The
+    original makes everything else; each period's ``articles`` is then the same list
+    made with a set lookup (``Members``: identity, as ``in`` meant for articles).
+    """
+    original = generator._build_period_archives
+
+    def build(sorted_articles: Any, articles: Any, settings: Any) -> Any:
+        archives = original(sorted_articles, [], settings)
+        for periods in archives.values():
+            for archive in periods:
+                dates = Members(archive["dates"])
+                archive["articles"] = [a for a in articles if a in dates]
+        return archives
+
+    generator._build_period_archives = build
+
+
 def register() -> None:
     """Connect after Pelican has made its listings and before any page is written."""
+    signals.article_generator_init.connect(linear_period_archives)
     signals.article_generator_finalized.connect(fast_listings)
