@@ -191,3 +191,41 @@ def test_the_period_menu_key_holds_each_period_and_its_count_never_its_items() -
     assert fp.periods(moved) != base
     with pytest.raises(Uncacheable):
         fp.periods([("bukan", "peta")])
+
+
+@pytest.mark.parametrize(
+    "html, regex",
+    [
+        ("<p>Isi tanpa tautan internal.</p>", None),
+        ('<p><a href="{filename}/lain.md">lain</a></p>', None),
+        ('<p><a href="|filename|/lain.md">lain</a></p>', None),
+        ('<p><a href="[filename]/lain.md">lain</a></p>', r"\[(?P<what>.*?)\]"),
+    ],
+    ids=["no-links", "braces", "bars", "own-pattern"],
+)
+def test_an_items_html_is_keyed_as_pelican_resolves_it_on_every_page(
+    html: str, regex: str | None
+) -> None:
+    """HTML without a link is keyed as it is; any link takes Pelican's own pass."""
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+
+    settings = {**DEFAULT_CONFIG, "RELATIVE_URLS": True}
+    if regex:
+        settings["INTRASITE_LINK_REGEX"] = regex
+    other = Article("x", {"title": "Lain", "date": datetime(2026, 11, 1)}, settings, "lain.md")
+    context = {"localsiteurl": "", "generated_content": {"lain.md": other}, "static_content": {}}
+    other._context = context
+    article = Article(
+        html,
+        {"title": "Satu", "date": datetime(2026, 11, 2), "summary": "Ringkas."},
+        settings,
+        "satu.md",
+        context,
+    )
+    for depth in ("", "..", "../.."):
+        context["localsiteurl"] = depth
+        found = fp.content_html(article)["content"]
+        assert found == fp.digest(article.get_content(depth)), depth
+    if "{" in html or "|" in html or regex:
+        assert article.get_content("..") != html  # resolved: the fast way would be wrong

@@ -20,6 +20,8 @@ from pathlib import Path, PurePath
 from typing import Any
 
 
+from pelican.settings import DEFAULT_CONFIG
+
 from approval_gate.api import code_digest
 
 from .closure import Uncacheable
@@ -38,6 +40,8 @@ _FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, by class
 _KINDS: dict[type, str] = {}  # how ``plain`` reduces each type (``_kind``)
 #: The exact types ``plain`` returns as they are (no subclass: a str subclass may be Markup).
 _LEAVES = frozenset({str, int, bool, float, type(None)})
+#: Pelican's own link pattern (``{filename}x``, ``|filename|x``): ``_html`` relies on it.
+_LINKS = DEFAULT_CONFIG["INTRASITE_LINK_REGEX"]
 
 
 def digest(text: str) -> str:
@@ -158,7 +162,28 @@ def content_html(value: Any) -> dict[str, str]:
     URLs) and the other items' addresses, and memoises the result per siteurl: the
     render of a missed page reuses the same strings.
     """
-    return {"content": digest(value.content), "summary": digest(str(value.summary))}
+    return {"content": digest(_html(value)), "summary": digest(str(value.summary))}
+
+
+def _html(value: Any) -> str:
+    """Return the item's HTML as ``value.content`` gives it on this page.
+
+    Pelican's link pass (``_update_content``) replaces only what its link pattern finds;
+    with the default pattern every link starts with ``{`` or ``|``, so HTML holding
+    neither comes out of it exactly as it went in, at any depth. Such HTML is taken as
+    it is: the pass was about half of the items' part of the keys (two depths per item,
+    regular expressions over the whole text, issue 12). Anything else takes Pelican's way.
+    """
+    raw = value.__dict__.get("_content")
+    if (
+        type(raw) is str
+        and "{" not in raw
+        and "|" not in raw
+        and not hasattr(value, "_get_content")
+        and value.settings.get("INTRASITE_LINK_REGEX") == _LINKS
+    ):
+        return raw
+    return str(value.content)
 
 
 def content_fields(
