@@ -12,13 +12,14 @@ import json
 import os
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from approval_gate.api import MachineCache
 from publishing.build import BuildResult, build_site
-from sitekit import Site
+from sitekit import ROLES, Site
 
 #: Whole-site builds in child processes: seconds each.
 pytestmark = pytest.mark.slow
@@ -378,3 +379,54 @@ def test_an_added_item_shifting_the_pages_comes_out_as_without_cache(site: Site)
     assert "kategori/berita/index5.html" in after  # one page more
     assert _stats(site)["dari_cache"] > 0
     _same(after, _build(site, plain))
+
+
+def test_the_folders_made_meanwhile_are_only_those_of_pages_written(site: Site) -> None:
+    """The worker makes item folders; an unapproved item gets none, and none stays empty."""
+    cached, plain = _site(site)
+    site.article("berita/rahasia.md", "Berita Rahasia", "Belum disetujui.", category="Berita")
+    site.approve_all("berita/rahasia.md", ROLES[:2])  # half-way through the SOP: unpublished
+    after = _build(site, cached)
+    assert not any("rahasia" in name for name in after)
+    folders = [p for p in site.output.rglob("*") if p.is_dir()]
+    assert not [p for p in folders if "rahasia" in p.name]
+    assert not [p for p in folders if not any(p.iterdir())]  # every folder holds a page
+    assert "berita/berita-satu/index.html" in after
+    _same(after, _build(site, plain))
+
+
+def test_the_folder_worker_makes_exactly_the_planned_items_folders(tmp_path: Path) -> None:
+    from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerator
+
+    from render_cache import folders
+
+    articles = object.__new__(ArticlesGenerator)
+    articles.translations = [SimpleNamespace(save_as="en/berita/satu/index.html")]
+    articles.articles = [
+        SimpleNamespace(save_as="berita/satu/index.html"),
+        SimpleNamespace(save_as="berita/dua/index.html"),
+        SimpleNamespace(save_as=""),  # not written at all
+        SimpleNamespace(save_as="../di-luar/index.html"),  # outside the output: refused
+    ]
+    articles.hidden_articles = [SimpleNamespace(save_as="tersembunyi/x/index.html")]
+    pages = object.__new__(PagesGenerator)
+    pages.translations, pages.pages = [], [SimpleNamespace(save_as="profil/index.html")]
+    static = object.__new__(StaticGenerator)
+    static.staticfiles = [SimpleNamespace(save_as="lampiran/x.pdf")]
+    folders.plan([articles, pages, static])
+    output = tmp_path / "keluaran"
+    output.mkdir()
+    maker = folders.FolderMaker(str(output))
+    maker.thread.join()
+    maker.finish()
+    made = sorted(p.relative_to(output).as_posix() for p in output.rglob("*"))
+    assert made == [
+        "berita",
+        "berita/dua",
+        "berita/satu",
+        "en",
+        "en/berita",
+        "en/berita/satu",
+        "profil",
+    ]
+    assert not (tmp_path / "di-luar").exists()

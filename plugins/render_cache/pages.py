@@ -33,6 +33,7 @@ from approval_gate.api import ExitCode, KpuError, MachineCache, settings_source
 from approval_gate.api import options as o
 
 from .closure import Uncacheable
+from .folders import FolderMaker, plan
 from .inputs import PageInputs
 from .page_files import PageFiles, name_in, write_fresh
 
@@ -74,6 +75,7 @@ class CachingWriter(Writer):  # type: ignore[misc]
         self.folders: set[str] = set()  # output folders made by this build
         self.inputs = PageInputs(self.settings, MachineCache(folder, CLOSURES))
         self.files = PageFiles(folder)  # the pages' bytes, linked into the output
+        self.maker = FolderMaker(self.output_path)  # the item pages' folders, meanwhile
         _writers.append(self)
 
     def write_file(self, name: Any, template: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
@@ -261,6 +263,7 @@ def on_finalized(pelican: Any) -> None:
         if writer.settings is not pelican.settings:
             continue
         _writers.remove(writer)
+        writer.maker.finish()
         writer.files.close()
         counts = writer.counts
         # Printed like Pelican's own "Done: ..." line: a count, not a warning.
@@ -293,5 +296,6 @@ def _write_stats(path: Path, stats: dict[str, Any]) -> None:
 
 def register() -> None:
     """Connect the writer and the closing count to Pelican."""
+    signals.all_generators_finalized.connect(plan)
     signals.get_writer.connect(on_get_writer)
     signals.finalized.connect(on_finalized)
