@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from publishkit import kill, local_targets, publish_settings, run, snapshot, start, wait_for
+from publishkit import kill, publish_settings, run, snapshot, start, wait_for
 from sitekit import Site, machine_folder
 
 #: Whole-site publishes in child processes: seconds each.
@@ -77,11 +77,12 @@ def fill(folder: Path) -> Path:
     return filler
 
 
-def first_publish(site: Site, web: Path) -> Path:
+def first_publish(site: Site, web: Path, keep: int | None = None) -> Path:
     """Publish one approved item to a local target at ``web``; return the settings."""
     site.article("berita/rapat.md", "Rapat Pleno", "Isi TOKENRAPAT.", category="Berita")
     site.approve_all("berita/rapat.md")
-    settings = publish_settings(site, local_targets(web))
+    lokal = {"type": "lokal", "path": str(web), **({"keep": keep} if keep else {})}
+    settings = publish_settings(site, repr({"uji": lokal}))
     site.commit()
     done = run(settings)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -354,15 +355,10 @@ def test_a_publish_killed_while_refitting_the_oldest_release_leaves_the_live_sit
 ) -> None:
     """keep=2: the third publish makes the oldest release into the new one; killed there."""
     web = tmp_path / "web"
-    site.article("berita/rapat.md", "Rapat Pleno", "Isi TOKENRAPAT.", category="Berita")
-    site.approve_all("berita/rapat.md")
-    settings = publish_settings(site, repr({"uji": {"type": "lokal", "path": str(web), "keep": 2}}))
-    site.commit()
-    for number in (1, 2):
-        if number == 2:
-            new_item(site)
-        done = run(settings)
-        assert done.returncode == 0, done.stdout + done.stderr
+    settings = first_publish(site, web, keep=2)
+    new_item(site)
+    done = run(settings)
+    assert done.returncode == 0, done.stdout + done.stderr
     oldest, live = releases(web)
     before = snapshot(web / "current")
     site.article("berita/lagi.md", "Berita Lagi", "Isi TOKENLAGI.", category="Berita")
