@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -66,6 +67,9 @@ class BuildResult:
     log: str
     #: Every output file, hashed once for the whole publish (publishing/tree.py).
     files: Mapping[str, OutputFile] = field(default_factory=dict)
+    #: Wall seconds of the build's parts ("build.pelican": the child, "build.after":
+    #: index, compressed copies and audit), for bench/ (``PublishResult.seconds``).
+    seconds: Mapping[str, float] = field(default_factory=dict)
 
 
 def _prune(builds: Path, keep: int = 50) -> None:
@@ -189,7 +193,9 @@ def build_site(
         _clear_stale(output)
         with tempfile.TemporaryDirectory(prefix=".pelican-result-") as folder:
             result = Path(folder) / "result.json"
+            started = time.perf_counter()
             done = run_pelican(settings_file, staging, build_id, manifest_path, result, env, extra)
+            ended = time.perf_counter()
             outcome = read_result(result)
         log = done.stdout + done.stderr
         failpoint("build")  # Pelican has written the staging folder; nothing checked yet
@@ -228,7 +234,8 @@ def build_site(
         failpoint("audit")  # audited, not yet moved into place
         _swap(staging, output)
         _keep_manifest(manifest_path, state)
-        return BuildResult(output, manifest, log, rooted(files, output))
+        seconds = {"build.pelican": ended - started, "build.after": time.perf_counter() - ended}
+        return BuildResult(output, manifest, log, rooted(files, output), seconds)
     except OSError as error:
         if not is_storage(error):
             raise

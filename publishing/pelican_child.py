@@ -18,6 +18,7 @@ Usage: ``python publishing/pelican_child.py --result FILE <pelican arguments>``.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import json
 import logging
@@ -25,8 +26,9 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 #: Pelican 4.12's templates for "this one file was skipped" (contents.py, generators.py),
 #: each with the reason id build.py explains, and where the file and detail sit in the
@@ -210,13 +212,32 @@ def run(argv: list[str], result: Path) -> int:
     return status
 
 
+def leave(status: int) -> NoReturn:
+    """Exit with ``status`` without freeing Pelican's objects one by one.
+
+    Why: the result is written; what a normal exit still did was tear the interpreter
+    down, every article, page and cache entry deallocated on its own, for 0.6-0.75 s at
+    5,000 items while the publish waited (issue 12). So the exit handlers that matter
+    run first (logging's flush, the gate's background cache saves it waits for, a
+    profiler's dump: ``atexit``), stdio is flushed, and the process ends at once. Only
+    when the main thread is the last one: a thread still running gets the usual exit,
+    which waits for it.
+    """
+    if threading.active_count() == 1:
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)
+
+
 def main() -> None:
     """Consume ``--result FILE``, run Pelican, exit with Pelican's status."""
     die_with_parent()
     args = sys.argv[1:]
     if len(args) < 2 or args[0] != "--result":
         sys.exit("pemakaian: pelican_child.py --result BERKAS <argumen pelican>")
-    sys.exit(run(args[2:], Path(args[1])))
+    leave(run(args[2:], Path(args[1])))
 
 
 if __name__ == "__main__":

@@ -144,6 +144,7 @@ def _sealed_build(run: Run, target: str | None, release: str, moment: datetime) 
             "tidak ada yang diterbitkan."
         )
     run.lap("build")
+    run.seconds.update(result.seconds)  # the build's parts, for bench/
     return Built(ready, seal.roster, sealed, result, key)
 
 

@@ -404,3 +404,41 @@ def test_failing_search_index_ends_the_build_with_the_search_code(
         "Indeks pencarian gagal dibuat (Pagefind, kode keluar 1); tidak ada yang diterbitkan."
     )
     assert not site.output.exists()
+
+
+LEAVE = """
+import atexit, sys, threading, time
+sys.path.insert(0, {publishing!r})
+from pelican_child import leave
+atexit.register(lambda: open({mark!r}, "a").write("atexit "))
+class Pelicans:  # what a normal exit frees one by one: the site's objects
+    def __del__(self, _open=open) -> None:  # builtins may be gone by then
+        _open({mark!r}, "a").write("teardown")
+kept = Pelicans()
+if {thread!r}:
+    def late() -> None:
+        time.sleep(0.3)
+        open({mark!r}, "a").write("thread ")
+    threading.Thread(target=late).start()
+print("dicetak", end="")
+sys.stderr.write("galat")
+leave(3)
+"""
+
+
+@pytest.mark.parametrize("thread", [False, True])
+def test_the_child_leaves_at_once_but_keeps_what_exit_does(tmp_path: Path, thread: bool) -> None:
+    """The child ends without tearing Pelican's objects down one by one (issue 12).
+
+    Its exit handlers still run (the gate's background saves, logging), its printed text
+    still arrives, its status is kept, and a thread still running is waited for.
+    """
+    mark = tmp_path / "mark"
+    code = LEAVE.format(
+        publishing=str(Path(pelican_child.__file__).parent), mark=str(mark), thread=thread
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (3, "dicetak", "galat")
+    assert mark.read_text() == ("thread atexit teardown" if thread else "atexit ")
