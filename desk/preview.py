@@ -202,4 +202,6 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    from publishing.pelican_child import leave
+
+    leave(main(sys.argv[1:]))  # the whole site's objects are not freed one by one
