@@ -25,14 +25,13 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from approval_gate.api import read_stored
+from approval_gate.api import OPEN_FOLDER, read_stored
 from approval_gate.api import write_new as new_file
 
 from .tree import OutputFile, stamp_of
 
 MODE = 0o444
 _HEX = re.compile(r"[0-9a-f]{64}")
-_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _temporary = itertools.count()  # next() is atomic under the GIL: one name per thread's use
 
 
@@ -65,7 +64,7 @@ class LinkedStore:
 
     def __init__(self, folder: Path) -> None:
         folder.mkdir(mode=0o755, parents=True, exist_ok=True)
-        self.fd = os.open(folder, _DIRECTORY)
+        self.fd = os.open(folder, OPEN_FOLDER)
 
     def place(self, name: str, output: Path, rel: str) -> OutputFile | None:
         """Link the stored file ``name`` as ``output/rel``; None when it is missing or wrong.

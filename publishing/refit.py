@@ -27,7 +27,8 @@ import shutil
 from collections.abc import Callable
 from typing import Union
 
-_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+from approval_gate.api import OPEN_FOLDER
+
 
 #: A folder of the new tree: name -> what the caller makes a file from, or a folder.
 Tree = dict[str, Union[str, "Tree"]]
@@ -80,7 +81,7 @@ def _refit(folder_fd: int, device: int, tree: Tree, kept: Kept, make: Make) -> N
                 os.mkdir(name, 0o755, dir_fd=folder_fd)
             folders.append((name, want))
     for name, want in folders:
-        fd = os.open(name, _DIRECTORY, dir_fd=folder_fd)
+        fd = os.open(name, OPEN_FOLDER, dir_fd=folder_fd)
         try:
             if os.fstat(fd).st_dev != device:  # a mount point: only root can make one
                 raise OSError(errno.EXDEV, os.strerror(errno.EXDEV), name)
@@ -92,7 +93,7 @@ def _refit(folder_fd: int, device: int, tree: Tree, kept: Kept, make: Make) -> N
 def remove(folder_fd: int, entry: os.DirEntry[str]) -> None:
     """Remove one entry of the open folder: a folder with all it holds, never followed."""
     if entry.is_dir(follow_symlinks=False):
-        fd = os.open(entry.name, _DIRECTORY, dir_fd=folder_fd)
+        fd = os.open(entry.name, OPEN_FOLDER, dir_fd=folder_fd)
         try:
             with os.scandir(fd) as inside:
                 for sub in list(inside):
@@ -126,7 +127,7 @@ def take_over(previous: str, folder: str) -> bool:
 
 def refit_folder(folder: str, tree: Tree, kept: Kept, make: Make) -> None:
     """Refit the folder at the path ``folder`` (opened without following a symlink)."""
-    fd = os.open(folder, _DIRECTORY)
+    fd = os.open(folder, OPEN_FOLDER)
     try:
         refit(fd, tree, kept, make)
     finally:

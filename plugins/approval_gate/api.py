@@ -52,7 +52,9 @@ _EXPORTS: dict[str, str] = {
     ),
     # the clock and the SOP's facts
     **dict.fromkeys(("WIB", "now", "settings_now", "moment_words", "wib_text"), "clock"),
-    **dict.fromkeys(("write_whole", "write_new", "NEW_FILE", "read_stored"), "atomic"),
+    **dict.fromkeys(
+        ("write_whole", "write_new", "NEW_FILE", "OPEN_FOLDER", "read_stored"), "atomic"
+    ),
     "MachineCache": "machine_cache",
     "cache_key": "machine_cache",
     "code_digest": "machine_cache",
@@ -262,7 +264,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         pinned_anchor,
         sign_roster,
     )
-    from .atomic import NEW_FILE, read_stored, write_new, write_whole
+    from .atomic import NEW_FILE, OPEN_FOLDER, read_stored, write_new, write_whole
     from .machine_cache import MachineCache, cache_key, code_digest
     from .clock import WIB, moment_words, now, settings_now, wib_text
     from .decide import (

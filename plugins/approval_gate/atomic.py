@@ -27,6 +27,8 @@ from pathlib import Path
 
 #: Open flags for a file that must be new: never through a symlink or an existing file.
 NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+#: Open flags for a folder worked in through its descriptor: never through a symlink.
+OPEN_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 #: Open flags for reading a stored file: never through a symlink, never waiting (a FIFO).
 READ_STORED = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 

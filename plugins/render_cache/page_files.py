@@ -24,13 +24,12 @@ import os
 import re
 from pathlib import Path
 
-from approval_gate.api import read_stored, write_new
+from approval_gate.api import OPEN_FOLDER, read_stored, write_new
 
 #: The stored pages' folder in the cache folder (beside the entries' namespaces).
 FOLDER = "halaman-berkas"
 MODE = 0o444
 _HEX = re.compile(rb"[0-9a-f]{64}")
-_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _temporary = itertools.count()
 
 
@@ -90,7 +89,7 @@ class PageFiles:
         if self._fd is None and self.usable:
             try:
                 self.folder.mkdir(mode=0o755, parents=True, exist_ok=True)
-                self._fd = os.open(self.folder, _DIRECTORY)
+                self._fd = os.open(self.folder, OPEN_FOLDER)
             except OSError:
                 self.usable = False  # no store: pages are written, as without one
         return self._fd

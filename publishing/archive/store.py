@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from approval_gate.api import ExitCode, KpuError
+from approval_gate.api import NEW_FILE, OPEN_FOLDER, ExitCode, KpuError
 
 from ..faults import AGAIN, is_storage, reason, remedy
 
@@ -34,7 +34,6 @@ PENDING_SUFFIX = ".tertunda.yml"
 #: Room held for the complete record: two files (its .sig and itself) of this size.
 RESERVE_SUFFIX = ".cadangan"
 RESERVE_BYTES = 16 * 1024
-_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 class ArchiveError(KpuError):
@@ -108,7 +107,7 @@ def real_folder(folder: Path, year: str, after: str) -> Iterator[int]:
             try:
                 with suppress(FileExistsError):
                     os.mkdir(part, 0o755, dir_fd=descriptor)
-                inner = os.open(part, _DIR, dir_fd=descriptor)
+                inner = os.open(part, OPEN_FOLDER, dir_fd=descriptor)
             except OSError as error:
                 if is_storage(error):
                     raise storage_refusal(error, shown, after) from None
@@ -139,12 +138,11 @@ def reserve(folder: Path, year: str, release: str, after: str) -> None:
 
     What killed publishes left there (their reservations, temporary files) goes first.
     """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     with real_folder(folder, year, after) as descriptor:
         _unlink(descriptor, _leftovers(descriptor))
         try:
             for name in _reservations(release):
-                handle = os.open(name, flags, 0o600, dir_fd=descriptor)
+                handle = os.open(name, NEW_FILE, 0o600, dir_fd=descriptor)
                 with os.fdopen(handle, "wb") as stream:
                     stream.write(b"\0" * RESERVE_BYTES)
                     stream.flush()
@@ -180,8 +178,7 @@ def _unlink(descriptor: int, names: list[str]) -> None:
 
 def _create(folder: int, name: str, data: bytes, shown: str) -> None:
     temporary = f".{name}.{secrets.token_hex(4)}.tmp"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-    handle = os.open(temporary, flags, 0o644, dir_fd=folder)
+    handle = os.open(temporary, NEW_FILE, 0o644, dir_fd=folder)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)

@@ -20,14 +20,13 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from approval_gate.api import NEW_FILE
+from approval_gate.api import NEW_FILE, OPEN_FOLDER
 
 from . import SealError
 
 #: The store's folder under the checkout's ``var/``.
 STORE = "segel-blob"
 INDEX = "sha256.json"
-_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def write_chunks(fd: int, chunks: Iterator[bytes]) -> str:
@@ -47,7 +46,7 @@ class BlobStore:
     def __init__(self, folder: Path) -> None:
         folder.mkdir(mode=0o755, parents=True, exist_ok=True)
         try:
-            self.fd = os.open(folder, _DIRECTORY)
+            self.fd = os.open(folder, OPEN_FOLDER)
         except OSError as error:
             raise SealError(
                 f"Penyimpanan salinan commit bukan folder biasa: {error.strerror}.",

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from approval_gate.api import FURNITURE_FOLDERS, NEW_FILE, Limits
+from approval_gate.api import FURNITURE_FOLDERS, NEW_FILE, OPEN_FOLDER, Limits
 
 from ..faults import is_storage, storage_error
 from .. import refit
@@ -45,7 +45,6 @@ KINDS = {"120000": "tautan simbolik", "160000": "submodul"}
 MAX_BLOB = Limits().attachment
 #: A control character in a path (a name Pelican cannot read back the same).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 @dataclass
@@ -128,7 +127,7 @@ class _Folders:
 
     def __init__(self, root: Path) -> None:
         root.mkdir(mode=0o755)  # fresh: an existing folder is an error
-        self.fds = [os.open(root, _DIRECTORY)]
+        self.fds = [os.open(root, OPEN_FOLDER)]
         self.names: list[str] = []
 
     def parent(self, parts: list[str]) -> int:
@@ -144,7 +143,7 @@ class _Folders:
                 os.mkdir(name, 0o755, dir_fd=self.fds[-1])
             except FileExistsError:
                 pass  # made earlier; opening it below still refuses anything but a folder
-            self.fds.append(os.open(name, _DIRECTORY, dir_fd=self.fds[-1]))
+            self.fds.append(os.open(name, OPEN_FOLDER, dir_fd=self.fds[-1]))
             self.names.append(name)
         return self.fds[-1]
 
