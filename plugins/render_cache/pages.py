@@ -11,7 +11,9 @@ the gate see the same build. Paginated listings go through Pelican's own paginat
 loop (re-done here) and are cached page by page. A page whose inputs cannot all be
 fingerprinted (whole-list pages such as archives, unknown values) is always rendered. With
 ``RENDER_CACHE_VERIFY = True`` (or ``KPU_RENDER_CACHE_VERIFY=1``) every hit is rendered
-too and compared: a difference stops the build. See docs/rendering.md.
+too and compared: a difference stops the build. Each build records the keys it looked
+up, and every few builds what the last ones did not use is removed (prune.py). See
+docs/rendering.md.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from .closure import Uncacheable
 from .folders import FolderMaker, plan
 from .inputs import PageInputs
 from .page_files import PageFiles, name_in, write_fresh
+from .prune import prune, record
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +79,8 @@ class CachingWriter(Writer):  # type: ignore[misc]
         self.inputs = PageInputs(self.settings, MachineCache(folder, CLOSURES))
         self.files = PageFiles(folder)  # the pages' bytes, linked into the output
         self.maker = FolderMaker(self.output_path)  # the item pages' folders, meanwhile
+        self.started = time.time_ns()  # before any entry this build writes (prune.py)
+        self.used: set[str] = set()  # every key looked up: what the prune keeps
         _writers.append(self)
 
     def write_file(self, name: Any, template: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
@@ -161,6 +166,8 @@ class CachingWriter(Writer):  # type: ignore[misc]
         except Exception as error:  # noqa: BLE001 (unprovable: rendering says what is wrong)
             key = None
             self.reasons[f"galat {type(error).__name__}"] += 1
+        if key:
+            self.used.add(key)
         stored = name_in(self.cache.get(key)) if key else None
         rendering = time.perf_counter()
         self.seconds["kunci"] += rendering - started
@@ -272,7 +279,7 @@ def on_finalized(pelican: Any) -> None:
             f"{_number(counts['dirender'])} dirender, {_number(counts['tanpa-cache'])} tanpa cache",
             flush=True,
         )
-        stats = {
+        stats: dict[str, Any] = {
             "dari_cache": counts["dari-cache"],
             "dirender": counts["dirender"],
             "tanpa_cache": counts["tanpa-cache"],
@@ -281,6 +288,13 @@ def on_finalized(pelican: Any) -> None:
             "periksa": writer.verify,
             "detik": {part: round(value, 3) for part, value in writer.seconds.items()},
         }
+        # What the last few builds used is kept; the rest goes (prune.py, every few builds).
+        started = time.perf_counter()
+        record(writer.cache.folder, writer.started, writer.used)
+        pruned = prune(writer.cache.folder, NAMESPACE)
+        if pruned is not None:
+            stats["dibuang"] = {"entri": pruned.entries, "berkas": pruned.files}
+        stats["detik"]["pangkas"] = round(time.perf_counter() - started, 3)
         _write_stats(writer.cache.folder / STATS, stats)
 
 
