@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from approval_gate.api import MachineCache, cache_key
@@ -37,3 +38,19 @@ def test_a_key_that_cannot_be_read_or_written_means_no_cache_not_an_error(tmp_pa
     assert fresh.get(key) is None
     fresh.put(cache_key("b"), b"isi")  # ignored, no exception
     assert fresh.get(cache_key("b")) is None
+
+
+def test_a_touching_cache_dates_each_entry_it_reads_and_a_plain_one_does_not(
+    tmp_path: Path,
+) -> None:
+    touching = MachineCache(tmp_path, "markdown", touch=True)
+    plain = MachineCache(tmp_path, "markdown")
+    key = cache_key("entri")
+    touching.put(key, b"isi")
+    path = touching.path_of(key)
+    os.utime(path, ns=(10**18, 10**18))  # as if written long ago (2001)
+    assert plain.get(key) == b"isi"
+    assert path.stat().st_mtime_ns == 10**18
+    assert touching.get(key) == b"isi"
+    assert path.stat().st_mtime_ns > 10**18 + 10**17  # read now: kept by a prune by age
+    assert touching.get(cache_key("tidak ada")) is None  # a miss touches nothing

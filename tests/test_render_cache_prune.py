@@ -15,17 +15,19 @@ from pathlib import Path
 
 import pytest
 
-from approval_gate.api import MachineCache
+from approval_gate.api import MachineCache, cache_key
+from imagekit import camera_jpeg
 from render_cache.page_files import FOLDER as FILES
 from render_cache.prune import KEEP, MARGIN_NS, MOST, USED, prune, record
+from site_theme.images import CACHE_NAMESPACE
 from sitekit import Site
 from test_render_cache_pages import CACHED, VERIFY, _build, _cache, _same, _site, _stats
 
 KEY = "ab" + "0" * 62
 
 
-def _entries(cache: Path) -> set[str]:
-    return {p.name for p in (cache / "halaman").rglob("*") if p.is_file()}
+def _entries(cache: Path, namespace: str = "halaman") -> set[str]:
+    return {p.name for p in (cache / namespace).rglob("*") if p.is_file()}
 
 
 def _lists(cache: Path) -> list[Path]:
@@ -46,6 +48,10 @@ def _edit(site: Site, text: str) -> None:
 @pytest.mark.slow
 def test_after_many_edits_the_cache_holds_only_what_the_last_builds_used(site: Site) -> None:
     cached, plain = _site(site)
+    dua = site.content / "berita" / "dua.md"  # with a photo: its variants are kept too
+    dua.write_text(dua.read_text() + "\n![Foto]({attach}dua.jpg)\n")
+    site.attach("berita/dua.jpg", camera_jpeg((1000, 700), seed=7))
+    site.approve_all("berita/dua.md")
     cache = _cache(site)
     box = MachineCache(cache, "halaman")
     box.put(KEY, b"f" * 64)  # an entry left by builds long gone, and its stored file
@@ -58,6 +64,8 @@ def test_after_many_edits_the_cache_holds_only_what_the_last_builds_used(site: S
         _build(site, cached)
         assert "dibuang" not in _stats(site)  # nothing is pruned before 2 x KEEP builds
     first = _entries(cache)
+    markdown_first = _entries(cache, "markdown")
+    pieces_first = _entries(cache, "catatan")
     time.sleep(MARGIN_NS / 1e9 + 0.2)  # the kept builds begin after the margin
     for version in range(KEEP, 2 * KEEP):
         _edit(site, f"Versi {version}.")
@@ -68,13 +76,26 @@ def test_after_many_edits_the_cache_holds_only_what_the_last_builds_used(site: S
     kept = set().union(*(_keys(p) for p in lists))
     assert _entries(cache) <= kept
     assert KEY not in _entries(cache)
-    assert pruned["entri"] == len(first - kept) > 0
+    gone = len(first - kept) + len(markdown_first - _entries(cache, "markdown"))
+    assert pruned["entri"] == gone + len(pieces_first - _entries(cache, "catatan"))
+    assert len(first - kept) > 0
+    # converted Markdown: the four other items and the versions the kept builds read
+    assert len(_entries(cache, "markdown")) == 4 + KEEP
+    assert len(markdown_first - _entries(cache, "markdown")) == KEEP
+    pieces = _entries(cache, "catatan")
+    images = _entries(cache, CACHE_NAMESPACE)
+    assert len(images) == 1  # read by every build, so kept
+    assert len(pieces_first - pieces) == KEEP  # the edited item's older pieces
     names = set(os.listdir(cache / FILES))
     assert "f" * 64 not in names and ".neu-1-1" not in names
     assert pruned["berkas"] >= 2
     # nothing the next build wants was removed: an unchanged build renders no page
     after = _build(site, cached, VERIFY)
     assert (_stats(site)["dari_cache"], _stats(site)["dirender"]) == (len(CACHED), 0)
+    # nor converted again, nor a provenance piece made again: no new entry at all
+    assert len(_entries(cache, "markdown")) == 4 + KEEP
+    assert _entries(cache, "catatan") == pieces
+    assert _entries(cache, CACHE_NAMESPACE) == images
     _same(after, _build(site, plain))
 
 
@@ -147,3 +168,15 @@ def test_a_cache_grown_large_is_cleared_a_share_per_build(tmp_path: Path) -> Non
     second = prune(cache, "halaman")
     assert second is not None and (second.entries, second.lists) == (100, KEEP)
     assert list(shard.iterdir()) == []
+
+
+def test_caches_kept_by_last_use_lose_only_what_no_recent_build_read(tmp_path: Path) -> None:
+    cache, future = _cache_folder(tmp_path, 2 * KEEP)
+    box = MachineCache(cache, "markdown", touch=True)
+    box.put(cache_key("naskah lama"), b"versi yang tidak dibaca lagi")
+    box.put(cache_key("naskah terbit"), b"versi yang dibaca setiap build")
+    read = box.path_of(cache_key("naskah terbit"))
+    os.utime(read, ns=(future, future))  # read by the last builds (as get() touches it)
+    found = prune(cache, "halaman", aged=("markdown",))
+    assert found is not None and found.entries == 1
+    assert read.exists() and not box.path_of(cache_key("naskah lama")).exists()

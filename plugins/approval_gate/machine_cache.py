@@ -78,6 +78,14 @@ def _machine_key(folder: Path) -> bytes:
     return key
 
 
+def _touch(fd: int) -> None:
+    """Set an open file's times to now; a file that cannot be touched is left as it is."""
+    try:
+        os.utime(fd)
+    except OSError:
+        pass  # still read: pruning by age may then remove it, and it is made again
+
+
 class MachineCache:
     """Entries of bytes under hex keys in ``folder``, each sealed with the machine key.
 
@@ -85,9 +93,12 @@ class MachineCache:
     back as a page). Entries live in ``folder/<namespace>/<key[:2]>/<key>``.
     """
 
-    def __init__(self, folder: Path, namespace: str) -> None:
+    def __init__(self, folder: Path, namespace: str, *, touch: bool = False) -> None:
         self.folder = Path(folder)
         self.namespace = namespace
+        # ``touch``: a read entry gets a new modification time, so a cache pruned by age
+        # keeps what builds still read (render_cache/prune.py)
+        self.touch = touch
         self._key: bytes | None = None
         # plain strings: a build looks up ~17,000 entries, and pathlib's joins and
         # ``read_bytes`` cost as much as the HMAC itself (issue 12)
@@ -133,6 +144,8 @@ class MachineCache:
         try:
             with open(self._where(key), "rb") as stream:
                 blob = stream.read()
+                if self.touch:
+                    _touch(stream.fileno())
         except (OSError, ValueError):
             return None
         return self.unseal(blob, key)

@@ -76,7 +76,7 @@ class CachingWriter(Writer):  # type: ignore[misc]
         self.seconds: dict[str, float] = {"kunci": 0.0, "render": 0.0}  # for bench/
         self.rendered: list[str] = []  # pages rendered and stored (their inputs changed)
         self.folders: set[str] = set()  # output folders made by this build
-        self.inputs = PageInputs(self.settings, MachineCache(folder, CLOSURES))
+        self.inputs = PageInputs(self.settings, MachineCache(folder, CLOSURES, touch=True))
         self.files = PageFiles(folder)  # the pages' bytes, linked into the output
         self.maker = FolderMaker(self.output_path)  # the item pages' folders, meanwhile
         self.started = time.time_ns()  # before any entry this build writes (prune.py)
@@ -291,11 +291,25 @@ def on_finalized(pelican: Any) -> None:
         # What the last few builds used is kept; the rest goes (prune.py, every few builds).
         started = time.perf_counter()
         record(writer.cache.folder, writer.started, writer.used)
-        pruned = prune(writer.cache.folder, NAMESPACE)
+        pruned = prune(writer.cache.folder, NAMESPACE, aged())
         if pruned is not None:
             stats["dibuang"] = {"entri": pruned.entries, "berkas": pruned.files}
         stats["detik"]["pangkas"] = round(time.perf_counter() - started, 3)
         _write_stats(writer.cache.folder / STATS, stats)
+
+
+def aged() -> tuple[str, ...]:
+    """Return the cache's namespaces kept by last use: each of their users touches reads.
+
+    The template analyses, converted Markdown, and the theme's provenance pieces and
+    image variants (imported here: the theme imports this package).
+    """
+    from site_theme.images import CACHE_NAMESPACE as IMAGES
+    from site_theme.provenance import PIECE_CACHE as PIECES
+
+    from .readers import NAMESPACE as MARKDOWN
+
+    return (CLOSURES, MARKDOWN, PIECES, IMAGES)
 
 
 def _write_stats(path: Path, stats: dict[str, Any]) -> None:

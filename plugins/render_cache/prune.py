@@ -9,6 +9,9 @@ builds used:
 
 - a page entry (``halaman/``) whose key none of them looked up and that is older than
   the oldest of them (an entry written by a build still running is newer: it stays);
+- an entry of the caches whose users touch what they read (``MachineCache(touch=True)``:
+  converted Markdown, template analyses, provenance pieces, image variants) that was
+  last read or written before the oldest of them began;
 - a stored page or provenance piece (``halaman-berkas/``) whose status changed before
   the oldest of them began. Linking a file into an output changes its ``ctime``, so every
   file a kept build linked or stored is newer; removing an old output changes it too,
@@ -20,8 +23,7 @@ long) is cleared a share per build, the lists kept until it is done.
 Removing is always safe here, only slower: a missing entry or file is a miss and the
 page is rendered again (pages.py). What must not happen is removing what the next build
 will want; a list that cannot be read stops the prune before anything is removed.
-Converted Markdown (``markdown/``) and provenance pieces' entries (``catatan/``) grow by
-one per edited item, not per publish, and are left alone; see docs/rendering.md.
+See docs/rendering.md, "Pruning".
 """
 
 from __future__ import annotations
@@ -70,11 +72,15 @@ def record(folder: Path, started_ns: int, keys: Iterable[str]) -> None:
         write_whole(folder / USED / f"{started_ns}-{os.getpid()}.txt", text)
 
 
-def prune(folder: Path, namespace: str, keep: int = KEEP) -> Pruned | None:
+def prune(
+    folder: Path, namespace: str, aged: Iterable[str] = (), keep: int = KEEP
+) -> Pruned | None:
     """Remove what none of the last ``keep`` builds used, once ``2 * keep`` have recorded.
 
-    Returns None when nothing was done: too few lists yet, or one of the last ``keep``
-    could not be read (then nothing is removed).
+    ``namespace`` holds the entries the lists name; ``aged`` are namespaces whose users
+    touch every entry they read (``MachineCache(touch=True)``), so their entries are
+    kept by time alone. Returns None when nothing was done: too few lists yet, or one of
+    the last ``keep`` could not be read (then nothing is removed).
     """
     try:
         names = os.listdir(folder / USED)
@@ -91,6 +97,8 @@ def prune(folder: Path, namespace: str, keep: int = KEEP) -> Pruned | None:
         return None
     since = recent[0][0] - MARGIN_NS
     entries = _prune_entries(folder / namespace, keys, since, MOST)
+    for name in aged:  # nothing named: the time each was last read or written decides
+        entries += _prune_entries(folder / name, set(), since, MOST - entries)
     files = _prune_files(folder / FILES, since, MOST - entries)
     removed = 0
     if entries + files < MOST:  # else the next build prunes again, lists and all

@@ -26,7 +26,7 @@ from .pictures import covered_images, picture_tags
 
 def _cache(settings: dict[str, Any]) -> MachineCache | None:
     folder = settings.get("RENDER_CACHE_PATH")
-    return MachineCache(Path(folder), CACHE_NAMESPACE) if folder else None
+    return MachineCache(Path(folder), CACHE_NAMESPACE, touch=True) if folder else None
 
 
 def make_pictures(generators: list[Any], build: Any) -> None:

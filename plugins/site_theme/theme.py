@@ -190,7 +190,7 @@ def on_finalized(pelican: Any) -> None:
         build.urls,
         settings["SITENAME"],
         build.settings.provenance == "peran-nama-dan-tanggal",
-        cache=MachineCache(store, PIECE_CACHE) if store is not None else None,
+        cache=MachineCache(store, PIECE_CACHE, touch=True) if store is not None else None,
     )
     write_record(
         output,
