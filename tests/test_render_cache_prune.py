@@ -18,7 +18,7 @@ import pytest
 from approval_gate.api import MachineCache, cache_key
 from imagekit import camera_jpeg
 from render_cache.page_files import FOLDER as FILES
-from render_cache.prune import KEEP, MARGIN_NS, MOST, USED, prune, record
+from render_cache.prune import KEEP, MARGIN_NS, MOST, USED, aged, prune, record
 from site_theme.images import CACHE_NAMESPACE
 from sitekit import Site
 from test_render_cache_pages import CACHED, VERIFY, _build, _cache, _same, _site, _stats
@@ -180,3 +180,12 @@ def test_caches_kept_by_last_use_lose_only_what_no_recent_build_read(tmp_path: P
     found = prune(cache, "halaman", aged=("markdown",))
     assert found is not None and found.entries == 1
     assert read.exists() and not box.path_of(cache_key("naskah lama")).exists()
+
+
+def test_every_cache_a_build_reads_by_last_use_is_declared_and_touches() -> None:
+    from render_cache import pages, readers
+    from site_theme import images, provenance
+
+    assert aged() == ("catatan", "gambar", "halaman-templat", "markdown")
+    names = (pages.CLOSURES, readers.NAMESPACE, provenance.PIECE_CACHE, images.CACHE_NAMESPACE)
+    assert sorted(names) == list(aged())

@@ -38,12 +38,13 @@ from .closure import Uncacheable
 from .folders import FolderMaker, plan
 from .inputs import PageInputs
 from .page_files import PageFiles, name_in, write_fresh
-from .prune import prune, record
+from .prune import aged, by_last_use, prune, record
 
 logger = logging.getLogger(__name__)
 
 NAMESPACE = "halaman"
-CLOSURES = "halaman-templat"  # each template's closure, checked against its texts (inputs.py)
+#: Each template's closure, checked against its texts (inputs.py); kept while builds read it.
+CLOSURES = by_last_use("halaman-templat")
 STATS = "halaman-statistik.json"
 VERIFY_ENV = "KPU_RENDER_CACHE_VERIFY"
 OPTIONS = o.OptionSet(
@@ -296,20 +297,6 @@ def on_finalized(pelican: Any) -> None:
             stats["dibuang"] = {"entri": pruned.entries, "berkas": pruned.files}
         stats["detik"]["pangkas"] = round(time.perf_counter() - started, 3)
         _write_stats(writer.cache.folder / STATS, stats)
-
-
-def aged() -> tuple[str, ...]:
-    """Return the cache's namespaces kept by last use: each of their users touches reads.
-
-    The template analyses, converted Markdown, and the theme's provenance pieces and
-    image variants (imported here: the theme imports this package).
-    """
-    from site_theme.images import CACHE_NAMESPACE as IMAGES
-    from site_theme.provenance import PIECE_CACHE as PIECES
-
-    from .readers import NAMESPACE as MARKDOWN
-
-    return (CLOSURES, MARKDOWN, PIECES, IMAGES)
 
 
 def _write_stats(path: Path, stats: dict[str, Any]) -> None:

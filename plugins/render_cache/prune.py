@@ -9,9 +9,10 @@ builds used:
 
 - a page entry (``halaman/``) whose key none of them looked up and that is older than
   the oldest of them (an entry written by a build still running is newer: it stays);
-- an entry of the caches whose users touch what they read (``MachineCache(touch=True)``:
-  converted Markdown, template analyses, provenance pieces, image variants) that was
-  last read or written before the oldest of them began;
+- an entry of the caches whose users touch what they read (named with ``by_last_use``,
+  opened ``MachineCache(touch=True)``: converted Markdown, template analyses,
+  provenance pieces, image variants) last read or written before the oldest of them
+  began;
 - a stored page or provenance piece (``halaman-berkas/``) whose status changed before
   the oldest of them began. Linking a file into an output changes its ``ctime``, so every
   file a kept build linked or stored is newer; removing an old output changes it too,
@@ -51,6 +52,8 @@ MARGIN_NS = 2_000_000_000
 #: machine): a cache grown before pruning existed (52,000 stale entries on the bench
 #: site: 10 s at once) is cleared over the next builds, one share each.
 MOST = 5_000
+#: The namespaces kept by last use (``by_last_use``): each is declared where it is named.
+_AGED: set[str] = set()
 _HEADER = "halaman-dipakai 1"
 _LIST = re.compile(r"([0-9]{1,20})-([0-9]{1,10})\.txt")
 _KEY = re.compile(r"[0-9a-f]{64}")
@@ -63,6 +66,21 @@ class Pruned:
     entries: int
     files: int
     lists: int
+
+
+def by_last_use(namespace: str) -> str:
+    """Declare a namespace whose users touch each entry they read; return its name.
+
+    Its entries are then kept while a recent build reads them (``prune``'s ``aged``):
+    a module names its cache's namespace with it, so whatever a build uses is declared.
+    """
+    _AGED.add(namespace)
+    return namespace
+
+
+def aged() -> tuple[str, ...]:
+    """Return the namespaces declared with ``by_last_use``, in order."""
+    return tuple(sorted(_AGED))
 
 
 def record(folder: Path, started_ns: int, keys: Iterable[str]) -> None:

@@ -36,12 +36,13 @@ from pelican import signals
 from pelican.readers import BaseReader, MarkdownReader
 
 from . import dates
+from .prune import by_last_use
 
 logger = logging.getLogger(__name__)
 
 #: Raise when the entry format or the conversion below changes: old entries then miss.
 CODE_VERSION = 1
-NAMESPACE = "markdown"
+NAMESPACE = by_last_use("markdown")  # touched when read: kept while builds read it
 #: The suffixes Pelican's MarkdownReader reads.
 SUFFIXES = tuple(MarkdownReader.file_extensions)
 

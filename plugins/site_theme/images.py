@@ -34,6 +34,7 @@ import PIL
 from PIL import Image, ImageCms, ImageOps
 
 from approval_gate.api import GateError, MachineCache, cache_key, code_digest
+from render_cache.prune import by_last_use
 
 WIDTHS = (480, 640, 960, 1600)
 RASTER = (".jpg", ".jpeg", ".png", ".webp")
@@ -41,7 +42,7 @@ RASTER = (".jpg", ".jpeg", ".png", ".webp")
 QUALITY = {"webp": 74, "jpeg": 80, "copy_jpeg": 90, "copy_webp": 90}
 #: Raise when what is made, or how an entry is stored, changes.
 CODE_VERSION = 1
-CACHE_NAMESPACE = "gambar"
+CACHE_NAMESPACE = by_last_use("gambar")  # touched when read: kept while builds read it
 MIME = {"webp": "image/webp", "jpg": "image/jpeg", "png": "image/png"}
 #: Content folders of signed furniture (served as signed, never re-encoded).
 FURNITURE = ("static/", "extra/")

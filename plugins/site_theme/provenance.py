@@ -52,6 +52,7 @@ from approval_gate.api import (
     signing_key,
 )
 from render_cache.page_files import PageFiles, read_back, write_fresh
+from render_cache.prune import by_last_use
 
 RECORD_FORMAT = "kpu-rembang-catatan-item-1"
 #: The folder of the per-item pieces; nothing else is ever written into it.
@@ -66,7 +67,7 @@ ANCHOR_KEY_PATH = "persetujuan/jangkar.pub"
 #: The site-wide record of earlier versions: removed from an output that still has it.
 OLD_RECORD_PATH = "persetujuan/catatan.json"
 #: Pieces kept between builds (in RENDER_CACHE_PATH); raise when a piece is made differently.
-PIECE_CACHE = "catatan"
+PIECE_CACHE = by_last_use("catatan")  # touched when read: kept while builds read it
 PIECE_VERSION = 1
 
 
