@@ -110,7 +110,7 @@ def _cache_folder(tmp_path: Path, lists: int) -> tuple[Path, int]:
     future = time.time_ns() + 60 * 10**9
     for number in range(lists):
         started = future - (lists - number) * 10**6
-        record(cache, started, [KEY] if number == lists - 1 else [])
+        record(cache, started, bytes.fromhex(KEY) if number == lists - 1 else b"")
     return cache, future
 
 
@@ -135,7 +135,7 @@ def test_the_prune_waits_for_enough_builds_and_keeps_what_they_used(tmp_path: Pa
     old = cache / "halaman" / "ab" / ("ab" + "1" * 62)
     old.write_bytes(b"entri lama")
     assert prune(cache, "halaman") is None  # one build short: nothing yet
-    record(cache, time.time_ns() + 61 * 10**9, [])
+    record(cache, time.time_ns() + 61 * 10**9, b"")
     assert prune(cache, "halaman") is not None
     assert used.exists() and not old.exists()
 

@@ -81,7 +81,7 @@ class CachingWriter(Writer):  # type: ignore[misc]
         self.files = PageFiles(folder)  # the pages' bytes, linked into the output
         self.maker = FolderMaker(self.output_path)  # the item pages' folders, meanwhile
         self.started = time.time_ns()  # before any entry this build writes (prune.py)
-        self.used: set[str] = set()  # every key looked up: what the prune keeps
+        self.used = bytearray()  # every key looked up, raw: what the prune keeps (prune.py)
         _writers.append(self)
 
     def write_file(self, name: Any, template: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
@@ -168,7 +168,7 @@ class CachingWriter(Writer):  # type: ignore[misc]
             key = None
             self.reasons[f"galat {type(error).__name__}"] += 1
         if key:
-            self.used.add(key)
+            self.used += bytes.fromhex(key)
         stored = name_in(self.cache.get(key)) if key else None
         rendering = time.perf_counter()
         self.seconds["kunci"] += rendering - started
@@ -291,7 +291,7 @@ def on_finalized(pelican: Any) -> None:
         }
         # What the last few builds used is kept; the rest goes (prune.py, every few builds).
         started = time.perf_counter()
-        record(writer.cache.folder, writer.started, writer.used)
+        record(writer.cache.folder, writer.started, bytes(writer.used))
         pruned = prune(writer.cache.folder, NAMESPACE, aged())
         if pruned is not None:
             stats["dibuang"] = {"entri": pruned.entries, "berkas": pruned.files}
