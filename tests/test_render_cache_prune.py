@@ -189,3 +189,18 @@ def test_every_cache_a_build_reads_by_last_use_is_declared_and_touches() -> None
     assert aged() == ("catatan", "gambar", "halaman-templat", "markdown")
     names = (pages.CLOSURES, readers.NAMESPACE, provenance.PIECE_CACHE, images.CACHE_NAMESPACE)
     assert sorted(names) == list(aged())
+
+
+def test_a_cache_folder_that_cannot_be_listed_stops_the_prune_not_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache, _ = _cache_folder(tmp_path, 2 * KEEP)
+    old = cache / "halaman" / "ab" / ("ab" + "1" * 62)
+    old.write_bytes(b"entri lama")
+
+    def failing(*args: object) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr("render_cache.prune.os.scandir", failing)
+    assert prune(cache, "halaman") is None
+    assert old.exists() and len(_lists(cache)) == 2 * KEEP

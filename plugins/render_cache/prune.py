@@ -33,8 +33,8 @@ import contextlib
 import os
 import re
 from collections.abc import Iterable
-from itertools import chain
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from approval_gate.api import OPEN_FOLDER, write_whole
@@ -121,10 +121,13 @@ def prune(
     if keys is None:
         return None
     since = recent[0][0] - MARGIN_NS
-    entries = _prune_entries(folder / namespace, keys, since, MOST)
-    for name in aged:  # nothing named: the time each was last read or written decides
-        entries += _prune_entries(folder / name, set(), since, MOST - entries)
-    files = _prune_files(folder / FILES, since, MOST - entries)
+    try:
+        entries = _prune_entries(folder / namespace, keys, since, MOST)
+        for name in aged:  # nothing named: the time each was last read or written decides
+            entries += _prune_entries(folder / name, set(), since, MOST - entries)
+        files = _prune_files(folder / FILES, since, MOST - entries)
+    except OSError:  # a folder that cannot be listed (an I/O error): the build goes on
+        return None
     removed = 0
     if entries + files < MOST:  # else the next build prunes again, lists and all
         for _, name in lists[:-keep]:
