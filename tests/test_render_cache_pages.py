@@ -51,6 +51,12 @@ LISTING_PAGES = {
 #: The period archives (a year, a month): their own items and the menu's counts are keyed.
 PERIOD_PAGES = {"arsip/2026/index.html", "arsip/2026/11/index.html"}
 CACHED = ITEM_PAGES | OTHER_PAGES | LISTING_PAGES | PERIOD_PAGES
+#: The feeds of ``_site``, kept like pages (render_cache/feeds.py).
+FEEDS = {
+    f"feeds/{name}.{kind}.xml"
+    for name in ("semua", "kategori-berita", "kategori-pengumuman", "penulis-kpu-kabupaten-rembang")
+    for kind in ("atom", "rss")
+} | {"feeds/semua-id.atom.xml"}
 
 
 def _site(site: Site) -> tuple[Path, Path]:
@@ -144,6 +150,98 @@ def test_one_edited_item_renders_only_its_own_page(site: Site) -> None:
     _same(after, _build(site, plain))
 
 
+def test_an_unchanged_build_takes_every_feed_from_the_cache(site: Site) -> None:
+    cached, plain = _site(site)
+    _build(site, cached)
+    assert set(_stats(site)["umpan"]["dibuat_daftar"]) == FEEDS
+    again = _build(site, cached, VERIFY)  # verify: each feed from the cache is made too
+    feeds = _stats(site)["umpan"]
+    assert (feeds["dari_cache"], feeds["dibuat"], feeds["tanpa_cache"]) == (len(FEEDS), 0, 0)
+    assert b"<title>Berita Dua</title>" in again["feeds/semua.atom.xml"]
+    _same(again, _build(site, plain))
+
+
+def test_an_edited_item_makes_again_only_the_feeds_listing_it(site: Site) -> None:
+    cached, plain = _site(site)
+    _build(site, cached)
+    source = site.content / "pengumuman" / "rapat.md"
+    source.write_text(source.read_text().replace("Rapat pleno terbuka.", "Rapat DIUBAH."))
+    site.approve_all("pengumuman/rapat.md")
+    after = _build(site, cached, VERIFY)
+    assert set(_stats(site)["umpan"]["dibuat_daftar"]) == FEEDS - {
+        "feeds/kategori-berita.atom.xml",  # only news: unchanged, from the cache
+        "feeds/kategori-berita.rss.xml",
+    }
+    assert b"Rapat DIUBAH." in after["feeds/kategori-pengumuman.atom.xml"]
+    _same(after, _build(site, plain))
+
+
+def test_a_feed_follows_the_new_address_of_an_item_its_items_link_to(site: Site) -> None:
+    """The announcement links to a news item that is in no feed of announcements."""
+    cached, plain = _site(site)
+    rapat = site.content / "pengumuman" / "rapat.md"
+    link = ". [Berita]({filename}../berita/satu.md)\n"  # in its text, not in its summary
+    rapat.write_text("Summary: Ringkasan.\n" + rapat.read_text().replace(".\n", link))
+    site.approve_all("pengumuman/rapat.md")
+    _build(site, cached)
+    source = site.content / "berita" / "satu.md"
+    source.write_text(source.read_text().replace("Date:", "Slug: satu-baru\nDate:"))
+    site.approve_all("berita/satu.md")
+    after = _build(site, cached, VERIFY)
+    assert "feeds/kategori-pengumuman.atom.xml" in _stats(site)["umpan"]["dibuat_daftar"]
+    assert b"berita/satu-baru/" in after["feeds/kategori-pengumuman.atom.xml"]
+    _same(after, _build(site, plain))
+
+
+def test_a_poisoned_feed_is_made_again_and_never_published(site: Site) -> None:
+    cached, plain = _site(site)
+    _build(site, cached)
+    box = MachineCache(_cache(site), "halaman")
+    stored = _cache(site) / "halaman-berkas"
+    names = {
+        p: (box.get(p.name) or b"").decode()
+        for p in (_cache(site) / "halaman").rglob("*")
+        if p.is_file()
+    }
+    feeds = [n for n in names.values() if (stored / n).read_bytes().startswith(b"<?xml")]
+    assert len(feeds) == len(FEEDS)
+    for name in feeds[:3]:  # a stored feed edited in place: it no longer hashes to its name
+        (stored / name).chmod(0o644)
+        (stored / name).write_bytes((stored / name).read_bytes()[:-7] + b"RACUN!!")
+    after = _build(site, cached)  # not verify: the stored file itself must be refused
+    assert _stats(site)["umpan"]["dibuat"] == 3
+    assert site.hits("RACUN") == []
+    _same(after, _build(site, plain))
+
+
+#: A plugin of the site's own that changes every feed from the environment: the writer
+#: cannot know what it reads, so no feed may come from the cache while it is connected.
+FEED_PLUGIN = """
+import os
+from pelican import signals
+
+def rights(context, feed):
+    feed.feed["feed_copyright"] = os.environ.get("HAK_CIPTA", "-")
+
+def register():
+    signals.feed_generated.connect(rights)
+"""
+
+
+def test_with_an_unknown_feed_plugin_every_feed_is_made_as_without_cache(site: Site) -> None:
+    _site(site)
+    (site.root / "umpan_hak_cipta.py").write_text(FEED_PLUGIN)
+    extra = "sys.path.insert(0, str(site_root))\nPLUGINS = [*PLUGINS, 'umpan_hak_cipta']\n"
+    cached, plain = _settings(site, extra)
+    _build(site, cached, {"HAK_CIPTA": "Satu"})
+    after = _build(site, cached, {"HAK_CIPTA": "Dua"})
+    feeds = _stats(site)["umpan"]
+    assert (feeds["dari_cache"], feeds["dibuat"], feeds["tanpa_cache"]) == (0, 0, len(FEEDS))
+    assert _stats(site)["alasan_tanpa_cache"]["penerima sinyal umpan"] == len(FEEDS)
+    assert b"<rights>Dua</rights>" in after["feeds/semua.atom.xml"]
+    _same(after, _build(site, plain, {"HAK_CIPTA": "Dua"}))
+
+
 def test_period_pages_follow_their_own_items_and_the_menus_counts(site: Site) -> None:
     """The archive menu (periods and their counts) is keyed; other periods' items are not."""
     cached, plain = _site(site)
@@ -234,7 +332,7 @@ def test_a_poisoned_cache_still_gives_exactly_the_right_pages(site: Site) -> Non
     cached, plain = _site(site)
     _build(site, cached)
     entries = sorted(p for p in (_cache(site) / "halaman").rglob("*") if p.is_file())
-    assert len(entries) == len(CACHED)
+    assert len(entries) == len(CACHED) + len(FEEDS)  # the feeds' entries beside the pages'
     box = MachineCache(_cache(site), "halaman")
     stored = _cache(site) / "halaman-berkas"  # an entry names its page's file (page_files.py)
     texts = {p: (stored / (box.get(p.name) or b"").decode()).read_bytes() for p in entries}
@@ -245,7 +343,7 @@ def test_a_poisoned_cache_still_gives_exactly_the_right_pages(site: Site) -> Non
         p for p, text in texts.items() if b'<h1 data-pagefind-meta="title">Berita Dua<' in text
     )
     shutil.copyfile(one, two)  # item one's entry under item two's key
-    others = [p for p in entries if p not in (one, two)]
+    others = [p for p in entries if p not in (one, two) and not texts[p].startswith(b"<?xml")]
     others[0].write_bytes(b"RACUN")
     others[1].write_bytes(others[1].read_bytes()[:-7] + b"RACUN!!")
     after = _build(site, cached, VERIFY)

@@ -165,14 +165,16 @@ def content_html(value: Any) -> dict[str, str]:
     return {"content": digest(_html(value)), "summary": digest(str(value.summary))}
 
 
-def _html(value: Any) -> str:
-    """Return the item's HTML as ``value.content`` gives it on this page.
+def _html(value: Any, siteurl: str | None = None) -> str:
+    """Return the item's HTML as ``value.content`` gives it on this page (or at ``siteurl``).
 
     Pelican's link pass (``_update_content``) replaces only what its link pattern finds;
     with the default pattern every link starts with ``{`` or ``|``, so HTML holding
     neither comes out of it exactly as it went in, at any depth. Such HTML is taken as
     it is: the pass was about half of the items' part of the keys (two depths per item,
-    regular expressions over the whole text, issue 12). Anything else takes Pelican's way.
+    regular expressions over the whole text, issue 12). Anything else takes Pelican's way:
+    ``value.content`` for the page, ``value.get_content(siteurl)`` for a feed, which
+    resolves links against the site's address (feeds.py).
     """
     raw = value.__dict__.get("_content")
     if (
@@ -183,7 +185,12 @@ def _html(value: Any) -> str:
         and value.settings.get("INTRASITE_LINK_REGEX") == _LINKS
     ):
         return raw
-    return str(value.content)
+    return str(value.content if siteurl is None else value.get_content(siteurl))
+
+
+def feed_html(value: Any, siteurl: str) -> str:
+    """Return the digest of an item's HTML as a feed at ``siteurl`` shows it (feeds.py)."""
+    return digest(_html(value, siteurl))
 
 
 def content_fields(

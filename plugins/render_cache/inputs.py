@@ -221,16 +221,24 @@ class PageInputs:
         memo = (id(value), value.get_siteurl(), id(approvals))
         known = self._items.get(memo)
         if known is None or known[0] is not value:
-            fields = (id(value), id(approvals))  # the same whatever the page's siteurl
-            same = self._fields.get(fields)
-            if same is None or same[0] is not value:
-                data = fp.content_fields(value, approvals, self._wrappers)
-                same = (value, fp.digest(_JSON.encode([data])))  # cache_key(data)
-                self._fields[fields] = same
+            fields = self.fields(value, approvals)
             html = fp.content_html(value)  # two hex digests: joined, never ambiguous
-            known = (value, fp.digest(f"{same[1]}\0{html['content']}\0{html['summary']}"))
+            known = (value, fp.digest(f"{fields}\0{html['content']}\0{html['summary']}"))
             self._items[memo] = known
         return str(known[1])
+
+    def fields(self, value: Any, approvals: Any) -> str:
+        """Return the digest of what any page or feed shows of an item but its HTML.
+
+        Once per build: the same whatever the page's siteurl (``fp.content_fields``).
+        """
+        memo = (id(value), id(approvals))
+        same = self._fields.get(memo)
+        if same is None or same[0] is not value:
+            data = fp.content_fields(value, approvals, self._wrappers)
+            same = (value, fp.digest(_JSON.encode([data])))  # cache_key(data)
+            self._fields[memo] = same
+        return str(same[1])
 
     def listing(
         self,

@@ -35,6 +35,8 @@ from approval_gate.api import ExitCode, KpuError, MachineCache, settings_source
 from approval_gate.api import options as o
 
 from .closure import Uncacheable
+from .feeds import feed_key
+from .feeds import render as render_feed
 from .folders import FolderMaker, plan
 from .inputs import PageInputs
 from .page_files import PageFiles, name_in, write_fresh
@@ -74,8 +76,9 @@ class CachingWriter(Writer):  # type: ignore[misc]
         self.verify = bool(verify) or os.environ.get(VERIFY_ENV) == "1"
         self.counts: Counter[str] = Counter()
         self.reasons: Counter[str] = Counter()
-        self.seconds: dict[str, float] = {"kunci": 0.0, "render": 0.0}  # for bench/
+        self.seconds: dict[str, float] = {"kunci": 0.0, "render": 0.0, "umpan": 0.0}  # bench/
         self.rendered: list[str] = []  # pages rendered and stored (their inputs changed)
+        self.feeds: list[str] = []  # feeds made and stored (feeds.py)
         self.folders: set[str] = set()  # output folders made by this build
         self.inputs = PageInputs(self.settings, MachineCache(folder, CLOSURES, touch=True))
         self.files = PageFiles(folder)  # the pages' bytes, linked into the output
@@ -218,6 +221,84 @@ class CachingWriter(Writer):  # type: ignore[misc]
             write_fresh(path, output)
             self.counts["tanpa-cache"] += 1
 
+    def write_feed(
+        self,
+        elements: Any,
+        context: Any,
+        path: str | None = None,
+        url: str | None = None,
+        feed_type: str = "atom",
+        override_output: bool = False,
+        feed_title: str | None = None,
+    ) -> Any:
+        """Write one feed: from the cache when its inputs are unchanged, else made (feeds.py).
+
+        Returns the feed as Pelican's does, or None for a feed taken from the cache (no
+        caller of Pelican 4.12 reads it).
+        """
+        if not path:
+            return super().write_feed(
+                elements, context, path, url, feed_type, override_output, feed_title
+            )
+        started = time.perf_counter()
+        try:
+            return self._feed(elements, context, path, url, feed_type, override_output, feed_title)
+        finally:
+            self.seconds["umpan"] += time.perf_counter() - started
+
+    def _feed(
+        self,
+        elements: Any,
+        context: Any,
+        path: str,
+        url: str | None,
+        feed_type: str,
+        override: bool,
+        feed_title: str | None,
+    ) -> Any:
+        """Pelican's ``write_feed`` with the cache in front of making the feed."""
+        try:
+            key: str | None = feed_key(
+                self.inputs, elements, context, path, url, feed_type, feed_title
+            )
+        except Uncacheable as why:
+            key = None
+            self.reasons[str(why).split(":")[-1].strip() or "?"] += 1
+        except Exception as error:  # noqa: BLE001 (unprovable: making it says what is wrong)
+            key = None
+            self.reasons[f"galat {type(error).__name__}"] += 1
+        if key:
+            self.used += bytes.fromhex(key)
+        complete = sanitised_join(self.output_path, path)
+        os.makedirs(os.path.dirname(complete), exist_ok=True)
+        claimed = self._claim(complete, override)
+        stored = name_in(self.cache.get(key)) if key and claimed else None
+        cached = self.files.place(stored, complete) if stored else None
+        if cached is not None and not self.verify:
+            self.counts["umpan-dari-cache"] += 1
+            logger.info('Writing "%s"', complete)
+            return None
+        feed, data = render_feed(self, elements, context, path, url, feed_type, feed_title)
+        if cached is not None:  # verify mode: the cache must be exactly right
+            if cached != data:
+                raise CacheMismatch(
+                    f"Umpan {path} dari cache berbeda dengan umpan yang baru dibuat "
+                    "(RENDER_CACHE_VERIFY); build dihentikan, tidak ada yang diterbitkan.",
+                    hint="Laporkan ke pengelola situs, lalu hapus folder cache "
+                    "(RENDER_CACHE_PATH) dan jalankan lagi.",
+                )
+            self.counts["umpan-dari-cache"] += 1
+        elif claimed and key:
+            self.cache.put(key, self.files.store(data, complete).encode("ascii"))
+            self.counts["umpan-dibuat"] += 1
+            self.feeds.append(path)
+        elif claimed:
+            write_fresh(complete, data)
+            self.counts["umpan-tanpa-cache"] += 1
+        logger.info('Writing "%s"', complete)
+        signals.feed_written.send(complete, context=context, feed=feed)
+        return feed
+
     def _claim(self, path: str, override: bool) -> bool:
         """Pelican 4.12's ``_open_w`` checks; False where it would write to ``os.devnull``."""
         if path in self._overridden_files:
@@ -286,6 +367,12 @@ def on_finalized(pelican: Any) -> None:
             "tanpa_cache": counts["tanpa-cache"],
             "alasan_tanpa_cache": dict(writer.reasons),
             "halaman_dirender": sorted(writer.rendered),
+            "umpan": {
+                "dari_cache": counts["umpan-dari-cache"],
+                "dibuat": counts["umpan-dibuat"],
+                "tanpa_cache": counts["umpan-tanpa-cache"],
+                "dibuat_daftar": sorted(writer.feeds),
+            },
             "periksa": writer.verify,
             "detik": {part: round(value, 3) for part, value in writer.seconds.items()},
         }
