@@ -10,6 +10,7 @@ others call the prune on a cache folder made by hand: what it must never remove.
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -155,6 +156,27 @@ def test_the_prune_never_removes_new_files_or_follows_a_symlink(tmp_path: Path) 
     assert found is not None and (found.entries, found.files) == (0, 0)
     assert fresh.exists()
     assert (elsewhere / ("d" * 64)).exists()
+
+
+def test_a_list_a_killed_build_was_writing_goes_with_the_old_lists(tmp_path: Path) -> None:
+    cache, future = _cache_folder(tmp_path, 2 * KEEP)
+    gone = _dead_pid()
+    killed = cache / USED / f".{future - 10**12}-{gone}.txt.x1y2.tmp"  # long before
+    running = cache / USED / f".{future - 10**12}-{os.getpid()}.txt.x3y4.tmp"  # still alive
+    recent = cache / USED / f".{future}-{gone}.txt.x5y6.tmp"  # begun after the kept builds
+    for path in (killed, running, recent):
+        path.write_text("halaman-dipakai 1\n")
+    found = prune(cache, "halaman")
+    assert found is not None and found.lists == KEEP + 1
+    assert not killed.exists()
+    assert running.exists() and recent.exists()
+
+
+def _dead_pid() -> int:
+    """Return the number of a process that has just ended."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
 
 
 def test_a_cache_grown_large_is_cleared_a_share_per_build(tmp_path: Path) -> None:

@@ -57,6 +57,8 @@ MOST = 5_000
 _AGED: set[str] = set()
 _HEADER = "halaman-dipakai 1"
 _LIST = re.compile(r"([0-9]{1,20})-([0-9]{1,10})\.txt")
+#: A list being written (``write_whole``'s temporary name); left behind by a killed build.
+_WRITING = re.compile(r"\.([0-9]{1,20})-([0-9]{1,10})\.txt\.[^/]*\.tmp")
 _KEY = re.compile(r"[0-9a-f]{64}")
 
 
@@ -130,11 +132,27 @@ def prune(
         return None
     removed = 0
     if entries + files < MOST:  # else the next build prunes again, lists and all
-        for _, name in lists[:-keep]:
+        for name in [name for _, name in lists[:-keep]] + _abandoned(names, since):
             with contextlib.suppress(OSError):
                 os.unlink(folder / USED / name)
                 removed += 1
     return Pruned(entries, files, removed)
+
+
+def _abandoned(names: list[str], since: int) -> list[str]:
+    """Return the lists a killed build was writing: begun before ``since``, its process gone."""
+    found = []
+    for name in names:
+        writing = _WRITING.fullmatch(name)
+        if writing is None or int(writing[1]) >= since:
+            continue
+        try:
+            os.kill(int(writing[2]), 0)
+        except ProcessLookupError:
+            found.append(name)
+        except (OSError, OverflowError):
+            continue  # alive (another user's) or not a process number: kept
+    return found
 
 
 def _keys(used: Path, names: list[str]) -> set[str] | None:
