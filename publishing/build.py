@@ -72,7 +72,13 @@ class BuildResult:
     seconds: Mapping[str, float] = field(default_factory=dict)
 
 
-def _prune(builds: Path, keep: int = 50) -> None:
+#: Build manifests kept in ``var/builds/`` (the last good one is also ``gate-manifest.json``).
+#: Each lists every item with its sign-offs: 6.2 MB at 5,000 items, so 50 held 300 MB;
+#: what was published is kept by the publication archive, not here.
+MANIFESTS_KEPT = 10
+
+
+def _prune(builds: Path, keep: int = MANIFESTS_KEPT) -> None:
     """Keep the newest ``keep`` build manifests (the archive keeps what was published)."""
     done = sorted(builds.glob("*.json"), key=lambda p: p.stat().st_mtime)
     for old in done[:-keep]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import inspect
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -26,7 +27,14 @@ from pelican.settings import read_settings
 from approval_gate.api import AnchorError, ConfigError, ExitCode
 import publishing.search
 from publishing import pelican_child
-from publishing.build import SKIPPED, BuildFailed, judge_result, read_result
+from publishing.build import (
+    MANIFESTS_KEPT,
+    SKIPPED,
+    BuildFailed,
+    build_site,
+    judge_result,
+    read_result,
+)
 from sitekit import Site, copy_project
 
 ROSTER_ERROR = AnchorError(
@@ -442,3 +450,20 @@ def test_the_child_leaves_at_once_but_keeps_what_exit_does(tmp_path: Path, threa
     )
     assert (done.returncode, done.stdout, done.stderr) == (3, "dicetak", "galat")
     assert mark.read_text() == ("thread atexit teardown" if thread else "atexit ")
+
+
+def test_a_build_keeps_only_the_newest_manifests(site: Site) -> None:
+    """Old builds' manifests (6 MB each at 5,000 items) do not pile up in var/builds/."""
+    site.article("berita/satu.md", "Berita Satu", "Isi.")
+    site.approve_all("berita/satu.md")
+    builds = site.root / "var" / "builds"
+    builds.mkdir(parents=True)
+    for number in range(MANIFESTS_KEPT + 5):  # left by earlier builds, oldest first
+        old = builds / f"{number:032x}.json"
+        old.write_text("{}\n")
+        os.utime(old, (1_700_000_000 + number, 1_700_000_000 + number))
+    result = build_site(site.write_settings(), site.output, dict(os.environ))
+    kept = sorted(p.name for p in builds.iterdir())
+    assert len(kept) == MANIFESTS_KEPT
+    assert f"{result.manifest['build_id']}.json" in kept  # this build's, and the newest others
+    assert f"{MANIFESTS_KEPT + 4:032x}.json" in kept and f"{5:032x}.json" not in kept
