@@ -18,6 +18,7 @@ from the settings, which are keyed); with any other receiver of ``feed_generated
 
 from __future__ import annotations
 
+import functools
 import io
 import weakref
 from importlib import metadata as distributions
@@ -48,6 +49,15 @@ def _receivers(signal: Any) -> list[str]:
     return sorted(found)
 
 
+@functools.cache
+def _feedgenerator() -> str:
+    """Return feedgenerator's version (once per process: a build is one process)."""
+    try:
+        return distributions.version("feedgenerator")
+    except distributions.PackageNotFoundError:
+        return "-"
+
+
 def site_url(context: Any, path: str) -> str:
     """Return the address a feed resolves its links against (Pelican 4.12's ``write_feed``)."""
     return str(context.get("SITEURL", path_to_url(get_relative_path(path))))
@@ -75,21 +85,17 @@ def feed_key(
         items.append(
             [
                 inputs.fields(item, approvals),
-                fp.feed_html(item, address),
+                inputs.html_at(item, address),
                 fp.digest(str(item.summary)),  # as the feed reads it: the item's siteurl
                 fp.plain(getattr(item, "date", None)),
                 fp.plain(getattr(item, "modified", None)),
             ]
         )
-    try:
-        version = distributions.version("feedgenerator")
-    except distributions.PackageNotFoundError:
-        version = "-"
     return cache_key(
         "umpan",
         FEED_VERSION,
         inputs.base(),
-        version,
+        _feedgenerator(),
         generated,
         [feed_type, path, url, feed_title],
         fp.plain(

@@ -53,6 +53,7 @@ class PageInputs:
         self._parsed: dict[Any, Any] = {}
         self._items: dict[tuple[int, Any, int], tuple[Any, str]] = {}
         self._fields: dict[tuple[int, int], tuple[Any, str]] = {}
+        self._html: dict[tuple[int, str], tuple[Any, str]] = {}  # an item's HTML at an address
         self._results: dict[tuple[Any, ...], tuple[Any, Any]] = {}  # a helper over a list
         self._tokens: dict[str, tuple[Any, str]] = {}  # an immutable value's JSON, by name
         self._orders: dict[int, tuple[Closure, tuple[tuple[str, bool], ...]]] = {}  # sorted
@@ -225,6 +226,19 @@ class PageInputs:
             html = fp.content_html(value)  # two hex digests: joined, never ambiguous
             known = (value, fp.digest(f"{fields}\0{html['content']}\0{html['summary']}"))
             self._items[memo] = known
+        return str(known[1])
+
+    def html_at(self, value: Any, siteurl: str) -> str:
+        """Return the digest of an item's HTML as resolved at ``siteurl`` (a feed's address).
+
+        Once per build and address: an item is in up to seven feeds (all items, its
+        category and author, Atom and RSS, its language), and resolving its links again
+        for each was a third of a cached feed's key.
+        """
+        memo = (id(value), siteurl)
+        known = self._html.get(memo)
+        if known is None or known[0] is not value:
+            known = self._html[memo] = (value, fp.feed_html(value, siteurl))
         return str(known[1])
 
     def fields(self, value: Any, approvals: Any) -> str:
