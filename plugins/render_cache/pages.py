@@ -11,9 +11,9 @@ the gate see the same build. Paginated listings go through Pelican's own paginat
 loop (re-done here) and are cached page by page. A page whose inputs cannot all be
 fingerprinted (whole-list pages such as archives, unknown values) is always rendered. With
 ``RENDER_CACHE_VERIFY = True`` (or ``KPU_RENDER_CACHE_VERIFY=1``) every hit is rendered
-too and compared: a difference stops the build. Each build records the keys it looked
-up, and every few builds what the last ones did not use is removed (prune.py). See
-docs/rendering.md.
+too and compared: a difference stops the build. Feeds are kept the same way, keyed by
+their items (feeds.py). Each build records the keys it looked up, and every few builds
+what the last ones did not use is removed (prune.py). See docs/rendering.md.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def _number(value: int) -> str:
 
 
 class CachingWriter(Writer):  # type: ignore[misc]
-    """Pelican's writer, taking unchanged pages from the machine's cache."""
+    """Pelican's writer, taking unchanged pages and feeds from the machine's cache."""
 
     def __init__(self, output_path: str, settings: dict[str, Any] | None = None) -> None:
         super().__init__(output_path, settings=settings)
