@@ -109,6 +109,13 @@ def _stats(site: Site) -> dict[str, Any]:
     return stats
 
 
+def _rewrite(site: Site, item: str, old: str, new: str) -> None:
+    """Edit an item's text (``old`` becomes ``new``); the four roles approve it again."""
+    source = site.content / item
+    source.write_text(source.read_text().replace(old, new))
+    site.approve_all(item)
+
+
 def _same(cached: dict[str, bytes], plain: dict[str, bytes]) -> None:
     """Assert that two builds wrote the same files with the same bytes."""
     assert sorted(cached) == sorted(plain)
@@ -164,9 +171,7 @@ def test_an_unchanged_build_takes_every_feed_from_the_cache(site: Site) -> None:
 def test_an_edited_item_makes_again_only_the_feeds_listing_it(site: Site) -> None:
     cached, plain = _site(site)
     _build(site, cached)
-    source = site.content / "pengumuman" / "rapat.md"
-    source.write_text(source.read_text().replace("Rapat pleno terbuka.", "Rapat DIUBAH."))
-    site.approve_all("pengumuman/rapat.md")
+    _rewrite(site, "pengumuman/rapat.md", "Rapat pleno terbuka.", "Rapat DIUBAH.")
     after = _build(site, cached, VERIFY)
     assert set(_stats(site)["umpan"]["dibuat_daftar"]) == FEEDS - {
         "feeds/kategori-berita.atom.xml",  # only news: unchanged, from the cache
@@ -184,9 +189,7 @@ def test_a_feed_follows_the_new_address_of_an_item_its_items_link_to(site: Site)
     rapat.write_text("Summary: Ringkasan.\n" + rapat.read_text().replace(".\n", link))
     site.approve_all("pengumuman/rapat.md")
     _build(site, cached)
-    source = site.content / "berita" / "satu.md"
-    source.write_text(source.read_text().replace("Date:", "Slug: satu-baru\nDate:"))
-    site.approve_all("berita/satu.md")
+    _rewrite(site, "berita/satu.md", "Date:", "Slug: satu-baru\nDate:")
     after = _build(site, cached, VERIFY)
     assert "feeds/kategori-pengumuman.atom.xml" in _stats(site)["umpan"]["dibuat_daftar"]
     assert b"berita/satu-baru/" in after["feeds/kategori-pengumuman.atom.xml"]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import io
 import weakref
+from dataclasses import dataclass
 from importlib import metadata as distributions
 from typing import Any
 
@@ -63,15 +64,17 @@ def site_url(context: Any, path: str) -> str:
     return str(context.get("SITEURL", path_to_url(get_relative_path(path))))
 
 
-def feed_key(
-    inputs: PageInputs,
-    elements: Any,
-    context: Any,
-    path: str,
-    url: str | None,
-    feed_type: str,
-    feed_title: str | None,
-) -> str:
+@dataclass(frozen=True)
+class Feed:
+    """What one ``write_feed`` call names: the feed's path, URL, type and title."""
+
+    path: str
+    url: str | None
+    kind: str  # Pelican's feed_type: "atom" or "rss"
+    title: str | None
+
+
+def feed_key(inputs: PageInputs, feed: Feed, elements: Any, context: Any) -> str:
     """Return the feed's key, or raise ``Uncacheable`` (then it is made as Pelican makes it)."""
     generated = _receivers(signals.feed_generated)
     if not set(generated) <= KNOWN_RECEIVERS or _receivers(signals.feed_written):
@@ -79,7 +82,7 @@ def feed_key(
     approvals = context.get("approvals")
     if approvals is None:
         raise Uncacheable("umpan tanpa penyedia persetujuan")
-    address = site_url(context, path)
+    address = site_url(context, feed.path)
     items = []
     for item in list(elements)[: inputs.settings["FEED_MAX_ITEMS"]]:
         items.append(
@@ -97,7 +100,7 @@ def feed_key(
         inputs.base(),
         _feedgenerator(),
         generated,
-        [feed_type, path, url, feed_title],
+        [feed.kind, feed.path, feed.url, feed.title],
         fp.plain(
             [
                 address,
@@ -110,27 +113,19 @@ def feed_key(
     )
 
 
-def render(
-    writer: Any,
-    elements: Any,
-    context: Any,
-    path: str,
-    url: str | None,
-    feed_type: str,
-    feed_title: str | None,
-) -> tuple[Any, bytes]:
+def render(writer: Any, feed: Feed, elements: Any, context: Any) -> tuple[Any, bytes]:
     """Make the feed as Pelican 4.12's ``write_feed`` does; return it and its bytes.
 
     The same steps in the same order (the writer's addresses, the feed, its items, the
     ``feed_generated`` signal), then the feed serialised as its file would hold it.
     """
-    writer.site_url = site_url(context, path)
+    writer.site_url = site_url(context, feed.path)
     writer.feed_domain = context.get("FEED_DOMAIN")
-    writer.feed_url = writer.urljoiner(writer.feed_domain, url or path)
-    feed = writer._create_new_feed(feed_type, feed_title, context)
+    writer.feed_url = writer.urljoiner(writer.feed_domain, feed.url or feed.path)
+    made = writer._create_new_feed(feed.kind, feed.title, context)
     for element in elements[: writer.settings["FEED_MAX_ITEMS"]]:
-        writer._add_item_to_the_feed(feed, element)
-    signals.feed_generated.send(context, feed=feed)
+        writer._add_item_to_the_feed(made, element)
+    signals.feed_generated.send(context, feed=made)
     text = io.StringIO()
-    feed.write(text, "utf-8")
-    return feed, text.getvalue().encode("utf-8")
+    made.write(text, "utf-8")
+    return made, text.getvalue().encode("utf-8")

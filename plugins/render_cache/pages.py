@@ -35,7 +35,7 @@ from approval_gate.api import ExitCode, KpuError, MachineCache, settings_source
 from approval_gate.api import options as o
 
 from .closure import Uncacheable
-from .feeds import feed_key
+from .feeds import Feed, feed_key
 from .feeds import render as render_feed
 from .folders import FolderMaker, plan
 from .inputs import PageInputs
@@ -242,25 +242,15 @@ class CachingWriter(Writer):  # type: ignore[misc]
             )
         started = time.perf_counter()
         try:
-            return self._feed(elements, context, path, url, feed_type, override_output, feed_title)
+            feed = Feed(path, url, feed_type, feed_title)
+            return self._feed(feed, elements, context, override_output)
         finally:
             self.seconds["umpan"] += time.perf_counter() - started
 
-    def _feed(
-        self,
-        elements: Any,
-        context: Any,
-        path: str,
-        url: str | None,
-        feed_type: str,
-        override: bool,
-        feed_title: str | None,
-    ) -> Any:
+    def _feed(self, feed: Feed, elements: Any, context: Any, override: bool) -> Any:
         """Pelican's ``write_feed`` with the cache in front of making the feed."""
         try:
-            key: str | None = feed_key(
-                self.inputs, elements, context, path, url, feed_type, feed_title
-            )
+            key: str | None = feed_key(self.inputs, feed, elements, context)
         except Uncacheable as why:
             key = None
             self.reasons[str(why).split(":")[-1].strip() or "?"] += 1
@@ -269,7 +259,7 @@ class CachingWriter(Writer):  # type: ignore[misc]
             self.reasons[f"galat {type(error).__name__}"] += 1
         if key:
             self.used += bytes.fromhex(key)
-        complete = sanitised_join(self.output_path, path)
+        complete = sanitised_join(self.output_path, feed.path)
         os.makedirs(os.path.dirname(complete), exist_ok=True)
         claimed = self._claim(complete, override)
         stored = name_in(self.cache.get(key)) if key and claimed else None
@@ -278,11 +268,11 @@ class CachingWriter(Writer):  # type: ignore[misc]
             self.counts["umpan-dari-cache"] += 1
             logger.info('Writing "%s"', complete)
             return None
-        feed, data = render_feed(self, elements, context, path, url, feed_type, feed_title)
+        made, data = render_feed(self, feed, elements, context)
         if cached is not None:  # verify mode: the cache must be exactly right
             if cached != data:
                 raise CacheMismatch(
-                    f"Umpan {path} dari cache berbeda dengan umpan yang baru dibuat "
+                    f"Umpan {feed.path} dari cache berbeda dengan umpan yang baru dibuat "
                     "(RENDER_CACHE_VERIFY); build dihentikan, tidak ada yang diterbitkan.",
                     hint="Laporkan ke pengelola situs, lalu hapus folder cache "
                     "(RENDER_CACHE_PATH) dan jalankan lagi.",
@@ -291,13 +281,13 @@ class CachingWriter(Writer):  # type: ignore[misc]
         elif claimed and key:
             self.cache.put(key, self.files.store(data, complete).encode("ascii"))
             self.counts["umpan-dibuat"] += 1
-            self.feeds.append(path)
+            self.feeds.append(feed.path)
         elif claimed:
             write_fresh(complete, data)
             self.counts["umpan-tanpa-cache"] += 1
         logger.info('Writing "%s"', complete)
-        signals.feed_written.send(complete, context=context, feed=feed)
-        return feed
+        signals.feed_written.send(complete, context=context, feed=made)
+        return made
 
     def _claim(self, path: str, override: bool) -> bool:
         """Pelican 4.12's ``_open_w`` checks; False where it would write to ``os.devnull``."""
