@@ -84,7 +84,7 @@ def feed_key(inputs: PageInputs, feed: Feed, elements: Any, context: Any) -> str
         raise Uncacheable("umpan tanpa penyedia persetujuan")
     address = site_url(context, feed.path)
     items = []
-    for item in list(elements)[: inputs.settings["FEED_MAX_ITEMS"]]:
+    for item in elements[: inputs.settings["FEED_MAX_ITEMS"]]:  # as render() lists them
         items.append(
             [
                 inputs.fields(item, approvals),

@@ -23,6 +23,7 @@ import logging
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -162,16 +163,7 @@ class CachingWriter(Writer):  # type: ignore[misc]
         if local["localsiteurl"]:
             context["localsiteurl"] = local["localsiteurl"]
         started = time.perf_counter()
-        try:
-            key: str | None = self.inputs.key(name, template, local)
-        except Uncacheable as why:
-            key = None
-            self.reasons[str(why).split(":")[-1].strip() or "?"] += 1
-        except Exception as error:  # noqa: BLE001 (unprovable: rendering says what is wrong)
-            key = None
-            self.reasons[f"galat {type(error).__name__}"] += 1
-        if key:
-            self.used += bytes.fromhex(key)
+        key = self._key(lambda: self.inputs.key(name, template, local))
         stored = name_in(self.cache.get(key)) if key else None
         rendering = time.perf_counter()
         self.seconds["kunci"] += rendering - started
@@ -249,16 +241,7 @@ class CachingWriter(Writer):  # type: ignore[misc]
 
     def _feed(self, feed: Feed, elements: Any, context: Any, override: bool) -> Any:
         """Pelican's ``write_feed`` with the cache in front of making the feed."""
-        try:
-            key: str | None = feed_key(self.inputs, feed, elements, context)
-        except Uncacheable as why:
-            key = None
-            self.reasons[str(why).split(":")[-1].strip() or "?"] += 1
-        except Exception as error:  # noqa: BLE001 (unprovable: making it says what is wrong)
-            key = None
-            self.reasons[f"galat {type(error).__name__}"] += 1
-        if key:
-            self.used += bytes.fromhex(key)
+        key = self._key(lambda: feed_key(self.inputs, feed, elements, context))
         complete = sanitised_join(self.output_path, feed.path)
         os.makedirs(os.path.dirname(complete), exist_ok=True)
         claimed = self._claim(complete, override)
@@ -288,6 +271,24 @@ class CachingWriter(Writer):  # type: ignore[misc]
         logger.info('Writing "%s"', complete)
         signals.feed_written.send(complete, context=context, feed=made)
         return made
+
+    def _key(self, make: Callable[[], str]) -> str | None:
+        """Return a page's or feed's key from ``make``, noted as used; None if it has none.
+
+        Why there is none is counted (``alasan_tanpa_cache``); the page or feed is then
+        made as without the cache, which reports whatever is really wrong.
+        """
+        try:
+            key = make()
+        except Uncacheable as why:
+            self.reasons[str(why).split(":")[-1].strip() or "?"] += 1
+            return None
+        except Exception as error:  # noqa: BLE001 (unprovable: making it says what is wrong)
+            self.reasons[f"galat {type(error).__name__}"] += 1
+            return None
+        if key:
+            self.used += bytes.fromhex(key)
+        return key or None
 
     def _claim(self, path: str, override: bool) -> bool:
         """Pelican 4.12's ``_open_w`` checks; False where it would write to ``os.devnull``."""
