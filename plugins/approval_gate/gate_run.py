@@ -7,19 +7,18 @@ generators' shared context (one per build; autoreload makes a new one each time)
 
 from __future__ import annotations
 
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
 from .clock import now as clock_now
-from .errors import Finding, GateError
+from .errors import GateError
 from .export_hashes import read_export_hashes
 from .ledger import Ledger, load_trusted, open_ledger, start_reading
 from .manifest import Manifest
-from .records import SignOff
 from .roster import Roster
 from .roster_file import check_version
 from .settings import GateSettings
+from .signoff_reading import Reading
 
 
 @dataclass
@@ -41,7 +40,7 @@ class Site:
     settings: GateSettings
     roster: Roster
     runs: dict[int, BuildRun] = field(default_factory=dict)
-    reading: Future[tuple[list[SignOff], list[Finding]]] | None = None
+    reading: Reading | None = None
 
 
 _sites: dict[int, Site] = {}

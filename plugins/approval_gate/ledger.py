@@ -21,7 +21,6 @@ from __future__ import annotations
 import posixpath
 from collections import defaultdict
 from collections.abc import Mapping
-from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -34,12 +33,12 @@ from .errors import Finding
 from .items import discover_items
 from .naskah import NEEDS_FIX, check_naskah, needs_fix_reason
 from .naskah_cache import NaskahCache, SourceSeen
-from .records import SignOff, item_folder
+from .records import item_folder
 from .roster import Roster
 from .roster_file import load_roster
 from .rules import Decision, Verdict, admit, judge
 from .settings import GateSettings, load_settings, read_settings_file
-from .signoff_reading import read_signoffs
+from .signoff_reading import Reading, read_signoffs
 from .signoff_reading import start_reading as start_reading  # the build's (gate.py)
 
 
@@ -241,7 +240,7 @@ def read_ledger(
     content: Path,
     now: datetime,
     cache_path: Path | None,
-    reading: Future[tuple[list[SignOff], list[Finding]]] | None = None,
+    reading: Reading | None = None,
     limits: Limits | None = None,
     known: Known | None = None,
 ) -> Ledger:
@@ -301,7 +300,7 @@ def open_ledger(
     *,
     roster: Roster | None = None,
     now: datetime | None = None,
-    reading: Future[tuple[list[SignOff], list[Finding]]] | None = None,
+    reading: Reading | None = None,
     known: Known | None = None,
 ) -> Ledger:
     """Open the ledger of a site: settings file (or settings) -> roster -> sign-offs.

@@ -11,9 +11,12 @@ process only lists them.
 from __future__ import annotations
 
 import os
+import pickle
+import signal
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from .cache import Signer, SignoffCache, content_key, entry_of, identity, key_of, signoff_of
 from .errors import Finding
@@ -266,24 +269,71 @@ def read_signoffs(
     return done, findings
 
 
-def _read_in_background(
-    approvals: Path, cache_path: Path | None, known: Mapping[str, str] | None = None
-) -> tuple[list[SignOff], list[Finding]]:
-    return read_signoffs(approvals, cache_path, parallel=False, known=known)
+class Reading:
+    """Sign-offs read and verified in a forked process, collected with ``result``.
+
+    The forked process writes what it read to an unnamed temporary file and ends; only
+    then does ``result`` load it. The reader (about 140 MB at 10,000 items: the cache
+    tables and 40,000 sign-offs) is never in memory beside the Pelican process that
+    takes its result, as it was when a pool's worker sent the result back the moment it
+    was done (docs/publishing.md, "Memory of a publish").
+
+    Fail closed and never twice wrong: a process that gives no answer (it raised, was
+    killed, or could not be forked) changes nothing but where the work is done:
+    ``result`` then reads and verifies here, and raises what the reading raises.
+    """
+
+    def __init__(
+        self, approvals: Path, cache_path: Path | None, known: Mapping[str, str] | None
+    ) -> None:
+        self.work = (approvals, cache_path, known)
+        self.pid = 0
+        self.answer: IO[bytes] | None = None
+        if not hasattr(os, "fork"):
+            return
+        try:
+            self.answer = tempfile.TemporaryFile()  # noqa: SIM115 - closed by ``result``
+            self.pid = os.fork()
+        except OSError:
+            return
+        if self.pid == 0:  # pragma: no cover - the forked reader (its answer is tested)
+            self._answer(self.answer)
+
+    def _answer(self, answer: IO[bytes]) -> None:  # pragma: no cover - forked reader
+        """Read, write the answer and end the forked process, never returning into Pelican."""
+        code = 1
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            found = read_signoffs(*self.work[:2], parallel=False, known=self.work[2])
+            pickle.dump(found, answer, protocol=pickle.HIGHEST_PROTOCOL)
+            answer.close()
+            code = 0
+        finally:
+            os._exit(code)
+
+    def result(self) -> tuple[list[SignOff], list[Finding]]:
+        """Wait for the reader to end, then return its answer (or read here)."""
+        answer, self.answer = self.answer, None
+        if answer is None:
+            return read_signoffs(*self.work[:2], parallel=False, known=self.work[2])
+        with answer:
+            if self.pid > 0:
+                _, status = os.waitpid(self.pid, 0)
+                if os.waitstatus_to_exitcode(status) == 0:
+                    answer.seek(0)
+                    found: tuple[list[SignOff], list[Finding]] = pickle.load(answer)  # noqa: S301 - our fork's
+                    return found
+        return read_signoffs(*self.work[:2], parallel=False, known=self.work[2])
 
 
 def start_reading(
     approvals: Path, cache_path: Path | None, known: Mapping[str, str] | None = None
-) -> Future[tuple[list[SignOff], list[Finding]]]:
+) -> Reading:
     """Read and verify sign-offs in another process while Pelican reads the content.
 
     Pelican builds on one core; on a cold run the signature checks (about 0.11 ms each)
     then cost nothing but the other core. The result is collected by ``open_ledger``.
     ``known``: as ``read_signoffs``'s (a sealed build's, export_hashes.py).
     """
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(max_workers=1)
-    future = pool.submit(_read_in_background, approvals, cache_path, known)
-    pool.shutdown(wait=False)
-    return future
+    return Reading(approvals, cache_path, known)
