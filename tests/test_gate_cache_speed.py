@@ -189,6 +189,35 @@ def test_a_fresh_copy_of_approvals_verifies_only_new_or_changed_sign_offs(
     )
 
 
+def test_other_verifying_code_verifies_every_sign_off_again(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache written by other verifying code is not even loaded, in the work tree too.
+
+    Unchanged files are found by identity; a change to the code that verifies them
+    (``cache.VERIFY_VERSION``) must still verify each again, and its old tables are
+    never held in memory only to match nothing.
+    """
+    site.article(ITEM, "Rapat", "Isi.", category="Berita")
+    site.approve_all(ITEM)
+    checked = _counting(monkeypatch)
+    assert open_ledger(site.settings).verdict(ITEM).publishable
+    assert len(checked) == len(ROLES)
+    checked.clear()
+    assert open_ledger(site.settings).verdict(ITEM).publishable
+    assert checked == []  # found by identity
+    cache_module = sys.modules["approval_gate.cache"]
+    monkeypatch.setattr(cache_module, "VERIFY_VERSION", "kode-lain")
+    folder = site.root / ".cache" / "gate"
+    assert cache_module.SignoffCache(folder).data["files"] == {}
+    assert cache_module.VerifiedCache(folder).data["verified"] == {}
+    assert open_ledger(site.settings).verdict(ITEM).publishable
+    assert len(checked) == len(ROLES)
+    checked.clear()
+    assert open_ledger(site.settings).verdict(ITEM).publishable
+    assert checked == []  # and kept for the new code
+
+
 def test_a_changed_byte_of_a_cached_sign_off_is_verified_again(site: Site) -> None:
     site.article(ITEM, "Rapat", "Isi.", category="Berita")
     site.approve_all(ITEM)

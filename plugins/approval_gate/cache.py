@@ -124,6 +124,14 @@ class _JsonCache:
         if self.file and self.sealer:
             self._load(self.file, self.sealer)
 
+    def code(self) -> str:
+        """Return the version of the code whose results the tables hold ("": any).
+
+        A file written by other code is not loaded at all: its tables would be read,
+        held in memory and copied to every worker, only for nothing in them to match.
+        """
+        return ""
+
     def _load(self, file: Path, sealer: MachineCache) -> None:
         wait_for_saves()
         try:
@@ -138,7 +146,7 @@ class _JsonCache:
             return  # edited, from another machine or folder, or cut short: work it out again
         try:
             loaded = json.loads(data)
-            if loaded.get("format") == CACHE_FORMAT:
+            if loaded.get("format") == CACHE_FORMAT and loaded.get("code", "") == self.code():
                 self.data = {table: dict(loaded[table]) for table in self.tables}
         except (ValueError, KeyError, TypeError, AttributeError):
             pass  # a broken cache only makes this run slower
@@ -147,7 +155,8 @@ class _JsonCache:
         """Write the cache atomically, only if something changed."""
         if not self.file or not self.sealer or not self.changed:
             return
-        text = json.dumps({"format": CACHE_FORMAT, **self.data}, separators=(",", ":"))
+        kept = {"format": CACHE_FORMAT, "code": self.code(), **self.data}
+        text = json.dumps(kept, separators=(",", ":"))
         try:
             write_whole(self.file, self.sealer.seal(text.encode("utf-8"), self.name))
         except OSError:
@@ -207,6 +216,10 @@ class VerifiedCache(_JsonCache):
     name = "verified.json"
     tables = ("verified",)
 
+    def code(self) -> str:
+        """Return the verifying code's version (``VERIFY_VERSION``)."""
+        return VERIFY_VERSION
+
 
 class SignoffCache(_JsonCache):
     """Verified sign-offs found by file identity (``files``) or by content (``verified``).
@@ -219,6 +232,10 @@ class SignoffCache(_JsonCache):
 
     name = "signoffs.json"
     tables = ("files",)
+
+    def code(self) -> str:
+        """Return the verifying code's version: a file found by identity was checked by it."""
+        return VERIFY_VERSION
 
     def __init__(self, folder: Path | None, root: str = "") -> None:
         super().__init__(folder)
