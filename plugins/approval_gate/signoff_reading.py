@@ -278,9 +278,9 @@ class Reading:
     takes its result, as it was when a pool's worker sent the result back the moment it
     was done (docs/publishing.md, "Memory of a publish").
 
-    Fail closed and never twice wrong: a process that gives no answer (it raised, was
-    killed, or could not be forked) changes nothing but where the work is done:
-    ``result`` then reads and verifies here, and raises what the reading raises.
+    Fail closed: a process that gives no answer (it raised, was killed, or could not
+    be forked) changes nothing but where the work is done: ``result`` then reads and
+    verifies here, and raises what that reading raises.
     """
 
     def __init__(
@@ -305,8 +305,7 @@ class Reading:
         try:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            found = read_signoffs(*self.work[:2], parallel=False, known=self.work[2])
-            pickle.dump(found, answer, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(self._read(), answer, protocol=pickle.HIGHEST_PROTOCOL)
             answer.close()
             code = 0
         finally:
@@ -316,7 +315,7 @@ class Reading:
         """Wait for the reader to end, then return its answer (or read here)."""
         answer, self.answer = self.answer, None
         if answer is None:
-            return read_signoffs(*self.work[:2], parallel=False, known=self.work[2])
+            return self._read()
         with answer:
             if self.pid > 0:
                 _, status = os.waitpid(self.pid, 0)
@@ -324,7 +323,12 @@ class Reading:
                     answer.seek(0)
                     found: tuple[list[SignOff], list[Finding]] = pickle.load(answer)  # noqa: S301 - our fork's
                     return found
-        return read_signoffs(*self.work[:2], parallel=False, known=self.work[2])
+        return self._read()
+
+    def _read(self) -> tuple[list[SignOff], list[Finding]]:
+        """Read and verify the sign-offs in this process (the reader's work)."""
+        approvals, cache_path, known = self.work
+        return read_signoffs(approvals, cache_path, parallel=False, known=known)
 
 
 def start_reading(
