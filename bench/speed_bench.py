@@ -771,10 +771,10 @@ def verdicts(benches: list[Bench], code: Code) -> list[tuple[str, str, bool | No
             _ok(_quotient(big, changed), 1.3),
         ),
         *(_full_row(b, code) for b in benches),
-        (
+        (  # judged by PSS, the memory taken: the RSS sum counts a forked page per process
             "Peak memory of any publish at 10,000 ≤ 400 MB",
-            "-" if peak is None else f"{peak:.0f} MB (each page once: {pss:.0f} MB)",
-            _ok(peak, 400),
+            "-" if pss is None else f"{pss:.0f} MB by PSS (RSS summed: {peak:.0f} MB)",
+            _ok(pss, 400),
         ),
         ("`invoke status` at 5,000, cold < 3 s", seconds(cold), _ok(cold, 3, strict=True)),
         ("`invoke status` at 5,000, warm < 0.5 s", seconds(warm), _ok(warm, 0.5, strict=True)),
