@@ -189,6 +189,9 @@ def write_atomically(path: Path, data: dict[str, Any]) -> None:
 
 def run(argv: list[str], result: Path) -> int:
     """Run Pelican's own command line with the collector installed; write ``result``."""
+    from gc_thresholds import collect_less  # publishing/, this script's folder, is sys.path[0]
+
+    collect_less()  # nearly all of a build's objects live until it ends (gc_thresholds.py)
     outcome = Outcome()
     readable = logging.StreamHandler(sys.stderr)
     readable.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))

@@ -47,6 +47,7 @@ from .compress import SERVED_BY, Compression
 from .config import load_config
 from .faults import AGAIN, MACHINE_NOTE, Unfinished, is_storage, storage_error
 from .forked import in_fork
+from .gc_thresholds import collecting_less
 from .lock import publish_lock
 from .prepare import DEMO_ENV, Prepared, prepare, publish_env, release_name
 from .seal import SealError
@@ -218,7 +219,7 @@ def publish(
     run = Run(repo, sha, rel, var, env, demo, machine_state(repo, env, demo=demo))
     run.progress = progress
     try:
-        with publish_lock(var / "publish.lock"):
+        with publish_lock(var / "publish.lock"), collecting_less():
             return _locked(run, target, dry_run, allow_withdrawal)
     except OSError as error:  # before the switch: what comes after it is ``Unfinished``
         if not is_storage(error):
