@@ -41,6 +41,7 @@ from approval_gate.api import KpuError, cache_key, code_digest, options
 
 from . import compress_store, linked_store
 from .compress_store import CopyStore
+from .provenance_facts import FOLDER as RECORDS
 from .tree import OutputFile
 
 #: File types worth compressing: text. Images, PDFs, fonts and Pagefind's own index files
@@ -68,6 +69,10 @@ SUFFIXES = frozenset(
 NAMES = frozenset({"allowed_signers"})
 #: Below this a copy saves less than one network packet's headers are worth.
 MIN_BYTES = 256
+#: Folders whose files get no copies: the per-item approval records (about 4 KB of JSON
+#: each, fetched only when a reader checks that item) were 40 % of all copies at 5,000
+#: items, and every copy is a file to link, list, audit and deploy on every publish.
+UNCOPIED = (f"{RECORDS}/",)
 GZIP_LEVEL = 9
 BROTLI_QUALITY = 6
 #: The copies' suffixes and the Content-Encoding a server sends with each.
@@ -92,6 +97,8 @@ def copy_of(rel: str) -> str | None:
 
 def worth(rel: str, size: int) -> bool:
     """Return whether ``rel`` (``size`` bytes) is a text file that gets compressed copies."""
+    if rel.startswith(UNCOPIED):
+        return False
     name = posixpath.basename(rel)
     suffix = posixpath.splitext(name)[1].lower()
     return size >= MIN_BYTES and (suffix in SUFFIXES or name in NAMES)

@@ -39,6 +39,7 @@ def _folder(tmp_path: Path) -> Path:
         "berita/a/index.html": PAGE,
         "theme/js/cari.js": b"const x = 1;\n" * 40,
         "persetujuan/allowed_signers": b'andi@kpu namespaces="x" ssh-ed25519 AAAA\n' * 8,
+        "persetujuan/catatan/0123456789abcdef0123.json": b'{"item":"berita/a.md"}\n' * 40,
         "kecil.html": b"<p>kecil</p>",
         "foto.jpg": b"\xff\xd8" + bytes(range(256)) * 4,
         "pagefind/fragment/id_1.pf_fragment": gzip.compress(PAGE, mtime=0),
@@ -65,6 +66,7 @@ def test_text_files_get_gz_and_br_copies_that_decompress_to_them(tmp_path: Path)
         "berita/a/index.html.br",
         "berita/a/index.html.gz",
         "data/rekap.csv.gz",  # an attachment of that name: kept, not compressed again
+        # no copies of an item's approval record (persetujuan/catatan/): read one at a time
         "persetujuan/allowed_signers.br",
         "persetujuan/allowed_signers.gz",
         "theme/js/cari.js.br",
@@ -334,6 +336,9 @@ def test_a_build_writes_copies_of_pages_feeds_and_the_search_script(built) -> No
     for rel in ("berita/a/index.html", "index.html", "sitemap.xml", "pagefind/pagefind.js"):
         assert f"{rel}.br" in copies and f"{rel}.gz" in copies, rel
     assert not [rel for rel in copies if ".pf_" in rel or rel.endswith(".pagefind.gz")]
+    records = sorted((site.output / "persetujuan" / "catatan").iterdir())
+    assert records and all(p.suffix == ".json" and p.stat().st_size > 256 for p in records)
+    assert not [rel for rel in copies if rel.startswith("persetujuan/catatan/")]
 
 
 FORGED = "berita/a/index.html.br: salinan terkompresi ini tidak terurai menjadi isi "
