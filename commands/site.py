@@ -47,11 +47,15 @@ def _rollback_failed(error: KpuError) -> str:
 def build(c: Context, settings: str = "pelicanconf.py") -> None:
     """Bangun situs: hanya item yang disetujui lengkap yang masuk ke output/."""
     from publishing.build import build_site
+    from publishing.gc_thresholds import collecting_less
     from publishing.problems import PROBLEMS_FILE, held_lines, report_problems
 
     from .cli import shown
 
-    with reported("Build GAGAL: ", failed_log=ROOT / FAILED_BUILD_LOG, stopped=BUILD_STOPPED):
+    with (
+        reported("Build GAGAL: ", failed_log=ROOT / FAILED_BUILD_LOG, stopped=BUILD_STOPPED),
+        collecting_less(),  # its objects live until the build ends (gc_thresholds.py)
+    ):
         result = build_site(settings_file(settings), ROOT / "output")
     manifest = result.manifest
     print(

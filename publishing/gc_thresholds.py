@@ -11,8 +11,8 @@ scanned every 50,000 objects the child ran it 7 times (0.1-0.2 s) and its peak m
 moved by 1-3 %: what a build frees it frees by reference counting, not by the collector.
 
 The collector is never switched off: cycles are still freed, only later. ``publish()``
-restores the process's own thresholds when it ends, since the tests run it inside
-their own long-lived process.
+and the ``invoke build`` task restore the process's own thresholds when they end, since
+the tests run a publish inside their own long-lived process.
 """
 
 from __future__ import annotations

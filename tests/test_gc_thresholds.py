@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import gc
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from publishing.gc_thresholds import THRESHOLDS, collecting_less
 from publishkit import local_targets, run, snapshot
-from sitekit import Site
+from sitekit import Site, copy_project
 
 RECORD = (
     "import gc as _gc, os as _os\n"
@@ -39,6 +41,28 @@ def test_pelican_builds_the_site_with_the_build_thresholds(site: Site, tmp_path:
     assert children and set(children.values()) == {f"{THRESHOLDS}"}
     assert gc.get_threshold() == before  # the building process keeps its own
     assert site.hits("TOKENSETUJU") and not site.hits("TOKENDRAF")
+
+
+@pytest.mark.slow
+def test_invoke_build_and_its_pelican_child_collect_less(site: Site, tmp_path: Path) -> None:
+    """``invoke build`` reads the settings file itself, then Pelican's child runs it."""
+    site.article("berita/disetujui.md", "Disetujui", "TOKENSETUJU")
+    site.approve_all("berita/disetujui.md")
+    mark = tmp_path / "ambang.txt"
+    settings = site.write_settings(extra=RECORD.format(mark=str(mark)))
+    project = copy_project(tmp_path / "proyek", tests=False)  # its own output/ and var/
+    done = subprocess.run(
+        [sys.executable, "-m", "invoke", "-r", str(project), "build", "--settings", str(settings)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    seen = dict(line.split(" ", 1) for line in mark.read_text().splitlines())
+    assert len(seen) >= 2 and set(seen.values()) == {f"{THRESHOLDS}"}
+    assert done.stdout.startswith("Build selesai: 1 item terbit, 0 ditahan")
+    assert (project / "output" / "index.html").is_file()
 
 
 @pytest.mark.slow
