@@ -154,14 +154,14 @@ def test_a_change_sends_only_the_changed_files(published) -> None:
     assert 0 < record["sent"]["files"] < len(snapshot(new)) and record["sent"]["unchanged"] > 0
     assert (old / "berita/sk.pdf").stat().st_ino == (new / "berita/sk.pdf").stat().st_ino
     # the record lists the change and names the previous record; of the provenance record
-    # only the new item's own piece (and its .br/.gz copies) was sent
+    # only the new item's own piece was sent (pieces get no compressed copies)
     pending = yaml.safe_load(_records(site, pending=True)[-1].read_text())
     earlier = _records(site)[0].relative_to(site.approvals / "_arsip").as_posix()
     assert "published" not in pending and pending["previous"] == earlier
     assert [e["item"] for e in pending["changes"]["added"]] == ["berita/baru.md"]
     assert [
         p for p in pending["changes"]["files"]["upload"] if p.startswith("persetujuan/catatan")
-    ] == [piece_path("berita/baru.md") + suffix for suffix in ("", ".br", ".gz")]
+    ] == [piece_path("berita/baru.md")]
 
 
 def test_dry_run_changes_nothing_and_lists_what_would_be_sent(published) -> None:
