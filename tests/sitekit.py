@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from approval_gate.api import (
     ROLE_IDS,
@@ -287,6 +289,23 @@ def copy_project(folder: Path, *, tests: bool = True) -> Path:
     shutil.copytree(REPO, folder, ignore=shutil.ignore_patterns(*skipped))
     commit_all(folder, "Salinan proyek")
     return folder
+
+
+def invoke_build(
+    project: Path, settings: Path, timeout: float = 300, **options: Any
+) -> subprocess.CompletedProcess[str]:
+    """Run ``invoke build`` of a project copy (``copy_project``) on ``settings``, to the end.
+
+    The copy's own output/ and var/ take the build; ``options`` go to ``subprocess.run``.
+    """
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", "-r", str(project), "build", "--settings", str(settings)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        **options,
+    )
 
 
 def commit_all(root: Path, message: str) -> str:

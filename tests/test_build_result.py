@@ -35,7 +35,7 @@ from publishing.build import (
     judge_result,
     read_result,
 )
-from sitekit import Site, copy_project
+from sitekit import Site, copy_project, invoke_build
 
 ROSTER_ERROR = AnchorError(
     "Tanda tangan roster tidak sah: tanda tangan tidak cocok.",
@@ -272,21 +272,12 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy_project(tmp_path_factory.mktemp("proyek") / "proyek", tests=False)
 
 
-def _invoke_build(project: Path, settings: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", "-r", str(project), "build", "--settings", str(settings)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 @pytest.fixture
 def built(site: Site, project: Path) -> Site:
     """A site published once by ``invoke build`` into the project copy's output/."""
     site.article("berita/a.md", "A", "TOKENBAIK")
     site.approve_all("berita/a.md")
-    done = _invoke_build(project, site.settings)
+    done = invoke_build(project, site.settings)
     assert done.returncode == 0, done.stderr
     return site
 
@@ -298,7 +289,7 @@ def test_tampered_roster_ends_invoke_build_with_the_anchor_code(built: Site, pro
     roster.write_text(
         roster.read_text() + "  - {role: komisioner, person: andi, from: 2020-01-01}\n"
     )
-    done = _invoke_build(project, built.settings)
+    done = invoke_build(project, built.settings)
     assert done.returncode == ExitCode.ANCHOR == 5
     assert done.stderr.startswith(
         "Build GAGAL: approvals/roster.yml.sig: Tanda tangan roster tidak sah: "
@@ -314,7 +305,7 @@ def test_unknown_gate_setting_ends_invoke_build_with_the_config_code(
 ) -> None:
     before = _snapshot(project / "output")
     settings = built.write_settings("salah.py", extra="APPROVAL_GATE_ALLOW_DEMO_KEY = True\n")
-    done = _invoke_build(project, settings)
+    done = invoke_build(project, settings)
     assert done.returncode == ExitCode.CONFIG == 3
     assert done.stderr.startswith(
         "Build GAGAL: salah.py: Pengaturan tidak dikenal: "

@@ -25,7 +25,6 @@ import json
 import os
 import random
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -44,7 +43,7 @@ from approval_gate.api import (
 from fastsign import FastSigner
 
 from publishing.problems import PROBLEMS_FILE, SHOWN, Problem, problems, report_problems
-from sitekit import PEOPLE, ROLES, Site, copy_project
+from sitekit import PEOPLE, ROLES, Site, copy_project, invoke_build
 
 pytestmark = pytest.mark.slow
 
@@ -269,18 +268,6 @@ def _fuzzed_site(site: Site, rng: random.Random) -> Fuzzed:
     return fuzz
 
 
-def _invoke_build(project: Path, settings: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``invoke build`` of the project copy on the site, from the site's folder."""
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", "-r", str(project), "build", "--settings", str(settings)],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        cwd=settings.parent,
-        timeout=600,
-    )
-
-
 def test_hundreds_of_bad_files_hold_only_their_own_items(
     site: Site, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -290,7 +277,9 @@ def test_hundreds_of_bad_files_hold_only_their_own_items(
         extra=f"APPROVAL_GATE_MAX_SOURCE_BYTES = {SOURCE_LIMIT}\n"
         f"APPROVAL_GATE_MAX_ATTACHMENT_BYTES = {ATTACHMENT_LIMIT}\n"
     )
-    done = _invoke_build(project, settings)  # never hangs, never fails: a bad file is not fatal
+    # from the site's folder, reading nothing from stdin
+    # from the site's folder, reading nothing; never hangs, never fails: a bad file is not fatal
+    done = invoke_build(project, settings, 600, stdin=subprocess.DEVNULL, cwd=settings.parent)
     assert done.returncode == 0, done.stderr
     assert done.stderr == "" and "Traceback" not in done.stdout
     manifest = json.loads((site.root / "var" / "gate-manifest.json").read_text())

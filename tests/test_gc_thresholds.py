@@ -10,21 +10,24 @@ from __future__ import annotations
 
 import gc
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from publishing.gc_thresholds import THRESHOLDS, collecting_less
 from publishkit import local_targets, run, snapshot
-from sitekit import Site, copy_project
+from sitekit import Site, copy_project, invoke_build
 
 RECORD = (
     "import gc as _gc, os as _os\n"
     "with open({mark!r}, 'a') as _mark:\n"
     "    _mark.write(f'{{_os.getpid()}} {{_gc.get_threshold()}}\\n')\n"
 )
+
+
+def _seen(mark: Path) -> dict[str, str]:
+    """Return the thresholds each process that ran the settings file saw, by its pid."""
+    return dict(line.split(" ", 1) for line in mark.read_text().splitlines())
 
 
 def test_pelican_builds_the_site_with_the_build_thresholds(site: Site, tmp_path: Path) -> None:
@@ -36,7 +39,7 @@ def test_pelican_builds_the_site_with_the_build_thresholds(site: Site, tmp_path:
     settings = site.write_settings(extra=RECORD.format(mark=str(mark)))
     before = gc.get_threshold()
     site.build(settings, dict(os.environ))
-    seen = dict(line.split(" ", 1) for line in mark.read_text().splitlines())
+    seen = _seen(mark)
     children = {pid: value for pid, value in seen.items() if pid != str(os.getpid())}
     assert children and set(children.values()) == {f"{THRESHOLDS}"}
     assert gc.get_threshold() == before  # the building process keeps its own
@@ -51,15 +54,9 @@ def test_invoke_build_and_its_pelican_child_collect_less(site: Site, tmp_path: P
     mark = tmp_path / "ambang.txt"
     settings = site.write_settings(extra=RECORD.format(mark=str(mark)))
     project = copy_project(tmp_path / "proyek", tests=False)  # its own output/ and var/
-    done = subprocess.run(
-        [sys.executable, "-m", "invoke", "-r", str(project), "build", "--settings", str(settings)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = invoke_build(project, settings)
     assert done.returncode == 0, done.stdout + done.stderr
-    seen = dict(line.split(" ", 1) for line in mark.read_text().splitlines())
+    seen = _seen(mark)
     assert len(seen) >= 2 and set(seen.values()) == {f"{THRESHOLDS}"}
     assert done.stdout.startswith("Build selesai: 1 item terbit, 0 ditahan")
     assert (project / "output" / "index.html").is_file()
@@ -81,7 +78,7 @@ def test_every_process_of_a_publish_collects_less(site: Site, tmp_path: Path) ->
     site.commit()
     done = run(settings)
     assert done.returncode == 0, done.stdout + done.stderr
-    seen = dict(line.split(" ", 1) for line in mark.read_text().splitlines())
+    seen = _seen(mark)
     assert len(seen) >= 2 and set(seen.values()) == {f"{THRESHOLDS}"}
     live = snapshot(tmp_path / "web" / "current")
     assert any(b"TOKENSETUJU" in data for data in live.values())
