@@ -21,8 +21,8 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-#: New container objects between scans of the youngest generation (CPython's: 700), its
-#: scans between scans of the middle one (10) and those between full scans (10). A full
+#: New container objects between scans of the youngest generation, its scans between
+#: scans of the middle one, and those between full scans (CPython's: 700, 10, 10). A full
 #: scan also waits until the objects that survived since the last one are a quarter of
 #: all (CPython's own rule), so a build makes none or a few.
 THRESHOLDS = (50_000, 20, 100)
@@ -37,7 +37,7 @@ def collect_less() -> None:
 def collecting_less() -> Iterator[None]:
     """Run the block with ``THRESHOLDS``; restore the thresholds it found afterwards."""
     before = gc.get_threshold()
-    gc.set_threshold(*THRESHOLDS)
+    collect_less()
     try:
         yield
     finally:

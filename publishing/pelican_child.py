@@ -191,7 +191,9 @@ def run(argv: list[str], result: Path) -> int:
     """Run Pelican's own command line with the collector installed; write ``result``."""
     from gc_thresholds import collect_less  # publishing/, this script's folder, is sys.path[0]
 
-    collect_less()  # nearly all of a build's objects live until it ends (gc_thresholds.py)
+    # Python's cycle collector (not the log collector below): nearly all of a build's
+    # objects live until it ends, so it scans less often (gc_thresholds.py).
+    collect_less()
     outcome = Outcome()
     readable = logging.StreamHandler(sys.stderr)
     readable.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
