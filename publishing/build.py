@@ -37,6 +37,7 @@ from .inventory import Sealed
 from .pelican_run import (
     SKIPPED,
     BuildFailed,
+    WarmChild,
     judge_result,
     read_manifest,
     read_result,
@@ -174,6 +175,7 @@ def build_site(
     amend: Callable[[dict[str, Any]], None] | None = None,
     sealed: Sealed | None = None,
     compression: Compression | None = None,
+    warm: WarmChild | None = None,
 ) -> BuildResult:
     """Build the gated site into ``output``, replacing it only when the gate vouches.
 
@@ -186,7 +188,8 @@ def build_site(
     index and the audit read it (a sealed publish adds the items it left out).
     ``sealed`` (a sealed publish's input) makes the audit account for every output file.
     ``compression`` (a publish's choice) defaults to the settings file's; ``search=False``
-    writes no compressed copies either.
+    writes no compressed copies either. ``warm``: a Pelican child a publish started
+    earlier (pelican_run.py ``WarmChild``), used if it fits.
     """
     build_id = uuid.uuid4().hex
     # read before the build, so a wrong PUBLISH_COMPRESS stops it before Pelican runs
@@ -200,7 +203,9 @@ def build_site(
         with tempfile.TemporaryDirectory(prefix=".pelican-result-") as folder:
             result = Path(folder) / "result.json"
             started = time.perf_counter()
-            done = run_pelican(settings_file, staging, build_id, manifest_path, result, env, extra)
+            done = run_pelican(
+                settings_file, staging, build_id, manifest_path, result, env, extra, warm
+            )
             ended = time.perf_counter()
             outcome = read_result(result)
         log = done.stdout + done.stderr

@@ -38,6 +38,91 @@ class BuildFailed(KpuError):
         self.log = log
 
 
+#: The child's script, run by the interpreter running this process.
+CHILD = Path(__file__).with_name("pelican_child.py")
+
+
+def _child_env(env: Mapping[str, str] | None) -> dict[str, str]:
+    """Return the child's environment: this process's, ``env``, and who its parent is."""
+    return {**os.environ, **(env or {}), PARENT_VARIABLE: str(os.getpid())}
+
+
+class WarmChild:
+    """A Pelican child started before its build, importing while the input is sealed.
+
+    Why: starting the interpreter and importing Pelican, Markdown, Jinja2 and the rest
+    took about 0.35 s of every build, while the publish waited for the seal step
+    (publishing/forked.py) with the second core idle. ``start`` runs
+    ``pelican_child.py --warm`` in the folder and environment the build will use; that
+    child imports (``pelican_child.WARM_MODULES``), never the site's settings or plugins,
+    and reads nothing of the site until ``run_pelican`` hands it its arguments. A warm
+    child is used only for exactly the folder and environment it was started with, and
+    only once; ``close`` (or leaving the ``with`` block) ends one never used: its stdin
+    closes and it exits without a result, or is killed after a few seconds. It dies with
+    the publishing process like any build child (``PR_SET_PDEATHSIG``).
+    """
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[str] | None = None
+        self._for: tuple[str, dict[str, str]] | None = None
+
+    def start(self, folder: Path, env: Mapping[str, str] | None = None) -> None:
+        """Start the child in ``folder`` (the build's settings folder) with ``env``."""
+        if self._process is not None:
+            return
+        environment = _child_env(env)
+        self._process = subprocess.Popen(
+            [sys.executable, str(CHILD), "--warm"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=folder,
+            env=environment,
+        )
+        self._for = (str(folder), environment)
+
+    def take(self, folder: Path, env: Mapping[str, str]) -> subprocess.Popen[str] | None:
+        """Return the running child if it was started for ``folder`` and ``env``, once."""
+        process, wanted = self._process, self._for
+        if process is None or wanted != (str(folder), dict(env)) or process.poll() is not None:
+            return None
+        self._process = self._for = None
+        return process
+
+    def close(self) -> None:
+        """End a child never used: its stdin closes, so it exits; killed if it does not."""
+        process, self._process, self._for = self._process, None, None
+        if process is None:
+            return
+        try:
+            process.communicate(input="", timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+
+    def __enter__(self) -> WarmChild:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _handed(process: subprocess.Popen[str], command: list[str]) -> subprocess.CompletedProcess[str]:
+    """Hand a warm child its arguments and wait for it, as ``subprocess.run`` would."""
+    try:
+        out, err = process.communicate(input=json.dumps(command[2:]) + "\n")
+    except BaseException:  # Ctrl-C, SIGTERM: the child goes with the publish
+        process.kill()
+        process.wait()
+        raise
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
 def run_pelican(
     settings_file: Path,
     output: Path,
@@ -46,16 +131,19 @@ def run_pelican(
     result: Path,
     env: dict[str, str] | None = None,
     extra: Mapping[str, Any] | None = None,
+    warm: WarmChild | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run Pelican with the given settings into ``output`` (a child process).
 
     The child (pelican_child.py) writes its outcome as data to ``result``; the log it
     prints is for people only. ``extra`` settings override the file's (``-e``, as JSON):
     a sealed publish sets the machine's anchor and marks the build sealed this way.
+    ``warm``: a child started earlier for this folder and environment (``WarmChild``)
+    is given these arguments instead of starting a new one.
     """
     command = [
         sys.executable,
-        str(Path(__file__).with_name("pelican_child.py")),
+        str(CHILD),
         "--result",
         str(result),
         "-s",
@@ -67,13 +155,17 @@ def run_pelican(
         f"APPROVAL_GATE_MANIFEST_PATH={json.dumps(str(manifest))}",
         *(f"{key}={json.dumps(value)}" for key, value in (extra or {}).items()),
     ]
+    environment = _child_env(env)
+    started = warm.take(settings_file.parent, environment) if warm is not None else None
+    if started is not None:
+        return _handed(started, command)
     return subprocess.run(
         command,
         capture_output=True,
         text=True,
         check=False,
         cwd=settings_file.parent,
-        env={**os.environ, **(env or {}), PARENT_VARIABLE: str(os.getpid())},
+        env=environment,
     )
 
 

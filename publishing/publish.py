@@ -45,10 +45,12 @@ from . import archive, interrupts
 from .build import BuildFailed, build_site
 from .compress import SERVED_BY, Compression
 from .config import load_config
+from .failpoints import failpoint
 from .faults import AGAIN, MACHINE_NOTE, Unfinished, is_storage, storage_error
 from .forked import in_fork
 from .gc_thresholds import collecting_less
 from .lock import publish_lock
+from .pelican_run import WarmChild
 from .prepare import DEMO_ENV, Prepared, prepare, publish_env, release_name
 from .seal import SealError
 from .seal.assemble import amend, trusted_roster
@@ -111,8 +113,8 @@ class PublishResult:
 
 def _sealed_build(run: Run, target: str | None, release: str, moment: datetime) -> Built:
     """Export, check, assemble and build one commit; the export is kept for the next."""
-    with sealed_folders(run.var, release, keep=True) as (folder, cache):
-        ready, anchor, seal, key = _checked(run, target, folder, cache, moment)
+    with sealed_folders(run.var, release, keep=True) as (folder, cache), WarmChild() as warm:
+        ready, anchor, seal, key = _checked(run, target, folder, cache, moment, warm)
         run.lap("seal")
         sealed = seal.sealed
         result = build_site(
@@ -138,6 +140,7 @@ def _sealed_build(run: Run, target: str | None, release: str, moment: datetime) 
                 ready.config.compress and ready.target.kind in SERVED_BY,
                 run.var / "compress-cache",
             ),
+            warm=warm,
         )
     if result.manifest.get("sealed") is not True:
         raise SealError(
@@ -170,14 +173,21 @@ def _linkable(source: Path, folder: Path) -> bool:
 
 
 def _checked(
-    run: Run, target: str | None, folder: Path, cache: Path, moment: datetime
+    run: Run,
+    target: str | None,
+    folder: Path,
+    cache: Path,
+    moment: datetime,
+    warm: WarmChild,
 ) -> tuple[Prepared, str, Sealing, Path]:
     """Export the commit, check its history and settings, and seal the build input.
 
     Returns the target, the machine's anchor, the sealed input and this machine's
     archive key: the export's listing ends here, and the ledger (the gate's tables,
     every verified sign-off) is opened in a forked process (publishing/forked.py), so
-    the publishing process does not keep its memory while it waits for Pelican.
+    the publishing process does not keep its memory while it waits for Pelican. The
+    build's Pelican child starts importing meanwhile (``warm``, pelican_run.py), once
+    the commit's code is known to be signed and its settings are read.
     """
     exported = export_commit(run.repo, run.commit, folder, run.var / STORE, run.var / PREVIOUS)
     anchor = machine_anchor(run.env, run.demo)
@@ -187,6 +197,8 @@ def _checked(
     settings_file = exported_settings(folder, run.settings_rel, run.commit)
     ready = prepare(settings_file, target, run.env, run.demo, root=run.var.parent)
     run.lap("check")
+    warm.start(settings_file.parent, run.env)
+    failpoint("seal")  # the build's Pelican child is importing; the input is not sealed yet
     seal = in_fork(
         lambda: seal_input(
             exported, settings_file, ready.settings, anchor=anchor, demo=run.demo, cache=cache
