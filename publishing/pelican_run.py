@@ -67,19 +67,26 @@ class WarmChild:
         self._for: tuple[str, dict[str, str]] | None = None
 
     def start(self, folder: Path, env: Mapping[str, str] | None = None) -> None:
-        """Start the child in ``folder`` (the build's settings folder) with ``env``."""
+        """Start the child in ``folder`` (the build's settings folder) with ``env``.
+
+        A child that cannot be started (no memory, no process slot) is not started: the
+        build starts its own as before, and says why if it cannot either.
+        """
         if self._process is not None:
             return
         environment = _child_env(env)
-        self._process = subprocess.Popen(
-            [sys.executable, str(CHILD), "--warm"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=folder,
-            env=environment,
-        )
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, str(CHILD), "--warm"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=folder,
+                env=environment,
+            )
+        except OSError:
+            return
         self._for = (str(folder), environment)
 
     def take(self, folder: Path, env: Mapping[str, str]) -> subprocess.Popen[str] | None:

@@ -98,6 +98,24 @@ def test_a_warm_child_is_used_only_for_its_own_folder_and_environment(site: Site
     assert (site.output / "berita" / "berita-satu" / "index.html").is_file()
 
 
+def test_a_warm_child_that_cannot_start_leaves_the_build_to_start_its_own(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = two_items(site)
+
+    def no_process(*args: object, **kwargs: object) -> None:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    with WarmChild() as warm:
+        with monkeypatch.context() as patch:
+            patch.setattr(subprocess, "Popen", no_process)
+            warm.start(settings.parent, dict(os.environ))  # no error: simply not started
+        assert warm._process is None
+        build_site(settings, site.output, dict(os.environ), warm=warm)  # its own child
+    assert (site.output / "berita" / "berita-satu" / "index.html").is_file()
+    assert not warm_children(site.root)
+
+
 def test_a_warm_child_never_used_ends_without_a_result(site: Site) -> None:
     settings = two_items(site)
     warm = WarmChild()
