@@ -45,6 +45,7 @@ from .pelican_run import (
     storage_text,
 )
 from .search import FOLDER, SearchIndexError, index_site
+from .settled import Settled
 from .tree import Listing, OutputFile, list_output, rooted
 
 __all__ = [
@@ -143,14 +144,16 @@ def _listed(
     how: Compression,
     search: bool,
     log: str,
+    early: Mapping[str, OutputFile] | None = None,
 ) -> Listing:
     """Index and compress the output; return its complete listing, each file hashed once.
 
     The output is walked twice: once hashed for the search index, once (stat only) after
     the last write, a listing the audit, the plan and the deploy take as it is
     (``tree.fresh``). Between them only the index's own folder is listed, for compression.
+    ``early``: the files hashed while Pelican ran (settled.py), reused while unchanged.
     """
-    files: Mapping[str, OutputFile] = list_output(staging)
+    files: Mapping[str, OutputFile] = list_output(staging, early)
     try:
         if search:  # the search index is made from the gated output only; its files listed
             files = {**files, **index_site(staging, manifest, state / "pagefind-cache", files)}
@@ -203,9 +206,10 @@ def build_site(
         with tempfile.TemporaryDirectory(prefix=".pelican-result-") as folder:
             result = Path(folder) / "result.json"
             started = time.perf_counter()
-            done = run_pelican(
-                settings_file, staging, build_id, manifest_path, result, env, extra, warm
-            )
+            with Settled(staging) as settled:  # hashed meanwhile (settled.py)
+                done = run_pelican(
+                    settings_file, staging, build_id, manifest_path, result, env, extra, warm
+                )
             ended = time.perf_counter()
             outcome = read_result(result)
         log = done.stdout + done.stderr
@@ -225,7 +229,9 @@ def build_site(
             manifest_path.write_text(
                 json.dumps(manifest, ensure_ascii=False) + "\n", encoding="utf-8"
             )
-        files = _listed(staging, manifest, state, how if search else OFF, search, log)
+        files = _listed(
+            staging, manifest, state, how if search else OFF, search, log, settled.files
+        )
         findings = audit_output(
             staging,
             manifest,

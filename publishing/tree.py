@@ -176,6 +176,11 @@ def _walk(root: str, prefix: str = "") -> Iterator[tuple[str, os.DirEntry[str]]]
             yield f"{prefix}{entry.name}", entry
 
 
+def walk(root: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Yield ``(rel, entry)`` of everything but folders under ``root``, in path order."""
+    return _walk(str(root))
+
+
 def linked_files(output: Path) -> list[str]:
     """Return the symlinks under ``output`` that lead to a file (never published)."""
     if not output.is_dir():
