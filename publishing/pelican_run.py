@@ -103,14 +103,9 @@ class WarmChild:
         if process is None:
             return
         try:
-            process.communicate(input="", timeout=5)
+            _talk(process, "", timeout=5)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
-        except BaseException:
-            process.kill()
-            process.wait()
-            raise
+            pass  # killed and waited for by ``_talk``
 
     def __enter__(self) -> WarmChild:
         return self
@@ -119,14 +114,25 @@ class WarmChild:
         self.close()
 
 
-def _handed(process: subprocess.Popen[str], command: list[str]) -> subprocess.CompletedProcess[str]:
-    """Hand a warm child its arguments and wait for it, as ``subprocess.run`` would."""
+def _talk(
+    process: subprocess.Popen[str], text: str, timeout: float | None = None
+) -> tuple[str, str]:
+    """Write ``text`` to the child's stdin, close it, and return what it printed.
+
+    On any error (Ctrl-C, SIGTERM, the time running out) the child is killed and waited
+    for first, as ``subprocess.run`` does: it goes with the publish.
+    """
     try:
-        out, err = process.communicate(input=json.dumps(command[2:]) + "\n")
-    except BaseException:  # Ctrl-C, SIGTERM: the child goes with the publish
+        return process.communicate(input=text, timeout=timeout)
+    except BaseException:
         process.kill()
         process.wait()
         raise
+
+
+def _handed(process: subprocess.Popen[str], command: list[str]) -> subprocess.CompletedProcess[str]:
+    """Hand a warm child its arguments and wait for it, as ``subprocess.run`` would."""
+    out, err = _talk(process, json.dumps(command[2:]) + "\n")
     return subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
