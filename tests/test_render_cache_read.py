@@ -268,6 +268,41 @@ def test_slug_memo_gives_pelicans_own_slugs() -> None:
                 assert Tag(name, settings).slug == expected
 
 
+def test_relative_source_path_memo_gives_pelicans_own_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Relative and absolute content folders, odd names, another working folder (memo)."""
+    from pelican.contents import Article, Content
+
+    memo.install()
+    assert Content.get_relative_source_path is memo.relative_source_path
+    own = memo._ORIGINAL["relative"]
+    (tmp_path / "situs" / "content").mkdir(parents=True)
+    (tmp_path / "lain").mkdir()
+    bases = ["content", "./content", str(tmp_path / "situs" / "content"), "content/../content"]
+    sources = [
+        "berita/a.md",
+        "content/berita/a.md",
+        str(tmp_path / "situs" / "content" / "berita" / "b c.md"),
+        "../luar.md",
+        "berita//ganda/./x.md",
+        "pengumuman/ü ñ.md",
+    ]
+    for folder in (tmp_path / "situs", tmp_path / "lain", tmp_path / "situs"):
+        monkeypatch.chdir(folder)
+        for base in bases:
+            settings = {**DEFAULT_CONFIG, "PATH": base}
+            for source in sources:
+                item = Article("<p>x</p>", {"title": "x"}, settings=settings, source_path=source)
+                expected = own(item)
+                assert item.get_relative_source_path() == expected, (folder, base, source)
+                assert item.relative_source_path == expected
+                other = sources[0]
+                assert item.get_relative_source_path(other) == own(item, other)
+    item = Article("<p>x</p>", {"title": "x"}, settings=dict(DEFAULT_CONFIG), source_path=None)
+    assert item.get_relative_source_path() is None
+
+
 def test_date_memo_gives_babels_own_text() -> None:
     from babel.dates import format_date, format_time
 

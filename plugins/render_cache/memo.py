@@ -10,19 +10,22 @@ a change to an item during the build (a slug, a status, a date) can never leave 
 URL: the memo only skips work whose inputs are equal. Anything unusual (a field the
 memo does not know, positional fields, a value that cannot be a dictionary key) is
 handed to Pelican's own code unchanged. The slugs of tags, categories and authors are
-kept the same way (``slug``): by every argument of ``slugify``.
+kept the same way (``slug``): by every argument of ``slugify``, and an item's path
+relative to the content folder (``relative_source_path``): by the two paths and the
+working folder it is worked out from.
 """
 
 from __future__ import annotations
 
 import datetime
+import os
 import string
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 from pelican import contents, urlwrappers
-from pelican.utils import path_to_url
+from pelican.utils import path_to_url, posixize_path
 
 _ORIGINAL: dict[str, Callable[..., Any]] = {}
 _formatter = string.Formatter()
@@ -139,6 +142,36 @@ def slug(
     return found
 
 
+@lru_cache(maxsize=65536)
+def _relative(base: str, source_path: str, cwd: str) -> str:
+    """Pelican's relative source path of ``source_path`` under ``base``, seen from ``cwd``."""
+    del cwd  # part of the key only: ``abspath`` reads the working folder itself
+    return str(
+        posixize_path(
+            os.path.relpath(os.path.abspath(os.path.join(base, source_path)), os.path.abspath(base))
+        )
+    )
+
+
+def relative_source_path(self: Any, source_path: str | None = None) -> str | None:
+    """``Content.get_relative_source_path``, once per distinct path, base and folder.
+
+    Pelican asks each item for it about four times per build (its URL, the gate, the
+    cache keys, the sitemap: 21,000 calls at 5,000 items), and each answer makes two
+    absolute paths and a relative one. The answer depends on the two paths and, for a
+    relative one, the working folder, all three part of the key; anything that is not a
+    plain string goes to Pelican's own code.
+    """
+    if not source_path:
+        source_path = self.source_path
+    if source_path is None:
+        return None
+    base = self.settings["PATH"]
+    if type(base) is not str or type(source_path) is not str:
+        return _ORIGINAL["relative"](self, source_path)  # type: ignore[no-any-return]
+    return _relative(base, source_path, os.getcwd())
+
+
 def install() -> None:
     """Put the memoised formatting in place (once per process; results are unchanged)."""
     if _ORIGINAL:
@@ -147,3 +180,5 @@ def install() -> None:
     contents.Content._expand_settings = content_expand_settings  # type: ignore[method-assign]
     _ORIGINAL["slugify"] = urlwrappers.slugify
     urlwrappers.slugify = slug
+    _ORIGINAL["relative"] = contents.Content.get_relative_source_path
+    contents.Content.get_relative_source_path = relative_source_path  # type: ignore[method-assign]
