@@ -8,6 +8,7 @@ when their newest item changes, so that item's date (or modified date) is used i
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from pelican import signals
@@ -45,7 +46,34 @@ def _fix_translation_links() -> None:
     sitemap.XML_TRANSLATION = sitemap.XML_TRANSLATION.replace(' ref="', ' href="')
 
 
+def _quick_format_date() -> None:
+    """Format each ``<lastmod>`` with the C ``strftime``, not Pelican's, for the same text.
+
+    pelican-sitemap formats three dates per item (15,000 at 5,000 items) through Pelican's
+    ``SafeDatetime.strftime``, which splits the format with regular expressions and calls
+    ``strftime`` once per directive; its only directives here are numeric (``%Y`` ... ``%S``,
+    ``%z``), for which that is the C ``strftime``'s own text (tests/test_sitemap.py
+    compares both). Anything that is not a ``datetime`` goes to the plugin's own code.
+    """
+    from pelican.plugins.sitemap import sitemap
+
+    own = getattr(sitemap.format_date, "own", sitemap.format_date)
+
+    def format_date(date: Any) -> str:
+        if not isinstance(date, datetime.datetime):
+            return str(own(date))
+        text = datetime.datetime.strftime(date, "%Y-%m-%dT%H:%M:%S")
+        if not date.tzinfo:
+            return text + "-00:00"
+        zone = datetime.datetime.strftime(date, "%z")
+        return f"{text}{zone[:-2]}:{zone[-2:]}"
+
+    format_date.own = own  # type: ignore[attr-defined]
+    sitemap.format_date = format_date
+
+
 def register() -> None:
     """Connect to Pelican after every generator has its (gated) context."""
     _fix_translation_links()
+    _quick_format_date()
     signals.all_generators_finalized.connect(on_all_generators_finalized)
