@@ -49,10 +49,10 @@ def _fix_translation_links() -> None:
 def _quick_format_date() -> None:
     """Format each ``<lastmod>`` with the C ``strftime``, not Pelican's, for the same text.
 
-    pelican-sitemap formats three dates per item (15,000 at 5,000 items) through Pelican's
+    pelican-sitemap formats every page's date (some 15,000 at 5,000 items) through Pelican's
     ``SafeDatetime.strftime``, which splits the format with regular expressions and calls
     ``strftime`` once per directive; its only directives here are numeric (``%Y`` ... ``%S``,
-    ``%z``), for which that is the C ``strftime``'s own text (tests/test_sitemap.py
+    ``%z``), for which that is the C ``strftime``'s own text (tests/test_sitemap_dates.py
     compares both). Anything that is not a ``datetime`` goes to the plugin's own code.
     """
     from pelican.plugins.sitemap import sitemap

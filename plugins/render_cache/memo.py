@@ -156,9 +156,9 @@ def _relative(base: str, source_path: str, cwd: str) -> str:
 def relative_source_path(self: Any, source_path: str | None = None) -> str | None:
     """``Content.get_relative_source_path``, once per distinct path, base and folder.
 
-    Pelican asks each item for it about four times per build (its URL, the gate, the
-    cache keys, the sitemap: 21,000 calls at 5,000 items), and each answer makes two
-    absolute paths and a relative one. The answer depends on the two paths and, for a
+    Pelican asks each item for it about four times per build (when the item is made, when
+    its source is registered, for its URL: 21,400 calls at 5,000 items), and each answer
+    makes two absolute paths and a relative one. The answer depends on the two paths and, for a
     relative one, the working folder, all three part of the key; anything that is not a
     plain string goes to Pelican's own code.
     """
