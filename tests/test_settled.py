@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from publishing import build, settled
-from publishing.settled import Settled
-from publishing.tree import list_output
+from publishing.settled import Early, Settled
+from publishing.tree import OutputFile, list_output, stamp_of
 from sitekit import Site
 
 
@@ -41,7 +41,26 @@ def test_a_file_rewritten_in_place_after_it_was_hashed_is_hashed_again(
         stream.write(b"<p>BARU</p>")
     listed = list_output(tmp_path, early.files)
     assert listed["berita/index.html"].sha256 == sha(b"<p>BARU</p>")
-    assert listed["lain.html"] is early.files["lain.html"]  # untouched: reused as it was
+    kept = early.files["lain.html"]  # untouched: reused as it was
+    assert listed["lain.html"] == kept and listed["lain.html"].stamp == kept.stamp
+
+
+def test_the_packed_hashes_give_back_each_file_exactly_as_it_was_read(tmp_path: Path) -> None:
+    """72 bytes a file (settled.py): the hash and every part of the stamp come back whole,
+    the largest device and inode numbers and times before 1970 too."""
+    early = Early(tmp_path)
+    (tmp_path / "a.html").write_bytes(b"A")
+    real = stamp_of((tmp_path / "a.html").stat())
+    odd = (2**64 - 1, 2**64 - 2, 2**63, -(2**63), 2**63 - 1)
+    early.add("a.html", sha(b"A"), real)
+    early.add("lama/b.html", sha(b""), odd)
+    assert early["a.html"] == OutputFile("a.html", tmp_path, 1, sha(b"A"))
+    assert early["a.html"].stamp == real and early["a.html"].root is tmp_path
+    assert early["lama/b.html"].stamp == odd and early["lama/b.html"].size == 2**63
+    assert early.get("c.html") is None and "c.html" not in early and "a.html" in early
+    assert sorted(early) == ["a.html", "lama/b.html"] and len(early) == 2
+    with pytest.raises(KeyError):
+        early["c.html"]
 
 
 def test_a_file_written_just_now_is_left_for_the_listing(
@@ -69,7 +88,8 @@ def test_a_file_replaced_or_linked_after_it_was_hashed_is_hashed_again(
     os.link(tmp_path / "b.html", tmp_path / "b2.html")  # a link: b.html's change time moves
     listed = list_output(tmp_path, early.files)
     assert listed["a.html"].sha256 == sha(b"Z")
-    assert listed["b.html"].sha256 == sha(b"B") and listed["b.html"] is not early.files["b.html"]
+    assert listed["b.html"].sha256 == sha(b"B")
+    assert listed["b.html"].stamp != early.files["b.html"].stamp  # read again, not reused
 
 
 def test_a_build_lists_the_real_hash_of_every_file_it_wrote(
