@@ -19,6 +19,7 @@ import pytest
 
 from approval_gate.api import MachineCache
 from publishing.build import BuildResult, build_site
+from render_cache.page_files import name_in
 from sitekit import ROLES, Site
 
 #: Whole-site builds in child processes: seconds each.
@@ -102,6 +103,24 @@ def _build(site: Site, settings: Path, env: dict[str, str] | None = None) -> dic
     result: BuildResult = build_site(settings, site.output, {**os.environ, **(env or {})})
     assert result.manifest["included"], result.log
     return {p.relative_to(site.output).as_posix(): p.read_bytes() for p in site.files()}
+
+
+def _entries(site: Site) -> dict[Path, str]:
+    """Return each page or feed entry of the cache with the stored file it names.
+
+    The call records of pages with a helper over a whole list (render_cache/calls.py)
+    are entries too, naming no file: they are left out here.
+    """
+    box = MachineCache(_cache(site), "halaman")
+    found = {p: name_in(box.get(p.name)) for p in (_cache(site) / "halaman").rglob("*")}
+    return {p: name for p, name in found.items() if name is not None}
+
+
+def _records(site: Site) -> dict[Path, Any]:
+    """Return the call records of the cache (render_cache/calls.py), decoded."""
+    box = MachineCache(_cache(site), "halaman")
+    found = {p: box.get(p.name) for p in (_cache(site) / "halaman").rglob("*") if p.is_file()}
+    return {p: json.loads(v) for p, v in found.items() if v is not None and v.startswith(b"[")}
 
 
 def _stats(site: Site) -> dict[str, Any]:
@@ -199,13 +218,8 @@ def test_a_feed_follows_the_new_address_of_an_item_its_items_link_to(site: Site)
 def test_a_poisoned_feed_is_made_again_and_never_published(site: Site) -> None:
     cached, plain = _site(site)
     _build(site, cached)
-    box = MachineCache(_cache(site), "halaman")
     stored = _cache(site) / "halaman-berkas"
-    names = {
-        p: (box.get(p.name) or b"").decode()
-        for p in (_cache(site) / "halaman").rglob("*")
-        if p.is_file()
-    }
+    names = _entries(site)
     feeds = [n for n in names.values() if (stored / n).read_bytes().startswith(b"<?xml")]
     assert len(feeds) == len(FEEDS)
     for name in feeds[:3]:  # a stored feed edited in place: it no longer hashes to its name
@@ -334,11 +348,12 @@ def test_added_and_withdrawn_items_come_out_exactly_as_without_cache(site: Site)
 def test_a_poisoned_cache_still_gives_exactly_the_right_pages(site: Site) -> None:
     cached, plain = _site(site)
     _build(site, cached)
-    entries = sorted(p for p in (_cache(site) / "halaman").rglob("*") if p.is_file())
+    names = _entries(site)
+    entries = sorted(names)
     assert len(entries) == len(CACHED) + len(FEEDS)  # the feeds' entries beside the pages'
-    box = MachineCache(_cache(site), "halaman")
+    assert list(_records(site).values()) == [[["current_announcements", "articles"]]]
     stored = _cache(site) / "halaman-berkas"  # an entry names its page's file (page_files.py)
-    texts = {p: (stored / (box.get(p.name) or b"").decode()).read_bytes() for p in entries}
+    texts = {p: (stored / names[p]).read_bytes() for p in entries}
     one = next(
         p for p, text in texts.items() if b'<h1 data-pagefind-meta="title">Berita Satu<' in text
     )
@@ -531,3 +546,55 @@ def test_the_folder_worker_makes_exactly_the_planned_items_folders(tmp_path: Pat
         "profil",
     ]
     assert not (tmp_path / "di-luar").exists()
+
+
+def test_an_edited_announcement_renders_again_only_the_home_page_that_shows_it(
+    site: Site,
+) -> None:
+    """The current announcements are shown on the home page's first page only: the other
+    pages of the home listing never called that helper, so its result is not theirs."""
+    cached, plain = _listing_site(site)
+    _build(site, cached)
+    stored = set(_stats(site)["halaman_dirender"])
+    home = {name for name in stored if name.startswith("index")}
+    assert len(home) == 5
+    records = _records(site)
+    assert len(records) == len(home)  # one call record per page of the home listing
+    assert sorted(map(json.dumps, records.values())) == [
+        '[["current_announcements", "articles"]]',  # the first page only
+        *["[]"] * 4,
+    ]
+    _rewrite(site, "pengumuman/rapat.md", "Rapat pleno terbuka.", "Rapat pleno DIUNDUR.")
+    after = _build(site, cached, VERIFY)
+    showing = {name for name in stored if b"/pengumuman-rapat/" in after[name]}
+    assert "index.html" in showing and len(home - showing) >= 3  # pages not showing it
+    assert set(_stats(site)["halaman_dirender"]) == showing | {
+        "pengumuman/pengumuman-rapat/index.html"
+    }
+    assert b"Rapat pleno DIUNDUR." in after["pengumuman/pengumuman-rapat/index.html"]
+    _same(after, _build(site, plain))
+
+
+def test_a_wrong_or_damaged_call_record_only_makes_the_page_render_again(site: Site) -> None:
+    """A call record names what the page's entry is keyed by: one that lies (no call,
+    another list, another helper, not a record at all) finds no entry, never a stale one."""
+    cached, plain = _listing_site(site)
+    _build(site, cached)
+    box = MachineCache(_cache(site), "halaman")
+    (first,) = [p for p, calls in _records(site).items() if calls]
+    for lie in (
+        b"[]",
+        b'[["current_announcements","dates"]]',
+        b'[["kinds_nav","articles"]]',
+        b'[["current_announcements","articles"],["current_announcements","articles"]]',
+        b"RACUN",
+    ):
+        box.put(first.name, lie)  # sealed with this machine's own key: only its content lies
+        after = _build(site, cached, VERIFY)
+        assert _stats(site)["halaman_dirender"] == ["index.html"]
+        assert box.get(first.name) == b'[["current_announcements","articles"]]'  # recorded
+        assert b"Pengumuman terkini" in after["index.html"]
+        _same(after, _build(site, plain))
+    first.write_bytes(b"RACUN")  # not sealed at all
+    _same(_build(site, cached, VERIFY), _build(site, plain))
+    assert _stats(site)["halaman_dirender"] == ["index.html"]

@@ -23,7 +23,7 @@ from .closure import NAMES, Closure, Uncacheable
 from .templates import Refused, closure, restored, stored
 
 #: Raise when the key or the entry format changes: older entries then miss.
-CODE_VERSION = 3
+CODE_VERSION = 4
 #: Jinja's own globals that are pure (``lipsum`` is random: a page using it is rendered).
 JINJA_PURE = frozenset({"range", "dict", "cycler", "joiner", "namespace"})
 #: The canonical JSON of ``cache_key`` (sorted keys, no ASCII escapes, compact): one
@@ -57,6 +57,7 @@ class PageInputs:
         self._results: dict[tuple[Any, ...], tuple[Any, Any]] = {}  # a helper over a list
         self._tokens: dict[str, tuple[Any, str]] = {}  # an immutable value's JSON, by name
         self._orders: dict[int, tuple[Closure, tuple[tuple[str, bool], ...]]] = {}  # sorted
+        self._lists: dict[int, tuple[Closure, frozenset[str]]] = {}  # list helpers, by closure
 
     def base(self) -> str:
         """Return the key parts shared by every page of this build (computed once)."""
@@ -279,17 +280,39 @@ class PageInputs:
         data: dict[str, Any] = {"len": len(value)}
         if variable in found.whole:
             data["items"] = [self.item(a, approvals) for a in value]
-        for helper, how in sorted(found.calls.items()):
-            if how == "list":  # current_announcements(articles): its result is keyed
-                memo = (id(env), helper, id(value), value[0].get_siteurl() if value else "")
-                known = self._results.get(memo)
-                if known is None or known[0] is not value:
-                    result = self._call(env, helper, local, value)
-                    reduced = [[self.item(a, approvals), fp.plain(rest)] for a, rest in result]
-                    # its digest: the same long list on every page, encoded once per build
-                    known = self._results[memo] = (value, ["#", fp.digest(_JSON.encode(reduced))])
-                data[f"={helper}"] = known[1]
-        return data
+        return data  # a helper's result over it is keyed where it is called (calls.py)
+
+    def list_helpers(self, template: Any) -> frozenset[str]:
+        """Return the helpers ``template``'s closure calls with a whole list (calls.py)."""
+        found = self.closure(template.environment, template)
+        known = self._lists.get(id(found))
+        if known is None or known[0] is not found:
+            helpers = frozenset(h for h, how in found.calls.items() if how == "list")
+            known = self._lists[id(found)] = (found, helpers)
+        return known[1]
+
+    def called_key(self, static: str, calls: list[list[str]], template: Any, local: Any) -> str:
+        """Return the key of a page's entry: its static key, its call record, each result.
+
+        ``calls`` (calls.py): the list helpers the render called, each with the name of
+        the page's list it was given; each result is worked out now, as it was keyed
+        before it was keyed per call (an item's fingerprint and the rest as plain data).
+        """
+        env, approvals = template.environment, local.get("approvals")
+        parts = [static, _JSON.encode(calls)]
+        for helper, variable in calls:
+            value = local.get(variable)
+            if not isinstance(value, (list, tuple)):
+                raise Uncacheable(f"daftar {variable}")
+            memo = (id(env), helper, id(value), value[0].get_siteurl() if value else "")
+            known = self._results.get(memo)
+            if known is None or known[0] is not value:
+                result = self._call(env, helper, local, value)
+                reduced = [[self.item(a, approvals), fp.plain(rest)] for a, rest in result]
+                # its digest: the same long list on every page, encoded once per build
+                known = self._results[memo] = (value, fp.digest(_JSON.encode(reduced)))
+            parts.append(str(known[1]))
+        return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
     def helper(self, variable: str, env: Any, found: Closure) -> Any:
         """Return a global's fingerprint: a value, a pure helper, a no-argument result."""

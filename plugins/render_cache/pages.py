@@ -35,6 +35,7 @@ from pelican.writers import FileOverwriteFailedError, Writer
 from approval_gate.api import ExitCode, KpuError, MachineCache, settings_source
 from approval_gate.api import options as o
 
+from . import calls
 from .closure import Uncacheable
 from .feeds import Feed, feed_key
 from .feeds import render as render_feed
@@ -163,7 +164,12 @@ class CachingWriter(Writer):  # type: ignore[misc]
         if local["localsiteurl"]:
             context["localsiteurl"] = local["localsiteurl"]
         started = time.perf_counter()
-        key = self._key(lambda: self.inputs.key(name, template, local))
+        key = static = self._key(lambda: self.inputs.key(name, template, local))
+        helpers = self._key_step(lambda: self.inputs.list_helpers(template)) if static else None
+        if static and helpers is None:  # not keyable after all: written as without the cache
+            key = static = None
+        elif static and helpers:  # keyed by the helpers the last render called (calls.py)
+            key = self._called(static, helpers, template, local)
         stored = name_in(self.cache.get(key)) if key else None
         rendering = time.perf_counter()
         self.seconds["kunci"] += rendering - started
@@ -173,12 +179,23 @@ class CachingWriter(Writer):  # type: ignore[misc]
             os.makedirs(folder, exist_ok=True)
             self.folders.add(folder)
         if self._claim(path, override):
-            self._write(name, path, key, stored, template, local)
+            self._write(name, path, key, stored, template, local, static, helpers or None)
         elif not stored:
             template.render(local)  # as Pelican does before writing to os.devnull
         self.seconds["render"] += time.perf_counter() - rendering
         logger.info('Writing "%s"', path)
         signals.content_written.send(path, context=local)
+
+    def _called(
+        self, static: str, helpers: frozenset[str], template: Any, local: dict[str, Any]
+    ) -> str | None:
+        """Return the key of a page's entry from its call record, or None (a miss)."""
+        record = calls.record_key(static)
+        self.used += bytes.fromhex(record)
+        found = calls.decode(self.cache.get(record), helpers)
+        if found is None:
+            return None
+        return self._key(lambda: self.inputs.called_key(static, found, template, local))
 
     def _write(
         self,
@@ -188,13 +205,24 @@ class CachingWriter(Writer):  # type: ignore[misc]
         stored: str | None,
         template: Any,
         local: dict[str, Any],
+        static: str | None = None,
+        helpers: frozenset[str] | None = None,
     ) -> None:
-        """Put the page at ``path``: the stored file linked, or rendered (and stored)."""
+        """Put the page at ``path``: the stored file linked, or rendered (and stored).
+
+        ``helpers`` (with the page's ``static`` key): its template's helpers over a whole
+        list; the render notes which it calls, and the entry is keyed by that (calls.py).
+        """
         cached = self.files.place(stored, path) if stored else None
         if cached is not None and not self.verify:
             self.counts["dari-cache"] += 1
             return
-        output = template.render(local).encode("utf-8")
+        if helpers and static:
+            recorder = calls.Recorder(helpers, local, template.environment.globals)
+            output = template.render({**local, **recorder.shadows}).encode("utf-8")
+            key = self._recorded(static, recorder.calls, template, local) if not cached else key
+        else:
+            output = template.render(local).encode("utf-8")
         if cached is not None:  # verify mode: the cache must be exactly right
             if cached != output:
                 raise CacheMismatch(
@@ -272,20 +300,35 @@ class CachingWriter(Writer):  # type: ignore[misc]
         signals.feed_written.send(complete, context=context, feed=made)
         return made
 
+    def _recorded(
+        self, static: str, called: calls.Calls | None, template: Any, local: dict[str, Any]
+    ) -> str | None:
+        """Store the call record of a page just rendered; return its entry's key (or None)."""
+        if called is None:
+            self.reasons["panggilan daftar"] += 1
+            return None
+        key = self._key(lambda: self.inputs.called_key(static, called, template, local))
+        if key:
+            self.cache.put(calls.record_key(static), calls.encode(called))
+        return key
+
+    def _key_step(self, make: Callable[[], Any]) -> Any:
+        """Return ``make()``, or None when the page cannot be keyed (counted, as ``_key``)."""
+        try:
+            return make()
+        except Uncacheable as why:
+            self.reasons[str(why).split(":")[-1].strip() or "?"] += 1
+        except Exception as error:  # noqa: BLE001 (unprovable: making it says what is wrong)
+            self.reasons[f"galat {type(error).__name__}"] += 1
+        return None
+
     def _key(self, make: Callable[[], str]) -> str | None:
         """Return a page's or feed's key from ``make``, noted as used; None if it has none.
 
         Why there is none is counted (``alasan_tanpa_cache``); the page or feed is then
         made as without the cache, which reports whatever is really wrong.
         """
-        try:
-            key = make()
-        except Uncacheable as why:
-            self.reasons[str(why).split(":")[-1].strip() or "?"] += 1
-            return None
-        except Exception as error:  # noqa: BLE001 (unprovable: making it says what is wrong)
-            self.reasons[f"galat {type(error).__name__}"] += 1
-            return None
+        key = self._key_step(make)
         if key:
             self.used += bytes.fromhex(key)
         return key or None
