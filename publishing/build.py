@@ -28,7 +28,7 @@ from typing import Any
 
 from approval_gate.api import ExitCode, MachineCache
 
-from . import interrupts
+from . import heap, interrupts
 from .audit import audit_output
 from .compress import OFF, Compression, compress_output, configured
 from .failpoints import failpoint
@@ -200,6 +200,7 @@ def build_site(
     state = state_dir or settings_file.parent / "var"
     manifest_path = state / "builds" / f"{build_id}.json"
     staging = output.with_name(f".{output.name}.staging-{os.getpid()}-{build_id[:12]}")
+    heap.return_large_blocks()  # what the steps after Pelican free leaves the process
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         _clear_stale(output)

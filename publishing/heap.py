@@ -1,0 +1,36 @@
+"""Large blocks of memory given back to the system as soon as they are freed.
+
+glibc serves a request of at least ``M_MMAP_THRESHOLD`` bytes (128 KB at first) with a
+mapping of its own, unmapped again on ``free``; but after each such free it raises the
+threshold to the block's size, so later blocks of that size come from the heap and stay
+there once freed. After the Pelican child the building process reads and writes blocks
+of many megabytes (the build's manifest, 12 MB of JSON at 10,000 items, as text and as
+bytes; each part of the search index as Pagefind wrote it, packed and sealed) while the
+search index runs beside it, the moment a first publish is at its largest
+(docs/publishing.md, "Memory of a publish"). Fixing the threshold (any ``mallopt`` of it
+stops the moving) keeps such blocks mappings, given back when freed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+
+#: glibc's ``M_MMAP_THRESHOLD`` parameter number (malloc.h).
+_M_MMAP_THRESHOLD = -3
+#: Its value fixed here: glibc's own starting value.
+THRESHOLD = 128 * 1024
+
+
+def return_large_blocks() -> bool:
+    """Fix glibc's mmap threshold at ``THRESHOLD``; False where there is no glibc ``mallopt``."""
+    name = ctypes.util.find_library("c")
+    try:
+        mallopt = ctypes.CDLL(name).mallopt if name else None
+    except (OSError, AttributeError):
+        return False
+    if mallopt is None:
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    return bool(mallopt(_M_MMAP_THRESHOLD, THRESHOLD))
