@@ -3,12 +3,12 @@
 glibc serves a request of at least ``M_MMAP_THRESHOLD`` bytes (128 KB at first) with a
 mapping of its own, unmapped again on ``free``; but after each such free it raises the
 threshold to the block's size, so later blocks of that size come from the heap and stay
-there once freed. After the Pelican child the building process reads and writes blocks
-of many megabytes (the build's manifest, 12 MB of JSON at 10,000 items, as text and as
-bytes; each part of the search index as Pagefind wrote it, packed and sealed) while the
-search index runs beside it, the moment a first publish is at its largest
-(docs/publishing.md, "Memory of a publish"). Fixing the threshold (any ``mallopt`` of it
-stops the moving) keeps such blocks mappings, given back when freed.
+there once freed between blocks still in use. A publish frees such blocks before and
+while its Pelican child runs, and what stays is held at the moment a first publish is at
+its largest, the end of the child's writing: 60-64 MB in the publishing process at
+10,000 items with the moving threshold, 58 MB with it fixed (docs/publishing.md, "Large
+blocks given back"). Fixing the threshold (any ``mallopt`` of it stops the moving) keeps
+such blocks mappings, given back when freed.
 """
 
 from __future__ import annotations
