@@ -200,7 +200,7 @@ def build_site(
     state = state_dir or settings_file.parent / "var"
     manifest_path = state / "builds" / f"{build_id}.json"
     staging = output.with_name(f".{output.name}.staging-{os.getpid()}-{build_id[:12]}")
-    heap.return_large_blocks()  # what the steps after Pelican free leaves the process
+    heap.return_large_blocks()  # freed large blocks leave the process (heap.py)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         _clear_stale(output)

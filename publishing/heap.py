@@ -14,7 +14,7 @@ such blocks mappings, given back when freed.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 
 #: glibc's ``M_MMAP_THRESHOLD`` parameter number (malloc.h).
 _M_MMAP_THRESHOLD = -3
@@ -22,14 +22,16 @@ _M_MMAP_THRESHOLD = -3
 THRESHOLD = 128 * 1024
 
 
+@functools.cache  # a setting of the process: once is enough, however many builds it runs
 def return_large_blocks() -> bool:
-    """Fix glibc's mmap threshold at ``THRESHOLD``; False where there is no glibc ``mallopt``."""
-    name = ctypes.util.find_library("c")
+    """Fix glibc's mmap threshold at ``THRESHOLD``; False where there is no glibc ``mallopt``.
+
+    ``mallopt`` is looked up among the symbols the process already has (``CDLL(None)``),
+    so nothing is searched for on disk.
+    """
     try:
-        mallopt = ctypes.CDLL(name).mallopt if name else None
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
-        return False
-    if mallopt is None:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
