@@ -351,7 +351,9 @@ def test_a_poisoned_cache_still_gives_exactly_the_right_pages(site: Site) -> Non
     names = _entries(site)
     entries = sorted(names)
     assert len(entries) == len(CACHED) + len(FEEDS)  # the feeds' entries beside the pages'
-    assert list(_records(site).values()) == [[["current_announcements", "articles"]]]
+    assert list(_records(site).values()) == [
+        [["current_announcements", "articles"], ["kinds_counted", "articles"]]
+    ]
     stored = _cache(site) / "halaman-berkas"  # an entry names its page's file (page_files.py)
     texts = {p: (stored / names[p]).read_bytes() for p in entries}
     one = next(
@@ -484,16 +486,30 @@ def test_listing_pages_are_cached_per_page_and_follow_their_items(site: Site) ->
     _same(after, _build(site, plain))
 
 
-def test_an_added_item_shifting_the_pages_comes_out_as_without_cache(site: Site) -> None:
+def test_an_added_item_leaves_the_older_listing_pages_as_they_were(site: Site) -> None:
+    """A new item goes to the first page of its listings; the older pages keep their items
+    (site_theme/paging.py), so they are neither rendered again nor changed. The home
+    listing grows from nine to ten items (two a page): a full page is split off its first
+    page, and the page before it now links to that page instead of the first."""
     cached, plain = _listing_site(site)
-    _build(site, cached)
+    before = _build(site, cached)
     site.article(
-        "berita/baru.md", "Berita Paling Baru", "Isi.", category="Berita", date="2026-11-09 09:00"
+        "berita/baru.md", "Berita Paling Baru", "Isi.", category="Berita", date="2026-11-20 09:00"
     )
     site.approve_all("berita/baru.md")
     after = _build(site, cached, VERIFY)
-    assert "kategori/berita/index5.html" in after  # one page more
-    assert _stats(site)["dari_cache"] > 0
+    author = "penulis/kpu-kabupaten-rembang"
+    older = {"index2.html", "index3.html", f"{author}/index2.html", f"{author}/index3.html"}
+    older |= {f"kategori/berita/index{n}.html" for n in (2, 3, 4)}  # 8 -> 9 items: no split
+    assert all(after[name] == before[name] for name in older)
+    assert "index5.html" not in before  # split off the first page: the two items below it
+    assert set(_stats(site)["halaman_dirender"]) == {
+        "berita/berita-paling-baru/index.html",
+        *("index.html", "index4.html", "index5.html"),  # index4: its newer page is index5
+        *(f"{author}/index.html", f"{author}/index4.html", f"{author}/index5.html"),
+        "kategori/berita/index.html",
+        *("arsip/2026/index.html", "arsip/2026/11/index.html", "persetujuan/index.html"),
+    }
     _same(after, _build(site, plain))
 
 
@@ -557,12 +573,12 @@ def test_an_edited_announcement_renders_again_only_the_home_page_that_shows_it(
     _build(site, cached)
     stored = set(_stats(site)["halaman_dirender"])
     home = {name for name in stored if name.startswith("index")}
-    assert len(home) == 5
+    assert len(home) == 4
     records = _records(site)
     assert len(records) == len(home)  # one call record per page of the home listing
     assert sorted(map(json.dumps, records.values())) == [
-        '[["current_announcements", "articles"]]',  # the first page only
-        *["[]"] * 4,
+        '[["current_announcements", "articles"], ["kinds_counted", "articles"]]',  # first page
+        *["[]"] * 3,
     ]
     _rewrite(site, "pengumuman/rapat.md", "Rapat pleno terbuka.", "Rapat pleno DIUNDUR.")
     after = _build(site, cached, VERIFY)
@@ -573,6 +589,10 @@ def test_an_edited_announcement_renders_again_only_the_home_page_that_shows_it(
     }
     assert b"Rapat pleno DIUNDUR." in after["pengumuman/pengumuman-rapat/index.html"]
     _same(after, _build(site, plain))
+
+
+#: The call record of the home listing's first page (``index.html``).
+RECORD = b'[["current_announcements","articles"],["kinds_counted","articles"]]'
 
 
 def test_a_wrong_or_damaged_call_record_only_makes_the_page_render_again(site: Site) -> None:
@@ -587,12 +607,13 @@ def test_a_wrong_or_damaged_call_record_only_makes_the_page_render_again(site: S
         b'[["current_announcements","dates"]]',
         b'[["kinds_nav","articles"]]',
         b'[["current_announcements","articles"],["current_announcements","articles"]]',
+        b'[["current_announcements","articles"]]',  # one call left out
         b"RACUN",
     ):
         box.put(first.name, lie)  # sealed with this machine's own key: only its content lies
         after = _build(site, cached, VERIFY)
         assert _stats(site)["halaman_dirender"] == ["index.html"]
-        assert box.get(first.name) == b'[["current_announcements","articles"]]'  # recorded
+        assert box.get(first.name) == RECORD  # recorded
         assert b"Pengumuman terkini" in after["index.html"]
         _same(after, _build(site, plain))
     first.write_bytes(b"RACUN")  # not sealed at all

@@ -42,7 +42,13 @@ KINDS: dict[str, dict[str, str]] = {
     "theme": {},  # every field but the logo's path (see fingerprints.theme)
     "logo": dict.fromkeys(("name", "width", "height"), ANY),
     # a listing's page (Pelican's paginator.Page) and paginator
-    "pageobj": {**dict.fromkeys(("number", "url", "save_as"), ANY), "object_list": "contents"},
+    # ``total``: the first page's count (site_theme/paging.py), keyed on the page itself
+    # only: the pages before and after it (``pagelink``) are read for their address
+    "pageobj": {
+        **dict.fromkeys(("number", "url", "save_as", "total"), ANY),
+        "object_list": "contents",
+    },
+    "pagelink": {**dict.fromkeys(("number", "url", "save_as"), ANY), "object_list": "contents"},
     "paginator": dict.fromkeys(("num_pages", "count", "per_page"), ANY),
     # Pelican's period archives (the menu of years and months): each period's address and
     # how many items it has, never the items themselves (fingerprints.periods)
@@ -62,7 +68,7 @@ ELEMENTS = {
 #: The attributes a list of items may be sorted by (``|sort(attribute=...)``): fingerprinted.
 SORT_KEYS = frozenset(k for k, v in KINDS["content"].items() if v == ANY)
 #: The names Pelican's paginated writer adds for each paginated list.
-PAGINATED = {"_page": "pageobj", "_previous_page": "pageobj", "_next_page": "pageobj"}
+PAGINATED = {"_page": "pageobj", "_previous_page": "pagelink", "_next_page": "pagelink"}
 #: Top-level context names and their kinds.
 NAMES = {
     "article": "content",
@@ -102,6 +108,7 @@ class Closure:
     counts: bool = False  # the menu's item counts are shown (``kinds_nav`` second value)
     calls: dict[str, str] = field(default_factory=dict)  # helper -> "item", "list", "zero"
     whole: set[str] = field(default_factory=set)  # lists read beyond their length
+    sized: set[str] = field(default_factory=set)  # whole lists whose length is read
     sources: dict[str, str] = field(default_factory=dict)  # template -> sha256 of its text
 
 
@@ -313,9 +320,15 @@ def _known(trees: list[nodes.Template], helpers: frozenset[str], found: Closure)
 def _list_ok(
     name: str, node: nodes.Name, parents: tuple[nodes.Node, ...], found: Closure, known: Known
 ) -> bool:
-    """Check a whole list (``articles``): its length, a helper over it, or followed."""
+    """Check a whole list (``articles``): its length, a helper over it, or followed.
+
+    A list only handed to helpers is not keyed itself (their results are, where they are
+    called: calls.py), so the older pages of a listing, which neither show its length nor
+    call its helpers, keep their keys when an item is added (site_theme/paging.py).
+    """
     parent = parents[-1]
     if isinstance(parent, nodes.Filter) and parent.node is node and parent.name == "length":
+        found.sized.add(name)
         return True
     if (
         isinstance(parent, nodes.Call)

@@ -23,7 +23,7 @@ from .closure import NAMES, Closure, Uncacheable
 from .templates import Refused, closure, restored, stored
 
 #: Raise when the key or the entry format changes: older entries then miss.
-CODE_VERSION = 4
+CODE_VERSION = 5
 #: Jinja's own globals that are pure (``lipsum`` is random: a page using it is rendered).
 JINJA_PURE = frozenset({"range", "dict", "cycler", "joiner", "namespace"})
 #: The canonical JSON of ``cache_key`` (sorted keys, no ASCII escapes, compact): one
@@ -183,7 +183,7 @@ class PageInputs:
         kind = NAMES.get(variable)
         if variable in local:
             value = local[variable]
-            if kind in ("contents", "pageobj", "paginator"):
+            if kind in ("contents", "pageobj", "pagelink", "paginator"):
                 return self.listing(variable, kind, value, env, found, local, approvals)
             if kind == "content":
                 data: dict[str, Any] = {"item": self.item(value, approvals)}
@@ -270,17 +270,21 @@ class PageInputs:
             return None
         if kind == "paginator":
             return [value.num_pages, value.count, value.per_page]
-        if kind == "pageobj":
+        if kind in ("pageobj", "pagelink"):
             page = [value.number, value.url, value.save_as]
+            if kind == "pageobj":  # the first page's count (site_theme/paging.py)
+                page.append(getattr(value, "total", None))
             if variable in found.whole:  # its items are shown (not only its address)
                 page.append([self.item(a, approvals) for a in value.object_list])
             return page
         if not isinstance(value, (list, tuple)):
             raise Uncacheable(f"daftar {variable}")
-        data: dict[str, Any] = {"len": len(value)}
+        data: dict[str, Any] = {}  # only handed to helpers: keyed where called (calls.py)
+        if variable in found.sized or variable in found.whole:
+            data["len"] = len(value)
         if variable in found.whole:
             data["items"] = [self.item(a, approvals) for a in value]
-        return data  # a helper's result over it is keyed where it is called (calls.py)
+        return data
 
     def list_helpers(self, template: Any) -> frozenset[str]:
         """Return the helpers ``template``'s closure calls with a whole list (calls.py)."""

@@ -27,8 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pelican import signals
-from pelican.paginator import Paginator
+from pelican import signals, writers
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
@@ -134,8 +133,8 @@ class CachingWriter(Writer):  # type: ignore[misc]
             self.settings["PAGINATED_TEMPLATES"][template_name]
             or self.settings["DEFAULT_PAGINATION"]
         )
-        paginators = {
-            key: Paginator(name, url, val, self.settings, per_page)
+        paginators = {  # the class Pelican's writer would use (site_theme/paging.py)
+            key: writers.Paginator(name, url, val, self.settings, per_page)
             for key, val in paginated.items()
         }
         for page_num in range(next(iter(paginators.values())).num_pages):

@@ -139,6 +139,7 @@ def stored(found: Closure | Refused) -> bytes:
             "counts": found.counts,
             "calls": sorted(found.calls.items()),
             "whole": sorted(found.whole),
+            "sized": sorted(found.sized),
         }
     ).encode()
 
@@ -170,6 +171,7 @@ def restored(env: Any, entry: bytes | None) -> Closure | Refused | None:
             data["counts"] is True,
             {str(k): str(v) for k, v in data["calls"]},
             {str(w) for w in data["whole"]},
+            {str(s) for s in data["sized"]},
         )
     except Exception:  # noqa: BLE001 (a bad entry is a miss, never an error)
         return None

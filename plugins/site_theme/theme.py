@@ -33,7 +33,7 @@ from approval_gate.api import (
 )
 from render_cache.page_files import write_fresh
 
-from . import formats, notices, regulations, structured
+from . import formats, notices, paging, regulations, structured
 from .enhance import Enhanced, Resolver, enhance, image_size
 from .imaging import make_pictures, picture_pass, write_pictures
 from .office import dip_helper
@@ -290,6 +290,23 @@ def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
         found = {page.slug: page for page in pages}
         return [(found[slug], label) for slug, label in theme.nav_pages if slug in found]
 
+    def kinds_counted(articles: list[Any]) -> list[tuple[Any, int]]:
+        """Return each kind of ``articles`` in SOP order as (its newest item, its count).
+
+        The home page's "Jelajahi menurut jenis" counts, given the page's list rather than
+        ``categories``: a helper over the list is keyed only on the page that calls it
+        (render_cache/calls.py), so the older home pages keep their keys when an item is
+        added (paging.py), and the item carries its kind's name and address.
+        """
+        newest: dict[str, Any] = {}
+        counts: dict[str, int] = {}
+        for article in articles:  # newest first
+            name = getattr(getattr(article, "category", None), "name", None)
+            if name is not None:
+                newest.setdefault(name, article)
+                counts[name] = counts.get(name, 0) + 1
+        return [(newest[name], counts[name]) for name in theme.kinds if name in newest]
+
     def current_announcements(articles: list[Any]) -> list[tuple[Any, date | None]]:
         today = _today(settings)
         current = []
@@ -340,6 +357,7 @@ def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
         "kinds_nav": kinds_nav,
         "nav_pages": nav_pages,
         "current_announcements": current_announcements,
+        "kinds_counted": kinds_counted,
         "canonical_base": str(settings.get("FEED_DOMAIN") or siteurl).rstrip("/"),
         "provenance_count": lambda: len(build.approvals.published()) if build.approvals else 0,
         "jumlah_pejabat": lambda: number_word(len(roster().roles)),
@@ -365,6 +383,7 @@ def on_generator_init(generator: Any) -> None:
 
 def register() -> None:
     """Connect the theme to Pelican's signals."""
+    paging.install()  # listing pages that keep their items (paging.py)
     # Before anything is read: a bad identity or display setting stops the build.
     signals.initialized.connect(on_initialized)
     # Every template environment gets the helpers (articles, pages, direct templates).
