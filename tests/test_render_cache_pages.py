@@ -259,8 +259,10 @@ def test_with_an_unknown_feed_plugin_every_feed_is_made_as_without_cache(site: S
     _same(after, _build(site, plain, {"HAK_CIPTA": "Dua"}))
 
 
-def test_period_pages_follow_their_own_items_and_the_menus_counts(site: Site) -> None:
-    """The archive menu (periods and their counts) is keyed; other periods' items are not."""
+def test_period_pages_follow_their_own_items_and_the_menus_periods(site: Site) -> None:
+    """The archive menu's periods are keyed, not their counts (no period page shows
+    another's count: a year page counts its months from its own items); other periods'
+    items are not keyed either."""
     cached, plain = _site(site)
     october = "berita/oktober.md"
     site.article(october, "Berita Oktober", "Isi.", category="Berita", date="2026-10-05 08:00")
@@ -273,6 +275,11 @@ def test_period_pages_follow_their_own_items_and_the_menus_counts(site: Site) ->
     rendered = set(_stats(site)["halaman_dirender"])
     assert {"arsip/2026/index.html", "arsip/2026/11/index.html"} <= rendered
     assert "arsip/2026/10/index.html" not in rendered  # the counts did not move
+    site.article("berita/nov.md", "Berita November", "Isi.", category="Berita", date="2026-11-02")
+    site.approve_all("berita/nov.md")
+    _build(site, cached, VERIFY)  # one item more in November: its own month and year only
+    rendered = set(_stats(site)["halaman_dirender"])
+    assert {p for p in rendered if p.startswith("arsip/")} == PERIOD_PAGES
     site.article("berita/sep.md", "Berita September", "Isi.", category="Berita", date="2026-09-01")
     site.approve_all("berita/sep.md")
     after = _build(site, cached, VERIFY)
@@ -351,8 +358,10 @@ def test_a_poisoned_cache_still_gives_exactly_the_right_pages(site: Site) -> Non
     names = _entries(site)
     entries = sorted(names)
     assert len(entries) == len(CACHED) + len(FEEDS)  # the feeds' entries beside the pages'
-    assert list(_records(site).values()) == [
-        [["current_announcements", "articles"], ["kinds_counted", "articles"]]
+    assert sorted(map(json.dumps, _records(site).values())) == [
+        '[["current_announcements", "articles"], ["kinds_counted", "articles"]]',  # home
+        '[["months_counted", "dates"]]',  # the year page
+        "[]",  # the month page
     ]
     stored = _cache(site) / "halaman-berkas"  # an entry names its page's file (page_files.py)
     texts = {p: (stored / names[p]).read_bytes() for p in entries}
@@ -574,11 +583,12 @@ def test_an_edited_announcement_renders_again_only_the_home_page_that_shows_it(
     stored = set(_stats(site)["halaman_dirender"])
     home = {name for name in stored if name.startswith("index")}
     assert len(home) == 4
-    records = _records(site)
-    assert len(records) == len(home)  # one call record per page of the home listing
+    records = _records(site)  # one call record per page of the home listing, the period pages'
+    assert len(records) == len(home) + len(PERIOD_PAGES)
     assert sorted(map(json.dumps, records.values())) == [
         '[["current_announcements", "articles"], ["kinds_counted", "articles"]]',  # first page
-        *["[]"] * 3,
+        '[["months_counted", "dates"]]',  # the year page
+        *["[]"] * 4,  # three older home pages, the month page
     ]
     _rewrite(site, "pengumuman/rapat.md", "Rapat pleno terbuka.", "Rapat pleno DIUNDUR.")
     after = _build(site, cached, VERIFY)
@@ -601,7 +611,7 @@ def test_a_wrong_or_damaged_call_record_only_makes_the_page_render_again(site: S
     cached, plain = _listing_site(site)
     _build(site, cached)
     box = MachineCache(_cache(site), "halaman")
-    (first,) = [p for p, calls in _records(site).items() if calls]
+    (first,) = [p for p, calls in _records(site).items() if ["kinds_counted", "articles"] in calls]
     for lie in (
         b"[]",
         b'[["current_announcements","dates"]]',

@@ -109,6 +109,7 @@ class Closure:
     calls: dict[str, str] = field(default_factory=dict)  # helper -> "item", "list", "zero"
     whole: set[str] = field(default_factory=set)  # lists read beyond their length
     sized: set[str] = field(default_factory=set)  # whole lists whose length is read
+    period_counts: bool = False  # a period's item count is shown (``p.dates|length``)
     sources: dict[str, str] = field(default_factory=dict)  # template -> sha256 of its text
 
 
@@ -182,7 +183,12 @@ def _use_ok(
             return isinstance(call, nodes.Call) and call.node is parent and not call.args
         return sub is not None and _use_ok(sub, parent, parents[:-1], helpers)
     if kind == "sized":  # only how many (a period's items in the archive menu)
-        return isinstance(parent, nodes.Filter) and parent.node is node and parent.name == "length"
+        if not (isinstance(parent, nodes.Filter) and parent.node is node):
+            return False
+        if parent.name != "length" or not isinstance(helpers, Known):
+            return False
+        helpers.found.period_counts = True  # keyed only where a template shows them
+        return True
     if kind == "contents" and _sorted(node, parent):  # the same items, reordered
         return _use_ok(kind, parent, parents[:-1], helpers)
     if kind in ELEMENTS:

@@ -223,13 +223,14 @@ def content_fields(
     }
 
 
-def periods(value: Any) -> Any:
+def periods(value: Any, counts: bool = True) -> Any:
     """Return Pelican's period archives as a template may read them (closure.KINDS "period").
 
-    Per year, month and day: each period's name, number, address and how many items it
-    has. Its items are not read (only ``|length``), so an edited item changes no other
+    Per year, month and day: each period's name, number, address and, with ``counts``
+    (a template of the page shows ``p.dates|length``: ``Closure.period_counts``), how
+    many items it has. Its items are not read, so an edited item changes no other
     period's page; an item added or removed changes the counts, and so every page
-    showing them.
+    showing them, and no other.
     """
     if not isinstance(value, Mapping):
         raise Uncacheable("arsip periode")
@@ -245,8 +246,11 @@ def periods(value: Any) -> Any:
                     plain(period.get("period_num")),
                     plain(period.get("url")),
                     plain(period.get("save_as")),
-                    len(period.get("dates") or ()),
-                    len(period.get("articles") or ()),
+                    *(
+                        (len(period.get("dates") or ()), len(period.get("articles") or ()))
+                        if counts
+                        else ()
+                    ),
                 ]
             )
         found.append([granularity, rows])

@@ -194,7 +194,8 @@ class PageInputs:
             if kind == "wrapper":
                 return fp.wrapper(value, self._wrappers)
             if kind == "periods":
-                return self.shared(variable, value, lambda: fp.periods(value))
+                counts = found.period_counts  # keyed only where a template shows them
+                return self.shared(f"{variable}{counts}", value, lambda: fp.periods(value, counts))
             if kind == "provider":
                 return value.seal()  # raises before the gate ran, hit or not
             if variable == "categories":

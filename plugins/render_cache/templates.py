@@ -140,6 +140,7 @@ def stored(found: Closure | Refused) -> bytes:
             "calls": sorted(found.calls.items()),
             "whole": sorted(found.whole),
             "sized": sorted(found.sized),
+            "period_counts": found.period_counts,
         }
     ).encode()
 
@@ -172,6 +173,7 @@ def restored(env: Any, entry: bytes | None) -> Closure | Refused | None:
             {str(k): str(v) for k, v in data["calls"]},
             {str(w) for w in data["whole"]},
             {str(s) for s in data["sized"]},
+            data["period_counts"] is True,
         )
     except Exception:  # noqa: BLE001 (a bad entry is a miss, never an error)
         return None

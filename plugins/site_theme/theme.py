@@ -307,6 +307,23 @@ def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
                 counts[name] = counts.get(name, 0) + 1
         return [(newest[name], counts[name]) for name in theme.kinds if name in newest]
 
+    def months_counted(dates: list[Any]) -> list[tuple[Any, int]]:
+        """Return each month of a year page's items, newest first, as (an item, its count).
+
+        The year page's month list, counted from the page's own items rather than from
+        the period menu: a helper over the page's list is keyed only where it is called,
+        so an added item renders again its own month and year pages, not every period
+        page (render_cache: ``Closure.period_counts``). The item gives the month's
+        number and address (``MONTH_ARCHIVE_URL`` formats its date, as Pelican does).
+        """
+        newest: dict[tuple[int, int], Any] = {}
+        counts: dict[tuple[int, int], int] = {}
+        for article in sorted(dates, key=lambda a: a.date, reverse=True):
+            month = (article.date.year, article.date.month)
+            newest.setdefault(month, article)
+            counts[month] = counts.get(month, 0) + 1
+        return [(newest[month], counts[month]) for month in newest]
+
     def current_announcements(articles: list[Any]) -> list[tuple[Any, date | None]]:
         today = _today(settings)
         current = []
@@ -358,6 +375,7 @@ def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
         "nav_pages": nav_pages,
         "current_announcements": current_announcements,
         "kinds_counted": kinds_counted,
+        "months_counted": months_counted,
         "canonical_base": str(settings.get("FEED_DOMAIN") or siteurl).rstrip("/"),
         "provenance_count": lambda: len(build.approvals.published()) if build.approvals else 0,
         "jumlah_pejabat": lambda: number_word(len(roster().roles)),
