@@ -50,12 +50,7 @@ class StablePaginator(pelican_paginator.Paginator):  # type: ignore[misc]
             return 1
         return max(1, self.count // self.per_page)
 
-    num_pages = property(_get_num_pages)
-
-    def _get_page_range(self) -> list[int]:
-        return list(range(1, self.num_pages + 1))
-
-    page_range = property(_get_page_range)
+    num_pages = property(_get_num_pages)  # Pelican's page_range reads it too
 
     def page(self, number: int) -> pelican_paginator.Page:
         """Return the page at ``number`` in the chain (1 = the listing's first page)."""

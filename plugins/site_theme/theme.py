@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -235,6 +236,21 @@ def _valid_until(article: Any) -> date | None:
     return None
 
 
+def _first_and_count(items: Iterable[Any], group: Callable[[Any], Any]) -> dict[Any, Any]:
+    """Return each group of ``items`` as (its first item, its size), in order of appearance.
+
+    ``group(item)`` names an item's group (None: left out); ``kinds_counted`` and
+    ``months_counted`` (below) count the page's list with it.
+    """
+    found: dict[Any, tuple[Any, int]] = {}
+    for item in items:
+        name = group(item)
+        if name is not None:
+            first, count = found.get(name, (item, 0))
+            found[name] = (first, count + 1)
+    return found
+
+
 def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
     """Return the functions and values templates use (see theme/templates/)."""
     build = _build(settings)
@@ -298,14 +314,10 @@ def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
         (render_cache/calls.py), so the older home pages keep their keys when an item is
         added (paging.py), and the item carries its kind's name and address.
         """
-        newest: dict[str, Any] = {}
-        counts: dict[str, int] = {}
-        for article in articles:  # newest first
-            name = getattr(getattr(article, "category", None), "name", None)
-            if name is not None:
-                newest.setdefault(name, article)
-                counts[name] = counts.get(name, 0) + 1
-        return [(newest[name], counts[name]) for name in theme.kinds if name in newest]
+        found = _first_and_count(  # newest first
+            articles, lambda a: getattr(getattr(a, "category", None), "name", None)
+        )
+        return [found[name] for name in theme.kinds if name in found]
 
     def months_counted(dates: list[Any]) -> list[tuple[Any, int]]:
         """Return each month of a year page's items, newest first, as (an item, its count).
@@ -316,13 +328,8 @@ def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
         page (render_cache: ``Closure.period_counts``). The item gives the month's
         number and address (``MONTH_ARCHIVE_URL`` formats its date, as Pelican does).
         """
-        newest: dict[tuple[int, int], Any] = {}
-        counts: dict[tuple[int, int], int] = {}
-        for article in sorted(dates, key=lambda a: a.date, reverse=True):
-            month = (article.date.year, article.date.month)
-            newest.setdefault(month, article)
-            counts[month] = counts.get(month, 0) + 1
-        return [(newest[month], counts[month]) for month in newest]
+        newest = sorted(dates, key=lambda a: a.date, reverse=True)
+        return list(_first_and_count(newest, lambda a: (a.date.year, a.date.month)).values())
 
     def current_announcements(articles: list[Any]) -> list[tuple[Any, date | None]]:
         today = _today(settings)
