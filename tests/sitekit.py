@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -333,6 +334,30 @@ def accept_commit(root: Path, sha: str) -> None:
         root, sha, state, reason="dibuat oleh uji", by="uji@mesin", git_user="uji", at=NOW, env=env
     )
     state.save()
+
+
+def drop_packs(cache: Path) -> None:
+    """Remove a cache folder's packs, so the next build reads each entry from its own file.
+
+    A pack holds the entries the last build read (plugins/approval_gate/cache_pack.py);
+    a test that poisons entry files removes it first, or the poison is never read.
+    """
+    for pack in cache.glob("*.pak"):
+        pack.unlink()
+
+
+#: A pack's layout as cache_pack.py's docstring gives it: magic, count, then one row per
+#: entry (raw key, offset, length; sorted by key), then the blobs.
+PACK_MAGIC = b"KPU-PAK1"
+PACK_ROW = struct.Struct("<32sQI")
+PACK_HEAD = len(PACK_MAGIC) + 4
+
+
+def pack_rows(pack: Path) -> list[tuple[bytes, int, int]]:
+    """Return a pack's index rows: raw key, offset and length of each blob."""
+    data = pack.read_bytes()
+    (count,) = struct.unpack_from("<I", data, len(PACK_MAGIC))
+    return [PACK_ROW.unpack_from(data, PACK_HEAD + n * PACK_ROW.size) for n in range(count)]
 
 
 def machine_folder(root: Path) -> Path:

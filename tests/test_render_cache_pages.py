@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from approval_gate.api import MachineCache
+from approval_gate.api import MachineCache, finish_packs
 from publishing.build import BuildResult, build_site
 from render_cache.page_files import name_in
-from sitekit import ROLES, Site
+from sitekit import PACK_ROW, ROLES, Site, drop_packs, pack_rows
 
 #: Whole-site builds in child processes: seconds each.
 pytestmark = pytest.mark.slow
@@ -375,10 +375,35 @@ def test_a_poisoned_cache_still_gives_exactly_the_right_pages(site: Site) -> Non
     others = [p for p in entries if p not in (one, two) and not texts[p].startswith(b"<?xml")]
     others[0].write_bytes(b"RACUN")
     others[1].write_bytes(others[1].read_bytes()[:-7] + b"RACUN!!")
+    drop_packs(_cache(site))
     after = _build(site, cached, VERIFY)
     assert b"Berita Dua" in after["berita/berita-dua/index.html"]
     assert _stats(site)["dirender"] == 3
     assert site.hits("RACUN") == []
+    _same(after, _build(site, plain))
+
+
+def test_damaged_packs_give_exactly_the_right_pages(site: Site) -> None:
+    """A pack holds what the last build read (cache_pack.py); each of its blobs passes the
+    same seal check as the entry's own file, so an edited or swapped one is never used."""
+    cached, plain = _site(site)
+    _build(site, cached)
+    packs = {pack.name: pack for pack in _cache(site).glob("*.pak")}
+    assert set(packs) == {"halaman.pak", "halaman-templat.pak", "markdown.pak", "catatan.pak"}
+    for pack in packs.values():  # a byte of every blob edited
+        data = bytearray(pack.read_bytes())
+        for _, offset, length in pack_rows(pack):
+            data[offset + length // 2] ^= 0x01
+        pack.write_bytes(bytes(data))
+    _build(site, cached)  # the files again: packed anew
+    pack = packs["halaman.pak"]  # two entries' blobs swapped under each other's key
+    data = bytearray(pack.read_bytes())
+    (one, at_one, size_one), (two, at_two, size_two) = pack_rows(pack)[:2]
+    PACK_ROW.pack_into(data, 12, one, at_two, size_two)
+    PACK_ROW.pack_into(data, 12 + PACK_ROW.size, two, at_one, size_one)
+    pack.write_bytes(bytes(data))
+    after = _build(site, cached, VERIFY)
+    assert _stats(site)["dirender"] == 0  # each entry's own file, checked and right
     _same(after, _build(site, plain))
 
 
@@ -411,6 +436,7 @@ def test_poisoned_or_stale_template_analyses_still_give_exactly_the_right_pages(
     paths[0].write_bytes(b"RACUN")
     if len(paths) > 2:
         shutil.copyfile(paths[1], paths[2])  # one template's entry under another's key
+    drop_packs(_cache(site))
     _same(_build(site, cached, VERIFY), _build(site, plain))
 
 
@@ -621,11 +647,21 @@ def test_a_wrong_or_damaged_call_record_only_makes_the_page_render_again(site: S
         b"RACUN",
     ):
         box.put(first.name, lie)  # sealed with this machine's own key: only its content lies
+        drop_packs(_cache(site))
         after = _build(site, cached, VERIFY)
         assert _stats(site)["halaman_dirender"] == ["index.html"]
         assert box.get(first.name) == RECORD  # recorded
         assert b"Pengumuman terkini" in after["index.html"]
         _same(after, _build(site, plain))
+    box = MachineCache(_cache(site), "halaman", packed=True)
+    drop_packs(_cache(site))
+    box.put(first.name, b"[]")  # the lie packed (cache_pack.py), its file then made true
+    assert finish_packs() == 1
+    MachineCache(_cache(site), "halaman").put(first.name, RECORD)
+    after = _build(site, cached, VERIFY)
+    assert _stats(site)["halaman_dirender"] == ["index.html"]
+    _same(after, _build(site, plain))
     first.write_bytes(b"RACUN")  # not sealed at all
+    drop_packs(_cache(site))
     _same(_build(site, cached, VERIFY), _build(site, plain))
     assert _stats(site)["halaman_dirender"] == ["index.html"]

@@ -58,6 +58,8 @@ _EXPORTS: dict[str, str] = {
     "MachineCache": "machine_cache",
     "cache_key": "machine_cache",
     "code_digest": "machine_cache",
+    "finish_packs": "machine_cache",
+    "packed_keys": "cache_pack",
     **dict.fromkeys(
         (
             "ROLE_IDS",
@@ -265,7 +267,8 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         sign_roster,
     )
     from .atomic import NEW_FILE, OPEN_FOLDER, read_stored, write_new, write_whole
-    from .machine_cache import MachineCache, cache_key, code_digest
+    from .cache_pack import packed_keys
+    from .machine_cache import MachineCache, cache_key, code_digest, finish_packs
     from .clock import WIB, moment_words, now, settings_now, wib_text
     from .decide import (
         Made,

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import write_whole
+from .cache_pack import Pack
 
 KEY_FILE = ".kunci"
 _MAC = hashlib.sha256().digest_size
@@ -90,10 +91,15 @@ class MachineCache:
     """Entries of bytes under hex keys in ``folder``, each sealed with the machine key.
 
     ``namespace`` separates the users of one folder (a sign-off result can never be read
-    back as a page). Entries live in ``folder/<namespace>/<key[:2]>/<key>``.
+    back as a page). Entries live in ``folder/<namespace>/<key[:2]>/<key>``. With
+    ``packed`` the entries a build reads are also kept together in
+    ``folder/<namespace>.pak`` for the next build (cache_pack.py); the build ends its
+    packs with ``finish_packs``.
     """
 
-    def __init__(self, folder: Path, namespace: str, *, touch: bool = False) -> None:
+    def __init__(
+        self, folder: Path, namespace: str, *, touch: bool = False, packed: bool = False
+    ) -> None:
         self.folder = Path(folder)
         self.namespace = namespace
         # ``touch``: a read entry gets a new modification time, so a cache pruned by age
@@ -104,6 +110,7 @@ class MachineCache:
         # ``read_bytes`` cost as much as the HMAC itself (issue 12)
         self._root = os.path.join(str(self.folder), namespace)
         self._prefix = f"{namespace}\0".encode()
+        self.packed = packed
 
     @property
     def key(self) -> bytes:
@@ -141,6 +148,13 @@ class MachineCache:
 
     def get(self, key: str) -> bytes | None:
         """Return the entry stored under ``key``, or None (missing or failing its check)."""
+        pack = self._pack() if self.packed else None
+        if pack is not None:
+            blob = pack.blob(key)
+            data = self.unseal(blob, key) if blob is not None else None
+            if data is not None:
+                pack.note(key, hit=True)
+                return data
         try:
             with open(self._where(key), "rb") as stream:
                 blob = stream.read()
@@ -148,11 +162,59 @@ class MachineCache:
                     _touch(stream.fileno())
         except (OSError, ValueError):
             return None
-        return self.unseal(blob, key)
+        data = self.unseal(blob, key)
+        if pack is not None and data is not None:
+            pack.note(key, hit=False)
+        return data
+
+    def has(self, key: str) -> bool:
+        """Tell whether an entry for ``key`` is kept (in the pack or its file), unchecked.
+
+        For work planned ahead (the Markdown pool converts what is not kept): the entry
+        is checked when it is read, and a bad one is then made again.
+        """
+        if self.packed and self._pack().holds(key):
+            return True
+        return os.path.isfile(self._where(key))
+
+    def read_file(self, key: str) -> bytes | None:
+        """Return the sealed blob of ``key``'s own file, unchecked, or None (cache_pack.py)."""
+        try:
+            with open(self._where(key), "rb") as stream:
+                return stream.read()
+        except (OSError, ValueError):
+            return None
 
     def put(self, key: str, value: bytes) -> None:
         """Store ``value`` under ``key`` (whole or not at all); a full disk is ignored."""
+        if self.packed:
+            self._pack().wrote(key)  # read from its file for the rest of the build
         try:
             write_whole(self.path_of(key), self.seal(value, key))
         except OSError:
             pass  # a cache that cannot be written only makes the next run slower
+
+    def _pack(self) -> Pack:
+        """Return this process's open pack of the namespace (opened on first use)."""
+        found = _packs.get(self._root)
+        if found is None:
+            found = _packs[self._root] = (Pack(str(self.folder), self.namespace), self)
+        return found[0]
+
+
+#: The packs opened by this process since its last ``finish_packs``, by namespace folder.
+_packs: dict[str, tuple[Pack, MachineCache]] = {}
+
+
+def finish_packs() -> int:
+    """End this build's packs: write those that no longer fit (cache_pack.py); count them.
+
+    Called when a build's last entry has been read (the render cache's and the
+    provenance record's ``finalized``); a pack opened later starts the next build's
+    count. Never raises: a pack that cannot be written leaves the one on disk.
+    """
+    written = 0
+    while _packs:
+        _, (pack, cache) = _packs.popitem()
+        written += pack.finish(cache)
+    return written

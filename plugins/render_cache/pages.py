@@ -31,7 +31,7 @@ from pelican import signals, writers
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
-from approval_gate.api import ExitCode, KpuError, MachineCache, settings_source
+from approval_gate.api import ExitCode, KpuError, MachineCache, finish_packs, settings_source
 from approval_gate.api import options as o
 
 from . import calls
@@ -71,7 +71,7 @@ class CachingWriter(Writer):  # type: ignore[misc]
     def __init__(self, output_path: str, settings: dict[str, Any] | None = None) -> None:
         super().__init__(output_path, settings=settings)
         folder = Path(str(self.settings["RENDER_CACHE_PATH"]))
-        self.cache = MachineCache(folder, NAMESPACE)
+        self.cache = MachineCache(folder, NAMESPACE, packed=True)
         values = {"RENDER_CACHE_VERIFY": self.settings.get("RENDER_CACHE_VERIFY")}
         verify = OPTIONS.read(values, settings_source(self.settings))["RENDER_CACHE_VERIFY"]
         self.verify = bool(verify) or os.environ.get(VERIFY_ENV) == "1"
@@ -81,7 +81,8 @@ class CachingWriter(Writer):  # type: ignore[misc]
         self.rendered: list[str] = []  # pages rendered and stored (their inputs changed)
         self.feeds: list[str] = []  # feeds made and stored (feeds.py)
         self.folders: set[str] = set()  # output folders made by this build
-        self.inputs = PageInputs(self.settings, MachineCache(folder, CLOSURES, touch=True))
+        closures = MachineCache(folder, CLOSURES, touch=True, packed=True)
+        self.inputs = PageInputs(self.settings, closures)
         self.files = PageFiles(folder)  # the pages' bytes, linked into the output
         self.maker = FolderMaker(self.output_path)  # the item pages' folders, meanwhile
         self.started = time.time_ns()  # before any entry this build writes (prune.py)
@@ -409,6 +410,9 @@ def on_finalized(pelican: Any) -> None:
             "periksa": writer.verify,
             "detik": {part: round(value, 3) for part, value in writer.seconds.items()},
         }
+        started = time.perf_counter()  # the packs: written when they no longer fit
+        stats["paket_ditulis"] = finish_packs()
+        stats["detik"]["paket"] = round(time.perf_counter() - started, 3)
         # What the last few builds used is kept; the rest goes (prune.py, every few builds).
         started = time.perf_counter()
         record(writer.cache.folder, writer.started, bytes(writer.used))

@@ -106,7 +106,7 @@ def work() -> None:
 
 
 def _uncached(reader: Any, paths: list[str]) -> list[str]:
-    """Return the paths whose entry is not on disk (a bad entry is Pelican's to redo).
+    """Return the paths whose entry is not kept (a bad entry is Pelican's to redo).
 
     Empty, after reading only a sample, when no sampled file misses (module docstring).
     """
@@ -116,14 +116,14 @@ def _uncached(reader: Any, paths: list[str]) -> list[str]:
 
 
 def _missing(reader: Any, paths: Iterable[str]) -> list[str]:
-    """Return those of ``paths`` whose entry is not on disk (each source read and hashed)."""
+    """Return those of ``paths`` whose entry is not kept (each source read and hashed)."""
     missing = []
     for path in paths:
         try:
             digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         except OSError:
             continue
-        if not reader._cache.path_of(reader.key(digest)).is_file():
+        if not reader._cache.has(reader.key(digest)):
             missing.append(path)
     return missing
 

@@ -12,7 +12,8 @@ builds used:
 - an entry of the caches whose users touch what they read (named with ``by_last_use``,
   opened ``MachineCache(touch=True)``: converted Markdown, template analyses,
   provenance pieces, image variants) last read or written before the oldest of them
-  began;
+  began, unless the namespace's pack holds it (a build reads a packed entry from the
+  pack and leaves its file untouched; approval_gate/cache_pack.py);
 - a stored page or provenance piece (``halaman-berkas/``) whose status changed before
   the oldest of them began. Linking a file into an output changes its ``ctime``, so every
   file a kept build linked or stored is newer; removing an old output changes it too,
@@ -37,7 +38,7 @@ from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 
-from approval_gate.api import OPEN_FOLDER, write_whole
+from approval_gate.api import OPEN_FOLDER, packed_keys, write_whole
 
 from .page_files import FOLDER as FILES
 
@@ -125,8 +126,9 @@ def prune(
     since = recent[0][0] - MARGIN_NS
     try:
         entries = _prune_entries(folder / namespace, keys, since, MOST)
-        for name in aged:  # nothing named: the time each was last read or written decides
-            entries += _prune_entries(folder / name, set(), since, MOST - entries)
+        for name in aged:  # the time each was last read or written decides, or its pack
+            packed = packed_keys(str(folder), name)  # read from there: its file untouched
+            entries += _prune_entries(folder / name, packed, since, MOST - entries)
         files = _prune_files(folder / FILES, since, MOST - entries)
     except OSError:  # a folder that cannot be listed (an I/O error): the build goes on
         return None

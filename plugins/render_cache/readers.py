@@ -232,7 +232,7 @@ class CachingMarkdown:
         super().__init__(settings)  # type: ignore[call-arg]
         folder = cache_folder(settings)
         assert folder is not None  # only installed with a cache folder
-        self._cache = MachineCache(folder, NAMESPACE, touch=True)  # pruned by age
+        self._cache = MachineCache(folder, NAMESPACE, touch=True, packed=True)  # pruned by age
         inherited = getattr(super().process_metadata, "__func__", None)  # type: ignore[misc]
         self._quick_dates = inherited is BaseReader.process_metadata
 

@@ -27,6 +27,7 @@ from approval_gate.api import (
     allowed_signers,
     WIB,
     approvals_in,
+    finish_packs,
     kind_by_id,
     number_word,
     principal,
@@ -182,6 +183,7 @@ def on_finalized(pelican: Any) -> None:
     output = Path(pelican.output_path)
     settings = pelican.settings
     store = Path(settings["RENDER_CACHE_PATH"]) if settings.get("RENDER_CACHE_PATH") else None
+    pieces = MachineCache(store, PIECE_CACHE, touch=True, packed=True) if store else None
     record = public_record(
         build.approvals.published(),
         build.approvals.roster,
@@ -191,7 +193,7 @@ def on_finalized(pelican: Any) -> None:
         build.urls,
         settings["SITENAME"],
         build.settings.provenance == "peran-nama-dan-tanggal",
-        cache=MachineCache(store, PIECE_CACHE, touch=True) if store is not None else None,
+        cache=pieces,
     )
     write_record(
         output,
@@ -202,6 +204,7 @@ def on_finalized(pelican: Any) -> None:
         ),
         store,
     )
+    finish_packs()  # the pieces were the build's last cache reads (cache_pack.py)
     if build.logo is not None:
         target = output / build.logo["name"]
         target.parent.mkdir(parents=True, exist_ok=True)
