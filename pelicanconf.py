@@ -93,6 +93,7 @@ MARKDOWN = {
 }
 
 SITEMAP = {"format": "xml", "exclude": [r"^404\.html$", r"^robots\.txt$", r"^cari/$"]}
+# render_cache last: its end of the build ends the cache packs the theme read from too
 PLUGINS = [approval_gate, "sitemap", "stable_sitemap", site_theme, render_cache]
 # Converted Markdown and rendered pages, kept per approved bytes (docs/rendering.md); a
 # publish uses the publishing machine's own folder under var/ instead.

@@ -381,7 +381,15 @@ def on_get_writer(pelican: Any) -> type | None:
 
 
 def on_finalized(pelican: Any) -> None:
-    """Say how many pages came from the cache; keep the numbers for bench/."""
+    """End the build's cache packs; say how many pages came from the cache; keep the numbers.
+
+    This plugin comes last in ``PLUGINS``, so its ``finalized`` runs after the theme's,
+    whose provenance pieces are the build's last cache reads; the packs are ended here
+    whichever writer ran (cache_pack.py: a pack opened later is ended by the next build).
+    """
+    started = time.perf_counter()
+    packed = finish_packs()
+    packing = round(time.perf_counter() - started, 3)
     for writer in list(_writers):
         if writer.settings is not pelican.settings:
             continue
@@ -410,9 +418,8 @@ def on_finalized(pelican: Any) -> None:
             "periksa": writer.verify,
             "detik": {part: round(value, 3) for part, value in writer.seconds.items()},
         }
-        started = time.perf_counter()  # the packs: written when they no longer fit
-        stats["paket_ditulis"] = finish_packs()
-        stats["detik"]["paket"] = round(time.perf_counter() - started, 3)
+        stats["paket_ditulis"] = packed  # written when they no longer fit
+        stats["detik"]["paket"] = packing
         # What the last few builds used is kept; the rest goes (prune.py, every few builds).
         started = time.perf_counter()
         record(writer.cache.folder, writer.started, bytes(writer.used))

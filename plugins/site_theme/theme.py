@@ -27,7 +27,6 @@ from approval_gate.api import (
     allowed_signers,
     WIB,
     approvals_in,
-    finish_packs,
     kind_by_id,
     number_word,
     principal,
@@ -204,7 +203,6 @@ def on_finalized(pelican: Any) -> None:
         ),
         store,
     )
-    finish_packs()  # the pieces were the build's last cache reads (cache_pack.py)
     if build.logo is not None:
         target = output / build.logo["name"]
         target.parent.mkdir(parents=True, exist_ok=True)
