@@ -7,6 +7,7 @@ or lying reads as no pack, and a key written during a build is read from its fil
 
 from __future__ import annotations
 
+import os
 import struct
 from pathlib import Path
 
@@ -141,3 +142,13 @@ def test_a_pack_of_another_machine_or_namespace_is_not_trusted(tmp_path: Path) -
     assert [renamed.get(key) for key in entries] == [None] * len(entries)
     assert not (other / ".kunci").read_bytes() == (tmp_path / ".kunci").read_bytes()
     finish_packs()
+
+
+def test_a_pack_a_killed_build_was_writing_is_removed_by_the_next_one(tmp_path: Path) -> None:
+    entries = _entries(tmp_path, 5)
+    dead = tmp_path / ".uji.pak.999999999.tmp"  # no such process
+    dead.write_bytes(b"setengah ditulis" * 1000)
+    alive = tmp_path / f".markdown.pak.{os.getppid()}.tmp"  # another build, still running
+    alive.write_bytes(b"sedang ditulis")
+    assert _build(tmp_path, entries) == 1
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == [alive.name]

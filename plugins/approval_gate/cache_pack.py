@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import struct
 from typing import Protocol
 
-from .atomic import READ_STORED
+from .atomic import NEW_FILE, READ_STORED
 
 MAGIC = b"KPU-PAK1"
 _COUNT = struct.Struct("<I")
@@ -47,6 +48,8 @@ UNREAD = 4
 #: A blob is never larger than this (a stored page's name, a Markdown item, a piece).
 LARGEST = 64 << 20
 SUFFIX = ".pak"
+#: A pack being written: ``.<namespace>.pak.<pid>.tmp`` (a killed build's is removed later).
+_WRITING = re.compile(r"\.(.+)\.pak\.([0-9]{1,10})\.tmp")
 
 
 class Sealer(Protocol):
@@ -68,7 +71,7 @@ class Pack:
         self._index = b""  # the rows, sorted by key
         self._count = 0
         self._size = 0
-        self.read: bytearray = bytearray()  # every key read or written, raw, in order
+        self.order = bytearray()  # every key read or written, raw, in order
         self.hits = 0
         self.misses = 0
         self.written: set[str] = set()  # keys ``put`` this build: read from their files
@@ -135,7 +138,7 @@ class Pack:
     def note(self, key: str, hit: bool) -> None:
         """Count a read of ``key`` (from the pack or not) for the next pack."""
         try:
-            self.read += bytes.fromhex(key)
+            self.order += bytes.fromhex(key)
         except ValueError:
             return
         if hit:
@@ -150,9 +153,9 @@ class Pack:
 
     def stale(self) -> bool:
         """Tell whether the pack should be written again for the next build."""
-        if not self.read:
+        if not self.order:
             return False
-        if self._fd is None or any(self._written_over(key) for key in self.written):
+        if self._fd is None or any(self._has(key) for key in self.written):
             return True
         reads = self.hits + self.misses
         unread = self._count - self.hits
@@ -163,8 +166,8 @@ class Pack:
         index = self._index
         return [index[at : at + 32].hex() for at in range(0, self._count * RECORD, RECORD)]
 
-    def _written_over(self, key: str) -> bool:
-        """Tell whether ``key``, written this build, has an (older) blob in the pack."""
+    def _has(self, key: str) -> bool:
+        """Tell whether the pack's index has a row for ``key`` (written over or not)."""
         try:
             return self._find(bytes.fromhex(key)) is not None
         except ValueError:
@@ -172,12 +175,7 @@ class Pack:
 
     def holds(self, key: str) -> bool:
         """Tell whether the pack has a blob for ``key`` (unchecked; not counted as a read)."""
-        if self._fd is None or key in self.written:
-            return False
-        try:
-            return self._find(bytes.fromhex(key)) is not None
-        except ValueError:
-            return False
+        return self._fd is not None and key not in self.written and self._has(key)
 
     def finish(self, cache: Sealer) -> bool:
         """End the build: write the next pack when this one is stale; return if written.
@@ -197,11 +195,14 @@ class Pack:
 
     def _write(self, cache: Sealer) -> bool:
         """Write the entries this build read into a new pack, then put it in place."""
-        raw = self.read
+        raw = self.order
         keys = list(dict.fromkeys(raw[at : at + 32].hex() for at in range(0, len(raw), 32)))
         start = len(MAGIC) + _COUNT.size + len(keys) * RECORD
+        _remove_leftovers(self.folder)
         temporary = os.path.join(self.folder, f".{self.namespace}{SUFFIX}.{os.getpid()}.tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)  # this process's own, from a build it did not finish
+        fd = os.open(temporary, NEW_FILE, 0o600)
         try:
             rows = []
             offset = start
@@ -252,3 +253,22 @@ def packed_keys(folder: str, namespace: str) -> set[str]:
         return set(pack.keys())
     finally:
         pack.close()
+
+
+def _remove_leftovers(folder: str) -> None:
+    """Remove the packs a killed build was writing (its process gone); a pack is large."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        writing = _WRITING.fullmatch(name)
+        if writing is None or int(writing[2]) == os.getpid():
+            continue
+        try:
+            os.kill(int(writing[2]), 0)
+        except ProcessLookupError:
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(folder, name))
+        except (OSError, OverflowError):
+            continue  # alive (another user's) or not a process number: left alone
