@@ -152,3 +152,12 @@ def test_a_pack_a_killed_build_was_writing_is_removed_by_the_next_one(tmp_path: 
     alive.write_bytes(b"sedang ditulis")
     assert _build(tmp_path, entries) == 1
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == [alive.name]
+
+
+def test_the_packs_unchecked_data_come_in_the_order_the_build_read_them(tmp_path: Path) -> None:
+    entries = _entries(tmp_path, 10)
+    order = list(entries)[::-1]
+    _build(tmp_path, entries, order)
+    # only to warm what the next build reads (page_files.py); nothing counted as a read
+    assert MachineCache(tmp_path, "uji").unchecked_packed() == [entries[k] for k in order]
+    assert MachineCache(tmp_path, "kosong").unchecked_packed() == []

@@ -81,6 +81,33 @@ def test_a_fifo_in_the_page_store_is_removed_not_waited_for(tmp_path: Path) -> N
     files.close()
 
 
+def test_warming_the_store_reads_ahead_and_never_waits_nor_places_anything(
+    tmp_path: Path,
+) -> None:
+    """The warmer opens what the last build named (unchecked) only to have it read ahead."""
+    files, output = page_files.PageFiles(tmp_path / "cache"), tmp_path / "output"
+    output.mkdir()
+    good = files.store(PAGE, str(output / "a.html"))
+    fifo = "f" * 64
+    os.mkfifo(files.folder / fifo, 0o644)
+    link = "e" * 64
+    (files.folder / link).symlink_to(files.folder / good)
+    named = [b"[]", b"RACUN", ("0" * 64).encode(), fifo.encode(), link.encode(), good.encode()]
+    files.warm(lambda: named)
+    files.close()  # joins the warmer: it never waited on the FIFO
+    assert sorted(p.name for p in files.folder.iterdir()) == sorted([good, fifo, link])
+    assert sorted(p.name for p in output.iterdir()) == ["a.html"]  # nothing placed
+
+    broken = page_files.PageFiles(tmp_path / "cache")
+
+    def fails() -> list[bytes]:
+        raise ValueError("pak rusak")
+
+    broken.warm(fails)  # a warmer that fails leaves the reads cold, nothing else
+    assert broken.place(good, str(output / "b.html")) == PAGE
+    broken.close()
+
+
 def _site(folder: Path) -> Path:
     output = folder / "keluaran"
     for rel, data in {

@@ -32,6 +32,7 @@ import contextlib
 import os
 import re
 import struct
+from collections.abc import Iterator
 from typing import Protocol
 
 from .atomic import NEW_FILE, READ_STORED
@@ -48,6 +49,8 @@ UNREAD = 4
 #: A blob is never larger than this (a stored page's name, a Markdown item, a piece).
 LARGEST = 64 << 20
 SUFFIX = ".pak"
+#: The length of the HMAC in front of every sealed blob (machine_cache.py).
+_MAC = 32
 #: A pack being written: ``.<namespace>.pak.<pid>.tmp`` (a killed build's is removed later).
 _WRITING = re.compile(r"\.(.+)\.pak\.([0-9]{1,10})\.tmp")
 
@@ -160,6 +163,26 @@ class Pack:
         reads = self.hits + self.misses
         unread = self._count - self.hits
         return self.misses * MISSES > reads or unread * UNREAD > self._count
+
+    def unchecked(self) -> Iterator[bytes]:
+        """Yield each blob's data in the order the pack holds them, unchecked.
+
+        Only to warm what a build is about to read (render_cache/page_files.py): nothing
+        yielded here is ever used as an entry; ``MachineCache.get`` checks what it uses.
+        """
+        if self._fd is None:
+            return
+        rows = sorted(
+            _ROW.unpack_from(self._index, at)[1:] for at in range(0, len(self._index), RECORD)
+        )
+        for offset, length in rows:
+            if length > LARGEST or offset + length > self._size:
+                continue
+            try:
+                blob = os.pread(self._fd, length, offset)
+            except OSError:
+                return
+            yield blob[_MAC:]
 
     def keys(self) -> list[str]:
         """Return the keys the pack holds (hex), in key order."""

@@ -177,6 +177,19 @@ class MachineCache:
             return True
         return os.path.isfile(self._where(key))
 
+    def unchecked_packed(self) -> list[bytes]:
+        """Return the data of every entry the pack holds, in its order, **unchecked**.
+
+        Only to warm what a build is about to read (the stored pages, page_files.py); a
+        value here may be anything and is never used as an entry. Opens a pack of its
+        own (not this build's), so nothing is counted.
+        """
+        pack = Pack(str(self.folder), self.namespace)
+        try:
+            return list(pack.unchecked())
+        finally:
+            pack.close()
+
     def read_file(self, key: str) -> bytes | None:
         """Return the sealed blob of ``key``'s own file, unchecked, or None (cache_pack.py)."""
         try:

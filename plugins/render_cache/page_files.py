@@ -22,9 +22,11 @@ import hashlib
 import itertools
 import os
 import re
+import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from approval_gate.api import OPEN_FOLDER, read_stored, write_new
+from approval_gate.api import OPEN_FOLDER, READ_STORED, read_stored, write_new
 
 #: The stored pages' folder in the cache folder (beside the entries' namespaces).
 FOLDER = "halaman-berkas"
@@ -83,6 +85,52 @@ class PageFiles:
         self.folder = Path(cache) / FOLDER
         self._fd: int | None = None
         self.usable = True
+        self._warmer: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def warm(self, names: Callable[[], Iterable[bytes]]) -> None:
+        """Have the kernel read the stored pages named by ``names()`` ahead, on a thread.
+
+        After the machine has been idle its page cache is given back, and each page the
+        build links is then read back from the disk one at a time (1.8 s of a cold
+        publish's child at 5,000 items, issue 12). ``names`` are the page entries the last
+        build read (unchecked: ``MachineCache.unchecked_packed``), mostly in the order
+        this build will place them; the thread opens each stored file as ``place`` does
+        and asks for its bytes ahead (``posix_fadvise``), so the disk works while the
+        main thread keys pages. It reads nothing into the build and decides nothing:
+        ``place`` still checks every page it links.
+        """
+        if self._warmer is None and hasattr(os, "posix_fadvise"):
+            self._warmer = threading.Thread(
+                target=self._warm, args=(names,), name="kpu-page-warm", daemon=True
+            )
+            self._warmer.start()
+
+    def _warm(self, names: Callable[[], Iterable[bytes]]) -> None:
+        try:
+            folder = os.open(self.folder, OPEN_FOLDER)
+        except OSError:
+            return
+        try:
+            for name in names():
+                if self._stop.is_set():
+                    return
+                if _HEX.fullmatch(name) is None:
+                    continue  # a call record, or not a page's name at all
+                try:
+                    fd = os.open(name, READ_STORED, dir_fd=folder)
+                except OSError:
+                    continue
+                try:
+                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+                except OSError:
+                    pass  # not a regular file: ``place`` refuses it
+                finally:
+                    os.close(fd)
+        except Exception:  # noqa: BLE001 (a warmer that fails only leaves the reads cold)
+            return
+        finally:
+            os.close(folder)
 
     def _folder(self) -> int | None:
         """Return the store's folder descriptor (made on first use), or None if unusable."""
@@ -154,7 +202,11 @@ class PageFiles:
                 os.unlink(name, dir_fd=self._fd)
 
     def close(self) -> None:
-        """Close the store's folder."""
+        """Stop the warming thread; close the store's folder."""
+        self._stop.set()
+        if self._warmer is not None:
+            self._warmer.join()
+            self._warmer = None
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None

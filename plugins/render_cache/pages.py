@@ -84,6 +84,7 @@ class CachingWriter(Writer):  # type: ignore[misc]
         closures = MachineCache(folder, CLOSURES, touch=True, packed=True)
         self.inputs = PageInputs(self.settings, closures)
         self.files = PageFiles(folder)  # the pages' bytes, linked into the output
+        self.files.warm(self.cache.unchecked_packed)  # read ahead from the disk, meanwhile
         self.maker = FolderMaker(self.output_path)  # the item pages' folders, meanwhile
         self.started = time.time_ns()  # before any entry this build writes (prune.py)
         self.used = bytearray()  # every key looked up, raw: what the prune keeps (prune.py)
