@@ -222,8 +222,8 @@ _packs: dict[str, tuple[Pack, MachineCache]] = {}
 def finish_packs() -> int:
     """End this build's packs: write those that no longer fit (cache_pack.py); count them.
 
-    Called when a build's last entry has been read (the render cache's and the
-    provenance record's ``finalized``); a pack opened later starts the next build's
+    Called when a build's last entry has been read (the render cache's ``finalized``,
+    after the theme's provenance record); a pack opened later starts the next build's
     count. Never raises: a pack that cannot be written leaves the one on disk.
     """
     written = 0
