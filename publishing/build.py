@@ -28,7 +28,7 @@ from typing import Any
 
 from approval_gate.api import ExitCode, MachineCache
 
-from . import heap, interrupts
+from . import compress_store, heap, interrupts
 from .audit import audit_output
 from .compress import OFF, Compression, compress_output, configured
 from .failpoints import failpoint
@@ -167,6 +167,10 @@ def _listed(
     return list_output(staging, known=files)
 
 
+def _nothing() -> None:
+    """Stand in for a warmer that was never started."""
+
+
 def build_site(
     settings_file: Path,
     output: Path,
@@ -201,6 +205,7 @@ def build_site(
     manifest_path = state / "builds" / f"{build_id}.json"
     staging = output.with_name(f".{output.name}.staging-{os.getpid()}-{build_id[:12]}")
     heap.return_large_blocks()  # freed large blocks leave the process (heap.py)
+    copies_ahead: Callable[[], None] = _nothing  # joined however the build ends
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         _clear_stale(output)
@@ -213,6 +218,11 @@ def build_site(
                 )
             ended = time.perf_counter()
             outcome = read_result(result)
+        # the kept copies read ahead from the disk while the output is listed and indexed
+        compressing = how if search else OFF
+        copies_ahead = compress_store.read_kept_ahead(
+            compressing.cache if compressing.enabled else None
+        )
         log = done.stdout + done.stderr
         failpoint("build")  # Pelican has written the staging folder; nothing checked yet
         skipped = judge_result(outcome, done.returncode, log)
@@ -262,5 +272,6 @@ def build_site(
             exit_code=ExitCode.STORAGE,
         ) from None
     finally:
+        copies_ahead()
         if staging.exists():
             shutil.rmtree(staging)

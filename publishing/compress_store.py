@@ -19,10 +19,13 @@ After a build the table and the folder keep only that build's copies.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
-from approval_gate.api import MachineCache
+from approval_gate.api import MachineCache, read_ahead
 
 from .linked_store import LinkedStore, is_name
 from .linked_store import listed as listed
@@ -76,3 +79,37 @@ class CopyStore(LinkedStore):
         """Keep only this build's copies: the table and the files it names."""
         self.keep_only(name for names in self.used.values() for name in names if name)
         self.cache.put(self.key, json.dumps(self.used, sort_keys=True).encode("utf-8"))
+
+
+def read_kept_ahead(cache: Path | None) -> Callable[[], None]:
+    """Start reading the kept copies ahead on a thread; return what stops and joins it.
+
+    After the machine has been idle its page cache is given back, and linking the kept
+    copies into a build reads each back from the disk (``LinkedStore.place``): 3 s of a
+    cold changed-one publish at 5,000 items, 15,000 copies (issue 12). Started when the
+    Pelican child has ended, the thread asks for the store's files in the order of their
+    inodes (near the disk's order) while the output is listed and indexed, so the
+    compression step finds them in memory. It reads nothing into the build (atomic.py
+    ``read_ahead``); ``place`` still checks every copy it links.
+    """
+    if cache is None:
+        return lambda: None
+    folder = cache / STORE
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            with os.scandir(folder) as entries:
+                kept = sorted((e.inode(), e.name) for e in entries if is_name(e.name))
+        except OSError:
+            return
+        read_ahead(folder, (name for _, name in kept), stop)
+
+    thread = threading.Thread(target=work, name="kpu-copies-warm", daemon=True)
+    thread.start()
+
+    def finish() -> None:
+        stop.set()
+        thread.join()
+
+    return finish

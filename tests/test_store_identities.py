@@ -158,3 +158,26 @@ def test_a_fifo_in_the_copy_store_is_removed_not_waited_for(tmp_path: Path) -> N
         PAGE
     )
     assert not stored.is_fifo() and stored.is_file()  # made again as a regular file
+
+
+def test_reading_the_kept_copies_ahead_never_waits_and_changes_nothing(tmp_path: Path) -> None:
+    how = Compression(True, tmp_path / "cache")
+    first = _site(tmp_path / "1")
+    compress_output(first, list_output(first), how)
+    store = tmp_path / "cache" / STORE
+    os.mkfifo(store / ("f" * 64), 0o644)
+    (store / ("e" * 64)).symlink_to(tmp_path / "1" / "berita" / "a" / "index.html")
+    (store / ".neu-1-1").write_bytes(b"sisa")
+    kept = {p.name: p.read_bytes() for p in store.iterdir() if p.is_file() and not p.is_symlink()}
+
+    finish = compress_store.read_kept_ahead(tmp_path / "cache")
+    waiter = threading.Thread(target=finish, daemon=True)
+    waiter.start()
+    waiter.join(60)
+    assert not waiter.is_alive(), "a FIFO in the copy store made the warmer wait"
+    assert {p.name: p.read_bytes() for p in store.iterdir() if p.name in kept} == kept
+    compress_store.read_kept_ahead(None)()  # no store: nothing started
+    compress_store.read_kept_ahead(tmp_path / "tidak-ada")()  # no folder: nothing read
+
+    second = _site(tmp_path / "2")  # the next build still links and checks every copy
+    assert compress_output(second, list_output(second), how).made == 0

@@ -53,7 +53,14 @@ _EXPORTS: dict[str, str] = {
     # the clock and the SOP's facts
     **dict.fromkeys(("WIB", "now", "settings_now", "moment_words", "wib_text"), "clock"),
     **dict.fromkeys(
-        ("write_whole", "write_new", "NEW_FILE", "OPEN_FOLDER", "READ_STORED", "read_stored"),
+        (
+            "write_whole",
+            "write_new",
+            "NEW_FILE",
+            "OPEN_FOLDER",
+            "read_stored",
+            "read_ahead",
+        ),
         "atomic",
     ),
     "MachineCache": "machine_cache",
@@ -267,7 +274,14 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         pinned_anchor,
         sign_roster,
     )
-    from .atomic import NEW_FILE, OPEN_FOLDER, READ_STORED, read_stored, write_new, write_whole
+    from .atomic import (
+        NEW_FILE,
+        OPEN_FOLDER,
+        read_ahead,
+        read_stored,
+        write_new,
+        write_whole,
+    )
     from .cache_pack import packed_keys
     from .machine_cache import MachineCache, cache_key, code_digest, finish_packs
     from .clock import WIB, moment_words, now, settings_now, wib_text

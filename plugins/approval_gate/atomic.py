@@ -15,6 +15,7 @@ path, a symlink planted there or another build's hard link to a stored, read-onl
 ``read_stored`` (flags ``READ_STORED``) is its counterpart for reading what such a store
 holds: only a regular file, never through a symlink, never waiting
 on a FIFO planted in its place, whole in one read of the size it has when opened.
+``read_ahead`` opens stored files the same way only to have the kernel read them ahead.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -92,3 +94,41 @@ def write_whole(path: Path, text: str | bytes | Iterable[str], *, durable: bool 
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def read_ahead(
+    folder: Path | str, names: Iterable[str | bytes], stop: threading.Event | None = None
+) -> None:
+    """Ask the kernel to read the files ``names`` in ``folder`` ahead; read nothing here.
+
+    For a thread that warms what a build is about to read back from a store after the
+    machine's idle time emptied its page cache (render_cache/page_files.py,
+    publishing/compress_store.py). Each file is opened as ``read_stored`` opens it (no
+    symlink followed, never waiting on a FIFO) and given ``posix_fadvise(WILLNEED)``;
+    whatever fails is skipped, and nothing is raised: a warmer that stops only leaves
+    the reads cold. The reader still checks every byte it uses. ``stop`` ends it early.
+    """
+    if not hasattr(os, "posix_fadvise"):
+        return
+    try:
+        fd = os.open(folder, OPEN_FOLDER)
+    except OSError:
+        return
+    try:
+        for name in names:
+            if stop is not None and stop.is_set():
+                return
+            try:
+                file = os.open(name, READ_STORED, dir_fd=fd)
+            except OSError:
+                continue
+            try:
+                os.posix_fadvise(file, 0, 0, os.POSIX_FADV_WILLNEED)
+            except OSError:
+                pass  # not a regular file: its reader refuses it
+            finally:
+                os.close(file)
+    except Exception:  # noqa: BLE001 (names that fail to come: the reads stay cold)
+        return
+    finally:
+        os.close(fd)

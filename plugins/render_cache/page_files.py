@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from approval_gate.api import OPEN_FOLDER, READ_STORED, read_stored, write_new
+from approval_gate.api import OPEN_FOLDER, read_ahead, read_stored, write_new
 
 #: The stored pages' folder in the cache folder (beside the entries' namespaces).
 FOLDER = "halaman-berkas"
@@ -100,7 +100,7 @@ class PageFiles:
         main thread keys pages. It reads nothing into the build and decides nothing:
         ``place`` still checks every page it links.
         """
-        if self._warmer is None and hasattr(os, "posix_fadvise"):
+        if self._warmer is None:
             self._warmer = threading.Thread(
                 target=self._warm, args=(names,), name="kpu-page-warm", daemon=True
             )
@@ -108,29 +108,10 @@ class PageFiles:
 
     def _warm(self, names: Callable[[], Iterable[bytes]]) -> None:
         try:
-            folder = os.open(self.folder, OPEN_FOLDER)
-        except OSError:
-            return
-        try:
-            for name in names():
-                if self._stop.is_set():
-                    return
-                if _HEX.fullmatch(name) is None:
-                    continue  # a call record, or not a page's name at all
-                try:
-                    fd = os.open(name, READ_STORED, dir_fd=folder)
-                except OSError:
-                    continue
-                try:
-                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
-                except OSError:
-                    pass  # not a regular file: ``place`` refuses it
-                finally:
-                    os.close(fd)
+            pages = [name for name in names() if _HEX.fullmatch(name)]  # not call records
         except Exception:  # noqa: BLE001 (a warmer that fails only leaves the reads cold)
             return
-        finally:
-            os.close(folder)
+        read_ahead(self.folder, pages, self._stop)
 
     def _folder(self) -> int | None:
         """Return the store's folder descriptor (made on first use), or None if unusable."""
