@@ -240,9 +240,7 @@ def build_site(
             manifest_path.write_text(
                 json.dumps(manifest, ensure_ascii=False) + "\n", encoding="utf-8"
             )
-        files = _listed(
-            staging, manifest, state, how if search else OFF, search, log, settled.files
-        )
+        files = _listed(staging, manifest, state, compressing, search, log, settled.files)
         findings = audit_output(
             staging,
             manifest,
