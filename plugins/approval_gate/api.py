@@ -60,6 +60,7 @@ _EXPORTS: dict[str, str] = {
             "OPEN_FOLDER",
             "read_stored",
             "read_ahead",
+            "writer_gone",
         ),
         "atomic",
     ),
@@ -281,6 +282,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         read_stored,
         write_new,
         write_whole,
+        writer_gone,
     )
     from .cache_pack import packed_keys
     from .machine_cache import MachineCache, cache_key, code_digest, finish_packs

@@ -16,6 +16,7 @@ path, a symlink planted there or another build's hard link to a stored, read-onl
 holds: only a regular file, never through a symlink, never waiting
 on a FIFO planted in its place, whole in one read of the size it has when opened.
 ``read_ahead`` opens stored files the same way only to have the kernel read them ahead.
+``writer_gone`` tells when a leftover named with its writer's process id may be removed.
 """
 
 from __future__ import annotations
@@ -132,3 +133,19 @@ def read_ahead(
         return
     finally:
         os.close(fd)
+
+
+def writer_gone(pid: str) -> bool:
+    """Tell whether the process that was writing a leftover file (``pid``, its digits) ended.
+
+    A leftover named with its writer's process id (a killed build's list or pack) may be
+    removed only then; another user's process, or a number that is no process id, counts
+    as still writing, and its file is left alone.
+    """
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError, ValueError):
+        return False
+    return False

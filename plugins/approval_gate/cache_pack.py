@@ -35,7 +35,7 @@ import struct
 from collections.abc import Iterator
 from typing import Protocol
 
-from .atomic import NEW_FILE, READ_STORED
+from .atomic import NEW_FILE, READ_STORED, writer_gone
 
 MAGIC = b"KPU-PAK1"
 _COUNT = struct.Struct("<I")
@@ -49,8 +49,6 @@ UNREAD = 4
 #: A blob is never larger than this (a stored page's name, a Markdown item, a piece).
 LARGEST = 64 << 20
 SUFFIX = ".pak"
-#: The length of the HMAC in front of every sealed blob (machine_cache.py).
-_MAC = 32
 #: A pack being written: ``.<namespace>.pak.<pid>.tmp`` (a killed build's is removed later).
 _WRITING = re.compile(r"\.(.+)\.pak\.([0-9]{1,10})\.tmp")
 
@@ -123,10 +121,7 @@ class Pack:
         """Return the blob the pack holds for ``key`` (unchecked), or None."""
         if self._fd is None or key in self.written:
             return None
-        try:
-            place = self._find(bytes.fromhex(key))
-        except ValueError:
-            return None
+        place = self._row(key)
         if place is None:
             return None
         offset, length = place
@@ -165,7 +160,7 @@ class Pack:
         return self.misses * MISSES > reads or unread * UNREAD > self._count
 
     def unchecked(self) -> Iterator[bytes]:
-        """Yield each blob's data in the order the pack holds them, unchecked.
+        """Yield each sealed blob in the order the pack holds them, unchecked.
 
         Only to warm what a build is about to read (render_cache/page_files.py): nothing
         yielded here is ever used as an entry; ``MachineCache.get`` checks what it uses.
@@ -182,19 +177,23 @@ class Pack:
                 blob = os.pread(self._fd, length, offset)
             except OSError:
                 return
-            yield blob[_MAC:]
+            yield blob
 
     def keys(self) -> list[str]:
         """Return the keys the pack holds (hex), in key order."""
         index = self._index
         return [index[at : at + 32].hex() for at in range(0, self._count * RECORD, RECORD)]
 
+    def _row(self, key: str) -> tuple[int, int] | None:
+        """Return the offset and length of the hex ``key``'s blob (written over or not)."""
+        try:
+            return self._find(bytes.fromhex(key))
+        except ValueError:
+            return None
+
     def _has(self, key: str) -> bool:
         """Tell whether the pack's index has a row for ``key`` (written over or not)."""
-        try:
-            return self._find(bytes.fromhex(key)) is not None
-        except ValueError:
-            return False
+        return self._row(key) is not None
 
     def holds(self, key: str) -> bool:
         """Tell whether the pack has a blob for ``key`` (unchecked; not counted as a read)."""
@@ -286,12 +285,6 @@ def _remove_leftovers(folder: str) -> None:
         return
     for name in names:
         writing = _WRITING.fullmatch(name)
-        if writing is None or int(writing[2]) == os.getpid():
-            continue
-        try:
-            os.kill(int(writing[2]), 0)
-        except ProcessLookupError:
+        if writing is not None and writer_gone(writing[2]):
             with contextlib.suppress(OSError):
                 os.unlink(os.path.join(folder, name))
-        except (OSError, OverflowError):
-            continue  # alive (another user's) or not a process number: left alone

@@ -155,12 +155,8 @@ class MachineCache:
             if data is not None:
                 pack.note(key, hit=True)
                 return data
-        try:
-            with open(self._where(key), "rb") as stream:
-                blob = stream.read()
-                if self.touch:
-                    _touch(stream.fileno())
-        except (OSError, ValueError):
+        blob = self._read(key, self.touch)
+        if blob is None:
             return None
         data = self.unseal(blob, key)
         if pack is not None and data is not None:
@@ -186,17 +182,24 @@ class MachineCache:
         """
         pack = Pack(str(self.folder), self.namespace)
         try:
-            return list(pack.unchecked())
+            return [blob[_MAC:] for blob in pack.unchecked()]
         finally:
             pack.close()
 
     def read_file(self, key: str) -> bytes | None:
         """Return the sealed blob of ``key``'s own file, unchecked, or None (cache_pack.py)."""
+        return self._read(key, touch=False)
+
+    def _read(self, key: str, touch: bool) -> bytes | None:
+        """Return ``key``'s file as it is (``touch``: dated now), or None if unreadable."""
         try:
             with open(self._where(key), "rb") as stream:
-                return stream.read()
+                blob = stream.read()
+                if touch:
+                    _touch(stream.fileno())
         except (OSError, ValueError):
             return None
+        return blob
 
     def put(self, key: str, value: bytes) -> None:
         """Store ``value`` under ``key`` (whole or not at all); a full disk is ignored."""

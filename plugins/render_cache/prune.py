@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 
-from approval_gate.api import OPEN_FOLDER, packed_keys, write_whole
+from approval_gate.api import OPEN_FOLDER, packed_keys, write_whole, writer_gone
 
 from .page_files import FOLDER as FILES
 
@@ -146,14 +146,8 @@ def _abandoned(names: list[str], since: int) -> list[str]:
     found = []
     for name in names:
         writing = _WRITING.fullmatch(name)
-        if writing is None or int(writing[1]) >= since:
-            continue
-        try:
-            os.kill(int(writing[2]), 0)
-        except ProcessLookupError:
+        if writing is not None and int(writing[1]) < since and writer_gone(writing[2]):
             found.append(name)
-        except (OSError, OverflowError):
-            continue  # alive (another user's) or not a process number: kept
     return found
 
 
