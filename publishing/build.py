@@ -159,6 +159,8 @@ def _listed(
             files = {**files, **index_site(staging, manifest, state / "pagefind-cache", files)}
     except SearchIndexError as error:
         raise BuildFailed(error.message, log + error.log, exit_code=error.exit_code) from None
+    # Pelican and Pagefind have ended: buffers are reused from here, not mapped anew (heap.py)
+    heap.reuse_large_blocks()
     if how.enabled:  # .gz/.br beside the text files, audited below (publishing/compress.py)
         index = list_output(staging, files, under=FOLDER)  # what the index wrote, listed
         files = {rel: f for rel, f in files.items() if not rel.startswith(f"{FOLDER}/")} | index
@@ -204,7 +206,7 @@ def build_site(
     state = state_dir or settings_file.parent / "var"
     manifest_path = state / "builds" / f"{build_id}.json"
     staging = output.with_name(f".{output.name}.staging-{os.getpid()}-{build_id[:12]}")
-    heap.return_large_blocks()  # freed large blocks leave the process (heap.py)
+    heap.return_large_blocks()  # freed large blocks leave the process until the search index
     copies_ahead: Callable[[], None] = _nothing  # joined however the build ends
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
