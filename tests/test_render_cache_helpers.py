@@ -28,7 +28,7 @@ from pelican.settings import read_settings
 
 from render_cache import fingerprints as fp
 from render_cache.inputs import PageInputs
-from site_theme import enhance, theme
+from site_theme import enhance, structured, theme
 from site_theme.images import Picture, Variant
 from site_theme.page_inputs import linked
 from sitekit import REPO
@@ -302,3 +302,38 @@ def test_a_key_follows_globals_and_names_read_from_nowhere() -> None:
     assert key(SITENAME="KPU", tahun=2026) != first  # a page's value over the global's
     env.globals["tahun"] = 2027
     assert key(SITENAME="KPU") != first
+
+
+def test_a_page_works_out_its_sharing_once_for_its_head_and_its_links(
+    page: Page, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """article.html asks ``berbagi`` in its head block and its footer: one answer, per page."""
+    made: list[str] = []
+    real = structured.sharing
+
+    def counted(*args: Any) -> Any:
+        made.append(args[1].title)
+        return real(*args)
+
+    monkeypatch.setattr(structured, "sharing", counted)
+    page.env.loader = DictLoader(
+        {
+            "base.html": (
+                "<head>{% block bagikan %}{% endblock %}</head>{% block isi %}{% endblock %}"
+            ),
+            "article.html": (
+                '{% extends "base.html" %}'
+                "{% block bagikan %}{% set b = berbagi(article) %}{{ b.jsonld }}{% endblock %}"
+                "{% block isi %}{{ berbagi(article).links }}{% endblock %}"
+            ),
+        }
+    )
+    first = page.render()
+    assert made == ["Rapat Pleno"]
+    assert page.render() == first and made == ["Rapat Pleno"]  # the same page again
+    other = Item()
+    other.title, other.save_as = "Rapat Lain", "berita/lain/index.html"
+    local = {**page.local(), "article": other, "output_file": other.save_as}
+    page.env.get_template("article.html").render(local)
+    assert made == ["Rapat Pleno", "Rapat Lain"]  # another page: its own answer
+    assert "Rapat Pleno" in first and "application/ld+json" in first
