@@ -21,11 +21,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from approval_gate.api import MachineCache, read_ahead
+from approval_gate.api import MachineCache, reading_ahead
 
 from .linked_store import LinkedStore, is_name
 from .linked_store import listed as listed
@@ -90,26 +89,16 @@ def read_kept_ahead(cache: Path | None) -> Callable[[], None]:
     Pelican child has ended, the thread asks for the store's files in the order of their
     inodes (near the disk's order) while the output is listed and indexed, so the
     compression step finds them in memory. It reads nothing into the build (atomic.py
-    ``read_ahead``); ``place`` still checks every copy it links.
+    ``reading_ahead``); ``place`` still checks every copy it links.
     """
     if cache is None:
         return lambda: None
     folder = cache / STORE
-    stop = threading.Event()
 
-    def work() -> None:
-        try:
-            with os.scandir(folder) as entries:
-                kept = sorted((e.inode(), e.name) for e in entries if is_name(e.name))
-        except OSError:
-            return
-        read_ahead(folder, (name for _, name in kept), stop)
+    def kept() -> list[str]:  # in the order of their inodes (OSError: nothing to read)
+        with os.scandir(folder) as entries:
+            return [
+                name for _, name in sorted((e.inode(), e.name) for e in entries if is_name(e.name))
+            ]
 
-    thread = threading.Thread(target=work, name="kpu-copies-warm", daemon=True)
-    thread.start()
-
-    def finish() -> None:
-        stop.set()
-        thread.join()
-
-    return finish
+    return reading_ahead(folder, kept, "kpu-copies-warm")

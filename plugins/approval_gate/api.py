@@ -59,7 +59,7 @@ _EXPORTS: dict[str, str] = {
             "NEW_FILE",
             "OPEN_FOLDER",
             "read_stored",
-            "read_ahead",
+            "reading_ahead",
             "writer_gone",
         ),
         "atomic",
@@ -278,8 +278,8 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     from .atomic import (
         NEW_FILE,
         OPEN_FOLDER,
-        read_ahead,
         read_stored,
+        reading_ahead,
         write_new,
         write_whole,
         writer_gone,

@@ -15,7 +15,8 @@ path, a symlink planted there or another build's hard link to a stored, read-onl
 ``read_stored`` (flags ``READ_STORED``) is its counterpart for reading what such a store
 holds: only a regular file, never through a symlink, never waiting
 on a FIFO planted in its place, whole in one read of the size it has when opened.
-``read_ahead`` opens stored files the same way only to have the kernel read them ahead.
+``read_ahead`` opens stored files the same way only to have the kernel read them ahead
+(``reading_ahead``: on a thread of its own).
 ``writer_gone`` tells when a leftover named with its writer's process id may be removed.
 """
 
@@ -25,7 +26,7 @@ import os
 import stat
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 #: Open flags for a file that must be new: never through a symlink or an existing file.
@@ -133,6 +134,34 @@ def read_ahead(
         return
     finally:
         os.close(fd)
+
+
+def reading_ahead(
+    folder: Path | str, names: Callable[[], Iterable[str | bytes]], thread_name: str
+) -> Callable[[], None]:
+    """Run ``read_ahead`` of ``folder``'s files ``names()`` on a thread; return its end.
+
+    ``names`` is called on the thread (a store's listing, a pack's index: never on the
+    caller's path), and whatever it raises only leaves the reads cold. The function
+    returned stops the thread early and waits for it; a build calls it however it ends.
+    """
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            found = names()
+        except Exception:  # noqa: BLE001 (a warmer that fails only leaves the reads cold)
+            return
+        read_ahead(folder, found, stop)
+
+    thread = threading.Thread(target=work, name=thread_name, daemon=True)
+    thread.start()
+
+    def finish() -> None:
+        stop.set()
+        thread.join()
+
+    return finish
 
 
 def writer_gone(pid: str) -> bool:

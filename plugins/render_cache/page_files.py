@@ -22,11 +22,10 @@ import hashlib
 import itertools
 import os
 import re
-import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from approval_gate.api import OPEN_FOLDER, read_ahead, read_stored, write_new
+from approval_gate.api import OPEN_FOLDER, read_stored, reading_ahead, write_new
 
 #: The stored pages' folder in the cache folder (beside the entries' namespaces).
 FOLDER = "halaman-berkas"
@@ -85,8 +84,7 @@ class PageFiles:
         self.folder = Path(cache) / FOLDER
         self._fd: int | None = None
         self.usable = True
-        self._warmer: threading.Thread | None = None
-        self._stop = threading.Event()
+        self._warmer: Callable[[], None] | None = None  # stops and joins the warming thread
 
     def warm(self, names: Callable[[], Iterable[bytes]]) -> None:
         """Have the kernel read the stored pages named by ``names()`` ahead, on a thread.
@@ -101,17 +99,11 @@ class PageFiles:
         ``place`` still checks every page it links.
         """
         if self._warmer is None:
-            self._warmer = threading.Thread(
-                target=self._warm, args=(names,), name="kpu-page-warm", daemon=True
-            )
-            self._warmer.start()
 
-    def _warm(self, names: Callable[[], Iterable[bytes]]) -> None:
-        try:
-            pages = [name for name in names() if _HEX.fullmatch(name)]  # not call records
-        except Exception:  # noqa: BLE001 (a warmer that fails only leaves the reads cold)
-            return
-        read_ahead(self.folder, pages, self._stop)
+            def pages() -> list[bytes]:
+                return [name for name in names() if _HEX.fullmatch(name)]  # no call records
+
+            self._warmer = reading_ahead(self.folder, pages, "kpu-page-warm")
 
     def _folder(self) -> int | None:
         """Return the store's folder descriptor (made on first use), or None if unusable."""
@@ -184,9 +176,8 @@ class PageFiles:
 
     def close(self) -> None:
         """Stop the warming thread; close the store's folder."""
-        self._stop.set()
         if self._warmer is not None:
-            self._warmer.join()
+            self._warmer()
             self._warmer = None
         if self._fd is not None:
             os.close(self._fd)
