@@ -67,7 +67,7 @@ class Build:
     files: dict[str, Path] = field(default_factory=dict)  # output path -> source file
     urls: dict[str, str] = field(default_factory=dict)  # content path -> output path
     titles: dict[str, str] = field(default_factory=dict)  # item path -> title
-    views: dict[tuple[int, str | None], Any] = field(default_factory=dict)  # per page
+    views: dict[tuple[int, Any], tuple[Any, Any]] = field(default_factory=dict)  # _per_page
     pictures: dict[str, Any] = field(default_factory=dict)  # original's output path -> Picture
     spool: Any = None  # where the image files wait until the pages are written (imaging.py)
     regulations: regulations.Browse | None = None  # the Regulasi browsing pages
@@ -252,6 +252,24 @@ def _first_and_count(items: Iterable[Any], group: Callable[[Any], Any]) -> dict[
     return found
 
 
+def _per_page(
+    memo: dict[tuple[int, Any], tuple[Any, Any]], content: Any, page: Any, make: Callable[[], Any]
+) -> Any:
+    """Return ``make()`` for the item ``content`` on ``page`` (its output file), once a page.
+
+    A new page's first call clears the answers of the page before: they are never asked
+    for again, and keeping them all held every item's enhanced body until the build
+    ended. Each answer is kept beside its item, so an id reused is never taken for it.
+    """
+    if memo and next(iter(memo))[1] != page:
+        memo.clear()
+    key = (id(content), page)
+    known = memo.get(key)
+    if known is None or known[0] is not content:
+        known = memo[key] = (content, make())
+    return known[1]
+
+
 def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
     """Return the functions and values templates use (see theme/templates/)."""
     build = _build(settings)
@@ -260,14 +278,8 @@ def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
 
     @pass_context
     def item_view(context: Any, content: Any) -> ItemView:
-        key = (id(content), context.get("output_file"))
-        if build.views and next(iter(build.views))[1] != key[1]:
-            # A new page: the views of earlier pages are never asked for again, and
-            # keeping them all held every item's enhanced body until the build ended.
-            build.views.clear()
-        if key not in build.views:
-            build.views[key] = _item_view(context, content)
-        return build.views[key]
+        page = context.get("output_file")
+        return _per_page(build.views, content, page, lambda: _item_view(context, content))
 
     def _item_view(context: Any, content: Any) -> ItemView:
         if build.approvals is None:
@@ -287,29 +299,24 @@ def make_helpers(settings: dict[str, Any]) -> dict[str, Any]:
 
     site = structured.make_site(settings, theme, build.logo)
 
-    shares: dict[tuple[int, Any], tuple[Any, structured.Sharing]] = {}  # this page's
+    shares: dict[tuple[int, Any], tuple[Any, Any]] = {}  # this page's (``_per_page``)
 
     @pass_context
     def berbagi(context: Any, content: Any) -> structured.Sharing:
         """Return an item's share image, links and JSON-LD (site_theme/structured.py).
 
         An item's page asks twice (its head, its share links): the second call takes the
-        first's answer, kept for that page only and keyed as ``item_view`` keys its view
-        (the same item object, the same output file). Both calls were 7 % of a first
-        build's Pelican child at 5,000 items (profiled), half of them the share links,
-        JSON-LD and breadcrumbs worked out again.
+        first's answer, kept for that page only as ``item_view`` keeps its view. Both
+        calls were 7 % of a first build's Pelican child at 5,000 items (profiled), half of
+        them the share links, JSON-LD and breadcrumbs worked out again.
         """
-        key = (id(content), context.get("output_file"))
-        known = shares.get(key)
-        if known is None or known[0] is not content:
+
+        def made() -> structured.Sharing:
             view = item_view(context, content)
             pictures = getattr(build, "pictures", None)  # image variants (imaging.py), if made
-            shares.clear()  # an earlier page's answer is never asked for again
-            known = shares[key] = (
-                content,
-                structured.sharing(site, content, view, build.files.get, pictures),
-            )
-        return known[1]
+            return structured.sharing(site, content, view, build.files.get, pictures)
+
+        return _per_page(shares, content, context.get("output_file"), made)
 
     # What the page cache keys in place of their results (page_inputs.py).
     inputs = ItemInputs(build, theme, siteurl, site)
