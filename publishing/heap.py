@@ -12,8 +12,9 @@ such blocks mappings, given back when freed.
 
 A mapping costs its pages again each time it is made: every buffer of at least 128 KB
 (zlib's and brotli's state, a file copy's 1 MB) is then a fresh mapping whose pages fault
-in one by one. Compressing a first publish's copies at 5,000 items took 22-25 s (42-48
-CPU-s, two thirds of it in the kernel) with the threshold fixed, 10-13 s without. So once
+in one by one. Compressing a first publish's copies at 5,000 items took 21-30 s in a
+publish with the threshold fixed, 9-10 s without (alone on two threads: 42-48 CPU-s, two
+thirds of them in the kernel, against 19-20). So once
 the search index is made, when no Pelican child or Pagefind run is beside the publishing
 process any more and the largest moment is past, the build raises the threshold to
 ``REUSE`` (``reuse_large_blocks``); the next build fixes it again when it starts.
