@@ -15,6 +15,7 @@ parent, and a staging folder a killed build left behind is removed by the next b
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -34,6 +35,7 @@ from .compress import OFF, Compression, compress_output, configured
 from .failpoints import failpoint
 from .faults import is_storage
 from .inventory import Sealed
+from .item_notice import NOTICE
 from .pelican_run import (
     SKIPPED,
     BuildFailed,
@@ -45,6 +47,7 @@ from .pelican_run import (
     storage_text,
 )
 from .search import FOLDER, SearchIndexError, index_site
+from .search_ahead import IndexAhead
 from .settled import Settled
 from .tree import Listing, OutputFile, list_output, rooted
 
@@ -169,6 +172,15 @@ def _listed(
     return list_output(staging, known=files)
 
 
+def _ahead(
+    search: bool, staging: Path, folder: Path, state: Path, settled: Settled
+) -> contextlib.AbstractContextManager[object]:
+    """Index the item pages ahead while the child runs (search_ahead.py), when searching."""
+    if not search:
+        return contextlib.nullcontext()
+    return IndexAhead(staging, folder / NOTICE, state / "pagefind-cache", settled.files)
+
+
 def _nothing() -> None:
     """Stand in for a warmer that was never started."""
 
@@ -214,7 +226,10 @@ def build_site(
         with tempfile.TemporaryDirectory(prefix=".pelican-result-") as folder:
             result = Path(folder) / "result.json"
             started = time.perf_counter()
-            with Settled(staging) as settled:  # hashed meanwhile (settled.py)
+            with (
+                Settled(staging) as settled,  # hashed meanwhile (settled.py)
+                _ahead(search, staging, Path(folder), state, settled),  # search_ahead.py
+            ):
                 done = run_pelican(
                     settings_file, staging, build_id, manifest_path, result, env, extra, warm
                 )

@@ -249,6 +249,7 @@ def run(argv: list[str], result: Path, early: list[logging.LogRecord] | None = N
     ``early``: what a warm child's imports logged (``warm``), handled first.
     """
     from gc_thresholds import collect_less  # publishing/, this script's folder, is sys.path[0]
+    from item_notice import NOTICE, ItemPages
 
     # Python's cycle collector (not the log collector below): nearly all of a build's
     # objects live until it ends, so it scans less often (gc_thresholds.py).
@@ -267,6 +268,10 @@ def run(argv: list[str], result: Path, early: list[logging.LogRecord] | None = N
         # Every ``initialized`` receiver runs before any content is read, so PATH is
         # known before the first file can be skipped.
         signals.initialized.connect(outcome.learn_path, weak=False)
+        # the item pages written: the publish may index them meanwhile (item_notice.py)
+        pages = ItemPages(result.with_name(NOTICE), write_atomically)
+        signals.all_generators_finalized.connect(pages.expect, weak=False)
+        signals.content_written.connect(pages.written, weak=False)
         pelican_main(argv)
         status = 0
         pause_here()

@@ -74,20 +74,26 @@ def _version() -> str:
         return "?"
 
 
-def _run_pagefind(
-    output: Path, pages: list[str], main: bool, scratch: runs.Scratch, flight: runs.InFlight
+def run_pagefind(
+    output: Path,
+    pages: list[str],
+    main: bool,
+    scratch: runs.Scratch,
+    flight: runs.InFlight,
+    env: dict[str, str] | None = None,
 ) -> dict[str, bytes]:
     """Index ``pages`` of ``output`` with Pagefind alone; return the bundle's files.
 
     Pagefind reads a folder holding only these pages, so no listing, no theme page and
-    nothing else can become a record, whatever the theme's markup.
+    nothing else can become a record, whatever the theme's markup. ``env``: the run's
+    environment (``runs.one_core``), else this process's.
     """
     with scratch.folder_for_run() as tmp:
         site, bundle = Path(tmp) / "situs", Path(tmp) / FOLDER
         scratch.place(output, pages, site)
         command = [*pagefind_command(), "--site", str(site), "--output-path", str(bundle)]
         try:
-            done = flight.run([*command, *OPTIONS], timeout=600)
+            done = flight.run([*command, *OPTIONS], timeout=600, env=env)
         except (OSError, subprocess.TimeoutExpired) as error:
             raise SearchIndexError(
                 f"Indeks pencarian tidak dapat dibuat: {error}. Periksa "
@@ -160,14 +166,11 @@ def index_site(
     store = MachineCache(cache, parts.NAMESPACE) if cache is not None else None
     if cache is not None:
         _forget_old_cache(cache)
-    facts, version = _digests(output, pages, files), _version()
-    command = pagefind_command()  # the program, not where it is installed
-    how = [Path(command[0]).name, *command[1:], *OPTIONS]
+    facts = _digests(output, pages, files)
     cached: list[tuple[int, dict[str, bytes]]] = []
     todo: list[Job] = []
     used = set()
-    for number, part in enumerate(parts.split(pages)):
-        key = parts.part_key(version, how, number == 0, [(p, facts[p][0]) for p in part])
+    for number, part, key in keyed_parts(pages, {page: sha for page, (sha, _) in facts.items()}):
         used.add(key)
         made = parts.unpack(store.get(key), number == 0) if store is not None else None
         if made is None:
@@ -190,6 +193,20 @@ def index_site(
     if store is not None:
         parts.prune(store, used)
     return placed
+
+
+def keyed_parts(pages: list[str], digests: Mapping[str, str]) -> list[Job]:
+    """Split ``pages`` (sorted) into parts; return each with its number and cache key.
+
+    The key: Pagefind's version, the program and its options, whether the part is the
+    main one, and every page of the part with the SHA-256 of its bytes (``digests``).
+    """
+    command = pagefind_command()  # the program, not where it is installed
+    how, version = [Path(command[0]).name, *command[1:], *OPTIONS], _version()
+    return [
+        (number, part, parts.part_key(version, how, number == 0, [(p, digests[p]) for p in part]))
+        for number, part in enumerate(parts.split(pages))
+    ]
 
 
 def _linked_store(cache: Path | None) -> LinkedStore | None:
@@ -224,7 +241,7 @@ def _index_parts(
         if todo:
             scratch = runs.scratch(output, workers * (largest + runs.RUN_MEMORY // 8) + 2**26)
             going = {
-                pool.submit(_run_pagefind, output, pages, n == 0, scratch, flight): (n, key)
+                pool.submit(run_pagefind, output, pages, n == 0, scratch, flight): (n, key)
                 for n, pages, key in todo
             }
         for number, made in cached:

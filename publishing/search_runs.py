@@ -97,13 +97,15 @@ class InFlight:
         self._running: set[subprocess.Popen[str]] = set()
         self._stopped = False
 
-    def run(self, command: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
-        """Run ``command`` like ``subprocess.run`` (output captured as text)."""
+    def run(
+        self, command: list[str], timeout: float, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run ``command`` like ``subprocess.run`` (output captured as text; ``env``: its own)."""
         with self._lock:
             if self._stopped:
                 raise OSError(errno.ECANCELED, "pembuatan indeks dihentikan")
             process = subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
             )
             self._running.add(process)
         try:
@@ -125,6 +127,15 @@ class InFlight:
                 process.kill()
 
 
+def one_core() -> dict[str, str]:
+    """Return the environment of a run kept to one core (its thread pools of one thread).
+
+    Pagefind works on rayon's and tokio's thread pools, which take every core; a run
+    beside the Pelican child (search_ahead.py) must leave the child its core.
+    """
+    return {**os.environ, "RAYON_NUM_THREADS": "1", "TOKIO_WORKER_THREADS": "1"}
+
+
 def scratch(output: Path, need: int) -> Scratch:
     """Return the memory file system when it is ours to use and holds ``need`` bytes."""
     if SCRATCH.is_dir() and os.access(SCRATCH, os.W_OK | os.X_OK) and _free(SCRATCH) > need:
@@ -136,6 +147,11 @@ def scratch(output: Path, need: int) -> Scratch:
 def workers(runs: int) -> int:
     """Return how many Pagefind runs go at once: cores, memory and runs allowing, ≥ 1."""
     return max(1, min(WORKERS, _cores(), runs, _available() // RUN_MEMORY))
+
+
+def room_for_one() -> bool:
+    """Tell whether the machine can still give one more run its memory (``RUN_MEMORY``)."""
+    return _available() >= RUN_MEMORY
 
 
 def _available() -> int:

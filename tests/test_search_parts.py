@@ -82,13 +82,13 @@ def _pages(site: Site) -> set[str]:
 def _runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """Record the pages of every Pagefind run from now on."""
     runs: list[list[str]] = []
-    real = publishing.search._run_pagefind
+    real = publishing.search.run_pagefind
 
     def counted(output: Path, pages: list[str], *args: Any) -> dict[str, bytes]:
         runs.append(pages)
         return real(output, pages, *args)
 
-    monkeypatch.setattr(publishing.search, "_run_pagefind", counted)
+    monkeypatch.setattr(publishing.search, "run_pagefind", counted)
     return runs
 
 
@@ -293,7 +293,7 @@ def test_parts_are_indexed_two_at_once_never_more(
     """The first two runs meet at a barrier (one at a time would break it); three parts."""
     meet, lock = threading.Barrier(2, timeout=60), threading.Lock()
     calls, going, most = [0], [0], [0]
-    real = publishing.search._run_pagefind
+    real = publishing.search.run_pagefind
 
     def watched(*args: Any) -> dict[str, bytes]:
         with lock:
@@ -307,7 +307,7 @@ def test_parts_are_indexed_two_at_once_never_more(
             with lock:
                 going[0] -= 1
 
-    monkeypatch.setattr(publishing.search, "_run_pagefind", watched)
+    monkeypatch.setattr(publishing.search, "run_pagefind", watched)
     publishing.search.index_site(output, _manifest(built), None)
     assert calls[0] == 3 and most[0] == 2
     urls = [record["url"] for record in _records(output)]
@@ -322,13 +322,13 @@ def test_parts_are_indexed_two_at_once_never_more(
 def _scratches(output: Path, monkeypatch: pytest.MonkeyPatch) -> list[search_runs.Scratch]:
     """Record where each run put its pages."""
     seen: list[search_runs.Scratch] = []
-    real = publishing.search._run_pagefind
+    real = publishing.search.run_pagefind
 
     def watched(out: Path, pages: list[str], main: bool, scratch: Any, *rest: Any) -> Any:
         seen.append(scratch)
         return real(out, pages, main, scratch, *rest)
 
-    monkeypatch.setattr(publishing.search, "_run_pagefind", watched)
+    monkeypatch.setattr(publishing.search, "run_pagefind", watched)
     return seen
 
 
@@ -391,7 +391,7 @@ def test_a_stopped_index_kills_the_run_still_going(
     """Ctrl-C reaches the main thread only: the other run's Pagefind is killed, not awaited."""
     slow = [sys.executable, "-c", "import time; time.sleep(30)"]  # ignores Pagefind's options
     monkeypatch.setattr(publishing.search, "pagefind_command", lambda: slow)
-    real, second, ends = publishing.search._run_pagefind, threading.Event(), []
+    real, second, ends = publishing.search.run_pagefind, threading.Event(), []
     order, lock = iter(range(9)), threading.Lock()
 
     def first_interrupted(*args: Any) -> dict[str, bytes]:
@@ -409,7 +409,7 @@ def test_a_stopped_index_kills_the_run_still_going(
         ends.append("selesai")  # the slow run was awaited to its end: the test fails
         return made
 
-    monkeypatch.setattr(publishing.search, "_run_pagefind", first_interrupted)
+    monkeypatch.setattr(publishing.search, "run_pagefind", first_interrupted)
     with pytest.raises(KeyboardInterrupt):
         publishing.search.index_site(output, _manifest(built), None)
     assert ends and all("kode keluar -9" in end or "dihentikan" in end for end in ends), ends

@@ -1,0 +1,90 @@
+"""The moment every item page is written, told by the Pelican child while it still runs.
+
+Why: a publish that changes one item re-indexes one part of the search index (a Pagefind
+run of about a second at 5,000 items), and it did so only after the child had ended,
+although the child writes the item pages first and then spends 1-2 s on listings,
+feeds and the records of the build. The child (pelican_child.py) writes ``NOTICE`` beside
+its result as soon as the last page of an item the gate kept is written; the publishing
+process may then index those pages ahead into the search cache (publishing/search.py,
+``IndexAhead``).
+
+The notice is a hint and decides nothing: it names pages, never vouches for them. What
+is indexed ahead only fills the search cache, keyed on the exact bytes of every page of
+a part; the index of the build is still made from the gate's manifest and the output
+after the child ended, and audited as before.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+#: The notice's file name, in the folder of the child's result.
+NOTICE = "halaman-butir.json"
+#: The lists of content a generator keeps after the gate (approval_gate/gate.py).
+ITEM_LISTS = (
+    "articles",
+    "pages",
+    "translations",
+    "hidden_articles",
+    "hidden_pages",
+    "hidden_translations",
+)
+
+
+class ItemPages:
+    """Wait for the pages of the items the gate kept; tell ``NOTICE`` once all are written.
+
+    ``expect`` (Pelican's ``all_generators_finalized``: the gate has run on articles and
+    pages) names the pages; ``written`` (``content_written``, sent for every page whether
+    rendered or taken from the cache) ticks them off.
+    """
+
+    def __init__(self, notice: Path, write: Callable[[Path, dict[str, Any]], None]) -> None:
+        self.notice = notice
+        self.write = write
+        self.pages: list[str] = []
+        self.waiting: set[str] | None = None  # absolute paths not written yet
+
+    def expect(self, generators: Iterable[Any]) -> None:
+        """Note the pages of every item the generators kept (signal receiver)."""
+        wanted: dict[str, str] = {}
+        for generator in generators:
+            output = getattr(generator, "output_path", None)
+            for name in ITEM_LISTS if output else ():
+                for content in getattr(generator, name, None) or ():
+                    rel = str(getattr(content, "save_as", "") or "").replace(os.sep, "/")
+                    if rel:
+                        wanted[os.path.normpath(os.path.join(str(output), rel))] = rel
+        self.pages = sorted(set(wanted.values()))
+        self.waiting = set(wanted)
+        self._tell()
+
+    def written(self, path: Any, **_: Any) -> None:
+        """Tick off one page written (signal receiver)."""
+        if self.waiting:
+            self.waiting.discard(os.path.normpath(os.fspath(path)))
+            self._tell()
+
+    def _tell(self) -> None:
+        if self.waiting is not None and not self.waiting:
+            self.waiting = None
+            try:
+                self.write(self.notice, {"pages": self.pages})
+            except OSError:  # only a hint: the publish indexes after the child instead
+                pass
+
+
+def read_notice(path: Path) -> list[str] | None:
+    """Return the pages a notice names, or None when there is none (yet) or it is not one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    pages = data.get("pages") if isinstance(data, dict) else None
+    if not isinstance(pages, list) or not all(isinstance(p, str) for p in pages):
+        return None
+    return pages

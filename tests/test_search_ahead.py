@@ -1,0 +1,256 @@
+"""The search index's new parts are made while Pelican still writes the listings.
+
+The Pelican child tells the publishing process when the last approved item page is
+written (publishing/item_notice.py); the publishing process then indexes those pages
+into the search cache, one Pagefind run at a time and only within the memory a publish
+may hold (publishing/search_ahead.py). What a reader can find must stay exactly what
+``index_site`` makes from the gate's manifest: the notice is a hint, a part indexed
+ahead is only a cache entry for the exact bytes of its pages, and a notice naming a page
+the gate left out never puts it in the index.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+import publishing.search
+from publishing import build, search_ahead, search_parts
+from publishing.item_notice import NOTICE, ItemPages, read_notice
+from publishing.search import audit_search, index_site
+from publishing.search_ahead import IndexAhead
+from publishing.tree import list_output
+from sitekit import Keys, Site
+
+#: Title and unique word of each approved item (none of them an Indonesian affix).
+ITEMS = {"alfa": "Qorvux", "bravo": "Zelpim", "charlie": "Wumbat"}
+LEAK = "Drogmak"  # the word of the item that is never approved
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, keys: Keys) -> Site:
+    """Three approved items and one that is not, built once."""
+    site = Site(tmp_path_factory.mktemp("ahead") / "site", keys)
+    for name, word in ITEMS.items():
+        site.article(f"berita/{name}.md", f"Berita {name.title()}", f"Isi {word} hari ini.")
+        site.approve_all(f"berita/{name}.md")
+    site.article("berita/rahasia.md", "Berita Rahasia", f"Isi {LEAK}.")
+    site.build()
+    return site
+
+
+@pytest.fixture
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search_parts, "PAGES_PER_PART", 1)
+
+
+@pytest.fixture
+def runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The pages of every Pagefind run from now on, ahead or not."""
+    done: list[list[str]] = []
+    real = publishing.search.run_pagefind
+
+    def counted(output: Path, pages: list[str], *args: Any) -> dict[str, bytes]:
+        done.append(pages)
+        return real(output, pages, *args)
+
+    monkeypatch.setattr(publishing.search, "run_pagefind", counted)
+    return done
+
+
+def _manifest(site: Site) -> dict[str, Any]:
+    path = site.root / "var" / "gate-manifest.json"
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _approved(site: Site) -> list[str]:
+    return sorted(entry["save_as"] for entry in _manifest(site)["included"])
+
+
+def _output(site: Site, folder: Path) -> Path:
+    """A copy of the built output without its search index (as the child leaves it)."""
+    shutil.copytree(site.output, folder, ignore=shutil.ignore_patterns("pagefind"))
+    return folder
+
+
+def _ahead(output: Path, notice: Path, cache: Path) -> IndexAhead:
+    """Index ahead what ``notice`` names, to the end; return what was done."""
+    with IndexAhead(output, notice, cache) as ahead:
+        assert ahead.done.wait(120)
+    return ahead
+
+
+def _notice(folder: Path, pages: list[str]) -> Path:
+    path = folder / NOTICE
+    path.write_text(json.dumps({"pages": pages}), encoding="utf-8")
+    return path
+
+
+def _words(output: Path) -> bytes:
+    return b" ".join(
+        gzip.decompress(p.read_bytes()) for p in (output / "pagefind").rglob("*.pf_index")
+    )
+
+
+def test_the_notice_comes_once_the_last_item_page_is_written(tmp_path: Path) -> None:
+    told: list[tuple[Path, dict[str, Any]]] = []
+    notice = tmp_path / NOTICE
+    pages = ItemPages(notice, lambda path, data: told.append((path, data)))
+    out = str(tmp_path / "keluaran")
+    articles = SimpleNamespace(
+        output_path=out,
+        articles=[SimpleNamespace(save_as="berita/b/index.html")],
+        translations=[SimpleNamespace(save_as="berita/b-en/index.html")],
+        hidden_articles=[],
+    )
+    other = SimpleNamespace(output_path=out, pages=[SimpleNamespace(save_as="tentang.html")])
+    pages.expect([articles, other, SimpleNamespace()])
+    pages.written(f"{out}/index.html")  # a listing: not an item page
+    pages.written(f"{out}/berita/b/index.html")
+    pages.written(f"{out}/tentang.html")
+    assert told == []
+    pages.written(f"{out}/berita/./b-en/index.html")
+    expected = ["berita/b-en/index.html", "berita/b/index.html", "tentang.html"]
+    assert told == [(notice, {"pages": expected})]
+    pages.written(f"{out}/berita/b/index.html")  # written again: told once only
+    assert len(told) == 1
+
+
+def test_a_site_with_no_approved_item_is_told_at_once(tmp_path: Path) -> None:
+    told: list[dict[str, Any]] = []
+    pages = ItemPages(tmp_path / NOTICE, lambda path, data: told.append(data))
+    pages.expect([SimpleNamespace(output_path=str(tmp_path), articles=[], pages=[])])
+    assert told == [{"pages": []}]
+
+
+@pytest.mark.parametrize("text", ["", "{", "[]", '{"pages": "a.html"}', '{"pages": [1]}'])
+def test_a_notice_that_is_not_one_reads_as_none(tmp_path: Path, text: str) -> None:
+    (tmp_path / NOTICE).write_text(text, encoding="utf-8")
+    assert read_notice(tmp_path / NOTICE) is None
+    assert read_notice(tmp_path / "tidak-ada.json") is None
+
+
+@pytest.mark.slow
+def test_a_build_indexes_the_approved_pages_its_child_names(
+    built: Site, monkeypatch: pytest.MonkeyPatch, runs: list[list[str]], small_parts: None
+) -> None:
+    """A real build: the child's notice names exactly the manifest's pages, indexed ahead."""
+    seen: list[IndexAhead] = []
+    notices: list[list[str] | None] = []
+
+    class Watched(IndexAhead):
+        def finish(self) -> None:
+            notices.append(read_notice(self.notice))  # before the child's folder goes
+            super().finish()
+            seen.append(self)
+
+    monkeypatch.setattr(build, "IndexAhead", Watched)
+    monkeypatch.setattr(search_ahead, "BUDGET", 2**40)  # this test's process may be large
+    shutil.rmtree(built.root / "var" / "pagefind-cache", ignore_errors=True)
+    built.build()
+    assert notices == [_approved(built)]
+    parts = len(search_parts.split(_approved(built)))
+    assert len(seen) == 1 and len(seen[0].made) == len(runs) == parts  # all ahead
+    urls = sorted(
+        json.loads(gzip.decompress(p.read_bytes())[len(b"pagefind_dcd") :])["url"]
+        for p in (built.output / "pagefind").rglob("*.pf_fragment")
+    )
+    assert urls == sorted(f"/berita/berita-{name}/" for name in ITEMS)
+    assert LEAK.lower().encode() not in _words(built.output)
+    assert audit_search(built.output, set(_approved(built))) == []
+
+
+@pytest.mark.slow
+def test_parts_indexed_ahead_are_the_parts_the_build_takes(
+    built: Site, tmp_path: Path, runs: list[list[str]], small_parts: None
+) -> None:
+    output = _output(built, tmp_path / "keluaran")
+    cache = tmp_path / "cache"
+    ahead = _ahead(output, _notice(tmp_path, _approved(built)), cache)
+    parts = len(search_parts.split(_approved(built)))
+    assert len(ahead.made) == len(runs) == parts
+    index_site(output, _manifest(built), cache, list_output(output))
+    assert len(runs) == parts  # nothing indexed again
+    assert audit_search(output, set(_approved(built))) == []
+    assert all(word.lower().encode() in _words(output) for word in ITEMS.values())
+
+
+@pytest.mark.slow
+def test_a_page_changed_after_it_was_indexed_ahead_is_indexed_again(
+    built: Site, tmp_path: Path, runs: list[list[str]], small_parts: None
+) -> None:
+    output = _output(built, tmp_path / "keluaran")
+    cache = tmp_path / "cache"
+    _ahead(output, _notice(tmp_path, _approved(built)), cache)
+    page = next(p for p in _approved(built) if "bravo" in p)
+    path = output / page
+    text = path.read_text(encoding="utf-8").replace("Zelpim", "Plonkit")
+    path.unlink()  # a new file, as Pelican writes one
+    path.write_text(text, encoding="utf-8")
+    runs.clear()
+    index_site(output, _manifest(built), cache, list_output(output))
+    assert runs == [next(part for part in search_parts.split(_approved(built)) if page in part)]
+    words = _words(output)
+    assert b"plonkit" in words and b"zelpim" not in words
+
+
+@pytest.mark.slow
+def test_a_notice_naming_an_unapproved_page_never_puts_it_in_the_index(
+    built: Site, tmp_path: Path, runs: list[list[str]], small_parts: None
+) -> None:
+    output = _output(built, tmp_path / "keluaran")
+    secret = "berita/berita-rahasia/index.html"
+    (output / secret).parent.mkdir(parents=True)
+    (output / secret).write_text(f"<html><body><main>Isi {LEAK}.</main></body></html>")
+    cache = tmp_path / "cache"
+    forged = sorted([*_approved(built), secret])
+    ahead = _ahead(output, _notice(tmp_path, forged), cache)
+    assert len(ahead.made) == len(search_parts.split(forged))  # indexed, into the cache only
+    index_site(output, _manifest(built), cache, list_output(output))
+    words = _words(output)
+    assert LEAK.lower().encode() not in words
+    assert all(word.lower().encode() in words for word in ITEMS.values())
+    assert audit_search(output, set(_approved(built))) == []
+
+
+@pytest.mark.slow
+def test_no_run_goes_ahead_beyond_the_memory_a_publish_may_hold(
+    built: Site, tmp_path: Path, runs: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_ahead, "BUDGET", 2**20)
+    output = _output(built, tmp_path / "keluaran")
+    cache = tmp_path / "cache"
+    ahead = _ahead(output, _notice(tmp_path, _approved(built)), cache)
+    assert ahead.made == [] and runs == []
+    index_site(output, _manifest(built), cache, list_output(output))
+    assert len(runs) == 1 and b"wumbat" in _words(output)
+
+
+@pytest.mark.slow
+def test_a_failed_run_ahead_leaves_the_index_to_the_build(
+    built: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any) -> dict[str, bytes]:
+        raise publishing.search.SearchIndexError("Pagefind rusak")
+
+    output = _output(built, tmp_path / "keluaran")
+    cache = tmp_path / "cache"
+    with monkeypatch.context() as patch:
+        patch.setattr(publishing.search, "run_pagefind", broken)
+        ahead = _ahead(output, _notice(tmp_path, _approved(built)), cache)
+    assert ahead.made == []
+    index_site(output, _manifest(built), cache, list_output(output))
+    assert audit_search(output, set(_approved(built))) == []
+
+
+def test_a_build_that_ends_before_the_notice_stops_waiting(tmp_path: Path) -> None:
+    with IndexAhead(tmp_path, tmp_path / NOTICE, tmp_path / "cache") as ahead:
+        pass  # the child ended without telling (it failed): nothing to wait for
+    assert ahead.done.is_set() and ahead.made == []
+    assert not (tmp_path / "cache").exists()
