@@ -106,7 +106,7 @@ class IndexAhead:
             self.done.set()
 
     def _index(self, pages: list[str]) -> None:
-        if not self._room(len(pages) // parts.part_count(len(pages))):
+        if not self.fits(len(pages) // parts.part_count(len(pages))):
             return  # not even a part of average size fits: nothing is hashed for nothing
         digests, sizes = {}, {}
         for page in pages:
@@ -118,7 +118,7 @@ class IndexAhead:
         for number, part, key in search.keyed_parts(pages, digests):
             if self._ended.is_set():
                 return
-            if store.has(key) or not self._room(len(part)):
+            if store.has(key) or not self.fits(len(part)):
                 continue
             # room for the part's pages in the memory file system, as index_site asks
             scratch = runs.scratch(self.output, sum(sizes[p] for p in part) + 2**26)
@@ -142,7 +142,7 @@ class IndexAhead:
             return None
         return sha, status.st_size
 
-    def _room(self, pages: int) -> bool:
+    def fits(self, pages: int) -> bool:
         """Tell whether a run over ``pages`` pages fits beside the child within ``BUDGET``."""
         held = held_now()
         fits = held is not None and held + pages * RUN_BYTES + RUN_BASE <= BUDGET

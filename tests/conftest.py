@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+import publishing.search
+from publishing import search_parts
 from sitekit import Keys, Site, make_keys
 
 
@@ -21,6 +23,26 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
 def site(tmp_path, keys: Keys) -> Site:
     """An empty project with a signed roster, ready for content and sign-offs."""
     return Site(tmp_path / "site", keys)
+
+
+@pytest.fixture
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Search index parts of one page each on average, so a few items make several."""
+    monkeypatch.setattr(search_parts, "PAGES_PER_PART", 1)
+
+
+@pytest.fixture
+def pagefind_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The pages of every Pagefind run from now on (the build's and any run ahead)."""
+    runs: list[list[str]] = []
+    real = publishing.search.run_pagefind
+
+    def counted(output: Path, pages: list[str], *args: Any) -> dict[str, bytes]:
+        runs.append(pages)
+        return real(output, pages, *args)
+
+    monkeypatch.setattr(publishing.search, "run_pagefind", counted)
+    return runs
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,9 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -21,7 +24,7 @@ from typing import Any
 import pytest
 
 import publishing.search
-from publishing import build, search_ahead, search_parts
+from publishing import build, search_ahead, search_parts, search_runs
 from publishing.item_notice import NOTICE, ItemPages, read_notice
 from publishing.search import audit_search, index_site
 from publishing.search_ahead import IndexAhead
@@ -45,23 +48,17 @@ def built(tmp_path_factory: pytest.TempPathFactory, keys: Keys) -> Site:
     return site
 
 
-@pytest.fixture
-def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(search_parts, "PAGES_PER_PART", 1)
+@pytest.fixture(autouse=True)
+def room(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Room for every run ahead, whatever this test process holds (one test takes it away)."""
+    monkeypatch.setattr(search_ahead, "BUDGET", 2**40)
+    monkeypatch.setattr(search_runs, "_available", lambda: 8 * search_runs.RUN_MEMORY)
 
 
 @pytest.fixture
-def runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """The pages of every Pagefind run from now on, ahead or not."""
-    done: list[list[str]] = []
-    real = publishing.search.run_pagefind
-
-    def counted(output: Path, pages: list[str], *args: Any) -> dict[str, bytes]:
-        done.append(pages)
-        return real(output, pages, *args)
-
-    monkeypatch.setattr(publishing.search, "run_pagefind", counted)
-    return done
+def runs(pagefind_runs: list[list[str]]) -> list[list[str]]:
+    """The pages of every Pagefind run from now on, ahead or not (conftest.py)."""
+    return pagefind_runs
 
 
 def _manifest(site: Site) -> dict[str, Any]:
@@ -151,7 +148,6 @@ def test_a_build_indexes_the_approved_pages_its_child_names(
             seen.append(self)
 
     monkeypatch.setattr(build, "IndexAhead", Watched)
-    monkeypatch.setattr(search_ahead, "BUDGET", 2**40)  # this test's process may be large
     shutil.rmtree(built.root / "var" / "pagefind-cache", ignore_errors=True)
     built.build()
     assert notices == [_approved(built)]
@@ -223,7 +219,7 @@ def test_a_notice_naming_an_unapproved_page_never_puts_it_in_the_index(
 def test_no_run_goes_ahead_beyond_the_memory_a_publish_may_hold(
     built: Site, tmp_path: Path, runs: list[list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(search_ahead, "BUDGET", 2**20)
+    monkeypatch.setattr(search_ahead, "BUDGET", 2**20)  # less than this process holds
     output = _output(built, tmp_path / "keluaran")
     cache = tmp_path / "cache"
     ahead = _ahead(output, _notice(tmp_path, _approved(built)), cache)
@@ -254,3 +250,38 @@ def test_a_build_that_ends_before_the_notice_stops_waiting(tmp_path: Path) -> No
         pass  # the child ended without telling (it failed): nothing to wait for
     assert ahead.done.is_set() and ahead.made == []
     assert not (tmp_path / "cache").exists()
+
+
+def test_a_run_goes_ahead_only_when_its_estimate_fits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ahead = IndexAhead(tmp_path, tmp_path / NOTICE, tmp_path / "cache")
+    held = search_ahead.held_now()
+    assert held is not None
+    run = 600 * search_ahead.RUN_BYTES + search_ahead.RUN_BASE  # a part of 600 pages
+    monkeypatch.setattr(search_ahead, "BUDGET", held + run + 40 * 2**20)
+    assert ahead.fits(600)
+    monkeypatch.setattr(search_ahead, "BUDGET", held + run - 40 * 2**20)
+    assert not ahead.fits(600) and ahead.fits(100)
+    monkeypatch.setattr(search_ahead, "BUDGET", 2**40)  # the machine short of memory
+    monkeypatch.setattr(search_runs, "_available", lambda: search_runs.RUN_MEMORY - 1)
+    assert not ahead.fits(1)
+
+
+def test_the_memory_counted_holds_this_process_and_its_children() -> None:
+    alone = search_ahead.held_now()
+    assert alone is not None and alone > 10 * 2**20
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import sys; x = bytearray(80 * 2**20); sys.stdin.read()"],
+        stdin=subprocess.PIPE,
+    )
+    try:
+        for _ in range(100):  # until the child has touched its 80 MB
+            held = search_ahead.held_now()
+            assert held is not None
+            if held - alone > 75 * 2**20:
+                break
+            time.sleep(0.05)
+        assert held - alone > 75 * 2**20
+    finally:
+        child.communicate(b"")

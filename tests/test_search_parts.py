@@ -44,11 +44,6 @@ def _make(site: Site) -> None:
     site.article("berita/rahasia.md", "Berita Rahasia", f"Isi {LEAK}.", category="Berita")
 
 
-@pytest.fixture
-def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(search_parts, "PAGES_PER_PART", 1)
-
-
 def _index(output: Path) -> dict[str, bytes]:
     folder = output / "pagefind"
     return {
@@ -77,19 +72,6 @@ def _words(output: Path) -> bytes:
 def _pages(site: Site) -> set[str]:
     manifest = json.loads((site.root / "var" / "gate-manifest.json").read_text(encoding="utf-8"))
     return {entry["save_as"] for entry in manifest["included"]}
-
-
-def _runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """Record the pages of every Pagefind run from now on."""
-    runs: list[list[str]] = []
-    real = publishing.search.run_pagefind
-
-    def counted(output: Path, pages: list[str], *args: Any) -> dict[str, bytes]:
-        runs.append(pages)
-        return real(output, pages, *args)
-
-    monkeypatch.setattr(publishing.search, "run_pagefind", counted)
-    return runs
 
 
 def test_parts_grow_by_doubling_and_keep_their_pages() -> None:
@@ -160,12 +142,13 @@ def test_every_part_is_audited(site: Site, small_parts: None, plant: str, findin
 
 @pytest.mark.slow
 def test_one_edited_item_reindexes_its_part_only(
-    site: Site, small_parts: None, monkeypatch: pytest.MonkeyPatch
+    site: Site, small_parts: None, pagefind_runs: list[list[str]]
 ) -> None:
     _make(site)
+    runs = pagefind_runs
     site.build()
     before = _index(site.output)
-    runs = _runs(monkeypatch)
+    runs.clear()
     site.build()
     assert runs == [] and _index(site.output) == before  # unchanged pages, unchanged index
     site.article("berita/bravo.md", "Berita Bravo", "Isi Plonkit hari ini.", category="Berita")

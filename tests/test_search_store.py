@@ -42,11 +42,6 @@ def built(tmp_path_factory: pytest.TempPathFactory, keys: Keys) -> Site:
     return site
 
 
-@pytest.fixture
-def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(search_parts, "PAGES_PER_PART", 1)
-
-
 def _manifest(site: Site) -> dict[str, Any]:
     path = site.root / "var" / "gate-manifest.json"
     return dict(json.loads(path.read_text(encoding="utf-8")))
