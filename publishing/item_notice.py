@@ -5,8 +5,8 @@ run of about a second at 5,000 items), and it did so only after the child had en
 although the child writes the item pages first and then spends 1-2 s on listings,
 feeds and the records of the build. The child (pelican_child.py) writes ``NOTICE`` beside
 its result as soon as the last page of an item the gate kept is written; the publishing
-process may then index those pages ahead into the search cache (publishing/search.py,
-``IndexAhead``).
+process may then index those pages ahead into the search cache (publishing/
+search_ahead.py, ``IndexAhead``).
 
 The notice is a hint and decides nothing: it names pages, never vouches for them. What
 is indexed ahead only fills the search cache, keyed on the exact bytes of every page of
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -79,12 +80,28 @@ class ItemPages:
 
 
 def read_notice(path: Path) -> list[str] | None:
-    """Return the pages a notice names, or None when there is none (yet) or it is not one."""
+    """Return the pages a notice names (sorted, once each), or None when there is none yet.
+
+    None too for anything that is not a notice, or one naming a path that is not a plain
+    relative path inside the output (absolute, with ``..``, not normalised, a NUL).
+    """
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     pages = data.get("pages") if isinstance(data, dict) else None
-    if not isinstance(pages, list) or not all(isinstance(p, str) for p in pages):
+    if not isinstance(pages, list) or not all(isinstance(p, str) and _inside(p) for p in pages):
         return None
-    return pages
+    return sorted(set(pages))
+
+
+def _inside(page: str) -> bool:
+    """Tell whether ``page`` is a plain relative POSIX path that stays inside its root."""
+    return (
+        bool(page)
+        and "\0" not in page
+        and not page.startswith("/")
+        and posixpath.normpath(page) == page
+        and page != ".."
+        and not page.startswith("../")
+    )

@@ -126,11 +126,31 @@ def test_a_site_with_no_approved_item_is_told_at_once(tmp_path: Path) -> None:
     assert told == [{"pages": []}]
 
 
-@pytest.mark.parametrize("text", ["", "{", "[]", '{"pages": "a.html"}', '{"pages": [1]}'])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "{",
+        "[]",
+        '{"pages": "a.html"}',
+        '{"pages": [1]}',
+        '{"pages": ["../rahasia.html"]}',
+        '{"pages": ["/etc/passwd"]}',
+        '{"pages": ["berita/../../x.html"]}',
+        '{"pages": ["berita//a.html"]}',
+        '{"pages": ["a\\u0000.html"]}',
+    ],
+)
 def test_a_notice_that_is_not_one_reads_as_none(tmp_path: Path, text: str) -> None:
     (tmp_path / NOTICE).write_text(text, encoding="utf-8")
     assert read_notice(tmp_path / NOTICE) is None
     assert read_notice(tmp_path / "tidak-ada.json") is None
+
+
+def test_a_notice_reads_as_its_pages_sorted_once_each(tmp_path: Path) -> None:
+    pages = ["b/index.html", "a.html", "b/index.html"]
+    (tmp_path / NOTICE).write_text(json.dumps({"pages": pages}), encoding="utf-8")
+    assert read_notice(tmp_path / NOTICE) == ["a.html", "b/index.html"]
 
 
 @pytest.mark.slow
