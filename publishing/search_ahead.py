@@ -67,7 +67,7 @@ class IndexAhead:
         self.notice = notice
         self.cache = cache
         self.early = early or {}
-        self.made: list[str] = []  # keys of the parts made ahead (tests and the benchmark)
+        self.made: list[str] = []  # keys of the parts made ahead (for tests)
         self.done = threading.Event()  # set when the thread has nothing more to do
         self._ended = threading.Event()
         self._flight = runs.InFlight()
@@ -153,16 +153,21 @@ def held_now() -> int | None:
     """Return the memory this process and its children hold now, or None if unknown.
 
     This process by its resident set, each child (the Pelican child) by its
-    proportional set. None where /proc cannot tell: then no run goes ahead.
+    proportional set, or its resident set where the kernel gives no proportional one.
+    None where /proc cannot tell: then no run goes ahead.
     """
     me = os.getpid()
-    own = _field(f"/proc/{me}/status", "VmRSS:")
-    if not own:
+    held = _field(f"/proc/{me}/status", "VmRSS:")
+    try:
+        names = os.listdir("/proc")
+    except OSError:
         return None
-    held = own
-    for name in os.listdir("/proc"):
+    if not held:
+        return None
+    for name in names:
         if name.isdigit() and _parent(name) == me:
-            held += _field(f"/proc/{name}/smaps_rollup", "Pss:")
+            proc = f"/proc/{name}"
+            held += _field(f"{proc}/smaps_rollup", "Pss:") or _field(f"{proc}/status", "VmRSS:")
     return held
 
 
