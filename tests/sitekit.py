@@ -263,6 +263,19 @@ class Site:
         for role in roles:
             self.sign(item, role)
 
+    def news(self, words: dict[str, str], secret: str, **meta: str) -> None:
+        """Write approved news items, one per unique word, and one secret item nobody approves.
+
+        ``berita/<name>.md`` says ``Isi <word> hari ini.``; ``berita/rahasia.md`` says
+        ``secret`` (the search tests: a reader finds every word but the secret one).
+        """
+        for name, word in words.items():
+            self.article(
+                f"berita/{name}.md", f"Berita {name.title()}", f"Isi {word} hari ini.", **meta
+            )
+            self.approve_all(f"berita/{name}.md")
+        self.article("berita/rahasia.md", "Berita Rahasia", f"Isi {secret}.", **meta)
+
     def build(self, settings: Path | None = None, env: dict[str, str] | None = None) -> BuildResult:
         """Build like ``invoke build`` does; raises ``BuildFailed`` when the gate refuses."""
         return build_site(settings or self.settings, self.output, env)

@@ -33,15 +33,7 @@ LEAK = "Drogmak"  # the word of the item that is never approved
 
 
 def _make(site: Site) -> None:
-    for name, word in ITEMS.items():
-        site.article(
-            f"berita/{name}.md",
-            f"Berita {name.title()}",
-            f"Isi {word} hari ini.",
-            category="Berita",
-        )
-        site.approve_all(f"berita/{name}.md")
-    site.article("berita/rahasia.md", "Berita Rahasia", f"Isi {LEAK}.", category="Berita")
+    site.news(ITEMS, LEAK, category="Berita")
 
 
 def _index(output: Path) -> dict[str, bytes]:

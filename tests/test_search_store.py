@@ -34,10 +34,7 @@ LEAK = "Drogmak"  # the word of the item that is never approved
 def built(tmp_path_factory: pytest.TempPathFactory, keys: Keys) -> Site:
     """Three approved items and a secret one, built once; the index is made again below."""
     site = Site(tmp_path_factory.mktemp("store") / "site", keys)
-    for name, word in ITEMS.items():
-        site.article(f"berita/{name}.md", f"Berita {name.title()}", f"Isi {word}.")
-        site.approve_all(f"berita/{name}.md")
-    site.article("berita/rahasia.md", "Berita Rahasia", f"Isi {LEAK}.")
+    site.news(ITEMS, LEAK)
     site.build()
     return site
 
