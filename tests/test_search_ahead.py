@@ -159,8 +159,10 @@ def test_a_build_indexes_the_approved_pages_its_child_names(
     notices: list[list[str] | None] = []
 
     class Watched(IndexAhead):
-        def finish(self) -> None:
+        def finish(self) -> None:  # the child has ended
             notices.append(read_notice(self.notice))  # before the child's folder goes
+            # all of it ahead, however short the child's tail on a loaded machine
+            assert self.done.wait(120)
             super().finish()
             seen.append(self)
 
