@@ -11,7 +11,6 @@ the gate left out never puts it in the index.
 
 from __future__ import annotations
 
-import gzip
 import json
 import shutil
 import subprocess
@@ -29,20 +28,23 @@ from publishing.item_notice import NOTICE, ItemPages, read_notice
 from publishing.search import audit_search, index_site
 from publishing.search_ahead import IndexAhead
 from publishing.tree import list_output
+from searchkit import (
+    ITEMS,
+    LEAK,
+    approved_pages,
+    built_news,
+    manifest,
+    records,
+    without_index,
+    words,
+)
 from sitekit import Keys, Site
-
-#: Title and unique word of each approved item (none of them an Indonesian affix).
-ITEMS = {"alfa": "Qorvux", "bravo": "Zelpim", "charlie": "Wumbat"}
-LEAK = "Drogmak"  # the word of the item that is never approved
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, keys: Keys) -> Site:
     """Three approved items and one that is not, built once."""
-    site = Site(tmp_path_factory.mktemp("ahead") / "site", keys)
-    site.news(ITEMS, LEAK)
-    site.build()
-    return site
+    return built_news(tmp_path_factory.mktemp("ahead"), keys)
 
 
 @pytest.fixture(autouse=True)
@@ -58,38 +60,23 @@ def runs(pagefind_runs: list[list[str]]) -> list[list[str]]:
     return pagefind_runs
 
 
-def _manifest(site: Site) -> dict[str, Any]:
-    path = site.root / "var" / "gate-manifest.json"
-    return dict(json.loads(path.read_text(encoding="utf-8")))
+def _copied(built: Site, tmp_path: Path) -> tuple[Path, Path]:
+    """Return a copy of the built output without its index, and a new search cache."""
+    return without_index(built, tmp_path / "keluaran"), tmp_path / "cache"
 
 
-def _approved(site: Site) -> list[str]:
-    return sorted(entry["save_as"] for entry in _manifest(site)["included"])
-
-
-def _output(site: Site, folder: Path) -> Path:
-    """A copy of the built output without its search index (as the child leaves it)."""
-    shutil.copytree(site.output, folder, ignore=shutil.ignore_patterns("pagefind"))
-    return folder
-
-
-def _ahead(output: Path, notice: Path, cache: Path) -> IndexAhead:
-    """Index ahead what ``notice`` names, to the end; return what was done."""
+def _ahead(output: Path, pages: list[str], cache: Path) -> IndexAhead:
+    """Index ahead the ``pages`` a notice names, to the end; return what was done."""
+    notice = output.parent / NOTICE
+    notice.write_text(json.dumps({"pages": pages}), encoding="utf-8")
     with IndexAhead(output, notice, cache) as ahead:
         assert ahead.done.wait(120)
     return ahead
 
 
-def _notice(folder: Path, pages: list[str]) -> Path:
-    path = folder / NOTICE
-    path.write_text(json.dumps({"pages": pages}), encoding="utf-8")
-    return path
-
-
-def _words(output: Path) -> bytes:
-    return b" ".join(
-        gzip.decompress(p.read_bytes()) for p in (output / "pagefind").rglob("*.pf_index")
-    )
+def _indexed(built: Site, output: Path, cache: Path) -> None:
+    """Make the index of ``output`` as the build does, from the manifest and the listing."""
+    index_site(output, manifest(built), cache, list_output(output))
 
 
 def test_the_notice_comes_once_the_last_item_page_is_written(tmp_path: Path) -> None:
@@ -169,69 +156,66 @@ def test_a_build_indexes_the_approved_pages_its_child_names(
     monkeypatch.setattr(build, "IndexAhead", Watched)
     shutil.rmtree(built.root / "var" / "pagefind-cache", ignore_errors=True)
     built.build()
-    assert notices == [_approved(built)]
-    parts = len(search_parts.split(_approved(built)))
+    pages = sorted(approved_pages(built))
+    assert notices == [pages]
+    parts = len(search_parts.split(pages))
     assert len(seen) == 1 and len(seen[0].made) == len(runs) == parts  # all ahead
-    urls = sorted(
-        json.loads(gzip.decompress(p.read_bytes())[len(b"pagefind_dcd") :])["url"]
-        for p in (built.output / "pagefind").rglob("*.pf_fragment")
-    )
+    urls = [record["url"] for record in records(built.output)]
     assert urls == sorted(f"/berita/berita-{name}/" for name in ITEMS)
-    assert LEAK.lower().encode() not in _words(built.output)
-    assert audit_search(built.output, set(_approved(built))) == []
+    assert LEAK.lower().encode() not in words(built.output)
+    assert audit_search(built.output, approved_pages(built)) == []
 
 
 @pytest.mark.slow
 def test_parts_indexed_ahead_are_the_parts_the_build_takes(
     built: Site, tmp_path: Path, runs: list[list[str]], small_parts: None
 ) -> None:
-    output = _output(built, tmp_path / "keluaran")
-    cache = tmp_path / "cache"
-    ahead = _ahead(output, _notice(tmp_path, _approved(built)), cache)
-    parts = len(search_parts.split(_approved(built)))
+    output, cache = _copied(built, tmp_path)
+    pages = sorted(approved_pages(built))
+    ahead = _ahead(output, pages, cache)
+    parts = len(search_parts.split(pages))
     assert len(ahead.made) == len(runs) == parts
-    index_site(output, _manifest(built), cache, list_output(output))
+    _indexed(built, output, cache)
     assert len(runs) == parts  # nothing indexed again
-    assert audit_search(output, set(_approved(built))) == []
-    assert all(word.lower().encode() in _words(output) for word in ITEMS.values())
+    assert audit_search(output, approved_pages(built)) == []
+    assert all(word.lower().encode() in words(output) for word in ITEMS.values())
 
 
 @pytest.mark.slow
 def test_a_page_changed_after_it_was_indexed_ahead_is_indexed_again(
     built: Site, tmp_path: Path, runs: list[list[str]], small_parts: None
 ) -> None:
-    output = _output(built, tmp_path / "keluaran")
-    cache = tmp_path / "cache"
-    _ahead(output, _notice(tmp_path, _approved(built)), cache)
-    page = next(p for p in _approved(built) if "bravo" in p)
+    output, cache = _copied(built, tmp_path)
+    pages = sorted(approved_pages(built))
+    _ahead(output, pages, cache)
+    page = next(p for p in pages if "bravo" in p)
     path = output / page
     text = path.read_text(encoding="utf-8").replace("Zelpim", "Plonkit")
     path.unlink()  # a new file, as Pelican writes one
     path.write_text(text, encoding="utf-8")
     runs.clear()
-    index_site(output, _manifest(built), cache, list_output(output))
-    assert runs == [next(part for part in search_parts.split(_approved(built)) if page in part)]
-    words = _words(output)
-    assert b"plonkit" in words and b"zelpim" not in words
+    _indexed(built, output, cache)
+    assert runs == [next(part for part in search_parts.split(pages) if page in part)]
+    found = words(output)
+    assert b"plonkit" in found and b"zelpim" not in found
 
 
 @pytest.mark.slow
 def test_a_notice_naming_an_unapproved_page_never_puts_it_in_the_index(
     built: Site, tmp_path: Path, runs: list[list[str]], small_parts: None
 ) -> None:
-    output = _output(built, tmp_path / "keluaran")
+    output, cache = _copied(built, tmp_path)
     secret = "berita/berita-rahasia/index.html"
     (output / secret).parent.mkdir(parents=True)
     (output / secret).write_text(f"<html><body><main>Isi {LEAK}.</main></body></html>")
-    cache = tmp_path / "cache"
-    forged = sorted([*_approved(built), secret])
-    ahead = _ahead(output, _notice(tmp_path, forged), cache)
+    forged = sorted([*approved_pages(built), secret])
+    ahead = _ahead(output, forged, cache)
     assert len(ahead.made) == len(search_parts.split(forged))  # indexed, into the cache only
-    index_site(output, _manifest(built), cache, list_output(output))
-    words = _words(output)
-    assert LEAK.lower().encode() not in words
-    assert all(word.lower().encode() in words for word in ITEMS.values())
-    assert audit_search(output, set(_approved(built))) == []
+    _indexed(built, output, cache)
+    found = words(output)
+    assert LEAK.lower().encode() not in found
+    assert all(word.lower().encode() in found for word in ITEMS.values())
+    assert audit_search(output, approved_pages(built)) == []
 
 
 @pytest.mark.slow
@@ -239,12 +223,11 @@ def test_no_run_goes_ahead_beyond_the_memory_a_publish_may_hold(
     built: Site, tmp_path: Path, runs: list[list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(search_ahead, "BUDGET", 2**20)  # less than this process holds
-    output = _output(built, tmp_path / "keluaran")
-    cache = tmp_path / "cache"
-    ahead = _ahead(output, _notice(tmp_path, _approved(built)), cache)
+    output, cache = _copied(built, tmp_path)
+    ahead = _ahead(output, sorted(approved_pages(built)), cache)
     assert ahead.made == [] and runs == []
-    index_site(output, _manifest(built), cache, list_output(output))
-    assert len(runs) == 1 and b"wumbat" in _words(output)
+    _indexed(built, output, cache)
+    assert len(runs) == 1 and b"wumbat" in words(output)
 
 
 @pytest.mark.slow
@@ -254,14 +237,13 @@ def test_a_failed_run_ahead_leaves_the_index_to_the_build(
     def broken(*args: Any) -> dict[str, bytes]:
         raise publishing.search.SearchIndexError("Pagefind rusak")
 
-    output = _output(built, tmp_path / "keluaran")
-    cache = tmp_path / "cache"
+    output, cache = _copied(built, tmp_path)
     with monkeypatch.context() as patch:
         patch.setattr(publishing.search, "run_pagefind", broken)
-        ahead = _ahead(output, _notice(tmp_path, _approved(built)), cache)
+        ahead = _ahead(output, sorted(approved_pages(built)), cache)
     assert ahead.made == []
-    index_site(output, _manifest(built), cache, list_output(output))
-    assert audit_search(output, set(_approved(built))) == []
+    _indexed(built, output, cache)
+    assert audit_search(output, approved_pages(built)) == []
 
 
 def test_a_build_that_ends_before_the_notice_stops_waiting(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ import publishing.search
 from approval_gate.api import MachineCache
 from publishing import search_parts, search_runs
 from publishing.search import SearchIndexError, audit_search
+from searchkit import approved_pages, index_files, manifest, records, words
 from sitekit import Keys, Site
 
 #: Title and unique word of each approved item (none of them an Indonesian affix).
@@ -34,36 +35,6 @@ LEAK = "Drogmak"  # the word of the item that is never approved
 
 def _make(site: Site) -> None:
     site.news(ITEMS, LEAK, category="Berita")
-
-
-def _index(output: Path) -> dict[str, bytes]:
-    folder = output / "pagefind"
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
-    }
-
-
-def _records(output: Path) -> list[dict[str, Any]]:
-    return sorted(
-        (
-            json.loads(gzip.decompress(data)[len(b"pagefind_dcd") :])
-            for rel, data in _index(output).items()
-            if "/fragment/" in f"/{rel}"
-        ),
-        key=lambda record: record["url"],
-    )
-
-
-def _words(output: Path) -> bytes:
-    """Every word of the index: the decompressed word files of every part."""
-    return b"".join(
-        gzip.decompress(data) for rel, data in _index(output).items() if rel.endswith(".pf_index")
-    )
-
-
-def _pages(site: Site) -> set[str]:
-    manifest = json.loads((site.root / "var" / "gate-manifest.json").read_text(encoding="utf-8"))
-    return {entry["save_as"] for entry in manifest["included"]}
 
 
 def test_parts_grow_by_doubling_and_keep_their_pages() -> None:
@@ -94,10 +65,10 @@ def test_index_in_parts_holds_every_approved_page_once(site: Site, small_parts: 
     for name in listed:  # a merged part has no script and no WASM of its own
         assert not (site.output / "pagefind" / name / "pagefind.js").exists()
         assert not list((site.output / "pagefind" / name).glob("wasm.*"))
-    urls = [record["url"] for record in _records(site.output)]
+    urls = [record["url"] for record in records(site.output)]
     assert urls == sorted(f"/berita/berita-{name}/" for name in ITEMS)
-    assert LEAK.lower().encode() not in _words(site.output)
-    assert audit_search(site.output, _pages(site)) == []
+    assert LEAK.lower().encode() not in words(site.output)
+    assert audit_search(site.output, approved_pages(site)) == []
 
 
 @pytest.mark.slow
@@ -128,7 +99,8 @@ def test_every_part_is_audited(site: Site, small_parts: None, plant: str, findin
     else:
         next((part / "fragment").glob("*")).unlink()
     assert any(
-        finding in f"{path}: {problem}" for path, problem in audit_search(site.output, _pages(site))
+        finding in f"{path}: {problem}"
+        for path, problem in audit_search(site.output, approved_pages(site))
     )
 
 
@@ -139,20 +111,20 @@ def test_one_edited_item_reindexes_its_part_only(
     _make(site)
     runs = pagefind_runs
     site.build()
-    before = _index(site.output)
+    before = index_files(site.output)
     runs.clear()
     site.build()
-    assert runs == [] and _index(site.output) == before  # unchanged pages, unchanged index
+    assert runs == [] and index_files(site.output) == before  # unchanged pages, unchanged index
     site.article("berita/bravo.md", "Berita Bravo", "Isi Plonkit hari ini.", category="Berita")
     site.approve_all("berita/bravo.md")
     site.build()
-    assert runs == [[page] for page in _pages(site) if "bravo" in page]
-    words = _words(site.output)
-    assert b"plonkit" in words and b"zelpim" not in words
-    contents = {record["url"]: record["content"] for record in _records(site.output)}
+    assert runs == [[page] for page in approved_pages(site) if "bravo" in page]
+    found = words(site.output)
+    assert b"plonkit" in found and b"zelpim" not in found
+    contents = {record["url"]: record["content"] for record in records(site.output)}
     assert "Plonkit" in contents["/berita/berita-bravo/"]
     assert not any("Zelpim" in text for text in contents.values())
-    assert audit_search(site.output, _pages(site)) == []
+    assert audit_search(site.output, approved_pages(site)) == []
 
 
 @pytest.mark.slow
@@ -160,7 +132,7 @@ def test_poisoned_cache_is_rebuilt_never_published(site: Site, small_parts: None
     """POISON: flipped bytes, another entry's file, a forged entry: all worked out again."""
     _make(site)
     site.build()
-    clean = _records(site.output)
+    clean = records(site.output)
     cache = site.root / "var" / "pagefind-cache"
     entries = sorted((cache / search_parts.NAMESPACE).glob("*/*"))
     assert len(entries) >= 3
@@ -180,10 +152,10 @@ def test_poisoned_cache_is_rebuilt_never_published(site: Site, small_parts: None
     other = MachineCache(site.root / "mesin-lain", search_parts.NAMESPACE)
     entries[2].write_bytes(other.seal(blob, entries[2].name))
     site.build()
-    assert _records(site.output) == clean
-    assert not any(LEAK.encode() in data for data in _index(site.output).values())
-    assert LEAK.lower().encode() not in _words(site.output)
-    assert audit_search(site.output, _pages(site)) == []
+    assert records(site.output) == clean
+    assert not any(LEAK.encode() in data for data in index_files(site.output).values())
+    assert LEAK.lower().encode() not in words(site.output)
+    assert audit_search(site.output, approved_pages(site)) == []
 
 
 @pytest.mark.browser
@@ -241,11 +213,6 @@ def four_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search_runs, "_available", lambda: 8 * search_runs.RUN_MEMORY)
 
 
-def _manifest(site: Site) -> dict[str, Any]:
-    path = site.root / "var" / "gate-manifest.json"
-    return dict(json.loads(path.read_text(encoding="utf-8")))
-
-
 @pytest.mark.parametrize(
     ("cores", "free_runs", "runs", "expected"),
     [(2, 8, 8, 2), (16, 8, 8, 2), (1, 8, 8, 1), (2, 1, 8, 1), (2, 0, 8, 1), (2, 8, 1, 1)],
@@ -283,15 +250,15 @@ def test_parts_are_indexed_two_at_once_never_more(
                 going[0] -= 1
 
     monkeypatch.setattr(publishing.search, "run_pagefind", watched)
-    publishing.search.index_site(output, _manifest(built), None)
+    publishing.search.index_site(output, manifest(built), None)
     assert calls[0] == 3 and most[0] == 2
-    urls = [record["url"] for record in _records(output)]
+    urls = [record["url"] for record in records(output)]
     assert urls == sorted(f"/berita/berita-{name}/" for name in ITEMS)
     assert json.loads((output / "pagefind" / "bagian.json").read_text()) == [
         "bagian-01/",
         "bagian-02/",
     ]
-    assert audit_search(output, _pages(built)) == []
+    assert audit_search(output, approved_pages(built)) == []
 
 
 def _scratches(output: Path, monkeypatch: pytest.MonkeyPatch) -> list[search_runs.Scratch]:
@@ -319,11 +286,11 @@ def test_pages_are_copied_to_memory_scratch_and_killed_scratch_is_swept(
     running.mkdir()
     monkeypatch.setattr(search_runs, "SCRATCH", shm)
     seen = _scratches(output, monkeypatch)
-    publishing.search.index_site(output, _manifest(built), None)
+    publishing.search.index_site(output, manifest(built), None)
     assert seen and all(s == search_runs.Scratch(shm, copy=True) for s in seen)
     assert sorted(p.name for p in shm.iterdir()) == [running.name]
-    assert [r["url"] for r in _records(output)] == sorted(f"/berita/berita-{n}/" for n in ITEMS)
-    assert audit_search(output, _pages(built)) == []
+    assert [r["url"] for r in records(output)] == sorted(f"/berita/berita-{n}/" for n in ITEMS)
+    assert audit_search(output, approved_pages(built)) == []
 
 
 def test_without_room_in_memory_pages_are_linked_beside_the_output(
@@ -331,11 +298,11 @@ def test_without_room_in_memory_pages_are_linked_beside_the_output(
 ) -> None:
     monkeypatch.setattr(search_runs, "SCRATCH", tmp_path / "tidak-ada")
     seen = _scratches(output, monkeypatch)
-    publishing.search.index_site(output, _manifest(built), None)
+    publishing.search.index_site(output, manifest(built), None)
     assert seen and all(s == search_runs.Scratch(tmp_path, copy=False) for s in seen)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]  # nothing left beside it
-    assert [r["url"] for r in _records(output)] == sorted(f"/berita/berita-{n}/" for n in ITEMS)
-    assert audit_search(output, _pages(built)) == []
+    assert [r["url"] for r in records(output)] == sorted(f"/berita/berita-{n}/" for n in ITEMS)
+    assert audit_search(output, approved_pages(built)) == []
 
 
 def test_a_failing_run_stops_the_index_and_leaves_no_scratch(
@@ -351,7 +318,7 @@ def test_a_failing_run_stops_the_index_and_leaves_no_scratch(
     monkeypatch.setattr(search_runs, "SCRATCH", shm)
     monkeypatch.setattr(publishing.search, "pagefind_command", lambda: ["false"])
     with pytest.raises(SearchIndexError) as caught:
-        publishing.search.index_site(output, _manifest(built), tmp_path / "cache")
+        publishing.search.index_site(output, manifest(built), tmp_path / "cache")
     assert caught.value.message == (
         "Indeks pencarian gagal dibuat (Pagefind, kode keluar 1); tidak ada yang diterbitkan."
     )
@@ -386,5 +353,5 @@ def test_a_stopped_index_kills_the_run_still_going(
 
     monkeypatch.setattr(publishing.search, "run_pagefind", first_interrupted)
     with pytest.raises(KeyboardInterrupt):
-        publishing.search.index_site(output, _manifest(built), None)
+        publishing.search.index_site(output, manifest(built), None)
     assert ends and all("kode keluar -9" in end or "dihentikan" in end for end in ends), ends

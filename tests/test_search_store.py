@@ -24,44 +24,21 @@ import publishing.search
 from publishing import search_parts
 from publishing.search import audit_search
 from publishing.tree import list_output
+from searchkit import LEAK, built_news, index_files, manifest, without_index
 from sitekit import Keys, Site
-
-ITEMS = {"alfa": "Qorvux", "bravo": "Zelpim", "charlie": "Wumbat"}
-LEAK = "Drogmak"  # the word of the item that is never approved
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, keys: Keys) -> Site:
     """Three approved items and a secret one, built once; the index is made again below."""
-    site = Site(tmp_path_factory.mktemp("store") / "site", keys)
-    site.news(ITEMS, LEAK)
-    site.build()
-    return site
-
-
-def _manifest(site: Site) -> dict[str, Any]:
-    path = site.root / "var" / "gate-manifest.json"
-    return dict(json.loads(path.read_text(encoding="utf-8")))
-
-
-def _output(site: Site, folder: Path) -> Path:
-    """A copy of the built output without its search index."""
-    shutil.copytree(site.output, folder, ignore=shutil.ignore_patterns("pagefind"))
-    return folder
+    return built_news(tmp_path_factory.mktemp("store"), keys)
 
 
 def _indexed(site: Site, folder: Path, cache: Path) -> tuple[Path, dict[str, Any]]:
     """Index a fresh copy of the output with ``cache``; return it and the entries given."""
-    output = _output(site, folder)
-    placed = publishing.search.index_site(output, _manifest(site), cache, list_output(output))
+    output = without_index(site, folder)
+    placed = publishing.search.index_site(output, manifest(site), cache, list_output(output))
     return output, placed
-
-
-def _index(output: Path) -> dict[str, bytes]:
-    folder = output / "pagefind"
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
-    }
 
 
 def _stored(cache: Path) -> Path:
@@ -74,8 +51,8 @@ def test_a_second_index_links_every_file_from_the_store(
     cache = tmp_path / "cache"
     first, placed = _indexed(built, tmp_path / "1", cache)
     second, again = _indexed(built, tmp_path / "2", cache)
-    assert _index(second) == _index(first)
-    files = {rel: data for rel, data in _index(second).items() if rel != "bagian.json"}
+    assert index_files(second) == index_files(first)
+    files = {rel: data for rel, data in index_files(second).items() if rel != "bagian.json"}
     assert len(files) >= 10 and set(again) == {f"pagefind/{rel}" for rel in files}
     stored = {p.name: p for p in _stored(cache).iterdir()}
     assert set(stored) == {entry.sha256 for entry in again.values()}  # nothing else kept
@@ -88,7 +65,7 @@ def test_a_second_index_links_every_file_from_the_store(
     # the listing takes the entries as they are: no file of the index is read again
     listed = list_output(second, again, under="pagefind")
     assert all(listed[rel] is again[rel] for rel in again)
-    assert audit_search(second, {e["save_as"] for e in _manifest(built)["included"]}) == []
+    assert audit_search(second, {e["save_as"] for e in manifest(built)["included"]}) == []
 
 
 def test_a_stored_file_with_the_secret_items_record_is_never_published(
@@ -112,11 +89,11 @@ def test_a_stored_file_with_the_secret_items_record_is_never_published(
         assert search_parts.linked_store.sha((second / rel).read_bytes()) == entry.sha256
     for stored in _stored(cache).iterdir():  # made again from the sealed cache entry
         assert search_parts.linked_store.sha(stored.read_bytes()) == stored.name
-    assert audit_search(second, {e["save_as"] for e in _manifest(built)["included"]}) == []
+    assert audit_search(second, {e["save_as"] for e in manifest(built)["included"]}) == []
 
 
 def _gz(output: Path) -> list[bytes]:
-    return [data for data in _index(output).values() if data[:2] == b"\x1f\x8b"]
+    return [data for data in index_files(output).values() if data[:2] == b"\x1f\x8b"]
 
 
 def test_a_symlink_or_fifo_in_the_store_is_replaced_not_followed(
@@ -140,7 +117,7 @@ def test_a_symlink_or_fifo_in_the_store_is_replaced_not_followed(
     worker.join(120)
     assert not worker.is_alive(), "a FIFO in the store made the build wait"
     second = tmp_path / "2"
-    assert _index(second) == _index(first)
+    assert index_files(second) == index_files(first)
     for entry in (fragment, meta):
         path = second / entry.rel
         assert path.is_file() and not path.is_symlink()
@@ -155,5 +132,5 @@ def test_without_a_usable_store_the_index_is_written(built: Site, tmp_path: Path
     (cache / search_parts.STORE).write_text("bukan folder")
     first, placed = _indexed(built, tmp_path / "1", cache)
     second, _ = _indexed(built, tmp_path / "2", cache)
-    assert _index(second) == _index(first) and placed
+    assert index_files(second) == index_files(first) and placed
     assert all((second / rel).stat().st_nlink == 1 for rel in placed)
