@@ -157,17 +157,18 @@ def held_now() -> int | None:
     None where /proc cannot tell: then no run goes ahead.
     """
     me = os.getpid()
-    held = _field(f"/proc/{me}/status", "VmRSS:")
+    held = runs.kb_field(f"/proc/{me}/status", "VmRSS:")
+    if not held:
+        return None
     try:
         names = os.listdir("/proc")
     except OSError:
         return None
-    if not held:
-        return None
     for name in names:
         if name.isdigit() and _parent(name) == me:
             proc = f"/proc/{name}"
-            held += _field(f"{proc}/smaps_rollup", "Pss:") or _field(f"{proc}/status", "VmRSS:")
+            size = runs.kb_field(f"{proc}/smaps_rollup", "Pss:")
+            held += size or runs.kb_field(f"{proc}/status", "VmRSS:") or 0
     return held
 
 
@@ -179,14 +180,3 @@ def _parent(pid: str) -> int | None:
     except (OSError, ValueError, IndexError):
         return None
 
-
-def _field(path: str, field: str) -> int:
-    """Return a ``kB`` field of a /proc file in bytes (0 when it cannot be read)."""
-    try:
-        with open(path, encoding="ascii") as stream:
-            for line in stream:
-                if line.startswith(field):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0

@@ -156,11 +156,17 @@ def room_for_one() -> bool:
 
 def _available() -> int:
     """Return the memory the machine can still give (bytes; Linux's ``MemAvailable``)."""
+    found = kb_field("/proc/meminfo", "MemAvailable:")
+    return WORKERS * RUN_MEMORY if found is None else found  # not Linux: the cores decide
+
+
+def kb_field(path: str, field: str) -> int | None:
+    """Return the ``kB`` line ``field`` of a /proc file in bytes; None if it has none."""
     try:
-        with open("/proc/meminfo", encoding="ascii") as info:
-            return next(int(n.split()[1]) * 1024 for n in info if n.startswith("MemAvailable:"))
+        with open(path, encoding="ascii", errors="replace") as stream:
+            return next(int(n.split()[1]) * 1024 for n in stream if n.startswith(field))
     except (OSError, StopIteration, ValueError, IndexError):
-        return WORKERS * RUN_MEMORY  # not Linux: the cores decide
+        return None
 
 
 def _cores() -> int:
