@@ -36,7 +36,7 @@ from . import search
 from . import search_parts as parts
 from . import search_runs as runs
 from .item_notice import read_notice
-from .tree import OutputFile, hashed_file, stamp_of
+from .tree import NO_STAMP, OutputFile, hashed_file, stamp_of, unchanged
 
 #: How often the thread looks for the child's notice (seconds).
 LOOK_S = 0.05
@@ -135,7 +135,10 @@ class IndexAhead:
         path = os.path.join(self.output, page)
         try:
             known = self.early.get(page)
-            if known is not None and known.stamp == stamp_of(os.stat(path, follow_symlinks=False)):
+            stamp = (
+                stamp_of(os.stat(path, follow_symlinks=False)) if known is not None else NO_STAMP
+            )
+            if unchanged(known, stamp):
                 return known.sha256, known.size
             sha, status = hashed_file(path)
         except OSError:
@@ -179,4 +182,3 @@ def _parent(pid: str) -> int | None:
             return int(stream.read().rpartition(")")[2].split()[1])
     except (OSError, ValueError, IndexError):
         return None
-

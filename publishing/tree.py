@@ -27,9 +27,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TypeGuard
 
 #: (device, inode, size, mtime_ns, ctime_ns): the same file, unchanged, at one place.
 Stamp = tuple[int, int, int, int, int]
+#: The stamp of an entry that has none (made from bytes, not read from a file).
+NO_STAMP: Stamp = (0, 0, 0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class OutputFile:
     root: Path  # the output root
     size: int
     sha256: str
-    stamp: Stamp = field(default=(0, 0, 0, 0, 0), compare=False)
+    stamp: Stamp = field(default=NO_STAMP, compare=False)
 
     @cached_property
     def path(self) -> Path:
@@ -119,6 +122,15 @@ def stamp_of(status: os.stat_result) -> Stamp:
         status.st_mtime_ns,
         status.st_ctime_ns,
     )
+
+
+def unchanged(before: OutputFile | None, stamp: Stamp) -> TypeGuard[OutputFile]:
+    """Tell whether ``before`` (an earlier entry) still holds for the file now ``stamp``.
+
+    Only while the stamp is exactly the one read when it was hashed; an entry without a
+    stamp never does.
+    """
+    return before is not None and before.stamp == stamp and stamp != NO_STAMP
 
 
 def sha256_of(path: Path) -> str:
@@ -249,15 +261,15 @@ def list_output(
         if not entry.is_file():
             continue
         before = known.get(rel)
-        stamp = stamp_of(entry.stat()) if before is not None else (0, 0, 0, 0, 0)
-        if before is None or before.stamp != stamp or stamp == (0, 0, 0, 0, 0):
-            sha, status = hashed_file(entry.path)  # the stamp of the file actually read
-            files[rel] = OutputFile(rel, output, status.st_size, sha, stamp_of(status))
-        else:
+        stamp = stamp_of(entry.stat()) if before is not None else NO_STAMP
+        if unchanged(before, stamp):
             if before.root is not root:  # compared once per Path object, not per file
                 root, here = before.root, before.root == output
             if here:  # the very same entry: an MD5 worked out already is kept
                 files[rel] = before
             else:
                 files[rel] = OutputFile(rel, output, stamp[2], before.sha256, stamp)
+        else:
+            sha, status = hashed_file(entry.path)  # the stamp of the file actually read
+            files[rel] = OutputFile(rel, output, status.st_size, sha, stamp_of(status))
     return files
