@@ -32,6 +32,7 @@ from approval_gate.api import ExitCode, MachineCache
 from . import compress_store, heap, interrupts
 from .audit import audit_output
 from .compress import OFF, Compression, compress_output, configured
+from .compress_ahead import CopiesAhead
 from .failpoints import failpoint
 from .faults import is_storage
 from .inventory import Sealed
@@ -148,13 +149,15 @@ def _listed(
     search: bool,
     log: str,
     early: Mapping[str, OutputFile] | None = None,
+    ahead: CopiesAhead | None = None,
 ) -> Listing:
     """Index and compress the output; return its complete listing, each file hashed once.
 
     The output is walked twice: once hashed for the search index, once (stat only) after
     the last write, a listing the audit, the plan and the deploy take as it is
     (``tree.fresh``). Between them only the index's own folder is listed, for compression.
-    ``early``: the files hashed while Pelican ran (settled.py), reused while unchanged.
+    ``early``: the files hashed while Pelican ran (settled.py), reused while unchanged;
+    ``ahead``: the compressed copies linked meanwhile (compress_ahead.py).
     """
     files: Mapping[str, OutputFile] = list_output(staging, early)
     try:
@@ -167,7 +170,7 @@ def _listed(
     if how.enabled:  # .gz/.br beside the text files, audited below (publishing/compress.py)
         index = list_output(staging, files, under=FOLDER)  # what the index wrote, listed
         files = {rel: f for rel, f in files.items() if not rel.startswith(f"{FOLDER}/")} | index
-        copies = compress_output(staging, files, how).files  # listed as written
+        copies = compress_output(staging, files, how, ahead).files  # listed as written
         files = {**files, **copies}
     return list_output(staging, known=files)
 
@@ -220,6 +223,8 @@ def build_site(
     staging = output.with_name(f".{output.name}.staging-{os.getpid()}-{build_id[:12]}")
     heap.return_large_blocks()  # freed large blocks leave the process until the search index
     copies_ahead: Callable[[], None] = _nothing  # joined however the build ends
+    compressing = how if search else OFF
+    linked: CopiesAhead | None = None  # its store closed however the build ends
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         _clear_stale(output)
@@ -229,6 +234,7 @@ def build_site(
             with (
                 Settled(staging) as settled,  # hashed meanwhile (settled.py)
                 _ahead(search, staging, Path(folder), state, settled),  # search_ahead.py
+                CopiesAhead(staging, Path(folder) / NOTICE, compressing, settled.files) as linked,
             ):
                 done = run_pelican(
                     settings_file, staging, build_id, manifest_path, result, env, extra, warm
@@ -236,7 +242,6 @@ def build_site(
             ended = time.perf_counter()
             outcome = read_result(result)
         # the kept copies read ahead from the disk while the output is listed and indexed
-        compressing = how if search else OFF
         copies_ahead = compress_store.read_kept_ahead(
             compressing.cache if compressing.enabled else None
         )
@@ -257,7 +262,7 @@ def build_site(
             manifest_path.write_text(
                 json.dumps(manifest, ensure_ascii=False) + "\n", encoding="utf-8"
             )
-        files = _listed(staging, manifest, state, compressing, search, log, settled.files)
+        files = _listed(staging, manifest, state, compressing, search, log, settled.files, linked)
         findings = audit_output(
             staging,
             manifest,
@@ -288,5 +293,7 @@ def build_site(
         ) from None
     finally:
         copies_ahead()
+        if linked is not None:  # the copies' store, if the build failed before compressing
+            linked.close()
         if staging.exists():
             shutil.rmtree(staging)

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import brotli
 
@@ -43,6 +43,9 @@ from . import compress_store, linked_store
 from .compress_store import CopyStore
 from .provenance_facts import FOLDER as RECORDS
 from .tree import OutputFile
+
+if TYPE_CHECKING:
+    from .compress_ahead import CopiesAhead
 
 #: File types worth compressing: text. Images, PDFs, fonts and Pagefind's own index files
 #: (``.pf_*``, ``.pagefind``: gzip already) are not.
@@ -220,7 +223,12 @@ class Written:
 Job = tuple[str, OutputFile, list[str]]
 
 
-def compress_output(output: Path, files: Mapping[str, OutputFile], how: Compression) -> Written:
+def compress_output(
+    output: Path,
+    files: Mapping[str, OutputFile],
+    how: Compression,
+    ahead: CopiesAhead | None = None,
+) -> Written:
     """Write ``<file>.gz`` and ``<file>.br`` beside every text file of ``output`` worth it.
 
     ``files`` is the build's listing (publishing/tree.py); a name the output already has
@@ -228,18 +236,25 @@ def compress_output(output: Path, files: Mapping[str, OutputFile], how: Compress
     back as listing entries (hashed from the bytes placed), so the listing grows by them
     without reading them again. Copies kept from earlier builds are hard-linked
     (publishing/compress_store.py) while the others are compressed on every core.
+    ``ahead``: the copies linked while the Pelican child ended (compress_ahead.py), taken
+    while each is still the very file placed for its page's bytes.
     """
     written = Written()
     if not how.enabled:
         return written
-    store = _open_store(how.cache)
+    store = ahead.take_store() if ahead is not None else None
+    store = store or open_store(how.cache)
     kept: list[Job] = []
     fresh: list[Job] = []
     for rel, file in files.items():
-        wanted = [suffix for suffix in ENCODINGS if f"{rel}{suffix}" not in files]
-        if copy_of(rel) is None and worth(rel, file.size) and wanted:
-            known = store is not None and store.names(file.sha256) is not None
-            (kept if known else fresh).append((rel, file, wanted))
+        if copy_of(rel) is not None or not worth(rel, file.size):
+            continue
+        wanted, taken = _wanted(output, rel, file, files, ahead, written)
+        names = store.names(file.sha256) if store is not None else None
+        if wanted:
+            (kept if names is not None else fresh).append((rel, file, wanted))
+        elif taken and store is not None and names is not None:
+            store.keep(file.sha256, names)  # its copies were placed ahead: kept for the next
     try:
         _place_all(output, store, kept, fresh, written)
         if store is not None:
@@ -274,7 +289,37 @@ def _place_all(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _open_store(cache: Path | None) -> CopyStore | None:
+def _wanted(
+    output: Path,
+    rel: str,
+    file: OutputFile,
+    files: Mapping[str, OutputFile],
+    ahead: CopiesAhead | None,
+    written: Written,
+) -> tuple[list[str], bool]:
+    """Return the suffixes ``rel`` still lacks a copy for, and whether one came ahead.
+
+    A name the output has is never written over, unless it is a copy placed ahead for
+    other bytes of ``rel`` (its page changed since): that one is removed and made again.
+    A copy placed ahead for exactly these bytes is taken into ``written``.
+    """
+    wanted, taken = [], False
+    for suffix in ENCODINGS:
+        copy = f"{rel}{suffix}"
+        found = files.get(copy)
+        if found is None:
+            wanted.append(suffix)
+            continue
+        verdict = ahead.placed(copy, file, found) if ahead is not None else None
+        if verdict:
+            written.files[copy], taken = found, True
+        elif verdict is False:
+            (output / copy).unlink()
+            wanted.append(suffix)
+    return wanted, taken
+
+
+def open_store(cache: Path | None) -> CopyStore | None:
     """Return the copies kept in ``cache``, or None (no cache, unreadable code or folder)."""
     shaped = _settings()
     if cache is None or shaped[-1] is None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import posixpath
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,22 @@ class ItemPages:
                 self.write(self.notice, {"pages": self.pages})
             except OSError:  # only a hint: the publish indexes after the child instead
                 pass
+
+
+#: How often a reader in the publishing process looks for the notice (seconds).
+LOOK_S = 0.05
+
+
+def wait_for(path: Path, ended: threading.Event) -> list[str] | None:
+    """Wait for the notice at ``path``; return its pages, or None once ``ended`` is set.
+
+    For the threads that work ahead while the child runs (search_ahead.py,
+    compress_ahead.py): each stops looking when the child has ended.
+    """
+    pages = read_notice(path)
+    while pages is None and not ended.wait(LOOK_S):
+        pages = read_notice(path)
+    return pages
 
 
 def read_notice(path: Path) -> list[str] | None:

@@ -35,11 +35,9 @@ from approval_gate.api import MachineCache
 from . import search
 from . import search_parts as parts
 from . import search_runs as runs
-from .item_notice import read_notice
-from .tree import NO_STAMP, OutputFile, hashed_file, stamp_of, unchanged
+from .item_notice import wait_for
+from .tree import OutputFile, digest_now
 
-#: How often the thread looks for the child's notice (seconds).
-LOOK_S = 0.05
 #: Pagefind's memory for one page of a part (measured: about 180 KB, Pagefind 1.5.2).
 RUN_BYTES = 180 * 2**10
 #: Pagefind's memory besides its pages.
@@ -93,11 +91,7 @@ class IndexAhead:
 
     def _run(self) -> None:
         try:
-            pages = None
-            while pages is None and not self._ended.is_set():
-                pages = read_notice(self.notice)
-                if pages is None:
-                    self._ended.wait(LOOK_S)
+            pages = wait_for(self.notice, self._ended)
             if pages:
                 self._index(pages)
         except Exception:  # noqa: BLE001, S110 - a hint only: index_site makes what is missing
@@ -110,7 +104,7 @@ class IndexAhead:
             return  # not even a part of average size fits: nothing is hashed for nothing
         digests, sizes = {}, {}
         for page in pages:
-            found = self._digest(page)
+            found = digest_now(self.output, page, self.early)
             if found is None:
                 return  # a page the notice names is not there: the manifest decides later
             digests[page], sizes[page] = found
@@ -129,21 +123,6 @@ class IndexAhead:
             if blob is not None:
                 store.put(key, blob)
                 self.made.append(key)
-
-    def _digest(self, page: str) -> tuple[str, int] | None:
-        """Return the SHA-256 and size of ``page`` now (the settled hash while unchanged)."""
-        path = os.path.join(self.output, page)
-        try:
-            known = self.early.get(page)
-            stamp = (
-                stamp_of(os.stat(path, follow_symlinks=False)) if known is not None else NO_STAMP
-            )
-            if unchanged(known, stamp):
-                return known.sha256, known.size
-            sha, status = hashed_file(path)
-        except OSError:
-            return None
-        return sha, status.st_size
 
     def fits(self, pages: int) -> bool:
         """Tell whether a run over ``pages`` pages fits beside the child within ``BUDGET``."""

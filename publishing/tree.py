@@ -142,6 +142,27 @@ def sha256_of(path: Path) -> str:
     return sha.hexdigest()
 
 
+def digest_now(
+    output: Path | str, rel: str, known: Mapping[str, OutputFile]
+) -> tuple[str, int] | None:
+    """Return the SHA-256 and size of ``output/rel`` now, or None when it cannot be read.
+
+    ``known`` (files hashed earlier, such as settled.py's) is reused while the file's
+    stamp is unchanged; otherwise the file is hashed. For the work done ahead while the
+    Pelican child runs (search_ahead.py, compress_ahead.py).
+    """
+    path = os.path.join(output, rel)
+    try:
+        before = known.get(rel)
+        stamp = stamp_of(os.stat(path, follow_symlinks=False)) if before is not None else NO_STAMP
+        if unchanged(before, stamp):
+            return before.sha256, before.size
+        sha, status = hashed_file(path)
+    except OSError:
+        return None
+    return sha, status.st_size
+
+
 #: Never through a symlink put in a file's place, and a FIFO never makes a walk wait.
 _READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 

@@ -1,0 +1,158 @@
+"""The item pages' kept compressed copies, linked in while the Pelican child ends.
+
+compress_ahead.py places them on the child's notice; compress_output takes each only
+while it is still the very file placed for its page's bytes (docs/theme.md).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from pathlib import Path
+
+import brotli
+import pytest
+
+from publishing import build
+from publishing.audit import audit_output
+from publishing.compress import Compression, compress_output
+from publishing.compress_ahead import CopiesAhead
+from publishing.item_notice import NOTICE
+from publishing.settled import Early
+from publishing.tree import list_output
+from searchkit import LEAK, approved_pages, built_news, manifest
+from sitekit import Keys, Site
+from test_compress import OTHER, PAGE, _folder, _replace
+
+ITEM = "berita/a/index.html"
+NEW = PAGE.replace(b"terbuka", b"tertutup")  # an item page changed in this build
+
+
+def _kept(tmp_path: Path) -> Compression:
+    """Return a compression whose store keeps the copies of a first build of ``_folder``."""
+    how = Compression(True, tmp_path / "cache")
+    first = _folder(tmp_path / "1")
+    compress_output(first, list_output(first), how)
+    return how
+
+
+def _ahead(output: Path, pages: list[str] | None, how: Compression) -> CopiesAhead:
+    """Run ``CopiesAhead`` on a notice naming ``pages`` (None: no notice) to its end."""
+    notice = output.parent / NOTICE
+    if pages is not None:
+        notice.write_text(json.dumps({"pages": pages}), encoding="utf-8")
+    ahead = CopiesAhead(output, notice, how, Early(output))
+    with ahead:
+        if pages is not None:
+            assert ahead.done.wait(60)
+    return ahead
+
+
+def test_the_item_pages_copies_are_linked_before_the_child_ends(tmp_path: Path) -> None:
+    how = _kept(tmp_path)
+    output = _folder(tmp_path / "2")
+    (output / "berita/b/index.html").parent.mkdir(parents=True)
+    (output / "berita/b/index.html").write_bytes(NEW)  # not kept: made after the child
+    ahead = _ahead(output, ["berita/b/index.html", ITEM, "kecil.html"], how)
+    # the changed page first: the pages after it still get theirs
+    assert ahead.copies == [f"{ITEM}.br", f"{ITEM}.gz"]
+    assert gzip.decompress((output / f"{ITEM}.gz").read_bytes()) == PAGE
+    assert all(rel in ahead.early for rel in ahead.copies)  # not read again by the listing
+    written = compress_output(output, list_output(output, ahead.early), how, ahead)
+    assert written.made == 2  # the changed page's two; the rest linked from the store
+    assert set(ahead.copies) <= set(written.files)
+    assert brotli.decompress((output / "berita/b/index.html.br").read_bytes()) == NEW
+    third = _folder(tmp_path / "3")  # the store kept what was taken ahead
+    assert compress_output(third, list_output(third), how).made == 0
+
+
+def test_a_page_changed_after_its_copies_were_placed_gets_new_ones(tmp_path: Path) -> None:
+    how = _kept(tmp_path)
+    output = _folder(tmp_path / "2")
+    ahead = _ahead(output, [ITEM], how)
+    _replace(output / ITEM, OTHER)  # written again after the notice
+    written = compress_output(output, list_output(output, ahead.early), how, ahead)
+    assert gzip.decompress((output / f"{ITEM}.gz").read_bytes()) == OTHER
+    assert brotli.decompress((output / f"{ITEM}.br").read_bytes()) == OTHER
+    assert written.made == 2  # the page's two, made again; the placed ones removed
+    assert f"{ITEM}.gz" in written.files and f"{ITEM}.br" in written.files
+
+
+def test_a_file_written_over_a_placed_copy_is_the_outputs_own(tmp_path: Path) -> None:
+    how = _kept(tmp_path)
+    output = _folder(tmp_path / "2")
+    ahead = _ahead(output, [ITEM], how)
+    _replace(output / f"{ITEM}.gz", b"bukan salinan")  # the child wrote that name since
+    written = compress_output(output, list_output(output, ahead.early), how, ahead)
+    assert (output / f"{ITEM}.gz").read_bytes() == b"bukan salinan"  # never written over
+    assert f"{ITEM}.gz" not in written.files and f"{ITEM}.br" in written.files
+
+
+def test_a_name_the_output_has_is_never_placed_over(tmp_path: Path) -> None:
+    how = _kept(tmp_path)
+    output = _folder(tmp_path / "2")
+    (output / f"{ITEM}.br").write_bytes(b"milik keluaran")
+    ahead = _ahead(output, [ITEM], how)
+    assert ahead.copies == [f"{ITEM}.gz"]
+    assert (output / f"{ITEM}.br").read_bytes() == b"milik keluaran"
+
+
+@pytest.mark.parametrize("notice", ["none", "not-one"])
+def test_without_a_notice_nothing_is_placed_and_the_store_is_closed(
+    tmp_path: Path, notice: str
+) -> None:
+    how = _kept(tmp_path)
+    output = _folder(tmp_path / "2")
+    if notice == "not-one":
+        (output.parent / NOTICE).write_text("{", encoding="utf-8")
+    ahead = _ahead(output, None, how)
+    assert ahead.done.is_set() and ahead.copies == []
+    store = ahead.store
+    assert store is not None
+    ahead.close()
+    with pytest.raises(OSError):
+        os.fstat(store.fd)
+    assert ahead.take_store() is None
+
+
+def test_a_first_build_keeps_nothing_to_place(tmp_path: Path) -> None:
+    output = _folder(tmp_path / "1")
+    ahead = _ahead(output, [ITEM], Compression(True, tmp_path / "cache"))
+    assert ahead.copies == [] and not list(output.rglob("*.gz.*"))
+    ahead.close()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, keys: Keys) -> Site:
+    """Three approved items and one that is not, built once."""
+    return built_news(tmp_path_factory.mktemp("salinan"), keys)
+
+
+def test_a_build_takes_the_copies_placed_while_its_child_ended(
+    built: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real build: every approved item page's copies placed ahead, audited, whole."""
+    seen: list[CopiesAhead] = []
+
+    class Watched(CopiesAhead):
+        def __exit__(self, *exc: object) -> None:  # the child has ended
+            assert self.done.wait(60)  # all of it ahead, however short the child's tail
+            super().__exit__(*exc)
+            seen.append(self)
+
+    monkeypatch.setattr(build, "CopiesAhead", Watched)
+    built.build()
+    pages = sorted(approved_pages(built))
+    assert len(seen) == 1
+    assert seen[0].copies == sorted(
+        f"{page}{suffix}" for page in pages for suffix in (".br", ".gz")
+    )
+    for page in pages:
+        data = (built.output / page).read_bytes()
+        assert gzip.decompress((built.output / f"{page}.gz").read_bytes()) == data
+        assert brotli.decompress((built.output / f"{page}.br").read_bytes()) == data
+    assert manifest(built)["excluded"]  # the unapproved item: no page, no copy
+    assert audit_output(built.output, manifest(built), manifest(built)["build_id"], True) == []
+    for copy in built.output.rglob("*.gz"):  # nothing of the unapproved item, compressed
+        assert LEAK.encode() not in gzip.decompress(copy.read_bytes())
