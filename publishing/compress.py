@@ -12,10 +12,13 @@ header time is 0), so an unchanged file gives an unchanged copy and a deploy sen
 copy only when its sibling changed. Each copy is kept on the machine as a read-only file
 named by its SHA-256 and hard-linked into the next build (publishing/compress_store.py),
 so a publish compresses and writes only what changed; what is compressed is compressed
-on every core. A linked copy is read back and hashed, never trusted by its name, and not
-decompressed here: the audit does that for every (file, copy) pair it has not seen, so
-a copy that is wrong although its table was sealed with the machine's key stops the
-build (fail closed), and a damaged stored file is removed and made again.
+on every core. The unchanged item pages' kept copies are linked while the Pelican child
+still writes its listings (publishing/compress_ahead.py) and taken here only while each
+is still the very file placed for its page's bytes. A linked copy is read back and
+hashed, never trusted by its name, and not decompressed here: the audit does that for
+every (file, copy) pair it has not seen, so a copy that is wrong although its table was
+sealed with the machine's key stops the build (fail closed), and a damaged stored file
+is removed and made again.
 
 Brotli quality 6, not 11: on this site's pages 11 makes the .br about 7 % smaller but
 costs some 40 times the CPU (docs/benchmarks.md, "Compressed copies": a 1,000-item site
