@@ -16,9 +16,11 @@ import pytest
 
 from publishing import build
 from publishing.audit import audit_output
+from publishing.build import BuildFailed
 from publishing.compress import Compression, compress_output
 from publishing.compress_ahead import CopiesAhead
 from publishing.item_notice import NOTICE
+from publishing.search import SearchIndexError
 from publishing.settled import Early
 from publishing.tree import list_output
 from searchkit import LEAK, approved_pages, built_news, manifest
@@ -156,3 +158,29 @@ def test_a_build_takes_the_copies_placed_while_its_child_ended(
     assert audit_output(built.output, manifest(built), manifest(built)["build_id"], True) == []
     for copy in built.output.rglob("*.gz"):  # nothing of the unapproved item, compressed
         assert LEAK.encode() not in gzip.decompress(copy.read_bytes())
+
+
+def test_a_build_failing_before_its_copies_closes_the_store_and_leaves_the_output(
+    built: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The search index fails after the copies were placed: nothing moves, nothing stays open."""
+    seen: list[CopiesAhead] = []
+
+    class Watched(CopiesAhead):
+        def __exit__(self, *exc: object) -> None:
+            assert self.done.wait(60)
+            super().__exit__(*exc)
+            seen.append(self)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise SearchIndexError("Pagefind gagal (uji)")
+
+    before = {p.relative_to(built.output).as_posix() for p in built.output.rglob("*")}
+    monkeypatch.setattr(build, "CopiesAhead", Watched)
+    monkeypatch.setattr(build, "index_site", broken)
+    with pytest.raises(BuildFailed):
+        built.build()
+    assert len(seen) == 1 and seen[0].copies  # placed into the staging folder, then gone
+    assert seen[0].take_store() is None  # closed by the build
+    assert {p.relative_to(built.output).as_posix() for p in built.output.rglob("*")} == before
+    assert not list(built.output.parent.glob(f".{built.output.name}.staging-*"))
