@@ -150,7 +150,6 @@ def _listed(
     log: str,
     early: Mapping[str, OutputFile] | None = None,
     ahead: CopiesAhead | None = None,
-    indexing: IndexAhead | None = None,
 ) -> Listing:
     """Index and compress the output; return its complete listing, each file hashed once.
 
@@ -158,12 +157,9 @@ def _listed(
     the last write, a listing the audit, the plan and the deploy take as it is
     (``tree.fresh``). Between them only the index's own folder is listed, for compression.
     ``early``: the files hashed while Pelican ran (settled.py), reused while unchanged;
-    ``ahead``: the compressed copies linked meanwhile (compress_ahead.py); ``indexing``:
-    the search's run ahead, which may go on while the output is listed (search_ahead.py).
+    ``ahead``: the compressed copies linked meanwhile (compress_ahead.py).
     """
     files: Mapping[str, OutputFile] = list_output(staging, early)
-    if indexing is not None:
-        indexing.finish()  # the part it is making is waited for; index_site takes it
     try:
         if search:  # the search index is made from the gated output only; its files listed
             files = {**files, **index_site(staging, manifest, state / "pagefind-cache", files)}
@@ -181,7 +177,7 @@ def _listed(
 
 def _ahead(
     search: bool, staging: Path, folder: Path, state: Path, settled: Settled
-) -> contextlib.AbstractContextManager[IndexAhead | None]:
+) -> contextlib.AbstractContextManager[object]:
     """Index the item pages ahead while the child runs (search_ahead.py), when searching."""
     if not search:
         return contextlib.nullcontext()
@@ -229,7 +225,6 @@ def build_site(
     copies_ahead: Callable[[], None] = _nothing  # joined however the build ends
     compressing = how if search else OFF
     linked: CopiesAhead | None = None  # its store closed however the build ends
-    indexing: IndexAhead | None = None  # joined (a run going killed) however the build ends
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         _clear_stale(output)
@@ -238,7 +233,7 @@ def build_site(
             started = time.perf_counter()
             with (
                 Settled(staging) as settled,  # hashed meanwhile (settled.py)
-                _ahead(search, staging, Path(folder), state, settled) as indexing,
+                _ahead(search, staging, Path(folder), state, settled),  # search_ahead.py
                 CopiesAhead(staging, Path(folder) / NOTICE, compressing, settled.files) as linked,
             ):
                 done = run_pelican(
@@ -267,9 +262,7 @@ def build_site(
             manifest_path.write_text(
                 json.dumps(manifest, ensure_ascii=False) + "\n", encoding="utf-8"
             )
-        files = _listed(
-            staging, manifest, state, compressing, search, log, settled.files, linked, indexing
-        )
+        files = _listed(staging, manifest, state, compressing, search, log, settled.files, linked)
         findings = audit_output(
             staging,
             manifest,
@@ -299,8 +292,6 @@ def build_site(
             exit_code=ExitCode.STORAGE,
         ) from None
     finally:
-        if indexing is not None:  # a build that failed before its index: a run is killed
-            indexing.abort()
         copies_ahead()
         if linked is not None:  # the copies' store, if the build failed before compressing
             linked.close()

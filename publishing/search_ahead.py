@@ -7,9 +7,8 @@ changed item needs re-indexed (a Pagefind run of about a second) came after all 
 (publishing/item_notice.py), splits them into parts as ``index_site`` will, and runs
 Pagefind, one run at a time and on one core (the child keeps the other), on each part
 the search cache does not hold, putting the bundle in the cache under the part's key.
-``index_site`` after the child then finds it. A part that waits for memory (below) may
-still start once the child has ended, while the build lists its output; when the build
-indexes (``finish``), no other starts and the one going is waited for.
+``index_site`` after the child then finds it; a run still going when the child ends is
+waited for, and no other starts.
 
 Sound because nothing here reaches the output: a part made ahead is only a cache entry
 keyed on Pagefind, its options and the exact bytes of every page of the part (the same
@@ -21,8 +20,7 @@ only leaves the part to ``index_site``.
 Memory: a run ahead goes beside the child at its largest, so it starts only while the
 child, this process and the run's estimate (``RUN_BYTES`` a page) stay within
 ``BUDGET``, the bound a publish keeps at 10,000 items (docs/publishing.md, "Memory of a
-publish"); otherwise the part waits for room, which at 10,000 items comes only when the
-child has ended and its memory is free (``_room``), or for ``index_site``.
+publish"); otherwise the part waits for ``index_site``, after the child has ended.
 """
 
 from __future__ import annotations
@@ -40,8 +38,6 @@ from . import search_runs as runs
 from .item_notice import wait_for
 from .tree import OutputFile, digest_now
 
-#: How often a part that does not fit yet asks again for room (seconds).
-ROOM_S = 0.05
 #: Pagefind's memory for one page of a part (measured: about 180 KB, Pagefind 1.5.2).
 RUN_BYTES = 180 * 2**10
 #: Pagefind's memory besides its pages.
@@ -71,8 +67,7 @@ class IndexAhead:
         self.early = early or {}
         self.made: list[str] = []  # keys of the parts made ahead (for tests)
         self.done = threading.Event()  # set when the thread has nothing more to do
-        self._ended = threading.Event()  # the child has ended (its memory is free)
-        self._stop = threading.Event()  # the build indexes now: no other run starts
+        self._ended = threading.Event()
         self._flight = runs.InFlight()
         self._thread = threading.Thread(target=self._run, name="kpu-cari-awal", daemon=True)
 
@@ -84,22 +79,15 @@ class IndexAhead:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if exc[0] is not None:  # the build failed while the child ran
-            self.abort()
-        else:  # the child has ended: a part that waited for its memory may run now
-            self._ended.set()
+        if exc[0] is not None:  # the build failed: a run going is killed, not waited for
+            self._flight.stop()
+        self.finish()
 
     def finish(self) -> None:
-        """Start no other run (the build indexes now); wait for the one going, if any."""
-        self._stop.set()
+        """Start no other run (the child has ended); wait for the one going, if any."""
         self._ended.set()
         if self._thread.ident is not None:
             self._thread.join()
-
-    def abort(self) -> None:
-        """Kill the run going, if any, start no other and wait (the build has failed)."""
-        self._flight.stop()
-        self.finish()
 
     def _run(self) -> None:
         try:
@@ -112,6 +100,8 @@ class IndexAhead:
             self.done.set()
 
     def _index(self, pages: list[str]) -> None:
+        if not self.fits(len(pages) // parts.part_count(len(pages))):
+            return  # not even a part of average size fits: nothing is hashed for nothing
         digests, sizes = {}, {}
         for page in pages:
             found = digest_now(self.output, page, self.early)
@@ -120,10 +110,10 @@ class IndexAhead:
             digests[page], sizes[page] = found
         store = MachineCache(self.cache, parts.NAMESPACE)
         for number, part, key in search.keyed_parts(pages, digests):
-            if store.has(key):
+            if self._ended.is_set():
+                return
+            if store.has(key) or not self.fits(len(part)):
                 continue
-            if not self._room(len(part)):
-                return  # the build indexes now: the rest is index_site's
             # room for the part's pages in the memory file system, as index_site asks
             scratch = runs.scratch(self.output, sum(sizes[p] for p in part) + 2**26)
             made = search.run_pagefind(
@@ -133,18 +123,6 @@ class IndexAhead:
             if blob is not None:
                 store.put(key, blob)
                 self.made.append(key)
-
-    def _room(self, pages: int) -> bool:
-        """Wait until a run over ``pages`` pages fits; False once the build indexes itself.
-
-        At 10,000 items a run never fits beside the child, but does as soon as the child
-        has ended, while the build lists its output.
-        """
-        while not self._stop.is_set():
-            if self.fits(pages):
-                return True
-            self._stop.wait(ROOM_S)
-        return False
 
     def fits(self, pages: int) -> bool:
         """Tell whether a run over ``pages`` pages fits beside the child within ``BUDGET``."""
