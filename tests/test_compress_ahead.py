@@ -9,6 +9,8 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import threading
+import time
 from pathlib import Path
 
 import brotli
@@ -184,3 +186,21 @@ def test_a_build_failing_before_its_copies_closes_the_store_and_leaves_the_outpu
     assert seen[0].take_store() is None  # closed by the build
     assert {p.relative_to(built.output).as_posix() for p in built.output.rglob("*")} == before
     assert not list(built.output.parent.glob(f".{built.output.name}.staging-*"))
+
+
+def test_the_thread_takes_only_what_the_child_leaves_idle(tmp_path: Path) -> None:
+    """It runs at niceness 19, that thread only: the child keeps its core."""
+    how = _kept(tmp_path)
+    output = _folder(tmp_path / "2")
+    with CopiesAhead(output, output.parent / NOTICE, how, Early(output)) as ahead:
+        thread = ahead._thread.native_id
+        for _ in range(200):  # until the thread has lowered itself (its first step)
+            stat = Path(f"/proc/self/task/{thread}/stat").read_text().rpartition(")")[2]
+            if int(stat.split()[16]) == 19:
+                break
+            time.sleep(0.01)
+        assert int(stat.split()[16]) == 19  # field 19 of stat: nice
+        own = Path(f"/proc/self/task/{threading.get_native_id()}/stat").read_text()
+        # the build's own thread keeps its niceness
+        assert int(own.rpartition(")")[2].split()[16]) == os.getpriority(os.PRIO_PROCESS, 0)
+    ahead.close()
