@@ -1,0 +1,256 @@
+"""Interleaved pairs of publishes on one kept site: the small-change measurements of issue 12.
+
+``speed_bench.py`` makes its sites anew and runs each kind once per round; a change worth
+a few tenths of a second at 5,000 items needs many runs of one kind, before and after, on
+the same site, which this script keeps between invocations (the benchmark rounds in
+docs/benchmarks.md call it ``publish_pairs.py``; rounds before 2026-12-05 used an
+unpublished session tool, ``pubtool.py``, that did the same).
+
+* ``make DIR --items N [--baseline CHECKOUT]`` generates the site as ``speed_bench.py``
+  does (N articles, one in ten with a PDF, four real sign-offs each, a signed roster; a
+  settings file, a local target and a publishing machine per code), then publishes it
+  once with every code (a full publish, so the next runs have their caches).
+* ``run DIR KIND [--pairs P] [--first after] [--time MOD:FUNC,...]`` runs P pairs of one
+  kind (``changed``: one item edited and signed again by the four roles, ``added``: one
+  new item, ``unchanged``, ``full``: every cache deleted). Both codes publish the same
+  commit, one after the other; which goes first alternates from pair to pair. Each
+  publish is checked as ``speed_bench.py`` checks it and printed with its wall and CPU
+  time, peak memory (RSS and PSS sums of the process tree) and step seconds; at the end
+  the median of each code. ``--time`` wraps the named functions (``publishing.tree:
+  list_output``, ``publishing.build:run_pelican``, a method as ``Class.name``) in every
+  process of the publish and prints each call's seconds and when it ended.
+* ``plain DIR`` runs plain Pelican on the site's Markdown (the yardstick).
+
+Usage::
+
+    .venv/bin/python bench/publish_pairs.py make /tmp/pairs --items 5000 --baseline /tmp/base
+    .venv/bin/python bench/publish_pairs.py run /tmp/pairs changed --pairs 4
+    .venv/bin/python bench/publish_pairs.py run /tmp/pairs changed --pairs 1 \\
+        --time publishing.build:run_pelican,publishing.compress:compress_output
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+STATE = "state.pickle"
+#: The timing hook: a ``sitecustomize`` that wraps functions by name as their modules load.
+HOOK = '''"""Timing hook of bench/publish_pairs.py: one line per call of each wrapped function."""
+import importlib.abc
+import importlib.util
+import os
+import sys
+import time
+
+_targets = {}
+for _target in filter(None, os.environ.get("PUBLISH_PAIRS_TIME", "").split(",")):
+    _module, _, _name = _target.partition(":")
+    _targets.setdefault(_module, []).append(_name)
+_out = os.environ.get("PUBLISH_PAIRS_TIME_LOG", "")
+
+
+def _wrap(owner, name, label):
+    function = getattr(owner, name)
+
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            took = time.perf_counter() - start
+            with open(_out, "a", encoding="utf-8") as log:
+                log.write(f"{os.getpid()} {label} {took:.3f} {time.time():.3f}\\n")
+
+    timed.__wrapped__ = function
+    setattr(owner, name, timed)
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname, path, target=None):
+        if fullname not in _targets:
+            return None
+        sys.meta_path.remove(self)
+        try:
+            spec = importlib.util.find_spec(fullname)
+        finally:
+            sys.meta_path.insert(0, self)
+        if spec is None or spec.loader is None:
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module, _run=run, _name=fullname):
+            _run(module)
+            for qualified in _targets[_name]:
+                *outer, name = qualified.split(".")
+                owner = module
+                for part in outer:
+                    owner = getattr(owner, part)
+                _wrap(owner, name, f"{_name}:{qualified}")
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+if _targets and _out:
+    sys.meta_path.insert(0, _Finder())
+'''
+
+
+def _imports() -> None:
+    sys.path[:0] = [str(REPO / "plugins"), str(REPO), str(REPO / "tests"), str(REPO / "bench")]
+
+
+def _load(folder: Path) -> dict[str, Any]:
+    return dict(pickle.loads((folder / STATE).read_bytes()))
+
+
+def _save(folder: Path, state: dict[str, Any]) -> None:
+    temporary = folder / f"{STATE}.baru"
+    temporary.write_bytes(pickle.dumps(state))
+    temporary.replace(folder / STATE)
+
+
+def make(folder: Path, items: int, baseline: Path | None) -> None:
+    """Generate the site, then publish it once with every code (full)."""
+    import speed_bench as sb
+    from sitekit import make_keys
+
+    folder.mkdir(parents=True)
+    codes = [sb.describe("before", baseline)] if baseline else []
+    codes.append(sb.describe("after", REPO))
+    keys = make_keys(folder / "keys")
+    bench = sb.make_bench(folder / "situs", keys, items, codes)
+    print(f"generated {items} items in {bench.generate:.1f} s: {', '.join(c.name for c in codes)}")
+    state = {"bench": bench, "keys": keys, "round": 0}
+    _save(folder, state)
+    for code in codes:
+        _report(code.label, "full", sb.run_publish(bench, code, "full", ""), None)
+
+
+def run(
+    folder: Path, kind: str, pairs: int, first: str | None, timed: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Run ``pairs`` interleaved pairs of ``kind``; return every run by code."""
+    import speed_bench as sb
+    from seal_bench import change_one_item
+
+    state = _load(folder)
+    bench, keys = state["bench"], state["keys"]
+    codes = list(bench.codes)
+    if first is not None:
+        codes.sort(key=lambda code: code.label != first)
+    env = _hook(folder, timed)
+    runs: dict[str, list[dict[str, Any]]] = {code.label: [] for code in codes}
+    for pair in range(pairs):
+        state["round"] += 1
+        number, expect = state["round"], ""
+        if kind == "changed":
+            change_one_item(bench, keys, number)
+            item = bench.items[(7 * number + 3) % len(bench.items)]
+            expect = f"{item.page}\0Pembaruan {number}:"
+        elif kind == "added":
+            expect = f"{sb.add_one_item(bench, keys, number).page}\0Tambahan {number}."
+        _save(folder, state)  # the site's history moved on: never the same round twice
+        for code in codes if pair % 2 == 0 else codes[::-1]:
+            log = folder / f"waktu-{code.label}-{number}.log"
+            if env:
+                env["PUBLISH_PAIRS_TIME_LOG"] = str(log)
+            result = sb.run_publish(bench, code, kind, expect, env)
+            runs[code.label].append(result)
+            _report(code.label, kind, result, log if env else None)
+    _summary(runs)
+    return runs
+
+
+def _hook(folder: Path, timed: list[str]) -> dict[str, str]:
+    """Write the timing hook and return the environment that loads it (none if not asked)."""
+    if not timed:
+        return {}
+    hook = folder / "hook"
+    hook.mkdir(exist_ok=True)
+    (hook / "sitecustomize.py").write_text(HOOK, encoding="utf-8")
+    path = os.pathsep.join(p for p in (str(hook), os.environ.get("PYTHONPATH", "")) if p)
+    return {"PYTHONPATH": path, "PUBLISH_PAIRS_TIME": ",".join(timed)}
+
+
+def _report(label: str, kind: str, result: dict[str, Any], log: Path | None) -> None:
+    steps = {k: round(v, 2) for k, v in (result.get("seconds") or {}).items()}
+    print(
+        f"{label:6} {kind:9} wall {result['wall']:6.2f} cpu {result['cpu']:6.2f} "
+        f"rss {result['rss_tree']:5.0f} pss {result['pss_tree']:5.0f} {json.dumps(steps)}",
+        flush=True,
+    )
+    if log is not None and log.exists():
+        for line in log.read_text(encoding="utf-8").splitlines():
+            pid, name, took, ended = line.split()
+            print(f"    {pid:>7} {name} {float(took):.3f} s, ended {float(ended):.3f}")
+
+
+def _summary(runs: dict[str, list[dict[str, Any]]]) -> None:
+    for label, done in runs.items():
+        if not done:
+            continue
+        wall = statistics.median(r["wall"] for r in done)
+        steps = {
+            name: statistics.median(r.get("seconds", {}).get(name, 0.0) for r in done)
+            for name in ("build.pelican", "build.after")
+        }
+        print(
+            f"median {label}: wall {wall:.2f} s, child {steps['build.pelican']:.2f} s, "
+            f"after the child {steps['build.after']:.2f} s ({len(done)} runs)",
+            flush=True,
+        )
+
+
+def plain(folder: Path) -> None:
+    """Plain Pelican on the site's Markdown."""
+    import speed_bench as sb
+
+    result = sb.run_plain(_load(folder)["bench"])
+    print(f"plain Pelican: wall {result['wall']:.2f} s, CPU {result['cpu']:.2f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    making = commands.add_parser("make", help="generate the site and publish it once")
+    making.add_argument("folder", type=Path)
+    making.add_argument("--items", type=int, required=True)
+    making.add_argument("--baseline", type=Path, help="another checkout to measure (before)")
+    running = commands.add_parser("run", help="interleaved pairs of one kind of publish")
+    running.add_argument("folder", type=Path)
+    running.add_argument("kind", choices=("changed", "added", "unchanged", "full"))
+    running.add_argument("--pairs", type=int, default=1)
+    running.add_argument("--first", choices=("before", "after"), help="the code of pair 1")
+    running.add_argument("--time", default="", help="MOD:FUNC,... to time in every process")
+    yardstick = commands.add_parser("plain", help="plain Pelican on the same Markdown")
+    yardstick.add_argument("folder", type=Path)
+    args = parser.parse_args(argv)
+    _imports()
+    if args.command == "make":
+        if args.baseline and not (args.baseline / "publishing" / "publish.py").is_file():
+            parser.error(f"{args.baseline} is not a checkout of this project")
+        make(args.folder, args.items, args.baseline)
+    elif args.command == "run":
+        run(
+            args.folder,
+            args.kind,
+            args.pairs,
+            args.first,
+            args.time.split(",") if args.time else [],
+        )
+    else:
+        plain(args.folder)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""The pairs benchmark keeps its site between runs and times what it is asked to.
+
+``bench/publish_pairs.py`` (docs/benchmarks.md): ``make`` generates a site and publishes
+it once, ``run`` publishes one kind again on the same site (here a changed item, with the
+timing hook on the Pelican child's run and the compressed copies), ``plain`` runs
+Pelican alone. A tiny site: what is checked is that each publish really happened.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parent.parent
+SCRIPT = REPO / "bench" / "publish_pairs.py"
+LINE = (
+    r"^{code}\s+{kind}\s+wall\s+\d+\.\d\d cpu\s+\d+\.\d\d rss\s+\d+ pss\s+\d+ "
+    r"\{{.*\"build\.pelican\""
+)
+
+
+def _pairs(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    return done.stdout
+
+
+def test_a_kept_site_is_published_again_and_timed(tmp_path: Path) -> None:
+    folder = tmp_path / "pasangan"
+    made = _pairs("make", str(folder), "--items", "4")
+    assert re.search(LINE.format(code="after", kind="full"), made, re.MULTILINE), made
+    timed = "publishing.build:run_pelican,publishing.compress:compress_output"
+    out = _pairs("run", str(folder), "changed", "--pairs", "2", "--time", timed)
+    assert len(re.findall(LINE.format(code="after", kind="changed"), out, re.MULTILINE)) == 2
+    assert out.count("publishing.build:run_pelican") == 2  # once a publish
+    assert out.count("publishing.compress:compress_output") == 2
+    assert re.search(r"^median after: wall \d+\.\d\d s, child \d+\.\d\d s", out, re.MULTILINE)
+    # each pair published its own commit: the second changed item is live
+    assert "Pembaruan 2:" in "".join(
+        p.read_text(encoding="utf-8")
+        for p in (folder / "situs" / "web-after" / "current").rglob("*.html")
+    )
+    assert re.search(
+        r"^plain Pelican: wall \d+\.\d\d s", _pairs("plain", str(folder)), re.MULTILINE
+    )
