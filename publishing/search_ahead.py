@@ -131,12 +131,15 @@ class IndexAhead:
         return fits and runs.room_for_one()
 
 
-def held_now() -> int | None:
+def held_now(*, resident: bool = False) -> int | None:
     """Return the memory this process and its children hold now, or None if unknown.
 
     This process by its resident set, each child (the Pelican child) by its
     proportional set, or its resident set where the kernel gives no proportional one.
-    None where /proc cannot tell: then no run goes ahead.
+    None where /proc cannot tell: then no run goes ahead. ``resident``: each child by
+    its resident set (more than it takes, so a bound checked on it holds): reading the
+    proportional set walks the child's memory map and holds up its allocations, too
+    dear for a check made every second beside it.
     """
     me = os.getpid()
     held = runs.kb_field(f"/proc/{me}/status", "VmRSS:")
@@ -149,7 +152,7 @@ def held_now() -> int | None:
     for name in names:
         if name.isdigit() and _parent(name) == me:
             proc = f"/proc/{name}"
-            size = runs.kb_field(f"{proc}/smaps_rollup", "Pss:")
+            size = None if resident else runs.kb_field(f"{proc}/smaps_rollup", "Pss:")
             held += size or runs.kb_field(f"{proc}/status", "VmRSS:") or 0
     return held
 

@@ -64,6 +64,10 @@ class Early(Mapping[str, OutputFile]):
         stamp: Stamp = _STAMP.unpack_from(packed, 32)
         return OutputFile(rel, self.root, stamp[2], packed[:32].hex(), stamp)
 
+    def names(self) -> list[str]:
+        """Return the files hashed so far (a copy: the walk goes on adding to them)."""
+        return list(self._packed)
+
     def get(self, rel: str, default: OutputFile | None = None) -> OutputFile | None:  # type: ignore[override]
         """Return the entry of ``rel``, or ``default`` (without raising for each miss)."""
         return self[rel] if rel in self._packed else default

@@ -27,7 +27,7 @@ from publishing.settled import Early
 from publishing.tree import list_output
 from searchkit import LEAK, approved_pages, built_news, manifest
 from sitekit import Keys, Site
-from test_compress import OTHER, PAGE, _copies, _folder, _replace
+from test_compress import OTHER, PAGE, _folder, _replace
 
 ITEM = "berita/a/index.html"
 NEW = PAGE.replace(b"terbuka", b"tertutup")  # an item page changed in this build
@@ -53,22 +53,54 @@ def _ahead(output: Path, pages: list[str] | None, how: Compression) -> CopiesAhe
     return ahead
 
 
-def test_the_item_pages_copies_are_linked_before_the_child_ends(tmp_path: Path) -> None:
+def test_the_item_pages_copies_are_linked_or_made_before_the_child_ends(
+    tmp_path: Path,
+) -> None:
     how = _kept(tmp_path)
     output = _folder(tmp_path / "2")
-    (output / "berita/b/index.html").parent.mkdir(parents=True)
-    (output / "berita/b/index.html").write_bytes(NEW)  # not kept: made after the child
-    ahead = _ahead(output, ["berita/b/index.html", ITEM, "kecil.html"], how)
-    # the changed page first: the pages after it still get theirs
-    assert ahead.copies == [f"{ITEM}.br", f"{ITEM}.gz"]
+    changed = "berita/b/index.html"
+    (output / changed).parent.mkdir(parents=True)
+    (output / changed).write_bytes(NEW)  # not kept: compressed here
+    ahead = _ahead(output, [changed, ITEM, "kecil.html"], how)
+    assert ahead.copies == [f"{ITEM}.br", f"{ITEM}.gz", f"{changed}.br", f"{changed}.gz"]
     assert gzip.decompress((output / f"{ITEM}.gz").read_bytes()) == PAGE
+    assert brotli.decompress((output / f"{changed}.br").read_bytes()) == NEW
     assert all(rel in ahead.early for rel in ahead.copies)  # not read again by the listing
     written = compress_output(output, list_output(output, ahead.early), how, ahead)
-    assert written.made == 2  # the changed page's two; the rest linked from the store
+    assert written.made == 0  # the rest linked from the store
     assert set(ahead.copies) <= set(written.files)
-    assert brotli.decompress((output / "berita/b/index.html.br").read_bytes()) == NEW
-    third = _folder(tmp_path / "3")  # the store kept what was taken ahead
+    third = _folder(tmp_path / "3")  # the store kept what was taken ahead, made ahead too
+    (third / changed).parent.mkdir(parents=True)
+    (third / changed).write_bytes(NEW)
     assert compress_output(third, list_output(third), how).made == 0
+
+
+def test_the_files_the_child_has_left_alone_get_theirs_before_its_notice(
+    tmp_path: Path,
+) -> None:
+    """A first build: the settled files are compressed while the child still writes."""
+    how = Compression(True, tmp_path / "cache")
+    output = _folder(tmp_path / "1")
+    early = Early(output)
+    for rel, file in list_output(output).items():  # what settled.py hashed so far
+        early.add(rel, file.sha256, file.stamp)
+    notice = output.parent / NOTICE
+    with CopiesAhead(output, notice, how, early) as ahead:
+        for _ in range(500):  # no notice yet: the child is still writing
+            if len(ahead.copies) == 6:
+                break
+            time.sleep(0.01)
+        assert ahead.copies == sorted(
+            f"{rel}{suffix}"
+            for rel in (ITEM, "persetujuan/allowed_signers", "theme/js/cari.js")
+            for suffix in (".br", ".gz")
+        )
+        notice.write_text(json.dumps({"pages": [ITEM]}), encoding="utf-8")
+        assert ahead.done.wait(60)
+    written = compress_output(output, list_output(output, early), how, ahead)
+    assert written.made == 0 and set(ahead.copies) <= set(written.files)
+    second = _folder(tmp_path / "2")  # and the store keeps them for the next build
+    assert compress_output(second, list_output(second), how).made == 0
 
 
 def test_a_page_changed_after_its_copies_were_placed_gets_new_ones(tmp_path: Path) -> None:
@@ -120,11 +152,14 @@ def test_without_a_notice_nothing_is_placed_and_the_store_is_closed(
     assert ahead.take_store() is None
 
 
-def test_a_first_build_keeps_nothing_to_place(tmp_path: Path) -> None:
+def test_a_first_builds_item_pages_are_compressed_ahead(tmp_path: Path) -> None:
     output = _folder(tmp_path / "1")
-    ahead = _ahead(output, [ITEM], Compression(True, tmp_path / "cache"))
-    assert ahead.copies == [] and _copies(output) == ["data/rekap.csv.gz"]  # an attachment
-    ahead.close()
+    how = Compression(True, tmp_path / "cache")
+    ahead = _ahead(output, [ITEM, "kecil.html"], how)
+    assert ahead.copies == [f"{ITEM}.br", f"{ITEM}.gz"]  # kecil.html: too small for copies
+    written = compress_output(output, list_output(output, ahead.early), how, ahead)
+    assert written.made == 4  # the files the notice did not name, after the child
+    assert gzip.decompress((output / f"{ITEM}.gz").read_bytes()) == PAGE
 
 
 @pytest.fixture(scope="module")
