@@ -16,7 +16,7 @@ from pathlib import Path
 import brotli
 import pytest
 
-from publishing import build
+from publishing import build, search_ahead
 from publishing.audit import audit_output
 from publishing.build import BuildFailed
 from publishing.compress import Compression, compress_output
@@ -239,3 +239,16 @@ def test_the_thread_takes_only_what_the_child_leaves_idle(tmp_path: Path) -> Non
         # the build's own thread keeps its niceness
         assert int(own.rpartition(")")[2].split()[16]) == os.getpriority(os.PRIO_PROCESS, 0)
     ahead.close()
+
+
+def test_nothing_is_compressed_ahead_beyond_the_memory_a_publish_may_hold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 10,000 items the child leaves no room: the copies are made after it."""
+    monkeypatch.setattr(search_ahead, "BUDGET", 2**20)  # less than this process holds
+    output = _folder(tmp_path / "1")
+    how = Compression(True, tmp_path / "cache")
+    ahead = _ahead(output, [ITEM], how)
+    assert ahead.copies == [] and not (output / f"{ITEM}.gz").exists()
+    written = compress_output(output, list_output(output), how, ahead)
+    assert written.made == 6 and gzip.decompress((output / f"{ITEM}.gz").read_bytes()) == PAGE
