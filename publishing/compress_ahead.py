@@ -125,11 +125,13 @@ class CopiesAhead:
             self.store = compress.open_store(self.how.cache)
             if self.store is None:
                 return  # nowhere to keep copies: everything is compressed after the child
+            # a store that keeps nothing (a first publish): the settled files are compressed
+            # before the notice too; else only the notice's pages (measured: docs/)
+            early = self.early if self.early is not None and not self.store.table else None
             pages = read_notice(self.notice)
             while pages is None and not self._ended.wait(LOOK_S):
-                if self._room():  # meanwhile the files the child has left alone, compressed
-                    settled = self.early.names() if self.early is not None else []
-                    self._link(settled, self.store, kept=False)
+                if early is not None and self._room():  # the files the child left alone
+                    self._link(early.names(), self.store, kept=False)
                 pages = read_notice(self.notice)
             if pages is not None:
                 self._seen.difference_update(self._later)  # deferred: looked at again now
