@@ -5,11 +5,12 @@ second linking some 10,000 kept ``.gz``/``.br`` copies into its output (publishi
 compress.py), nearly all of them the copies of item pages that had not changed, and a
 first publish several seconds compressing every text file, while during the child's
 run the second core was mostly idle. ``CopiesAhead`` is a thread at niceness 19 that,
-while the child runs, takes each file the child has left alone (the early hashes of
-settled.py) and then every item page the child's notice names (publishing/
-item_notice.py), and puts its copies beside it: linked from the machine's store when
-kept there, as ``compress_output`` would link them, else compressed here from the very
-bytes it read and kept in the store. After the child only the rest is left.
+while the child runs, takes every item page the child's notice names (publishing/
+item_notice.py) and, when the store keeps nothing (a first publish), before that each
+file the child has left alone (the early hashes of settled.py), and puts its copies
+beside it: linked from the machine's store when kept there, as ``compress_output`` would
+link them, else compressed here from the very bytes it read and kept in the store, within
+the memory a publish may hold. After the child only the rest is left.
 
 Sound because a copy is placed exactly as ``compress_output`` places one
 (``LinkedStore.place``: linked, read back and hashed, a wrong one removed; or a new
