@@ -33,6 +33,12 @@ ITEM = "berita/a/index.html"
 NEW = PAGE.replace(b"terbuka", b"tertutup")  # an item page changed in this build
 
 
+@pytest.fixture(autouse=True)
+def room(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Room to compress ahead, whatever this test process holds (one test takes it away)."""
+    monkeypatch.setattr(search_ahead, "BUDGET", 2**40)
+
+
 def _kept(tmp_path: Path) -> Compression:
     """Return a compression whose store keeps the copies of a first build of ``_folder``."""
     how = Compression(True, tmp_path / "cache")
