@@ -354,7 +354,18 @@ def _linked(output: Path, store: CopyStore, job: Job, written: Written) -> Job:
 def _made(output: Path, store: CopyStore | None, job: Job) -> tuple[list[OutputFile], int]:
     """Compress one file, write the copies it lacks and keep them; return their entries."""
     rel, file, wanted = job
-    copies = made(file.path.read_bytes())
+    return write_copies(output, store, rel, file.path.read_bytes(), file.sha256, wanted)
+
+
+def write_copies(
+    output: Path, store: CopyStore | None, rel: str, data: bytes, sha: str, wanted: list[str]
+) -> tuple[list[OutputFile], int]:
+    """Compress ``data`` (``rel``'s bytes, hashing to ``sha``); write the ``wanted`` copies.
+
+    Each copy is a new file, kept in ``store`` with ``sha``'s entry; returns the copies'
+    listing entries and how many were compressed (publishing/compress_ahead.py too).
+    """
+    copies = made(data)
     names = {suffix: compress_store.sha(copy) if copy else "" for suffix, copy in copies.items()}
     placed = []
     for suffix in wanted:
@@ -365,7 +376,7 @@ def _made(output: Path, store: CopyStore | None, job: Job) -> tuple[list[OutputF
                 store.adopt(path, names[suffix], copy)
             placed.append(compress_store.listed(output, rel + suffix, len(copy), names[suffix]))
     if store is not None:
-        store.keep(file.sha256, list(names.values()))
+        store.keep(sha, list(names.values()))
     return placed, len(copies)
 
 

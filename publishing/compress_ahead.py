@@ -206,19 +206,11 @@ class CopiesAhead:
         if found is None or not compress.worth(page, len(found[0])):
             return True
         data, sha = found[0], compress_store.sha(found[0])
-        copies = compress.made(data)
-        names = {
-            suffix: compress_store.sha(copy) if copy else "" for suffix, copy in copies.items()
-        }
-        for suffix, copy in copies.items():
-            target = self.output / (page + suffix)
-            if not copy or os.path.lexists(target):
-                continue  # none smaller, or a file of that name: compress_output's
-            compress_store.write_new(target, copy)
-            store.adopt(target, names[suffix], copy)
-            entry = compress_store.listed(self.output, page + suffix, len(copy), names[suffix])
-            self._note(page + suffix, sha, entry.sha256, entry.stamp)
-        store.keep(sha, list(names.values()))
+        # a name the output has is compress_output's to judge, never written over here
+        wanted = [s for s in compress.ENCODINGS if not os.path.lexists(self.output / (page + s))]
+        placed, _ = compress.write_copies(self.output, store, page, data, sha, wanted)
+        for entry in placed:
+            self._note(entry.rel, sha, entry.sha256, entry.stamp)
         return True
 
     def _note(self, copy: str, page_sha: str, copy_sha: str, stamp: Stamp) -> None:
