@@ -16,7 +16,6 @@ parent, and a staging folder a killed build left behind is removed by the next b
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import tempfile
@@ -27,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from approval_gate.api import ExitCode, MachineCache
+from approval_gate.api import ExitCode, MachineCache, dump_bytes
 
 from . import compress_store, heap, interrupts
 from .audit import audit_output
@@ -259,9 +258,7 @@ def build_site(
         if amend is not None:
             amend(manifest)
         if skipped or amend is not None:
-            manifest_path.write_text(
-                json.dumps(manifest, ensure_ascii=False) + "\n", encoding="utf-8"
-            )
+            manifest_path.write_bytes(dump_bytes(manifest) + b"\n")
         files = _listed(staging, manifest, state, compressing, search, log, settled.files, linked)
         findings = audit_output(
             staging,

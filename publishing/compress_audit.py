@@ -24,13 +24,12 @@ file says: an entry can only ever vouch for the very pair of bytes it was made f
 from __future__ import annotations
 
 import hashlib
-import json
 import posixpath
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from approval_gate.api import cache_key, code_digest
+from approval_gate.api import cache_key, code_digest, dump_bytes, load_bytes
 
 from . import compress
 from .tree import OutputFile
@@ -107,7 +106,7 @@ class CopyCheck:
             if problem:
                 findings.append((rel, problem.format(sibling=sibling)))
         if self.cache is not None and self.used and (self.made or self.used != self.known):
-            self.cache.put(self.key, json.dumps(sorted(self.used)).encode("utf-8"))
+            self.cache.put(self.key, dump_bytes(sorted(self.used)))
         return findings
 
     def _problem(
@@ -141,7 +140,7 @@ def _load(blob: bytes | None) -> set[str]:
     if blob is None:
         return set()
     try:
-        pairs = json.loads(blob)
+        pairs = load_bytes(blob)
     except ValueError:
         return set()
     if not isinstance(pairs, list):

@@ -18,13 +18,12 @@ After a build the table and the folder keep only that build's copies.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from approval_gate.api import MachineCache, reading_ahead
+from approval_gate.api import MachineCache, dump_bytes, load_bytes, reading_ahead
 
 from .linked_store import LinkedStore, is_name
 from .linked_store import listed as listed
@@ -42,7 +41,7 @@ OLD_NAMESPACE = "compress"
 def _table(blob: bytes | None, width: int) -> dict[str, list[str]]:
     """Return the well-formed entries of a stored table (names are checked: path parts)."""
     try:
-        entries = json.loads(blob) if blob is not None else {}
+        entries = load_bytes(blob) if blob is not None else {}
     except ValueError:
         return {}
     table = {}
@@ -77,7 +76,7 @@ class CopyStore(LinkedStore):
     def save(self) -> None:
         """Keep only this build's copies: the table and the files it names."""
         self.keep_only(name for names in self.used.values() for name in names if name)
-        self.cache.put(self.key, json.dumps(self.used, sort_keys=True).encode("utf-8"))
+        self.cache.put(self.key, dump_bytes(self.used, sort_keys=True))
 
 
 def read_kept_ahead(cache: Path | None) -> Callable[[], None]:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from approval_gate.api import ExitCode, KpuError
+from approval_gate.api import ExitCode, KpuError, load_bytes
 
 from .faults import is_storage, storage_error
 from .pelican_child import PARENT_VARIABLE
@@ -302,7 +302,7 @@ def judge_result(
 def read_manifest(path: Path, build_id: str) -> dict[str, Any]:
     """Return the manifest of this build, or raise ``BuildFailed`` if it is not."""
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest = load_bytes(path.read_bytes())
     except (OSError, ValueError):
         raise BuildFailed(
             f"Manifest gerbang tidak ada atau rusak: {path}. Gerbang "

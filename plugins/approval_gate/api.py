@@ -21,7 +21,9 @@ What is here, by concern:
 * naskah checks: ``check_naskah`` and ``scan_text`` (what a text must fix before anyone
   signs it), ``NEEDS_FIX`` (the verdict state of such an item), ``marker_lines``;
 * the approvals provider a theme reads from Pelican's shared context;
-* ``run_git``, the one way to ask git.
+* ``run_git``, the one way to ask git;
+* the machine's kept tables: ``MachineCache`` (sealed entries), ``dump_bytes`` and
+  ``load_bytes`` (their JSON, written fast).
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ _EXPORTS: dict[str, str] = {
         "atomic",
     ),
     "MachineCache": "machine_cache",
+    **dict.fromkeys(("dump_bytes", "load_bytes"), "json_tables"),
     "cache_key": "machine_cache",
     "code_digest": "machine_cache",
     "finish_packs": "machine_cache",
@@ -285,6 +288,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         writer_gone,
     )
     from .cache_pack import packed_keys
+    from .json_tables import dump_bytes, load_bytes
     from .machine_cache import MachineCache, cache_key, code_digest, finish_packs
     from .clock import WIB, moment_words, now, settings_now, wib_text
     from .decide import (

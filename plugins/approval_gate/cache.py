@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import atexit
 import hashlib
-import json
 import os
 import stat
 import sys
@@ -35,6 +34,7 @@ from typing import Any
 
 from .atomic import write_whole
 from .digest import ContentFiles, Limits
+from .json_tables import dump_bytes, load_bytes
 from .machine_cache import MachineCache, code_digest
 from .records import SignOff
 
@@ -145,7 +145,7 @@ class _JsonCache:
         if data is None:
             return  # edited, from another machine or folder, or cut short: work it out again
         try:
-            loaded = json.loads(data)
+            loaded = load_bytes(data)
             if loaded.get("format") == CACHE_FORMAT and loaded.get("code", "") == self.code():
                 self.data = {table: dict(loaded[table]) for table in self.tables}
         except (ValueError, KeyError, TypeError, AttributeError):
@@ -156,9 +156,8 @@ class _JsonCache:
         if not self.file or not self.sealer or not self.changed:
             return
         kept = {"format": CACHE_FORMAT, "code": self.code(), **self.data}
-        text = json.dumps(kept, separators=(",", ":"))
         try:
-            write_whole(self.file, self.sealer.seal(text.encode("utf-8"), self.name))
+            write_whole(self.file, self.sealer.seal(dump_bytes(kept), self.name))
         except OSError:
             pass  # a cache that cannot be written only makes the next run slower
         self.changed = False

@@ -19,12 +19,12 @@ attachment) is ever taken by a hash the child's gate did not compute from its by
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 
 from .atomic import write_whole
+from .json_tables import dump_bytes, load_bytes
 from .machine_cache import MachineCache
 
 FILE = "export-hashes.json"
@@ -44,7 +44,7 @@ def write_export_hashes(cache: Path | None, approvals: Path, hashes: Mapping[str
     """
     if cache is None:
         return
-    data = json.dumps({"approvals": _bound(approvals), "hashes": dict(hashes)}).encode()
+    data = dump_bytes({"approvals": _bound(approvals), "hashes": dict(hashes)})
     try:
         write_whole(cache / FILE, MachineCache(cache, NAMESPACE).seal(data, FILE))
     except OSError:
@@ -58,7 +58,7 @@ def read_export_hashes(cache: Path | None, approvals: Path) -> dict[str, str] | 
     try:
         blob = (cache / FILE).read_bytes()
         data = MachineCache(cache, NAMESPACE).unseal(blob, FILE)
-        loaded = json.loads(data) if data is not None else None
+        loaded = load_bytes(data) if data is not None else None
     except (OSError, ValueError):
         return None
     if not isinstance(loaded, dict) or loaded.get("approvals") != _bound(approvals):

@@ -25,7 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from approval_gate.api import MachineCache, Roster, cache_key, normalise_key
+from approval_gate.api import (
+    MachineCache,
+    Roster,
+    cache_key,
+    dump_bytes,
+    load_bytes,
+    normalise_key,
+)
 
 
 #: A record lists everything again when the chain since the last full record is this long.
@@ -220,7 +227,7 @@ def cached_state(cache: MachineCache | None, sha256: str, roster: Roster) -> Sta
         return None
     blob = cache.get(_cache_key(sha256, roster))
     try:
-        data = json.loads(blob) if blob is not None else None
+        data = load_bytes(blob) if blob is not None else None
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
             return None
         state = state_of(data["items"], int(data["depth"]), data["signers"])
@@ -241,7 +248,7 @@ def put_state(cache: MachineCache | None, sha256: str, roster: Roster, state: St
         "items": list(state.items),
     }
     try:
-        cache.put(_cache_key(sha256, roster), json.dumps(data, ensure_ascii=False).encode())
+        cache.put(_cache_key(sha256, roster), dump_bytes(data))
     except OSError:
         pass  # a cache may only make things faster
 

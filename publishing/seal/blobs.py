@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from approval_gate.api import NEW_FILE, OPEN_FOLDER
+from approval_gate.api import NEW_FILE, OPEN_FOLDER, dump_bytes, load_bytes
 
 from . import SealError
 
@@ -77,8 +76,8 @@ class BlobStore:
                     regular.add(entry.name)
                     self.inodes[entry.name] = entry.inode()
         try:
-            with open(INDEX, encoding="utf-8", opener=self._opener) as handle:
-                known = json.load(handle)
+            with open(INDEX, "rb", opener=self._opener) as handle:
+                known = load_bytes(handle.read())
         except (OSError, ValueError):
             return {}
         if not isinstance(known, dict):
@@ -138,8 +137,8 @@ class BlobStore:
         temporary = f".{INDEX}.{os.getpid()}"
         with contextlib.suppress(OSError):
             os.unlink(temporary, dir_fd=self.fd)
-        with open(temporary, "x", encoding="utf-8", opener=self._opener) as handle:
-            handle.write(json.dumps(self.sha256))
+        with open(temporary, "xb", opener=self._opener) as handle:
+            handle.write(dump_bytes(self.sha256))
         os.replace(temporary, INDEX, src_dir_fd=self.fd, dst_dir_fd=self.fd)
         self.saved, self.names = dict(self.sha256), {*self.sha256, INDEX}
 

@@ -14,12 +14,11 @@ forged record (its seal fails) means hashing the whole live release, as before.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from approval_gate.api import MachineCache, write_whole
+from approval_gate.api import MachineCache, dump_bytes, load_bytes, write_whole
 
 from ..tree import OutputFile, Stamp, stamp_of
 
@@ -60,7 +59,7 @@ def read_record(
     share = share or {}
     try:
         data = seal.unseal(record_path(target, release).read_bytes(), _bound(target, release))
-        entries = json.loads(data) if data is not None else {}
+        entries = load_bytes(data) if data is not None else {}
         del data
         root = target / "releases" / release
         found = {}
@@ -100,7 +99,7 @@ def write_record(
             continue
         if stamp[2:4] == source[2:4] and (not linked or stamp[:2] == source[:2]):
             entries[rel] = [sha, list(stamp)]
-    data = json.dumps(entries, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    data = dump_bytes(entries, sort_keys=True)
     try:
         write_whole(record_path(target, release), seal.seal(data, _bound(target, release)))
     except OSError:

@@ -1,0 +1,49 @@
+"""The machine's own tables as JSON bytes, written and read with orjson.
+
+A publish keeps several large tables on the publishing machine between runs: the gate's
+verified sign-offs and digests, the audit's facts, the live release's hashes, the kept
+compressed copies, the export's blob hashes. At 5,000 items they are 1-10 MB of JSON
+each, and the standard library's encoder took about 0.35 s of a one-change publish
+writing them (issue 12, docs/benchmarks.md "Twenty-second round"); orjson writes the
+same JSON five to ten times faster and reads it a little faster.
+
+Only for text this code writes and reads back itself, where any valid JSON of the same
+values will do. Text others check byte for byte (the archive's canonical records and
+their digests, the render cache's keys) keeps ``json``'s exact form.
+
+The values read back are exactly what ``json`` gives: what orjson refuses to write (a
+non-text key, a text with a lone surrogate, an integer beyond 64 bits, a type ``json``
+refuses too, such as a date) is written by ``json``, and what orjson refuses to read
+(such a text's escape, ``NaN``) is read by ``json``. A malformed table still raises
+``ValueError`` (orjson's ``JSONDecodeError`` is one), which its reader treats as a miss.
+One difference is left: a float that is not a number is written as ``null`` (no table
+holds floats; ``json`` would write ``NaN``, which is not JSON).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+
+#: Dates and dataclasses go to ``json``, which refuses them as before (never written as
+#: orjson's text for them, which ``json`` would read back as a different value).
+_PASS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def dump_bytes(value: Any, *, sort_keys: bool = False) -> bytes:
+    """Return ``value`` as compact UTF-8 JSON (keys sorted with ``sort_keys``)."""
+    try:
+        return orjson.dumps(value, option=_PASS | (orjson.OPT_SORT_KEYS if sort_keys else 0))
+    except TypeError:  # see the module's docstring: json's own way, or its own TypeError
+        text = json.dumps(value, sort_keys=sort_keys, separators=(",", ":"))
+        return text.encode("ascii")
+
+
+def load_bytes(data: bytes | bytearray | memoryview | str) -> Any:
+    """Return the value of the JSON ``data``; ``ValueError`` when it is not JSON."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(bytes(data) if isinstance(data, memoryview) else data)
