@@ -36,6 +36,7 @@ from typing import Any
 from .atomic import write_whole
 from .errors import Finding
 from .identities import listing, shared_listing
+from .json_tables import dump_bytes, load_bytes
 from .machine_cache import MachineCache, code_digest
 from .records import ARCHIVE_FOLDER
 from .roster import Roster
@@ -202,7 +203,7 @@ class StatusSnapshot:
             found = read_table(self.file, self.sealer, NAME)
             if found is not None:
                 self._mac, table = found
-                self._kept = json.loads(table)
+                self._kept = load_bytes(table)
                 self._bare = [_decode(entry) for entry in self._kept["verdicts"]]
         except (ValueError, KeyError, TypeError, AttributeError):
             self._kept = None  # edited, cut short, sealed with another key, broken
@@ -212,7 +213,7 @@ class StatusSnapshot:
         if self.file is None or self.sealer is None:
             return None
         data = read_chains(self.file, self.sealer, NAME, self._mac)
-        chains = json.loads(data) if data is not None else None
+        chains = load_bytes(data) if data is not None else None
         return chains if isinstance(chains, list) else None
 
     def judged(
@@ -259,11 +260,9 @@ class StatusSnapshot:
             "verdicts": [entry for entry, _ in encoded],
             "orphans": [_finding(f) for f in orphans],
         }
-        table = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        chains = json.dumps(
-            [chain for _, chain in encoded], ensure_ascii=False, separators=(",", ":")
-        )
+        table = dump_bytes(data)
+        chains = dump_bytes([chain for _, chain in encoded])
         try:
-            write_whole(self.file, packed(self.sealer, NAME, table.encode(), chains.encode()))
+            write_whole(self.file, packed(self.sealer, NAME, table, chains))
         except OSError:
             pass
