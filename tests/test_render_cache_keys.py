@@ -71,6 +71,9 @@ def test_plain_reduces_every_kind_of_value_as_before() -> None:
         ({"k": {1, 2}}, ["{}", [["k", ["S", ["1", "2"]]]]]),
         (Pair("p", (1,)), ["Pair", [["name", "p"], ["values", ["tuple", [1]]]]]),
         (Wrapper("Berita"), ["Wrapper", "Berita", "berita", "u/", "u/i.html"]),
+        (1.5, 1.5),
+        (float("nan"), ["F", "nan"]),  # the keys' JSON (orjson) would write NaN as null
+        ([float("-inf"), None], ["list", [["F", "-inf"], None]]),
     ]
     for value, expected in cases:
         assert fp.plain(value) == expected, value
@@ -113,6 +116,16 @@ def test_a_page_key_follows_every_value_it_reads_and_only_those() -> None:
         {"SITENAME": name, "tahun": True, "daftar": shared},
         {"SITENAME": name, "daftar": shared},  # missing
         {"SITENAME": name, "tahun": 2026, "daftar": [*shared, "y"]},
+        # None and the floats that are not numbers (orjson would write all three as null)
+        {"SITENAME": name, "tahun": None, "daftar": shared},
+        {"SITENAME": name, "tahun": float("nan"), "daftar": shared},
+        {"SITENAME": name, "tahun": float("inf"), "daftar": shared},
+        {"SITENAME": name, "tahun": 2026, "daftar": [None]},
+        {"SITENAME": name, "tahun": 2026, "daftar": [float("nan")]},
+        {"SITENAME": name, "tahun": 2026, "daftar": [float("-inf")]},
+        # what orjson refuses is written by json: still told apart
+        {"SITENAME": "KPU \udcff", "tahun": 2026, "daftar": shared},
+        {"SITENAME": name, "tahun": 2**70, "daftar": shared},
     ]
     keys = {_page(inputs, template, **values) for values in changed}
     assert len(keys) == len(changed) and key not in keys

@@ -38,8 +38,9 @@ RUN_VALUES = (
 _DEPTH = 12
 _FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, by class
 _KINDS: dict[type, str] = {}  # how ``plain`` reduces each type (``_kind``)
-#: The exact types ``plain`` returns as they are (no subclass: a str subclass may be Markup).
-_LEAVES = frozenset({str, int, bool, float, type(None)})
+#: The exact types ``plain`` returns as they are (no subclass: a str subclass may be Markup;
+#: no float: one that is not a number is tagged, see ``plain``).
+_LEAVES = frozenset({str, int, bool, type(None)})
 #: Pelican's own link pattern (``{filename}x``, ``|filename|x``): ``_html`` relies on it.
 _LINKS = DEFAULT_CONFIG["INTRASITE_LINK_REGEX"]
 
@@ -86,7 +87,7 @@ def plain(value: Any, depth: int = 0, memo: dict[int, tuple[Any, Any]] | None = 
     of a page reduces ~100 values. ``memo`` (one build's wrappers, see ``wrapper``).
     """
     kind = type(value)
-    if kind is str or kind is int or kind is bool or kind is float or value is None:
+    if kind is str or kind is int or kind is bool or value is None:
         return value  # the common case first: exact types, no subclass can hide here
     if depth > _DEPTH:
         raise Uncacheable("nilai terlalu dalam")
@@ -113,8 +114,8 @@ def plain(value: Any, depth: int = 0, memo: dict[int, tuple[Any, Any]] | None = 
         if names is None:
             names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
         return [kind.__qualname__, [[n, plain(getattr(value, n), depth, memo)] for n in names]]
-    if how == "scalar":
-        return value
+    if how == "scalar":  # a float that is not a number is tagged: the keys' JSON writes no NaN
+        return value if value - value == 0 else ["F", repr(float(value))]
     if how == "text":  # Markup too: escaping is decided by the type
         return ["M", str(value)] if hasattr(value, "__html__") else str(value)
     if how == "time":

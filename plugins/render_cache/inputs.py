@@ -14,6 +14,8 @@ import json
 from collections import ChainMap
 from typing import Any
 
+import orjson
+
 from jinja2.utils import _PassArg
 
 from approval_gate.api import cache_key
@@ -27,12 +29,34 @@ CODE_VERSION = 5
 #: Jinja's own globals that are pure (``lipsum`` is random: a page using it is rendered).
 JINJA_PURE = frozenset({"range", "dict", "cycler", "joiner", "namespace"})
 #: The canonical JSON of ``cache_key`` (sorted keys, no ASCII escapes, compact): one
-#: encoder for the build, each name's value encoded on its own (inputs.key).
+#: encoder for the build, each name's value encoded on its own (inputs.key). Written by
+#: orjson (``_encoded``); this encoder writes what orjson refuses.
 _JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=repr)
+_ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 #: Values whose identity means their value: encoded once per build and name.
 _IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 _MENUS = ("categories", "pages")  # the menus' lists (``value``), keyed by what they show
-_MISSING = _JSON.encode(["<tidak ada>"])  # a name neither the page's nor a global
+
+
+def _encoded(value: Any) -> str:
+    """Return the JSON text of a key's part: sorted keys, compact, non-ASCII as it is.
+
+    orjson writes it about four times faster than ``json`` (78,000 parts in a one-change
+    publish at 5,000 items took 0.32 s: issue 12). Dates and dataclasses reach
+    ``repr`` as with ``json``; what orjson refuses (a key that is not text, a lone
+    surrogate, an integer beyond 64 bits, nesting beyond 254) is written by ``_JSON``.
+    orjson would write a float that is not a number as ``null``, the text of None, so
+    such a float never reaches it: here, or tagged by ``fp.plain`` inside a value.
+    """
+    if type(value) is float and value - value != 0:
+        return _JSON.encode(value)
+    try:
+        return orjson.dumps(value, default=repr, option=_ORJSON).decode("utf-8")
+    except TypeError:
+        return _JSON.encode(value)
+
+
+_MISSING = _encoded(["<tidak ada>"])  # a name neither the page's nor a global
 
 
 class PageInputs:
@@ -83,7 +107,7 @@ class PageInputs:
         approvals = local.get("approvals")
         provider = f"{type(approvals).__module__}.{type(approvals).__qualname__}"
         parts = [self.base(), self.environment(env), found.digest]
-        parts += (_JSON.encode(name), _JSON.encode(provider))
+        parts += (_encoded(name), _encoded(provider))
         tokens, names = self._tokens, env.globals
         for variable, whole in self.order(found):
             parts.append(variable)
@@ -96,10 +120,10 @@ class PageInputs:
                 # name for the build (the settings every page reads).
                 known = tokens.get(variable)
                 if known is None or known[0] is not value:
-                    known = tokens[variable] = (value, _JSON.encode(value))
+                    known = tokens[variable] = (value, _encoded(value))
                 parts.append(known[1])
             else:
-                parts.append(_JSON.encode(self.value(variable, env, found, local, approvals)))
+                parts.append(_encoded(self.value(variable, env, found, local, approvals)))
         return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
     def order(self, found: Closure) -> tuple[tuple[str, bool], ...]:
@@ -252,7 +276,7 @@ class PageInputs:
         same = self._fields.get(memo)
         if same is None or same[0] is not value:
             data = fp.content_fields(value, approvals, self._wrappers)
-            same = (value, fp.digest(_JSON.encode([data])))  # cache_key(data)
+            same = (value, fp.digest(_encoded([data])))  # cache_key(data)
             self._fields[memo] = same
         return str(same[1])
 
@@ -304,7 +328,7 @@ class PageInputs:
         before it was keyed per call (an item's fingerprint and the rest as plain data).
         """
         env, approvals = template.environment, local.get("approvals")
-        parts = [static, _JSON.encode(calls)]
+        parts = [static, _encoded(calls)]
         for helper, variable in calls:
             value = local.get(variable)
             if not isinstance(value, (list, tuple)):
@@ -315,7 +339,7 @@ class PageInputs:
                 result = self._call(env, helper, local, value)
                 reduced = [[self.item(a, approvals), fp.plain(rest)] for a, rest in result]
                 # its digest: the same long list on every page, encoded once per build
-                known = self._results[memo] = (value, fp.digest(_JSON.encode(reduced)))
+                known = self._results[memo] = (value, fp.digest(_encoded(reduced)))
             parts.append(str(known[1]))
         return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 

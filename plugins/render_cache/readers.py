@@ -28,6 +28,7 @@ from approval_gate.api import (
     MachineCache,
     cache_key,
     code_digest,
+    load_bytes,
     read_item_source,
     settings_source,
 )
@@ -186,7 +187,7 @@ def _entry(blob: bytes | None, digest: str, print_: str) -> dict[str, Any] | Non
     if blob is None:
         return None
     try:
-        entry = json.loads(blob)
+        entry = load_bytes(blob)
     except ValueError:
         return None
     if not isinstance(entry, dict) or entry.get("source") != digest:

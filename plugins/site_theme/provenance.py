@@ -47,6 +47,7 @@ from approval_gate.api import (
     SignatureInvalid,
     cache_key,
     fingerprint,
+    load_bytes,
     parse_signoff,
     principal,
     signing_key,
@@ -273,7 +274,7 @@ def _cached(
     """
     data = cache.get(key)
     try:
-        piece = json.loads(data) if data is not None else None
+        piece = load_bytes(data) if data is not None else None
     except ValueError:
         return None
     if not isinstance(piece, dict) or piece.get("item") != entry["item"]:
