@@ -350,8 +350,18 @@ def make_site(root: Path, keys: Keys, n: int) -> list[Item]:
 
 
 def clear(*paths: Path) -> None:
-    """Delete folders, then flush the deletions to disk so they do not slow the next run."""
+    """Delete folders, then flush the deletions to disk so they do not slow the next run.
+
+    A publish removes its build folder in a detached process after it ends (trash.py),
+    which may still be deleting under ``var/`` here: a folder that empties or vanishes
+    meanwhile is tried again, a few times, before the error stands.
+    """
     for path in paths:
+        for _ in range(20):
+            if not path.is_dir():
+                break
+            shutil.rmtree(path, ignore_errors=True)
+            time.sleep(0.1 if path.is_dir() else 0)
         if path.is_dir():
             shutil.rmtree(path)
     os.sync()
