@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from approval_gate.api import dump_bytes, load_bytes
+from approval_gate.api import cache_key, dump_bytes, key_text, load_bytes
 
 TABLE = {
     "halaman/berita-ω/index.html": ["ab" * 32, [64769, 2**64 - 1, 5120, 1764900000123456789, 0]],
@@ -59,3 +59,27 @@ def test_a_broken_table_is_a_value_error(data: bytes | str) -> None:
 
 def test_json_only_text_is_still_read() -> None:
     assert load_bytes(b'{"a": NaN, "b": "\\ud800"}')["b"] == "\ud800"
+
+
+KEY = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=repr)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        ("halaman", 5, ["ω", {"b": 1, "a": [True, None]}], 2**63 - 1),
+        {"tanggal": datetime(2026, 12, 5, 9, 0), "himpunan": frozenset({1})},  # by repr
+        ("kunci \udcff", {1: "a"}, 2**70),  # what orjson refuses: json's text
+        1.5,
+    ],
+)
+def test_a_cache_keys_text_is_the_canonical_json(value: object) -> None:
+    assert key_text(value) == KEY.encode(value)
+
+
+def test_no_float_that_is_not_a_number_is_written_as_none() -> None:
+    none = {key_text(None), key_text((None,)), key_text(("a", None))}
+    for odd in (float("nan"), float("inf"), float("-inf")):
+        assert key_text(odd) not in none and key_text((odd,)) not in none
+        assert key_text(("a", odd)) not in none
+    assert cache_key("a", float("nan")) != cache_key("a", None)

@@ -22,8 +22,8 @@ What is here, by concern:
   signs it), ``NEEDS_FIX`` (the verdict state of such an item), ``marker_lines``;
 * the approvals provider a theme reads from Pelican's shared context;
 * ``run_git``, the one way to ask git;
-* the machine's kept tables: ``MachineCache`` (sealed entries), ``dump_bytes`` and
-  ``load_bytes`` (their JSON, written fast).
+* the machine's kept tables: ``MachineCache`` (sealed entries), ``cache_key``,
+  ``dump_bytes`` and ``load_bytes`` (their JSON, written fast), ``key_text``.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ _EXPORTS: dict[str, str] = {
         "atomic",
     ),
     "MachineCache": "machine_cache",
-    **dict.fromkeys(("dump_bytes", "load_bytes"), "json_tables"),
+    **dict.fromkeys(("dump_bytes", "load_bytes", "key_text"), "json_tables"),
     "cache_key": "machine_cache",
     "code_digest": "machine_cache",
     "finish_packs": "machine_cache",
@@ -288,7 +288,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         writer_gone,
     )
     from .cache_pack import packed_keys
-    from .json_tables import dump_bytes, load_bytes
+    from .json_tables import dump_bytes, key_text, load_bytes
     from .machine_cache import MachineCache, cache_key, code_digest, finish_packs
     from .clock import WIB, moment_words, now, settings_now, wib_text
     from .decide import (

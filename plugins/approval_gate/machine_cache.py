@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 import secrets
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 
 from .atomic import write_whole
 from .cache_pack import Pack
+from .json_tables import key_text
 
 KEY_FILE = ".kunci"
 _MAC = hashlib.sha256().digest_size
@@ -32,12 +32,10 @@ def cache_key(*parts: Any) -> str:
     """Return the hex sha256 of ``parts`` in one canonical encoding (JSON, sorted keys).
 
     Non-JSON values are encoded with ``repr``; pass plain data (strings, numbers, lists,
-    dicts) so the fingerprint does not depend on an object's memory address.
+    dicts) so the fingerprint does not depend on an object's memory address. The text is
+    ``json_tables.key_text``'s (orjson).
     """
-    text = json.dumps(
-        parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=repr
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(key_text(parts).encode("utf-8")).hexdigest()
 
 
 def code_digest(*files: Path) -> str | None:

@@ -10,15 +10,12 @@ code, a template's closure, the globals, the menus) is done once per build.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import ChainMap
 from typing import Any
 
-import orjson
-
 from jinja2.utils import _PassArg
 
-from approval_gate.api import cache_key
+from approval_gate.api import cache_key, key_text
 
 from . import fingerprints as fp
 from .closure import NAMES, Closure, Uncacheable
@@ -28,34 +25,12 @@ from .templates import Refused, closure, restored, stored
 CODE_VERSION = 5
 #: Jinja's own globals that are pure (``lipsum`` is random: a page using it is rendered).
 JINJA_PURE = frozenset({"range", "dict", "cycler", "joiner", "namespace"})
-#: The canonical JSON of ``cache_key`` (sorted keys, no ASCII escapes, compact): one
-#: encoder for the build, each name's value encoded on its own (inputs.key). Written by
-#: orjson (``_encoded``); this encoder writes what orjson refuses.
-_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=repr)
-_ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+#: Each name's value is encoded on its own (inputs.key), as ``cache_key`` encodes its
+#: parts: canonical JSON, sorted keys, compact, non-ASCII as it is (``key_text``).
+_encoded = key_text
 #: Values whose identity means their value: encoded once per build and name.
 _IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 _MENUS = ("categories", "pages")  # the menus' lists (``value``), keyed by what they show
-
-
-def _encoded(value: Any) -> str:
-    """Return the JSON text of a key's part: sorted keys, compact, non-ASCII as it is.
-
-    orjson writes it about four times faster than ``json`` (78,000 parts in a one-change
-    publish at 5,000 items took 0.32 s: issue 12). Dates and dataclasses reach
-    ``repr`` as with ``json``; what orjson refuses (a key that is not text, a lone
-    surrogate, an integer beyond 64 bits, nesting beyond 254) is written by ``_JSON``.
-    orjson would write a float that is not a number as ``null``, the text of None, so
-    such a float never reaches it: here, or tagged by ``fp.plain`` inside a value.
-    """
-    if type(value) is float and value - value != 0:
-        return _JSON.encode(value)
-    try:
-        return orjson.dumps(value, default=repr, option=_ORJSON).decode("utf-8")
-    except TypeError:
-        return _JSON.encode(value)
-
-
 _MISSING = _encoded(["<tidak ada>"])  # a name neither the page's nor a global
 
 
