@@ -7,17 +7,19 @@ each, and the standard library's encoder took about 0.35 s of a one-change publi
 writing them (issue 12, docs/benchmarks.md "Twenty-second round"); orjson writes the
 same JSON five to ten times faster and reads it a little faster.
 
-Only for text this code writes and reads back itself, where any valid JSON of the same
-values will do. Text others check byte for byte (the archive's canonical records and
-their digests, the render cache's keys) keeps ``json``'s exact form.
+Tables are text this code writes and reads back itself, where any valid JSON of the
+same values will do. Cache keys (``key_text``) are ``json``'s canonical text but for a
+float's spelling (``1e-7`` for ``1e-07``): a key only has to tell values apart. Text
+others check byte for byte (the archive's canonical records and their digests, the
+provenance pieces) keeps ``json``.
 
 The values read back are exactly what ``json`` gives: what orjson refuses to write (a
 non-text key, a text with a lone surrogate, an integer beyond 64 bits, a type ``json``
 refuses too, such as a date) is written by ``json``, and what orjson refuses to read
 (such a text's escape, ``NaN``) is read by ``json``. A malformed table still raises
 ``ValueError`` (orjson's ``JSONDecodeError`` is one), which its reader treats as a miss.
-One difference is left: a float that is not a number is written as ``null`` (no table
-holds floats; ``json`` would write ``NaN``, which is not JSON).
+One difference is left in the tables: a float that is not a number is written as
+``null`` (no table holds floats; ``json`` would write ``NaN``, which is not JSON).
 """
 
 from __future__ import annotations
