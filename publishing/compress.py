@@ -337,18 +337,32 @@ def _linked(output: Path, store: CopyStore, job: Job, written: Written) -> Job:
     """Link ``job``'s kept copies into ``output``; return it with the suffixes still lacking."""
     rel, file, wanted = job
     names = dict(zip(ENCODINGS, store.names(file.sha256) or ["", ""], strict=True))
-    missing = []
-    for suffix in wanted:
-        if not names[suffix]:
-            continue  # the copy would not be smaller: there is none
-        placed = store.place(names[suffix], output, rel + suffix)
-        if placed is None:  # missing from the store, or not what its name says
-            missing.append(suffix)
-        else:
-            written.files[placed.rel] = placed
+    placed, missing = link_kept(output, store, rel, names, wanted)
+    written.files.update((entry.rel, entry) for entry in placed)
     if not missing:
         store.keep(file.sha256, list(names.values()))
     return (rel, file, missing)
+
+
+def link_kept(
+    output: Path, store: CopyStore, rel: str, names: Mapping[str, str], suffixes: list[str]
+) -> tuple[list[OutputFile], list[str]]:
+    """Link ``rel``'s kept copies (``names`` by suffix) for ``suffixes`` into ``output``.
+
+    Returns the copies placed and the suffixes whose kept copy is missing from the store
+    or not what its name says (``CopyStore.place`` reads each back); a suffix without a
+    name has no copy (it would not be smaller). publishing/compress_ahead.py too.
+    """
+    placed, missing = [], []
+    for suffix in suffixes:
+        if not names[suffix]:
+            continue
+        entry = store.place(names[suffix], output, rel + suffix)
+        if entry is None:
+            missing.append(suffix)
+        else:
+            placed.append(entry)
+    return placed, missing
 
 
 def _made(output: Path, store: CopyStore | None, job: Job) -> tuple[list[OutputFile], int]:

@@ -171,13 +171,17 @@ class CopiesAhead:
 
     def _place(self, page: str, sha: str, names: list[str], store: CopyStore) -> None:
         """Link the kept copies ``names`` of ``page`` (whose bytes hash to ``sha``)."""
-        for suffix, name in zip(compress.ENCODINGS, names, strict=True):
-            copy = page + suffix
-            if not name or os.path.lexists(self.output / copy):
-                continue  # none smaller, or a file of that name: compress_output's
-            entry = store.place(name, self.output, copy)
-            if entry is not None:
-                self._note(copy, sha, entry.sha256, entry.stamp)
+        kept = dict(zip(compress.ENCODINGS, names, strict=True))
+        placed, _ = compress.link_kept(self.output, store, page, kept, self._free(page))
+        for entry in placed:
+            self._note(entry.rel, sha, entry.sha256, entry.stamp)
+
+    def _free(self, page: str) -> list[str]:
+        """Return the suffixes whose copy of ``page`` the output has no file for yet.
+
+        A name the output has is compress_output's to judge, never written over here.
+        """
+        return [s for s in compress.ENCODINGS if not os.path.lexists(self.output / (page + s))]
 
     def _room(self) -> bool:
         """Tell whether compressing here fits beside the child (asked once a second).
@@ -206,9 +210,7 @@ class CopiesAhead:
         if found is None or not compress.worth(page, len(found[0])):
             return True
         data, sha = found[0], compress_store.sha(found[0])
-        # a name the output has is compress_output's to judge, never written over here
-        wanted = [s for s in compress.ENCODINGS if not os.path.lexists(self.output / (page + s))]
-        placed, _ = compress.write_copies(self.output, store, page, data, sha, wanted)
+        placed, _ = compress.write_copies(self.output, store, page, data, sha, self._free(page))
         for entry in placed:
             self._note(entry.rel, sha, entry.sha256, entry.stamp)
         return True
