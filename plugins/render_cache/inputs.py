@@ -25,13 +25,12 @@ from .templates import Refused, closure, restored, stored
 CODE_VERSION = 5
 #: Jinja's own globals that are pure (``lipsum`` is random: a page using it is rendered).
 JINJA_PURE = frozenset({"range", "dict", "cycler", "joiner", "namespace"})
-#: Each name's value is encoded on its own (inputs.key), as ``cache_key`` encodes its
-#: parts: canonical JSON, sorted keys, compact, non-ASCII as it is (``key_text``).
-_encoded = key_text
 #: Values whose identity means their value: encoded once per build and name.
 _IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 _MENUS = ("categories", "pages")  # the menus' lists (``value``), keyed by what they show
-_MISSING = _encoded(["<tidak ada>"])  # a name neither the page's nor a global
+#: Each name's value is encoded on its own (``key``), as ``cache_key`` encodes its parts
+#: (``key_text``: canonical JSON, sorted keys, compact, non-ASCII as it is).
+_MISSING = key_text(["<tidak ada>"])  # a name neither the page's nor a global
 
 
 class PageInputs:
@@ -82,7 +81,7 @@ class PageInputs:
         approvals = local.get("approvals")
         provider = f"{type(approvals).__module__}.{type(approvals).__qualname__}"
         parts = [self.base(), self.environment(env), found.digest]
-        parts += (_encoded(name), _encoded(provider))
+        parts += (key_text(name), key_text(provider))
         tokens, names = self._tokens, env.globals
         for variable, whole in self.order(found):
             parts.append(variable)
@@ -95,10 +94,10 @@ class PageInputs:
                 # name for the build (the settings every page reads).
                 known = tokens.get(variable)
                 if known is None or known[0] is not value:
-                    known = tokens[variable] = (value, _encoded(value))
+                    known = tokens[variable] = (value, key_text(value))
                 parts.append(known[1])
             else:
-                parts.append(_encoded(self.value(variable, env, found, local, approvals)))
+                parts.append(key_text(self.value(variable, env, found, local, approvals)))
         return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
     def order(self, found: Closure) -> tuple[tuple[str, bool], ...]:
@@ -251,7 +250,7 @@ class PageInputs:
         same = self._fields.get(memo)
         if same is None or same[0] is not value:
             data = fp.content_fields(value, approvals, self._wrappers)
-            same = (value, fp.digest(_encoded([data])))  # cache_key(data)
+            same = (value, fp.digest(key_text([data])))  # cache_key(data)
             self._fields[memo] = same
         return str(same[1])
 
@@ -303,7 +302,7 @@ class PageInputs:
         before it was keyed per call (an item's fingerprint and the rest as plain data).
         """
         env, approvals = template.environment, local.get("approvals")
-        parts = [static, _encoded(calls)]
+        parts = [static, key_text(calls)]
         for helper, variable in calls:
             value = local.get(variable)
             if not isinstance(value, (list, tuple)):
@@ -314,7 +313,7 @@ class PageInputs:
                 result = self._call(env, helper, local, value)
                 reduced = [[self.item(a, approvals), fp.plain(rest)] for a, rest in result]
                 # its digest: the same long list on every page, encoded once per build
-                known = self._results[memo] = (value, fp.digest(_encoded(reduced)))
+                known = self._results[memo] = (value, fp.digest(key_text(reduced)))
             parts.append(str(known[1]))
         return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
