@@ -109,19 +109,32 @@ def _sealed(cache: Path, name: str) -> Any:
     return json.loads((cache / name).read_bytes()[MAC:])
 
 
-def _poison(cache: Path, forged: str, signer_key: str, how: str, tmp_path: Path) -> None:
-    """Make both sign-off cache files say the forged sign-off (path under approvals/) was
-    validly signed by ``signer_key``: edited in place (the old MAC kept), or sealed with
-    the key of another machine, or with the entry of another sign-off copied over it."""
-    files, verified = _sealed(cache, "signoffs.json"), _sealed(cache, "verified.json")
-    key = files["files"][forged][1]
-    other = next(rel for rel in files["files"] if rel != forged)
-    if how == "entry of another sign-off":
-        files["files"][forged][2:] = files["files"][other][2:]
-        verified["verified"][key] = list(files["files"][other][2:])
-    files["files"][forged][9:] = [signer_key, None]  # [identity, key, *fields]
+def _poison(
+    cache: Path, forged: str, signer_key: str, how: str, tmp_path: Path, text: bytes
+) -> None:
+    """Make the sign-off cache files say the forged sign-off (path under approvals/, its
+    bytes ``text``) was validly signed by ``signer_key``: edited in place (the old MAC
+    kept), or sealed with the key of another machine, or with the entry of another
+    sign-off copied over it. A sealed publish's cache has no identity table
+    (``signoffs.json``): its sign-offs are found by the export's hashes only."""
+    verified = _sealed(cache, "verified.json")
+    key = sys.modules["approval_gate.cache"].content_key(forged, text, SIGNOFF_NAMESPACE)
+    assert key in verified["verified"]
+    tables = [("verified.json", verified)]
+    if (cache / "signoffs.json").exists():
+        files = _sealed(cache, "signoffs.json")
+        assert files["files"][forged][1] == key
+        other = next(rel for rel in files["files"] if rel != forged)
+        if how == "entry of another sign-off":
+            files["files"][forged][2:] = files["files"][other][2:]
+            verified["verified"][key] = list(files["files"][other][2:])
+        files["files"][forged][9:] = [signer_key, None]  # [identity, key, *fields]
+        tables.append(("signoffs.json", files))
+    elif how == "entry of another sign-off":
+        other = next(k for k in verified["verified"] if k != key)
+        verified["verified"][key] = list(verified["verified"][other])
     verified["verified"][key][7:] = [signer_key, None]
-    for name, data in (("signoffs.json", files), ("verified.json", verified)):
+    for name, data in tables:
         text = json.dumps(data).encode()
         if how == "edited by hand":
             (cache / name).write_bytes((cache / name).read_bytes()[:MAC] + text)
@@ -136,7 +149,8 @@ def _poison_site(
 ) -> None:
     signer = normalise_key(site.keys.public(PEOPLE[ROLES[-1]]))
     rel = forged.relative_to(site.approvals).as_posix()
-    _poison(cache or site.root / ".cache" / "gate", rel, signer, how, tmp_path)
+    gate = cache or site.root / ".cache" / "gate"
+    _poison(gate, rel, signer, how, tmp_path, forged.read_bytes())
 
 
 def _refused(site: Site, forged: Path) -> None:
@@ -578,6 +592,50 @@ def test_a_sealed_export_with_known_hashes_reads_nothing_verified_before(
         ("berita/lain.md", "lengkap"),
     ]
     assert reads == [rel]
+
+
+def test_an_export_is_judged_by_its_hashes_without_the_identity_table(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An export's identities never match again (a new folder each publish, change times
+    moved by the blob store), so a sign-off the export vouches for is found by its bytes
+    only: ``signoffs.json`` is neither read nor written, and judging is the same."""
+    forged, items, expected = _judged_with_forgery(site)
+    export = tmp_path / "ekspor"
+    settings = _exported(site, export)
+    gs = load_settings(read_settings_file(settings))
+    table = Path(gs.cache_path) / "signoffs.json"
+    before = table.read_bytes()
+    cache_module = sys.modules["approval_gate.cache"]
+    opened: list[str] = []
+    load = cache_module._JsonCache._load
+
+    def counted(self: Any, file: Path, sealer: Any) -> None:
+        opened.append(file.name)
+        load(self, file, sealer)
+
+    monkeypatch.setattr(cache_module._JsonCache, "_load", counted)
+    reads = _reads(monkeypatch)
+    known = Known(_hashes(export / "content"), _hashes(export / "approvals"))
+    again = open_ledger(gs, known=known)
+    again.save_cache()
+    assert [(v.item, v.state, v.digest, v.findings) for v in map(again.verdict, items)] == expected
+    assert reads == [] and "signoffs.json" not in opened and "verified.json" in opened
+    cache_module.wait_for_saves()
+    assert table.read_bytes() == before  # not written either
+    # A sign-off the export does not vouch for is read, found by its bytes (not checked
+    # again) and kept by identity, as before.
+    rel = forged.relative_to(site.approvals).as_posix()
+    partly = {path: sha for path, sha in known.approvals.items() if path != rel}
+    checked = _counting(monkeypatch)
+    again = open_ledger(gs, known=Known(known.content, partly))
+    assert [(v.item, v.state) for v in map(again.verdict, items)] == [
+        (ITEM, "menunggu"),
+        ("berita/lain.md", "lengkap"),
+    ]
+    assert "signoffs.json" in opened and reads == [rel] and checked == []
+    cache_module.wait_for_saves()
+    assert rel in _sealed(Path(gs.cache_path), "signoffs.json")["files"]
 
 
 # --- Workers verify in chunks; the table restores no chain; a child lists approvals/ ---

@@ -12,7 +12,11 @@ that origin is the desk's, are roster questions, answered afresh on every run
 Files are found again by identity (their folder, inode, size, modification and change
 time; ``ctime`` no user-space tool can set back, the identity git's index trusts): an
 unchanged file is neither read nor hashed. A file in another folder (a new export) is
-read and hashed, then found by its bytes.
+read and hashed, then found by its bytes. A sign-off whose SHA-256 the caller vouches for
+(a sealed publish's export) is found by those bytes alone and never by identity: an
+export is a new folder on every publish, and its files' change times move whenever the
+blob store they are linked from is linked or swept (export_hashes.py), so the identity
+table (``signoffs.json``) is then neither read nor written.
 
 Each cache is one JSON file sealed with an HMAC under the cache folder's machine key
 (machine_cache.py): a file edited by hand, copied from another machine or folder, or
@@ -114,13 +118,36 @@ class _JsonCache:
 
     name = ""
     tables: tuple[str, ...] = ()
+    #: Read on the first use of ``data`` instead of when made: a table some runs never
+    #: need (the sign-offs' identities, in a sealed publish) costs them nothing.
+    lazy = False
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         self.file = folder / self.name if folder else None
         self.sealer = MachineCache(folder, "approval-gate") if folder else None
-        self.data: dict[str, dict[str, Any]] = {table: {} for table in self.tables}
+        self._data: dict[str, dict[str, Any]] = {table: {} for table in self.tables}
         self.changed = False
+        self._unread = bool(self.file and self.sealer)
+        if not self.lazy:
+            self._read()
+        elif self._unread:
+            wait_for_saves()  # as when read now: never a file a child is still writing
+
+    @property
+    def data(self) -> dict[str, dict[str, Any]]:
+        """The tables, read from the file on first use."""
+        if self._unread:
+            self._read()
+        return self._data
+
+    @property
+    def loaded(self) -> bool:
+        """Tell whether the tables were read (or there is no file to read them from)."""
+        return not self._unread
+
+    def _read(self) -> None:
+        self._unread = False
         if self.file and self.sealer:
             self._load(self.file, self.sealer)
 
@@ -147,7 +174,7 @@ class _JsonCache:
         try:
             loaded = load_bytes(data)
             if loaded.get("format") == CACHE_FORMAT and loaded.get("code", "") == self.code():
-                self.data = {table: dict(loaded[table]) for table in self.tables}
+                self._data = {table: dict(loaded[table]) for table in self.tables}
         except (ValueError, KeyError, TypeError, AttributeError):
             pass  # a broken cache only makes this run slower
 
@@ -155,7 +182,7 @@ class _JsonCache:
         """Write the cache atomically, only if something changed."""
         if not self.file or not self.sealer or not self.changed:
             return
-        kept = {"format": CACHE_FORMAT, "code": self.code(), **self.data}
+        kept = {"format": CACHE_FORMAT, "code": self.code(), **self._data}
         try:
             write_whole(self.file, self.sealer.seal(dump_bytes(kept), self.name))
         except OSError:
@@ -227,10 +254,13 @@ class SignoffCache(_JsonCache):
     the content key and the result, so ``verified.json`` is read only when some file is
     new to this folder (a fresh export, a new sign-off). A ``files`` row is
     ``[place|identity, content key, *entry]`` (``_file``); a ``verified`` one, the entry.
+    A file whose hash the caller vouches for is found by content only (``vouched``) and
+    gets no ``files`` row, so a sealed publish never reads or writes ``signoffs.json``.
     """
 
     name = "signoffs.json"
     tables = ("files",)
+    lazy = True
 
     def code(self) -> str:
         """Return the verifying code's version: a file found by identity was checked by it."""
@@ -273,12 +303,27 @@ class SignoffCache(_JsonCache):
             self._file(rel, ident, key, entry)
         return found
 
-    def put(self, rel: str, ident: str, key: str, entry: list[Any]) -> None:
+    def vouched(self, key: str, path: str) -> SignOff | None:
+        """Return the verification kept for the vouched-for bytes of ``key``, noting no file.
+
+        No ``files`` row is made: the caller vouches for the hash, not for an identity.
+        """
+        entry = self.verified.data["verified"].get(key)
+        found = signoff_of(entry, path) if entry is not None else None
+        if found is not None:
+            self.used.add(key)
+        return found
+
+    def put(self, rel: str, ident: str | None, key: str, entry: list[Any]) -> None:
         """Remember a verified sign-off by its bytes, and this file version as holding them.
 
-        ``entry``: the sign-off as kept (``entry_of``), as the workers send it.
+        ``entry``: the sign-off as kept (``entry_of``), as the workers send it. ``ident``
+        None: a file whose hash the caller vouched for, kept by its bytes only.
         """
-        self._file(rel, ident, key, entry)
+        if ident is None:
+            self.used.add(key)
+        else:
+            self._file(rel, ident, key, entry)
         table = self.verified.data["verified"]
         if table.get(key) != entry:
             table[key] = entry
@@ -292,9 +337,9 @@ class SignoffCache(_JsonCache):
 
     def forget_unseen(self) -> None:
         """Drop entries of files that no longer exist and of bytes no file holds now."""
-        tables: list[tuple[dict[str, Any], set[str], _JsonCache]] = [
-            (self.data["files"], self.seen, self)
-        ]
+        tables: list[tuple[dict[str, Any], set[str], _JsonCache]] = []
+        if self.loaded:  # not read (every file vouched for): left as it is
+            tables.append((self._data["files"], self.seen, self))
         if self._verified is not None:  # not read: nothing new, nothing to tidy
             tables.append((self._verified.data["verified"], self.used, self._verified))
         for table, kept, cache in tables:
@@ -313,7 +358,7 @@ class SignoffCache(_JsonCache):
         every later run reads.
         """
         caches = [c for c in (self, self._verified) if c is not None and c.changed]
-        size = len(self.data["files"])
+        size = max((len(table) for c in caches for table in c._data.values()), default=0)
         if caches and size >= BACKGROUND_SAVE and self._fork_ok():
             try:
                 for cache in caches:

@@ -91,10 +91,15 @@ def _entry(job: Job) -> list[Any] | Finding:
 
 
 def _verified(
-    cache: SignoffCache, rel: str, ident: str, key: str | None, shown: str
+    cache: SignoffCache, rel: str, ident: str | None, key: str | None, shown: str
 ) -> SignOff | None:
-    """Return the verification kept for the bytes of ``key``, noting this file holds them."""
-    return cache.take(rel, ident, key, shown) if key else None
+    """Return the verification kept for the bytes of ``key``, noting this file holds them.
+
+    ``ident`` None: a file whose hash the caller vouched for, never noted by identity.
+    """
+    if not key:
+        return None
+    return cache.vouched(key, shown) if ident is None else cache.take(rel, ident, key, shown)
 
 
 def _check_task(reader: FolderReader, task: Task) -> Checked:
@@ -212,13 +217,14 @@ def read_signoffs(
     the workers read the files as well). ``known``: the SHA-256 of files
     (by path under approvals/) whose bytes the caller has verified already (a sealed
     publish's export): such a file verified before is found by that hash without being
-    read.
+    read, and never by identity (``SignoffCache.vouched``: an export's identities never
+    match again, so they are neither looked up nor kept).
     """
     cache = SignoffCache(cache_path, str(approvals))
     prefix = f"{approvals.name}/"
     files = sorted(walk(str(approvals)), key=lambda pair: pair[0])
     done: list[SignOff] = []
-    jobs: list[tuple[str, str]] = []  # identity, rel
+    jobs: list[tuple[str | None, str]] = []  # identity (None: vouched for), rel
     checks = _Checks(approvals, parallel)
     findings: list[Finding] = []
     for rel, entry in files:
@@ -228,15 +234,15 @@ def read_signoffs(
         if refused is not None:
             findings.append(refused)
             continue
-        ident = identity(info)
-        cached = cache.known(rel, ident, shown)
-        if cached is not None:
-            done.append(cached)
-            continue
         sha = known.get(rel) if known else None
-        key = key_of(rel, sha, SIGNOFF_NAMESPACE) if sha else None
-        cached = _verified(cache, rel, ident, key, shown)
-        if cached is not None:  # the bytes the caller vouches for, verified before
+        ident: str | None = None
+        if sha is not None:  # vouched for: found by those bytes, never by identity
+            key = key_of(rel, sha, SIGNOFF_NAMESPACE)
+            cached = cache.vouched(key, shown) if key else None
+        else:
+            ident = identity(info)
+            cached = cache.known(rel, ident, shown)
+        if cached is not None:
             done.append(cached)
             continue
         if not cache.verified.data["verified"]:  # nothing to find by bytes: a worker reads
