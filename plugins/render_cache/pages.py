@@ -384,9 +384,10 @@ def on_get_writer(pelican: Any) -> type | None:
 def on_finalized(pelican: Any) -> None:
     """End the build's cache packs; say how many pages came from the cache; keep the numbers.
 
-    This plugin comes last in ``PLUGINS``, so its ``finalized`` runs after the theme's,
-    whose provenance pieces are the build's last cache reads; the packs are ended here
-    whichever writer ran (cache_pack.py: a pack opened later is ended by the next build).
+    This plugin comes last in ``PLUGINS``, so its ``finalized`` runs after the theme's;
+    the packs (the theme's provenance pieces among them, read before the pages) are ended
+    here whichever writer ran (cache_pack.py: a pack opened later is ended by the next
+    build).
     """
     started = time.perf_counter()
     packed = finish_packs()

@@ -147,6 +147,7 @@ def on_all_generators_finalized(generators: list[Any]) -> None:
                 ).striptags()
     _annotate(generators, build)
     make_pictures(generators, build)  # image variants (imaging.py), after the gate's drops
+    _write_provenance(generators[0].settings, Path(generators[0].output_path), build)
 
 
 def _annotate(generators: list[Any], build: Build) -> None:
@@ -174,13 +175,18 @@ def on_article_writer_finalized(generator: Any, writer: Any) -> None:
         regulations.write_pages(build.regulations, generator, writer)
 
 
-def on_finalized(pelican: Any) -> None:
-    """Write the provenance record, the allowed-signers file and the logo."""
-    build = _build(pelican.settings)
+def _write_provenance(settings: dict[str, Any], output: Path, build: Build) -> None:
+    """Write the provenance record and the allowed-signers file, before any page.
+
+    Everything it holds is known once the gate has judged every item (all generators
+    finalized): written then, not at the build's end, its 5,000 pieces at 5,000 items
+    have long settled when the child ends, so the publish takes their hashes from the
+    files hashed meanwhile (publishing/settled.py) instead of reading every piece again
+    after the child (docs/publishing.md). The audit checks every piece against the
+    manifest as always.
+    """
     if build.approvals is None:
         raise GateError("Tema tidak menerima daftar item yang disetujui dari gerbang.")
-    output = Path(pelican.output_path)
-    settings = pelican.settings
     store = Path(settings["RENDER_CACHE_PATH"]) if settings.get("RENDER_CACHE_PATH") else None
     pieces = MachineCache(store, PIECE_CACHE, touch=True, packed=True) if store else None
     record = public_record(
@@ -203,6 +209,12 @@ def on_finalized(pelican: Any) -> None:
         ),
         store,
     )
+
+
+def on_finalized(pelican: Any) -> None:
+    """Write the logo and the image variants into the output (the record went first)."""
+    build = _build(pelican.settings)
+    output = Path(pelican.output_path)
     if build.logo is not None:
         target = output / build.logo["name"]
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -442,7 +454,7 @@ def register() -> None:
     signals.all_generators_finalized.connect(on_all_generators_finalized)
     # The Regulasi browsing pages, written with the articles' writer.
     signals.article_writer_finalized.connect(on_article_writer_finalized)
-    # After the pages: the record and the files beside it.
+    # After the pages: the logo and the image variants.
     signals.finalized.connect(on_finalized)
     # Each feed before it is written: its language (Pelican 4.12 declares none).
     signals.feed_generated.connect(structured.feed_language)
