@@ -21,9 +21,9 @@ Memory: a run ahead goes beside the child at its largest, so it starts only whil
 child, this process and the run's estimate (``RUN_BYTES`` a page) stay within
 ``BUDGET``, the bound a publish keeps at 10,000 items (docs/publishing.md, "Memory of a
 publish"). A part with no room beside the child waits for the child's end
-(``child_ended``): the build then lists its output while the part is indexed (on every
-core now), and ``finish`` (before ``index_site``) waits for it. At 10,000 items no part
-fits beside the child, and that run (1.3 s) came after the listing (1.0 s).
+(``child_ended``): the build then lists its output on one core while the part is indexed
+on the other, and ``finish`` (before ``index_site``) waits for it. At 10,000 items no
+part fits beside the child, and that run (1.3 s) came after the listing (1.0 s).
 """
 
 from __future__ import annotations
@@ -135,10 +135,8 @@ class IndexAhead:
                 continue
             # room for the part's pages in the memory file system, as index_site asks
             scratch = runs.scratch(self.output, sum(sizes[p] for p in part) + 2**26)
-            # beside the child: one core (the child has the other); after it: every core
-            threads = None if self._gone.is_set() else runs.one_core()
             made = search.run_pagefind(
-                self.output, part, number == 0, scratch, self._flight, threads
+                self.output, part, number == 0, scratch, self._flight, runs.one_core()
             )
             blob = parts.pack(made, number == 0)
             if blob is not None:
