@@ -15,6 +15,7 @@ parent, and a staging folder a killed build left behind is removed by the next b
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -148,7 +149,6 @@ def _listed(
     log: str,
     early: Mapping[str, OutputFile] | None = None,
     ahead: CopiesAhead | None = None,
-    searching: IndexAhead | None = None,
 ) -> Listing:
     """Index and compress the output; return its complete listing, each file hashed once.
 
@@ -156,13 +156,9 @@ def _listed(
     the last write, a listing the audit, the plan and the deploy take as it is
     (``tree.fresh``). Between them only the index's own folder is listed, for compression.
     ``early``: the files hashed while Pelican ran (settled.py), reused while unchanged;
-    ``ahead``: the compressed copies linked meanwhile (compress_ahead.py); ``searching``:
-    the search parts made ahead, a part that had no room beside the child being made
-    while the output is listed (search_ahead.py), waited for before the index.
+    ``ahead``: the compressed copies linked meanwhile (compress_ahead.py).
     """
     files: Mapping[str, OutputFile] = list_output(staging, early)
-    if searching is not None:
-        searching.finish()
     try:
         if search:  # the search index is made from the gated output only; its files listed
             files = {**files, **index_site(staging, manifest, state / "pagefind-cache", files)}
@@ -180,13 +176,11 @@ def _listed(
 
 def _ahead(
     search: bool, staging: Path, folder: Path, state: Path, settled: Settled
-) -> IndexAhead | None:
+) -> contextlib.AbstractContextManager[object]:
     """Index the item pages ahead while the child runs (search_ahead.py), when searching."""
     if not search:
-        return None
-    ahead = IndexAhead(staging, folder / NOTICE, state / "pagefind-cache", settled.files)
-    ahead.start()
-    return ahead
+        return contextlib.nullcontext()
+    return IndexAhead(staging, folder / NOTICE, state / "pagefind-cache", settled.files)
 
 
 def _nothing() -> None:
@@ -230,7 +224,6 @@ def build_site(
     copies_ahead: Callable[[], None] = _nothing  # joined however the build ends
     compressing = how if search else OFF
     linked: CopiesAhead | None = None  # its store closed however the build ends
-    searching: IndexAhead | None = None  # its run stopped however the build ends
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         _clear_stale(output)
@@ -239,14 +232,12 @@ def build_site(
             started = time.perf_counter()
             with (
                 Settled(staging) as settled,  # hashed meanwhile (settled.py)
+                _ahead(search, staging, Path(folder), state, settled),  # search_ahead.py
                 CopiesAhead(staging, Path(folder) / NOTICE, compressing, settled.files) as linked,
             ):
-                searching = _ahead(search, staging, Path(folder), state, settled)
                 done = run_pelican(
                     settings_file, staging, build_id, manifest_path, result, env, extra, warm
                 )
-                if searching is not None:  # a part with no room beside the child goes now
-                    searching.child_ended()
             ended = time.perf_counter()
             outcome = read_result(result)
         # the kept copies read ahead from the disk while the output is listed and indexed
@@ -268,9 +259,7 @@ def build_site(
             amend(manifest)
         if skipped or amend is not None:
             manifest_path.write_bytes(dump_bytes(manifest) + b"\n")
-        files = _listed(
-            staging, manifest, state, compressing, search, log, settled.files, linked, searching
-        )
+        files = _listed(staging, manifest, state, compressing, search, log, settled.files, linked)
         findings = audit_output(
             staging,
             manifest,
@@ -300,8 +289,6 @@ def build_site(
             exit_code=ExitCode.STORAGE,
         ) from None
     finally:
-        if searching is not None:  # a run still going (a failed build) is killed
-            searching.stop()
         copies_ahead()
         if linked is not None:  # the copies' store, if the build failed before compressing
             linked.close()

@@ -20,10 +20,7 @@ only leaves the part to ``index_site``.
 Memory: a run ahead goes beside the child at its largest, so it starts only while the
 child, this process and the run's estimate (``RUN_BYTES`` a page) stay within
 ``BUDGET``, the bound a publish keeps at 10,000 items (docs/publishing.md, "Memory of a
-publish"). A part with no room beside the child waits for the child's end
-(``child_ended``): the build then lists its output on one core while the part is indexed
-on the other, and ``finish`` (before ``index_site``) waits for it. At 10,000 items no
-part fits beside the child, and that run (1.3 s) came after the listing (1.0 s).
+publish"); otherwise the part waits for ``index_site``, after the child has ended.
 """
 
 from __future__ import annotations
@@ -70,14 +67,15 @@ class IndexAhead:
         self.early = early or {}
         self.made: list[str] = []  # keys of the parts made ahead (for tests)
         self.done = threading.Event()  # set when the thread has nothing more to do
-        self.waiting = threading.Event()  # set while a part waits for the child's end
-        self._ended = threading.Event()  # start no other run
-        self._gone = threading.Event()  # the child has ended
+        self._ended = threading.Event()
         self._flight = runs.InFlight()
         self._thread = threading.Thread(target=self._run, name="kpu-cari-awal", daemon=True)
 
     def __enter__(self) -> IndexAhead:
-        self.start()
+        try:
+            self._thread.start()
+        except RuntimeError:  # no thread to be had: the index is made after the child
+            pass
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -85,32 +83,15 @@ class IndexAhead:
             self._flight.stop()
         self.finish()
 
-    def start(self) -> None:
-        """Start the thread (none to be had: the index is made after the child)."""
-        try:
-            self._thread.start()
-        except RuntimeError:
-            pass
-
-    def stop(self) -> None:
-        """Kill a run going, start no other, and wait (the build failed or is done)."""
-        self._flight.stop()
-        self.finish()
-
-    def child_ended(self) -> None:
-        """Note that the child has ended: no notice comes now, a waiting part may go."""
-        self._gone.set()
-
     def finish(self) -> None:
-        """Start no other run; wait for the one going, if any (before ``index_site``)."""
+        """Start no other run (the child has ended); wait for the one going, if any."""
         self._ended.set()
-        self._gone.set()
         if self._thread.ident is not None:
             self._thread.join()
 
     def _run(self) -> None:
         try:
-            pages = wait_for(self.notice, self._gone)
+            pages = wait_for(self.notice, self._ended)
             if pages:
                 self._index(pages)
         except Exception:  # noqa: BLE001, S110 - a hint only: index_site makes what is missing
@@ -119,8 +100,8 @@ class IndexAhead:
             self.done.set()
 
     def _index(self, pages: list[str]) -> None:
-        # Hashed first, while the child still writes (most pages were hashed as they
-        # settled): a part with no room beside the child goes the moment it has ended.
+        if not self.fits(len(pages) // parts.part_count(len(pages))):
+            return  # not even a part of average size fits: nothing is hashed for nothing
         digests, sizes = {}, {}
         for page in pages:
             found = digest_now(self.output, page, self.early)
@@ -131,7 +112,7 @@ class IndexAhead:
         for number, part, key in search.keyed_parts(pages, digests):
             if self._ended.is_set():
                 return
-            if store.has(key) or not self._room(len(part)):
+            if store.has(key) or not self.fits(len(part)):
                 continue
             # room for the part's pages in the memory file system, as index_site asks
             scratch = runs.scratch(self.output, sum(sizes[p] for p in part) + 2**26)
@@ -142,22 +123,6 @@ class IndexAhead:
             if blob is not None:
                 store.put(key, blob)
                 self.made.append(key)
-
-    def _room(self, pages: int) -> bool:
-        """Tell whether a run over ``pages`` pages may start now (waiting for the child's end).
-
-        A run that does not fit beside the child waits for its end; False once ``finish``
-        is called, or when it does not fit even then (``index_site`` makes that part).
-        """
-        while not self._ended.is_set():
-            if self.fits(pages):
-                return True
-            if self._gone.is_set():
-                return False
-            self.waiting.set()
-            self._gone.wait()
-            self.waiting.clear()
-        return False
 
     def fits(self, pages: int) -> bool:
         """Tell whether a run over ``pages`` pages fits beside the child within ``BUDGET``."""

@@ -66,15 +66,10 @@ def _copied(built: Site, tmp_path: Path) -> tuple[Path, Path]:
 
 
 def _ahead(output: Path, pages: list[str], cache: Path) -> IndexAhead:
-    """Index ahead the ``pages`` a notice names, to the end; return what was done.
-
-    The child "ends" once the notice is read, as in a build: a part with no room beside
-    it may go then.
-    """
+    """Index ahead the ``pages`` a notice names, to the end; return what was done."""
     notice = output.parent / NOTICE
     notice.write_text(json.dumps({"pages": pages}), encoding="utf-8")
     with IndexAhead(output, notice, cache) as ahead:
-        ahead.child_ended()
         assert ahead.done.wait(120)
     return ahead
 
@@ -151,16 +146,12 @@ def test_a_build_indexes_the_approved_pages_its_child_names(
     notices: list[list[str] | None] = []
 
     class Watched(IndexAhead):
-        def child_ended(self) -> None:
+        def finish(self) -> None:  # the child has ended
             notices.append(read_notice(self.notice))  # before the child's folder goes
-            super().child_ended()
-
-        def finish(self) -> None:  # before the index is made (and once the build ends)
             # all of it ahead, however short the child's tail on a loaded machine
             assert self.done.wait(120)
             super().finish()
-            if self not in seen:
-                seen.append(self)
+            seen.append(self)
 
     monkeypatch.setattr(build, "IndexAhead", Watched)
     shutil.rmtree(built.root / "var" / "pagefind-cache", ignore_errors=True)
@@ -237,52 +228,6 @@ def test_no_run_goes_ahead_beyond_the_memory_a_publish_may_hold(
     assert ahead.made == [] and runs == []
     _indexed(built, output, cache)
     assert len(runs) == 1 and b"wumbat" in words(output)
-
-
-@pytest.mark.slow
-def test_a_part_with_no_room_beside_the_child_is_indexed_once_the_child_has_ended(
-    built: Site, tmp_path: Path, runs: list[list[str]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """At 10,000 items no part fits beside the child: it is indexed the moment the child
-    ends, while the build lists its output, and the build then takes it from the cache."""
-    child = {"alive": True}
-
-    def held(**_: Any) -> int:  # the child at its largest, then gone
-        return (390 if child["alive"] else 90) * 2**20
-
-    monkeypatch.setattr(search_ahead, "BUDGET", 400 * 2**20)
-    monkeypatch.setattr(search_ahead, "held_now", held)
-    output, cache = _copied(built, tmp_path)
-    pages = sorted(approved_pages(built))
-    notice = output.parent / NOTICE
-    notice.write_text(json.dumps({"pages": pages}), encoding="utf-8")
-    with IndexAhead(output, notice, cache) as ahead:
-        assert ahead.waiting.wait(60)  # the notice read, the pages hashed, no room
-        assert runs == [] and ahead.made == []
-        child["alive"] = False
-        ahead.child_ended()  # the build lists its output meanwhile, then calls finish
-        assert ahead.done.wait(120) and not ahead.waiting.is_set()
-    assert len(ahead.made) == len(runs) == len(search_parts.split(pages))
-    _indexed(built, output, cache)
-    assert len(runs) == len(ahead.made)  # nothing indexed again
-    assert audit_search(output, approved_pages(built)) == []
-    assert all(word.lower().encode() in words(output) for word in ITEMS.values())
-
-
-def test_a_part_waiting_for_the_child_is_left_to_the_build_when_it_fails(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runs: list[list[str]]
-) -> None:
-    """A build that fails (or ends) before the child has: no run starts, nothing waits."""
-    monkeypatch.setattr(search_ahead, "BUDGET", 2**20)  # never room beside the child
-    (tmp_path / "keluaran").mkdir()
-    (tmp_path / "keluaran" / "a.html").write_text("<html><body>a</body></html>")
-    notice = tmp_path / NOTICE
-    notice.write_text(json.dumps({"pages": ["a.html"]}), encoding="utf-8")
-    ahead = IndexAhead(tmp_path / "keluaran", notice, tmp_path / "cache")
-    ahead.start()
-    assert ahead.waiting.wait(60)
-    ahead.stop()
-    assert ahead.done.is_set() and ahead.made == [] and runs == []
 
 
 @pytest.mark.slow
