@@ -182,7 +182,7 @@ def _write_provenance(settings: dict[str, Any], output: Path, build: Build) -> N
     finalized): written then, not at the build's end, its 5,000 pieces at 5,000 items
     have long settled when the child ends, so the publish takes their hashes from the
     files hashed meanwhile (publishing/settled.py) instead of reading every piece again
-    after the child (docs/publishing.md). The audit checks every piece against the
+    after the child (docs/theme.md). The audit checks every piece against the
     manifest as always.
     """
     if build.approvals is None:
