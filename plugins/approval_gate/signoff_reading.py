@@ -237,8 +237,7 @@ def read_signoffs(
         sha = known.get(rel) if known else None
         ident: str | None = None
         if sha is not None:  # vouched for: found by those bytes, never by identity
-            key = key_of(rel, sha, SIGNOFF_NAMESPACE)
-            cached = cache.vouched(key, shown) if key else None
+            cached = _verified(cache, rel, None, key_of(rel, sha, SIGNOFF_NAMESPACE), shown)
         else:
             ident = identity(info)
             cached = cache.known(rel, ident, shown)

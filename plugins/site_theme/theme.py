@@ -189,10 +189,11 @@ def _write_provenance(settings: dict[str, Any], output: Path, build: Build) -> N
         raise GateError("Tema tidak menerima daftar item yang disetujui dari gerbang.")
     store = Path(settings["RENDER_CACHE_PATH"]) if settings.get("RENDER_CACHE_PATH") else None
     pieces = MachineCache(store, PIECE_CACHE, touch=True, packed=True) if store else None
+    approvals = Path(settings["APPROVAL_GATE_APPROVALS_PATH"]).resolve()
     record = public_record(
         build.approvals.published(),
         build.approvals.roster,
-        Path(settings["APPROVAL_GATE_APPROVALS_PATH"]).resolve(),
+        approvals,
         Path(settings["PATH"]),
         build.titles,
         build.urls,
@@ -204,9 +205,7 @@ def _write_provenance(settings: dict[str, Any], output: Path, build: Build) -> N
         output,
         record,
         allowed_signers(build.approvals.roster),
-        roster_files(
-            Path(settings["APPROVAL_GATE_APPROVALS_PATH"]).resolve(), build.approvals.roster
-        ),
+        roster_files(approvals, build.approvals.roster),
         store,
     )
 
