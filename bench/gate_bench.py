@@ -113,6 +113,8 @@ AUTHORS = (
     "Subbag Keuangan dan Logistik",
     "Sekretariat KPU Kabupaten Rembang",
 )
+#: The jenis a bench regulation carries, in turn (regulations.py browses by jenis).
+JENIS = ("Peraturan KPU", "Keputusan KPU", "Surat Edaran KPU")
 PLACES = (
     "Rembang",
     "Kragan",
@@ -236,17 +238,34 @@ def body(
     return "\n\n".join(paragraphs)
 
 
-def kind_metadata(category: str) -> list[str]:
+def kind_metadata(category: str, index: int = 0, day: datetime | None = None) -> list[str]:
     """Return the metadata lines the kind of ``category`` needs (its sop.py fields).
 
     Without them the gate's naskah checks hold the item (docs/gate.md); expiry lies after
-    every clock the benchmarks use.
+    every clock the benchmarks use. A regulation carries what an office writes (its
+    ``index``-th number, the year and day of ``day``, a jenis, a status and an official
+    address), not the fields' labels: the theme warns about a value it cannot read, and
+    2,500 such warnings a build (one of eight items a regulation, four each) were a cost
+    of the benchmark's data, not of a site an office keeps (docs/benchmarks.md).
     """
     kind = next(k for k in KINDS if k.category == category)
-    values = {"berlaku": "2025-01-01 s.d. 2099-12-31", "berlaku_sampai": "2099-12-31 23:59"}
+    day = day or FIRST_DAY
+    values = {
+        "berlaku": "2025-01-01 s.d. 2099-12-31",
+        "berlaku_sampai": "2099-12-31 23:59",
+        "nomor": str(index + 1),
+        "tahun": f"{day:%Y}",
+        "jenis": JENIS[index % len(JENIS)],
+        "ditetapkan": f"{day:%Y-%m-%d}",
+        "keberlakuan": "Berlaku",
+        "sumber_resmi": f"https://jdih.kpu.go.id/peraturan/{index + 1}",
+        "periode": f"{day:%Y}",
+        "sumber": "KPU Kabupaten Rembang",
+    }
     return [
-        f"{key if '_' in key else key.capitalize()}: {values.get(key, label)}"
-        for key, label in kind.fields
+        f"{key if '_' in key else key.capitalize()}: {values[key]}"
+        for key, _label in kind.fields
+        if key in values
     ]
 
 
@@ -280,7 +299,7 @@ def write_articles(content: Path, n: int, words: tuple[int, int] | None = None) 
             f"Slug: {slug}",
             f"Authors: {rng.choice(AUTHORS)}",
             f"Summary: {sentence(rng)}",
-            *kind_metadata(category),
+            *kind_metadata(category, index, date),
         ]
         target = content / path
         target.parent.mkdir(parents=True, exist_ok=True)
