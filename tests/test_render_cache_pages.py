@@ -665,3 +665,44 @@ def test_a_wrong_or_damaged_call_record_only_makes_the_page_render_again(site: S
     drop_packs(_cache(site))
     _same(_build(site, cached, VERIFY), _build(site, plain))
     assert _stats(site)["halaman_dirender"] == ["index.html"]
+
+
+#: A plugin of the site's own that counts the collections of the cycle collector, by the
+#: generation asked for, into the file ``KPU_GC_LOG`` names when the build ends.
+GC_PLUGIN = """
+import gc
+import os
+from pelican import signals
+
+asked = []
+collect = gc.collect
+
+def counting(generation=2):
+    asked.append(generation)
+    return collect(generation)
+
+def start(pelican):
+    gc.collect = counting
+
+def end(pelican):
+    with open(os.environ["KPU_GC_LOG"], "w") as log:
+        log.write(" ".join(map(str, asked)))
+
+def register():
+    signals.initialized.connect(start)
+    signals.finalized.connect(end)
+"""
+
+
+def test_rendering_many_pages_frees_their_cycles_every_twenty_renders(site: Site) -> None:
+    """After a theme change every page is rendered again; its cycles must not pile up."""
+    _site(site)
+    (site.root / "hitung_gc.py").write_text(GC_PLUGIN)
+    extra = "sys.path.insert(0, str(site_root))\nPLUGINS = [*PLUGINS, 'hitung_gc']\n"
+    cached, _plain = _settings(site, extra)
+    log = site.root.parent / "gc.log"
+    _build(site, cached, {"KPU_GC_LOG": str(log)})  # the first build: every page rendered
+    stats = _stats(site)
+    renders = stats["dirender"] + stats["tanpa_cache"]
+    assert renders >= 20, stats
+    assert log.read_text().split().count("1") == renders // 20
