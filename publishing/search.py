@@ -93,7 +93,8 @@ def run_pagefind(
         scratch.place(output, pages, site)
         command = [*pagefind_command(), "--site", str(site), "--output-path", str(bundle)]
         try:
-            done = flight.run([*command, *OPTIONS], timeout=600, env=env)
+            need = runs.run_need(len(pages))  # beside other runs only with room
+            done = flight.run([*command, *OPTIONS], timeout=600, env=env, need=need)
         except (OSError, subprocess.TimeoutExpired) as error:
             raise SearchIndexError(
                 f"Indeks pencarian tidak dapat dibuat: {error}. Periksa "
@@ -226,6 +227,9 @@ def _index_parts(
 ) -> dict[str, OutputFile]:
     """Run Pagefind on the parts of ``todo`` (``runs.workers`` at once); write every part.
 
+    A run starts beside another only while this process and the runs' estimates stay
+    within the publish's memory bound (``runs.room_beside_me``), else after it.
+
     The cached parts are written while the runs go; each new part is cached and written
     as its run ends (the order changes nothing in the output). A failed run (or Ctrl-C)
     kills the runs going and cancels those not yet started, and its error is raised.
@@ -234,7 +238,7 @@ def _index_parts(
     """
     store, linked = stores
     placed: dict[str, OutputFile] = {}
-    workers, flight = runs.workers(len(todo)), runs.InFlight()
+    workers, flight = runs.workers(len(todo)), runs.InFlight(runs.room_beside_me)
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kpu-pagefind")
     try:
         going = {}

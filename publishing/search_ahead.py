@@ -36,15 +36,8 @@ from . import search
 from . import search_parts as parts
 from . import search_runs as runs
 from .item_notice import wait_for
+from .search_runs import BUDGET, RUN_BASE, RUN_BYTES
 from .tree import OutputFile, digest_now
-
-#: Pagefind's memory for one page of a part (measured: about 180 KB, Pagefind 1.5.2).
-RUN_BYTES = 180 * 2**10
-#: Pagefind's memory besides its pages.
-RUN_BASE = 24 * 2**20
-#: The most the child, this process and a run ahead may hold together (proportional set
-#: size of the children; resident set of this process).
-BUDGET = 400 * 2**20
 
 
 class IndexAhead:

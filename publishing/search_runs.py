@@ -3,7 +3,9 @@
 A full publish indexes every part (8 at 5,000 items) and a changed one at least one;
 each run is one Pagefind process of 130-200 MB that keeps about one core busy. So the
 runs of one build go ``WORKERS`` at once (fewer when the cores or the free memory say
-so: ``workers``), each in a thread of the publishing process that only waits for it.
+so: ``workers``), each in a thread of the publishing process that only waits for it,
+and a run goes beside another only while the publish stays within its memory bound
+(``room_beside_me``).
 A failed run, or Ctrl-C (which reaches the main thread only), kills the runs still going
 (``InFlight``) instead of waiting for them.
 
@@ -25,13 +27,23 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 #: Pagefind runs at once, at most: the machine has 2 cores, and each run takes 130-200 MB.
 WORKERS = 2
+#: Pagefind's memory for one page of a part (measured: about 180 KB, Pagefind 1.5.2).
+RUN_BYTES = 180 * 2**10
+#: Pagefind's memory besides its pages.
+RUN_BASE = 24 * 2**20
+#: The most a publish may hold (issue 12, at 10,000 items): the publishing process, its
+#: children (the Pelican child while it runs) and the Pagefind runs together.
+BUDGET = 400 * 2**20
 #: Memory to keep free per run at once: Pagefind's peak, its pages in scratch, the bundle.
 RUN_MEMORY = 400 * 2**20
+#: How often a run waiting for room looks again (a run's end wakes it at once).
+WAIT_S = 0.5
 #: A memory file system for the pages Pagefind reads (used when it has room).
 SCRATCH = Path("/dev/shm")
 SCRATCH_PREFIX = "kpu-pagefind-"
@@ -92,22 +104,35 @@ class InFlight:
     thread) does not reach it; ``stop`` kills what runs and refuses what would start.
     """
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._running: set[subprocess.Popen[str]] = set()
+    def __init__(self, room: Callable[[int], bool] | None = None) -> None:
+        self._lock = threading.Condition()
+        self._running: dict[subprocess.Popen[str], int] = {}  # each with the memory it needs
         self._stopped = False
+        self._room = room
 
     def run(
-        self, command: list[str], timeout: float, env: dict[str, str] | None = None
+        self,
+        command: list[str],
+        timeout: float,
+        env: dict[str, str] | None = None,
+        need: int = 0,
     ) -> subprocess.CompletedProcess[str]:
-        """Run ``command`` like ``subprocess.run`` (output captured as text; ``env``: its own)."""
+        """Run ``command`` like ``subprocess.run`` (output captured as text; ``env``: its own).
+
+        ``need``: the memory the run will take. With ``room`` (given the memory the runs
+        going and this one need together), a run starts beside others only when ``room``
+        says they fit; it waits for one to end otherwise. A run with none going always
+        starts.
+        """
         with self._lock:
+            while self._running and not self._stopped and not self._fits(need):
+                self._lock.wait(WAIT_S)
             if self._stopped:
                 raise OSError(errno.ECANCELED, "pembuatan indeks dihentikan")
             process = subprocess.Popen(
                 command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
             )
-            self._running.add(process)
+            self._running[process] = need
         try:
             out, err = process.communicate(timeout=timeout)
         except BaseException:
@@ -116,8 +141,12 @@ class InFlight:
             raise
         finally:
             with self._lock:
-                self._running.discard(process)
+                self._running.pop(process, None)
+                self._lock.notify_all()
         return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+    def _fits(self, need: int) -> bool:
+        return self._room is None or self._room(sum(self._running.values()) + need)
 
     def stop(self) -> None:
         """Kill every running process; later ``run`` calls raise at once."""
@@ -125,6 +154,24 @@ class InFlight:
             self._stopped = True
             for process in self._running:
                 process.kill()
+            self._lock.notify_all()
+
+
+def room_beside_me(need: int) -> bool:
+    """Tell whether runs needing ``need`` bytes fit beside this process within ``BUDGET``.
+
+    Why: a first publish at 10,000 items peaked at 400-404 MB (PSS sum) with two runs at
+    once (the publishing process 148 MB beside parts of 125 and 131 MB); the runs are
+    counted by what they will need (``RUN_BYTES`` a page), not by what a run just started
+    holds yet. Where /proc cannot tell, the cores decide, as in ``workers``.
+    """
+    own = kb_field("/proc/self/status", "VmRSS:")
+    return own is None or own + need <= BUDGET
+
+
+def run_need(pages: int) -> int:
+    """Return the memory a Pagefind run over ``pages`` pages takes (its estimate)."""
+    return pages * RUN_BYTES + RUN_BASE
 
 
 def one_core() -> dict[str, str]:

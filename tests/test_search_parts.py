@@ -211,6 +211,7 @@ def four_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     """A machine with cores and memory to spare: only WORKERS bounds the runs."""
     monkeypatch.setattr(search_runs, "_cores", lambda: 4)
     monkeypatch.setattr(search_runs, "_available", lambda: 8 * search_runs.RUN_MEMORY)
+    monkeypatch.setattr(search_runs, "BUDGET", 2**40)
 
 
 @pytest.mark.parametrize(
@@ -259,6 +260,54 @@ def test_parts_are_indexed_two_at_once_never_more(
         "bagian-02/",
     ]
     assert audit_search(output, approved_pages(built)) == []
+
+
+def test_a_run_goes_beside_another_only_within_the_memory_bound(
+    built: Site,
+    output: Path,
+    small_parts: None,
+    four_cores: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Room for this process and one run, not two: the parts are indexed one after another.
+
+    A publish's tree may hold 400 MB (issue 12); two runs at once beside a large
+    publishing process went over it at 10,000 items. Counted here: Pagefind processes
+    alive at once (started, not yet ended), whatever the threads waiting for room do.
+    """
+    own = search_runs.kb_field("/proc/self/status", "VmRSS:")
+    assert own is not None
+    alive, most, lock = [0], [0], threading.Lock()
+    real = search_runs.subprocess.Popen
+
+    class Counted(real):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            with lock:
+                alive[0] += 1
+                most[0] = max(most[0], alive[0])
+
+        def communicate(self, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return super().communicate(*args, **kwargs)
+            finally:
+                with lock:
+                    alive[0] -= 1
+
+    monkeypatch.setattr(search_runs.subprocess, "Popen", Counted)
+    one = search_runs.run_need(1)  # a part of one page (``small_parts``)
+    monkeypatch.setattr(search_runs, "BUDGET", own + one + one // 2)
+    publishing.search.index_site(output, manifest(built), None)
+    assert most[0] == 1
+    assert [record["url"] for record in records(output)] == sorted(
+        f"/berita/berita-{name}/" for name in ITEMS
+    )
+    assert audit_search(output, approved_pages(built)) == []
+    monkeypatch.setattr(search_runs, "BUDGET", own + 3 * one)  # room for two: both go
+    shutil.rmtree(output / "pagefind")
+    alive[0] = most[0] = 0
+    publishing.search.index_site(output, manifest(built), None)
+    assert most[0] == 2
 
 
 def _scratches(output: Path, monkeypatch: pytest.MonkeyPatch) -> list[search_runs.Scratch]:
