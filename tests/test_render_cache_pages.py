@@ -95,6 +95,12 @@ def _settings(site: Site, extra: str = "") -> tuple[Path, Path]:
     return cached, plain
 
 
+def _with_plugin(site: Site, name: str, text: str) -> tuple[Path, Path]:
+    """Write a plugin of the site's own (``text``); return both settings files loading it."""
+    (site.root / f"{name}.py").write_text(text)
+    return _settings(site, f"sys.path.insert(0, str(site_root))\nPLUGINS = [*PLUGINS, {name!r}]\n")
+
+
 def _cache(site: Site) -> Path:
     return site.root.parent / "render-cache"
 
@@ -247,9 +253,7 @@ def register():
 
 def test_with_an_unknown_feed_plugin_every_feed_is_made_as_without_cache(site: Site) -> None:
     _site(site)
-    (site.root / "umpan_hak_cipta.py").write_text(FEED_PLUGIN)
-    extra = "sys.path.insert(0, str(site_root))\nPLUGINS = [*PLUGINS, 'umpan_hak_cipta']\n"
-    cached, plain = _settings(site, extra)
+    cached, plain = _with_plugin(site, "umpan_hak_cipta", FEED_PLUGIN)
     _build(site, cached, {"HAK_CIPTA": "Satu"})
     after = _build(site, cached, {"HAK_CIPTA": "Dua"})
     feeds = _stats(site)["umpan"]
@@ -697,9 +701,7 @@ def register():
 def test_rendering_many_pages_frees_their_cycles_every_twenty_renders(site: Site) -> None:
     """After a theme change every page is rendered again; its cycles must not pile up."""
     _site(site)
-    (site.root / "hitung_gc.py").write_text(GC_PLUGIN)
-    extra = "sys.path.insert(0, str(site_root))\nPLUGINS = [*PLUGINS, 'hitung_gc']\n"
-    cached, _plain = _settings(site, extra)
+    cached, _plain = _with_plugin(site, "hitung_gc", GC_PLUGIN)
     log = site.root.parent / "gc.log"
     _build(site, cached, {"KPU_GC_LOG": str(log)})  # the first build: every page rendered
     stats = _stats(site)
