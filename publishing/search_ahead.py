@@ -18,7 +18,7 @@ manifest's, gives another key, and ``index_site`` makes that part itself. A fail
 only leaves the part to ``index_site``.
 
 Memory: a run ahead goes beside the child at its largest, so it starts only while the
-child, this process and the run's estimate (``RUN_BYTES`` a page) stay within
+child, this process and the run's estimate (``search_runs.run_need``) stay within
 ``BUDGET``, the bound a publish keeps at 10,000 items (docs/publishing.md, "Memory of a
 publish"); otherwise the part waits for ``index_site``, after the child has ended.
 """
@@ -36,7 +36,7 @@ from . import search
 from . import search_parts as parts
 from . import search_runs as runs
 from .item_notice import wait_for
-from .search_runs import BUDGET, RUN_BASE, RUN_BYTES
+from .search_runs import BUDGET
 from .tree import OutputFile, digest_now
 
 
@@ -120,7 +120,7 @@ class IndexAhead:
     def fits(self, pages: int) -> bool:
         """Tell whether a run over ``pages`` pages fits beside the child within ``BUDGET``."""
         held = held_now()
-        fits = held is not None and held + pages * RUN_BYTES + RUN_BASE <= BUDGET
+        fits = held is not None and held + runs.run_need(pages) <= BUDGET
         return fits and runs.room_for_one()
 
 

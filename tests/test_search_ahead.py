@@ -259,7 +259,7 @@ def test_a_run_goes_ahead_only_when_its_estimate_fits(
     ahead = IndexAhead(tmp_path, tmp_path / NOTICE, tmp_path / "cache")
     held = search_ahead.held_now()
     assert held is not None
-    run = 600 * search_ahead.RUN_BYTES + search_ahead.RUN_BASE  # a part of 600 pages
+    run = search_runs.run_need(600)  # a part of 600 pages
     monkeypatch.setattr(search_ahead, "BUDGET", held + run + 40 * 2**20)
     assert ahead.fits(600)
     monkeypatch.setattr(search_ahead, "BUDGET", held + run - 40 * 2**20)
