@@ -65,7 +65,9 @@ def build(c: Context, settings: str = "pelicanconf.py") -> None:
     for line in held_lines(manifest):
         print(line)
     full_list = ROOT / PROBLEMS_FILE  # the first problems on screen, all of them here
-    for line in report_problems(manifest, full_list, shown(full_list), result.log):
+    for line in report_problems(
+        manifest, full_list, shown(full_list), result.log, warnings=result.warnings
+    ):
         print(line)
 
 
@@ -146,7 +148,9 @@ def publish(
     for skipped in result.skipped:
         print(f"  Dilewati (bukan berkas biasa, tidak diterbitkan): {skipped}")
     full_list = path.parent / PUBLISH_PROBLEMS_FILE  # the first problems on screen, all here
-    for line in report_problems(result.manifest, full_list, shown(full_list)):
+    for line in report_problems(
+        result.manifest, full_list, shown(full_list), warnings=result.warnings
+    ):
         print(line)
     if result.interrupted is not None:
         raise stopped_exit(result.interrupted, FINISHED_FIRST.replace("{what}", "penerbitan"))

@@ -75,6 +75,9 @@ class BuildResult:
     #: Wall seconds of the build's parts ("build.pelican": the child, "build.after":
     #: index, compressed copies and audit), for bench/ (``PublishResult.seconds``).
     seconds: Mapping[str, float] = field(default_factory=dict)
+    #: What plugins warned about files whose items were still published (the theme's
+    #: unreadable dates and statuses), as ``Finding.as_dict()`` rows (publishing/problems.py).
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
 
 #: Build manifests kept in ``var/builds/`` (the last good one is also ``gate-manifest.json``).
@@ -280,7 +283,8 @@ def build_site(
         _swap(staging, output)
         _keep_manifest(manifest_path, state)
         seconds = {"build.pelican": ended - started, "build.after": time.perf_counter() - ended}
-        return BuildResult(output, manifest, log, rooted(files, output), seconds)
+        warnings = list(outcome["warnings"]) if outcome else []
+        return BuildResult(output, manifest, log, rooted(files, output), seconds, warnings)
     except OSError as error:
         if not is_storage(error):
             raise

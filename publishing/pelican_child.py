@@ -46,6 +46,10 @@ SKIPPED = {
 FATAL = "%s: %s"
 #: Pelican's ``main()`` logs an interrupted run only as a warning, then returns 0.
 INTERRUPTED = "Keyboard interrupt received. Exiting."
+#: The log record field of a plugin's warning about one file (``approval_gate.errors``'
+#: ``LOGGED_FINDING``, spelled here because the gate is not importable before Pelican
+#: runs; tests/test_build_warnings.py keeps the two the same).
+LOGGED_FINDING = "kpu_temuan"
 #: The parent's pid, set by build.py: the child checks it is still the parent's.
 PARENT_VARIABLE = "KPU_PELICAN_PARENT"
 _PR_SET_PDEATHSIG = 1
@@ -75,9 +79,14 @@ class Outcome(logging.Handler):
         self.fatal: dict[str, Any] | None = None
         self.skipped: list[dict[str, Any]] = []
         self.errors: list[dict[str, str]] = []
+        self.warnings: list[dict[str, Any]] = []  # plugins' findings that publish the item
 
     def emit(self, record: logging.LogRecord) -> None:
         """Sort one record; a record that cannot be sorted is itself an error."""
+        found = getattr(record, LOGGED_FINDING, None)
+        if record.levelno == logging.WARNING and isinstance(found, dict):
+            self.warnings.append(warning_of(found))
+            return
         if record.levelno < logging.ERROR and record.msg != INTERRUPTED:
             return
         try:
@@ -133,7 +142,24 @@ class Outcome(logging.Handler):
             "fatal": self.fatal,
             "skipped": self.skipped,
             "errors": self.errors,
+            "warnings": self.warnings,
         }
+
+
+def warning_of(found: dict[str, Any]) -> dict[str, Any]:
+    """Return a logged finding as the result carries it: its five fields, as text or None.
+
+    A plugin's record is data from anywhere in the build; only these fields, of these
+    types, reach the result (and so the screen).
+    """
+    line = found.get("line")
+    return {
+        "path": str(found.get("path") or "?"),
+        "line": line if type(line) is int and line > 0 else None,
+        "item": None if found.get("item") is None else str(found["item"]),
+        "message": str(found.get("message") or ""),
+        "hint": str(found.get("hint") or ""),
+    }
 
 
 def describe(error: BaseException) -> dict[str, Any]:

@@ -212,7 +212,11 @@ def read_result(path: Path) -> dict[str, Any] | None:
         isinstance(result.get(key), kind) for key, kind in _SHAPE.items()
     ):
         return None
-    if not all(isinstance(entry, dict) for entry in result["skipped"] + result["errors"]):
+    warnings = result.setdefault("warnings", [])  # the plugins' findings (pelican_child.py)
+    if not isinstance(warnings, list):
+        return None
+    rows = result["skipped"] + result["errors"] + warnings
+    if not all(isinstance(entry, dict) for entry in rows):
         return None
     return result
 

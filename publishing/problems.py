@@ -8,12 +8,19 @@ both into one sorted list. ``invoke build`` shows the first ``SHOWN`` problems a
 writes the whole list, the held items with their reasons, and Pelican's own error
 lines (what "lihat catatan build" points to) to ``var/masalah-build.txt``; the
 publish summary can show the same lines from its manifest.
+
+Warnings are the other list: a file whose item was published all the same, without the
+part that could not be read (a regulation's date of enactment written ``26-01-2024``,
+an announcement's period that is not a period). The theme logs each with its file and
+line (site_theme/notices.py ``make_warn``); the build's child collects them as data
+(``BuildResult.warnings``), and the same commands show them after the problems and
+keep them in the same file, so the web admin sees them at every build and publish.
 """
 
 from __future__ import annotations
 
 import errno
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -83,6 +90,25 @@ def problems(manifest: Mapping[str, Any]) -> list[Problem]:
     return sorted(found.values(), key=lambda p: (p.path, p.line or 0, p.message))
 
 
+def warned(rows: Iterable[Mapping[str, Any]]) -> list[Problem]:
+    """Return the plugins' warnings of a build (``BuildResult.warnings``) as problems.
+
+    Each is a file whose item was published without the part that could not be read
+    (the theme's dates, statuses and addresses); sorted by file and line, each once.
+    """
+    found: dict[str, Problem] = {}
+    for row in rows:
+        line = row.get("line")
+        problem = Problem(
+            str(row.get("path") or "?"),
+            line if isinstance(line, int) and line > 0 else None,
+            str(row.get("message") or ""),
+            str(row.get("hint") or ""),
+        )
+        found.setdefault(problem.render(), problem)
+    return sorted(found.values(), key=lambda p: (p.path, p.line or 0, p.message))
+
+
 def held_lines(manifest: Mapping[str, Any], indent: str = "  ") -> list[str]:
     """Return ``ditahan: item: reason`` for every item the build left out."""
     return [
@@ -117,6 +143,32 @@ def screen_lines(
     return lines
 
 
+def warning_lines(
+    listed: list[Problem], full_list: str, shown: int = SHOWN, unwritten: str = ""
+) -> list[str]:
+    """Return what a command prints of the warnings: a count, the first ``shown``, the file.
+
+    Unlike a problem, a warning held nothing back: the item is published, without the
+    part named, until the file is corrected (and approved again).
+    """
+    if not listed:
+        return []
+    lines = [
+        f"Ada {len(listed)} peringatan; itemnya tetap terbit, tetapi tanpa bagian yang "
+        "tidak dapat dibaca:"
+    ]
+    lines += [f"  ~ {problem.render()}" for problem in listed[:shown]]
+    rest = len(listed) - shown
+    more = f"… dan {rest} lainnya. " if rest > 0 else ""
+    where = (
+        f"Daftar lengkap TIDAK dapat ditulis ke {full_list} ({unwritten})."
+        if unwritten
+        else f"Daftar lengkap: {full_list}."
+    )
+    lines.append(f"  {more}{where}")
+    return lines
+
+
 def _when(manifest: Mapping[str, Any]) -> str:
     """Return when the build ran, as ``2026-11-24 10:00 WIB`` (or nothing if unknown)."""
     try:
@@ -126,12 +178,18 @@ def _when(manifest: Mapping[str, Any]) -> str:
     return wib_text(moment)
 
 
-def full_text(manifest: Mapping[str, Any], listed: list[Problem], log: str = "") -> str:
-    """Return the content of the full list file: problems, held items, Pelican's errors."""
+def full_text(
+    manifest: Mapping[str, Any],
+    listed: list[Problem],
+    log: str = "",
+    warnings: list[Problem] | None = None,
+) -> str:
+    """Return the content of the full list file: problems, held items, warnings, Pelican's."""
     held = held_lines(manifest)
+    warnings = warnings or []
     lines = [
         f"Catatan masalah build {_when(manifest)}: {len(listed)} masalah, "
-        f"{len(held)} item ditahan.",
+        f"{len(held)} item ditahan{f', {len(warnings)} peringatan' if warnings else ''}.",
         "Setiap masalah hanya menahan item yang terkena; item lain tetap terbit.",
         "",
         f"Masalah ({len(listed)}):",
@@ -140,6 +198,13 @@ def full_text(manifest: Mapping[str, Any], listed: list[Problem], log: str = "")
         f"Item ditahan ({len(held)}):",
         *held,
     ]
+    if warnings:
+        lines += [
+            "",
+            f"Peringatan ({len(warnings)}; itemnya tetap terbit tanpa bagian yang tidak "
+            "dapat dibaca):",
+            *(f"  ~ {problem.render()}" for problem in warnings),
+        ]
     pelican = [line for line in log.splitlines() if line.startswith(_PELICAN_LEVELS)]
     if pelican:
         lines += ["", "Catatan Pelican tentang berkas yang dilewati (apa adanya):"]
@@ -148,24 +213,32 @@ def full_text(manifest: Mapping[str, Any], listed: list[Problem], log: str = "")
 
 
 def report_problems(
-    manifest: Mapping[str, Any], full_list: Path, shown_as: str | None = None, log: str = ""
+    manifest: Mapping[str, Any],
+    full_list: Path,
+    shown_as: str | None = None,
+    log: str = "",
+    warnings: Iterable[Mapping[str, Any]] = (),
 ) -> list[str]:
     """Write the full list to ``full_list`` and return the lines for the screen.
 
-    A build without problems removes the file of an earlier build, so the file always
-    describes the last build. ``shown_as`` is how the screen names the file (relative
-    to where the person stands). A file that cannot be written costs only the file:
-    the screen still shows the first problems and says why the rest are not kept.
+    ``warnings``: the build's ``BuildResult.warnings`` (``warned``), listed after the
+    problems. A build without problems or warnings removes the file of an earlier
+    build, so the file always describes the last build. ``shown_as`` is how the screen
+    names the file (relative to where the person stands). A file that cannot be written
+    costs only the file: the screen still shows the first ones and says why the rest
+    are not kept.
     """
-    listed = problems(manifest)
+    listed, cautions = problems(manifest), warned(warnings)
     name = shown_as or str(full_list)
     try:
-        if not listed:
+        if not listed and not cautions:
             full_list.unlink(missing_ok=True)
             return []
         full_list.parent.mkdir(parents=True, exist_ok=True)
-        full_list.write_text(full_text(manifest, listed, log), encoding="utf-8")
+        full_list.write_text(full_text(manifest, listed, log, cautions), encoding="utf-8")
     except OSError as error:
         why = _WHY.get(error.errno or 0) or error.strerror or str(error)
-        return screen_lines(listed, name, unwritten=why)
-    return screen_lines(listed, name)
+        return screen_lines(listed, name, unwritten=why) + warning_lines(
+            cautions, name, unwritten=why
+        )
+    return screen_lines(listed, name) + warning_lines(cautions, name)

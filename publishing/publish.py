@@ -109,6 +109,9 @@ class PublishResult:
     cleaned: list[str] = field(default_factory=list)  # what killed publishes left at the target
     completed: list[str] = field(default_factory=list)  # earlier releases whose record it wrote
     interrupted: int | None = None  # a signal that arrived during the switch (finished first)
+    #: The build's warnings: items published without a part that could not be read
+    #: (``BuildResult.warnings``; ``invoke publish`` shows them, publishing/problems.py).
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _sealed_build(run: Run, target: str | None, release: str, moment: datetime) -> Built:
@@ -267,6 +270,7 @@ def _built(run: Run, target: str | None, dry_run: bool, allow_withdrawal: bool) 
             release, dry_run, chosen, manifest, plan, None, output, seconds=run.seconds
         )
         outcome.commit, outcome.skipped = run.commit, list(built.sealed.skipped)
+        outcome.warnings = list(built.result.warnings)
         outcome.withdrawn = withdrawn
         if not dry_run:
             _deploy(run, built, outcome, moment)

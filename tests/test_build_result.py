@@ -24,7 +24,7 @@ import pytest
 from pelican.contents import Article
 from pelican.settings import read_settings
 
-from approval_gate.api import AnchorError, ConfigError, ExitCode
+from approval_gate.api import LOGGED_FINDING, AnchorError, ConfigError, ExitCode
 import publishing.search
 from publishing import pelican_child
 from publishing.build import (
@@ -257,6 +257,24 @@ def test_child_reports_the_fatal_error_whole_and_every_other_error(collected: An
     assert result["errors"] == [{"level": "ERROR", "message": "Ada yang salah: 42"}]
 
 
+def test_child_keeps_a_plugins_warning_on_a_file_as_data_and_nothing_else(
+    collected: Any,
+) -> None:
+    outcome, _ = collected
+    theme = logging.getLogger("site_theme.theme")
+    found = {"path": "content/r.md", "line": 4, "item": "r.md", "message": "M.", "hint": "H."}
+    theme.warning("%s", "content/r.md:4: M. H.", extra={LOGGED_FINDING: found})
+    odd = {"path": ["x"], "line": "7", "message": 3, "lain": "?"}  # a plugin's odd record
+    theme.warning("aneh", extra={LOGGED_FINDING: odd})
+    theme.error("%s", "galat", extra={LOGGED_FINDING: found})  # an error stays an error
+    result = outcome.result(0)
+    assert result["warnings"] == [
+        found,
+        {"path": "['x']", "line": None, "item": None, "message": "3", "hint": ""},
+    ]
+    assert result["errors"] == [{"level": "ERROR", "message": "galat"}]
+
+
 # -- whole builds --------------------------------------------------------------------------
 
 
@@ -280,6 +298,34 @@ def built(site: Site, project: Path) -> Site:
     done = invoke_build(project, site.settings)
     assert done.returncode == 0, done.stderr
     return site
+
+
+@pytest.mark.slow
+def test_invoke_build_shows_what_the_theme_could_not_read_with_file_and_line(
+    built: Site, project: Path
+) -> None:
+    built.article(
+        "regulasi/salah.md",
+        "Regulasi Salah",
+        "Ringkasan.",
+        category="Regulasi",
+        nomor="3",
+        tahun="2O24",
+    )
+    built.approve_all("regulasi/salah.md")
+    done = invoke_build(project, built.settings, cwd=project)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    start = lines.index(
+        "Ada 1 peringatan; itemnya tetap terbit, tetapi tanpa bagian yang tidak dapat dibaca:"
+    )
+    assert lines[start + 1 :] == [
+        "  ~ content/regulasi/salah.md:5: Tahun '2O24' tidak dapat dibaca; regulasi ini tidak "
+        "masuk penelusuran per tahun. (Tulis tahun dengan angka, seperti 2024. Perbaiki baris "
+        "itu, lalu minta persetujuan ulang.)",
+        "  Daftar lengkap: var/masalah-build.txt.",
+    ]
+    assert lines[start + 1] in (project / "var" / "masalah-build.txt").read_text()
 
 
 @pytest.mark.slow

@@ -6,8 +6,9 @@ and arguments (as ``publishing/pelican_child.py`` does for the build, whose tabl
 "file skipped" templates it shares), never by parsing English text. A file Pelican
 skipped becomes a ``Finding`` on that file, with the line when the reason names a value
 found in it; noise that only repeats what the gate already reports (an attachment that
-cannot be relocated or found) is dropped; anything else is kept, in Pelican's words,
-attributed to the item whose page was being written.
+cannot be relocated or found) is dropped; a plugin's warning that carries its finding
+(``LOGGED_FINDING``: the theme's unreadable dates) is kept as that finding; anything else
+is kept, in Pelican's words, attributed to the item whose page was being written.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import re
 import sys
 from pathlib import Path
 
-from approval_gate.api import Finding, KpuError
+from approval_gate.api import LOGGED_FINDING, Finding, KpuError
 
-from publishing.pelican_child import SKIPPED, content_relative
+from publishing.pelican_child import SKIPPED, content_relative, warning_of
 
 #: Records that only repeat what the gate's findings already say (attachments that are
 #: missing or cannot be relocated, links to missing files), what the preview says itself
@@ -182,7 +183,13 @@ class PelicanLog(logging.Handler):
         args = record.args if isinstance(record.args, tuple) else ()
         template = record.msg if isinstance(record.msg, str) else ""
         known = SKIPPED.get(template)
-        if known and record.levelno >= logging.ERROR and len(args) > known[1]:
+        logged = getattr(record, LOGGED_FINDING, None)
+        if isinstance(logged, dict):  # a plugin's warning on one file (the theme's dates)
+            row = warning_of(logged)
+            self.notes.append(
+                Finding(row["path"], row["message"], row["hint"], row["line"], row["item"])
+            )
+        elif known and record.levelno >= logging.ERROR and len(args) > known[1]:
             reason, at, detail = known
             item = self.item(args[at])
             handled = sys.exc_info()[1]  # "Could not process" is logged inside ``except``

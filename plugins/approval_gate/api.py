@@ -9,7 +9,8 @@ signature libraries.
 What is here, by concern:
 
 * errors and exit codes: ``KpuError`` (the base of every family in the project),
-  ``ExitCode``, the gate's families and ``Finding``;
+  ``ExitCode``, the gate's families, ``Finding`` and ``LOGGED_FINDING`` (the log record
+  field that carries one);
 * settings: the option engine (``options``), ``load_settings``, ``read_settings_file``;
 * the clock (``WIB``, ``now``) and the SOP's facts (``ROLE_IDS``, ``KINDS``);
 * trust: the roster, the anchor, signatures, the allowed-signers file;
@@ -45,6 +46,7 @@ _EXPORTS: dict[str, str] = {
             "SigningError",
             "UnknownItem",
             "Finding",
+            "LOGGED_FINDING",
         ),
         "errors",
     ),
@@ -329,6 +331,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         Finding,
         GateError,
         KpuError,
+        LOGGED_FINDING,
         RosterError,
         SigningError,
         UnknownItem,

@@ -127,6 +127,14 @@ class UnknownItem(KpuError):
     exit_code = ExitCode.UNKNOWN_ITEM
 
 
+#: The log record attribute that carries a ``Finding.as_dict()`` (``logger.warning(...,
+#: extra={LOGGED_FINDING: ...})``): a plugin's warning about one file that leaves its item
+#: published (the theme's unreadable dates and statuses). The build's Pelican child and
+#: the preview's log handler collect such records as data, never by parsing the text, so
+#: ``invoke build``, ``invoke publish`` and the preview can show them with file and line.
+LOGGED_FINDING = "kpu_temuan"
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem with one input file; the affected item is left out, not the site."""

@@ -15,6 +15,7 @@ No module here imports Pelican (theme.py is the glue).
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -23,6 +24,8 @@ from datetime import date, datetime
 from typing import Any
 
 from babel.dates import format_date
+
+from approval_gate.api import LOGGED_FINDING, Finding
 
 from .formats import LOCALE, tanggal
 
@@ -132,17 +135,23 @@ def line_of(path: str, key: str) -> int | None:
     return None
 
 
-def make_warn(log: Callable[[str], None], root: str) -> Warn:
+def make_warn(logger: logging.Logger, content: str) -> Warn:
     """Return a ``Warn`` that logs ``content/x.md:8: message hint`` (file and line).
 
     A warning never stops the build: the item is published without the unreadable part.
+    The record also carries the warning as a ``Finding`` (``LOGGED_FINDING``), which the
+    build's child and the preview collect as data: ``invoke build``, ``invoke publish``
+    and the preview show it to the people who can fix the file (publishing/problems.py).
+    ``content`` is the site's content folder (Pelican's ``PATH``).
     """
+    root = os.path.dirname(os.path.abspath(content))
 
     def warn(item: Any, key: str, message: str, hint: str) -> None:
         source = str(getattr(item, "source_path", "") or "")
         shown = os.path.relpath(source, root).replace(os.sep, "/") if source else "?"
+        inside = os.path.relpath(source, content).replace(os.sep, "/") if source else None
         line = line_of(source, key) if source else None
-        where = f"{shown}:{line}" if line else shown
-        log(f"{where}: {message} {hint}".strip())
+        finding = Finding(shown, message, hint, line, inside)
+        logger.warning("%s", finding.render(), extra={LOGGED_FINDING: finding.as_dict()})
 
     return warn

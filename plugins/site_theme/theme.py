@@ -155,7 +155,7 @@ def _annotate(generators: list[Any], build: Build) -> None:
     settings = generators[0].settings
     listed = [a for g in generators for a in getattr(g, "articles", []) or []]
     translated = [a for g in generators for a in getattr(g, "translations", []) or []]
-    warn = notices.make_warn(logger.warning, str(Path(settings["PATH"]).resolve().parent))
+    warn = notices.make_warn(logger, str(Path(settings["PATH"]).resolve()))
     kind = build.settings.announcement_kind
     notices.annotate([*listed, *translated], kind, _today(settings), warn)
     regulasi = kind_by_id("regulasi")
