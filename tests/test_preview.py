@@ -72,6 +72,36 @@ def test_item_waiting_for_the_sekretaris_shows_who_signed_and_who_is_next(site: 
     assert "Disetujui sesuai SOP" not in html and "Persetujuan terbit" not in html
 
 
+def test_the_sekretaris_sees_what_the_site_would_leave_out_of_a_regulation(site: Site) -> None:
+    site.article(
+        "regulasi/pkpu.md",
+        "PKPU Kampanye",
+        "Ringkasan.",
+        category="Regulasi",
+        slug="pkpu",
+        nomor="3",
+        tahun="2024",
+        ditetapkan="26-01-2024",
+    )
+    site.approve_all("regulasi/pkpu.md", ROLES[:2])
+    site.article(ITEM, "Rapat Pleno", "Isi TOKENRAPAT.")
+    site.approve_all(ITEM, ROLES[:2])
+    done = preview(site)
+    _, text = panel(page(site, "regulasi/pkpu/"))
+    warned = (
+        "Peringatan"
+        "Bagian berikut tidak dapat dibaca dan tidak tampil di situs sampai naskahnya "
+        "diperbaiki:"
+        "content/regulasi/pkpu.md:7: Tanggal penetapan '26-01-2024' tidak dapat dibaca; "
+        "regulasi ini tetap terbit tanpa tanggal penetapan. Tulis sebagai TTTT-BB-HH "
+        "(mis. 2024-01-26). Perbaiki baris itu, lalu minta persetujuan ulang."
+    )
+    assert warned in text
+    assert "content/regulasi/pkpu.md:7: Tanggal penetapan '26-01-2024'" in done.stdout
+    _, clean = panel(page(site, URL))
+    assert "Berikutnya: Sekretaris" in clean and "Peringatan" not in clean
+
+
 def test_rejected_item_shows_the_reason_and_goes_back_to_the_writer(site: Site) -> None:
     site.article(ITEM, "Rapat Pleno", "Isi.")
     site.approve_all(ITEM, ROLES[:2])

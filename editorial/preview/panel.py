@@ -32,6 +32,9 @@ class ItemRecord:
     change: Change | None  # for a stale item: what changed since the approval
     handoff: Handoff | None
     draft: bool  # "Status: draft" in the metadata: never published, even when approved
+    #: What the theme could not read of the item (a regulation's date): it would be
+    #: published without it (problems.PelicanLog ``warned``).
+    warnings: tuple[Finding, ...] = ()
 
 
 def when(moment: datetime) -> str:
@@ -224,6 +227,18 @@ def _finding(finding: Finding) -> str:
     return f"<li><code>{escape(where)}</code>: {escape(finding.message)}{hint}</li>"
 
 
+def _warnings(record: ItemRecord) -> str:
+    """Return what the site would leave out of the item, for the approvers to see first."""
+    if not record.warnings:
+        return ""
+    rows = "".join(_finding(f) for f in record.warnings)
+    return (
+        '<section class="kpu-pratinjau-peringatan"><h3>Peringatan</h3><p>Bagian berikut '
+        "tidak dapat dibaca dan tidak tampil di situs sampai naskahnya diperbaiki:</p>"
+        f"<ul>{rows}</ul></section>"
+    )
+
+
 def panel_html(record: ItemRecord, roster: Roster, now: datetime) -> str:
     """Return the approval panel: who signed, who is next, rejections, changes, message."""
     verdict = record.verdict
@@ -243,6 +258,7 @@ def panel_html(record: ItemRecord, roster: Roster, now: datetime) -> str:
         "</ul></section>"
         if findings
         else "",
+        _warnings(record),
         "</aside>",
     ]
     return "".join(parts)

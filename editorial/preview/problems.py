@@ -164,12 +164,13 @@ class PelicanLog(logging.Handler):
         self.fallback = fallback  # where a problem of no item is reported (settings file)
         self.skips: dict[str, Finding] = {}
         self.notes: list[Finding] = []
+        self.warned: dict[str, list[Finding]] = {}  # this run's logged findings, by item
         self.failures: list[str] = []  # this run's errors that no item explains
         self.current: str | None = None  # the item whose page is being written
 
     def start_run(self) -> None:
         """Forget the previous run's notes (skip reasons are kept, see above)."""
-        self.notes, self.failures = [], []
+        self.notes, self.failures, self.warned = [], [], {}
 
     def emit(self, record: logging.LogRecord) -> None:
         """Sort one record; one that cannot be sorted is kept as it was logged."""
@@ -186,9 +187,10 @@ class PelicanLog(logging.Handler):
         logged = getattr(record, LOGGED_FINDING, None)
         if isinstance(logged, dict):  # a plugin's warning on one file (the theme's dates)
             row = warning_of(logged)
-            self.notes.append(
-                Finding(row["path"], row["message"], row["hint"], row["line"], row["item"])
-            )
+            found = Finding(row["path"], row["message"], row["hint"], row["line"], row["item"])
+            self.notes.append(found)
+            if found.item is not None:  # shown on the item's panel too (panel.py)
+                self.warned.setdefault(found.item, []).append(found)
         elif known and record.levelno >= logging.ERROR and len(args) > known[1]:
             reason, at, detail = known
             item = self.item(args[at])

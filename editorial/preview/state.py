@@ -199,4 +199,5 @@ class PreviewState:
             change,
             made,
             getattr(content, "status", "") == "draft",
+            tuple(self.log.warned.get(item, ())),
         )
