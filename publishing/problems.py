@@ -126,21 +126,17 @@ def screen_lines(
     """
     if not listed:
         return []
-    lines = [
-        f"Ada {len(listed)} catatan masalah; hanya item yang terkena yang ditahan, "
-        "item lain tetap terbit:"
-    ]
-    lines += [f"  ! {problem.render()}" for problem in listed[:shown]]
-    rest = len(listed) - shown
-    more = f"… dan {rest} lainnya. " if rest > 0 else ""
     where = (
         f"Daftar lengkap TIDAK dapat ditulis ke {full_list} ({unwritten}); "
         "semuanya tampil di 'invoke status'."
         if unwritten
         else f"Daftar lengkap: {full_list}; rincian per item: 'invoke status'."
     )
-    lines.append(f"  {more}{where}")
-    return lines
+    head = (
+        f"Ada {len(listed)} catatan masalah; hanya item yang terkena yang ditahan, "
+        "item lain tetap terbit:"
+    )
+    return _on_screen(head, "!", listed, shown, where)
 
 
 def warning_lines(
@@ -153,18 +149,23 @@ def warning_lines(
     """
     if not listed:
         return []
-    lines = [
-        f"Ada {len(listed)} peringatan; itemnya tetap terbit, tetapi tanpa bagian yang "
-        "tidak dapat dibaca:"
-    ]
-    lines += [f"  ~ {problem.render()}" for problem in listed[:shown]]
-    rest = len(listed) - shown
-    more = f"… dan {rest} lainnya. " if rest > 0 else ""
     where = (
         f"Daftar lengkap TIDAK dapat ditulis ke {full_list} ({unwritten})."
         if unwritten
         else f"Daftar lengkap: {full_list}."
     )
+    head = (
+        f"Ada {len(listed)} peringatan; itemnya tetap terbit, tetapi tanpa bagian yang "
+        "tidak dapat dibaca:"
+    )
+    return _on_screen(head, "~", listed, shown, where)
+
+
+def _on_screen(head: str, mark: str, listed: list[Problem], shown: int, where: str) -> list[str]:
+    """Return ``head``, the first ``shown`` of ``listed`` marked ``mark``, then ``where``."""
+    lines = [head, *(f"  {mark} {problem.render()}" for problem in listed[:shown])]
+    rest = len(listed) - shown
+    more = f"… dan {rest} lainnya. " if rest > 0 else ""
     lines.append(f"  {more}{where}")
     return lines
 

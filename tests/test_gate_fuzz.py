@@ -403,6 +403,28 @@ def test_a_build_without_problems_removes_the_last_list(tmp_path: Path) -> None:
     assert not full.exists()
 
 
+def test_warnings_alone_are_listed_after_the_problems_and_kept_in_the_file(
+    tmp_path: Path,
+) -> None:
+    full = tmp_path / "var" / "masalah-terbit.txt"
+    clean = {"findings": [], "excluded": []}
+    rows = [
+        {"path": f"content/regulasi/r{n:02}.md", "line": 6, "message": "Tahun 'x'.", "hint": "H."}
+        for n in range(SHOWN + 5)
+    ]
+    lines = report_problems(clean, full, "var/masalah-terbit.txt", warnings=[*rows, rows[0]])
+    assert lines[0] == (
+        f"Ada {SHOWN + 5} peringatan; itemnya tetap terbit, tetapi tanpa bagian yang tidak "
+        "dapat dibaca:"
+    )
+    assert lines[1] == "  ~ content/regulasi/r00.md:6: Tahun 'x'. (H.)"  # each once
+    assert len(lines) == SHOWN + 2
+    assert lines[-1] == "  … dan 5 lainnya. Daftar lengkap: var/masalah-terbit.txt."
+    kept = full.read_text()
+    assert "0 masalah, 0 item ditahan, 25 peringatan." in kept
+    assert kept.count("  ~ content/regulasi/") == SHOWN + 5
+
+
 def test_a_list_that_cannot_be_written_still_shows_the_first_problems(tmp_path: Path) -> None:
     (tmp_path / "var").write_text("sebuah berkas, bukan folder")
     lines = report_problems(FEW, tmp_path / "var" / "masalah-build.txt", "var/masalah-build.txt")
