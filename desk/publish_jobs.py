@@ -26,9 +26,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from approval_gate.api import ExitCode, now, wib_text
+from approval_gate.api import ExitCode, now, process_alive, wib_text
 
-from publishing.build import process_alive
 
 #: Runs the command, then records its exit code atomically (``$1``: the rc file).
 WRAPPER = 'rc="$1"; shift; "$@"; code=$?; echo "$code" > "$rc.tmp"; mv "$rc.tmp" "$rc"'

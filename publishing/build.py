@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from approval_gate.api import ExitCode, MachineCache, dump_bytes
+from approval_gate.api import ExitCode, MachineCache, dump_bytes, process_alive
 
 from . import compress_store, heap, interrupts
 from .audit import audit_output
@@ -130,17 +130,6 @@ def _clear_stale(output: Path) -> None:
         if kind in ("staging", "old") and owner.split("-")[0].isdigit():
             if not process_alive(int(owner.split("-")[0])):
                 shutil.rmtree(stale, ignore_errors=True)
-
-
-def process_alive(pid: int) -> bool:
-    """Tell whether process ``pid`` still exists (another user's counts as alive)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _listed(

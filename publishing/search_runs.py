@@ -31,6 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from approval_gate.api import process_alive
+
 #: Pagefind runs at once, at most: the machine has 2 cores, and each run takes 130-200 MB.
 WORKERS = 2
 #: Pagefind's memory for one page of a part (measured: about 180 KB, Pagefind 1.5.2).
@@ -239,12 +241,5 @@ def _sweep(folder: Path) -> None:
             ours = stale.lstat().st_uid == os.getuid()
         except OSError:
             continue
-        if ours and pid.isdigit() and not _alive(int(pid)):
+        if ours and pid.isdigit() and not process_alive(pid):
             shutil.rmtree(stale, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    """Tell whether ``pid`` exists (build.py's one check; imported here, build imports us)."""
-    from .build import process_alive
-
-    return process_alive(pid)

@@ -65,6 +65,7 @@ _EXPORTS: dict[str, str] = {
             "read_stored",
             "reading_ahead",
             "writer_gone",
+            "process_alive",
         ),
         "atomic",
     ),
@@ -283,6 +284,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     from .atomic import (
         NEW_FILE,
         OPEN_FOLDER,
+        process_alive,
         read_stored,
         reading_ahead,
         write_new,

@@ -17,7 +17,8 @@ holds: only a regular file, never through a symlink, never waiting
 on a FIFO planted in its place, whole in one read of the size it has when opened.
 ``read_ahead`` opens stored files the same way only to have the kernel read them ahead
 (``reading_ahead``: on a thread of its own).
-``writer_gone`` tells when a leftover named with its writer's process id may be removed.
+``writer_gone`` tells when a leftover named with its writer's process id may be removed
+(``process_alive``, the project's one check that a process still runs).
 """
 
 from __future__ import annotations
@@ -164,17 +165,27 @@ def reading_ahead(
     return finish
 
 
-def writer_gone(pid: str) -> bool:
-    """Tell whether the process that was writing a leftover file (``pid``, its digits) ended.
+def process_alive(pid: int | str) -> bool:
+    """Tell whether process ``pid`` may still run: the one check of the whole project.
 
-    A leftover named with its writer's process id (a killed build's list or pack) may be
-    removed only then; another user's process, or a number that is no process id, counts
-    as still writing, and its file is left alone.
+    Another user's process, or a number that is no process id, counts as running: what
+    depends on the answer (removing a leftover, a job shown as ended) waits rather than
+    err.
     """
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
-        return True
-    except (OSError, OverflowError, ValueError):
         return False
+    except (OSError, OverflowError, ValueError):
+        return True
+    return True
+
+
+def writer_gone(pid: str) -> bool:
+    """Tell whether the process that was writing a leftover file (``pid``, its digits) ended.
+
+    A leftover named with its writer's process id (a killed build's list or pack) may be
+    removed only then (``process_alive``).
+    """
+    return not process_alive(pid)
     return False
