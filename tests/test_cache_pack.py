@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from approval_gate.api import MachineCache, cache_key, finish_packs
+from approval_gate.api import MachineCache, cache_key, finish_packs, process_alive, writer_gone
 from sitekit import PACK_HEAD as HEAD, PACK_MAGIC as MAGIC, PACK_ROW, pack_rows as _rows
 
 RECORD = PACK_ROW.size
@@ -161,3 +163,12 @@ def test_the_packs_unchecked_data_come_in_the_order_the_build_read_them(tmp_path
     # only to warm what the next build reads (page_files.py); nothing counted as a read
     assert MachineCache(tmp_path, "uji").unchecked_packed() == [entries[k] for k in order]
     assert MachineCache(tmp_path, "kosong").unchecked_packed() == []
+
+
+def test_a_leftover_is_removed_only_once_its_writer_has_ended() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # ended and reaped: its pid names no process
+    assert process_alive(os.getpid()) and not writer_gone(str(os.getpid()))
+    assert not process_alive(child.pid) and writer_gone(str(child.pid))
+    for odd in ("x", str(2**70)):  # no process id: counted as still writing, left alone
+        assert process_alive(odd) and not writer_gone(odd)
