@@ -188,4 +188,3 @@ def writer_gone(pid: str) -> bool:
     removed only then (``process_alive``).
     """
     return not process_alive(pid)
-    return False
