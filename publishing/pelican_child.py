@@ -30,6 +30,7 @@ import signal
 import sys
 import tempfile
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -146,7 +147,7 @@ class Outcome(logging.Handler):
         }
 
 
-def warning_of(found: dict[str, Any]) -> dict[str, Any]:
+def warning_of(found: Mapping[str, Any]) -> dict[str, Any]:
     """Return a logged finding as the result carries it: its five fields, as text or None.
 
     A plugin's record is data from anywhere in the build; only these fields, of these

@@ -29,6 +29,7 @@ from typing import Any
 from approval_gate.api import wib_text
 
 from .faults import REASONS
+from .pelican_child import warning_of
 
 #: Where the full list of the last build's problems is kept, beside var/build-gagal.log.
 PROBLEMS_FILE = Path("var") / "masalah-build.txt"
@@ -97,14 +98,8 @@ def warned(rows: Iterable[Mapping[str, Any]]) -> list[Problem]:
     (the theme's dates, statuses and addresses); sorted by file and line, each once.
     """
     found: dict[str, Problem] = {}
-    for row in rows:
-        line = row.get("line")
-        problem = Problem(
-            str(row.get("path") or "?"),
-            line if isinstance(line, int) and line > 0 else None,
-            str(row.get("message") or ""),
-            str(row.get("hint") or ""),
-        )
+    for row in map(warning_of, rows):  # the child's own reading of a logged finding
+        problem = Problem(row["path"], row["line"], row["message"], row["hint"])
         found.setdefault(problem.render(), problem)
     return sorted(found.values(), key=lambda p: (p.path, p.line or 0, p.message))
 
