@@ -49,6 +49,7 @@ from .pelican_run import (
 from .search import FOLDER, SearchIndexError, index_site
 from .search_ahead import IndexAhead
 from .settled import Settled
+from .targets import Looking
 from .tree import Listing, OutputFile, list_output, rooted
 
 __all__ = [
@@ -78,6 +79,8 @@ class BuildResult:
     #: What plugins warned about files whose items were still published (the theme's
     #: unreadable dates and statuses), as ``Finding.as_dict()`` rows (publishing/problems.py).
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    #: What ``look_ahead`` found while the audit ran (``Target.ahead``), or None.
+    ahead: Any = None
 
 
 #: Build manifests kept in ``var/builds/`` (the last good one is also ``gate-manifest.json``).
@@ -179,6 +182,22 @@ def _nothing() -> None:
     """Stand in for a warmer that was never started."""
 
 
+def _beside(look_ahead: Callable[[], Looking | None] | None) -> Looking | None:
+    """Start the target's look at its live site, to run while the audit runs here.
+
+    Why: the audit (0.6 s at 5,000 items) and the plan's walk of the live release are
+    both Python on one core and neither needs the other (issue 12): the local target
+    walks in a small process of its own (targets/local_look.py). A look that cannot
+    start only leaves the plan to look itself, as it did before.
+    """
+    if look_ahead is None:
+        return None
+    try:
+        return look_ahead()
+    except OSError:  # the plan looks again and says what is wrong
+        return None
+
+
 def build_site(
     settings_file: Path,
     output: Path,
@@ -191,6 +210,7 @@ def build_site(
     sealed: Sealed | None = None,
     compression: Compression | None = None,
     warm: WarmChild | None = None,
+    look_ahead: Callable[[], Looking | None] | None = None,
 ) -> BuildResult:
     """Build the gated site into ``output``, replacing it only when the gate vouches.
 
@@ -204,7 +224,9 @@ def build_site(
     ``sealed`` (a sealed publish's input) makes the audit account for every output file.
     ``compression`` (a publish's choice) defaults to the settings file's; ``search=False``
     writes no compressed copies either. ``warm``: a Pelican child a publish started
-    earlier (pelican_run.py ``WarmChild``), used if it fits.
+    earlier (pelican_run.py ``WarmChild``), used if it fits. ``look_ahead`` (a target's:
+    the live site as its plan will need it) is started before the audit and runs while
+    the output is audited (``_beside``); its answer is ``BuildResult.ahead``.
     """
     build_id = uuid.uuid4().hex
     # read before the build, so a wrong PUBLISH_COMPRESS stops it before Pelican runs
@@ -216,6 +238,7 @@ def build_site(
     copies_ahead: Callable[[], None] = _nothing  # joined however the build ends
     compressing = how if search else OFF
     linked: CopiesAhead | None = None  # its store closed however the build ends
+    beside: Looking | None = None  # the target's look, ended however the build ends
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         _clear_stale(output)
@@ -252,6 +275,9 @@ def build_site(
         if skipped or amend is not None:
             manifest_path.write_bytes(dump_bytes(manifest) + b"\n")
         files = _listed(staging, manifest, state, compressing, search, log, settled.files, linked)
+        copies_ahead()  # the copies are placed: nothing more to read ahead for them
+        copies_ahead = _nothing
+        beside = _beside(look_ahead)  # on the second core while the audit runs
         findings = audit_output(
             staging,
             manifest,
@@ -273,7 +299,9 @@ def build_site(
         _keep_manifest(manifest_path, state)
         seconds = {"build.pelican": ended - started, "build.after": time.perf_counter() - ended}
         warnings = list(outcome["warnings"]) if outcome else []
-        return BuildResult(output, manifest, log, rooted(files, output), seconds, warnings)
+        ahead, beside = beside.result() if beside is not None else None, None
+        listing = rooted(files, output)
+        return BuildResult(output, manifest, log, listing, seconds, warnings, ahead)
     except OSError as error:
         if not is_storage(error):
             raise
@@ -282,6 +310,8 @@ def build_site(
             exit_code=ExitCode.STORAGE,
         ) from None
     finally:
+        if beside is not None:  # a failed build: no plan will use what it finds
+            beside.cancel()
         copies_ahead()
         if linked is not None:  # the copies' store, if the build failed before compressing
             linked.close()

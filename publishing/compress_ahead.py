@@ -39,8 +39,7 @@ from approval_gate.api import read_stored
 from . import compress, compress_store, search_ahead
 from .compress_store import CopyStore
 from .item_notice import LOOK_S, read_notice
-from .settled import Early
-from .tree import OutputFile, Stamp, digest_now
+from .tree import OutputFile, Packed, Stamp, digest_now
 
 #: A placed copy: the SHA-256 of its page (32 bytes) and its own stamp, packed (72 bytes:
 #: 20,000 of them at 10,000 items, held beside the child at its largest).
@@ -62,7 +61,7 @@ class CopiesAhead:
     """
 
     def __init__(
-        self, output: Path, notice: Path, how: compress.Compression, early: Early | None
+        self, output: Path, notice: Path, how: compress.Compression, early: Packed | None
     ) -> None:
         self.output = output
         self.notice = notice

@@ -144,6 +144,7 @@ def _sealed_build(run: Run, target: str | None, release: str, moment: datetime) 
                 run.var / "compress-cache",
             ),
             warm=warm,
+            look_ahead=ready.target.look_ahead,  # the live site, for the plan (build.py)
         )
     if result.manifest.get("sealed") is not True:
         raise SealError(
@@ -263,6 +264,7 @@ def _built(run: Run, target: str | None, dry_run: bool, allow_withdrawal: bool) 
     output, chosen, manifest = built.result.output, built.ready.target, built.result.manifest
     try:
         chosen.known = built.result.files  # hashed once by the build (publishing/tree.py)
+        chosen.ahead = built.result.ahead  # the live site, looked at during the audit
         plan = chosen.plan(output)
         run.lap("plan")
         withdrawn = rails_after_plan(run, built, plan, allow_withdrawal=allow_withdrawal)

@@ -17,7 +17,7 @@ being written when the walk reaches it is left for the listing after the child (
 "racily clean" rule git applies to its index for the same reason). What the walk finds
 is only ever a hint; a file it could not read, or that vanished, is simply not in it.
 
-The hashes are held packed (``Early``), 72 bytes a file, because they are held at the
+The hashes are held packed (``tree.Packed``), 72 bytes a file, because they are held at the
 moment that sets a publish's peak memory: the end of Pelican's writing, when the child
 is at its largest. As ``OutputFile`` entries they took about 620 bytes each, 16 MB for
 the 26,000 files of a 10,000-item site (docs/publishing.md, "Memory of a publish").
@@ -25,13 +25,11 @@ the 26,000 files of a 10,000-item site (docs/publishing.md, "Memory of a publish
 
 from __future__ import annotations
 
-import struct
 import threading
 import time
-from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from .tree import OutputFile, Stamp, hashed_file, stamp_of, walk
+from .tree import Packed, hashed_file, stamp_of, walk
 
 #: How long a file must have been left alone before it is hashed early (seconds).
 QUIET_S = 1.0
@@ -39,54 +37,11 @@ QUIET_S = 1.0
 PAUSE_S = 0.5
 
 
-#: A stamp packed: device, inode and size unsigned, the two times signed (nanoseconds).
-_STAMP = struct.Struct("<QQQqq")
-
-
-class Early(Mapping[str, OutputFile]):
-    """Files hashed early, each kept as its SHA-256 (32 bytes) and packed stamp (40 bytes).
-
-    A hint for ``tree.list_output`` (``known``), never a listing of the folder: each
-    lookup makes a new ``OutputFile`` from the packed bytes, with the hash and the stamp
-    exactly as they were read.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.root = folder
-        self._packed: dict[str, bytes] = {}
-
-    def add(self, rel: str, sha256: str, stamp: Stamp) -> None:
-        """Keep the hash of the file ``rel`` as it was when its ``stamp`` was taken."""
-        self._packed[rel] = bytes.fromhex(sha256) + _STAMP.pack(*stamp)
-
-    def __getitem__(self, rel: str) -> OutputFile:
-        packed = self._packed[rel]
-        stamp: Stamp = _STAMP.unpack_from(packed, 32)
-        return OutputFile(rel, self.root, stamp[2], packed[:32].hex(), stamp)
-
-    def names(self) -> list[str]:
-        """Return the files hashed so far (a copy: the walk goes on adding to them)."""
-        return list(self._packed)
-
-    def get(self, rel: str, default: OutputFile | None = None) -> OutputFile | None:  # type: ignore[override]
-        """Return the entry of ``rel``, or ``default`` (without raising for each miss)."""
-        return self[rel] if rel in self._packed else default
-
-    def __contains__(self, rel: object) -> bool:
-        return rel in self._packed
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._packed)
-
-    def __len__(self) -> int:
-        return len(self._packed)
-
-
 class Settled:
     """Hash the settled files of ``folder`` in a thread until ``stop``; ``files`` holds them."""
 
     def __init__(self, folder: Path) -> None:
-        self.files = Early(folder)  # a hint for list_output, never whole
+        self.files = Packed(folder)  # a hint for list_output, never whole
         self._folder = folder
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="kpu-hash-awal", daemon=True)

@@ -23,6 +23,7 @@ import hashlib
 import mimetypes
 import os
 import stat
+import struct
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -235,6 +236,97 @@ class Listing(dict[str, OutputFile]):
         self.links: list[str] = []
 
 
+#: A stamp packed: device, inode and size unsigned, the two times signed (nanoseconds).
+_STAMP = struct.Struct("<QQQqq")
+#: One packed file: its SHA-256 and its stamp.
+_PACKED = 32 + _STAMP.size
+
+
+class Packed(Mapping[str, OutputFile]):
+    """Files of one folder, each kept as its SHA-256 (32 bytes) and packed stamp (40 bytes).
+
+    Why: a listing's ``OutputFile`` entries take about 620 bytes each, 16 MB for the
+    26,000 files of a 10,000-item site, and some listings are held while a publish's
+    memory is at its peak (settled.py: the hashes taken while Pelican runs) or cross a
+    pipe (targets/local.py: the live release, listed in a fork). Each lookup makes a new
+    ``OutputFile`` from the packed bytes, with the hash and the stamp exactly as they were
+    read; ``sha256`` and ``stamp`` give one part without making it.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._packed: dict[str, bytes] = {}
+
+    def wire(self) -> bytes:
+        """Return the files as bytes (each path, a NUL, 72 packed bytes): ``from_wire``."""
+        return b"".join(
+            rel.encode("utf-8", "surrogateescape") + b"\0" + packed
+            for rel, packed in self._packed.items()
+        )
+
+    @classmethod
+    def from_wire(cls, root: Path, wire: bytes) -> Packed:
+        """Return the files ``wire`` or ``wire_output`` wrote (each path, a NUL, 72 bytes).
+
+        ValueError when ``wire`` is not such a list.
+        """
+        packed, at, size = cls(root), 0, _PACKED
+        while at < len(wire):
+            end = wire.index(b"\0", at)
+            if end + 1 + size > len(wire):
+                raise ValueError("daftar berkas terpotong")
+            packed._packed[wire[at:end].decode("utf-8", "surrogateescape")] = wire[
+                end + 1 : end + 1 + size
+            ]
+            at = end + 1 + size
+        return packed
+
+    def add(self, rel: str, sha256: str, stamp: Stamp) -> None:
+        """Keep the hash of the file ``rel`` as it was when its ``stamp`` was taken.
+
+        ValueError for a hash that is not 64 hex digits or a stamp that does not pack.
+        """
+        digest = bytes.fromhex(sha256)
+        if len(digest) != 32:
+            raise ValueError(f"bukan SHA-256: {sha256!r}")
+        try:
+            self._packed[rel] = digest + _STAMP.pack(*stamp)
+        except struct.error as error:
+            raise ValueError(str(error)) from None
+
+    def __getitem__(self, rel: str) -> OutputFile:
+        packed = self._packed[rel]
+        stamp: Stamp = _STAMP.unpack_from(packed, 32)
+        return OutputFile(rel, self.root, stamp[2], packed[:32].hex(), stamp)
+
+    def sha256(self, rel: str) -> str | None:
+        """Return the SHA-256 of ``rel`` (hex), or None when it is not here."""
+        packed = self._packed.get(rel)
+        return None if packed is None else packed[:32].hex()
+
+    def stamp(self, rel: str) -> Stamp:
+        """Return the stamp of ``rel`` (KeyError when it is not here)."""
+        stamp: Stamp = _STAMP.unpack_from(self._packed[rel], 32)
+        return stamp
+
+    def names(self) -> list[str]:
+        """Return the files kept so far (a copy: a walk may go on adding to them)."""
+        return list(self._packed)
+
+    def get(self, rel: str, default: OutputFile | None = None) -> OutputFile | None:  # type: ignore[override]
+        """Return the entry of ``rel``, or ``default`` (without raising for each miss)."""
+        return self[rel] if rel in self._packed else default
+
+    def __contains__(self, rel: object) -> bool:
+        return rel in self._packed
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._packed)
+
+    def __len__(self) -> int:
+        return len(self._packed)
+
+
 def fresh(files: Mapping[str, OutputFile] | None, output: Path) -> Listing | None:
     """Return ``files`` if it is a complete listing of ``output`` itself, else None.
 
@@ -272,12 +364,39 @@ def list_output(
     top = output / under if under else output
     if not top.is_dir():
         return files
-    known = known or {}
+    prefix = f"{under.strip('/')}/" if under else ""
+    for file in _entries(output, top, prefix, known or {}, files.links):
+        files[file.rel] = file
+    return files
+
+
+def wire_output(output: Path, known: Mapping[str, OutputFile] | None = None) -> bytes:
+    """Return ``list_output(output, known)`` as ``Packed``'s bytes (``Packed.from_wire``).
+
+    For a listing made in another process (targets/local_look.py, the live release) or
+    held long: built in one growing buffer, never a whole listing of entries. Symlinks
+    are left out (never published).
+    """
+    wire = bytearray()
+    if output.is_dir():
+        for file in _entries(output, output, "", known or {}, []):
+            name = file.rel.encode("utf-8", "surrogateescape")
+            wire += name + b"\0" + bytes.fromhex(file.sha256) + _STAMP.pack(*file.stamp)
+    return bytes(wire)
+
+
+def _entries(
+    output: Path, top: Path, prefix: str, known: Mapping[str, OutputFile], links: list[str]
+) -> Iterator[OutputFile]:
+    """Yield the entry of each regular file under ``top``, hashing only what is not known.
+
+    The symlinks that lead to a file are added to ``links`` (never published, but audited).
+    """
     root, here = output, True  # the last root compared (a listing shares one Path per root)
-    for rel, entry in _walk(str(top), f"{under.strip('/')}/" if under else ""):
+    for rel, entry in _walk(str(top), prefix):
         if entry.is_symlink():
             if entry.is_file():
-                files.links.append(rel)
+                links.append(rel)
             continue
         if not entry.is_file():
             continue
@@ -286,11 +405,8 @@ def list_output(
         if unchanged(before, stamp):
             if before.root is not root:  # compared once per Path object, not per file
                 root, here = before.root, before.root == output
-            if here:  # the very same entry: an MD5 worked out already is kept
-                files[rel] = before
-            else:
-                files[rel] = OutputFile(rel, output, stamp[2], before.sha256, stamp)
+            # the very same entry where it is the same folder: an MD5 worked out is kept
+            yield before if here else OutputFile(rel, output, stamp[2], before.sha256, stamp)
         else:
             sha, status = hashed_file(entry.path)  # the stamp of the file actually read
-            files[rel] = OutputFile(rel, output, status.st_size, sha, stamp_of(status))
-    return files
+            yield OutputFile(rel, output, status.st_size, sha, stamp_of(status))

@@ -23,7 +23,7 @@ from publishing.compress import Compression, compress_output
 from publishing.compress_ahead import CopiesAhead
 from publishing.item_notice import NOTICE
 from publishing.search import SearchIndexError
-from publishing.settled import Early
+from publishing.tree import Packed
 from publishing.tree import list_output
 from searchkit import LEAK, approved_pages, built_news, manifest
 from sitekit import Keys, Site
@@ -52,7 +52,7 @@ def _ahead(output: Path, pages: list[str] | None, how: Compression) -> CopiesAhe
     notice = output.parent / NOTICE
     if pages is not None:
         notice.write_text(json.dumps({"pages": pages}), encoding="utf-8")
-    ahead = CopiesAhead(output, notice, how, Early(output))
+    ahead = CopiesAhead(output, notice, how, Packed(output))
     with ahead:
         if pages is not None:
             assert ahead.done.wait(60)
@@ -87,7 +87,7 @@ def test_the_files_the_child_has_left_alone_get_theirs_before_its_notice(
     """A first build: the settled files are compressed while the child still writes."""
     how = Compression(True, tmp_path / "cache")
     output = _folder(tmp_path / "1")
-    early = Early(output)
+    early = Packed(output)
     for rel, file in list_output(output).items():  # what settled.py hashed so far
         early.add(rel, file.sha256, file.stamp)
     notice = output.parent / NOTICE
@@ -233,7 +233,7 @@ def test_the_thread_takes_only_what_the_child_leaves_idle(tmp_path: Path) -> Non
     """It runs at niceness 19, that thread only: the child keeps its core."""
     how = _kept(tmp_path)
     output = _folder(tmp_path / "2")
-    with CopiesAhead(output, output.parent / NOTICE, how, Early(output)) as ahead:
+    with CopiesAhead(output, output.parent / NOTICE, how, Packed(output)) as ahead:
         thread = ahead._thread.native_id
         for _ in range(200):  # until the thread has lowered itself (its first step)
             stat = Path(f"/proc/self/task/{thread}/stat").read_text().rpartition(")")[2]

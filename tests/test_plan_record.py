@@ -27,7 +27,7 @@ from publishing.targets.local import (
     plan_local,
     rollback_local,
 )
-from publishing.targets.local_record import read_record, record_path
+from publishing.targets.local_record import FORMAT, read_record, record_path
 
 
 def _site(folder: Path, pages: dict[str, str]) -> Path:
@@ -135,10 +135,11 @@ def test_without_a_trustworthy_record_the_live_release_is_hashed(
         record.unlink()
     elif how == "forged":  # the record says the tampered file is the new one; its seal fails
         blob = record.read_bytes()
-        entries = json.loads(blob[32:])
+        entries = tree.Packed.from_wire(live.parent, blob[32 + len(FORMAT) :])
         live.write_text("X")
-        entries["berita/b/index.html"][1] = list(tree.stamp_of(live.stat()))
-        record.write_bytes(blob[:32] + json.dumps(entries).encode())
+        sha = entries.sha256("berita/b/index.html") or ""
+        entries.add("berita/b/index.html", sha, tree.stamp_of(live.stat()))
+        record.write_bytes(blob[:32] + FORMAT + entries.wire())
     elif how == "other-release":  # a genuine record, copied beside another release
         deploy_local(_site(tmp_path / "b0", {"index.html": "lain"}), target, "r0", seal=seal)
         rollback_local(target, "r1")
@@ -237,24 +238,49 @@ def test_a_file_swapped_for_a_symlink_during_the_walk_is_never_hashed_through_it
         tree.list_output(staging)
 
 
-def test_the_record_shares_only_equal_strings_with_the_new_listing(
-    tmp_path: Path, seal: MachineCache
+def test_a_record_of_the_old_format_is_no_record_and_the_next_one_is_read(
+    tmp_path: Path, seal: MachineCache, hashed: list[str]
 ) -> None:
-    """Sharing the new listing's strings saves memory, never changes what the record says."""
+    """A record written before its format changed (JSON) costs one plan a full hash."""
     target = tmp_path / "situs"
     deploy_local(_site(tmp_path / "b1", PAGES), target, "r1", seal=seal)
-    output = _site(tmp_path / "b2", {**PAGES, "berita/a/index.html": "A2", "baru.html": "x"})
-    new = tree.list_output(output)
-    alone, shared = read_record(target, "r1", seal), read_record(target, "r1", seal, new)
-    assert shared == alone and list(shared) == list(alone)
-    assert {rel: file.stamp for rel, file in shared.items()} == {
-        rel: file.stamp for rel, file in alone.items()
+    old = {
+        rel: [f.sha256, list(f.stamp)]
+        for rel, f in tree.list_output(target / "releases" / "r1").items()
     }
-    same, changed = shared["berita/b/index.html"], shared["berita/a/index.html"]
-    assert same.sha256 is new["berita/b/index.html"].sha256  # one string for both
-    assert same.rel is new["berita/b/index.html"].rel
-    assert changed.sha256 == alone["berita/a/index.html"].sha256
-    assert changed.sha256 != new["berita/a/index.html"].sha256  # the record's own hash
-    assert "baru.html" not in shared
-    plan = plan_local(output, target, compare(output, target, new, seal))
-    assert sorted(plan.upload) == ["baru.html", "berita/a/index.html"]
+    record = record_path(target, "r1")
+    record.write_bytes(seal.seal(json.dumps(old).encode(), f"lokal\0{target}\0r1"))
+    assert read_record(target, "r1", seal) == {}
+    output = _site(tmp_path / "b2", {**PAGES, "baru.html": "x"})
+    known = tree.list_output(output)
+    hashed.clear()
+    plan = plan_local(output, target, compare(output, target, known, seal))
+    assert sorted(hashed) == sorted(str(target / "releases" / "r1" / rel) for rel in PAGES)
+    assert plan.upload == ["baru.html"]
+    deploy_local(output, target, "r2", seal=seal)  # its record in the format of today
+    assert record_path(target, "r2").read_bytes()[32:].startswith(FORMAT)
+    recorded = read_record(target, "r2", seal)
+    assert {rel: (f.sha256, f.stamp) for rel, f in recorded.items()} == {
+        rel: (f.sha256, f.stamp) for rel, f in tree.list_output(target / "releases" / "r2").items()
+    }
+
+
+def test_packed_files_cross_a_pipe_as_they_were_and_refuse_a_cut(tmp_path: Path) -> None:
+    """``tree.Packed``'s bytes keep every path (any bytes but NUL), hash and stamp."""
+    names = {"index.html": "a", "berita/é/x y.html": "b", "aneh\udcff.html": "c"}
+    folder = tmp_path / "f"
+    for rel, text in names.items():
+        path = folder.joinpath(os.fsencode(rel).decode("utf-8", "surrogateescape"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    listed = tree.list_output(folder)
+    wire = tree.wire_output(folder, listed)
+    packed = tree.Packed.from_wire(folder, wire)
+    assert packed.wire() == wire and list(packed) == list(listed)
+    assert {rel: (f.sha256, f.stamp, f.size) for rel, f in packed.items()} == {
+        rel: (f.sha256, f.stamp, f.size) for rel, f in listed.items()
+    }
+    with pytest.raises(ValueError):
+        tree.Packed.from_wire(folder, wire[:-1])
+    with pytest.raises(ValueError):
+        tree.Packed(folder).add("x", "ab", tree.NO_STAMP)  # not a SHA-256

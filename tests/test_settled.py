@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from publishing import build, settled
-from publishing.settled import Early, Settled
+from publishing.settled import Settled
+from publishing.tree import Packed
 from publishing.tree import OutputFile, list_output, stamp_of
 from sitekit import Site
 
@@ -48,7 +49,7 @@ def test_a_file_rewritten_in_place_after_it_was_hashed_is_hashed_again(
 def test_the_packed_hashes_give_back_each_file_exactly_as_it_was_read(tmp_path: Path) -> None:
     """72 bytes a file (settled.py): the hash and every part of the stamp come back whole,
     the largest device and inode numbers and times before 1970 too."""
-    early = Early(tmp_path)
+    early = Packed(tmp_path)
     (tmp_path / "a.html").write_bytes(b"A")
     real = stamp_of((tmp_path / "a.html").stat())
     odd = (2**64 - 1, 2**64 - 2, 2**63, -(2**63), 2**63 - 1)

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from approval_gate.api import ConfigError, ExitCode, KpuError, options
 
@@ -81,6 +81,16 @@ class Sent:
     deleted: int = 0
 
 
+class Looking(Protocol):
+    """A target's look at its live site under way (``Target.look_ahead``)."""
+
+    def result(self) -> Any:
+        """Wait for the look; return what it found (None: nothing, the plan looks itself)."""
+
+    def cancel(self) -> None:
+        """End the look; its answer is no longer wanted."""
+
+
 class Target(ABC):
     """One configured publishing target (an entry of ``PUBLISH_TARGETS``)."""
 
@@ -92,6 +102,9 @@ class Target(ABC):
     #: ``plan``: a target that lists the output passes it to ``tree.list_output`` so each
     #: file is hashed once per publish. Only a hint: a file changed since is hashed again.
     known: Mapping[str, OutputFile] | None = None
+    #: What ``look_ahead`` found while the build's audit ran (``BuildResult.ahead``), set
+    #: by the publish before ``plan``; None when it found nothing or did not run.
+    ahead: Any = None
 
     def __init__(
         self,
@@ -153,6 +166,17 @@ class Target(ABC):
         right before the switch, so Ctrl-C or SIGTERM lets the switch and its records
         finish (the publish releases the hold).
         """
+
+    def look_ahead(self) -> Looking | None:
+        """Start finding what ``plan`` will need of the live site, beside the build's audit.
+
+        Called once the output is listed and before it is audited (publishing/build.py),
+        which takes the answer of what this returns (``result``) after the audit, or ends
+        it (``cancel``) when the build fails; the publish hands the answer back as
+        ``ahead``. Only reading is allowed, and ``plan`` must not rely on the answer if
+        the target changed since. The default finds nothing (None).
+        """
+        return None
 
     def tidy(self) -> list[str]:
         """Remove what killed publishes left at the target; return it, for the summary.

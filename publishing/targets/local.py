@@ -19,11 +19,14 @@ publishing machine's key) with what identifies the file on disk (device, inode, 
 modification and change times). The next plan reuses a recorded hash only for a file
 that is still exactly that file; a file edited, replaced or touched by hand on the
 target, a missing, forged or foreign record all mean hashing that file again, so a plan
-never sends less than what changed.
+never sends less than what changed. The walk that checks each live file against the
+record runs in a small process while the build is audited (``look_live``,
+targets/local_look.py); the plan takes its answer while ``current`` has not moved.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import posixpath
@@ -41,8 +44,9 @@ from .. import interrupts, refit
 from ..failpoints import failpoint
 from ..faults import AGAIN, FULL, failed_path, is_storage, reason, remedy
 from ..meanwhile import alongside
-from ..tree import OutputFile, Stamp, fresh, list_output
-from .local_record import RECORD_KEYS, read_record, record_path, write_record
+from ..tree import OutputFile, Packed, Stamp, fresh, list_output, wire_output
+from .local_look import Live, LocalLook
+from .local_record import RECORD_KEYS, read_record, record_path, recorded, write_record
 from . import Plan, Sent, Target, TargetError, folder, target_options
 
 #: Kept for backwards compatibility with the first tests: the local target's error.
@@ -102,7 +106,19 @@ class Trees:
 
     new: Mapping[str, OutputFile]
     live: str | None  # the release ``current`` pointed at
-    old: Mapping[str, OutputFile]
+    old: Packed  # its files (empty without one): a hash and a stamp each, nothing more
+
+
+def look_live(target: Path, seal: MachineCache | None) -> LocalLook | None:
+    """Start the look at the current release at ``target`` (targets/local_look.py).
+
+    Its record is read and checked here and handed over packed; the look lists the
+    release with the recorded hashes reused. None when no release is live.
+    """
+    live = current_release(target)
+    if not live:
+        return None
+    return LocalLook(live, target / "releases" / live, recorded(target, live, seal))
 
 
 def compare(
@@ -110,24 +126,30 @@ def compare(
     target: Path,
     known: Mapping[str, OutputFile] | None = None,
     seal: MachineCache | None = None,
+    ahead: Live | None = None,
 ) -> Trees:
     """List ``output`` and the current release at ``target``, hashing only what is new.
 
     ``known`` is the build's listing of ``output`` (taken as it is when it is complete and
     of ``output`` itself, ``tree.fresh``); ``seal`` opens the live release's record.
+    ``ahead`` (``look_live``'s answer) is the live release's listing while it is still
+    current.
     """
     live = current_release(target)
     new = fresh(known, output) or list_output(output, known)
-    old: Mapping[str, OutputFile] = {}
-    if live:  # the record shares the new listing's equal strings (``read_record``)
-        old = list_output(target / "releases" / live, read_record(target, live, seal, new))
-    return Trees(new, live, old)
+    if not live:
+        return Trees(new, live, Packed(target))
+    root = target / "releases" / live
+    if ahead is not None and ahead.release == live:
+        with contextlib.suppress(ValueError):  # an answer that does not read: listed here
+            return Trees(new, live, Packed.from_wire(root, ahead.wire))
+    listed = wire_output(root, read_record(target, live, seal))  # as the look lists it
+    return Trees(new, live, Packed.from_wire(root, listed))
 
 
 def _same(trees: Trees, rel: str, file: OutputFile) -> bool:
     """Return whether the live release already has ``file``'s bytes at ``rel``."""
-    before = trees.old.get(rel)
-    return before is not None and before.sha256 == file.sha256
+    return trees.old.sha256(rel) == file.sha256
 
 
 def _expected(trees: Trees) -> dict[str, tuple[str, Stamp, bool]]:
@@ -135,7 +157,7 @@ def _expected(trees: Trees) -> dict[str, tuple[str, Stamp, bool]]:
     expected = {}
     for rel, file in trees.new.items():
         linked = trees.live is not None and _same(trees, rel, file)
-        expected[rel] = (file.sha256, trees.old[rel].stamp if linked else file.stamp, linked)
+        expected[rel] = (file.sha256, trees.old.stamp(rel) if linked else file.stamp, linked)
     return expected
 
 
@@ -262,7 +284,7 @@ def _refit(trees: Trees, live: str, partial: Path, sent: Sent) -> None:
     else goes, and what is missing is linked or copied as ``_assemble`` would.
     """
     linked = {
-        rel: trees.old[rel].stamp[1] for rel, file in trees.new.items() if _same(trees, rel, file)
+        rel: trees.old.stamp(rel)[1] for rel, file in trees.new.items() if _same(trees, rel, file)
     }
 
     def kept(rel: str, entry: os.DirEntry[str]) -> bool:
@@ -387,9 +409,14 @@ class LocalTarget(Target):
         """Return what seals the records of live releases (its key is in this machine's var/)."""
         return MachineCache(self.state / RECORD_KEYS, self.kind)
 
+    def look_ahead(self) -> LocalLook | None:
+        """Start listing the live release for ``plan`` (``look_live``), beside the audit."""
+        return look_live(self.path, self.seal)
+
     def plan(self, output: Path) -> Plan:
         """Compare with the current release (the hashes are kept for ``deploy``)."""
-        self._compared = (output, compare(output, self.path, self.known, self.seal))
+        ahead = self.ahead if isinstance(self.ahead, Live) else None
+        self._compared = (output, compare(output, self.path, self.known, self.seal, ahead))
         return plan_local(output, self.path, self._compared[1])
 
     def deploy(self, output: Path, release: str) -> Sent:
