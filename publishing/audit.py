@@ -129,14 +129,22 @@ def _xml(rel: str) -> bool:
     return rel.endswith(".xml") and rel[rel.rfind("/") + 1 : -4].strip(".") != ""
 
 
+def _yaml(name: str) -> bool:
+    """Return whether ``name``'s suffix is ``.yml`` or ``.yaml`` (as ``posixpath.splitext``).
+
+    ``splitext`` only for names ending so: the audit asks of every file.
+    """
+    return name.endswith((".yml", ".yaml")) and posixpath.splitext(name)[1] in {".yml", ".yaml"}
+
+
 def _private(rel: str, facts: Facts) -> str | None:
     """Return why ``rel`` must never be published whatever its origin, or None."""
     if facts["p"]:
         return "halaman PRATINJAU (dapat memuat item yang belum disetujui) tidak boleh terbit"
-    name = posixpath.basename(rel)
+    name = rel.rpartition("/")[2]  # posixpath.basename, asked of every file
     if rel in PUBLIC_ROSTER:  # only these two places; provenance.py checks their bytes
         name = ""
-    if name in PRIVATE_NAMES or posixpath.splitext(name)[1] in {".yml", ".yaml"} or facts["m"]:
+    if name in PRIVATE_NAMES or _yaml(name) or facts["m"]:
         return "berkas pribadi (kunci, persetujuan, cache atau manifest) tidak boleh terbit"
     return None
 
