@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from approval_gate.api import MachineCache
-from publishing import build, tree
+from publishing import build, side_process, tree
 from publishing.audit import AuditFinding
-from publishing.targets import local, local_look
+from publishing.targets import local
 from publishing.targets.local import (
     LocalTarget,
     compare,
@@ -118,9 +118,9 @@ def test_a_look_that_gives_no_answer_leaves_the_plan_to_look_itself(
     tmp_path: Path, target: Path, seal: MachineCache, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
     if how == "cannot-start":
-        monkeypatch.setattr(local_look.sys, "executable", str(tmp_path / "tidak-ada"))
+        monkeypatch.setattr(side_process.sys, "executable", str(tmp_path / "tidak-ada"))
     elif how == "fails":  # its code cannot be imported
-        monkeypatch.setattr(local_look, "PROJECT", tmp_path / "kosong")
+        monkeypatch.setattr(side_process, "PROJECT", tmp_path / "kosong")
     looking = look_live(target, seal)
     assert looking is not None
     if how == "killed":
@@ -139,7 +139,7 @@ def test_a_look_that_gives_no_answer_leaves_the_plan_to_look_itself(
 def test_a_look_no_longer_wanted_is_ended(target: Path, seal: MachineCache) -> None:
     looking = look_live(target, seal)
     assert isinstance(looking, LocalLook)
-    process = looking._process
+    process = looking._work._process
     assert process is not None
     looking.cancel()
     assert process.returncode is not None  # waited for: no process left behind

@@ -8,48 +8,30 @@ runs, and the plan takes its answer (``compare``, targets/local.py).
 
 Not a fork of the publishing process: at that moment the audit touches most of that
 process's memory, and every page either of two forked processes writes is then held
-twice. Measured at 10,000 items, a fork raised the publish's peak from about 390 MB to
-410-430 MB, over its 400 MB limit. The look is a fresh interpreter that imports only
-``publishing/tree.py`` (the standard library): it holds the record it is given (packed,
-72 bytes a file), its walk and its answer, a few tens of MB.
+twice (publishing/side_process.py). The look is a fresh interpreter that imports only
+``publishing/tree.py``: it holds the record it is given (packed, 72 bytes a file), its
+walk and its answer, about 46 MB at 10,000 items.
 
 The publishing process reads and checks the record itself (its seal needs this machine's
-key) and hands its bytes over as they are on the process's standard input; the answer comes back in
-a file, so the look never waits for the audit to read a pipe. It only reads the release.
-Whatever goes wrong with it (it cannot start, dies, answers nothing or nonsense) costs
-only time: the plan then lists the live release itself, as before.
+key) and hands its bytes over as they are; the look only reads the release. Whatever goes
+wrong with it (it cannot start, dies, answers nothing or nonsense) costs only time: the
+plan then lists the live release itself, as before.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-#: The project folder, so the look imports this tree's ``publishing/tree.py``.
-PROJECT = Path(__file__).resolve().parent.parent.parent
+from ..side_process import SideProcess
 
-#: Run by ``python -I -c``: argv = project folder, release folder, answer file. It ends
-#: with the publishing process (``PR_SET_PDEATHSIG``), so it never outlives the publish.
+#: Lists the release ``ARGS[0]`` with the record on standard input (publishing/tree.py).
 _LOOK = """
-import ctypes, os, signal, sys
-try:
-    ctypes.CDLL(None).prctl(1, int(signal.SIGKILL), 0, 0, 0)
-except (OSError, AttributeError):
-    pass
-if os.getppid() == 1:
-    sys.exit(1)
-sys.path.insert(0, sys.argv[1])
 from pathlib import Path
 from publishing.tree import Packed, wire_output
-root = Path(sys.argv[2])
+root = Path(ARGS[0])
 answer = wire_output(root, Packed.from_wire(root, sys.stdin.buffer.read()))
-with open(sys.argv[3], "xb") as out:
+with open(ANSWER, "xb") as out:
     out.write(answer)
 """
 
@@ -71,41 +53,13 @@ class LocalLook:
 
     def __init__(self, release: str, root: Path, recorded: bytes) -> None:
         self.release = release
-        self._folder = tempfile.mkdtemp(prefix="kpu-lihat-")
-        self._answer = os.path.join(self._folder, "jawaban")
-        self._process: subprocess.Popen[bytes] | None = None
-        try:
-            self._process = subprocess.Popen(
-                [sys.executable, "-I", "-c", _LOOK, str(PROJECT), str(root), self._answer],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                close_fds=True,
-            )
-            assert self._process.stdin is not None
-            with self._process.stdin as handed:
-                handed.write(recorded)
-        except OSError:  # it could not start, or died before it read the record
-            self.cancel()
+        self._work = SideProcess(_LOOK, [str(root)], recorded, "lihat")
 
     def result(self) -> Live | None:
         """Wait for the look; return what it found, or None (the plan looks itself)."""
-        process, self._process = self._process, None
-        try:
-            if process is None or process.wait() != 0:
-                return None
-            with open(self._answer, "rb") as answer:
-                return Live(self.release, answer.read())
-        except OSError:
-            return None
-        finally:
-            shutil.rmtree(self._folder, ignore_errors=True)
+        answer = self._work.result()
+        return None if answer is None else Live(self.release, answer)
 
     def cancel(self) -> None:
         """End the look unless it has ended (its answer is no longer wanted)."""
-        process, self._process = self._process, None
-        if process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            process.wait()
-        shutil.rmtree(self._folder, ignore_errors=True)
+        self._work.cancel()
