@@ -9,7 +9,6 @@ longer wanted costs only time (the plan then looks itself).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -28,15 +27,7 @@ from publishing.targets.local import (
 )
 from publishing.targets.local_look import Live, LocalLook
 from sitekit import Site
-
-PAGES = {"index.html": "beranda", "berita/a/index.html": "A", "berita/b/index.html": "B"}
-
-
-def _site(folder: Path, pages: dict[str, str]) -> Path:
-    for rel, text in pages.items():
-        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-        (folder / rel).write_text(text)
-    return folder
+from test_plan_record import PAGES, changed_by_hand, site_of
 
 
 @pytest.fixture
@@ -48,7 +39,7 @@ def seal(tmp_path: Path) -> MachineCache:
 def target(tmp_path: Path, seal: MachineCache) -> Path:
     """A local target whose live release r1 has PAGES and its sealed record."""
     folder = tmp_path / "situs"
-    deploy_local(_site(tmp_path / "b1", PAGES), folder, "r1", seal=seal)
+    deploy_local(site_of(tmp_path / "b1", PAGES), folder, "r1", seal=seal)
     return folder
 
 
@@ -73,27 +64,20 @@ def test_the_look_finds_the_live_release_as_the_plan_itself_would(
     assert _files(tree.Packed.from_wire(root, answer.wire)) == _files(tree.list_output(root))
 
 
-@pytest.mark.parametrize("how", ["same-size-and-mtime", "deleted", "added"])
+@pytest.mark.parametrize("how", ["same-size-and-mtime", "replaced", "deleted", "added"])
 def test_a_live_file_changed_by_hand_is_hashed_by_the_look(
     tmp_path: Path, target: Path, seal: MachineCache, how: str
 ) -> None:
-    live = target / "current" / "berita" / "b" / "index.html"
-    before = live.stat()
-    if how == "same-size-and-mtime":  # the record's size and time put back: ctime differs
-        live.write_text("X")
-        os.utime(live, ns=(before.st_atime_ns, before.st_mtime_ns))
-    elif how == "deleted":
-        live.unlink()
-    else:
-        (target / "current" / "tambahan.html").write_text("bocor")
+    changed_by_hand(target, how)
     root = target / "releases" / "r1"
     found = tree.Packed.from_wire(root, _answer(target, seal).wire)
     assert _files(found) == _files(tree.list_output(root))
-    output = _site(tmp_path / "b2", PAGES)
+    output = site_of(tmp_path / "b2", PAGES)
     trees = compare(output, target, tree.list_output(output), seal, _answer(target, seal))
     plan = plan_local(output, target, trees)
     expected = {
         "same-size-and-mtime": (["berita/b/index.html"], []),
+        "replaced": (["berita/b/index.html"], []),
         "deleted": (["berita/b/index.html"], []),
         "added": ([], ["tambahan.html"]),
     }
@@ -105,10 +89,10 @@ def test_an_answer_about_another_release_is_not_taken(
 ) -> None:
     """A rollback between the look and the plan: the plan lists the release now live."""
     answer = _answer(target, seal)
-    deploy_local(_site(tmp_path / "b2", {**PAGES, "index.html": "baru"}), target, "r2", seal=seal)
+    deploy_local(site_of(tmp_path / "b2", {**PAGES, "index.html": "baru"}), target, "r2", seal=seal)
     rollback_local(target, "r1")
-    deploy_local(_site(tmp_path / "b3", {"lain.html": "x"}), target, "r3", seal=seal)
-    output = _site(tmp_path / "b4", PAGES)
+    deploy_local(site_of(tmp_path / "b3", {"lain.html": "x"}), target, "r3", seal=seal)
+    output = site_of(tmp_path / "b4", PAGES)
     plan = plan_local(output, target, compare(output, target, None, seal, answer))
     assert (sorted(plan.upload), plan.delete) == (sorted(PAGES), ["lain.html"])
 
@@ -131,7 +115,7 @@ def test_a_look_that_gives_no_answer_leaves_the_plan_to_look_itself(
         answer = Live(answer.release, answer.wire[:-3])
     else:
         assert answer is None
-    output = _site(tmp_path / "b2", {**PAGES, "berita/a/index.html": "A2"})
+    output = site_of(tmp_path / "b2", {**PAGES, "berita/a/index.html": "A2"})
     plan = plan_local(output, target, compare(output, target, None, seal, answer))
     assert plan.upload == ["berita/a/index.html"]
 
@@ -191,7 +175,7 @@ def test_the_local_target_plans_from_the_look_while_it_is_about_the_live_release
     root = tmp_path / "proyek"
     root.mkdir()
     chosen = LocalTarget("lokal", {"path": "situs"}, {}, root, root / "var")
-    deploy_local(_site(tmp_path / "b1", PAGES), chosen.path, "r1", seal=chosen.seal)
+    deploy_local(site_of(tmp_path / "b1", PAGES), chosen.path, "r1", seal=chosen.seal)
     looking = chosen.look_ahead()
     assert looking is not None
     chosen.ahead = looking.result() if looked else None
@@ -203,7 +187,7 @@ def test_the_local_target_plans_from_the_look_while_it_is_about_the_live_release
         return real(folder, known)  # type: ignore[arg-type]
 
     monkeypatch.setattr(local, "wire_output", walking)
-    output = _site(tmp_path / "b2", {**PAGES, "baru.html": "x"})
+    output = site_of(tmp_path / "b2", {**PAGES, "baru.html": "x"})
     chosen.known = tree.list_output(output)
     plan = chosen.plan(output)
     assert plan.upload == ["baru.html"] and plan.unchanged == len(PAGES)

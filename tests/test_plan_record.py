@@ -30,7 +30,8 @@ from publishing.targets.local import (
 from publishing.targets.local_record import FORMAT, read_record, record_path
 
 
-def _site(folder: Path, pages: dict[str, str]) -> Path:
+def site_of(folder: Path, pages: dict[str, str]) -> Path:
+    """Write ``pages`` (path -> text) into ``folder``; return it."""
     for rel, text in pages.items():
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
         (folder / rel).write_text(text)
@@ -62,7 +63,7 @@ def seal(tmp_path: Path) -> MachineCache:
 def test_a_listing_is_reused_after_a_rename_but_never_for_a_changed_file(
     tmp_path: Path, hashed: list[str]
 ) -> None:
-    staging = _site(tmp_path / "staging", PAGES)
+    staging = site_of(tmp_path / "staging", PAGES)
     known = tree.list_output(staging)
     output = staging.rename(tmp_path / "output")
     hashed.clear()
@@ -81,11 +82,11 @@ def test_the_plan_reads_the_live_release_from_its_record(
     tmp_path: Path, seal: MachineCache, hashed: list[str]
 ) -> None:
     target = tmp_path / "situs"
-    deploy_local(_site(tmp_path / "b1", PAGES), target, "r1", seal=seal)
+    deploy_local(site_of(tmp_path / "b1", PAGES), target, "r1", seal=seal)
     assert record_path(target, "r1").is_file()
     assert not (target / "current" / ".kpu-hashes").exists()  # beside the release, not in it
     assert sorted(p.name for p in (target / "releases").iterdir()) == ["r1"]
-    output = _site(tmp_path / "b2", {**PAGES, "berita/a/index.html": "A, diperbaiki"})
+    output = site_of(tmp_path / "b2", {**PAGES, "berita/a/index.html": "A, diperbaiki"})
     known = tree.list_output(output)
     hashed.clear()
     plan = plan_local(output, target, compare(output, target, known, seal))
@@ -93,12 +94,8 @@ def test_the_plan_reads_the_live_release_from_its_record(
     assert (plan.upload, plan.unchanged, plan.delete) == (["berita/a/index.html"], 2, [])
 
 
-@pytest.mark.parametrize("how", ["same-size-and-mtime", "replaced", "deleted", "added"])
-def test_a_live_file_changed_by_hand_is_found(
-    tmp_path: Path, seal: MachineCache, hashed: list[str], how: str
-) -> None:
-    target = tmp_path / "situs"
-    deploy_local(_site(tmp_path / "b1", PAGES), target, "r1", seal=seal)
+def changed_by_hand(target: Path, how: str) -> None:
+    """Change the live release at ``target`` by hand: ``berita/b`` or a file added."""
     live = target / "current" / "berita" / "b" / "index.html"
     before = live.stat()
     if how == "same-size-and-mtime":  # in place, old size and mtime put back: ctime differs
@@ -112,7 +109,16 @@ def test_a_live_file_changed_by_hand_is_found(
         live.unlink()
     else:
         (target / "current" / "tambahan.html").write_text("bocor")
-    output = _site(tmp_path / "b2", PAGES)
+
+
+@pytest.mark.parametrize("how", ["same-size-and-mtime", "replaced", "deleted", "added"])
+def test_a_live_file_changed_by_hand_is_found(
+    tmp_path: Path, seal: MachineCache, hashed: list[str], how: str
+) -> None:
+    target = tmp_path / "situs"
+    deploy_local(site_of(tmp_path / "b1", PAGES), target, "r1", seal=seal)
+    changed_by_hand(target, how)
+    output = site_of(tmp_path / "b2", PAGES)
     plan = plan_local(output, target, compare(output, target, tree.list_output(output), seal))
     if how == "added":
         assert (plan.upload, plan.delete) == ([], ["tambahan.html"])
@@ -128,7 +134,7 @@ def test_without_a_trustworthy_record_the_live_release_is_hashed(
     tmp_path: Path, seal: MachineCache, hashed: list[str], how: str
 ) -> None:
     target = tmp_path / "situs"
-    deploy_local(_site(tmp_path / "b1", PAGES), target, "r1", seal=seal)
+    deploy_local(site_of(tmp_path / "b1", PAGES), target, "r1", seal=seal)
     live = target / "current" / "berita" / "b" / "index.html"
     record = record_path(target, "r1")
     if how == "missing":
@@ -141,13 +147,13 @@ def test_without_a_trustworthy_record_the_live_release_is_hashed(
         entries.add("berita/b/index.html", sha, tree.stamp_of(live.stat()))
         record.write_bytes(blob[:32] + FORMAT + entries.wire())
     elif how == "other-release":  # a genuine record, copied beside another release
-        deploy_local(_site(tmp_path / "b0", {"index.html": "lain"}), target, "r0", seal=seal)
+        deploy_local(site_of(tmp_path / "b0", {"index.html": "lain"}), target, "r0", seal=seal)
         rollback_local(target, "r1")
         shutil.copyfile(record_path(target, "r0"), record)
     else:
         seal = MachineCache(tmp_path / "lain" / "target-cache", "lokal")
     assert read_record(target, "r1", seal) == {}
-    output = _site(tmp_path / "b2", PAGES)
+    output = site_of(tmp_path / "b2", PAGES)
     known = tree.list_output(output)
     hashed.clear()
     plan = plan_local(output, target, compare(output, target, known, seal))
@@ -158,9 +164,9 @@ def test_without_a_trustworthy_record_the_live_release_is_hashed(
 
 def test_after_a_rollback_the_plan_is_still_exact(tmp_path: Path, seal: MachineCache) -> None:
     target = tmp_path / "situs"
-    first = _site(tmp_path / "b1", PAGES)
+    first = site_of(tmp_path / "b1", PAGES)
     deploy_local(first, target, "r1", seal=seal)
-    second = _site(tmp_path / "b2", {**PAGES, "berita/a/index.html": "A2"})
+    second = site_of(tmp_path / "b2", {**PAGES, "berita/a/index.html": "A2"})
     deploy_local(second, target, "r2", seal=seal)
     rollback_local(target, "r1")
     plan = plan_local(second, target, compare(second, target, tree.list_output(second), seal))
@@ -173,7 +179,7 @@ def test_the_local_target_records_each_release_and_drops_old_records(tmp_path: P
         "situs", {"path": str(tmp_path / "web"), "keep": 1}, {}, root, root / "var"
     )
     for number in (1, 2):
-        output = _site(tmp_path / f"b{number}", {**PAGES, "index.html": f"beranda {number}"})
+        output = site_of(tmp_path / f"b{number}", {**PAGES, "index.html": f"beranda {number}"})
         target.known = tree.list_output(output)
         plan = target.plan(output)
         assert plan.upload == (["index.html"] if number == 2 else sorted(PAGES))
@@ -190,7 +196,7 @@ def test_the_local_target_records_each_release_and_drops_old_records(tmp_path: P
 def test_a_file_changed_behind_the_walk_is_hashed_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hashed: list[str], how: str
 ) -> None:
-    staging = _site(tmp_path / "staging", PAGES)
+    staging = site_of(tmp_path / "staging", PAGES)
     page = staging / "berita/a/index.html"
     if how == "grown-as-it-was-read":  # written to right after the walk hashed it
         real = tree.hashed_file
@@ -221,7 +227,7 @@ def test_a_file_changed_behind_the_walk_is_hashed_again(
 def test_a_file_swapped_for_a_symlink_during_the_walk_is_never_hashed_through_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    staging = _site(tmp_path / "staging", PAGES)
+    staging = site_of(tmp_path / "staging", PAGES)
     secret = tmp_path / "rahasia.txt"
     secret.write_text("kunci")
     real = tree._walk
@@ -243,7 +249,7 @@ def test_a_record_of_the_old_format_is_no_record_and_the_next_one_is_read(
 ) -> None:
     """A record written before its format changed (JSON) costs one plan a full hash."""
     target = tmp_path / "situs"
-    deploy_local(_site(tmp_path / "b1", PAGES), target, "r1", seal=seal)
+    deploy_local(site_of(tmp_path / "b1", PAGES), target, "r1", seal=seal)
     old = {
         rel: [f.sha256, list(f.stamp)]
         for rel, f in tree.list_output(target / "releases" / "r1").items()
@@ -251,7 +257,7 @@ def test_a_record_of_the_old_format_is_no_record_and_the_next_one_is_read(
     record = record_path(target, "r1")
     record.write_bytes(seal.seal(json.dumps(old).encode(), f"lokal\0{target}\0r1"))
     assert read_record(target, "r1", seal) == {}
-    output = _site(tmp_path / "b2", {**PAGES, "baru.html": "x"})
+    output = site_of(tmp_path / "b2", {**PAGES, "baru.html": "x"})
     known = tree.list_output(output)
     hashed.clear()
     plan = plan_local(output, target, compare(output, target, known, seal))
