@@ -247,8 +247,9 @@ class Packed(Mapping[str, OutputFile]):
 
     Why: a listing's ``OutputFile`` entries take about 620 bytes each, 16 MB for the
     26,000 files of a 10,000-item site, and some listings are held while a publish's
-    memory is at its peak (settled.py: the hashes taken while Pelican runs) or cross a
-    pipe (targets/local.py: the live release, listed in a fork). Each lookup makes a new
+    memory is at its peak (settled.py: the hashes taken while Pelican runs) or are made
+    by another process (targets/local_look.py: the live release, as ``wire`` bytes, and
+    its record, targets/local_record.py). Each lookup makes a new
     ``OutputFile`` from the packed bytes, with the hash and the stamp exactly as they were
     read; ``sha256`` and ``stamp`` give one part without making it.
     """
