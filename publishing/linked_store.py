@@ -70,9 +70,10 @@ class LinkedStore:
         """Link the stored file ``name`` as ``output/rel``; None when it is missing or wrong.
 
         The entry returned carries the hash of the bytes read back from ``output/rel``;
-        a file that is not exactly ``name``'s bytes is removed from both places.
+        a file that is not exactly ``name``'s bytes is removed from both places. The path
+        is a plain string: a ``Path`` made per file was a third of placing 15,000 copies.
         """
-        path = output / rel
+        path = os.path.join(output, rel)
         try:
             os.link(name, path, src_dir_fd=self.fd, follow_symlinks=False)
         except FileNotFoundError:
@@ -81,7 +82,7 @@ class LinkedStore:
             return self._copy(name, output, rel)
         found = read_stored(path)  # status first: a later change has a newer stamp
         if found is None or sha(found[0]) != name:
-            path.unlink()
+            os.unlink(path)
             self.forget(name)
             return None
         return OutputFile(rel, output, len(found[0]), name, stamp_of(found[1]))
