@@ -83,6 +83,7 @@ GZIP_LEVEL = 9
 BROTLI_QUALITY = 6
 #: The copies' suffixes and the Content-Encoding a server sends with each.
 ENCODINGS = {".gz": "gzip", ".br": "br"}
+_COPY_SUFFIXES = tuple(ENCODINGS)  # for ``str.endswith``: ``copy_of`` is asked of every file
 #: Raise when the meaning of a cache entry changes (the code's hash is in the key too).
 VERSION = 1
 #: The hosts that serve a precompressed copy by itself (docs/hosting.md): the local
@@ -95,7 +96,7 @@ OPTION = options.Option("COMPRESS", "True atau False", options.boolean, default=
 
 def copy_of(rel: str) -> str | None:
     """Return the sibling a compressed copy's name points at (``x.html.gz`` -> ``x.html``)."""
-    if not rel.endswith(tuple(ENCODINGS)):  # most names: no splitext (the audit asks per file)
+    if not rel.endswith(_COPY_SUFFIXES):  # most names: no splitext (the audit asks per file)
         return None
     stem, suffix = posixpath.splitext(rel)
     return stem if suffix in ENCODINGS and posixpath.basename(stem) else None
@@ -103,11 +104,10 @@ def copy_of(rel: str) -> str | None:
 
 def worth(rel: str, size: int) -> bool:
     """Return whether ``rel`` (``size`` bytes) is a text file that gets compressed copies."""
-    if rel.startswith(UNCOPIED):
+    if size < MIN_BYTES or rel.startswith(UNCOPIED):
         return False
-    name = posixpath.basename(rel)
-    suffix = posixpath.splitext(name)[1].lower()
-    return size >= MIN_BYTES and (suffix in SUFFIXES or name in NAMES)
+    name = rel.rpartition("/")[2]  # posixpath.basename: asked of every file
+    return posixpath.splitext(name)[1].lower() in SUFFIXES or name in NAMES
 
 
 def gzip_bytes(data: bytes) -> bytes:
