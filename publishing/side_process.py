@@ -28,18 +28,18 @@ from pathlib import Path
 #: The project folder, so the work imports this tree's ``publishing`` package.
 PROJECT = Path(__file__).resolve().parent.parent
 
-#: Run before every script: die with the parent, find the project; ``ANSWER`` is the file
-#: to write, ``ARGS`` the caller's arguments.
+#: Run before every script: die with the parent (argv[1] its pid), find the project
+#: (argv[2]); ``ANSWER`` is the file to write, ``ARGS`` the caller's arguments.
 _PROLOGUE = """
 import ctypes, os, signal, sys
 try:
     ctypes.CDLL(None).prctl(1, int(signal.SIGKILL), 0, 0, 0)
 except (OSError, AttributeError):
     pass
-if os.getppid() == 1:
+if os.getppid() != int(sys.argv[1]):
     sys.exit(1)
-sys.path.insert(0, sys.argv[1])
-ANSWER, ARGS = sys.argv[2], sys.argv[3:]
+sys.path.insert(0, sys.argv[2])
+ANSWER, ARGS = sys.argv[3], sys.argv[4:]
 """
 
 
@@ -52,7 +52,8 @@ class SideProcess:
         self._process: subprocess.Popen[bytes] | None = None
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-I", "-c", _PROLOGUE + script, str(PROJECT), self._answer] + args,
+                [sys.executable, "-I", "-c", _PROLOGUE + script, str(os.getpid())]
+                + [str(PROJECT), self._answer, *args],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
