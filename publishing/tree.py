@@ -267,7 +267,7 @@ class Packed(Mapping[str, OutputFile]):
 
     @classmethod
     def from_wire(cls, root: Path, wire: bytes) -> Packed:
-        """Return the files ``wire`` or ``wire_output`` wrote (each path, a NUL, 72 bytes).
+        """Return the files ``wire`` wrote (each path, a NUL, 72 packed bytes).
 
         ValueError when ``wire`` is not such a list.
         """
@@ -371,19 +371,18 @@ def list_output(
     return files
 
 
-def wire_output(output: Path, known: Mapping[str, OutputFile] | None = None) -> bytes:
-    """Return ``list_output(output, known)`` as ``Packed``'s bytes (``Packed.from_wire``).
+def pack_output(output: Path, known: Mapping[str, OutputFile] | None = None) -> Packed:
+    """Return ``list_output(output, known)`` packed, its symlinks left out (never published).
 
-    For a listing made in another process (targets/local_look.py, the live release) or
-    held long: built in one growing buffer, never a whole listing of entries. Symlinks
-    are left out (never published).
+    For a listing made in another process (targets/local_look.py: the live release,
+    answered as ``Packed.wire`` bytes) or held long: each entry is packed as it is made,
+    so the whole listing never exists as entries.
     """
-    wire = bytearray()
+    packed = Packed(output)
     if output.is_dir():
         for file in _entries(output, output, "", known or {}, []):
-            name = file.rel.encode("utf-8", "surrogateescape")
-            wire += name + b"\0" + bytes.fromhex(file.sha256) + _STAMP.pack(*file.stamp)
-    return bytes(wire)
+            packed.add(file.rel, file.sha256, file.stamp)
+    return packed
 
 
 def _entries(

@@ -27,7 +27,7 @@ from publishing.targets.local import (
 )
 from publishing.targets.local_look import Live, LocalLook
 from sitekit import Site
-from test_plan_record import PAGES, changed_by_hand, site_of
+from test_plan_record import PAGES, changed_by_hand, released, site_of
 
 
 @pytest.fixture
@@ -38,9 +38,7 @@ def seal(tmp_path: Path) -> MachineCache:
 @pytest.fixture
 def target(tmp_path: Path, seal: MachineCache) -> Path:
     """A local target whose live release r1 has PAGES and its sealed record."""
-    folder = tmp_path / "situs"
-    deploy_local(site_of(tmp_path / "b1", PAGES), folder, "r1", seal=seal)
-    return folder
+    return released(tmp_path, seal)
 
 
 def _answer(target: Path, seal: MachineCache) -> Live:
@@ -180,13 +178,13 @@ def test_the_local_target_plans_from_the_look_while_it_is_about_the_live_release
     assert looking is not None
     chosen.ahead = looking.result() if looked else None
     walked: list[Path] = []
-    real = local.wire_output
+    real = local.pack_output
 
-    def walking(folder: Path, known: object = None) -> bytes:
+    def walking(folder: Path, known: object = None) -> tree.Packed:
         walked.append(folder)
         return real(folder, known)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(local, "wire_output", walking)
+    monkeypatch.setattr(local, "pack_output", walking)
     output = site_of(tmp_path / "b2", {**PAGES, "baru.html": "x"})
     chosen.known = tree.list_output(output)
     plan = chosen.plan(output)

@@ -60,6 +60,13 @@ def seal(tmp_path: Path) -> MachineCache:
     return MachineCache(tmp_path / "var" / "target-cache", "lokal")
 
 
+def released(folder: Path, seal: MachineCache) -> Path:
+    """Return a local target in ``folder`` whose live release r1 has PAGES, recorded."""
+    target = folder / "situs"
+    deploy_local(site_of(folder / "b1", PAGES), target, "r1", seal=seal)
+    return target
+
+
 def test_a_listing_is_reused_after_a_rename_but_never_for_a_changed_file(
     tmp_path: Path, hashed: list[str]
 ) -> None:
@@ -81,8 +88,7 @@ def test_a_listing_is_reused_after_a_rename_but_never_for_a_changed_file(
 def test_the_plan_reads_the_live_release_from_its_record(
     tmp_path: Path, seal: MachineCache, hashed: list[str]
 ) -> None:
-    target = tmp_path / "situs"
-    deploy_local(site_of(tmp_path / "b1", PAGES), target, "r1", seal=seal)
+    target = released(tmp_path, seal)
     assert record_path(target, "r1").is_file()
     assert not (target / "current" / ".kpu-hashes").exists()  # beside the release, not in it
     assert sorted(p.name for p in (target / "releases").iterdir()) == ["r1"]
@@ -115,8 +121,7 @@ def changed_by_hand(target: Path, how: str) -> None:
 def test_a_live_file_changed_by_hand_is_found(
     tmp_path: Path, seal: MachineCache, hashed: list[str], how: str
 ) -> None:
-    target = tmp_path / "situs"
-    deploy_local(site_of(tmp_path / "b1", PAGES), target, "r1", seal=seal)
+    target = released(tmp_path, seal)
     changed_by_hand(target, how)
     output = site_of(tmp_path / "b2", PAGES)
     plan = plan_local(output, target, compare(output, target, tree.list_output(output), seal))
@@ -133,8 +138,7 @@ def test_a_live_file_changed_by_hand_is_found(
 def test_without_a_trustworthy_record_the_live_release_is_hashed(
     tmp_path: Path, seal: MachineCache, hashed: list[str], how: str
 ) -> None:
-    target = tmp_path / "situs"
-    deploy_local(site_of(tmp_path / "b1", PAGES), target, "r1", seal=seal)
+    target = released(tmp_path, seal)
     live = target / "current" / "berita" / "b" / "index.html"
     record = record_path(target, "r1")
     if how == "missing":
@@ -248,8 +252,7 @@ def test_a_record_of_the_old_format_is_no_record_and_the_next_one_is_read(
     tmp_path: Path, seal: MachineCache, hashed: list[str]
 ) -> None:
     """A record written before its format changed (JSON) costs one plan a full hash."""
-    target = tmp_path / "situs"
-    deploy_local(site_of(tmp_path / "b1", PAGES), target, "r1", seal=seal)
+    target = released(tmp_path, seal)
     old = {
         rel: [f.sha256, list(f.stamp)]
         for rel, f in tree.list_output(target / "releases" / "r1").items()
@@ -280,7 +283,7 @@ def test_packed_files_cross_a_pipe_as_they_were_and_refuse_a_cut(tmp_path: Path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     listed = tree.list_output(folder)
-    wire = tree.wire_output(folder, listed)
+    wire = tree.pack_output(folder, listed).wire()
     packed = tree.Packed.from_wire(folder, wire)
     assert packed.wire() == wire and list(packed) == list(listed)
     assert {rel: (f.sha256, f.stamp, f.size) for rel, f in packed.items()} == {

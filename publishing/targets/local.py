@@ -44,7 +44,7 @@ from .. import interrupts, refit
 from ..failpoints import failpoint
 from ..faults import AGAIN, FULL, failed_path, is_storage, reason, remedy
 from ..meanwhile import alongside
-from ..tree import OutputFile, Packed, Stamp, fresh, list_output, wire_output
+from ..tree import OutputFile, Packed, Stamp, fresh, list_output, pack_output
 from .local_look import Live, LocalLook
 from .local_record import RECORD_KEYS, read_record, record_path, recorded, write_record
 from . import Plan, Sent, Target, TargetError, folder, target_options
@@ -143,8 +143,7 @@ def compare(
     if ahead is not None and ahead.release == live:
         with contextlib.suppress(ValueError):  # an answer that does not read: listed here
             return Trees(new, live, Packed.from_wire(root, ahead.wire))
-    listed = wire_output(root, read_record(target, live, seal))  # as the look lists it
-    return Trees(new, live, Packed.from_wire(root, listed))
+    return Trees(new, live, pack_output(root, read_record(target, live, seal)))  # as the look
 
 
 def _same(trees: Trees, rel: str, file: OutputFile) -> bool:

@@ -10,7 +10,7 @@ Not a fork of the publishing process: at that moment the audit touches most of t
 process's memory, and every page either of two forked processes writes is then held
 twice (publishing/side_process.py). The look is a fresh interpreter that imports only
 ``publishing/tree.py``: it holds the record it is given (packed, 72 bytes a file), its
-walk and its answer, about 46 MB at 10,000 items.
+walk and its answer, 37-46 MB at 10,000 items.
 
 The publishing process reads and checks the record itself (its seal needs this machine's
 key) and hands its bytes over as they are; the look only reads the release. Whatever goes
@@ -28,9 +28,9 @@ from ..side_process import SideProcess
 #: Lists the release ``ARGS[0]`` with the record on standard input (publishing/tree.py).
 _LOOK = """
 from pathlib import Path
-from publishing.tree import Packed, wire_output
+from publishing.tree import Packed, pack_output
 root = Path(ARGS[0])
-answer = wire_output(root, Packed.from_wire(root, sys.stdin.buffer.read()))
+answer = pack_output(root, Packed.from_wire(root, sys.stdin.buffer.read())).wire()
 with open(ANSWER, "xb") as out:
     out.write(answer)
 """
