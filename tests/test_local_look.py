@@ -176,7 +176,11 @@ def test_the_local_target_plans_from_the_look_while_it_is_about_the_live_release
     deploy_local(site_of(tmp_path / "b1", PAGES), chosen.path, "r1", seal=chosen.seal)
     looking = chosen.look_ahead()
     assert looking is not None
-    chosen.ahead = looking.result() if looked else None
+    if looked:
+        chosen.ahead = looking.result()
+    else:
+        looking.cancel()
+        chosen.ahead = None
     walked: list[Path] = []
     real = local.pack_output
 

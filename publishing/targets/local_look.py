@@ -31,8 +31,8 @@ from pathlib import Path
 from publishing.tree import Packed, pack_output
 root = Path(ARGS[0])
 answer = pack_output(root, Packed.from_wire(root, sys.stdin.buffer.read())).wire()
-with open(ANSWER, "xb") as out:
-    out.write(answer)
+with ANSWER:
+    ANSWER.write(answer)
 """
 
 
@@ -53,7 +53,7 @@ class LocalLook:
 
     def __init__(self, release: str, root: Path, recorded: bytes) -> None:
         self.release = release
-        self._work = SideProcess(_LOOK, [str(root)], recorded, "lihat")
+        self._work = SideProcess(_LOOK, [str(root)], recorded)
 
     def result(self) -> Live | None:
         """Wait for the look; return what it found, or None (the plan looks itself)."""
