@@ -362,14 +362,18 @@ def test_publish_killed_midway_leaves_the_live_site_complete(
     site.approve_all("berita/baru.md")
     site.commit()
     marker = tmp_path / "berhenti"
-    child = start(settings, failpoint=point, marker=marker)
+    spool = tmp_path / "tmp"  # the publishes' temporary folder: nobody can clean it after
+    spool.mkdir()  # a SIGKILL, so nothing of theirs may be left there by name
+    child = start(settings, failpoint=point, marker=marker, env={"TMPDIR": str(spool)})
     wait_for(marker, child)
     kill(child)
     assert snapshot(live) == before
     assert len(_records(site)) == 1
-    done = run(settings)  # the lock died with the process; the next publish succeeds
-    assert done.returncode == 0, done.stderr
+    assert list(spool.iterdir()) == []
+    done = run(settings, env={"TMPDIR": str(spool)})  # the lock died with the process
+    assert done.returncode == 0, done.stderr  # the next publish succeeds
     assert any(b"TOKENBARU" in d for d in snapshot(live).values())
+    assert list(spool.iterdir()) == []
 
 
 def _writing(builds: Path) -> bool:
