@@ -21,6 +21,8 @@ from urllib.parse import unquote
 
 import pytest
 from PIL import Image
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
 
 from approval_gate.api import MachineCache
 from imagekit import SECRET, alpha_png, camera_jpeg, phone_webp
@@ -419,3 +421,36 @@ def test_browser_takes_variants_never_the_uploads(
     assert all(box is not None for box in boxes)
     if width < 768:  # two thumbnails per row on a phone
         assert boxes[0]["y"] == boxes[1]["y"] and boxes[2]["y"] > boxes[0]["y"]  # type: ignore[index]
+
+
+def test_the_variants_wait_in_the_build_folder_never_in_the_temporary_folder(
+    tmp_path: Path, keys: Keys
+) -> None:
+    """A killed build cannot clean up, so nothing of its images goes to the temp folder.
+
+    The variants are made before the pages and moved into place after them; a publish
+    killed in between (its Pelican child dies with it) leaves them where they waited.
+    They wait inside the build's own folder, which the next build removes whole.
+    """
+    site = Site(tmp_path / "site", keys)
+    _gallery(site)
+    spool = tmp_path / "tmp"
+    spool.mkdir()
+    seen: list[str] = []  # what the build named there (the project's names begin "kpu-")
+
+    class Seen(FileSystemEventHandler):
+        def on_created(self, event: FileSystemEvent) -> None:
+            if Path(str(event.src_path)).name.startswith("kpu-"):
+                seen.append(str(event.src_path))
+
+    observer = Observer()
+    observer.schedule(Seen(), str(spool), recursive=True)
+    observer.start()
+    try:
+        manifest = site.build(env={"TMPDIR": str(spool)}).manifest
+    finally:
+        observer.stop()
+        observer.join()
+    assert _variants(manifest, "dokumentasi/foto-a.jpg")  # the variants were made
+    assert seen == []
+    assert not list(site.output.rglob(".kpu-gambar-*"))

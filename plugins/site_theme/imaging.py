@@ -7,11 +7,20 @@ Pelican's static files (Pelican must not copy the upload, which may carry GPS). 
 then show them as ``<picture>`` (pictures.py); at the end of the build (``finalized``)
 the spooled files are moved into the output. A provider that keeps no manifest (the
 editorial preview) gets no variants: its pages show the images as uploaded.
+
+The spool is a hidden folder inside the build's own output folder (for a publish, its
+staging folder), not in the system's temporary folder: a build killed while the pages
+are written (its child dies with the publish, and nothing can clean up after SIGKILL)
+then leaves the variants only where the next build removes the whole folder, and each
+file reaches its place by a rename on the same file system instead of a copy. Were the
+spool ever left in an output, the audit would refuse the build (files no item owns).
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
+import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -29,11 +38,14 @@ def _cache(settings: dict[str, Any]) -> MachineCache | None:
     return MachineCache(Path(folder), CACHE_NAMESPACE, touch=True) if folder else None
 
 
+#: The spool's name in the output folder (``tempfile.mkdtemp``'s prefix).
+SPOOL_PREFIX = ".kpu-gambar-"
+
+
 def make_pictures(generators: list[Any], build: Any) -> None:
     """Make, record and reserve the variants of every image of an included item."""
-    if build.spool is not None:
-        build.spool.cleanup()
-    build.pictures, build.spool = {}, None
+    _drop_spool(build)
+    build.pictures = {}
     approvals = build.approvals
     if approvals is None or not approvals.derived([]):  # no manifest: no variants
         return
@@ -46,8 +58,10 @@ def make_pictures(generators: list[Any], build: Any) -> None:
     covered = covered_images(content, approvals.published(), approvals.covered)
     if not covered:
         return
-    build.spool = tempfile.TemporaryDirectory(prefix="kpu-gambar-")
-    build.pictures = plan(covered, statics, content, _cache(settings), Path(build.spool.name))
+    output = Path(generators[0].output_path)
+    output.mkdir(parents=True, exist_ok=True)
+    build.spool = Path(tempfile.mkdtemp(prefix=SPOOL_PREFIX, dir=output))
+    build.pictures = plan(covered, statics, content, _cache(settings), build.spool)
     approvals.derived([r for p in build.pictures.values() for r in p.records()])
     for generator in holders:  # the stripped copy is served in place of the upload
         generator.staticfiles[:] = [
@@ -70,21 +84,29 @@ def write_pictures(output: Path, build: Any) -> None:
     if build.spool is None:
         return
     try:
-        write(output, build.pictures, Path(build.spool.name))
+        write(output, build.pictures, build.spool)
     finally:
-        build.spool.cleanup()
-        build.spool = None
+        _drop_spool(build)
+
+
+def _drop_spool(build: Any) -> None:
+    """Remove the build's spool, whatever is left in it (a build that stopped early)."""
+    if build.spool is not None:
+        shutil.rmtree(build.spool, ignore_errors=True)
+    build.spool = None
 
 
 def write(output: Path, pictures: Mapping[str, Picture], spool: Path) -> None:
-    """Put the spooled files into the output (replacing, never writing through a link)."""
+    """Rename each spooled file over its place in the output.
+
+    A rename replaces what is there (an upload Pelican linked from the export) and never
+    writes through it.
+    """
     for found in pictures.values():
         for rel in [found.save_as, *(v.save_as for v in found.variants)]:
             target = output / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(f".{target.name}.gambar")
-            temporary.write_bytes((spool / rel).read_bytes())
-            temporary.replace(target)
+            os.replace(spool / rel, target)
 
 
 def source_of(statics: Any) -> dict[str, str]:
