@@ -21,6 +21,13 @@ unpublished session tool, ``pubtool.py``, that did the same).
   process of the publish and prints each call's seconds and when it ended (a function
   only one of the codes has is timed in that code; the other runs untimed there).
 * ``plain DIR`` runs plain Pelican on the site's Markdown (the yardstick).
+* ``ratio DIR [--rounds R] [--code after]`` measures the issue's ratio: R rounds of plain
+  Pelican, then one changed-one publish of one code, each started on a quiet machine
+  (``_quiet``: no ``.buang-*`` folder left for a previous publish's detached remover,
+  the disk synced, two seconds of rest). Run back to back, plain Pelican shares the disk
+  with those removers and comes out slower, which flattered the ratio by a tenth
+  (docs/benchmarks.md, "Twenty-eighth round"). Prints each round's ratio, then the
+  medians and their ratio.
 
 Usage::
 
@@ -28,6 +35,7 @@ Usage::
     .venv/bin/python bench/publish_pairs.py run /tmp/pairs changed --pairs 4
     .venv/bin/python bench/publish_pairs.py run /tmp/pairs changed --pairs 1 \\
         --time publishing.build:run_pelican,publishing.compress:compress_output
+    .venv/bin/python bench/publish_pairs.py ratio /tmp/pairs --rounds 3
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ import os
 import pickle
 import statistics
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -142,25 +151,16 @@ def run(
 ) -> dict[str, list[dict[str, Any]]]:
     """Run ``pairs`` interleaved pairs of ``kind``; return every run by code."""
     import speed_bench as sb
-    from seal_bench import change_one_item
 
     state = _load(folder)
-    bench, keys = state["bench"], state["keys"]
+    bench = state["bench"]
     codes = list(bench.codes)
     if first is not None:
         codes.sort(key=lambda code: code.label != first)
     env = _hook(folder, timed)
     runs: dict[str, list[dict[str, Any]]] = {code.label: [] for code in codes}
     for pair in range(pairs):
-        state["round"] += 1
-        number, expect = state["round"], ""
-        if kind == "changed":
-            change_one_item(bench, keys, number)
-            item = bench.items[(7 * number + 3) % len(bench.items)]
-            expect = f"{item.page}\0Pembaruan {number}:"
-        elif kind == "added":
-            expect = f"{sb.add_one_item(bench, keys, number).page}\0Tambahan {number}."
-        _save(folder, state)  # the site's history moved on: never the same round twice
+        number, expect = _next_round(folder, state, kind)
         for code in codes if pair % 2 == 0 else codes[::-1]:
             log = folder / f"waktu-{code.label}-{number}.log"
             if env:
@@ -170,6 +170,77 @@ def run(
             _report(code.label, kind, result, log if env else None)
     _summary(runs)
     return runs
+
+
+def _next_round(folder: Path, state: dict[str, Any], kind: str) -> tuple[int, str]:
+    """Change the site for the next round of ``kind``; return its number and what to expect.
+
+    The state is saved at once: the site's history moved on, never the same round twice.
+    """
+    import speed_bench as sb
+    from seal_bench import change_one_item
+
+    bench, keys = state["bench"], state["keys"]
+    state["round"] += 1
+    number, expect = state["round"], ""
+    if kind == "changed":
+        change_one_item(bench, keys, number)
+        item = bench.items[(7 * number + 3) % len(bench.items)]
+        expect = f"{item.page}\0Pembaruan {number}:"
+    elif kind == "added":
+        expect = f"{sb.add_one_item(bench, keys, number).page}\0Tambahan {number}."
+    _save(folder, state)
+    return number, expect
+
+
+def _quiet(bench: Any, rest: float = 2.0, bound: float = 600.0) -> None:
+    """Wait until no previous publish's detached remover has folders left, then rest.
+
+    A publish hands its old export and builds to a detached remover (publishing/trash.py)
+    as ``.buang-*`` folders of each code's ``var/``; while it deletes them, anything run
+    shares the disk with it. Waits at most ``bound`` seconds, then syncs and rests.
+    """
+    folders = [bench.own(code) / "var" for code in bench.codes]
+    folders += [bench.target(code) for code in bench.codes]
+    deadline = time.monotonic() + bound
+    while time.monotonic() < deadline and any(
+        next(folder.glob(".buang-*"), None) is not None for folder in folders
+    ):
+        time.sleep(0.2)
+    os.sync()
+    time.sleep(rest)
+
+
+def ratio(folder: Path, rounds: int, label: str, rest: float = 2.0) -> list[float]:
+    """Plain Pelican, then one changed-one publish of ``label``, each on a quiet machine."""
+    import speed_bench as sb
+
+    state = _load(folder)
+    bench = state["bench"]
+    code = next(c for c in bench.codes if c.label == label)
+    plains: list[float] = []
+    changed: list[float] = []
+    for _ in range(rounds):
+        _quiet(bench, rest)
+        plains.append(sb.run_plain(bench)["wall"])
+        _, expect = _next_round(folder, state, "changed")
+        _quiet(bench, rest)
+        result = sb.run_publish(bench, code, "changed", expect)
+        changed.append(result["wall"])
+        print(
+            f"round: plain {plains[-1]:.2f} s, changed one ({label}) {changed[-1]:.2f} s, "
+            f"ratio {changed[-1] / plains[-1]:.2f}",
+            flush=True,
+        )
+    ratios = [c / p for c, p in zip(changed, plains, strict=True)]
+    plain_median, changed_median = statistics.median(plains), statistics.median(changed)
+    print(
+        f"median: plain {plain_median:.2f} s, changed one {changed_median:.2f} s, "
+        f"ratio {changed_median / plain_median:.2f} "
+        f"(rounds {min(ratios):.2f}-{max(ratios):.2f}, {rounds} rounds)",
+        flush=True,
+    )
+    return ratios
 
 
 def _hook(folder: Path, timed: list[str]) -> dict[str, str]:
@@ -235,6 +306,11 @@ def main(argv: list[str] | None = None) -> int:
     running.add_argument("--time", default="", help="MOD:FUNC,... to time in every process")
     yardstick = commands.add_parser("plain", help="plain Pelican on the same Markdown")
     yardstick.add_argument("folder", type=Path)
+    ratios = commands.add_parser("ratio", help="plain, then changed one, each on a quiet machine")
+    ratios.add_argument("folder", type=Path)
+    ratios.add_argument("--rounds", type=int, default=3)
+    ratios.add_argument("--code", choices=("before", "after"), default="after")
+    ratios.add_argument("--rest", type=float, default=2.0, help="seconds of rest before a run")
     args = parser.parse_args(argv)
     _imports()
     if args.command == "make":
@@ -249,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
             args.first,
             args.time.split(",") if args.time else [],
         )
+    elif args.command == "ratio":
+        ratio(args.folder, args.rounds, args.code, args.rest)
     else:
         plain(args.folder)
     return 0

@@ -3,7 +3,8 @@
 ``bench/publish_pairs.py`` (docs/benchmarks.md): ``make`` generates a site and publishes
 it once, ``run`` publishes one kind again on the same site (here a changed item, with the
 timing hook on the Pelican child's run and the compressed copies), ``plain`` runs
-Pelican alone. A tiny site: what is checked is that each publish really happened.
+Pelican alone, ``ratio`` both in turns. A tiny site: what is checked is that each
+publish really happened.
 """
 
 from __future__ import annotations
@@ -52,4 +53,22 @@ def test_a_kept_site_is_published_again_and_timed(tmp_path: Path) -> None:
     )
     assert re.search(
         r"^plain Pelican: wall \d+\.\d\d s", _pairs("plain", str(folder)), re.MULTILINE
+    )
+    # the issue's ratio: plain, then a changed item published, each on a quiet machine
+    out = _pairs("ratio", str(folder), "--rounds", "2", "--rest", "0")
+    rounds = re.findall(
+        r"^round: plain (\d+\.\d\d) s, changed one \(after\) (\d+\.\d\d) s, "
+        r"ratio (\d+\.\d\d)$",
+        out,
+        re.MULTILINE,
+    )
+    assert len(rounds) == 2, out
+    for plain, changed, ratio in rounds:  # each shown rounded to a hundredth
+        low = (float(changed) - 0.005) / (float(plain) + 0.005) - 0.005
+        high = (float(changed) + 0.005) / (float(plain) - 0.005) + 0.005
+        assert low <= float(ratio) <= high
+    assert re.search(r"^median: plain .* ratio \d+\.\d\d \(rounds .*, 2 rounds\)$", out, re.M)
+    assert "Pembaruan 4:" in "".join(  # rounds 3 and 4 changed their own items
+        p.read_text(encoding="utf-8")
+        for p in (folder / "situs" / "web-after" / "current").rglob("*.html")
     )
