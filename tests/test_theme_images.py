@@ -30,6 +30,7 @@ from publishing.audit import audit_output
 from publishing.image_audit import UNRECORDED
 from publishkit import local_targets, publish_settings, run
 from site_theme.images import CACHE_NAMESPACE, entry_key, make, pack
+from site_theme.imaging import SPOOL_PREFIX
 from site_theme.pictures import SIZES_GALLERY, SIZES_TEXT
 from sitekit import REPO, Keys, Site
 from test_audit_sealed import sealed_for
@@ -279,6 +280,23 @@ def test_audit_refuses_forged_image_files(
     (copy / path).write_bytes(data)
     [finding] = _findings(manifest, copy, seal)
     assert finding.startswith(f"{path}: ") and message in finding
+
+
+@pytest.mark.parametrize("sealed", [False, True], ids=["lokal", "segel"])
+def test_audit_refuses_a_spool_left_in_the_output(
+    built: tuple[Site, dict], copy: Path, sealed: bool
+) -> None:
+    """The variants wait in ``.kpu-gambar-*`` inside the output; left there, nothing goes."""
+    site, manifest = built
+    seal = sealed_for(site, manifest) if sealed else None
+    left = copy / f"{SPOOL_PREFIX}sisa" / "dokumentasi"
+    left.mkdir(parents=True)
+    for name in ("foto-a.jpg", "foto-a.480w.webp"):
+        shutil.copyfile(copy / "dokumentasi" / name, left / name)
+    refused = {f.split(": ")[0] for f in _findings(manifest, copy, seal)}
+    assert refused == {
+        f"{SPOOL_PREFIX}sisa/dokumentasi/{n}" for n in ("foto-a.jpg", "foto-a.480w.webp")
+    }
 
 
 def test_sealed_audit_refuses_a_variant_of_other_bytes_than_approved(
