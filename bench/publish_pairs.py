@@ -28,6 +28,12 @@ unpublished session tool, ``pubtool.py``, that did the same).
   with those removers and comes out slower, which flattered the ratio by a tenth
   (docs/benchmarks.md, "Twenty-eighth round"). Prints each round's ratio, then the
   medians and their ratio.
+* ``first DIR [--code after] [--settle S]`` measures the first publish against plain
+  Pelican: both emptied, then ``S`` seconds (400) in which nothing is deleted, then plain
+  Pelican and a first publish (every cache empty, an empty target). Emptied folders are
+  the issue's case, a machine publishing for the first time; deleting 100,000 files just
+  before made the first publish's file creation ten times slower on this machine's ext4
+  (docs/benchmarks.md, "Twenty-ninth round").
 
 Usage::
 
@@ -36,6 +42,7 @@ Usage::
     .venv/bin/python bench/publish_pairs.py run /tmp/pairs changed --pairs 1 \\
         --time publishing.build:run_pelican,publishing.compress:compress_output
     .venv/bin/python bench/publish_pairs.py ratio /tmp/pairs --rounds 3
+    .venv/bin/python bench/publish_pairs.py first /tmp/pairs
 """
 
 from __future__ import annotations
@@ -52,6 +59,9 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 STATE = "state.pickle"
+#: Seconds a first publish waits after its folders were emptied (``first``): ext4 without
+#: a journal skips inodes freed in the last 60 s, 360 s while their table is dirty.
+SETTLE_S = 400.0
 #: The timing hook: a ``sitecustomize`` that wraps functions by name as their modules load.
 HOOK = '''"""Timing hook of bench/publish_pairs.py: one line per call of each wrapped function."""
 import importlib.abc
@@ -243,6 +253,39 @@ def ratio(folder: Path, rounds: int, label: str, rest: float = 2.0) -> list[floa
     return ratios
 
 
+def first(folder: Path, label: str, settle: float) -> float:
+    """Plain Pelican, then a first publish of ``label``, both into emptied folders.
+
+    Both are emptied first, then nothing is deleted for ``settle`` seconds: on a file
+    system without a journal (ext4 here, docs/benchmarks.md "Twenty-ninth round") a new
+    file skips every inode freed in the last minute (six while its inode table is being
+    written), so a first publish started right after deleting the last one's 100,000
+    files created them many times slower than on a machine that has deleted nothing.
+    Returns the ratio of the two wall times.
+    """
+    import gate_bench
+    import speed_bench as sb
+
+    bench = _load(folder)["bench"]
+    code = next(c for c in bench.codes if c.label == label)
+    _quiet(bench, 0)
+    gate_bench.clear(
+        bench.folder / "plain-output",
+        bench.root / ".cache" / "pelican",
+        bench.target(code),
+        bench.own(code) / "var",
+        bench.own(code) / ".cache",
+    )
+    print(f"emptied; {settle:.0f} s without deleting anything", flush=True)
+    time.sleep(settle)
+    plain_wall = sb.run_plain(bench)["wall"]  # its folders are empty: nothing deleted
+    print(f"plain Pelican: wall {plain_wall:.2f} s", flush=True)
+    result = sb.run_publish(bench, code, "full", "")  # the same: nothing left to delete
+    _report(label, "full", result, None)
+    print(f"first publish / plain: {result['wall'] / plain_wall:.2f}", flush=True)
+    return float(result["wall"] / plain_wall)
+
+
 def _hook(folder: Path, timed: list[str]) -> dict[str, str]:
     """Write the timing hook and return the environment that loads it (none if not asked)."""
     if not timed:
@@ -311,6 +354,10 @@ def main(argv: list[str] | None = None) -> int:
     ratios.add_argument("--rounds", type=int, default=3)
     ratios.add_argument("--code", choices=("before", "after"), default="after")
     ratios.add_argument("--rest", type=float, default=2.0, help="seconds of rest before a run")
+    firsts = commands.add_parser("first", help="plain, then a first publish, on a settled disk")
+    firsts.add_argument("folder", type=Path)
+    firsts.add_argument("--code", choices=("before", "after"), default="after")
+    firsts.add_argument("--settle", type=float, default=SETTLE_S, help="seconds without deletes")
     args = parser.parse_args(argv)
     _imports()
     if args.command == "make":
@@ -325,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
             args.first,
             args.time.split(",") if args.time else [],
         )
+    elif args.command == "first":
+        first(args.folder, args.code, args.settle)
     elif args.command == "ratio":
         ratio(args.folder, args.rounds, args.code, args.rest)
     else:

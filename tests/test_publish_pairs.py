@@ -3,7 +3,8 @@
 ``bench/publish_pairs.py`` (docs/benchmarks.md): ``make`` generates a site and publishes
 it once, ``run`` publishes one kind again on the same site (here a changed item, with the
 timing hook on the Pelican child's run and the compressed copies), ``plain`` runs
-Pelican alone, ``ratio`` both in turns. A tiny site: what is checked is that each
+Pelican alone, ``ratio`` both in turns, ``first`` plain Pelican and a first publish into
+emptied folders. A tiny site: what is checked is that each
 publish really happened.
 """
 
@@ -72,3 +73,16 @@ def test_a_kept_site_is_published_again_and_timed(tmp_path: Path) -> None:
         p.read_text(encoding="utf-8")
         for p in (folder / "situs" / "web-after" / "current").rglob("*.html")
     )
+    # the first publish against plain Pelican: every cache, the target and plain's output
+    # emptied (no settling here: the tiny site's few files), then both run
+    marker = folder / "situs" / "situs" / "kode-after" / "var" / "penanda"
+    marker.write_text("lama", encoding="utf-8")
+    out = _pairs("first", str(folder), "--settle", "0")
+    plain = re.search(r"^plain Pelican: wall (\d+\.\d\d) s$", out, re.MULTILINE)
+    full = re.search(LINE.format(code="after", kind="full"), out, re.MULTILINE)
+    shown = re.search(r"^first publish / plain: (\d+\.\d\d)$", out, re.MULTILINE)
+    assert plain and full and shown, out
+    assert not marker.exists()  # the machine's var/ emptied: every cache
+    live = folder / "situs" / "web-after" / "current"
+    assert len(list((live.resolve().parent).iterdir())) == 1  # one release: the first
+    assert "Pembaruan 4:" in "".join(p.read_text(encoding="utf-8") for p in live.rglob("*.html"))
