@@ -276,7 +276,7 @@ def _place_all(
     zlib and brotli release the GIL, so threads suffice; a worker's error (a full disk)
     is raised here, after the running ones have ended.
     """
-    pool = ThreadPoolExecutor(_cores(), thread_name_prefix="kompres")
+    pool = ThreadPoolExecutor(cores(), thread_name_prefix="kompres")
     try:
         futures = [pool.submit(_made, output, store, job) for job in fresh]
         for job in kept:
@@ -394,8 +394,8 @@ def write_copies(
     return placed, len(copies)
 
 
-def _cores() -> int:
-    """Return how many threads compress at once: the cores this process may run on."""
+def cores() -> int:
+    """Return how many threads compress (or decompress) at once: the cores this process has."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import zlib
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 import yaml
 
 from approval_gate.api import ConfigError, ExitCode, MachineCache, cache_key
-from publishing import compress, compress_store
+from publishing import compress, compress_audit, compress_store
 from publishing.audit import audit_output
 from publishing.build import BuildFailed, build_site
 from publishing.compress import Compression, compress_output, gunzip_bounded, unbrotli_bounded
@@ -357,6 +358,35 @@ def test_the_audit_accepts_true_copies_and_refuses_forged_and_orphan_ones(
     _replace(output / "berita/a/index.html.br", brotli.compress(OTHER))
     (output / "berita/a/hantu.html.gz").write_bytes(gzip.compress(OTHER))
     assert _audit(output, manifest, sealing) == [ORPHAN, FORGED]
+
+
+def test_many_new_copies_are_judged_on_two_threads_with_the_same_findings(
+    built, output: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A first publish decompresses every copy: on two threads, each judged as on one."""
+    site, manifest = built
+    threads: set[int] = set()
+    for suffix, undo in list(compress.DECOMPRESS.items()):
+
+        def recording(data: bytes, limit: int, _undo=undo) -> bytes | None:  # type: ignore[no-untyped-def]
+            threads.add(threading.get_ident())
+            return _undo(data, limit)
+
+        monkeypatch.setitem(compress.DECOMPRESS, suffix, recording)
+    monkeypatch.setattr(compress, "cores", lambda: 2)
+    forged = sorted(rel for rel in _copies(output) if rel.endswith(".br"))
+    for rel in forged:  # every .br wrong: both halves hold forged copies and true ones
+        _replace(output / rel, brotli.compress(OTHER))
+    (output / "berita/a/hantu.html.gz").write_bytes(gzip.compress(OTHER))
+    monkeypatch.setattr(compress_audit, "SPLIT", 10**9)  # never enough copies: one thread
+    alone = _audit(output, manifest, site)
+    assert len(threads) == 1
+    threads.clear()
+    monkeypatch.setattr(compress_audit, "SPLIT", 2)
+    assert _audit(output, manifest, site) == alone
+    assert len(threads) == 2
+    assert ORPHAN in alone and FORGED in alone
+    assert len(alone) == len(forged) + 1  # each forged copy named once, the orphan too
 
 
 def test_a_true_copy_of_a_refused_file_adds_no_finding_and_publishes_nothing(
