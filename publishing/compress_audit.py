@@ -143,7 +143,7 @@ class CopyCheck:
         """Judge a copy without reading it when the listing and the known pairs suffice.
 
         Returns its problem or None; a copy that must be decompressed is added to
-        ``fresh`` (None for now: ``_compare`` decides).
+        ``fresh`` and refused until ``_compare`` has found it to be its sibling.
         """
         sibling = compress.copy_of(rel) or ""
         original = self.files.get(sibling)
@@ -157,7 +157,7 @@ class CopyCheck:
             self.used.add(pair)
             return None
         fresh.append((rel, original, suffix))
-        return None
+        return OTHER_BYTES  # fail closed: a copy never compared stays refused
 
     def _compare(self, output: Path, rel: str, original: OutputFile, suffix: str) -> str | None:
         """Decompress the copy ``rel`` and compare it with its sibling's bytes."""
