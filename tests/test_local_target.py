@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import errno
 import os
 import shutil
 import subprocess
 import sys
 import textwrap
-import threading
 from pathlib import Path
 
 import pytest
@@ -77,53 +75,6 @@ def test_publish_killed_while_copying_leaves_the_live_site_as_it_was(tmp_path: P
         "index.html",
     ]
     assert releases(target) == ["r1"]
-
-
-def test_a_release_of_many_new_files_is_copied_on_two_threads_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A first publish copies every file: half on a second thread, each counted once."""
-    from publishing.targets import local
-
-    pages = {f"berita/{n:04}/index.html": f"halaman {n}" for n in range(600)}
-    site = _pages(tmp_path / "b1", {"index.html": "beranda", **pages})
-    threads: set[int] = set()
-    copy = local._copy
-
-    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
-        threads.add(threading.get_ident())
-        return copy(*args, **kwargs)
-
-    monkeypatch.setattr(local, "_copy", counted)
-    target = tmp_path / "situs"
-    sent = deploy_local(site, target, "r1")
-    assert len(threads) == 2
-    assert (sent.objects, sent.bytes) == (601, sum(len(t) for t in pages.values()) + 7)
-    assert _shape(target / "current") == _shape(site)
-
-
-def test_a_full_disk_in_the_second_thread_leaves_the_live_site_as_it_was(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from publishing.targets import local
-
-    target = tmp_path / "situs"
-    deploy_local(_site(tmp_path / "b1", "lama"), target, "r1")
-    pages = {f"baru/{n:04}.html": f"halaman {n}" for n in range(600)}
-    site = _pages(_site(tmp_path / "b2", "baru"), pages)
-    copy, main = local._copy, threading.get_ident()
-
-    def full(file, sent, name, folder_fd=None):  # type: ignore[no-untyped-def]
-        if threading.get_ident() != main and name.endswith("0450.html"):
-            raise OSError(errno.ENOSPC, "No space left on device", name)
-        return copy(file, sent, name, folder_fd)
-
-    monkeypatch.setattr(local, "_copy", full)
-    with pytest.raises(DeployError, match="situs tayang tidak berubah"):
-        deploy_local(site, target, "r2")
-    assert current_release(target) == "r1" and releases(target) == ["r1"]
-    assert (target / "current" / "index.html").read_text() == "lama"
-    assert not list((target / "releases").glob(".*"))  # the half-made release is gone
 
 
 def test_second_publish_is_told_who_holds_the_lock(tmp_path: Path) -> None:

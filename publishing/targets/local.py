@@ -49,8 +49,6 @@ from .local_look import Live, LocalLook
 from .local_record import RECORD_KEYS, read_record, record_path, recorded, write_record
 from . import Plan, Sent, Target, TargetError, folder, target_options
 
-#: From this many files to copy on, half are copied on a second thread (``_copy_all``).
-COPIES_SPLIT = 256
 #: Kept for backwards compatibility with the first tests: the local target's error.
 DeployError = TargetError
 
@@ -260,7 +258,7 @@ def _assemble(
             return _refit(trees, live, partial, sent)
     partial.mkdir(parents=True)
     into, made = f"{partial}/", {""}
-    links, copies = [], []
+    links = []
     for rel, file in trees.new.items():
         parent = posixpath.dirname(rel)
         if parent not in made:
@@ -268,44 +266,13 @@ def _assemble(
         if live is not None and _same(trees, rel, file):
             links.append(rel)
         else:
-            copies.append(rel)
-    if copies:
-        _copy(trees.new[copies[0]], sent, into + copies[0])
-        failpoint("upload")  # one file copied into the release, nothing live changed
-        _copy_all(trees, into, copies[1:], sent)
+            _copy(file, sent, into + rel)
     if live is not None and links:
         half = len(links) // 2
         alongside(
             lambda stop: _link(live, into, links[half:], stop),
             lambda: _link(live, into, links[:half]),
         )
-
-
-def _copy_all(trees: Trees, into: str, rels: list[str], sent: Sent) -> None:
-    """Copy ``rels`` of the new output into the release, half of them on a second thread.
-
-    Why: a first publish, or one after a theme change, copies every page (33,000 files
-    at 5,000 items); making a new file is the kernel's CPU work, which a second thread
-    does beside the first (publishing/meanwhile.py). Each half counts what it sent on
-    its own ``Sent``; they are added up here once both have ended.
-    """
-    if len(rels) < COPIES_SPLIT:
-        for rel in rels:
-            _copy(trees.new[rel], sent, into + rel)
-        return
-    half = len(rels) // 2
-    halves = [Sent(sent.location), Sent(sent.location)]
-
-    def copy(part: list[str], done: Sent, stop: threading.Event | None = None) -> None:
-        for number, rel in enumerate(part):
-            if stop is not None and not number % 256 and stop.is_set():
-                return
-            _copy(trees.new[rel], done, into + rel)
-
-    alongside(lambda stop: copy(rels[half:], halves[1], stop), lambda: copy(rels[:half], halves[0]))
-    for done in halves:
-        sent.objects += done.objects
-        sent.bytes += done.bytes
 
 
 def _refit(trees: Trees, live: str, partial: Path, sent: Sent) -> None:
@@ -327,8 +294,6 @@ def _refit(trees: Trees, live: str, partial: Path, sent: Sent) -> None:
             os.link(live + rel, name, dst_dir_fd=folder_fd, follow_symlinks=False)
         else:
             _copy(trees.new[rel], sent, name, folder_fd)
-            if sent.objects == 1:
-                failpoint("upload")  # one file copied into the release, nothing live changed
 
     tree = refit.tree_of([(rel.split("/"), rel) for rel in trees.new])
     refit.refit_folder(str(partial), tree, kept, make)
@@ -350,6 +315,8 @@ def _copy(file: OutputFile, sent: Sent, name: str, folder_fd: int | None = None)
             os.utime(fd, ns=(status.st_atime_ns, status.st_mtime_ns))
     sent.objects += 1
     sent.bytes += file.size
+    if sent.objects == 1:
+        failpoint("upload")
 
 
 def _link(live: str, into: str, rels: list[str], stop: threading.Event | None = None) -> None:
