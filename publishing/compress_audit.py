@@ -104,7 +104,7 @@ class CopyCheck:
         ``refused`` holds every path the rest of the audit found a problem with. The
         copies no earlier audit vouched for are decompressed on two threads when there
         are at least ``SPLIT`` of them (``_compare``): a first publish, or one after a
-        theme change, has some 20,000 (5,000 items), about two seconds on one core, and
+        theme change, has 15,000 (5,000 items), about two seconds on one core, and
         zlib, brotli, hashing and reading release the interpreter's lock.
         """
         problems: dict[str, str | None] = {}
