@@ -4,8 +4,7 @@
 it once, ``run`` publishes one kind again on the same site (here a changed item, with the
 timing hook on the Pelican child's run and the compressed copies), ``plain`` runs
 Pelican alone, ``ratio`` both in turns, ``first`` plain Pelican and a first publish into
-emptied folders. A tiny site: what is checked is that each
-publish really happened.
+emptied folders. A tiny site: what is checked is that each publish really happened.
 """
 
 from __future__ import annotations
@@ -82,6 +81,11 @@ def test_a_kept_site_is_published_again_and_timed(tmp_path: Path) -> None:
     full = re.search(LINE.format(code="after", kind="full"), out, re.MULTILINE)
     shown = re.search(r"^first publish / plain: (\d+\.\d\d)$", out, re.MULTILINE)
     assert plain and full and shown, out
+    wall = re.search(r"^after\s+full\s+wall\s+(\d+\.\d\d) ", out, re.MULTILINE)
+    assert wall, out
+    low = (float(wall[1]) - 0.005) / (float(plain[1]) + 0.005) - 0.005
+    high = (float(wall[1]) + 0.005) / (float(plain[1]) - 0.005) + 0.005
+    assert low <= float(shown[1]) <= high  # the ratio of the two walls shown
     assert not marker.exists()  # the machine's var/ emptied: every cache
     live = folder / "situs" / "web-after" / "current"
     assert len(list((live.resolve().parent).iterdir())) == 1  # one release: the first
