@@ -69,7 +69,7 @@ class Build:
     titles: dict[str, str] = field(default_factory=dict)  # item path -> title
     views: dict[tuple[int, Any], tuple[Any, Any]] = field(default_factory=dict)  # _per_page
     pictures: dict[str, Any] = field(default_factory=dict)  # original's output path -> Picture
-    spool: Any = None  # where the image files wait until the pages are written (imaging.py)
+    spool: Path | None = None  # the image files' folder until the pages are written (imaging.py)
     regulations: regulations.Browse | None = None  # the Regulasi browsing pages
 
 
