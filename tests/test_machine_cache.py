@@ -54,3 +54,30 @@ def test_a_touching_cache_dates_each_entry_it_reads_and_a_plain_one_does_not(
     assert touching.get(key) == b"isi"
     assert path.stat().st_mtime_ns > 10**18 + 10**17  # read now: kept by a prune by age
     assert touching.get(cache_key("tidak ada")) is None  # a miss touches nothing
+
+
+def test_an_entry_cut_short_reads_as_missing_and_is_written_again_whole(tmp_path: Path) -> None:
+    cache = MachineCache(tmp_path, "uji")
+    key = cache_key("terpotong")
+    cache.put(key, b"isi yang panjang" * 100)
+    path = cache.path_of(key)
+    assert path.stat().st_mode & 0o777 == 0o600  # the machine account's alone
+    path.write_bytes(path.read_bytes()[:100])  # a write killed half way
+    assert cache.get(key) is None
+    cache.put(key, b"isi baru")  # its name is taken: replaced whole, through a rename
+    assert cache.get(key) == b"isi baru"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in path.parent.iterdir()) == [key]  # no temporary left
+
+
+def test_putting_an_entry_never_writes_through_a_link_planted_at_its_name(tmp_path: Path) -> None:
+    cache = MachineCache(tmp_path, "uji")
+    key = cache_key("tautan")
+    outside = tmp_path / "di-luar.txt"
+    outside.write_bytes(b"milik orang lain")
+    path = cache.path_of(key)
+    path.parent.mkdir(parents=True)
+    path.symlink_to(outside)
+    cache.put(key, b"isi")
+    assert outside.read_bytes() == b"milik orang lain"
+    assert not path.is_symlink() and cache.get(key) == b"isi"
