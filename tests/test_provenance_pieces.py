@@ -7,14 +7,17 @@ an item that lost its approval loses its piece, and nothing of it is left in any
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
 
 from publishing.audit import audit_output
 from publishing.provenance import piece_path
-from site_theme.provenance import Pieces, piece_bytes, write_record
+from approval_gate.api import GateError
+from site_theme.provenance import Pieces, _signed, piece_bytes, write_record
 from site_theme.provenance import piece_path as theme_piece_path
 from sitekit import Site, drop_packs
 
@@ -181,3 +184,37 @@ def test_kept_pieces_are_reused_and_a_poisoned_cache_changes_nothing(site: Site)
     site.build()
     assert {p: p.stat().st_ino for p in entries} == inodes
     assert _pieces(site) == clean
+
+
+def test_a_sign_off_is_read_again_for_its_piece_and_one_changed_since_stops_the_record(
+    site: Site,
+) -> None:
+    """The piece carries the signed bytes as the file holds them after the gate counted it.
+
+    A sign-off file edited or removed between the gate's count and the piece (by hand,
+    during a build) means no record: the build stops, saying which file, never a piece
+    that names a signature other than the one counted.
+    """
+    site.article("berita/a.md", "Berita A", "Isi a.", category="Berita")
+    site.approve_all("berita/a.md")
+    entry = site.build().manifest["included"][0]
+    first = entry["signoffs"][0]
+    assert first["file"].startswith("approvals/")  # how the gate names it
+    payload, signature = _signed(site.approvals, entry, first)
+    piece = json.loads((site.output / piece_path("berita/a.md")).read_bytes())
+    shown = piece["signoffs"][0]
+    assert (shown["role"], shown["signer"]) == (first["role"], first["signer"])
+    assert base64.b64decode(shown["payload_base64"]).decode("utf-8") == payload
+    assert shown["signature"] == signature.strip() + "\n"
+    assert "-----BEGIN SSH SIGNATURE-----" in signature and entry["digest"] in payload
+
+    other = entry["signoffs"][1]
+    (site.root / first["file"]).write_text(
+        (site.root / other["file"]).read_text(encoding="utf-8"), encoding="utf-8"
+    )  # another role's sign-off copied over it
+    with pytest.raises(GateError, match="berubah selama build") as changed:
+        _signed(site.approvals, entry, first)
+    assert changed.value.path == first["file"]
+    (site.root / first["file"]).unlink()
+    with pytest.raises(GateError, match="tidak dapat dibaca untuk catatan publik"):
+        _signed(site.approvals, entry, first)
