@@ -33,6 +33,10 @@ ADDRESS = re.compile(
     rf"(?![\w-]|\.[a-z0-9])(?:/{_CHARS}*)?))",
     re.IGNORECASE,
 )
+#: What every address holds: ``://`` (a full address) or a dot right before a letter (the
+#: first letter of its top-level domain, which ``IGNORECASE`` may match with a non-ASCII
+#: letter: still a letter). Most text holds neither and is not searched with ``ADDRESS``.
+MAYBE = re.compile(r"://|\.[^\W\d_]")
 _RAW_TAG = re.compile(r"^\s*<(/?)([a-zA-Z][a-zA-Z0-9]*)\b")
 _TRAILING = ".,;:!?'\")]}*"
 
@@ -47,7 +51,15 @@ def _trim(address: str) -> str:
 
 
 def split(text: str) -> list[str | tuple[str, str]]:
-    """Return ``text`` as plain strings and ``(href, shown)`` pairs, in order."""
+    """Return ``text`` as plain strings and ``(href, shown)`` pairs, in order.
+
+    Text that ``MAYBE`` finds nothing in holds no address and comes back whole: searching
+    prose with ``ADDRESS`` (a look-behind and a domain label tried at every word) was
+    most of this extension's time, 0.58 s for the 20,000 paragraphs of 2,000 items
+    against 0.08 s with the check first (issue 12: a first publish converts them all).
+    """
+    if MAYBE.search(text) is None:
+        return [text] if text else []
     parts: list[str | tuple[str, str]] = []
     position = 0
     for match in ADDRESS.finditer(text):
