@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from approval_gate.api import KINDS
 
-from .formats import iso
+from .formats import iso, striptags
 from .sharing import ShareImage, ShareLink, absolute, default_image, item_image, share_links
 
 #: Kinds whose items are news (schema.org NewsArticle; approval_gate/sop.py says which).
@@ -78,7 +78,7 @@ def script(*objects: Mapping[str, Any]) -> Markup:
 
 def _text(value: Any) -> str:
     """Return a title or summary as plain text (tags dropped, entities decoded)."""
-    return Markup(str(value or "")).striptags()  # striptags also decodes entities
+    return striptags(str(value or ""))  # striptags also decodes entities
 
 
 def make_site(settings: Mapping[str, Any], theme: Any, logo: Mapping[str, Any] | None) -> Site:

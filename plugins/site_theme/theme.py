@@ -440,6 +440,8 @@ def on_generator_init(generator: Any) -> None:
         }
     )
     generator.env.globals.update(make_helpers(generator.settings))
+    # Jinja's own filter, kept per text (formats.striptags): the same result.
+    generator.env.filters["striptags"] = formats.striptags
 
 
 def register() -> None:
