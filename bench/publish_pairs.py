@@ -10,8 +10,8 @@ unpublished session tool, ``pubtool.py``, that did the same).
   does (N articles, one in ten with a PDF, four real sign-offs each, a signed roster; a
   settings file, a local target and a publishing machine per code), then publishes it
   once with every code (a full publish, so the next runs have their caches).
-* ``run DIR KIND [--pairs P] [--first after] [--time MOD:FUNC,...]`` runs P pairs of one
-  kind (``changed``: one item edited and signed again by the four roles, ``added``: one
+* ``run DIR KIND [--pairs P] [--first after] [--time MOD:FUNC,... [--sum]]`` runs P
+  pairs of one kind (``changed``: one item edited and signed again by the four roles, ``added``: one
   new item, ``unchanged``, ``full``: every cache deleted). Both codes publish the same
   commit, one after the other; which goes first alternates from pair to pair. Each
   publish is checked as ``speed_bench.py`` checks it and printed with its wall and CPU
@@ -20,6 +20,9 @@ unpublished session tool, ``pubtool.py``, that did the same).
   list_output``, ``publishing.build:run_pelican``, a method as ``Class.name``) in every
   process of the publish and prints each call's seconds and when it ended (a function
   only one of the codes has is timed in that code; the other runs untimed there).
+  ``--sum``: instead, each process prints each function's calls and their total seconds
+  once, when it exits (for functions called thousands of times: ``MachineCache.put``,
+  ``PageInputs.key``).
 * ``plain DIR`` runs plain Pelican on the site's Markdown (the yardstick).
 * ``ratio DIR [--rounds R] [--code after]`` measures the issue's ratio: R rounds of plain
   Pelican, then one changed-one publish of one code, each started on a quiet machine
@@ -28,9 +31,10 @@ unpublished session tool, ``pubtool.py``, that did the same).
   with those removers and comes out slower, which flattered the ratio by a tenth
   (docs/benchmarks.md, "Twenty-eighth round"). Prints each round's ratio, then the
   medians and their ratio.
-* ``first DIR [--code after] [--settle S]`` measures the first publish against plain
-  Pelican: both emptied, then ``S`` seconds (400) in which nothing is deleted, then plain
-  Pelican and a first publish (every cache empty, an empty target). Emptied folders are
+* ``first DIR [--code after] [--settle S] [--time MOD:FUNC,... [--sum]]`` measures the
+  first publish against plain Pelican: both emptied, then ``S`` seconds (400) in which
+  nothing is deleted, then plain Pelican and a first publish (every cache empty, an empty
+  target), timed as ``run`` times with ``--time``. Emptied folders are
   the issue's case, a machine publishing for the first time; deleting 100,000 files just
   before made the first publish's file creation ten times slower on this machine's ext4
   (docs/benchmarks.md, "Twenty-ninth round").
@@ -43,6 +47,8 @@ Usage::
         --time publishing.build:run_pelican,publishing.compress:compress_output
     .venv/bin/python bench/publish_pairs.py ratio /tmp/pairs --rounds 3
     .venv/bin/python bench/publish_pairs.py first /tmp/pairs
+    .venv/bin/python bench/publish_pairs.py first /tmp/pairs --sum \\
+        --time approval_gate.machine_cache:MachineCache.put,render_cache.pool:run_pool
 """
 
 from __future__ import annotations
@@ -63,7 +69,12 @@ STATE = "state.pickle"
 #: a journal skips inodes freed in the last 60 s, 360 s while their table is dirty.
 SETTLE_S = 400.0
 #: The timing hook: a ``sitecustomize`` that wraps functions by name as their modules load.
-HOOK = '''"""Timing hook of bench/publish_pairs.py: one line per call of each wrapped function."""
+HOOK = '''"""Timing hook of bench/publish_pairs.py: one line per call of each wrapped function.
+
+With PUBLISH_PAIRS_TIME_SUM set: one line per function and process when it exits, its
+calls and their seconds added up (a function called 20,000 times writes no 20,000 lines).
+"""
+import atexit
 import importlib.abc
 import importlib.util
 import os
@@ -75,19 +86,32 @@ for _target in filter(None, os.environ.get("PUBLISH_PAIRS_TIME", "").split(","))
     _module, _, _name = _target.partition(":")
     _targets.setdefault(_module, []).append(_name)
 _out = os.environ.get("PUBLISH_PAIRS_TIME_LOG", "")
+_summed = {} if os.environ.get("PUBLISH_PAIRS_TIME_SUM") else None
+
+
+def _write_sums():
+    if _summed:
+        with open(_out, "a", encoding="utf-8") as log:
+            for label, (calls, took) in _summed.items():
+                log.write(f"{os.getpid()} {label} {took:.3f} sum {calls}\\n")
 
 
 def _wrap(owner, name, label):
     function = getattr(owner, name)
+    clock = time.perf_counter
 
     def timed(*args, **kwargs):
-        start = time.perf_counter()
+        start = clock()
         try:
             return function(*args, **kwargs)
         finally:
-            took = time.perf_counter() - start
-            with open(_out, "a", encoding="utf-8") as log:
-                log.write(f"{os.getpid()} {label} {took:.3f} {time.time():.3f}\\n")
+            took = clock() - start
+            if _summed is not None:
+                calls, total = _summed.get(label, (0, 0.0))
+                _summed[label] = (calls + 1, total + took)
+            else:
+                with open(_out, "a", encoding="utf-8") as log:
+                    log.write(f"{os.getpid()} {label} {took:.3f} {time.time():.3f}\\n")
 
     timed.__wrapped__ = function
     setattr(owner, name, timed)
@@ -122,6 +146,8 @@ class _Finder(importlib.abc.MetaPathFinder):
 
 if _targets and _out:
     sys.meta_path.insert(0, _Finder())
+    if _summed is not None:
+        atexit.register(_write_sums)
 '''
 
 
@@ -157,7 +183,12 @@ def make(folder: Path, items: int, baseline: Path | None) -> None:
 
 
 def run(
-    folder: Path, kind: str, pairs: int, first: str | None, timed: list[str]
+    folder: Path,
+    kind: str,
+    pairs: int,
+    first: str | None,
+    timed: list[str],
+    summed: bool = False,
 ) -> dict[str, list[dict[str, Any]]]:
     """Run ``pairs`` interleaved pairs of ``kind``; return every run by code."""
     import speed_bench as sb
@@ -167,7 +198,7 @@ def run(
     codes = list(bench.codes)
     if first is not None:
         codes.sort(key=lambda code: code.label != first)
-    env = _hook(folder, timed)
+    env = _hook(folder, timed, summed)
     runs: dict[str, list[dict[str, Any]]] = {code.label: [] for code in codes}
     for pair in range(pairs):
         number, expect = _next_round(folder, state, kind)
@@ -253,7 +284,9 @@ def ratio(folder: Path, rounds: int, label: str, rest: float = 2.0) -> list[floa
     return ratios
 
 
-def first(folder: Path, label: str, settle: float) -> float:
+def first(
+    folder: Path, label: str, settle: float, timed: list[str] | None = None, summed: bool = False
+) -> float:
     """Plain Pelican, then a first publish of ``label``, both into emptied folders.
 
     Both are emptied first, then nothing is deleted for ``settle`` seconds: on a file
@@ -280,21 +313,30 @@ def first(folder: Path, label: str, settle: float) -> float:
     time.sleep(settle)
     plain_wall = sb.run_plain(bench)["wall"]  # its folders are empty: nothing deleted
     print(f"plain Pelican: wall {plain_wall:.2f} s", flush=True)
-    result = sb.run_publish(bench, code, "full", "")  # the same: nothing left to delete
-    _report(label, "full", result, None)
+    env, log = _hook(folder, timed or [], summed), folder / f"waktu-{label}-first.log"
+    if env:
+        log.unlink(missing_ok=True)
+        env["PUBLISH_PAIRS_TIME_LOG"] = str(log)
+    result = sb.run_publish(bench, code, "full", "", env)  # nothing left to delete
+    _report(label, "full", result, log if env else None)
     print(f"first publish / plain: {result['wall'] / plain_wall:.2f}", flush=True)
     return float(result["wall"] / plain_wall)
 
 
-def _hook(folder: Path, timed: list[str]) -> dict[str, str]:
-    """Write the timing hook and return the environment that loads it (none if not asked)."""
+def _hook(folder: Path, timed: list[str], summed: bool = False) -> dict[str, str]:
+    """Write the timing hook and return the environment that loads it (none if not asked).
+
+    ``summed``: each process adds up each function's calls and writes one line when it
+    exits (for functions called thousands of times a publish).
+    """
     if not timed:
         return {}
     hook = folder / "hook"
     hook.mkdir(exist_ok=True)
     (hook / "sitecustomize.py").write_text(HOOK, encoding="utf-8")
     path = os.pathsep.join(p for p in (str(hook), os.environ.get("PYTHONPATH", "")) if p)
-    return {"PYTHONPATH": path, "PUBLISH_PAIRS_TIME": ",".join(timed)}
+    env = {"PYTHONPATH": path, "PUBLISH_PAIRS_TIME": ",".join(timed)}
+    return {**env, "PUBLISH_PAIRS_TIME_SUM": "1"} if summed else env
 
 
 def _report(label: str, kind: str, result: dict[str, Any], log: Path | None) -> None:
@@ -306,8 +348,11 @@ def _report(label: str, kind: str, result: dict[str, Any], log: Path | None) -> 
     )
     if log is not None and log.exists():
         for line in log.read_text(encoding="utf-8").splitlines():
-            pid, name, took, ended = line.split()
-            print(f"    {pid:>7} {name} {float(took):.3f} s, ended {float(ended):.3f}")
+            pid, name, took, *rest = line.split()
+            if rest[0] == "sum":  # a process's total of the function (``--sum``)
+                print(f"    {pid:>7} {name} {float(took):.3f} s in {rest[1]} calls")
+            else:
+                print(f"    {pid:>7} {name} {float(took):.3f} s, ended {float(rest[0]):.3f}")
 
 
 def _summary(runs: dict[str, list[dict[str, Any]]]) -> None:
@@ -347,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     running.add_argument("--pairs", type=int, default=1)
     running.add_argument("--first", choices=("before", "after"), help="the code of pair 1")
     running.add_argument("--time", default="", help="MOD:FUNC,... to time in every process")
+    running.add_argument("--sum", action="store_true", help="each function's total a process")
     yardstick = commands.add_parser("plain", help="plain Pelican on the same Markdown")
     yardstick.add_argument("folder", type=Path)
     ratios = commands.add_parser("ratio", help="plain, then changed one, each on a quiet machine")
@@ -358,6 +404,8 @@ def main(argv: list[str] | None = None) -> int:
     firsts.add_argument("folder", type=Path)
     firsts.add_argument("--code", choices=("before", "after"), default="after")
     firsts.add_argument("--settle", type=float, default=SETTLE_S, help="seconds without deletes")
+    firsts.add_argument("--time", default="", help="MOD:FUNC,... to time in every process")
+    firsts.add_argument("--sum", action="store_true", help="each function's total a process")
     args = parser.parse_args(argv)
     _imports()
     if args.command == "make":
@@ -371,9 +419,12 @@ def main(argv: list[str] | None = None) -> int:
             args.pairs,
             args.first,
             args.time.split(",") if args.time else [],
+            args.sum,
         )
     elif args.command == "first":
-        first(args.folder, args.code, args.settle)
+        first(
+            args.folder, args.code, args.settle, args.time.split(",") if args.time else [], args.sum
+        )
     elif args.command == "ratio":
         ratio(args.folder, args.rounds, args.code, args.rest)
     else:

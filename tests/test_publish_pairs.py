@@ -76,7 +76,14 @@ def test_a_kept_site_is_published_again_and_timed(tmp_path: Path) -> None:
     # emptied (no settling here: the tiny site's few files), then both run
     marker = folder / "situs" / "situs" / "kode-after" / "var" / "penanda"
     marker.write_text("lama", encoding="utf-8")
-    out = _pairs("first", str(folder), "--settle", "0")
+    summed = "approval_gate.machine_cache:MachineCache.put,publishing.build:run_pelican"
+    out = _pairs("first", str(folder), "--settle", "0", "--time", summed, "--sum")
+    # each process's total of each function, once: the publish's one Pelican run, and
+    # every cache entry the first publish puts (the Pelican child's among them)
+    pelican = r"publishing\.build:run_pelican \d+\.\d{3} s in (\d+) calls$"
+    assert re.findall(pelican, out, re.MULTILINE) == ["1"], out
+    puts = re.findall(r"MachineCache\.put \d+\.\d{3} s in (\d+) calls$", out, re.MULTILINE)
+    assert puts and sum(map(int, puts)) >= 4, out  # at least the four items' entries
     plain = re.search(r"^plain Pelican: wall (\d+\.\d\d) s$", out, re.MULTILINE)
     full = re.search(LINE.format(code="after", kind="full"), out, re.MULTILINE)
     shown = re.search(r"^first publish / plain: (\d+\.\d\d)$", out, re.MULTILINE)
