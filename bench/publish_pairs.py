@@ -11,15 +11,16 @@ unpublished session tool, ``pubtool.py``, that did the same).
   settings file, a local target and a publishing machine per code), then publishes it
   once with every code (a full publish, so the next runs have their caches).
 * ``run DIR KIND [--pairs P] [--first after] [--time MOD:FUNC,... [--sum]]`` runs P
-  pairs of one kind (``changed``: one item edited and signed again by the four roles, ``added``: one
-  new item, ``unchanged``, ``full``: every cache deleted). Both codes publish the same
-  commit, one after the other; which goes first alternates from pair to pair. Each
-  publish is checked as ``speed_bench.py`` checks it and printed with its wall and CPU
-  time, peak memory (RSS and PSS sums of the process tree) and step seconds; at the end
-  the median of each code. ``--time`` wraps the named functions (``publishing.tree:
-  list_output``, ``publishing.build:run_pelican``, a method as ``Class.name``) in every
-  process of the publish and prints each call's seconds and when it ended (a function
-  only one of the codes has is timed in that code; the other runs untimed there).
+  pairs of one kind (``changed``: one item edited and signed again by the four roles,
+  ``added``: one new item, ``unchanged``, ``full``: every cache deleted). Both codes
+  publish the same commit, one after the other; which goes first alternates from pair
+  to pair. Each publish is checked as ``speed_bench.py`` checks it and printed with its
+  wall and CPU time, peak memory (RSS and PSS sums of the process tree) and step
+  seconds; at the end the median of each code. ``--time`` wraps the named functions
+  (``publishing.tree:list_output``, ``publishing.build:run_pelican``, a method as
+  ``Class.name``) in every process of the publish and prints each call's seconds and
+  when it ended (a function only one of the codes has is timed in that code; the other
+  runs untimed there).
   ``--sum``: instead, each process prints each function's calls and their total seconds
   once, when it exits (for functions called thousands of times: ``MachineCache.put``,
   ``PageInputs.key``).
@@ -34,9 +35,9 @@ unpublished session tool, ``pubtool.py``, that did the same).
 * ``first DIR [--code after] [--settle S] [--time MOD:FUNC,... [--sum]]`` measures the
   first publish against plain Pelican: both emptied, then ``S`` seconds (400) in which
   nothing is deleted, then plain Pelican and a first publish (every cache empty, an empty
-  target), timed as ``run`` times with ``--time``. Emptied folders are
-  the issue's case, a machine publishing for the first time; deleting 100,000 files just
-  before made the first publish's file creation ten times slower on this machine's ext4
+  target), timed as ``run`` times with ``--time``. Emptied folders are the issue's case,
+  a machine publishing for the first time; deleting 100,000 files just before made the
+  first publish's file creation ten times slower on this machine's ext4
   (docs/benchmarks.md, "Twenty-ninth round").
 
 Usage::
