@@ -13,23 +13,20 @@ the caller works the result out again. Nothing here ever raises for a bad entry.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
-import itertools
 import os
 import secrets
 from pathlib import Path
 from typing import Any
 
-from .atomic import write_new
+from .atomic import write_new, write_whole
 from .cache_pack import Pack
 from .json_tables import key_text
 
 KEY_FILE = ".kunci"
 #: An entry's file is the machine account's alone (as ``mkstemp`` made them).
 ENTRY_MODE = 0o600
-_temporaries = itertools.count()
 _MAC = hashlib.sha256().digest_size
 
 
@@ -208,12 +205,12 @@ class MachineCache:
         """Store ``value`` under ``key``; a full disk is ignored.
 
         A new entry is written straight under its name, opened ``NEW_FILE`` (never
-        through a file or link planted there); one whose name is taken (an entry made
-        again after failing its check) goes to a temporary file of this process's own
-        renamed over it. A write cut short leaves a truncated entry, which fails its
-        check and reads as missing like any damaged one. In plain calls: a first
-        publish at 5,000 items puts 15,600 entries, and ``write_whole``'s paths,
-        ``mkstemp``, folder check and rename took about twice the write (issue 12).
+        through a file or link planted there), in plain calls: a first publish at 5,000
+        items puts 15,600 entries, and ``write_whole``'s paths, ``mkstemp``, folder check
+        and rename took about twice the write (issue 12). One whose name is taken (an
+        entry made again after failing its check, rare) is replaced by ``write_whole``.
+        A write cut short leaves a truncated entry, which fails its check and reads as
+        missing like any damaged one.
         """
         if self.packed:
             self._pack().wrote(key)  # read from its file for the rest of the build
@@ -223,7 +220,7 @@ class MachineCache:
             try:
                 _write_entry(where, blob)
             except FileExistsError:
-                _replace_entry(where, blob)
+                write_whole(Path(where), blob)  # a new file renamed over it (mode 0600)
         except OSError:
             pass  # a cache that cannot be written only makes the next run slower
 
@@ -242,18 +239,6 @@ def _write_entry(where: str, blob: bytes) -> None:
     except FileNotFoundError:
         os.makedirs(os.path.dirname(where), exist_ok=True)
         write_new(where, blob, mode=ENTRY_MODE)
-
-
-def _replace_entry(where: str, blob: bytes) -> None:
-    """Put ``blob`` in place of the file ``where``, whole: a new file renamed over it."""
-    temporary = f"{where}.{os.getpid()}-{next(_temporaries)}.tmp"
-    try:
-        write_new(temporary, blob, mode=ENTRY_MODE)
-        os.replace(temporary, where)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 #: The packs opened by this process since its last ``finish_packs``, by namespace folder.
