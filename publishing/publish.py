@@ -45,6 +45,7 @@ from . import archive, interrupts
 from .build import BuildFailed, build_site
 from .compress import SERVED_BY, Compression
 from .config import load_config
+from .disk_ahead import DiskAhead
 from .failpoints import failpoint
 from .faults import AGAIN, MACHINE_NOTE, Unfinished, is_storage, storage_error
 from .forked import in_fork
@@ -116,8 +117,12 @@ class PublishResult:
 
 def _sealed_build(run: Run, target: str | None, release: str, moment: datetime) -> Built:
     """Export, check, assemble and build one commit; the export is kept for the next."""
-    with sealed_folders(run.var, release, keep=True) as (folder, cache), WarmChild() as warm:
-        ready, anchor, seal, key = _checked(run, target, folder, cache, moment, warm)
+    with (
+        sealed_folders(run.var, release, keep=True) as (folder, cache),
+        WarmChild() as warm,
+        DiskAhead() as disk,  # the build's reads asked of the disk ahead (disk_ahead.py)
+    ):
+        ready, anchor, seal, key = _checked(run, target, folder, cache, moment, (warm, disk))
         run.lap("seal")
         sealed = seal.sealed
         result = build_site(
@@ -182,7 +187,7 @@ def _checked(
     folder: Path,
     cache: Path,
     moment: datetime,
-    warm: WarmChild,
+    ahead: tuple[WarmChild, DiskAhead],
 ) -> tuple[Prepared, str, Sealing, Path]:
     """Export the commit, check its history and settings, and seal the build input.
 
@@ -194,6 +199,8 @@ def _checked(
     the commit's code is known to be signed and its settings are read.
     """
     exported = export_commit(run.repo, run.commit, folder, run.var / STORE, run.var / PREVIOUS)
+    warm, disk = ahead
+    disk.start(exported.folder, exported.files, run.var)  # read by the seal and the build
     anchor = machine_anchor(run.env, run.demo)
     # Nothing of the export runs before its code is known to be signed: the roster is
     # read as data, verified with this machine's anchor, and judges the history.
