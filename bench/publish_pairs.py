@@ -23,7 +23,9 @@ unpublished session tool, ``pubtool.py``, that did the same).
   runs untimed there).
   ``--sum``: instead, each process prints each function's calls and their total seconds
   once, when it exits (for functions called thousands of times: ``MachineCache.put``,
-  ``PageInputs.key``).
+  ``PageInputs.key``). ``--cold``: each publish starts with the kernel's page cache
+  emptied (``_cold``: a quiet machine, then ``/proc/sys/vm/drop_caches``; root only), as
+  on a machine left idle long enough for the kernel to reclaim it.
 * ``plain DIR`` runs plain Pelican on the site's Markdown (the yardstick).
 * ``ratio DIR [--rounds R] [--code after]`` measures the issue's ratio: R rounds of plain
   Pelican, then one changed-one publish of one code, each started on a quiet machine
@@ -190,8 +192,12 @@ def run(
     first: str | None,
     timed: list[str],
     summed: bool = False,
+    cold: bool = False,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Run ``pairs`` interleaved pairs of ``kind``; return every run by code."""
+    """Run ``pairs`` interleaved pairs of ``kind``; return every run by code.
+
+    ``cold``: each publish starts with the page cache emptied (``_cold``).
+    """
     import speed_bench as sb
 
     state = _load(folder)
@@ -207,6 +213,8 @@ def run(
             log = folder / f"waktu-{code.label}-{number}.log"
             if env:
                 env["PUBLISH_PAIRS_TIME_LOG"] = str(log)
+            if cold:
+                _cold(bench)
             result = sb.run_publish(bench, code, kind, expect, env)
             runs[code.label].append(result)
             _report(code.label, kind, result, log if env else None)
@@ -251,6 +259,20 @@ def _quiet(bench: Any, rest: float = 2.0, bound: float = 600.0) -> None:
         time.sleep(0.2)
     os.sync()
     time.sleep(rest)
+
+
+def _cold(bench: Any) -> None:
+    """Empty the kernel's page cache on a quiet machine (``_quiet``), or stop the bench.
+
+    What a machine idle for a while looks like to the next publish: its page cache given
+    back (docs/benchmarks.md, "Thirty-first round"). Writing ``drop_caches`` needs root.
+    """
+    _quiet(bench, rest=0.0)
+    try:
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+    except OSError as error:
+        raise SystemExit(f"--cold: cannot empty the page cache ({error}); run as root") from None
+    time.sleep(1.0)
 
 
 def ratio(folder: Path, rounds: int, label: str, rest: float = 2.0) -> list[float]:
@@ -394,6 +416,7 @@ def main(argv: list[str] | None = None) -> int:
     running.add_argument("--first", choices=("before", "after"), help="the code of pair 1")
     running.add_argument("--time", default="", help="MOD:FUNC,... to time in every process")
     running.add_argument("--sum", action="store_true", help="each function's total a process")
+    running.add_argument("--cold", action="store_true", help="page cache emptied before each")
     yardstick = commands.add_parser("plain", help="plain Pelican on the same Markdown")
     yardstick.add_argument("folder", type=Path)
     ratios = commands.add_parser("ratio", help="plain, then changed one, each on a quiet machine")
@@ -421,6 +444,7 @@ def main(argv: list[str] | None = None) -> int:
             args.first,
             args.time.split(",") if args.time else [],
             args.sum,
+            args.cold,
         )
     elif args.command == "first":
         first(
