@@ -71,6 +71,8 @@ STATE = "state.pickle"
 #: Seconds a first publish waits after its folders were emptied (``first``): ext4 without
 #: a journal skips inodes freed in the last 60 s, 360 s while their table is dirty.
 SETTLE_S = 400.0
+#: Written ``3`` by ``--cold``: the kernel drops its page cache (and its folder caches).
+DROP_CACHES = Path("/proc/sys/vm/drop_caches")
 #: The timing hook: a ``sitecustomize`` that wraps functions by name as their modules load.
 HOOK = '''"""Timing hook of bench/publish_pairs.py: one line per call of each wrapped function.
 
@@ -269,7 +271,7 @@ def _cold(bench: Any) -> None:
     """
     _quiet(bench, rest=0.0)
     try:
-        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        DROP_CACHES.write_text("3\n")
     except OSError as error:
         raise SystemExit(f"--cold: cannot empty the page cache ({error}); run as root") from None
     time.sleep(1.0)

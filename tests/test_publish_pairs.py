@@ -97,3 +97,23 @@ def test_a_kept_site_is_published_again_and_timed(tmp_path: Path) -> None:
     live = folder / "situs" / "web-after" / "current"
     assert len(list((live.resolve().parent).iterdir())) == 1  # one release: the first
     assert "Pembaruan 4:" in "".join(p.read_text(encoding="utf-8") for p in live.rglob("*.html"))
+
+
+def test_cold_waits_for_quiet_then_empties_the_page_cache_or_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        import publish_pairs
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    done: list[str] = []
+    monkeypatch.setattr(publish_pairs, "_quiet", lambda bench, rest: done.append("quiet"))
+    monkeypatch.setattr(publish_pairs.time, "sleep", lambda seconds: done.append("rest"))
+    monkeypatch.setattr(publish_pairs, "DROP_CACHES", tmp_path / "drop_caches")
+    publish_pairs._cold(object())
+    assert done == ["quiet", "rest"]
+    assert (tmp_path / "drop_caches").read_text() == "3\n"
+    monkeypatch.setattr(publish_pairs, "DROP_CACHES", tmp_path / "tidak-ada" / "drop_caches")
+    with pytest.raises(SystemExit, match="--cold: cannot empty the page cache"):
+        publish_pairs._cold(object())
