@@ -39,16 +39,16 @@ EXPORT_READS = (("content/", tuple(SOURCE_SUFFIXES)), ("approvals/", (".yml",)))
 #: the compressed copies (linked and read back after it). Each is ``(folder, suffix)``;
 #: "" takes every file of the folder. The stores keep what the last builds used
 #: (render_cache/prune.py, ``keep_only``), so nearly all of it is read anyway.
-#: Files asked for together, after a look at the first and last of them.
-RUN = 32
-#: How a file is opened to look: never following a symlink, never waiting on a FIFO.
-_LOOK = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 CACHE_READS = (
     ("render-cache", ".pak"),
     ("render-cache/halaman-berkas", ""),
     ("pagefind-cache/berkas", ""),
     ("compress-cache/salinan", ""),
 )
+#: Files asked for together, after a look at the first and last of them.
+RUN = 32
+#: How a file is opened to look: never following a symlink, never waiting on a FIFO.
+_LOOK = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
 def export_reads(files: Iterable[str]) -> list[str]:
@@ -82,8 +82,9 @@ def cache_reads(folder: Path, suffix: str) -> list[str]:
 def on_disk(folder_fd: int, name: str) -> bool:
     """Tell whether the first byte of ``name`` would have to come from the disk.
 
-    False when it is in the page cache, and for what cannot be looked at that way (a
-    missing file, a kernel without ``RWF_NOWAIT``: those runs are read ahead as before).
+    True also when the kernel cannot tell (no ``RWF_NOWAIT`` here): the run is then read
+    ahead as if cold. False when the byte is in the page cache, and for a name that does
+    not open as a plain file (missing, a symlink): nothing there to read ahead.
     """
     try:
         fd = os.open(name, _LOOK, dir_fd=folder_fd)
@@ -91,9 +92,7 @@ def on_disk(folder_fd: int, name: str) -> bool:
         return False
     try:
         os.preadv(fd, [bytearray(1)], 0, os.RWF_NOWAIT)
-    except BlockingIOError:
-        return True
-    except (OSError, AttributeError):  # AttributeError: no RWF_NOWAIT here
+    except (OSError, AttributeError):  # BlockingIOError: cold; AttributeError: no RWF_NOWAIT
         return True
     finally:
         os.close(fd)
