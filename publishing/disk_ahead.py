@@ -29,7 +29,7 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from approval_gate.api import OPEN_FOLDER, SOURCE_SUFFIXES, read_ahead
+from approval_gate.api import OPEN_FOLDER, READ_STORED, SOURCE_SUFFIXES, read_ahead
 
 #: The export's folders and the files of each the Pelican child reads whole.
 EXPORT_READS = (("content/", tuple(SOURCE_SUFFIXES)), ("approvals/", (".yml",)))
@@ -47,8 +47,6 @@ CACHE_READS = (
 )
 #: Files asked for together, after a look at the first and last of them.
 RUN = 32
-#: How a file is opened to look: never following a symlink, never waiting on a FIFO.
-_LOOK = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
 def export_reads(files: Iterable[str]) -> list[str]:
@@ -87,7 +85,7 @@ def on_disk(folder_fd: int, name: str) -> bool:
     not open as a plain file (missing, a symlink): nothing there to read ahead.
     """
     try:
-        fd = os.open(name, _LOOK, dir_fd=folder_fd)
+        fd = os.open(name, READ_STORED, dir_fd=folder_fd)  # no symlink, no FIFO wait
     except OSError:
         return False
     try:

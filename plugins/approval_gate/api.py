@@ -62,6 +62,7 @@ _EXPORTS: dict[str, str] = {
             "write_new",
             "NEW_FILE",
             "OPEN_FOLDER",
+            "READ_STORED",
             "read_stored",
             "read_ahead",
             "reading_ahead",
@@ -285,6 +286,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     from .atomic import (
         NEW_FILE,
         OPEN_FOLDER,
+        READ_STORED,
         process_alive,
         read_ahead,
         read_stored,
