@@ -21,7 +21,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from pelican import signals
-from pelican.utils import order_content, process_translations
+from pelican import utils as pelican_utils
+from pelican.utils import order_content
 
 from .admission import admit, drop_drafts
 from .errors import GateError
@@ -48,12 +49,15 @@ def on_initialized(pelican: Any) -> None:
 def _relink(
     generator: Any, kept: dict[str, list[Any]], main: str, trans: str, id_key: Any, order_key: Any
 ) -> tuple[list[Any], list[Any]]:
-    """Redo Pelican's translation linking among kept items (only if one was removed)."""
+    """Redo Pelican's translation linking among kept items (only if one was removed).
+
+    Looked up in ``pelican.utils`` when called: the render cache makes it linear there.
+    """
     if len(kept[main]) == len(getattr(generator, main)) and len(kept[trans]) == len(
         getattr(generator, trans)
     ):
         return kept[main], kept[trans]
-    origs, translations = process_translations(kept[main] + kept[trans], id_key)
+    origs, translations = pelican_utils.process_translations(kept[main] + kept[trans], id_key)
     return order_content(origs, order_key), translations
 
 

@@ -1,5 +1,8 @@
 """Listings whose ``in`` is a set lookup, so building tag, category and period pages stays linear.
 
+Also Pelican's translation linking (``process_translations``), which ends by searching
+the list of originals for every item of the site (``linear_translations`` below).
+
 Pelican 4.12 writes each tag, category and author page with
 ``[article for article in self.dates if article in articles]``: for every article of
 the site it searches that listing's list, so the work grows with the square of the
@@ -12,9 +15,14 @@ set of identities first. Articles have no ``__eq__`` of their own, so identity i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
+from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
+import pelican.generators
+import pelican.utils
 from pelican import signals
 
 
@@ -84,7 +92,60 @@ def linear_period_archives(generator: Any) -> None:
     generator._build_period_archives = build
 
 
+def linear_translations(original: Callable[..., Any]) -> Callable[..., Any]:
+    """Return Pelican's ``process_translations`` in time linear in the site.
+
+    Pelican 4.12 sorts the items by their translation id, links each group of one id,
+    then lists the translations as ``[x for x in content_list if x not in index]``: every
+    item searched in the list of originals, 0.4 s of every build at 5,000 items and 2 s
+    at 10,000 (issue 12). Groups do not touch each other, so the returned function sorts
+    the list as Pelican does (in place, the same key) and hands each group to Pelican's
+    own function, whose answers joined in order are the whole list's: the same originals
+    and translations in the same order, the same ``translations`` of each item, the same
+    warnings. A list holding a value with an equality of its own (``in`` would not mean
+    identity), an id that cannot be read or sorted (Pelican's own error is raised), or no
+    id at all goes to Pelican's function whole.
+    """
+
+    @functools.wraps(original)
+    def process(content_list: list[Any], translation_id: Any = None) -> Any:
+        if (
+            not translation_id
+            or type(content_list) is not list
+            or any(type(item).__eq__ is not object.__eq__ for item in content_list)
+        ):
+            return original(content_list, translation_id)
+        ids = {translation_id} if isinstance(translation_id, str) else translation_id
+        try:
+            key = attrgetter(*ids)
+            content_list.sort(key=key)
+        except (TypeError, AttributeError):
+            return original(content_list, translation_id)  # raises Pelican's own message
+        index: list[Any] = []
+        translations: list[Any] = []
+        for _, group in groupby(content_list, key):
+            originals, others = original(list(group), translation_id)
+            index.extend(originals)
+            translations.extend(others)
+        return index, translations
+
+    process.original = original  # type: ignore[attr-defined]
+    return process
+
+
+def _link_translations_linearly() -> None:
+    """Have Pelican's generators (and the gate, which calls it through pelican.utils) use it.
+
+    Once per process: a function already replaced (it has ``original``) is left alone.
+    """
+    current = pelican.utils.process_translations
+    if not hasattr(current, "original"):
+        current = linear_translations(current)
+    pelican.utils.process_translations = pelican.generators.process_translations = current
+
+
 def register() -> None:
     """Connect after Pelican has made its listings and before any page is written."""
+    _link_translations_linearly()
     signals.article_generator_init.connect(linear_period_archives)
     signals.article_generator_finalized.connect(fast_listings)
