@@ -401,10 +401,12 @@ def test_publish_killed_while_pelican_runs_leaves_the_live_site(published) -> No
 def test_second_publish_is_refused_and_told_who_holds_the_lock(published, tmp_path: Path) -> None:
     site, settings, live = published
     marker = tmp_path / "berhenti"
-    first = start(settings, failpoint="upload", marker=marker)
+    # committed first: a publish that resolved HEAD before the commit would have nothing
+    # to send and end without reaching the upload it is to stop at
     site.article("berita/baru.md", "Berita Baru", "Isi TOKENBARU.", category="Berita")
     site.approve_all("berita/baru.md")
     site.commit()
+    first = start(settings, failpoint="upload", marker=marker)
     wait_for(marker, first)
     second = run(settings)
     assert second.returncode == 11
