@@ -90,11 +90,66 @@ def test_plain_reduces_every_kind_of_value_as_before() -> None:
 
 def test_a_wrapper_in_an_items_metadata_is_reduced_once_per_build() -> None:
     tag = Wrapper("Pemilu")
-    memo: dict[int, tuple[Any, Any]] = {}
+    memo: dict[Any, tuple[Any, Any]] = {}
     first = fp.plain({"tags": [tag]}, memo=memo)
-    tag.url = "lain/"  # Pelican makes wrappers before any page; the build's memo holds
     assert fp.plain({"tags": [tag]}, memo=memo) == first
-    assert fp.plain({"tags": [tag]}) != first  # without the memo: read again
+    tag.url = "lain/"  # a wrapper changed during the build is reduced again, never stale
+    assert fp.plain({"tags": [tag]}, memo=memo) != first
+    assert fp.plain({"tags": [tag]}) == fp.plain({"tags": [tag]}, memo=memo)
+
+
+class Counted:
+    """Like Pelican's URLWrapper: URLs formatted from its state, its slug stored on first use."""
+
+    formatted = 0
+
+    def __init__(self, name: str, settings: dict[str, str]) -> None:
+        self._name, self.settings, self._slug = name, settings, None
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def slug(self) -> str:
+        if self._slug is None:
+            self._slug = self._name.lower()
+        return self._slug
+
+    def _normalize_key(self, key: str) -> str:
+        return key
+
+    def _from(self, key: str) -> str:
+        Counted.formatted += 1
+        return self.settings[key].format(slug=self.slug)
+
+    url = property(lambda self: self._from("URL"))
+    save_as = property(lambda self: self._from("SAVE_AS"))
+
+
+def test_wrappers_of_one_name_are_reduced_once_and_never_mixed_up() -> None:
+    """Pelican's one object per item and tag: one answer per class, name and settings."""
+    settings = {"URL": "tag/{slug}/", "SAVE_AS": "tag/{slug}/index.html"}
+    memo: dict[Any, tuple[Any, Any]] = {}
+    Counted.formatted = 0
+    tags = [Counted(name, settings) for name in ("Pemilu", "Pilkada") * 500]
+    reduced = [fp.wrapper(tag, memo) for tag in tags]
+    assert Counted.formatted == 4  # two names, two URLs each
+    assert reduced[0] == ["Counted", "Pemilu", "pemilu", "tag/pemilu/", "tag/pemilu/index.html"]
+    assert reduced[1][1:3] == ["Pilkada", "pilkada"] and reduced == reduced[:2] * 500
+    assert [fp.wrapper(tag, memo) for tag in tags[:2]] == reduced[:2]  # asked again: found
+    assert Counted.formatted == 4
+    other = Counted("Pemilu", dict(settings, URL="label/{slug}/"))  # equal name, other settings
+    assert fp.wrapper(other, memo)[3] == "label/pemilu/"
+    renamed = Counted("Pemilu", settings)
+    renamed._slug = "pemilu-2029"  # a slug set by hand is state too
+    assert fp.wrapper(renamed, memo)[2:4] == ["pemilu-2029", "tag/pemilu-2029/"]
+    assert Counted.formatted == 8
+    odd = Counted("Pemilu", settings)
+    odd.extra = ["not", "a", "key"]  # a state that is no key: kept by identity
+    assert fp.wrapper(odd, memo) == reduced[0] and fp.wrapper(odd, memo) == reduced[0]
+    assert Counted.formatted == 10
+    assert fp.wrapper(None, memo) is None
 
 
 def _page(inputs: PageInputs, template: Any, **local: Any) -> str:

@@ -47,7 +47,7 @@ class PageInputs:
         # so an id is never reused while its entry exists).
         self._globals: dict[Any, tuple[Any, str]] = {}
         self._shared: dict[str, tuple[Any, str]] = {}
-        self._wrappers: dict[int, tuple[Any, Any]] = {}
+        self._wrappers: dict[Any, tuple[Any, Any]] = {}  # by class and state (fp.wrapper)
         self._parsed: dict[Any, Any] = {}
         self._items: dict[tuple[int, Any, int], tuple[Any, str]] = {}
         self._fields: dict[tuple[int, int], tuple[Any, str]] = {}
