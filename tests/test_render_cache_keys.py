@@ -145,10 +145,14 @@ def test_wrappers_of_one_name_are_reduced_once_and_never_mixed_up() -> None:
     renamed._slug = "pemilu-2029"  # a slug set by hand is state too
     assert fp.wrapper(renamed, memo)[2:4] == ["pemilu-2029", "tag/pemilu-2029/"]
     assert Counted.formatted == 8
+    flagged, counted = Counted("Pemilu", settings), Counted("Pemilu", settings)
+    flagged.flag, counted.flag = True, 1  # equal values of other types: other states
+    assert fp.wrapper(flagged, memo) == fp.wrapper(counted, memo) == reduced[0]
+    assert Counted.formatted == 12
     odd = Counted("Pemilu", settings)
     odd.extra = ["not", "a", "key"]  # a state that is no key: kept by identity
     assert fp.wrapper(odd, memo) == reduced[0] and fp.wrapper(odd, memo) == reduced[0]
-    assert Counted.formatted == 10
+    assert Counted.formatted == 14
     assert fp.wrapper(None, memo) is None
 
 

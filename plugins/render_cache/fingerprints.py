@@ -172,18 +172,18 @@ def _reduced(value: Any) -> list[Any]:
 def _state(value: Any) -> tuple[Any, ...] | None:
     """Return a wrapper's class and attributes as a memo key (settings by identity), or None.
 
-    None when the object has no attributes to read or one of them is no dictionary key.
-    The settings are keyed by identity (a one-item tuple, never equal to an attribute's
-    own value): they are a dictionary, and the same object for every wrapper of a build.
+    Each attribute is keyed by its name, its value's type and its value (``1`` and
+    ``True`` are equal keys on their own); the settings by identity (a one-item tuple):
+    they are a dictionary, and the same object for every wrapper of a build. None when
+    the object has no attributes to read or one of them is no dictionary key.
     """
     try:
         attributes = vars(value)
     except TypeError:
         return None
     state: list[Any] = [type(value)]
-    for name, item in attributes.items():
-        state.append(name)
-        state.append((id(item),) if name == "settings" else item)
+    for name, item in attributes.items():  # each value with its type: 1 is not True here
+        state += (name, type(item), (id(item),) if name == "settings" else item)
     key = tuple(state)
     try:
         hash(key)
