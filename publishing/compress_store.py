@@ -18,13 +18,13 @@ After a build the table and the folder keep only that build's copies.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 from approval_gate.api import MachineCache, dump_bytes, load_bytes, reading_ahead
 
+from .disk_ahead import in_inode_order
 from .linked_store import LinkedStore, is_name
 from .linked_store import listed as listed
 from .linked_store import sha as sha
@@ -95,9 +95,6 @@ def read_kept_ahead(cache: Path | None) -> Callable[[], None]:
     folder = cache / STORE
 
     def kept() -> list[str]:  # in the order of their inodes (OSError: nothing to read)
-        with os.scandir(folder) as entries:
-            return [
-                name for _, name in sorted((e.inode(), e.name) for e in entries if is_name(e.name))
-            ]
+        return in_inode_order(folder, lambda entry: is_name(entry.name))
 
     return reading_ahead(folder, kept, "kpu-copies-warm")

@@ -122,7 +122,7 @@ def _sealed_build(run: Run, target: str | None, release: str, moment: datetime) 
         WarmChild() as warm,
         DiskAhead() as disk,  # the build's reads asked of the disk ahead (disk_ahead.py)
     ):
-        ready, anchor, seal, key = _checked(run, target, folder, cache, moment, (warm, disk))
+        ready, anchor, seal, key = _checked(run, target, folder, cache, moment, warm, disk)
         run.lap("seal")
         sealed = seal.sealed
         result = build_site(
@@ -187,7 +187,8 @@ def _checked(
     folder: Path,
     cache: Path,
     moment: datetime,
-    ahead: tuple[WarmChild, DiskAhead],
+    warm: WarmChild,
+    disk: DiskAhead,
 ) -> tuple[Prepared, str, Sealing, Path]:
     """Export the commit, check its history and settings, and seal the build input.
 
@@ -199,7 +200,6 @@ def _checked(
     the commit's code is known to be signed and its settings are read.
     """
     exported = export_commit(run.repo, run.commit, folder, run.var / STORE, run.var / PREVIOUS)
-    warm, disk = ahead
     disk.start(exported.folder, exported.files, run.var)  # read by the seal and the build
     anchor = machine_anchor(run.env, run.demo)
     # Nothing of the export runs before its code is known to be signed: the roster is
