@@ -26,6 +26,11 @@ import pelican.utils
 from pelican import signals
 
 
+def by_identity(value: object) -> bool:
+    """Tell whether ``x == value`` means ``x is value`` here: no equality of its own."""
+    return type(value).__eq__ is object.__eq__
+
+
 class Members(list[Any]):
     """A list that answers ``x in members`` for identity-compared items in O(1)."""
 
@@ -35,7 +40,7 @@ class Members(list[Any]):
         self._length = -1
 
     def __contains__(self, value: object) -> bool:
-        if type(value).__eq__ is not object.__eq__:
+        if not by_identity(value):
             return list.__contains__(self, value)  # equality of its own: ask the list
         if self._ids is None or self._length != len(self):
             self._ids, self._length = {id(item) for item in self}, len(self)
@@ -112,7 +117,7 @@ def linear_translations(original: Callable[..., Any]) -> Callable[..., Any]:
         if (
             not translation_id
             or type(content_list) is not list
-            or any(type(item).__eq__ is not object.__eq__ for item in content_list)
+            or not all(by_identity(item) for item in content_list)
         ):
             return original(content_list, translation_id)
         ids = {translation_id} if isinstance(translation_id, str) else translation_id
